@@ -64,7 +64,7 @@ fn expand_parametrised(body: &str, out: &mut String) -> bool {
     };
     let arg = chars.as_str();
     match kind {
-        'X' if !arg.is_empty() && arg.len() % 2 == 0 => match hex_bytes(arg) {
+        'X' if !arg.is_empty() && arg.len().is_multiple_of(2) => match hex_bytes(arg) {
             Some(bytes) => {
                 match String::from_utf8(bytes) {
                     Ok(s) => out.push_str(&s),
