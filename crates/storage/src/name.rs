@@ -736,6 +736,51 @@ mod tests {
         assert!(no_local_code.matches("^経過記録^^11506-3^経過記録^LN", "11506-3"));
     }
 
+    /// One line per guide §7 name deviation: what each part parsed as, or the error.
+    #[test]
+    fn deviation_names_parse_as_recorded() {
+        let names = [
+            "9999013_-_ADT-00_999999999999999_20111220224447339_-_1",
+            "1230020001_20250710_OML-11_3210000001_20250710123012752_004_1.txt",
+            "0123456789_20080126_OML-11_081251234567800_200802031630123_01_1.hl7",
+            "123456_-_ADT-00_999999999999999_20111220224447_-_0",
+            "9999013_20111220_OMG-11_2011122000300_20111220224447339_24_1",
+            "9999013_20111220_OML-12_ABCDEFGHIJ012345678901_20111220103059000_7A_2",
+            "AB_12_20110701_OMP-01_RX_07_20110701224603984_01_1",
+            "9999013_20110701_OMP-01_1_20110701224603984_01_1.bak",
+        ];
+        let mut actual = String::new();
+        for name in names {
+            let line = match parse_file_name(name) {
+                Ok(n) => format!(
+                    "id={} date={} type={} order={} time={} dept={} flag={:?} ext={:?}",
+                    n.patient_id,
+                    n.care_date,
+                    n.data_type,
+                    n.order_no,
+                    n.event_time,
+                    n.department,
+                    n.flag,
+                    n.extension
+                ),
+                Err(error) => format!("error: {error}"),
+            };
+            actual.push_str(&line);
+            actual.push('\n');
+        }
+        expect_test::expect![[r#"
+            id=9999013 date=- type=ADT-00 order=999999999999999 time=20111220224447339 dept=- flag=Current ext=None
+            id=1230020001 date=20250710 type=OML-11 order=3210000001 time=20250710123012752 dept=004 flag=Current ext=Some("txt")
+            id=0123456789 date=20080126 type=OML-11 order=081251234567800 time=200802031630123 dept=01 flag=Current ext=Some("hl7")
+            id=123456 date=- type=ADT-00 order=999999999999999 time=20111220224447 dept=- flag=Deleted ext=None
+            id=9999013 date=20111220 type=OMG-11 order=2011122000300 time=20111220224447339 dept=24 flag=Current ext=None
+            id=9999013 date=20111220 type=OML-12 order=ABCDEFGHIJ012345678901 time=20111220103059000 dept=7A flag=Superseded ext=None
+            id=AB_12 date=20110701 type=OMP-01 order=RX_07 time=20110701224603984 dept=01 flag=Current ext=None
+            error: the condition flag '1.bak' is not 0, 1 or 2 (it must be the last part of the name)
+        "#]]
+        .assert_eq(&actual);
+    }
+
     fn id_strategy() -> impl Strategy<Value = String> {
         // Segments of at most 7 characters can never look like a YYYYMMDD care date, so the
         // leftmost care date is the real one and the round trip is exact.

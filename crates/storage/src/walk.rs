@@ -392,15 +392,15 @@ struct Folders<'a> {
 impl PatientWalker<'_> {
     fn walk(&mut self, patient_rel: &str) {
         self.check_hash_folders(patient_rel);
-        let diagnostics = &mut self.out.diagnostics;
         let dates = self.lister.folders(
             patient_rel,
             "a file directly in a patient folder, where care-date folders (診療日 or '-') are \
              expected",
-            diagnostics,
+            &mut self.out.diagnostics,
         );
         for date_rel in dates {
-            let date_name = last_segment(&date_rel).to_owned();
+            let date_name = last_segment(&date_rel);
+            let care_date = CareDate::parse(date_name).ok();
             let types = self.lister.folders(
                 &date_rel,
                 "a file directly in a care-date folder, where data-type folders (データ種別) are \
@@ -421,8 +421,8 @@ impl PatientWalker<'_> {
                     }
                 };
                 let folders = Folders {
-                    care_date: CareDate::parse(&date_name).ok(),
-                    care_date_folder: &date_name,
+                    care_date: care_date.clone(),
+                    care_date_folder: date_name,
                     data_type,
                 };
                 for entry in self.lister.entries(&type_rel, &mut self.out.diagnostics) {
