@@ -1,1 +1,5 @@
 //! placeholder
+
+pub mod document;
+pub mod map;
+pub mod model;

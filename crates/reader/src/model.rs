@@ -122,6 +122,8 @@ pub struct Patient {
     pub phones: Vec<Phone>,
     /// PID-29/30: date of death, when the patient is deceased.
     pub death: Option<Hl7Time>,
+    /// PID-30 death indicator `Y`, or a PID-29 date: the patient is deceased even when no date is given.
+    pub deceased: bool,
     /// PID-33 last update.
     pub last_updated: Option<Hl7Time>,
 }
@@ -535,6 +537,10 @@ pub struct Unmapped {
 /// One clinical item read from a file. A file yields one or many (an OML-11 file holds many results).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// The variants differ in size (a medication order is ~1.8 KB, an unmapped message a few dozen bytes).
+// Boxing them would change every constructor and match in the crates that build and read items; left
+// unboxed until a memory measurement on a large region says otherwise.
+#[allow(clippy::large_enum_variant)]
 pub enum Item {
     Patient(Patient),
     Allergy(Allergy),
