@@ -65,10 +65,17 @@ pub enum DiagnosticCode {
     Undecodable,
     /// The text is not an HL7 v2 message (no MSH segment).
     NotHl7,
+    /// The file is not ISO-2022-JP (UTF-8, Shift_JIS, a byte-order mark): read, but not as the
+    /// guideline requires.
+    NonStandardEncoding,
     /// The HL7 message is malformed.
     Hl7Syntax,
     /// PID-3 differs from the patient folder.
     PatientIdMismatch,
+    /// MSH-9 does not fit the data-type folder (e.g. `RAS^O17` under `ADT-22`).
+    MessageTypeMismatch,
+    /// An extended-storage document file is not what it claims to be (broken XML, truncated PDF).
+    BadDocument,
     /// The data type is not one the reader knows.
     UnknownDataType,
     /// The care-date field of the message differs from the care-date folder (guide §1.3).
@@ -99,8 +106,11 @@ impl DiagnosticCode {
             Self::CancelWithoutTarget => "cancel_without_target",
             Self::Undecodable => "undecodable",
             Self::NotHl7 => "not_hl7",
+            Self::NonStandardEncoding => "non_standard_encoding",
             Self::Hl7Syntax => "hl7_syntax",
             Self::PatientIdMismatch => "patient_id_mismatch",
+            Self::MessageTypeMismatch => "message_type_mismatch",
+            Self::BadDocument => "bad_document",
             Self::UnknownDataType => "unknown_data_type",
             Self::CareDateMismatch => "care_date_mismatch",
             Self::Unmapped => "unmapped",

@@ -1,0 +1,199 @@
+//! `fieldchart bench`: throughput on generated data, against `cat` over the same files in the same run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fieldchart_reader::read::Storage;
+use fieldchart_reader::report::check;
+use serde::Serialize;
+
+use crate::roots::region_roots;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Reader throughput: walk + decode + parse + map + flag resolution, against `cat`.
+    ///
+    /// Generates (or reuses) a synthetic region per size under --dir, warms the page cache, then
+    /// times `find DIR -type f -print0 | xargs -0 cat > /dev/null` and FieldChart's full read of the
+    /// same files, alternating, and reports the best of --runs for each: messages/s, MB/s and the
+    /// ratio to `cat`.
+    Read(ReadArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ReadArgs {
+    /// Region sizes in patients; repeat for several.
+    #[arg(long = "patients", value_name = "N", default_values_t = [10_000u64, 100_000])]
+    patients: Vec<u64>,
+    /// Facilities per region.
+    #[arg(long, default_value_t = 3)]
+    facilities: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where generated regions are kept (and reused by later runs).
+    #[arg(long, default_value = "bench-out")]
+    dir: PathBuf,
+    /// Timed runs of each side; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Row {
+    patients: u64,
+    files: u64,
+    bytes: u64,
+    messages: u64,
+    cat_seconds: f64,
+    reader_seconds: f64,
+    cat_mb_per_s: f64,
+    reader_mb_per_s: f64,
+    cat_files_per_s: f64,
+    reader_messages_per_s: f64,
+    /// Reader throughput divided by cat's (bytes per second); the goal is at least 0.5.
+    ratio: f64,
+}
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Read(args) => read(args),
+    }
+}
+
+fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let mut rows = Vec::new();
+    for &patients in &args.patients {
+        let region = args
+            .dir
+            .join(format!("region-p{patients}-f{}-s{}", args.facilities, args.seed));
+        ensure_region(&region, patients, args.facilities, args.seed)?;
+        let (files, bytes) = count_files(&region)?;
+        // Warm the page cache so neither side pays for the disk.
+        time_cat(&region)?;
+        let mut cat = Duration::MAX;
+        let mut reader = Duration::MAX;
+        let mut messages = 0;
+        for _ in 0..args.runs {
+            cat = cat.min(time_cat(&region)?);
+            let (elapsed, records) = time_reader(&region)?;
+            reader = reader.min(elapsed);
+            messages = records;
+        }
+        let mb = bytes as f64 / 1e6;
+        let row = Row {
+            patients,
+            files,
+            bytes,
+            messages,
+            cat_seconds: cat.as_secs_f64(),
+            reader_seconds: reader.as_secs_f64(),
+            cat_mb_per_s: mb / cat.as_secs_f64(),
+            reader_mb_per_s: mb / reader.as_secs_f64(),
+            cat_files_per_s: files as f64 / cat.as_secs_f64(),
+            reader_messages_per_s: messages as f64 / reader.as_secs_f64(),
+            ratio: cat.as_secs_f64() / reader.as_secs_f64(),
+        };
+        if !args.json {
+            eprintln!(
+                "{patients} patients: {files} files, {:.1} MB: cat {:.2} s, reader {:.2} s",
+                mb,
+                row.cat_seconds,
+                row.reader_seconds
+            );
+        }
+        rows.push(row);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!(
+            "{:>9} {:>9} {:>9} {:>10} {:>10} {:>12} {:>12} {:>7}",
+            "patients", "files", "MB", "cat MB/s", "read MB/s", "cat files/s", "read msgs/s", "ratio"
+        );
+        for r in &rows {
+            println!(
+                "{:>9} {:>9} {:>9.1} {:>10.1} {:>10.1} {:>12.0} {:>12.0} {:>7.2}",
+                r.patients,
+                r.files,
+                r.bytes as f64 / 1e6,
+                r.cat_mb_per_s,
+                r.reader_mb_per_s,
+                r.cat_files_per_s,
+                r.reader_messages_per_s,
+                r.ratio
+            );
+        }
+        println!("ratio = reader throughput / cat throughput over the same files (goal >= 0.50)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> anyhow::Result<()> {
+    if region.join("region.json").is_file() {
+        return Ok(());
+    }
+    if region.exists() {
+        std::fs::remove_dir_all(region)
+            .with_context(|| format!("cannot clear the half-written region {}", region.display()))?;
+    }
+    eprintln!("generating {patients} patients in {} …", region.display());
+    crate::demo_data::generate(region, patients, facilities, seed, None)
+}
+
+fn count_files(dir: &Path) -> anyhow::Result<(u64, u64)> {
+    let mut files = 0;
+    let mut bytes = 0;
+    for root in region_roots(dir)? {
+        let mut stack = vec![root.path];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))? {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    stack.push(entry.path());
+                } else if kind.is_file() {
+                    files += 1;
+                    bytes += entry.metadata()?.len();
+                }
+            }
+        }
+    }
+    Ok((files, bytes))
+}
+
+/// `cat` over every storage file of the region (not region.json or the cross-reference list).
+fn time_cat(region: &Path) -> anyhow::Result<Duration> {
+    let roots: Vec<String> = region_roots(region)?
+        .into_iter()
+        .map(|r| r.path.display().to_string())
+        .collect();
+    let start = Instant::now();
+    let status = Process::new("sh")
+        .arg("-c")
+        .arg(r#"find "$@" -type f -print0 | xargs -0 cat > /dev/null"#)
+        .arg("sh")
+        .args(&roots)
+        .status()
+        .context("cannot run find | xargs cat")?;
+    let elapsed = start.elapsed();
+    if !status.success() {
+        bail!("the cat baseline failed ({status})");
+    }
+    Ok(elapsed)
+}
+
+fn time_reader(region: &Path) -> anyhow::Result<(Duration, u64)> {
+    let roots = region_roots(region)?;
+    let start = Instant::now();
+    let storage = Storage::scan(roots);
+    let report = check(&storage, |_| {});
+    Ok((start.elapsed(), report.records))
+}

@@ -1,0 +1,244 @@
+//! The intake report a hub makes of storage (`fieldchart check`): counts that add up, and every
+//! problem with its path and reason.
+//!
+//! Invariant: `files == records + errors.len()`. Every regular file became part of a record or is one
+//! error; nothing is counted twice and nothing is left out.
+
+use std::collections::BTreeMap;
+
+use fieldchart_hl7::Encoding;
+use fieldchart_storage::{Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind};
+use serde::Serialize;
+
+use crate::read::{FileRecord, PatientRecords, Storage};
+
+/// One problem, as the report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The full path of the file or folder.
+    pub path: String,
+    pub reason: String,
+    pub code: DiagnosticCode,
+    pub facility: FacilityId,
+}
+
+impl From<&Diagnostic> for Problem {
+    fn from(d: &Diagnostic) -> Self {
+        Problem {
+            path: d.full_path().display().to_string(),
+            reason: d.reason.clone(),
+            code: d.code,
+            facility: d.facility.clone(),
+        }
+    }
+}
+
+/// One storage root as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootSummary {
+    pub path: String,
+    /// Recognised from the contents: standard, extended, mixed or empty.
+    pub kind: StorageKind,
+}
+
+/// Per-facility counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacilitySummary {
+    pub facility: FacilityId,
+    pub roots: Vec<RootSummary>,
+    pub patients: u64,
+    pub files: u64,
+    pub records: u64,
+    pub current: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    /// The newest 発生日時 of any record: how fresh this facility's data is.
+    pub data_as_of: Option<String>,
+}
+
+/// What `fieldchart check --json` prints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Every regular file seen (plus entries that could not be read as one: links, sockets,
+    /// unreadable folders), each exactly once.
+    pub files: u64,
+    /// Files read into records.
+    pub records: u64,
+    /// Record files by condition flag after resolution.
+    pub current: u64,
+    pub superseded: u64,
+    pub deleted: u64,
+    /// Cancel events and the events they cancelled.
+    pub cancelled: u64,
+    /// Distinct patients (facility + ID).
+    pub patients: u64,
+    /// Data type → number of current records.
+    pub by_type: BTreeMap<String, u64>,
+    /// Encoding → number of HL7 files decoded from it.
+    pub encodings: BTreeMap<String, u64>,
+    /// Files that could not become records.
+    pub errors: Vec<Problem>,
+    /// Files that became records but disagree with something.
+    pub warnings: Vec<Problem>,
+    pub facilities: Vec<FacilitySummary>,
+}
+
+/// Builds a [`CheckReport`] patient by patient, keeping only counts and problems.
+pub struct Tally {
+    report: CheckReport,
+    facility_index: BTreeMap<FacilityId, usize>,
+    newest: BTreeMap<FacilityId, EventTime>,
+}
+
+impl Tally {
+    /// Starts a report for scanned storage, with the layout diagnostics already counted.
+    pub fn new(storage: &Storage) -> Tally {
+        let mut tally = Tally {
+            report: CheckReport::default(),
+            facility_index: BTreeMap::new(),
+            newest: BTreeMap::new(),
+        };
+        for scan in storage.facilities() {
+            tally
+                .facility_index
+                .insert(scan.facility.clone(), tally.report.facilities.len());
+            tally.report.facilities.push(FacilitySummary {
+                facility: scan.facility.clone(),
+                roots: scan
+                    .roots
+                    .iter()
+                    .map(|root| RootSummary {
+                        path: root.path.display().to_string(),
+                        kind: root.detect_kind(),
+                    })
+                    .collect(),
+                patients: 0,
+                files: 0,
+                records: 0,
+                current: 0,
+                errors: 0,
+                warnings: 0,
+                data_as_of: None,
+            });
+        }
+        for d in storage.layout_diagnostics() {
+            tally.diagnostic(d);
+        }
+        tally
+    }
+
+    fn facility(&mut self, id: &FacilityId) -> &mut FacilitySummary {
+        let index = *self.facility_index.entry(id.clone()).or_insert_with(|| {
+            self.report.facilities.push(FacilitySummary {
+                facility: id.clone(),
+                roots: Vec::new(),
+                patients: 0,
+                files: 0,
+                records: 0,
+                current: 0,
+                errors: 0,
+                warnings: 0,
+                data_as_of: None,
+            });
+            self.report.facilities.len() - 1
+        });
+        &mut self.report.facilities[index]
+    }
+
+    fn diagnostic(&mut self, d: &Diagnostic) {
+        let facility = self.facility(&d.facility);
+        match d.severity {
+            Severity::Error => {
+                facility.errors += 1;
+                facility.files += 1;
+                self.report.files += 1;
+                self.report.errors.push(Problem::from(d));
+            }
+            Severity::Warning => {
+                facility.warnings += 1;
+                self.report.warnings.push(Problem::from(d));
+            }
+        }
+    }
+
+    fn record(&mut self, record: &FileRecord) {
+        let files = record.file_count as u64;
+        self.report.files += files;
+        self.report.records += files;
+        if let Some(encoding) = record.source.encoding {
+            *self
+                .report
+                .encodings
+                .entry(encoding_key(encoding).to_string())
+                .or_default() += 1;
+        }
+        let facility_id = record.source.facility.clone();
+        let facility = self.facility(&facility_id);
+        facility.files += files;
+        facility.records += files;
+        let newer = match self.newest.get(&facility_id) {
+            Some(seen) => record.event_time.to_millis_precision() > seen.to_millis_precision(),
+            None => true,
+        };
+        if newer {
+            self.newest.insert(facility_id, record.event_time.clone());
+        }
+    }
+
+    /// Counts one patient's records and diagnostics.
+    pub fn patient(&mut self, patient: &PatientRecords) {
+        self.report.patients += 1;
+        self.facility(&patient.patient.facility).patients += 1;
+        for record in patient.all_records() {
+            self.record(record);
+        }
+        for current in &patient.current {
+            let files = current.file_count as u64;
+            self.report.current += files;
+            self.facility(&current.source.facility).current += files;
+            *self
+                .report
+                .by_type
+                .entry(current.key.data_type.as_str().to_string())
+                .or_default() += 1;
+        }
+        self.report.superseded += patient.superseded.iter().map(|r| r.file_count as u64).sum::<u64>();
+        self.report.deleted += patient.deleted.iter().map(|r| r.file_count as u64).sum::<u64>();
+        self.report.cancelled += patient.cancelled.iter().map(|r| r.file_count as u64).sum::<u64>();
+        for d in &patient.diagnostics {
+            self.diagnostic(d);
+        }
+    }
+
+    pub fn finish(mut self) -> CheckReport {
+        for (facility, time) in std::mem::take(&mut self.newest) {
+            let iso = fieldchart_hl7::Hl7Time::parse(time.as_str())
+                .iso()
+                .unwrap_or_else(|| time.as_str().to_string());
+            self.facility(&facility).data_as_of = Some(iso);
+        }
+        self.report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        self.report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        self.report
+    }
+}
+
+fn encoding_key(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Iso2022Jp => "iso-2022-jp",
+        Encoding::Utf8 => "utf-8",
+        Encoding::ShiftJis => "shift_jis",
+    }
+}
+
+/// Reads all storage and tallies it: the whole of `fieldchart check`.
+pub fn check(storage: &Storage, mut progress: impl FnMut(u64)) -> CheckReport {
+    let mut tally = Tally::new(storage);
+    let mut done = 0;
+    storage.read(|patient| {
+        tally.patient(&patient);
+        done += 1;
+        progress(done);
+    });
+    tally.finish()
+}
