@@ -10,6 +10,7 @@
 use encoding_rs::Encoding as TextEncoding;
 use fieldchart_hl7::{DecodeIssue, Encoding, Hl7Time, Message, decode};
 use roxmltree::{Node, ParsingOptions};
+use serde::Serialize;
 
 use crate::map::{MapIssue, MapIssueCode, map_by_message_type};
 use crate::model::{Coded, Document, DocumentFile, DocumentFileKind, DocumentSection, Item};
@@ -25,7 +26,7 @@ pub struct DocumentInput<'a> {
 }
 
 /// Everything read from one content folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MappedDocument {
     /// The [`Document`] first, then any observations of an HL7 main document.
     pub items: Vec<Item>,

@@ -183,6 +183,43 @@ fn order_number_comes_from_the_orc_that_follows_the_obr() {
 }
 
 #[test]
+fn each_obr_group_keeps_its_own_order_number() {
+    let m = map(
+        "OML-11",
+        "OUL^R22^OUL_R22",
+        &[
+            OUL_HEAD[0],
+            OUL_HEAD[1],
+            "OBR|1|ORD1||E001^生化学^99O03",
+            "ORC|SC|ORD1",
+            "OBX|1|NM|3A010000002327101^総蛋白^JC10||7.2",
+            "OBR|2|ORD2||E002^血液学^99O03",
+            "OBX|1|NM|2A990000001930952^白血球数^JC10||5.4",
+            "OBR|3|ORD3||E003^免疫^99O03",
+            "ORC|SC|ORD3-ORC",
+            "OBX|1|ST|5F016000002399901^HBs抗原^JC10||(-)",
+        ],
+    );
+    let orders: Vec<_> = observations(&m)
+        .iter()
+        .map(|o| {
+            (
+                o.order_no.clone(),
+                o.battery.as_ref().and_then(|b| b.code.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        orders,
+        [
+            (Some("ORD1".to_string()), Some("E001".to_string())),
+            (Some("ORD2".to_string()), Some("E002".to_string())),
+            (Some("ORD3-ORC".to_string()), Some("E003".to_string())),
+        ]
+    );
+}
+
+#[test]
 fn hl7_null_battery_is_no_battery() {
     let m = map(
         "OML-11",

@@ -88,12 +88,13 @@ pub(crate) fn time(field: Field<'_>) -> Option<Hl7Time> {
     value(field).map(|raw| Hl7Time::parse(&raw))
 }
 
-/// Joins the parts of a name with one ASCII space: `患者 太郎`, `カンジャ タロウ`.
+/// Joins the present parts with one ASCII space: a name's family and given (`患者 太郎`,
+/// `カンジャ タロウ`), an SN value's components (`< 0.5`).
 ///
-/// One ASCII space, never the ideographic space U+3000: search folds both alike (NFKC maps U+3000 to a
-/// space), and one fixed separator keeps names comparable across producers. A name whose producer put it
-/// whole in one component (`医師一郎`, guide §3.2) stays as written.
-fn join_name(parts: &[Option<String>]) -> String {
+/// For names, one ASCII space and never the ideographic space U+3000: search folds both alike (NFKC maps
+/// U+3000 to a space), and one fixed separator keeps names comparable across producers. A name whose
+/// producer put it whole in one component (`医師一郎`, guide §3.2) stays as written.
+fn join_spaced(parts: &[Option<String>]) -> String {
     parts
         .iter()
         .flatten()
@@ -103,7 +104,7 @@ fn join_name(parts: &[Option<String>]) -> String {
 }
 
 fn name(family: Option<String>, given: Option<String>, repr: Option<String>) -> Option<PersonName> {
-    let full = join_name(&[family.clone(), given.clone()]);
+    let full = join_spaced(&[family.clone(), given.clone()]);
     if full.is_empty() {
         return None;
     }
@@ -188,7 +189,8 @@ pub(crate) fn obx_value(obx: &Segment<'_>, d: &Delimiters) -> Option<String> {
             field
                 .reps()
                 .filter_map(|r| {
-                    let joined = join_name(&(1..=4).map(|c| comp_text(&r, c)).collect::<Vec<_>>());
+                    let joined =
+                        join_spaced(&(1..=4).map(|c| comp_text(&r, c)).collect::<Vec<_>>());
                     (!joined.is_empty()).then_some(joined)
                 })
                 .collect(),
@@ -214,7 +216,7 @@ pub(crate) fn obx_value(obx: &Segment<'_>, d: &Delimiters) -> Option<String> {
                 .filter_map(|r| {
                     let drug = comp_text(&r, 2).or_else(|| comp_text(&r, 1));
                     let unit = r.sub(5, 2).or_else(|| r.sub(5, 1)).map(|u| u.into_owned());
-                    let joined = join_name(&[drug, comp_text(&r, 4), unit]);
+                    let joined = join_spaced(&[drug, comp_text(&r, 4), unit]);
                     (!joined.is_empty()).then_some(joined)
                 })
                 .collect(),

@@ -90,13 +90,14 @@ struct Context<'a> {
 /// OBR-4, the order number from ORC-2 else OBR-2, and the NTE comments that follow the OBX (`未告知`).
 /// The time is OBX-14, else SPM-17, else OBR-7 (guide §3.1).
 ///
-/// In OUL^R22 the ORC follows its OBR, so the order number is settled when the OBR group ends.
+/// An OBR group's ORC follows its OBR in OUL^R22 (`OBR ORC? …`) but precedes it in ORU^R30
+/// (`ORC OBR …`), so an ORC right before an OBR carries over to it and any other ORC ends at the next
+/// OBR.
 pub(super) fn observations(ctx: &mut Ctx<'_>, kind: ObservationKind) -> Vec<Item> {
     let d = ctx.d();
     let mut at = Context::default();
     let mut done: Vec<Observation> = Vec::new();
-    // Observations of the current OBR group, whose order number an ORC after the OBR may still give.
-    let mut group_start = 0;
+    let mut previous = "";
     let mut last_was_obx = false;
     for seg in ctx.body() {
         let id = seg.id();
@@ -106,21 +107,14 @@ pub(super) fn observations(ctx: &mut Ctx<'_>, kind: ObservationKind) -> Vec<Item
                     spm: Some(seg),
                     ..Context::default()
                 };
-                group_start = done.len();
             }
             "OBR" => {
                 at.obr = Some(seg);
-                at.orc = None;
-                group_start = done.len();
-            }
-            "ORC" => {
-                at.orc = Some(seg);
-                if let Some(order_no) = value(seg.field(2)) {
-                    for o in done.iter_mut().skip(group_start) {
-                        o.order_no = Some(order_no.clone());
-                    }
+                if previous != "ORC" {
+                    at.orc = None;
                 }
             }
+            "ORC" => at.orc = Some(seg),
             "OBX" => match coded_field(seg.field(3)) {
                 Some(item) => done.push(observation(ctx, &seg, at, item, kind)),
                 None => ctx.orphan(&seg, "names no observation (OBX-3 is empty)"),
@@ -144,6 +138,7 @@ pub(super) fn observations(ctx: &mut Ctx<'_>, kind: ObservationKind) -> Vec<Item
             "NTE" | "TCD" | "SID" => last_was_obx,
             _ => false,
         };
+        previous = id;
     }
     if done.is_empty() {
         ctx.warn(
@@ -152,6 +147,17 @@ pub(super) fn observations(ctx: &mut Ctx<'_>, kind: ObservationKind) -> Vec<Item
         );
     }
     done.into_iter().map(Item::Observation).collect()
+}
+
+/// OBX-8 abnormal flags, repetitions joined by a space (`H`, `L`, `HH` …).
+fn flags(obx: &Segment<'_>) -> Option<String> {
+    let flags: Vec<String> = obx
+        .field(8)
+        .reps()
+        .filter_map(|r| r.comp(1).map(|c| c.trim().to_string()))
+        .filter(|c| !c.is_empty())
+        .collect();
+    (!flags.is_empty()).then(|| flags.join(" "))
 }
 
 fn observation(
@@ -177,15 +183,7 @@ fn observation(
         value: obx_value(obx, ctx.d()),
         unit: coded_field(obx.field(6)),
         range: rep_text(&obx.field(7).first(), ctx.d()),
-        flag: {
-            let flags: Vec<String> = obx
-                .field(8)
-                .reps()
-                .filter_map(|r| r.comp(1).map(|c| c.trim().to_string()))
-                .filter(|c| !c.is_empty())
-                .collect();
-            (!flags.is_empty()).then(|| flags.join(" "))
-        },
+        flag: flags(obx),
         status: value(obx.field(11)),
         observed_at,
         sub_id: value(obx.field(4)),

@@ -79,7 +79,7 @@ fn classification(c: Option<Coded>) -> (Option<String>, Option<Coded>) {
     };
     let first_is_type = c.system.as_deref() == Some("JHSD0004");
     let icd10 = match c.system.as_deref() {
-        Some("I10") | None if !first_is_type => c.code.clone(),
+        Some("I10") | None => c.code.clone(),
         _ => None,
     };
     let diagnosis_type = if c.alt_code.is_some() || c.alt_text.is_some() {
