@@ -59,7 +59,8 @@ impl Coded {
 pub struct PersonName {
     pub family: Option<String>,
     pub given: Option<String>,
-    /// Family and given joined by a space, or the whole name when the producer put it in one component.
+    /// Family and given joined by one ASCII space (never U+3000), or the whole name as written when the
+    /// producer put it in one component.
     pub full: String,
     /// XPN.8 / XCN.15: `I` ideographic (kanji), `P` phonetic (kana), as written.
     pub representation: Option<String>,
@@ -444,7 +445,8 @@ pub struct Encounter {
     pub trigger: String,
     /// PV1-2: `I` inpatient, `O` outpatient.
     pub patient_class: Option<String>,
-    /// PV1-3 ward^room^bed or clinic, readable.
+    /// PV1-3 made readable: PL.9 description, else ward, room and bed as written, joined by ` / `
+    /// (`32^302^1^^^N` → `32 / 302 / 1`; a clinic `01^^^^^C` → `01`).
     pub location: Option<String>,
     /// PV1-6 prior location (transfers).
     pub prior_location: Option<String>,
