@@ -1,0 +1,209 @@
+//! `region.json`: what a generated region holds, exactly, so reader tests can compare.
+//!
+//! Counting rules (all counts are exact, not estimates):
+//! - A **logical record** is one key: (patient ID, care date, data type, order number) in
+//!   standardized storage, (patient ID, care date, data type, 特定キー) for an extended-storage
+//!   content folder (guide §2, §6).
+//! - `on_disk` counts standardized-storage *files*, or extended-storage *content folders*, by the
+//!   condition flag in their names.
+//! - `records` counts logical records by how they resolve: `current` (newest `_1` is a positive
+//!   event), `deleted` (all `_0`), `cancelled` (newest `_1` is an ADT cancel: A11 or A13).
+//! - `outcomes` counts the same files/folders by where condition-flag resolution puts them:
+//!   `current` (the `_1` of a current record), `superseded` (its `_2` files), `deleted` (every
+//!   file of a deleted record, the deletion message included) and `cancelled` (every file of a
+//!   cancelled record: the cancelled event and the cancel). The four add up to `on_disk`'s total.
+//!
+//! The generator never writes two `_1` files for one key and never gives one patient two
+//! ADT-00 or PPR-01 keys, so no tie-breaking rule is needed to reproduce these numbers.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::CivilDate;
+use crate::chart::{Flag, Outcome};
+use crate::person::Sex;
+
+/// Files (or content folders) by the condition flag in their names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagCounts {
+    pub flag_0: u64,
+    pub flag_1: u64,
+    pub flag_2: u64,
+}
+
+/// Logical records by how they resolve.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub current: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
+}
+
+/// Files (or content folders) by the bucket condition-flag resolution puts them in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCounts {
+    pub current: u64,
+    pub superseded: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
+}
+
+/// All counts of one data type at one facility.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeCounts {
+    pub on_disk: FlagCounts,
+    pub records: RecordCounts,
+    pub outcomes: OutcomeCounts,
+}
+
+impl TypeCounts {
+    /// Counts one logical record with the flags of its versions.
+    pub(crate) fn add_record(&mut self, outcome: Outcome, flags: impl IntoIterator<Item = Flag>) {
+        match outcome {
+            Outcome::Current => self.records.current += 1,
+            Outcome::Deleted => self.records.deleted += 1,
+            Outcome::Cancelled => self.records.cancelled += 1,
+        }
+        for flag in flags {
+            match flag {
+                Flag::Deleted => self.on_disk.flag_0 += 1,
+                Flag::Current => self.on_disk.flag_1 += 1,
+                Flag::Superseded => self.on_disk.flag_2 += 1,
+            }
+            match (outcome, flag) {
+                (Outcome::Current, Flag::Current) => self.outcomes.current += 1,
+                (Outcome::Current, _) => self.outcomes.superseded += 1,
+                (Outcome::Deleted, _) => self.outcomes.deleted += 1,
+                (Outcome::Cancelled, _) => self.outcomes.cancelled += 1,
+            }
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &TypeCounts) {
+        self.on_disk.flag_0 += other.on_disk.flag_0;
+        self.on_disk.flag_1 += other.on_disk.flag_1;
+        self.on_disk.flag_2 += other.on_disk.flag_2;
+        self.records.current += other.records.current;
+        self.records.deleted += other.records.deleted;
+        self.records.cancelled += other.records.cancelled;
+        self.outcomes.current += other.outcomes.current;
+        self.outcomes.superseded += other.outcomes.superseded;
+        self.outcomes.deleted += other.outcomes.deleted;
+        self.outcomes.cancelled += other.outcomes.cancelled;
+    }
+}
+
+/// One facility of the region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacilitySummary {
+    /// 10-digit medical institution code; also the facility's folder name under the output.
+    pub id: String,
+    pub name: String,
+    /// Patient IDs registered here.
+    pub patients: u64,
+    /// Of those, people also registered at the previous facility (rows of `pix-xref.tsv`).
+    pub visitors: u64,
+    /// Regular files under `<id>/standard` and `<id>/extended`.
+    pub files: u64,
+    pub bytes: u64,
+    /// Per standardized-storage data type (`ADT-00`, `OMP-01`, …).
+    pub standard: BTreeMap<String, TypeCounts>,
+    /// Per extended-storage data-type folder name.
+    pub extended: BTreeMap<String, TypeCounts>,
+}
+
+/// A person registered under some patient ID at some facility.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub facility: String,
+    pub patient_id: String,
+}
+
+/// A drill persona (see the crate documentation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonaSummary {
+    pub role: String,
+    pub description: String,
+    pub facility: String,
+    pub patient_id: String,
+    /// `山田 花子` (family, space, given).
+    pub kanji_name: String,
+    /// `ヤマダ ハナコ`.
+    pub kana_name: String,
+    pub birth_date: CivilDate,
+    pub sex: Sex,
+    /// Other registrations of the same person.
+    pub also_at: Vec<Registration>,
+}
+
+/// The contents of `region.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionSummary {
+    /// Always `fieldchart-synth`; marks a directory as a region this generator may overwrite.
+    pub generator: String,
+    pub version: String,
+    /// False while generation runs; a region interrupted midway says so.
+    pub complete: bool,
+    pub seed: u64,
+    pub as_of: CivilDate,
+    /// Patient IDs in the region (a person at two facilities counts twice).
+    pub patients: u64,
+    pub files: u64,
+    pub bytes: u64,
+    /// Data rows of `pix-xref.tsv`.
+    pub cross_references: u64,
+    pub facilities: Vec<FacilitySummary>,
+    pub personas: Vec<PersonaSummary>,
+}
+
+impl RegionSummary {
+    /// Per data type totals over all facilities (standardized storage).
+    pub fn standard_totals(&self) -> BTreeMap<String, TypeCounts> {
+        let mut out: BTreeMap<String, TypeCounts> = BTreeMap::new();
+        for f in &self.facilities {
+            for (k, v) in &f.standard {
+                out.entry(k.clone()).or_default().merge(v);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_add_up_to_files_on_disk() {
+        let mut c = TypeCounts::default();
+        c.add_record(Outcome::Current, [Flag::Superseded, Flag::Current]);
+        c.add_record(Outcome::Deleted, [Flag::Deleted, Flag::Deleted]);
+        c.add_record(Outcome::Cancelled, [Flag::Superseded, Flag::Current]);
+        assert_eq!(
+            c.on_disk,
+            FlagCounts {
+                flag_0: 2,
+                flag_1: 2,
+                flag_2: 2
+            }
+        );
+        assert_eq!(
+            c.records,
+            RecordCounts {
+                current: 1,
+                deleted: 1,
+                cancelled: 1
+            }
+        );
+        assert_eq!(
+            c.outcomes,
+            OutcomeCounts {
+                current: 1,
+                superseded: 1,
+                deleted: 2,
+                cancelled: 2
+            }
+        );
+    }
+}

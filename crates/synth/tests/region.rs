@@ -1,0 +1,834 @@
+//! End-to-end checks of generated regions: determinism, encoding, layout, care dates, personas,
+//! and `region.json` against an independent recount of the files on disk.
+//!
+//! Regions are generated once per test binary under Cargo's `CARGO_TARGET_TMPDIR`, which the
+//! generator is allowed to overwrite (it recognises its own previous regions).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use encoding_rs::ISO_2022_JP;
+use fieldchart_synth::{CivilDate, RegionSpec, RegionSummary, SynthError, TypeCounts, generate};
+
+fn region(name: &str, spec: &RegionSpec) -> (PathBuf, RegionSummary) {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut calls = Vec::new();
+    let summary = generate(spec, &out, &mut |n| calls.push(n)).expect("region generates");
+    assert_eq!(calls.last().copied().unwrap_or(0), spec.patients);
+    assert!(calls.windows(2).all(|w| w[0] < w[1]), "progress only grows");
+    (out, summary)
+}
+
+/// The main test region: 1,000 patients at 3 facilities.
+fn main_region() -> &'static (PathBuf, RegionSummary) {
+    static REGION: OnceLock<(PathBuf, RegionSummary)> = OnceLock::new();
+    REGION.get_or_init(|| region("main", &RegionSpec::new(1000, 3, 7)))
+}
+
+/// Every regular file below `dir`, sorted, as paths relative to `dir` with `/` separators.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let t = e.file_type().unwrap();
+            assert!(!t.is_symlink(), "no symlinks expected");
+            if t.is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                let rel = e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A minimal HL7 view for checks: segments split on CR, fields on `|`.
+struct Message {
+    segments: Vec<Vec<String>>,
+}
+
+impl Message {
+    fn decode(bytes: &[u8], path: &str) -> Message {
+        assert!(!bytes.contains(&b'\n'), "{path}: LF found");
+        assert!(
+            bytes.iter().all(|b| *b < 0x80),
+            "{path}: 8-bit byte in ISO-2022-JP"
+        );
+        assert!(
+            !bytes.windows(3).any(|w| w == b"\x1b(J" || w == b"\x1b(I"),
+            "{path}: non-JIS X 0208 escape"
+        );
+        let (text, had_errors) = ISO_2022_JP.decode_without_bom_handling(bytes);
+        assert!(!had_errors, "{path}: not decodable as ISO-2022-JP");
+        let (again, _, unmappable) = ISO_2022_JP.encode(&text);
+        assert!(
+            !unmappable && again.as_ref() == bytes,
+            "{path}: does not round-trip"
+        );
+        assert!(text.ends_with('\r'), "{path}: segments end with CR");
+        let segments = text
+            .split('\r')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.split('|').map(str::to_owned).collect())
+            .collect();
+        Message { segments }
+    }
+
+    fn read(path: &Path) -> Message {
+        Message::decode(&fs::read(path).unwrap(), &path.to_string_lossy())
+    }
+
+    fn all(&self, id: &str) -> impl Iterator<Item = &Vec<String>> {
+        self.segments.iter().filter(move |s| s[0] == id)
+    }
+
+    /// Field `n` of the first `id` segment (MSH counts its field separator as MSH-1).
+    fn field(&self, id: &str, n: usize) -> Option<&str> {
+        let seg = self.all(id).next()?;
+        let index = if id == "MSH" { n - 1 } else { n };
+        seg.get(index).map(String::as_str)
+    }
+
+    fn message_type(&self) -> String {
+        let f = self.field("MSH", 9).unwrap_or("");
+        f.split('^').take(2).collect::<Vec<_>>().join("^")
+    }
+
+    fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.join("|"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A standardized-storage file as its path says.
+#[derive(Debug)]
+struct StandardFile {
+    facility: String,
+    id: String,
+    date: String,
+    data_type: String,
+    order: String,
+    event: String,
+    department: String,
+    flag: char,
+    path: PathBuf,
+}
+
+fn standard_files(out: &Path, facility: &str) -> Vec<StandardFile> {
+    let root = out.join(facility).join("standard");
+    files_under(&root)
+        .into_iter()
+        .map(|rel| {
+            let parts: Vec<&str> = rel.split('/').collect();
+            assert_eq!(parts.len(), 6, "{rel}: depth");
+            let (h1, h2, id, date, data_type, name) =
+                (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+            assert_eq!(h1, &id[..3], "{rel}: first hash folder");
+            assert_eq!(h2, &id[3..6], "{rel}: second hash folder");
+            let n: Vec<&str> = name.split('_').collect();
+            assert_eq!(n.len(), 7, "{rel}: name has 7 parts");
+            assert!(!name.contains('.'), "{rel}: no extension");
+            assert_eq!(
+                (n[0], n[1], n[2]),
+                (id, date, data_type),
+                "{rel}: name agrees with folders"
+            );
+            assert!(
+                date == "-" || (date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit())),
+                "{rel}"
+            );
+            assert_eq!(n[3].len(), 15, "{rel}: order number width");
+            assert_eq!(n[4].len(), 17, "{rel}: 17-digit 発生日時");
+            assert!(n[4].bytes().all(|b| b.is_ascii_digit()), "{rel}");
+            assert!(n[5] == "-" || n[5].len() == 2, "{rel}: department");
+            assert!(matches!(n[6], "0" | "1" | "2"), "{rel}: flag");
+            StandardFile {
+                facility: facility.to_owned(),
+                id: id.to_owned(),
+                date: date.to_owned(),
+                data_type: data_type.to_owned(),
+                order: n[3].to_owned(),
+                event: n[4].to_owned(),
+                department: n[5].to_owned(),
+                flag: n[6].chars().next().unwrap_or('?'),
+                path: root.join(&rel),
+            }
+        })
+        .collect()
+}
+
+/// Guide §3: the HL7 message each data type holds (cancel events included).
+fn expected_message_types(data_type: &str) -> &'static [&'static str] {
+    match data_type {
+        "ADT-00" => &["ADT^A08"],
+        "ADT-12" => &["ADT^A04"],
+        "ADT-22" => &["ADT^A01", "ADT^A11"],
+        "ADT-42" => &["ADT^A02"],
+        "ADT-52" => &["ADT^A03", "ADT^A13"],
+        "ADT-61" => &["ADT^A60"],
+        "PPR-01" => &["PPR^ZD1"],
+        "OMD" => &["OMD^O03"],
+        "OMP-01" | "OMP-02" => &["RDE^O11"],
+        "OMP-11" | "OMP-12" => &["RAS^O17"],
+        "OML-01" => &["OML^O33"],
+        "OML-11" => &["OUL^R22"],
+        "OMG-01" => &["OMG^O19"],
+        "OMG-11" => &["OMI^Z23"],
+        "OMG-13" => &["ORU^R01"],
+        other => panic!("unexpected data type {other}"),
+    }
+}
+
+/// Guide §1.3: the field holding the care date of each message type; `None` for `-`.
+fn care_date_of(m: &Message) -> Option<String> {
+    let first8 = |v: Option<&str>| v.map(|s| s.chars().take(8).collect::<String>());
+    match m.message_type().as_str() {
+        "ADT^A08" | "ADT^A60" | "PPR^ZD1" => None,
+        "ADT^A04" | "ADT^A01" | "ADT^A11" => first8(m.field("PV1", 44)),
+        "ADT^A03" | "ADT^A13" => first8(m.field("PV1", 45)),
+        "ADT^A02" => first8(m.field("EVN", 6)),
+        "OMD^O03" | "RDE^O11" | "OML^O33" | "OMG^O19" => first8(m.field("ORC", 9)),
+        "RAS^O17" => first8(m.field("RXA", 3)),
+        "OUL^R22" => first8(m.field("SPM", 17)),
+        "OMI^Z23" | "ORU^R01" => first8(m.field("OBR", 7)),
+        "ORU^R30" => first8(m.field("OBX", 14)),
+        other => panic!("unexpected message type {other}"),
+    }
+}
+
+/// A logical key: (patient ID, care date, data type or type folder, order number or 特定キー).
+type Key = (String, String, String, String);
+
+/// One version of a key as found on disk: 発生日時, condition flag, and whether it is an ADT cancel.
+type Version = (String, char, bool);
+
+const CANCELS: &[&str] = &[
+    "ADT^A11", "ADT^A12", "ADT^A13", "ADT^A23", "ADT^A25", "ADT^A26", "ADT^A27", "ADT^A52",
+    "ADT^A53", "ADT^A55",
+];
+
+#[derive(PartialEq)]
+enum Resolved {
+    Current,
+    Deleted,
+    Cancelled,
+}
+
+/// An independent condition-flag resolution (guide §2) of one key's versions `(event, flag, is_cancel)`.
+fn resolve(versions: &[Version]) -> Resolved {
+    let newest_current = versions
+        .iter()
+        .filter(|v| v.1 == '1')
+        .max_by(|a, b| a.0.cmp(&b.0));
+    match newest_current {
+        Some((_, _, true)) => Resolved::Cancelled,
+        Some(_) => Resolved::Current,
+        None => {
+            assert!(
+                versions.iter().all(|v| v.1 == '0'),
+                "a key with only _2 files"
+            );
+            Resolved::Deleted
+        }
+    }
+}
+
+fn count(counts: &mut TypeCounts, resolved: &Resolved, versions: &[Version]) {
+    match resolved {
+        Resolved::Current => counts.records.current += 1,
+        Resolved::Deleted => counts.records.deleted += 1,
+        Resolved::Cancelled => counts.records.cancelled += 1,
+    }
+    for (_, flag, _) in versions {
+        match flag {
+            '0' => counts.on_disk.flag_0 += 1,
+            '1' => counts.on_disk.flag_1 += 1,
+            _ => counts.on_disk.flag_2 += 1,
+        }
+        match (resolved, flag) {
+            (Resolved::Current, '1') => counts.outcomes.current += 1,
+            (Resolved::Current, _) => counts.outcomes.superseded += 1,
+            (Resolved::Deleted, _) => counts.outcomes.deleted += 1,
+            (Resolved::Cancelled, _) => counts.outcomes.cancelled += 1,
+        }
+    }
+}
+
+#[test]
+fn region_json_counts_equal_a_recount_of_the_files_on_disk() {
+    let (out, summary) = main_region();
+    let on_disk: RegionSummary =
+        serde_json::from_str(&fs::read_to_string(out.join("region.json")).unwrap()).unwrap();
+    assert_eq!(&on_disk, summary, "region.json holds the returned summary");
+    assert!(summary.complete);
+    assert_eq!(
+        summary.facilities.iter().map(|f| f.patients).sum::<u64>(),
+        1000
+    );
+
+    let mut total_files = 0u64;
+    let mut total_bytes = 0u64;
+    for facility in &summary.facilities {
+        // Standardized storage: group files by logical key.
+        let mut keys: BTreeMap<Key, Vec<Version>> = BTreeMap::new();
+        for f in standard_files(out, &facility.id) {
+            let is_cancel = f.flag == '1' && f.data_type.starts_with("ADT") && {
+                let m = Message::read(&f.path);
+                CANCELS.contains(&m.message_type().as_str())
+            };
+            keys.entry((f.id, f.date, f.data_type, f.order))
+                .or_default()
+                .push((f.event, f.flag, is_cancel));
+        }
+        let mut standard: BTreeMap<String, TypeCounts> = BTreeMap::new();
+        for ((_, _, data_type, _), versions) in &keys {
+            let resolved = resolve(versions);
+            count(
+                standard.entry(data_type.clone()).or_default(),
+                &resolved,
+                versions,
+            );
+        }
+        assert_eq!(
+            standard, facility.standard,
+            "standard counts of {}",
+            facility.id
+        );
+
+        // Extended storage: group content folders by key.
+        let ext_root = out.join(&facility.id).join("extended");
+        let mut folders: BTreeMap<Key, Vec<Version>> = BTreeMap::new();
+        for rel in files_under(&ext_root) {
+            let parts: Vec<&str> = rel.split('/').collect();
+            assert_eq!(parts.len(), 7, "{rel}: extended depth");
+            let (id, date, type_folder, content) = (parts[2], parts[3], parts[4], parts[5]);
+            let name = format!("{id}_{date}_{type_folder}_");
+            let rest = content
+                .strip_prefix(&name)
+                .unwrap_or_else(|| panic!("{rel}: content folder starts with id_date_type_"));
+            let tail: Vec<&str> = rest.split('_').collect();
+            assert_eq!(tail.len(), 4, "{rel}: 7-part content folder");
+            let flag = tail[3].chars().next().unwrap_or('?');
+            let versions = folders
+                .entry((id.into(), date.into(), type_folder.into(), tail[0].into()))
+                .or_default();
+            if !versions.iter().any(|v| v.0 == tail[1]) {
+                versions.push((tail[1].to_owned(), flag, false));
+            }
+        }
+        let mut extended: BTreeMap<String, TypeCounts> = BTreeMap::new();
+        for ((_, _, type_folder, _), versions) in &folders {
+            let resolved = resolve(versions);
+            count(
+                extended.entry(type_folder.clone()).or_default(),
+                &resolved,
+                versions,
+            );
+        }
+        assert_eq!(
+            extended, facility.extended,
+            "extended counts of {}",
+            facility.id
+        );
+
+        let all = files_under(&out.join(&facility.id));
+        let bytes: u64 = all
+            .iter()
+            .map(|rel| {
+                fs::metadata(out.join(&facility.id).join(rel))
+                    .unwrap()
+                    .len()
+            })
+            .sum();
+        assert_eq!(
+            (all.len() as u64, bytes),
+            (facility.files, facility.bytes),
+            "{}",
+            facility.id
+        );
+        total_files += facility.files;
+        total_bytes += facility.bytes;
+    }
+    assert_eq!((total_files, total_bytes), (summary.files, summary.bytes));
+}
+
+#[test]
+fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
+    let (out, summary) = main_region();
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    for facility in &summary.facilities {
+        for f in standard_files(out, &facility.id) {
+            let m = Message::read(&f.path);
+            let where_ = f.path.display();
+            assert_eq!(m.segments[0][0], "MSH", "{where_}");
+            assert_eq!(m.field("MSH", 2), Some("^~\\&"));
+            assert_eq!(m.field("MSH", 4), Some(f.facility.as_str()));
+            assert_eq!(m.field("MSH", 12), Some("2.5"));
+            assert_eq!(m.field("MSH", 18), Some("~ISO IR87"));
+            assert_eq!(m.field("MSH", 20), Some("ISO 2022-1994"));
+            let message_type = m.message_type();
+            assert!(
+                expected_message_types(&f.data_type).contains(&message_type.as_str()),
+                "{where_}: {message_type}"
+            );
+            let pid3 = m
+                .field("PID", 3)
+                .unwrap_or("")
+                .split('^')
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            assert_eq!(pid3, f.id, "{where_}: PID-3");
+            let care = care_date_of(&m).unwrap_or_else(|| "-".to_owned());
+            assert_eq!(
+                care, f.date,
+                "{where_}: folder date is the guide §1.3 care date"
+            );
+            let names = m.field("PID", 5).unwrap_or("");
+            assert!(
+                names.ends_with("^^^^^L^P") && names.contains("^^^^^L^I~"),
+                "{where_}: PID-5 {names}"
+            );
+            if f.department != "-" {
+                assert!(f.department.bytes().all(|b| b.is_ascii_digit()));
+            }
+            *by_type.entry(f.data_type).or_default() += 1;
+        }
+    }
+    for data_type in [
+        "ADT-00", "ADT-12", "ADT-22", "ADT-42", "ADT-52", "ADT-61", "PPR-01", "OMD", "OMP-01",
+        "OMP-02", "OMP-11", "OMP-12", "OML-01", "OML-11", "OMG-01", "OMG-11", "OMG-13",
+    ] {
+        assert!(
+            by_type.get(data_type).copied().unwrap_or(0) > 0,
+            "no {data_type} files in 1,000 patients"
+        );
+    }
+}
+
+#[test]
+fn updates_deletions_and_cancels_follow_the_guide() {
+    let (_, summary) = main_region();
+    let totals = summary.standard_totals();
+    let omp = &totals["OMP-01"];
+    assert!(
+        omp.records.deleted > 0 && omp.outcomes.superseded > 0,
+        "OMP-01 has deletions and updates"
+    );
+    // A deletion leaves the old file and the deletion message, both _0.
+    assert!(omp.on_disk.flag_0 >= 2 * omp.records.deleted);
+    let adt22 = &totals["ADT-22"];
+    assert!(
+        adt22.records.cancelled > 0,
+        "some admissions are cancelled by A11"
+    );
+    assert_eq!(
+        adt22.outcomes.cancelled,
+        2 * adt22.records.cancelled,
+        "cancelled A01 (_2) + A11 (_1)"
+    );
+    assert!(
+        totals["ADT-52"].records.cancelled > 0,
+        "some discharges are cancelled by A13"
+    );
+    assert!(
+        totals["PPR-01"].on_disk.flag_2 > 0,
+        "problem lists are rewritten"
+    );
+    for (data_type, c) in &totals {
+        let files = c.on_disk.flag_0 + c.on_disk.flag_1 + c.on_disk.flag_2;
+        let resolved =
+            c.outcomes.current + c.outcomes.superseded + c.outcomes.deleted + c.outcomes.cancelled;
+        assert_eq!(
+            files, resolved,
+            "{data_type}: every file lands in one bucket"
+        );
+        assert_eq!(
+            c.records.current, c.outcomes.current,
+            "{data_type}: one _1 per current record"
+        );
+    }
+    let ext: u64 = summary
+        .facilities
+        .iter()
+        .flat_map(|f| f.extended.values())
+        .map(|c| c.on_disk.flag_2)
+        .sum();
+    assert!(ext > 0, "some extended documents were revised");
+}
+
+#[test]
+fn files_per_patient_and_bytes_stay_in_the_planned_range() {
+    let (_, summary) = main_region();
+    let per_patient = summary.files as f64 / summary.patients as f64;
+    assert!(
+        (8.0..=15.0).contains(&per_patient),
+        "{per_patient} files per patient"
+    );
+    let bytes_per_patient = summary.bytes as f64 / summary.patients as f64;
+    assert!(
+        bytes_per_patient < 20_000.0,
+        "{bytes_per_patient} bytes per patient"
+    );
+}
+
+#[test]
+fn extended_documents_have_the_expected_formats() {
+    let (out, summary) = main_region();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for facility in &summary.facilities {
+        let root = out.join(&facility.id).join("extended");
+        for rel in files_under(&root) {
+            let bytes = fs::read(root.join(&rel)).unwrap();
+            let name = rel.rsplit('/').next().unwrap_or("");
+            match name {
+                "main_document.xml" => {
+                    let text = String::from_utf8(bytes).expect("CDA is UTF-8");
+                    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+                    assert!(text.contains("<ClinicalDocument xmlns=\"urn:hl7-org:v3\""));
+                    assert!(text.trim_end().ends_with("</ClinicalDocument>"));
+                    assert_eq!(
+                        text.matches("<section>").count(),
+                        text.matches("</section>").count()
+                    );
+                    if rel.contains("74465-6") {
+                        let line = text
+                            .split("<text>")
+                            .nth(1)
+                            .unwrap()
+                            .split("</text>")
+                            .next()
+                            .unwrap();
+                        assert!(text.contains("code=\"77599-9\""));
+                        assert!(line.ends_with("\"JPN+1.00\""), "{line}");
+                        assert_eq!(line.lines().count(), 1);
+                    }
+                    *seen.entry("cda").or_default() += 1;
+                }
+                "main_document.hl7" => {
+                    let m = Message::decode(&bytes, &rel);
+                    assert_eq!(m.message_type(), "ORU^R30");
+                    let date = rel.split('/').nth(3).unwrap();
+                    assert_eq!(care_date_of(&m).as_deref(), Some(date), "{rel}");
+                    *seen.entry("vitals").or_default() += 1;
+                }
+                "main_document.pdf" => {
+                    assert!(bytes.starts_with(b"%PDF-1.4\n") && bytes.ends_with(b"%%EOF\n"));
+                    *seen.entry("pdf").or_default() += 1;
+                }
+                "main_document.jpg" => {
+                    assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
+                    *seen.entry("jpeg").or_default() += 1;
+                }
+                other => panic!("unexpected extended file {other}"),
+            }
+        }
+    }
+    for kind in ["cda", "vitals", "pdf", "jpeg"] {
+        assert!(
+            seen.get(kind).copied().unwrap_or(0) > 0,
+            "no {kind} documents"
+        );
+    }
+}
+
+/// The current ADT-00 message of a patient.
+fn demographics(out: &Path, facility: &str, id: &str) -> Message {
+    let dir = out
+        .join(facility)
+        .join("standard")
+        .join(&id[..3])
+        .join(&id[3..6])
+        .join(id)
+        .join("-")
+        .join("ADT-00");
+    let current = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("_1"))
+        .unwrap();
+    Message::read(&current)
+}
+
+#[test]
+fn cross_referenced_patients_are_the_same_person_under_other_ids() {
+    let (out, summary) = main_region();
+    let text = fs::read_to_string(out.join("pix-xref.tsv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("facility_a\tid_a\tfacility_b\tid_b"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len() as u64, summary.cross_references);
+    let share = rows.len() as f64 / summary.patients as f64;
+    assert!(
+        (0.01..0.08).contains(&share),
+        "{share} of patients are cross-referenced"
+    );
+    for row in &rows {
+        assert_eq!(row.len(), 4);
+        assert_ne!(row[0], row[2]);
+        let a = demographics(out, row[0], row[1]);
+        let b = demographics(out, row[2], row[3]);
+        for field in [5, 7, 8, 11] {
+            assert_eq!(
+                a.field("PID", field),
+                b.field("PID", field),
+                "PID-{field} of {row:?}"
+            );
+        }
+    }
+}
+
+fn patient_files(out: &Path, facility: &str, id: &str, data_type: &str) -> Vec<StandardFile> {
+    standard_files(out, facility)
+        .into_iter()
+        .filter(|f| f.id == id && f.data_type == data_type)
+        .collect()
+}
+
+#[test]
+fn personas_are_present_as_documented() {
+    let (out, summary) = main_region();
+    let as_of = summary.as_of;
+    let roles: Vec<&str> = summary.personas.iter().map(|p| p.role.as_str()).collect();
+    assert_eq!(roles.len(), 5, "{roles:?}");
+    let first = &summary.facilities[0].id;
+
+    // 山田 花子: penicillin SV in AL1, warfarin current, PT-INR trend, second registration.
+    let yamada = &summary.personas[0];
+    assert_eq!(
+        (yamada.kanji_name.as_str(), yamada.kana_name.as_str()),
+        ("山田 花子", "ヤマダ ハナコ")
+    );
+    assert_eq!(yamada.birth_date, CivilDate::new(1970, 3, 12).unwrap());
+    assert_eq!(&yamada.facility, first);
+    let adt00 = demographics(out, first, &yamada.patient_id);
+    assert_eq!(adt00.field("PID", 7), Some("19700312"));
+    assert_eq!(adt00.field("PID", 8), Some("F"));
+    assert!(adt00.field("PID", 11).unwrap().contains("宮城県石巻市"));
+    let al1 = adt00.all("AL1").next().expect("AL1").join("|");
+    assert!(
+        al1.contains("DA^薬剤アレルギー^HL70127")
+            && al1.contains("ペニシリン")
+            && al1.contains("SV^重度^HL70128"),
+        "{al1}"
+    );
+    let prescriptions = patient_files(out, first, &yamada.patient_id, "OMP-01");
+    let last = prescriptions
+        .iter()
+        .max_by(|a, b| a.date.cmp(&b.date))
+        .unwrap();
+    let last_text = Message::read(&last.path).text();
+    assert!(last_text.contains("ワーファリン錠1mg"));
+    let start: CivilDate = last.date.parse().unwrap();
+    assert!(start <= as_of && start > CivilDate::new(as_of.year() - 1, 1, 1).unwrap());
+    let inr: Vec<String> = patient_files(out, first, &yamada.patient_id, "OML-11")
+        .iter()
+        .flat_map(|f| {
+            Message::read(&f.path)
+                .all("OBX")
+                .filter(|s| s[3].contains("PT-INR"))
+                .map(|s| s[5].clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(inr.len() >= 3, "PT-INR results: {inr:?}");
+    let problems = Message::read(
+        &patient_files(out, first, &yamada.patient_id, "PPR-01")
+            .iter()
+            .find(|f| f.flag == '1')
+            .unwrap()
+            .path,
+    )
+    .text();
+    assert!(problems.contains("心房細動"));
+    assert_eq!(yamada.also_at.len(), 1);
+    let xref = fs::read_to_string(out.join("pix-xref.tsv")).unwrap();
+    let row = format!(
+        "{first}\t{}\t{}\t{}",
+        yamada.patient_id, yamada.also_at[0].facility, yamada.also_at[0].patient_id
+    );
+    assert!(xref.lines().any(|l| l == row), "{row} in pix-xref.tsv");
+
+    // Dialysis, insulin, HBs antigen positive followed by NTE 未告知.
+    let dialysis = &summary.personas[1];
+    let problems = Message::read(
+        &patient_files(out, first, &dialysis.patient_id, "PPR-01")
+            .iter()
+            .find(|f| f.flag == '1')
+            .unwrap()
+            .path,
+    )
+    .text();
+    assert!(problems.contains("末期腎不全") && problems.contains("維持血液透析状態"));
+    let rx =
+        Message::read(&patient_files(out, first, &dialysis.patient_id, "OMP-01")[0].path).text();
+    assert!(rx.contains("ランタス注ソロスター"));
+    let untold = patient_files(out, first, &dialysis.patient_id, "OML-11")
+        .iter()
+        .any(|f| {
+            let m = Message::read(&f.path);
+            m.segments.windows(2).any(|w| {
+                w[0][0] == "OBX"
+                    && w[0][3].contains("HBs抗原")
+                    && w[0][5] == "(+)"
+                    && w[1].join("|") == "NTE|1||未告知"
+            })
+        });
+    assert!(untold, "HBs抗原 (+) followed by NTE|1||未告知");
+
+    // The Reiwa child on an antiepileptic.
+    let child = &summary.personas[2];
+    assert!(child.birth_date >= CivilDate::new(2019, 5, 1).unwrap());
+    let rx = Message::read(&patient_files(out, first, &child.patient_id, "OMP-01")[0].path).text();
+    assert!(rx.contains("イーケプラドライシロップ50%"));
+
+    // The deleted prescription: every OMP-01 file is _0, one of them the CA message.
+    let deleted = patient_files(out, first, &summary.personas[3].patient_id, "OMP-01");
+    assert_eq!(deleted.len(), 2);
+    assert!(deleted.iter().all(|f| f.flag == '0'));
+    assert!(
+        deleted
+            .iter()
+            .any(|f| Message::read(&f.path).field("ORC", 1) == Some("CA"))
+    );
+
+    // The updated prescription: same key, _2 says 2.5 mg, _1 says 5 mg with a later 発生日時.
+    let updated = patient_files(out, first, &summary.personas[4].patient_id, "OMP-01");
+    let last_date = updated.iter().map(|f| f.date.clone()).max().unwrap();
+    let last: Vec<&StandardFile> = updated.iter().filter(|f| f.date == last_date).collect();
+    assert_eq!(last.len(), 2);
+    let old = last.iter().find(|f| f.flag == '2').unwrap();
+    let new = last.iter().find(|f| f.flag == '1').unwrap();
+    assert_eq!(old.order, new.order);
+    assert!(new.event > old.event);
+    assert!(
+        Message::read(&old.path)
+            .text()
+            .contains("アムロジピン錠2.5mg")
+    );
+    let new_message = Message::read(&new.path);
+    assert!(new_message.text().contains("アムロジピン錠5mg"));
+    assert_eq!(new_message.field("ORC", 1), Some("XO"));
+}
+
+fn tree(out: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(out)
+        .into_iter()
+        .map(|rel| {
+            let bytes = fs::read(out.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_differs() {
+    let spec = RegionSpec::new(200, 2, 11);
+    let (a, _) = region("determinism-a", &spec);
+    let (b, _) = region("determinism-b", &spec);
+    let (a_tree, b_tree) = (tree(&a), tree(&b));
+    assert!(a_tree.len() > 1000);
+    assert!(a_tree == b_tree, "two runs with seed 11 differ");
+
+    let (c, _) = region("determinism-c", &RegionSpec { seed: 12, ..spec });
+    let c_tree = tree(&c);
+    assert!(a_tree != c_tree, "seeds 11 and 12 give the same region");
+    // Personas do not depend on the seed: the first five patients' standard files are identical.
+    let first = |t: &[(String, Vec<u8>)], id: &str| -> Vec<(String, Vec<u8>)> {
+        t.iter()
+            .filter(|(rel, _)| rel.contains(&format!("/standard/{}/{}/{id}/", &id[..3], &id[3..6])))
+            .cloned()
+            .collect()
+    };
+    let summary: RegionSummary =
+        serde_json::from_slice(&fs::read(a.join("region.json")).unwrap()).unwrap();
+    for persona in &summary.personas {
+        let from_a = first(&a_tree, &persona.patient_id);
+        assert!(!from_a.is_empty());
+        assert!(
+            from_a == first(&c_tree, &persona.patient_id),
+            "persona {} differs between seeds",
+            persona.role
+        );
+    }
+}
+
+#[test]
+fn a_previous_region_is_replaced_but_other_directories_are_refused() {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replace");
+    let _ = fs::remove_dir_all(&base);
+    let small = RegionSpec::new(12, 2, 1);
+    let (out, first) = region(
+        "replace/region",
+        &RegionSpec {
+            patients: 30,
+            ..small.clone()
+        },
+    );
+    let (_, second) = region("replace/region", &small);
+    assert_eq!(second.patients, 12);
+    assert_eq!(
+        files_under(&out).len() as u64,
+        second.files + 2,
+        "nothing left over from the larger region"
+    );
+    assert!(first.files > second.files);
+
+    let foreign = base.join("foreign");
+    fs::create_dir_all(&foreign).unwrap();
+    fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let err = generate(&small, &foreign, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, SynthError::OutputNotEmpty { .. }), "{err}");
+    assert!(err.to_string().contains("notes.txt"));
+    assert!(foreign.join("notes.txt").exists());
+
+    // A stray entry next to a previous region is refused too, and nothing is deleted.
+    fs::write(out.join("stray.txt"), "x").unwrap();
+    assert!(matches!(
+        generate(&small, &out, &mut |_| {}),
+        Err(SynthError::OutputNotEmpty { .. })
+    ));
+    assert!(out.join("region.json").exists());
+}
+
+#[test]
+fn invalid_specs_are_rejected_with_a_reason() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("never-written");
+    let none = RegionSpec::new(10, 0, 1);
+    assert!(matches!(
+        generate(&none, &out, &mut |_| {}),
+        Err(SynthError::InvalidSpec(_))
+    ));
+    let early = RegionSpec {
+        as_of: CivilDate::new(2019, 1, 1).unwrap(),
+        ..RegionSpec::new(10, 1, 1)
+    };
+    let err = generate(&early, &out, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("2021-01-01"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn tiny_regions_without_personas_still_generate() {
+    let (_, summary) = region("tiny", &RegionSpec::new(3, 5, 9));
+    assert!(summary.personas.is_empty());
+    assert_eq!(summary.facilities.len(), 5);
+    assert_eq!(
+        summary.facilities.iter().map(|f| f.patients).sum::<u64>(),
+        3
+    );
+}
