@@ -249,9 +249,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A region-unique 15-digit order number: facility, patient, sequence.
+    /// A region-unique 15-digit order number: facility (3 digits, `RegionSpec` allows 999),
+    /// patient (9 digits), sequence (3 digits; a plan makes well under 1000 orders).
     fn order_no(&mut self) -> String {
         self.order_seq += 1;
+        debug_assert!(
+            self.order_seq < 1000,
+            "order sequence overflows its 3 digits"
+        );
         let base = (u64::from(self.input.facility.index) + 1) * 1_000_000_000_000
             + (self.input.patient_index + 1) * 1000
             + self.order_seq;
@@ -723,7 +728,7 @@ impl<'a> Builder<'a> {
             Ecg {
                 finding: self
                     .draw
-                    .one_of(&["洞調律", "正常範囲", "洞調律　左室肥大の疑い"]),
+                    .one_of(&["洞調律", "正常範囲", "洞調律\n左室肥大の疑い"]),
                 heart_rate: self.draw.range(55, 95) as u32,
                 qrs_ms: self.draw.range(80, 110) as u32,
                 qt_ms: self.draw.range(360, 430) as u32,

@@ -4,9 +4,9 @@
 //!
 //! Facility IDs are 10-digit 医療機関コード (medical institution codes) as the SS-MIX2 index DB
 //! expects (`FacilityID CHAR(10)`, guide §1.4): prefecture `04` (Miyagi), score-table digit `1`
-//! (医科, medical), a 2-digit district, a 4-digit institution number and a check digit
-//! (modulus 10, weights 2-1, like real codes). The codes and names are synthetic: no real
-//! institution is meant. They depend only on the facility's position, never on the seed.
+//! (医科, medical), a 2-digit district, a 4-digit institution number and a modulus-10 check digit
+//! (weights 2-1). The codes and names are synthetic: no real institution is meant. They depend
+//! only on the facility's position, never on the seed.
 
 use crate::address::{self, Municipality};
 use crate::clinical::Department;

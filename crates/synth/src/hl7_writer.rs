@@ -181,6 +181,8 @@ impl Message {
         .f(10, header.control_id.as_str())
         .f(11, "P")
         .f(12, "2.5")
+        // MSH-18 is a repetition: an empty first (ASCII, the default) and ISO IR87 (JIS X 0208);
+        // the `~` is structure, so it is written as is.
         .f(18, Hl7("~ISO IR87".to_owned()))
         .f(20, "ISO 2022-1994")
         .f(

@@ -1,5 +1,11 @@
 //! Synthetic SS-MIX2 regions: deterministic, realistic standardized and extended storage for
-//! drills, end-to-end tests and benchmarks of FieldChart. It writes files; it never reads them.
+//! drills, end-to-end tests and benchmarks of FieldChart. It writes files; it never reads them, and
+//! it depends on no other FieldChart crate (the reader is checked against it, not built from it).
+//!
+//! Speed and size on a 2-core machine (release build): 10,000 patients in about 7 s; 100,000
+//! patients in about 2 minutes, 1.2 million files and 1.7 GB (about 12 files and 17 KB per
+//! patient). `cargo run --release -p fieldchart-synth --example generate -- 10000 3 1 /tmp/region`
+//! tries it; `fieldchart demo-data` is the supported front end.
 //!
 //! # What it writes
 //!

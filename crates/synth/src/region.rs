@@ -64,9 +64,10 @@ impl RegionSpec {
                 "a region needs at least one facility".into(),
             ));
         }
-        if self.facilities > 9000 {
+        if self.facilities > 999 {
             return Err(SynthError::InvalidSpec(format!(
-                "{} facilities is more than the 9000 distinct facility codes the generator can make",
+                "{} facilities is more than the generator's limit of 999 (order numbers keep 3 digits \
+                 for the facility)",
                 self.facilities
             )));
         }
@@ -267,16 +268,16 @@ fn persona_summaries(region: &Region, as_of: CivilDate) -> Vec<PersonaSummary> {
         .filter_map(|n| {
             let p = personas::person(n, as_of)?;
             let (role, description) = personas::ROLES.get(n as usize)?;
+            // The only persona with a second registration is 山田 花子, patient 0 of facility 1.
             let also_at = region
                 .facilities
-                .iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(f, _)| region.visitor_origin(*f as u32, 0) == Some(n) && n == 0)
-                .map(|(_, facility)| Registration {
-                    facility: facility.id.clone(),
-                    patient_id: facility.patient_id(0),
+                .get(1)
+                .filter(|_| region.visitor_origin(1, n) == Some(n))
+                .map(|second| Registration {
+                    facility: second.id.clone(),
+                    patient_id: second.patient_id(n),
                 })
+                .into_iter()
                 .collect();
             Some(PersonaSummary {
                 role: (*role).to_owned(),

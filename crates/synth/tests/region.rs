@@ -370,6 +370,8 @@ fn region_json_counts_equal_a_recount_of_the_files_on_disk() {
 fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
     let (out, summary) = main_region();
     let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    // Free text with a line break (ECG findings) and a `^` inside a unit (`10^3/μL`) are escaped.
+    let mut escapes = (false, false);
     for facility in &summary.facilities {
         for f in standard_files(out, &facility.id) {
             let m = Message::read(&f.path);
@@ -393,6 +395,12 @@ fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
                 .unwrap_or("")
                 .to_owned();
             assert_eq!(pid3, f.id, "{where_}: PID-3");
+            let last_day = summary.as_of.to_string().replace('-', "");
+            assert!(f.event[..8] <= *last_day, "{where_}: 発生日時 after as_of");
+            assert!(
+                f.date == "-" || f.date <= last_day,
+                "{where_}: care date after as_of"
+            );
             let care = care_date_of(&m).unwrap_or_else(|| "-".to_owned());
             assert_eq!(
                 care, f.date,
@@ -406,6 +414,9 @@ fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
             if f.department != "-" {
                 assert!(f.department.bytes().all(|b| b.is_ascii_digit()));
             }
+            let raw = m.text();
+            escapes.0 |= raw.contains("\\.br\\");
+            escapes.1 |= raw.contains("\\S\\");
             *by_type.entry(f.data_type).or_default() += 1;
         }
     }
@@ -418,6 +429,11 @@ fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
             "no {data_type} files in 1,000 patients"
         );
     }
+    assert_eq!(
+        escapes,
+        (true, true),
+        "escaped line breaks and component separators occur"
+    );
 }
 
 #[test]
@@ -739,7 +755,12 @@ fn tree(out: &Path) -> Vec<(String, Vec<u8>)> {
 fn same_seed_gives_identical_bytes_and_another_seed_differs() {
     let spec = RegionSpec::new(200, 2, 11);
     let (a, _) = region("determinism-a", &spec);
-    let (b, _) = region("determinism-b", &spec);
+    // One worker thread instead of all cores: the output must not depend on scheduling.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let (b, _) = pool.install(|| region("determinism-b", &spec));
     let (a_tree, b_tree) = (tree(&a), tree(&b));
     assert!(a_tree.len() > 1000);
     assert!(a_tree == b_tree, "two runs with seed 11 differ");
