@@ -71,9 +71,10 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     for &patients in &args.patients {
-        let region = args
-            .dir
-            .join(format!("region-p{patients}-f{}-s{}", args.facilities, args.seed));
+        let region = args.dir.join(format!(
+            "region-p{patients}-f{}-s{}",
+            args.facilities, args.seed
+        ));
         ensure_region(&region, patients, args.facilities, args.seed)?;
         let (files, bytes) = count_files(&region)?;
         // Warm the page cache so neither side pays for the disk.
@@ -104,9 +105,7 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
         if !args.json {
             eprintln!(
                 "{patients} patients: {files} files, {:.1} MB: cat {:.2} s, reader {:.2} s",
-                mb,
-                row.cat_seconds,
-                row.reader_seconds
+                mb, row.cat_seconds, row.reader_seconds
             );
         }
         rows.push(row);
@@ -116,7 +115,14 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!(
             "{:>9} {:>9} {:>9} {:>10} {:>10} {:>12} {:>12} {:>7}",
-            "patients", "files", "MB", "cat MB/s", "read MB/s", "cat files/s", "read msgs/s", "ratio"
+            "patients",
+            "files",
+            "MB",
+            "cat MB/s",
+            "read MB/s",
+            "cat files/s",
+            "read msgs/s",
+            "ratio"
         );
         for r in &rows {
             println!(
@@ -141,8 +147,9 @@ fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> an
         return Ok(());
     }
     if region.exists() {
-        std::fs::remove_dir_all(region)
-            .with_context(|| format!("cannot clear the half-written region {}", region.display()))?;
+        std::fs::remove_dir_all(region).with_context(|| {
+            format!("cannot clear the half-written region {}", region.display())
+        })?;
     }
     eprintln!("generating {patients} patients in {} …", region.display());
     crate::demo_data::generate(region, patients, facilities, seed, None)
@@ -154,7 +161,9 @@ fn count_files(dir: &Path) -> anyhow::Result<(u64, u64)> {
     for root in region_roots(dir)? {
         let mut stack = vec![root.path];
         while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))? {
+            for entry in
+                std::fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))?
+            {
                 let entry = entry?;
                 let kind = entry.file_type()?;
                 if kind.is_dir() {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use fieldchart_reader::report::{CheckReport, Problem, check};
 use fieldchart_reader::read::Storage;
+use fieldchart_reader::report::{CheckReport, Problem, check};
 use fieldchart_storage::DiagnosticCode;
 
 use crate::progress;
@@ -116,7 +116,10 @@ fn render(report: &CheckReport, examples: usize) -> String {
             ),
         );
         for root in &f.roots {
-            line(&mut out, format!("    {:?} storage  {}", root.kind, root.path));
+            line(
+                &mut out,
+                format!("    {:?} storage  {}", root.kind, root.path),
+            );
         }
     }
     if !report.by_type.is_empty() {
@@ -145,7 +148,10 @@ fn render(report: &CheckReport, examples: usize) -> String {
             if group.len() > examples {
                 line(
                     &mut out,
-                    format!("    … and {} more (--json lists all)", group.len() - examples),
+                    format!(
+                        "    … and {} more (--json lists all)",
+                        group.len() - examples
+                    ),
                 );
             }
         }

@@ -17,7 +17,7 @@ use crate::progress;
 /// by patient, so it scales to 1,000,000 patients.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Patients per facility.
+    /// Patients in the whole region, spread evenly over the facilities.
     #[arg(long, value_name = "N")]
     patients: u64,
     /// Number of facilities (hospitals) in the region.
@@ -61,8 +61,7 @@ pub fn generate(
     if let Some(date) = as_of {
         spec.as_of = parse_date(date)?;
     }
-    let total = patients * u64::from(facilities);
-    let bar = progress::bar(total, "patients");
+    let bar = progress::bar(patients, "patients");
     let started = std::time::Instant::now();
     let summary = synth_generate(&spec, out, &mut |done| bar.set_position(done))
         .with_context(|| format!("cannot write the region to {}", out.display()))?;

@@ -76,7 +76,8 @@ fn inspect_message(path: &Path) -> anyhow::Result<Value> {
         .map(|(severity, code, reason)| json!({"severity": severity_word(*severity), "code": code, "reason": reason}))
         .collect();
     if let Err(e) = &name {
-        diagnostics.push(json!({"severity": "warning", "code": "bad_name", "reason": e.to_string()}));
+        diagnostics
+            .push(json!({"severity": "warning", "code": "bad_name", "reason": e.to_string()}));
     }
     let (message_type, segments, items, patient_id) = match &read.message {
         Some((message, mapped)) => (
@@ -97,14 +98,14 @@ fn inspect_message(path: &Path) -> anyhow::Result<Value> {
         ),
         None => (None, Vec::new(), Value::Array(Vec::new()), None),
     };
-    if let (Ok(name), Some(pid)) = (&name, &patient_id) {
-        if name.patient_id.as_str() != pid {
-            diagnostics.push(json!({
-                "severity": "warning",
-                "code": "patient_id_mismatch",
-                "reason": format!("PID-3 is {pid} but the file name says {}", name.patient_id),
-            }));
-        }
+    if let (Ok(name), Some(pid)) = (&name, &patient_id)
+        && name.patient_id.as_str() != pid
+    {
+        diagnostics.push(json!({
+            "severity": "warning",
+            "code": "patient_id_mismatch",
+            "reason": format!("PID-3 is {pid} but the file name says {}", name.patient_id),
+        }));
     }
     Ok(json!({
         "file": path.display().to_string(),
@@ -194,7 +195,12 @@ fn render(view: &Value) -> String {
         let parts: Vec<String> = name
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| format!("{k} {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .map(|(k, v)| {
+                format!(
+                    "{k} {}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                )
+            })
             .collect();
         let _ = writeln!(out, "name:       {}", parts.join(", "));
     }
@@ -227,7 +233,13 @@ fn render(view: &Value) -> String {
     match view["diagnostics"].as_array() {
         Some(ds) if !ds.is_empty() => {
             for d in ds {
-                let _ = writeln!(out, "  {} {}: {}", s(&d["severity"]), s(&d["code"]), s(&d["reason"]));
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {}",
+                    s(&d["severity"]),
+                    s(&d["code"]),
+                    s(&d["reason"])
+                );
             }
         }
         _ => {
@@ -304,7 +316,11 @@ fn leaf(v: &Value) -> Option<String> {
         }
         Value::Object(o) if o.contains_key("code") && o.contains_key("system") => {
             let get = |k: &str| o.get(k).and_then(Value::as_str);
-            let mut text = get("text").or(get("alt_text")).or(get("code")).unwrap_or("").to_string();
+            let mut text = get("text")
+                .or(get("alt_text"))
+                .or(get("code"))
+                .unwrap_or("")
+                .to_string();
             let codes: Vec<String> = [("code", "system"), ("alt_code", "alt_system")]
                 .iter()
                 .filter_map(|(c, s)| Some(format!("{} {}", get(c)?, get(s).unwrap_or(""))))

@@ -100,15 +100,17 @@ fn readable_report_names_counts_and_problems() {
     let root = format!("1234567890={}", nho().display());
     let (code, stdout, _) = fieldchart(&["check", &root]);
     assert_eq!(code, 0);
-    assert!(stdout.starts_with("22 files: 21 read into records, 1 errors"), "{stdout}");
+    assert!(
+        stdout.starts_with("22 files: 21 read into records, 1 errors"),
+        "{stdout}"
+    );
     assert!(stdout.contains("patient_id_mismatch"));
 }
 
 #[test]
 fn inspect_shows_the_decoded_names_exactly() {
-    let file = nho().join(
-        "999/901/9999013/-/ADT-00/9999013_-_ADT-00_999999999999999_20111220224447339_-_1",
-    );
+    let file = nho()
+        .join("999/901/9999013/-/ADT-00/9999013_-_ADT-00_999999999999999_20111220224447339_-_1");
     let (code, stdout, stderr) = fieldchart(&["inspect", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("encoding:   ISO-2022-JP"), "{stdout}");
@@ -120,9 +122,8 @@ fn inspect_shows_the_decoded_names_exactly() {
 
 #[test]
 fn inspect_json_reports_the_encoding_and_the_mapped_patient() {
-    let file = nho().join(
-        "999/901/9999013/-/ADT-00/9999013_-_ADT-00_999999999999999_20111220224447339_-_1",
-    );
+    let file = nho()
+        .join("999/901/9999013/-/ADT-00/9999013_-_ADT-00_999999999999999_20111220224447339_-_1");
     let (code, stdout, _) = fieldchart(&["inspect", file.to_str().unwrap(), "--json"]);
     assert_eq!(code, 0);
     let view: Value = serde_json::from_str(&stdout).unwrap();

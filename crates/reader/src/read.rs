@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use fieldchart_hl7::{DecodeIssue, Encoding, Message, decode};
 use fieldchart_storage::{
     CareDate, ConditionFlag, ContentFolder, Current, DataType, Diagnostic, DiagnosticCode,
-    EventTime, FacilityId, FacilityScan, LogicalKey, PatientId, PatientKey, Severity,
-    StandardFile, StorageRoot, Versioned, resolve, scan_facility,
+    EventTime, FacilityId, FacilityScan, LogicalKey, PatientId, PatientKey, Severity, StandardFile,
+    StorageRoot, Versioned, resolve, scan_facility,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -194,7 +194,14 @@ pub fn read_standard_file(
     let mut found = file.warnings;
     let facility = file.key.patient.facility.clone();
     let diag = |severity, code, reason: String| {
-        Diagnostic::new(severity, code, &facility, &file.root, &file.rel_path, reason)
+        Diagnostic::new(
+            severity,
+            code,
+            &facility,
+            &file.root,
+            &file.rel_path,
+            reason,
+        )
     };
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
@@ -246,9 +253,10 @@ pub fn read_standard_file(
             ),
         ));
     }
-    if let (CareDate::Date(folder_date), Some(date)) =
-        (&file.key.care_date, mapped.care_date.as_ref().and_then(|t| t.date()))
-    {
+    if let (CareDate::Date(folder_date), Some(date)) = (
+        &file.key.care_date,
+        mapped.care_date.as_ref().and_then(|t| t.date()),
+    ) {
         let in_message = date.format("%Y%m%d").to_string();
         if &in_message != folder_date {
             issues.push((
@@ -333,7 +341,11 @@ pub fn read_message_bytes(bytes: &[u8], data_type: &DataType) -> ReadMessage {
     }
     let mut issues = decode_notes;
     issues.extend(parse_issues.iter().map(|issue| {
-        (Severity::Warning, DiagnosticCode::Hl7Syntax, issue.to_string())
+        (
+            Severity::Warning,
+            DiagnosticCode::Hl7Syntax,
+            issue.to_string(),
+        )
     }));
     let mapped = map_message(data_type.as_str(), &message);
     let mut fatal = None;

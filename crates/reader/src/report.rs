@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use fieldchart_hl7::Encoding;
-use fieldchart_storage::{Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind};
+use fieldchart_storage::{
+    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind,
+};
 use serde::Serialize;
 
 use crate::read::{FileRecord, PatientRecords, Storage};
@@ -202,9 +204,21 @@ impl Tally {
                 .entry(current.key.data_type.as_str().to_string())
                 .or_default() += 1;
         }
-        self.report.superseded += patient.superseded.iter().map(|r| r.file_count as u64).sum::<u64>();
-        self.report.deleted += patient.deleted.iter().map(|r| r.file_count as u64).sum::<u64>();
-        self.report.cancelled += patient.cancelled.iter().map(|r| r.file_count as u64).sum::<u64>();
+        self.report.superseded += patient
+            .superseded
+            .iter()
+            .map(|r| r.file_count as u64)
+            .sum::<u64>();
+        self.report.deleted += patient
+            .deleted
+            .iter()
+            .map(|r| r.file_count as u64)
+            .sum::<u64>();
+        self.report.cancelled += patient
+            .cancelled
+            .iter()
+            .map(|r| r.file_count as u64)
+            .sum::<u64>();
         for d in &patient.diagnostics {
             self.diagnostic(d);
         }

@@ -327,7 +327,11 @@ fn utf8_and_cp932_files_are_read_and_their_encoding_recorded() {
         "0000001_-_ADT-00_999999999999999_20240101120000000_-_1",
         adt00("0000001").replace('\r', "\n").as_bytes(),
     );
-    let text = prescription("0000001", "000000000000001", "105311201^ワーファリン錠①^HOT9");
+    let text = prescription(
+        "0000001",
+        "000000000000001",
+        "105311201^ワーファリン錠①^HOT9",
+    );
     let (cp932, _, _) = SHIFT_JIS.encode(&text);
     put(
         root.path(),
