@@ -226,9 +226,17 @@ impl Tally {
 
     pub fn finish(mut self) -> CheckReport {
         for (facility, time) in std::mem::take(&mut self.newest) {
-            let iso = fieldchart_hl7::Hl7Time::parse(time.as_str())
+            // 発生日時 is YYYYMMDDHHMMSSFFF with no dot; HL7 time wants the fraction after one.
+            let digits = time.to_millis_precision();
+            let dotted = match (digits.get(..14), digits.get(14..)) {
+                (Some(whole), Some(fraction)) if !fraction.is_empty() => {
+                    format!("{whole}.{fraction}")
+                }
+                _ => digits.clone(),
+            };
+            let iso = fieldchart_hl7::Hl7Time::parse(&dotted)
                 .iso()
-                .unwrap_or_else(|| time.as_str().to_string());
+                .unwrap_or(digits);
             self.facility(&facility).data_as_of = Some(iso);
         }
         self.report.errors.sort_by(|a, b| a.path.cmp(&b.path));
