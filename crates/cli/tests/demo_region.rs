@@ -63,10 +63,7 @@ fn generated_region_reads_back_exactly_as_the_generator_wrote_it() {
     assert_eq!(report["files"], truth["files"]);
     assert_eq!(report["files"], report["records"]);
     assert_eq!(report["patients"], truth["patients"]);
-    assert_eq!(
-        report["encodings"]["iso-2022-jp"].as_u64().unwrap() > 0,
-        true
-    );
+    assert!(report["encodings"]["iso-2022-jp"].as_u64().unwrap() > 0);
 
     // Current logical records per data type, summed over the facilities.
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
