@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Reading storage allocates many small strings per message; mimalloc keeps that off the critical
+/// path on both cores (measured: glibc malloc and free were a fifth of `check`'s profile).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// FieldChart: an offline, disaster-mode viewer for Japanese SS-MIX2 clinical data.
 ///
 /// This binary reads and checks SS-MIX2 storage and generates synthetic drill regions.

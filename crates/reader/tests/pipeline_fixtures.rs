@@ -88,7 +88,7 @@ fn medication_orders(record: &FileRecord) -> Vec<&MedicationOrder> {
         .items
         .iter()
         .filter_map(|i| match i {
-            Item::MedicationOrder(o) => Some(o),
+            Item::MedicationOrder(o) => Some(o.as_ref()),
             _ => None,
         })
         .collect()

@@ -137,7 +137,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -> Vec<Ite
                     .filter_map(|r| coded(&r).and_then(|c| c.display().map(str::to_string))),
             );
         }
-        items.push(Item::MedicationOrder(MedicationOrder {
+        items.push(Item::MedicationOrder(Box::new(MedicationOrder {
             kind: Some(kind),
             order_no: g.orc.and_then(|o| value(o.field(2))),
             group: g.orc.and_then(|o| value(o.field(4))),
@@ -160,7 +160,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -> Vec<Ite
             route: g.rxr.and_then(|r| coded_field(r.field(1))),
             rate: quantity(value(rxe.field(23)), coded_field(rxe.field(24))),
             prescription_no: value(rxe.field(15)),
-        }));
+        })));
     }
     if items.is_empty() {
         ctx.warn(

@@ -37,7 +37,10 @@ pub(super) fn problems(ctx: &mut Ctx<'_>) -> Vec<Item> {
             "no PRB segment: the problem list is empty",
         );
     }
-    problems.into_iter().map(Item::Problem).collect()
+    problems
+        .into_iter()
+        .map(|p| Item::Problem(Box::new(p)))
+        .collect()
 }
 
 /// PRB (guide §3.1): `PRB|AD|20110915|20054174^胃炎^MDCDX2|…|K297^^I10^O^外来時^JHSD0004|…`.
