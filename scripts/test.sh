@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The one test command (README): sets up what is missing, then builds and runs every test of the
 # workspace: unit, golden, property and end-to-end CLI tests. Reads ../shared/ssmix2-samples in place.
+# Ends with one line totalling every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo test --workspace --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked "$@" 2>&1 | tee "$log"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
