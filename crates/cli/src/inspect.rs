@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use fieldchart_reader::document::{DocumentInput, map_document};
-use fieldchart_reader::read::read_message_bytes;
+use fieldchart_reader::read::{read_document_file, read_message_bytes};
 use fieldchart_storage::{DataType, Severity, parse_content_folder_name, parse_file_name};
 use serde_json::{Value, json};
 
@@ -131,17 +131,18 @@ fn inspect_document(folder: &Path) -> anyhow::Result<Value> {
     let mut files = Vec::new();
     collect_files(folder, folder, &mut files)?;
     files.sort();
-    let contents: Vec<(String, Vec<u8>)> = files
+    let contents: Vec<(String, (Vec<u8>, u64))> = files
         .iter()
-        .map(|rel| Ok((rel.clone(), std::fs::read(folder.join(rel))?)))
+        .map(|rel| Ok((rel.clone(), read_document_file(&folder.join(rel), rel)?)))
         .collect::<std::io::Result<_>>()
         .with_context(|| format!("cannot read the files of {}", folder.display()))?;
     let inputs: Vec<DocumentInput<'_>> = contents
         .iter()
-        .map(|(rel, bytes)| DocumentInput {
+        .map(|(rel, (bytes, size))| DocumentInput {
             name: rel,
             path: rel,
             bytes,
+            size: *size,
         })
         .collect();
     let mapped = map_document(&data_type, &inputs);

@@ -22,7 +22,36 @@ pub struct DocumentInput<'a> {
     pub name: &'a str,
     /// Root-relative, `/`-separated path.
     pub path: &'a str,
+    /// The whole file, or only its first bytes for a binary file (see [`needs_whole_file`]).
     pub bytes: &'a [u8],
+    /// The size of the whole file.
+    pub size: u64,
+}
+
+impl<'a> DocumentInput<'a> {
+    /// A file read whole.
+    pub fn whole(name: &'a str, path: &'a str, bytes: &'a [u8]) -> Self {
+        DocumentInput {
+            name,
+            path,
+            bytes,
+            size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// How many leading bytes are enough to tell a file's kind ([`needs_whole_file`]).
+pub const SNIFF_BYTES: usize = 4096;
+
+/// Whether mapping needs the whole file: XML and HL7 are read for their text; for PDFs, images and
+/// other binary files the first [`SNIFF_BYTES`] and the size are enough, so a scanned 30 MB referral
+/// letter is not held in memory while storage is read.
+pub fn needs_whole_file(name: &str, head: &[u8]) -> bool {
+    let probe = DocumentInput::whole(name, "", head);
+    matches!(
+        sniff(&probe).kind,
+        DocumentFileKind::Cda | DocumentFileKind::Xml | DocumentFileKind::Hl7
+    )
 }
 
 /// Everything read from one content folder.
@@ -71,7 +100,7 @@ pub fn map_document(document_type: &str, files: &[DocumentInput<'_>]) -> MappedD
             path: file.path.to_string(),
             kind: kind.kind,
             media_type: kind.media_type.to_string(),
-            bytes: u64::try_from(file.bytes.len()).unwrap_or(u64::MAX),
+            bytes: file.size,
         });
         match kind.kind {
             DocumentFileKind::Cda | DocumentFileKind::Xml => {

@@ -16,7 +16,7 @@ use fieldchart_storage::{
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::document::{DocumentInput, map_document};
+use crate::document::{DocumentInput, SNIFF_BYTES, map_document, needs_whole_file};
 use crate::map::{MapIssueCode, MapSeverity, MappedMessage, map_message};
 use crate::model::Item;
 
@@ -380,8 +380,8 @@ pub fn read_content_folder(folder: ContentFolder) -> (Option<FileRecord>, Vec<Di
     let mut found = folder.warnings;
     let mut contents = Vec::with_capacity(folder.files.len());
     for file in &folder.files {
-        match std::fs::read(&file.path) {
-            Ok(bytes) => contents.push((file, bytes)),
+        match read_document_file(&file.path, &file.inner_path) {
+            Ok(read) => contents.push((file, read)),
             Err(e) => found.push(Diagnostic::error(
                 DiagnosticCode::Unreadable,
                 &facility,
@@ -396,10 +396,11 @@ pub fn read_content_folder(folder: ContentFolder) -> (Option<FileRecord>, Vec<Di
     }
     let inputs: Vec<DocumentInput<'_>> = contents
         .iter()
-        .map(|(file, bytes)| DocumentInput {
+        .map(|(file, (bytes, size))| DocumentInput {
             name: &file.inner_path,
             path: &file.rel_path,
             bytes,
+            size: *size,
         })
         .collect();
     let mapped = map_document(folder.key.data_type.as_str(), &inputs);
@@ -431,6 +432,22 @@ pub fn read_content_folder(folder: ContentFolder) -> (Option<FileRecord>, Vec<Di
         items: mapped.items,
     };
     (Some(record), found)
+}
+
+/// Reads a content-folder file for mapping: whole for XML and HL7, only its first bytes for binary
+/// files (PDF, images), which mapping lists by kind and size. Returns the bytes read and the file size.
+pub fn read_document_file(path: &Path, name: &str) -> std::io::Result<(Vec<u8>, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(SNIFF_BYTES));
+    (&mut file)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut bytes)?;
+    if needs_whole_file(name, &bytes) {
+        file.read_to_end(&mut bytes)?;
+    }
+    Ok((bytes, size))
 }
 
 /// How a mapping issue is counted among storage diagnostics.

@@ -17,11 +17,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn input<'a>(name: &'a str, bytes: &'a [u8]) -> DocumentInput<'a> {
-    DocumentInput {
-        name,
-        path: "123/456/1234567/20240105/folder/content/file",
-        bytes,
-    }
+    DocumentInput::whole(name, "123/456/1234567/20240105/folder/content/file", bytes)
 }
 
 fn document(mapped: &MappedDocument) -> &Document {

@@ -196,14 +196,14 @@ proptest! {
         let file = ["referral_letter.xml", "jspeed.xml", "vitals_main_document.hl7.txt"][pick];
         let text = std::fs::read_to_string(format!("{FIXTURES}/{file}")).expect("fixture");
         let text = apply(&text, &edits);
-        let mapped = map_document(document_type, &[DocumentInput { name, path: "p", bytes: text.as_bytes() }]);
+        let mapped = map_document(document_type, &[DocumentInput::whole(name, "p", text.as_bytes())]);
         prop_assert!(matches!(mapped.items.first(), Some(Item::Document(d)) if d.files.len() == 1));
         prop_assert!(mapped.issues.iter().all(|i| i.severity == MapSeverity::Warning));
     }
 
     #[test]
     fn random_bytes_as_a_document_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let mapped = map_document("L1^x^99X", &[DocumentInput { name: "f", path: "p", bytes: &bytes }]);
+        let mapped = map_document("L1^x^99X", &[DocumentInput::whole("f", "p", &bytes)]);
         prop_assert!(matches!(mapped.items.first(), Some(Item::Document(_))));
     }
 }

@@ -431,3 +431,52 @@ fn patient_id_in_the_message_that_differs_from_the_folder_is_kept_and_flagged() 
             .any(|d| d.code == DiagnosticCode::PatientIdMismatch && d.reason.contains("9999999"))
     );
 }
+
+#[test]
+fn large_scanned_letter_is_listed_with_its_size_and_its_cda_read_whole() {
+    let root = tempfile::tempdir().unwrap();
+    let data_type = "L-REFERRAL^診療情報提供書^99ZL01^57133-1^診療情報提供書^LN";
+    let folder = root
+        .path()
+        .join("000/000/0000001/20240105")
+        .join(data_type)
+        .join(format!(
+            "0000001_20240105_{data_type}_000000000000001_20240105100000000_01_1"
+        ));
+    std::fs::create_dir_all(&folder).unwrap();
+    // A 2 MB "scan": only its head is needed to know it is a PDF.
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(2_000_000, b' ');
+    std::fs::write(folder.join("scan.pdf"), &pdf).unwrap();
+    // A CDA longer than the sniffing head, whose last section must still be read.
+    let filler = "<paragraph>経過良好。</paragraph>".repeat(400);
+    let cda = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ClinicalDocument xmlns=\"urn:hl7-org:v3\">\
+         <title>診療情報提供書</title><component><structuredBody>\
+         <component><section><title>経過</title><text>{filler}</text></section></component>\
+         <component><section><title>紹介目的</title><text>透析継続のお願い</text></section></component>\
+         </structuredBody></component></ClinicalDocument>"
+    );
+    assert!(cda.len() > 4096);
+    std::fs::write(folder.join("main_document.xml"), cda).unwrap();
+
+    let patients = read_all(vec![StorageRoot::new(
+        FacilityId::new(FACILITY_A),
+        root.path(),
+    )]);
+    let record = current_of(&patients[0])[0];
+    let Some(Item::Document(doc)) = record.items.first() else {
+        panic!("a document, not {:?}", record.items);
+    };
+    let scan = doc.files.iter().find(|f| f.name == "scan.pdf").unwrap();
+    assert_eq!(scan.bytes, 2_000_000);
+    assert_eq!(scan.media_type, "application/pdf");
+    assert!(
+        doc.sections
+            .iter()
+            .any(|s| s.text.contains("透析継続のお願い")),
+        "{:?}",
+        doc.sections
+    );
+    assert_eq!(record.file_count, 2);
+}
