@@ -11,7 +11,7 @@ use fieldchart_hl7::{DecodeIssue, Encoding, Message, decode};
 use fieldchart_storage::{
     CareDate, ConditionFlag, ContentFolder, Current, DataType, Diagnostic, DiagnosticCode,
     EventTime, FacilityId, FacilityScan, LogicalKey, PatientId, PatientKey, Severity, StandardFile,
-    StorageRoot, Versioned, resolve, scan_facility,
+    StorageRoot, Versioned, join_relative, resolve, scan_facility,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,9 +34,7 @@ pub struct Source {
 
 impl Source {
     pub fn full_path(&self) -> PathBuf {
-        let mut p = self.root.clone();
-        p.extend(self.path.split('/').filter(|s| !s.is_empty()));
-        p
+        join_relative(&self.root, &self.path)
     }
 }
 

@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 
 use fieldchart_hl7::Encoding;
-use fieldchart_storage::{
-    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind,
-};
+use fieldchart_storage::{Diagnostic, DiagnosticCode, FacilityId, Severity, StorageKind};
 use serde::Serialize;
 
 use crate::read::{FileRecord, PatientRecords, Storage};
@@ -58,6 +56,22 @@ pub struct FacilitySummary {
     pub data_as_of: Option<String>,
 }
 
+impl FacilitySummary {
+    fn empty(facility: FacilityId, roots: Vec<RootSummary>) -> Self {
+        FacilitySummary {
+            facility,
+            roots,
+            patients: 0,
+            files: 0,
+            records: 0,
+            current: 0,
+            errors: 0,
+            warnings: 0,
+            data_as_of: None,
+        }
+    }
+}
+
 /// What `fieldchart check --json` prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
@@ -89,7 +103,8 @@ pub struct CheckReport {
 pub struct Tally {
     report: CheckReport,
     facility_index: BTreeMap<FacilityId, usize>,
-    newest: BTreeMap<FacilityId, EventTime>,
+    /// Newest 発生日時 per facility, as 17 digits (comparable as text).
+    newest: BTreeMap<FacilityId, String>,
 }
 
 impl Tally {
@@ -104,24 +119,18 @@ impl Tally {
             tally
                 .facility_index
                 .insert(scan.facility.clone(), tally.report.facilities.len());
-            tally.report.facilities.push(FacilitySummary {
-                facility: scan.facility.clone(),
-                roots: scan
-                    .roots
-                    .iter()
-                    .map(|root| RootSummary {
-                        path: root.path.display().to_string(),
-                        kind: root.detect_kind(),
-                    })
-                    .collect(),
-                patients: 0,
-                files: 0,
-                records: 0,
-                current: 0,
-                errors: 0,
-                warnings: 0,
-                data_as_of: None,
-            });
+            let roots = scan
+                .roots
+                .iter()
+                .map(|root| RootSummary {
+                    path: root.path.display().to_string(),
+                    kind: root.detect_kind(),
+                })
+                .collect();
+            tally
+                .report
+                .facilities
+                .push(FacilitySummary::empty(scan.facility.clone(), roots));
         }
         for d in storage.layout_diagnostics() {
             tally.diagnostic(d);
@@ -131,17 +140,9 @@ impl Tally {
 
     fn facility(&mut self, id: &FacilityId) -> &mut FacilitySummary {
         let index = *self.facility_index.entry(id.clone()).or_insert_with(|| {
-            self.report.facilities.push(FacilitySummary {
-                facility: id.clone(),
-                roots: Vec::new(),
-                patients: 0,
-                files: 0,
-                records: 0,
-                current: 0,
-                errors: 0,
-                warnings: 0,
-                data_as_of: None,
-            });
+            self.report
+                .facilities
+                .push(FacilitySummary::empty(id.clone(), Vec::new()));
             self.report.facilities.len() - 1
         });
         &mut self.report.facilities[index]
@@ -178,12 +179,13 @@ impl Tally {
         let facility = self.facility(&facility_id);
         facility.files += files;
         facility.records += files;
-        let newer = match self.newest.get(&facility_id) {
-            Some(seen) => record.event_time.to_millis_precision() > seen.to_millis_precision(),
-            None => true,
-        };
-        if newer {
-            self.newest.insert(facility_id, record.event_time.clone());
+        let time = record.event_time.to_millis_precision();
+        if self
+            .newest
+            .get(&facility_id)
+            .is_none_or(|seen| time > *seen)
+        {
+            self.newest.insert(facility_id, time);
         }
     }
 
@@ -198,11 +200,13 @@ impl Tally {
             let files = current.file_count as u64;
             self.report.current += files;
             self.facility(&current.source.facility).current += files;
-            *self
-                .report
-                .by_type
-                .entry(current.key.data_type.as_str().to_string())
-                .or_default() += 1;
+            let data_type = current.key.data_type.as_str();
+            match self.report.by_type.get_mut(data_type) {
+                Some(n) => *n += 1,
+                None => {
+                    self.report.by_type.insert(data_type.to_string(), 1);
+                }
+            }
         }
         self.report.superseded += patient
             .superseded
@@ -225,9 +229,8 @@ impl Tally {
     }
 
     pub fn finish(mut self) -> CheckReport {
-        for (facility, time) in std::mem::take(&mut self.newest) {
+        for (facility, digits) in std::mem::take(&mut self.newest) {
             // 発生日時 is YYYYMMDDHHMMSSFFF with no dot; HL7 time wants the fraction after one.
-            let digits = time.to_millis_precision();
             let dotted = match (digits.get(..14), digits.get(14..)) {
                 (Some(whole), Some(fraction)) if !fraction.is_empty() => {
                     format!("{whole}.{fraction}")

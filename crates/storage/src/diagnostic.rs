@@ -187,7 +187,7 @@ impl Diagnostic {
 }
 
 /// Joins a root and a `/`-separated root-relative path.
-pub(crate) fn join_relative(root: &Path, relative: &str) -> PathBuf {
+pub fn join_relative(root: &Path, relative: &str) -> PathBuf {
     if relative.is_empty() {
         root.to_path_buf()
     } else {
