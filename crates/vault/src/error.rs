@@ -1,0 +1,260 @@
+//! The one error type of the vault, its messages and the process exit code of each failure.
+//!
+//! Every failure that a clinician or IT person can meet in the field has its own variant, its own
+//! message saying what to do next, and its own exit code (issue 3 §3: "each of these cases gets its
+//! own clear message and its own exit code"). Messages never contain patient data: the vault never
+//! sees any in plaintext outside a part's bytes, and no part bytes are ever quoted.
+
+use std::io;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+/// Everything that can go wrong while making keys, writing a snapshot or opening one.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No identity given matched a recipient of the snapshot, or the passphrase is wrong.
+    #[error(
+        "this snapshot cannot be unlocked with the key or passphrase given: it was not made for \
+         them. Use this laptop's own device key file, or the snapshot's emergency passphrase"
+    )]
+    WrongKey,
+
+    /// A passphrase was given, but the snapshot was built without an emergency passphrase.
+    #[error(
+        "this snapshot has no emergency passphrase; it opens only with a device key it was made \
+         for. Use this laptop's device key file (--identity)"
+    )]
+    NoEmergencyPassphrase,
+
+    /// The emergency passphrase was made with a work factor this machine refuses to attempt.
+    #[error(
+        "the emergency passphrase of this snapshot needs scrypt work factor 2^{required}, far more \
+         than this machine manages in a few seconds (about 2^{target}). Use a device key instead"
+    )]
+    PassphraseTooCostly { required: u8, target: u8 },
+
+    /// The snapshot is intact and correctly signed, but by a key not in the trusted list.
+    #[error(
+        "this snapshot was signed by {signer}, which is not a trusted hub key. Compare it with the \
+         hub's published signing key and pass that key with --trust; do not use a snapshot from an \
+         unknown signer"
+    )]
+    UntrustedSigner { signer: String },
+
+    /// A signature, hash, authentication tag or padding check failed, or bytes were appended.
+    #[error(
+        "the snapshot file is damaged or has been altered: {what} does not check out. Do not use \
+         it; copy the snapshot again from the hub or from its original medium"
+    )]
+    Tampered { what: String },
+
+    /// The file is shorter than the snapshot it claims to be (an interrupted copy).
+    #[error(
+        "the snapshot file is incomplete: it has {actual} bytes but should have {expected}. The \
+         copy was probably interrupted; copy it again"
+    )]
+    Truncated { expected: u64, actual: u64 },
+
+    /// The snapshot's validity window ended before `now`.
+    #[error(
+        "this snapshot expired at {not_after} (this laptop's clock says {now}). Get a newer \
+         snapshot from the hub; if the laptop clock is wrong, correct it first"
+    )]
+    Expired {
+        not_after: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
+
+    /// The snapshot is dated in the future, beyond the allowed clock skew: the clock is wrong.
+    #[error(
+        "this snapshot is valid only from {not_before}, but this laptop's clock says {now}. The \
+         laptop clock is probably wrong: set the correct date and time, then open it again"
+    )]
+    ClockWrong {
+        not_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    },
+
+    /// The snapshot was written in a format version this build does not read.
+    #[error(
+        "this snapshot has format version {found}, but this FieldChart reads version {supported}. \
+         Update FieldChart, or ask the hub for a snapshot in version {supported}"
+    )]
+    UnsupportedVersion { found: u64, supported: u32 },
+
+    /// The file does not start with the snapshot marker.
+    #[error(
+        "{path} is not a FieldChart snapshot (it does not start with the snapshot marker). Check \
+         that you picked the right file"
+    )]
+    NotASnapshot { path: PathBuf },
+
+    /// A key file already exists; keys are never overwritten.
+    #[error(
+        "{path} already exists, and a key file is never overwritten. Choose another file name, or \
+         move the old key away yourself if you are sure it is no longer needed"
+    )]
+    KeyExists { path: PathBuf },
+
+    /// The snapshot output file already exists.
+    #[error("{path} already exists. Choose another output name, or move the old snapshot away")]
+    OutputExists { path: PathBuf },
+
+    /// A key, recipient, trusted key or passphrase could not be read or parsed.
+    #[error("{what}: {reason}")]
+    BadKey { what: String, reason: String },
+
+    /// An I/O error on a named file.
+    #[error(
+        "cannot read or write {path}: {source}. Check that the disk or medium is readable and writable"
+    )]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The disk filled up (or a quota was reached) while writing.
+    #[error(
+        "the disk is full while writing {path}. Free some space or choose another disk, then try again"
+    )]
+    DiskFull { path: PathBuf },
+
+    /// Reading the bytes of a part from its source failed while writing a snapshot.
+    #[error("cannot read the data for part {name:?} of the snapshot: {source}")]
+    PartSource {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The same part name was added twice.
+    #[error("the snapshot already has a part named {name:?} (a FieldChart bug; please report it)")]
+    DuplicatePart { name: String },
+
+    /// A read asked for bytes beyond the end of a part.
+    #[error(
+        "a read of {len} bytes at offset {offset} goes past the end of part {part:?} ({part_len} \
+         bytes) (a FieldChart bug; please report it)"
+    )]
+    ReadOutOfRange {
+        part: String,
+        offset: u64,
+        len: u64,
+        part_len: u64,
+    },
+
+    /// The writer was used after one of its operations failed.
+    #[error(
+        "the snapshot cannot be completed because an earlier step failed; start the build again"
+    )]
+    WriterFailed,
+
+    /// The options given to the writer cannot make a valid snapshot.
+    #[error("cannot build the snapshot: {reason}")]
+    InvalidOptions { reason: String },
+}
+
+impl VaultError {
+    /// The process exit code for this failure, fixed so that scripts and the desktop app can tell
+    /// the cases apart (issue 3 §3). Failures that only a programming error can cause share 22.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::WrongKey | Self::NoEmergencyPassphrase | Self::PassphraseTooCostly { .. } => 10,
+            Self::UntrustedSigner { .. } => 11,
+            Self::Tampered { .. } => 12,
+            Self::Truncated { .. } => 13,
+            Self::Expired { .. } => 14,
+            Self::ClockWrong { .. } => 15,
+            Self::UnsupportedVersion { .. } => 16,
+            Self::NotASnapshot { .. } => 17,
+            Self::KeyExists { .. } | Self::OutputExists { .. } => 18,
+            Self::BadKey { .. } => 19,
+            Self::Io { .. } | Self::PartSource { .. } => 20,
+            Self::DiskFull { .. } => 21,
+            Self::DuplicatePart { .. }
+            | Self::ReadOutOfRange { .. }
+            | Self::WriterFailed
+            | Self::InvalidOptions { .. } => 22,
+        }
+    }
+
+    /// An I/O error on `path` while writing: a full disk or quota gets its own variant, because
+    /// its remedy (free space) differs from that of every other I/O error.
+    pub(crate) fn writing(path: &std::path::Path, source: io::Error) -> Self {
+        match source.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Self::DiskFull {
+                path: path.to_owned(),
+            },
+            _ => Self::Io {
+                path: path.to_owned(),
+                source,
+            },
+        }
+    }
+
+    /// An I/O error on `path` while reading.
+    pub(crate) fn reading(path: &std::path::Path, source: io::Error) -> Self {
+        Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    pub(crate) fn tampered(what: impl Into<String>) -> Self {
+        Self::Tampered { what: what.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_while_writing_is_disk_full_not_plain_io() {
+        let path = std::path::Path::new("/tmp/snap.fcs");
+        let full = VaultError::writing(path, io::Error::from_raw_os_error(28)); // ENOSPC
+        assert!(matches!(full, VaultError::DiskFull { .. }), "{full:?}");
+        assert_eq!(full.exit_code(), 21);
+        let other = VaultError::writing(path, io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(matches!(other, VaultError::Io { .. }), "{other:?}");
+        assert_eq!(other.exit_code(), 20);
+    }
+
+    #[test]
+    fn each_field_failure_has_its_own_exit_code() {
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let errors = [
+            VaultError::WrongKey,
+            VaultError::UntrustedSigner { signer: "k".into() },
+            VaultError::tampered("x"),
+            VaultError::Truncated {
+                expected: 2,
+                actual: 1,
+            },
+            VaultError::Expired {
+                not_after: now,
+                now,
+            },
+            VaultError::ClockWrong {
+                not_before: now,
+                now,
+            },
+            VaultError::UnsupportedVersion {
+                found: 2,
+                supported: 1,
+            },
+            VaultError::NotASnapshot { path: "f".into() },
+            VaultError::KeyExists { path: "f".into() },
+            VaultError::BadKey {
+                what: "k".into(),
+                reason: "r".into(),
+            },
+            VaultError::reading("f".as_ref(), io::Error::other("x")),
+            VaultError::DiskFull { path: "f".into() },
+        ];
+        let codes: Vec<i32> = errors.iter().map(VaultError::exit_code).collect();
+        assert_eq!(codes, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
+    }
+}
