@@ -1,0 +1,369 @@
+//! Reader items → stored entries: the clinical model as the reader sees it, turned into the
+//! display-ready rows the snapshot keeps (`fieldchart_store::rows`).
+//!
+//! Times become ISO text at the precision written (or the raw text), coded values keep their codes,
+//! and the facts the summary needs (active, suspected, infection marker, 未告知, the last day a
+//! prescription covers) are settled here once, at the hub.
+
+use chrono::{Duration, NaiveDate};
+use fieldchart_hl7::Hl7Time;
+use fieldchart_reader::model::{self as m, Item};
+use fieldchart_store::codes;
+use fieldchart_store::rows::{
+    AdministrationEntry, AllergyEntry, Code, DietEntry, DocumentEntry, DocumentSection,
+    EncounterEntry, Entry, Finding, LabOrderEntry, MedicationEntry, MedicationKind,
+    ObservationEntry, PatientRow, ProblemEntry, Section, Sex, Source, StudyEntry, UnmappedEntry,
+};
+
+/// An entry with its section and the time it sorts by.
+pub struct Converted {
+    pub section: Section,
+    pub at: Option<String>,
+    pub entry: Entry,
+}
+
+pub fn time(t: &Option<Hl7Time>) -> Option<String> {
+    t.as_ref().map(|t| t.iso().unwrap_or_else(|| t.raw.clone()))
+}
+
+fn code(c: &m::Coded) -> Code {
+    Code {
+        text: c.display().unwrap_or_default().to_string(),
+        code: c.code.clone(),
+        system: c.system.clone(),
+        local_code: c.alt_code.clone(),
+        local_system: c.alt_system.clone(),
+    }
+}
+
+fn code_text(c: &Option<m::Coded>) -> Option<String> {
+    c.as_ref().and_then(|c| c.display()).map(str::to_string)
+}
+
+fn quantity(q: &Option<m::Quantity>) -> Option<String> {
+    let q = q.as_ref()?;
+    let value = q.value.as_deref().unwrap_or("");
+    let unit = q.unit.as_ref().and_then(|u| u.display()).unwrap_or("");
+    let text = format!("{value} {unit}").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn clinician(c: &Option<m::Clinician>) -> Option<String> {
+    let c = c.as_ref()?;
+    c.name
+        .as_ref()
+        .map(|n| n.full.clone())
+        .filter(|n| !n.is_empty())
+        .or_else(|| c.id.clone())
+}
+
+fn kind(k: Option<m::MedicationKind>) -> Option<MedicationKind> {
+    k.map(|k| match k {
+        m::MedicationKind::Prescription => MedicationKind::Prescription,
+        m::MedicationKind::Injection => MedicationKind::Injection,
+    })
+}
+
+fn setting(s: m::Setting) -> String {
+    match s {
+        m::Setting::Inpatient => "inpatient",
+        m::Setting::Outpatient => "outpatient",
+        m::Setting::Unknown => "unknown",
+    }
+    .to_string()
+}
+
+/// The last day a prescription covers: TQ1-8 when written, else start + days − 1.
+fn medication_end(o: &m::MedicationOrder) -> Option<String> {
+    if let Some(end) = time(&o.end) {
+        return Some(end);
+    }
+    let start: NaiveDate = o.start.as_ref().and_then(Hl7Time::date)?;
+    let days = o.days.filter(|d| *d > 0)?;
+    let end = start.checked_add_signed(Duration::days(i64::from(days) - 1))?;
+    Some(end.format("%Y-%m-%d").to_string())
+}
+
+/// Converts one reader item. `Patient` items are not entries (they feed the patient row) and give
+/// None.
+pub fn convert(item: &Item) -> Option<Converted> {
+    let (section, at, entry) = match item {
+        Item::Patient(_) => return None,
+        Item::Allergy(a) => (
+            Section::Allergy,
+            time(&a.onset),
+            Entry::Allergy(AllergyEntry {
+                category: a.category.as_ref().map(code),
+                allergen: code(&a.allergen),
+                severity: a.severity.as_ref().map(code),
+                reactions: a.reactions.clone(),
+                onset: time(&a.onset).or_else(|| a.onset_text.clone()),
+                active: a.is_active(),
+            }),
+        ),
+        Item::Problem(p) => (
+            Section::Problem,
+            time(&p.diagnosed)
+                .or_else(|| time(&p.onset))
+                .or_else(|| time(&p.recorded)),
+            Entry::Problem(ProblemEntry {
+                diagnosis: code(&p.diagnosis),
+                icd10: p.icd10.clone(),
+                suspected: p.suspected,
+                main: p.main,
+                onset: time(&p.onset),
+                diagnosed: time(&p.diagnosed),
+                resolved: time(&p.resolved),
+                outcome: p.outcome.as_ref().map(code),
+                active: p.is_active(),
+                department: code_text(&p.department),
+                doctor: clinician(&p.doctor),
+                text: p.text.clone(),
+            }),
+        ),
+        Item::MedicationOrder(o) => (
+            Section::Medication,
+            time(&o.start).or_else(|| time(&o.ordered_at)),
+            Entry::Medication(MedicationEntry {
+                kind: kind(o.kind),
+                drugs: o.drugs.iter().map(|d| code(&d.code)).collect(),
+                dose: quantity(&o.dose),
+                daily_dose: quantity(&o.daily_dose),
+                usage: code_text(&o.usage),
+                route: code_text(&o.route),
+                dosage_form: code_text(&o.dosage_form),
+                days: o.days,
+                duration_text: o.duration_text.clone(),
+                start: time(&o.start),
+                end: medication_end(o),
+                ordered_at: time(&o.ordered_at),
+                order_no: o.order_no.clone(),
+                doctor: clinician(&o.doctor),
+                department: code_text(&o.department),
+                setting: setting(o.setting),
+                instructions: o.instructions.clone(),
+                injection_type: code_text(&o.injection_type),
+                rate: quantity(&o.rate),
+            }),
+        ),
+        Item::Administration(a) => (
+            Section::Administration,
+            time(&a.start),
+            Entry::Administration(AdministrationEntry {
+                kind: kind(a.kind),
+                drug: code(&a.drug),
+                amount: quantity(&a.amount),
+                start: time(&a.start),
+                end: time(&a.end),
+                status: a.status.clone(),
+                route: code_text(&a.route),
+                comment: a.comment.clone(),
+                performer: clinician(&a.performer),
+            }),
+        ),
+        Item::Observation(o) => {
+            let section = match o.kind {
+                m::ObservationKind::Lab | m::ObservationKind::Physiology => Section::Lab,
+                m::ObservationKind::Vital => Section::Vital,
+                m::ObservationKind::Body => Section::Body,
+            };
+            let item = code(&o.item);
+            let mut entry = ObservationEntry {
+                infection: codes::infection_marker(&item),
+                item,
+                value: o.value.clone(),
+                unit: code_text(&o.unit),
+                range: o.range.clone(),
+                flag: o.flag.clone(),
+                status: o.status.clone(),
+                observed_at: time(&o.observed_at),
+                specimen: code_text(&o.specimen),
+                battery: code_text(&o.battery),
+                comments: o.comments.clone(),
+                undisclosed: false,
+            };
+            // 未告知 (guide §7): the patient has not been told; whoever reads this must not blurt it.
+            entry.undisclosed = entry.comments.iter().any(|c| c.contains("未告知"));
+            (section, time(&o.observed_at), Entry::Observation(entry))
+        }
+        Item::LabOrder(o) => (
+            Section::LabOrder,
+            time(&o.ordered_at),
+            Entry::LabOrder(LabOrderEntry {
+                ordered_at: time(&o.ordered_at),
+                order_no: o.order_no.clone(),
+                specimen: code_text(&o.specimen),
+                battery: code_text(&o.battery),
+                items: o.items.iter().map(code).collect(),
+                doctor: clinician(&o.doctor),
+                department: code_text(&o.department),
+            }),
+        ),
+        Item::Study(s) => (
+            Section::Study,
+            time(&s.performed_at).or_else(|| time(&s.ordered_at)),
+            Entry::Study(StudyEntry {
+                category: match s.category {
+                    m::StudyCategory::Radiology => "radiology",
+                    m::StudyCategory::Endoscopy => "endoscopy",
+                    m::StudyCategory::Physiology => "physiology",
+                }
+                .into(),
+                phase: match s.phase {
+                    m::StudyPhase::Order => "order",
+                    m::StudyPhase::Report => "report",
+                }
+                .into(),
+                procedures: s.procedures.iter().map(code).collect(),
+                findings: s
+                    .findings
+                    .iter()
+                    .map(|f| Finding {
+                        item: code(&f.item),
+                        value: f.value.clone(),
+                        unit: code_text(&f.unit),
+                    })
+                    .collect(),
+                ordered_at: time(&s.ordered_at),
+                performed_at: time(&s.performed_at),
+                modality: s.modality.clone(),
+                accession: s.accession.clone(),
+                doctor: clinician(&s.doctor),
+                department: code_text(&s.department),
+            }),
+        ),
+        Item::Encounter(e) => (
+            Section::Encounter,
+            time(&e.at).or_else(|| time(&e.recorded)),
+            Entry::Encounter(EncounterEntry {
+                kind: serde_json::to_value(e.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                trigger: e.trigger.clone(),
+                patient_class: e.patient_class.clone(),
+                location: e.location.clone(),
+                prior_location: e.prior_location.clone(),
+                department: code_text(&e.department),
+                attending: clinician(&e.attending),
+                at: time(&e.at),
+                disposition: code_text(&e.disposition),
+            }),
+        ),
+        Item::DietOrder(d) => (
+            Section::Diet,
+            time(&d.start).or_else(|| time(&d.ordered_at)),
+            Entry::Diet(DietEntry {
+                ordered_at: time(&d.ordered_at),
+                start: time(&d.start),
+                schedule: code_text(&d.schedule),
+                diets: d.diets.iter().map(code).collect(),
+                instructions: d.instructions.clone(),
+            }),
+        ),
+        Item::Document(d) => (
+            Section::Document,
+            time(&d.created),
+            Entry::Document(DocumentEntry {
+                referral: is_referral(d),
+                document_type: code(&d.document_type),
+                title: d.title.clone(),
+                created: time(&d.created),
+                author: d.author.clone(),
+                sections: d
+                    .sections
+                    .iter()
+                    .map(|s| DocumentSection {
+                        title: s.title.clone(),
+                        text: s.text.clone(),
+                    })
+                    .collect(),
+                // Files are filled in by the builder once their bytes are stored.
+                files: Vec::new(),
+                jspeed: d.jspeed.clone(),
+            }),
+        ),
+        Item::Unmapped(u) => (
+            Section::Unmapped,
+            None,
+            Entry::Unmapped(UnmappedEntry {
+                message_type: u.message_type.clone(),
+            }),
+        ),
+    };
+    Some(Converted { section, at, entry })
+}
+
+/// A referral letter: 診療情報提供書 by title or type name, or the LOINC code of a referral note
+/// (57133-1) that the 診療情報提供書 CDA profile uses.
+fn is_referral(d: &m::Document) -> bool {
+    let names = [
+        d.title.as_deref(),
+        d.document_type.display(),
+        d.document_type.alt_text.as_deref(),
+    ];
+    names
+        .into_iter()
+        .flatten()
+        .any(|n| n.contains("診療情報提供") || n.contains("紹介状"))
+        || [
+            d.document_type.code.as_deref(),
+            d.document_type.alt_code.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|c| c == "57133-1")
+}
+
+/// The patient row's demographics from a PID.
+pub fn patient_row(p: &m::Patient, facility: &str, patient_id: &str, source: Source) -> PatientRow {
+    let home_first = {
+        let mut a: Vec<&m::Address> = p.addresses.iter().collect();
+        a.sort_by_key(|a| a.kind.as_deref() != Some("H"));
+        a
+    };
+    PatientRow {
+        facility: facility.to_string(),
+        patient_id: patient_id.to_string(),
+        name_kanji: p
+            .name_kanji
+            .as_ref()
+            .map(|n| n.full.clone())
+            .filter(|n| !n.is_empty()),
+        name_kana: p
+            .name_kana
+            .as_ref()
+            .map(|n| n.full.clone())
+            .filter(|n| !n.is_empty()),
+        other_names: p
+            .other_names
+            .iter()
+            .map(|n| n.full.clone())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        dob: time(&p.birth_date).map(|d| d.chars().take(10).collect()),
+        sex: match p.sex {
+            m::Sex::Male => Sex::Male,
+            m::Sex::Female => Sex::Female,
+            m::Sex::Other => Sex::Other,
+            m::Sex::Unknown => Sex::Unknown,
+        },
+        addresses: home_first
+            .iter()
+            .map(|a| a.text.clone())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        postcode: home_first.iter().find_map(|a| a.postcode.clone()),
+        phones: p
+            .phones
+            .iter()
+            .map(|ph| ph.number.clone())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        deceased: p.deceased,
+        death: time(&p.death),
+        last_contact: None,
+        source,
+        id_mismatches: Vec::new(),
+    }
+}

@@ -1,0 +1,245 @@
+//! The hub side of FieldChart: read SS-MIX2 storage, keep what is in scope, and write one encrypted,
+//! signed snapshot holding the clinical store (SQLite), the patient search index (tantivy), the
+//! extended-storage documents and thumbnails of their images.
+//!
+//! The work files (SQLite database, index, document blobs) live in a private temporary directory
+//! (mode 0700) beside the output while the snapshot is made, and are removed when it is done or has
+//! failed. They hold nothing the hub's SS-MIX2 storage does not already hold in plaintext; the field
+//! laptop never writes plaintext at all (see `fieldchart-session`).
+
+mod convert;
+mod documents;
+mod sink;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use fieldchart_reader::read::Storage;
+use fieldchart_reader::report::Tally;
+use fieldchart_storage::StorageRoot;
+use fieldchart_store::manifest::{AppManifest, Counts, FacilityManifest, Scope};
+use fieldchart_store::{CONTENT_VERSION, parts};
+use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
+
+pub use convert::{Converted, convert};
+
+/// Everything `fieldchart snapshot build` is told.
+pub struct BuildOptions {
+    pub storage: Vec<StorageRoot>,
+    pub out: PathBuf,
+    /// Encryption, signing and validity: handed to the vault.
+    pub vault: WriteOptions,
+    /// Items older than this many years (before the build time) are left out, except allergies,
+    /// problems and infections.
+    pub window_years: u32,
+}
+
+/// What a build made.
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    pub path: PathBuf,
+    pub snapshot_id: String,
+    pub patients: u64,
+    pub records: u64,
+    pub items: u64,
+    pub out_of_window: u64,
+    pub documents: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub manifest: AppManifest,
+}
+
+/// Where a build is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Patients read and stored so far, of the total.
+    Reading { done: u64, total: u64 },
+    /// The store and the index are being finished (indexes created, segments merged).
+    Finishing,
+    /// Bytes encrypted so far, of the total.
+    Encrypting { done: u64, total: u64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("no storage given: name at least one --storage FACILITY=PATH")]
+    NoStorage,
+    #[error("the output {0} already exists; choose another name or move it away")]
+    OutputExists(PathBuf),
+    #[error("cannot write the work files in {dir}: {source}")]
+    WorkDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("clinical store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// The first day inside the window: `years` calendar years before `now`.
+pub fn window_start(now: DateTime<Utc>, years: u32) -> NaiveDate {
+    let today = now.date_naive();
+    let year = today.year() - years as i32;
+    NaiveDate::from_ymd_opt(year, today.month(), today.day())
+        // 29 February into a common year.
+        .or_else(|| NaiveDate::from_ymd_opt(year, today.month(), 28))
+        .unwrap_or(today - Duration::days(365 * i64::from(years)))
+}
+
+/// Builds the snapshot. The output appears only when complete (the vault writes a temporary name and
+/// renames it).
+pub fn build(
+    opts: BuildOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<BuildSummary, BuildError> {
+    let started = Instant::now();
+    if opts.storage.is_empty() {
+        return Err(BuildError::NoStorage);
+    }
+    if opts.out.exists() {
+        return Err(BuildError::OutputExists(opts.out.clone()));
+    }
+    let out_dir = match opts.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let work = tempfile::Builder::new()
+        .prefix(".fieldchart-build-")
+        .tempdir_in(&out_dir)
+        .map_err(|source| BuildError::WorkDir {
+            dir: out_dir.clone(),
+            source,
+        })?;
+
+    let facilities: Vec<String> = {
+        let mut f: Vec<String> = opts
+            .storage
+            .iter()
+            .map(|r| r.facility.as_str().to_string())
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let storage = Storage::scan(opts.storage);
+    let total = storage.patient_count() as u64;
+    let from = window_start(opts.vault.created, opts.window_years);
+
+    let mut sink = sink::Sink::create(work.path(), from)?;
+    let mut tally = Tally::new(&storage);
+    let mut failure: Option<BuildError> = None;
+    let mut done = 0u64;
+    storage.read(|patient| {
+        if failure.is_some() {
+            return;
+        }
+        tally.patient(&patient);
+        if let Err(e) = sink.patient(&patient) {
+            failure = Some(e);
+        }
+        done += 1;
+        progress(Progress::Reading { done, total });
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    progress(Progress::Finishing);
+    let report = tally.finish();
+    let facility_rows: Vec<FacilityManifest> = report
+        .facilities
+        .iter()
+        .map(|f| FacilityManifest {
+            code: f.facility.as_str().to_string(),
+            data_as_of: f.data_as_of.clone(),
+            patients: f.patients,
+            records: f.current,
+            superseded: 0,
+            deleted: 0,
+            cancelled: 0,
+            errors: f.errors,
+            warnings: f.warnings,
+        })
+        .collect();
+    let finished = sink.finish(&facility_rows)?;
+
+    let counts = Counts {
+        patients: finished.patients,
+        records: report.current,
+        items: finished.items,
+        out_of_window: finished.out_of_window,
+        documents: finished.documents,
+        document_files: finished.document_files,
+        document_bytes: finished.document_bytes,
+        thumbnails: finished.thumbnails,
+    };
+    let manifest = AppManifest {
+        content_version: CONTENT_VERSION,
+        generator: format!("fieldchart {}", env!("CARGO_PKG_VERSION")),
+        scope: Scope {
+            window_years: opts.window_years,
+            from: from.format("%Y-%m-%d").to_string(),
+            kept_whole: vec!["allergy".into(), "problem".into(), "infection".into()],
+            facilities,
+        },
+        facilities: facility_rows,
+        counts,
+    };
+
+    let parts_list = finished.parts();
+    let total_bytes: u64 = parts_list.iter().map(|(_, p)| file_len(p)).sum();
+    let mut writer = SnapshotWriter::create(&opts.out, opts.vault)?;
+    let mut written = 0u64;
+    for (name, path) in &parts_list {
+        let mut file = std::fs::File::open(path).map_err(|source| BuildError::Io {
+            what: format!("reading work file {}", path.display()),
+            source,
+        })?;
+        writer.add_part(name, &mut file)?;
+        written += file_len(path);
+        progress(Progress::Encrypting {
+            done: written,
+            total: total_bytes,
+        });
+    }
+    let app = serde_json::to_value(&manifest).map_err(|e| BuildError::Io {
+        what: "manifest".into(),
+        source: std::io::Error::other(e),
+    })?;
+    let done = writer.finish(app)?;
+    drop(work);
+
+    Ok(BuildSummary {
+        path: done.path,
+        snapshot_id: done.snapshot_id,
+        patients: manifest.counts.patients,
+        records: manifest.counts.records,
+        items: manifest.counts.items,
+        out_of_window: manifest.counts.out_of_window,
+        documents: manifest.counts.documents,
+        errors: report.errors.len() as u64,
+        warnings: report.warnings.len() as u64,
+        bytes: done.bytes,
+        seconds: started.elapsed().as_secs_f64(),
+        manifest,
+    })
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The vault part name of a file of the index directory.
+pub(crate) fn index_part_name(file_name: &str) -> String {
+    format!("{}{file_name}", parts::INDEX_PREFIX)
+}

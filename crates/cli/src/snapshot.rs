@@ -1,0 +1,270 @@
+//! `fieldchart snapshot build` (the hub) and `fieldchart snapshot verify` (anyone holding a key).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Duration, Utc};
+use fieldchart_build::{BuildOptions, Progress, build};
+use fieldchart_store::manifest::AppManifest;
+use fieldchart_vault::{OpenOptions, WriteOptions};
+use serde::Serialize;
+
+use crate::open::OpenArgs;
+use crate::progress::bar;
+use crate::roots::{parse_root, region_roots};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Build one encrypted, signed snapshot from SS-MIX2 storage.
+    ///
+    /// Reads every storage root, keeps what is inside the window (allergies, problems and
+    /// infections whatever their age), and writes the clinical store, the search index, documents
+    /// and thumbnails into one file, encrypted to every --recipient and signed with --signing-key.
+    /// The file appears under --out only when complete.
+    Build(BuildArgs),
+    /// Check a snapshot completely and print its manifest.
+    ///
+    /// Checks the signature against --trust, the validity window against this machine's clock, the
+    /// format version and the hash of every part (this reads the whole file).
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// A storage root as FACILITY=PATH. Repeat for every root (a facility may have several).
+    #[arg(long = "storage", value_name = "FACILITY=PATH")]
+    storage: Vec<String>,
+    /// Every facility and root of a region made by `fieldchart demo-data` (DIR/<facility>/<root>).
+    #[arg(long, value_name = "DIR")]
+    region: Option<PathBuf>,
+    /// The snapshot file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// A device's public key (`age1…`). Repeat for every laptop that may open the snapshot.
+    #[arg(long = "recipient", value_name = "PUB", required = true)]
+    recipients: Vec<String>,
+    /// A file holding an emergency passphrase that also opens the snapshot.
+    #[arg(long, value_name = "F")]
+    passphrase_file: Option<PathBuf>,
+    /// The hub's signing key (from `fieldchart keys signing`).
+    #[arg(long, value_name = "KEY")]
+    signing_key: PathBuf,
+    /// Days the snapshot stays valid after it is made.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    valid_days: u32,
+    /// Years of history to keep (allergies, problems and infections are kept whatever their age).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    window_years: u32,
+    /// Mark the snapshot as drill (synthetic) data.
+    #[arg(long)]
+    drill: bool,
+    /// Pretend the snapshot is made at this time (RFC 3339). For tests of expiry and clock checks.
+    #[arg(long, hide = true)]
+    created: Option<DateTime<Utc>>,
+    /// scrypt work factor (log2 N) of the emergency passphrase. Tests use a low one.
+    #[arg(long, hide = true)]
+    scrypt_log_n: Option<u8>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    open: OpenArgs,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Build(a) => run_build(a),
+        Command::Verify(a) => run_verify(a),
+    }
+}
+
+#[derive(Serialize)]
+struct BuildReport {
+    path: String,
+    snapshot_id: String,
+    patients: u64,
+    records: u64,
+    items: u64,
+    out_of_window: u64,
+    documents: u64,
+    errors: u64,
+    warnings: u64,
+    bytes: u64,
+    seconds: f64,
+    records_per_second: f64,
+}
+
+fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
+    let mut roots = Vec::new();
+    for s in &a.storage {
+        if !s.contains('=') {
+            bail!("--storage takes FACILITY=PATH, got {s}");
+        }
+        roots.push(parse_root(s)?);
+    }
+    if let Some(dir) = &a.region {
+        roots.extend(region_roots(dir)?);
+    }
+    if roots.is_empty() {
+        bail!("name the storage with --storage FACILITY=PATH (repeat) or --region DIR");
+    }
+    let recipients = a
+        .recipients
+        .iter()
+        .map(|r| fieldchart_vault::parse_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let passphrase = a
+        .passphrase_file
+        .as_deref()
+        .map(fieldchart_vault::read_passphrase_file)
+        .transpose()?;
+    let signing_key = fieldchart_vault::load_signing_key(&a.signing_key)?;
+    let created = a.created.unwrap_or_else(Utc::now);
+    let opts = BuildOptions {
+        storage: roots,
+        out: a.out.clone(),
+        vault: WriteOptions {
+            recipients,
+            passphrase,
+            scrypt_log_n: a.scrypt_log_n,
+            signing_key,
+            created,
+            not_after: created + Duration::days(i64::from(a.valid_days)),
+            drill: a.drill,
+        },
+        window_years: a.window_years,
+    };
+    let reading = bar(0, "patients");
+    let encrypting = bar(0, "bytes");
+    let summary = build(opts, &mut |p| match p {
+        Progress::Reading { done, total } => {
+            reading.set_length(total);
+            reading.set_position(done);
+        }
+        Progress::Finishing => {
+            reading.finish_and_clear();
+            if !a.json {
+                eprintln!("finishing the store and the index …");
+            }
+        }
+        Progress::Encrypting { done, total } => {
+            encrypting.set_length(total);
+            encrypting.set_position(done);
+        }
+    })?;
+    encrypting.finish_and_clear();
+    let report = BuildReport {
+        path: summary.path.display().to_string(),
+        snapshot_id: summary.snapshot_id.clone(),
+        patients: summary.patients,
+        records: summary.records,
+        items: summary.items,
+        out_of_window: summary.out_of_window,
+        documents: summary.documents,
+        errors: summary.errors,
+        warnings: summary.warnings,
+        bytes: summary.bytes,
+        seconds: summary.seconds,
+        records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "snapshot {} written to {}\n  patients {}  records {}  items {}  documents {}  (left out as older than the window: {})\n  {} bytes in {:.1} s ({:.0} records/s); reader errors {}, warnings {} (see `fieldchart check`)",
+            report.snapshot_id,
+            report.path,
+            report.patients,
+            report.records,
+            report.items,
+            report.documents,
+            report.out_of_window,
+            report.bytes,
+            report.seconds,
+            report.records_per_second,
+            report.errors,
+            report.warnings
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    snapshot_id: &'a str,
+    format_version: u32,
+    created: String,
+    not_before: String,
+    not_after: String,
+    drill: bool,
+    parts: usize,
+    app: &'a AppManifest,
+}
+
+fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let opts = OpenOptions::new(a.open.trusted()?, a.open.unlock()?, Utc::now());
+    let snapshot = fieldchart_vault::open(&a.open.file, &opts)?;
+    let total_bar = bar(0, "bytes");
+    snapshot.verify_all(&mut |done, total| {
+        total_bar.set_length(total);
+        total_bar.set_position(done);
+    })?;
+    total_bar.finish_and_clear();
+    let m = snapshot.manifest();
+    let app: AppManifest = serde_json::from_value(m.app.clone())
+        .context("the manifest's application part is not a FieldChart manifest")?;
+    let report = VerifyReport {
+        snapshot_id: &m.snapshot_id,
+        format_version: m.format_version,
+        created: m.created.to_rfc3339(),
+        not_before: m.not_before.to_rfc3339(),
+        not_after: m.not_after.to_rfc3339(),
+        drill: m.drill,
+        parts: m.parts.len(),
+        app: &app,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "snapshot {} — OK (signature, validity, version, every part's hash)",
+        report.snapshot_id
+    );
+    if report.drill {
+        println!("  DRILL: synthetic data for exercises");
+    }
+    println!(
+        "  format {}  created {}",
+        report.format_version, report.created
+    );
+    println!("  valid {} … {}", report.not_before, report.not_after);
+    println!(
+        "  scope: {} years from {} ({} kept whatever their age)",
+        app.scope.window_years,
+        app.scope.from,
+        app.scope.kept_whole.join(", ")
+    );
+    println!(
+        "  patients {}  records {}  items {}  documents {}",
+        app.counts.patients, app.counts.records, app.counts.items, app.counts.documents
+    );
+    for f in &app.facilities {
+        println!(
+            "  facility {}: {} patients, {} records, data as of {}",
+            f.code,
+            f.patients,
+            f.records,
+            f.data_as_of.as_deref().unwrap_or("unknown")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,44 @@
+//! Queries over an open session, answered as view models: patient search ([`search`]) and the
+//! patient record with its safety summary ([`record`]).
+//!
+//! View models are plain serde structs; the CLI prints them as JSON or text and the desktop app sends
+//! them to its front end unchanged. Nothing here writes anywhere.
+
+pub mod record;
+pub mod search;
+
+use fieldchart_session::SessionError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(
+        "the query is empty: give a name, a date of birth, a sex, an address, a phone number or an ID"
+    )]
+    EmptyQuery,
+    #[error("the snapshot is damaged: {0}")]
+    Damaged(String),
+}
+
+impl QueryError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            QueryError::Session(e) => e.exit_code(),
+            QueryError::EmptyQuery => 2,
+            QueryError::Damaged(_) => 12,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for QueryError {
+    fn from(e: rusqlite::Error) -> Self {
+        QueryError::Damaged(format!("clinical store: {e}"))
+    }
+}
+
+impl From<tantivy::TantivyError> for QueryError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        QueryError::Damaged(format!("search index: {e}"))
+    }
+}

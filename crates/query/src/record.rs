@@ -1,0 +1,467 @@
+//! The patient record: who the patient is, how fresh the data is, a summary of what keeps them alive,
+//! and the history behind it. Every item carries its source (facility and file path).
+//!
+//! Summary rules (issue 3 §5):
+//! - medications: current only — the period covers the as-of date or ended in the last 100 days — and
+//!   at least the patient's last three prescriptions. The snapshot holds current records only, so
+//!   superseded and deleted orders can never appear.
+//! - suspected diagnoses apart from confirmed problems; resolved problems are not active.
+//! - infections: positive infection markers (newest per test) and active infectious diseases; a
+//!   marker noted 未告知 keeps that flag.
+//! - critical flags come from the code tables in `fieldchart_store::codes`, nowhere else.
+//!
+//! "As of" is the facility's data-as-of date (the newest record the hub saw from it), not the
+//! laptop's clock: in a disaster the data stops at the last sync, and "current" means current then.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use fieldchart_jtext as jtext;
+use fieldchart_session::Session;
+use fieldchart_store::codes::{self, CriticalClass};
+use fieldchart_store::rows::{
+    Entry, MedicationEntry, ObservationEntry, PatientRow, Section, Source, StoredItem, unpack_items,
+};
+use serde::Serialize;
+
+use crate::QueryError;
+use crate::search::{load_patient, parse_date};
+
+/// How long after its last day a prescription still counts as current.
+const RECENT_END_DAYS: i64 = 100;
+/// The fewest prescriptions the summary shows, however old.
+const MIN_MEDICATIONS: usize = 3;
+/// Distinct lab tests in the summary.
+const RECENT_LAB_ITEMS: usize = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub patient: PatientView,
+    pub data_as_of: DataAsOf,
+    pub summary: Summary,
+    pub history: History,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientView {
+    #[serde(flatten)]
+    pub row: PatientRow,
+    pub dob_wareki: Option<String>,
+    pub age: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataAsOf {
+    pub facility: String,
+    /// The newest record time the hub saw from this facility.
+    pub facility_data_as_of: Option<String>,
+    /// The date summary rules use as "now".
+    pub as_of_date: Option<String>,
+    pub snapshot_id: String,
+    pub snapshot_created: String,
+}
+
+/// An item as shown: its place, its origin and its content.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub section: Section,
+    pub at: Option<String>,
+    pub label: String,
+    pub source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_id_in_message: Option<String>,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+impl From<&StoredItem> for ItemView {
+    fn from(i: &StoredItem) -> Self {
+        ItemView {
+            section: i.section,
+            at: i.at.clone(),
+            label: i.entry.label(),
+            source: i.source.clone(),
+            patient_id_in_message: i.patient_id_in_message.clone(),
+            entry: i.entry.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CriticalFlag {
+    pub class: CriticalClass,
+    pub label: &'static str,
+    /// What raised it: the drug, the diagnosis or the allergen.
+    pub reason: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub allergies: Vec<ItemView>,
+    /// Drugs this patient must not be given: the allergens of active drug allergies.
+    pub contraindications: Vec<ItemView>,
+    pub infections: Vec<ItemView>,
+    pub problems: Vec<ItemView>,
+    pub suspected_problems: Vec<ItemView>,
+    pub medications: Vec<ItemView>,
+    pub recent_labs: Vec<ItemView>,
+    pub critical_flags: Vec<CriticalFlag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub medications: Vec<ItemView>,
+    pub labs: Vec<ItemView>,
+    pub encounters: Vec<ItemView>,
+    pub problems: Vec<ItemView>,
+    pub reports: Vec<ItemView>,
+    pub documents: Vec<ItemView>,
+}
+
+/// The record of `facility:patient_id`, or None when the snapshot has no such patient.
+pub fn record(
+    session: &Session,
+    facility: &str,
+    patient_id: &str,
+    today: NaiveDate,
+) -> Result<Option<RecordView>, QueryError> {
+    let db = session.db()?;
+    let pk: Option<i64> = match db
+        .prepare_cached("SELECT pk FROM patient WHERE facility = ?1 AND patient_id = ?2")?
+        .query_row([facility, patient_id], |r| r.get(0))
+    {
+        Ok(pk) => Some(pk),
+        Err(rusqlite::Error::QueryReturnedNoRows) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let Some(pk) = pk else {
+        return Ok(None);
+    };
+    let row = load_patient(&db, pk)?;
+    let mut sections: BTreeMap<Section, Vec<StoredItem>> = BTreeMap::new();
+    {
+        let mut stmt = db.prepare_cached("SELECT section, items FROM chart WHERE patient = ?1")?;
+        let rows = stmt.query_map([pk], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for r in rows {
+            let (section, packed) = r?;
+            let section = Section::parse(&section)
+                .ok_or_else(|| QueryError::Damaged(format!("unknown section {section}")))?;
+            let items = unpack_items(&packed)
+                .map_err(|e| QueryError::Damaged(format!("chart row: {e}")))?;
+            sections.insert(section, items);
+        }
+    }
+    drop(db);
+
+    let facility_as_of = session
+        .app()
+        .facilities
+        .iter()
+        .find(|f| f.code == facility)
+        .and_then(|f| f.data_as_of.clone());
+    let as_of = facility_as_of
+        .as_deref()
+        .and_then(parse_date)
+        .unwrap_or_else(|| session.manifest().created.date_naive());
+    let manifest = session.manifest();
+    let data_as_of = DataAsOf {
+        facility: facility.to_string(),
+        facility_data_as_of: facility_as_of,
+        as_of_date: Some(as_of.format("%Y-%m-%d").to_string()),
+        snapshot_id: manifest.snapshot_id.clone(),
+        snapshot_created: manifest.created.to_rfc3339(),
+    };
+    let dob = row.dob.as_deref().and_then(parse_date);
+    let patient = PatientView {
+        dob_wareki: dob.and_then(jtext::wareki_short),
+        age: dob.map(|d| jtext::age_on(d, today)),
+        row,
+    };
+    let empty = Vec::new();
+    let get = |s: Section| sections.get(&s).unwrap_or(&empty);
+    let summary = summarise(&sections, as_of);
+    let views = |items: &Vec<StoredItem>| items.iter().map(ItemView::from).collect::<Vec<_>>();
+    let history = History {
+        medications: views(get(Section::Medication))
+            .into_iter()
+            .chain(views(get(Section::Administration)))
+            .collect(),
+        labs: views(get(Section::Lab))
+            .into_iter()
+            .chain(views(get(Section::Vital)))
+            .chain(views(get(Section::Body)))
+            .collect(),
+        encounters: views(get(Section::Encounter)),
+        problems: views(get(Section::Problem)),
+        reports: views(get(Section::Study)),
+        documents: views(get(Section::Document)),
+    };
+    Ok(Some(RecordView {
+        patient,
+        data_as_of,
+        summary,
+        history,
+    }))
+}
+
+fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) -> Summary {
+    let empty = Vec::new();
+    let get = |s: Section| sections.get(&s).unwrap_or(&empty);
+
+    let allergies: Vec<&StoredItem> = get(Section::Allergy)
+        .iter()
+        .filter(|i| matches!(&i.entry, Entry::Allergy(a) if a.active))
+        .collect();
+    let contraindications: Vec<&StoredItem> = allergies
+        .iter()
+        .copied()
+        .filter(|i| matches!(&i.entry, Entry::Allergy(a) if a.is_drug()))
+        .collect();
+
+    let mut problems = Vec::new();
+    let mut suspected = Vec::new();
+    let mut infections: Vec<&StoredItem> = Vec::new();
+    for i in get(Section::Problem) {
+        if let Entry::Problem(p) = &i.entry {
+            if !p.active {
+                continue;
+            }
+            if p.suspected {
+                suspected.push(i);
+            } else {
+                problems.push(i);
+            }
+            if codes::is_infectious_disease(p) {
+                infections.push(i);
+            }
+        }
+    }
+    // Newest result per infection marker, when positive or noted 未告知.
+    let mut seen_markers = std::collections::HashSet::new();
+    for i in get(Section::Lab) {
+        if let Entry::Observation(o) = &i.entry
+            && o.infection
+            && seen_markers.insert(observation_key(o))
+            && (codes::is_positive(o) || o.undisclosed)
+        {
+            infections.push(i);
+        }
+    }
+
+    let medications = current_medications(get(Section::Medication), as_of);
+
+    let mut seen_labs = std::collections::HashSet::new();
+    let recent_labs: Vec<&StoredItem> = get(Section::Lab)
+        .iter()
+        .filter(|i| match &i.entry {
+            Entry::Observation(o) => seen_labs.insert(observation_key(o)),
+            _ => false,
+        })
+        .take(RECENT_LAB_ITEMS)
+        .collect();
+
+    let mut flags = Vec::new();
+    for i in &medications {
+        if let Entry::Medication(m) = &i.entry {
+            for (class, drug) in codes::medication_class(m) {
+                flags.push(CriticalFlag {
+                    class,
+                    label: class.label_ja(),
+                    reason: drug,
+                    source: i.source.clone(),
+                });
+            }
+        }
+    }
+    for i in &problems {
+        if let Entry::Problem(p) = &i.entry
+            && codes::is_dialysis(p)
+        {
+            flags.push(CriticalFlag {
+                class: CriticalClass::Dialysis,
+                label: CriticalClass::Dialysis.label_ja(),
+                reason: p.diagnosis.text.clone(),
+                source: i.source.clone(),
+            });
+        }
+    }
+    for i in &allergies {
+        if let Entry::Allergy(a) = &i.entry
+            && codes::is_severe_drug_allergy(a)
+        {
+            flags.push(CriticalFlag {
+                class: CriticalClass::SevereDrugAllergy,
+                label: CriticalClass::SevereDrugAllergy.label_ja(),
+                reason: a.allergen.text.clone(),
+                source: i.source.clone(),
+            });
+        }
+    }
+    flags.sort_by(|a, b| (a.class, &a.reason).cmp(&(b.class, &b.reason)));
+    flags.dedup_by(|a, b| a.class == b.class && a.reason == b.reason);
+
+    let views = |items: Vec<&StoredItem>| items.into_iter().map(ItemView::from).collect();
+    Summary {
+        allergies: views(allergies),
+        contraindications: views(contraindications),
+        infections: views(infections),
+        problems: views(problems),
+        suspected_problems: views(suspected),
+        medications: views(medications),
+        recent_labs: views(recent_labs),
+        critical_flags: flags,
+    }
+}
+
+/// One lab test, whatever the order it came in: its code, else its name.
+fn observation_key(o: &ObservationEntry) -> String {
+    o.item
+        .code
+        .clone()
+        .or_else(|| o.item.local_code.clone())
+        .unwrap_or_else(|| o.item.text.clone())
+}
+
+/// Orders whose period covers `as_of` or ended in the last 100 days, plus at least the last three;
+/// a refill of the same drugs shows once, as its newest order (what the patient takes now).
+/// `items` are newest first.
+fn current_medications(items: &[StoredItem], as_of: NaiveDate) -> Vec<&StoredItem> {
+    let horizon = as_of - Duration::days(RECENT_END_DAYS);
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<&StoredItem> = Vec::new();
+    for i in items {
+        let Entry::Medication(m) = &i.entry else {
+            continue;
+        };
+        if !(out.len() < MIN_MEDICATIONS || is_current(m, as_of, horizon)) {
+            continue;
+        }
+        let drugs: Vec<String> = m
+            .drugs
+            .iter()
+            .map(|d| d.code.clone().unwrap_or_else(|| d.text.clone()))
+            .collect();
+        if seen.insert(drugs) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn is_current(m: &MedicationEntry, as_of: NaiveDate, horizon: NaiveDate) -> bool {
+    let start = m
+        .start
+        .as_deref()
+        .or(m.ordered_at.as_deref())
+        .and_then(parse_date);
+    let end = m.end.as_deref().and_then(parse_date);
+    match (start, end) {
+        // Covers as-of, or ended within the last 100 days (or has not begun yet).
+        (_, Some(end)) => end >= horizon && start.is_none_or(|s| s <= as_of || end >= as_of),
+        // No known end: current if begun within the last 100 days.
+        (Some(start), None) => start >= horizon,
+        (None, None) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldchart_store::rows::Code;
+
+    fn med(start: &str, end: Option<&str>) -> MedicationEntry {
+        MedicationEntry {
+            start: Some(start.into()),
+            end: end.map(String::from),
+            ..MedicationEntry::default()
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn a_prescription_covering_the_as_of_date_is_current() {
+        let as_of = day("2026-11-01");
+        let horizon = as_of - Duration::days(100);
+        assert!(is_current(
+            &med("2026-10-20", Some("2026-11-17")),
+            as_of,
+            horizon
+        ));
+    }
+
+    #[test]
+    fn a_prescription_that_ended_within_100_days_is_current() {
+        let as_of = day("2026-11-01");
+        let horizon = as_of - Duration::days(100);
+        assert!(is_current(
+            &med("2026-07-01", Some("2026-08-01")),
+            as_of,
+            horizon
+        ));
+    }
+
+    #[test]
+    fn a_prescription_that_ended_long_ago_is_not_current() {
+        let as_of = day("2026-11-01");
+        let horizon = as_of - Duration::days(100);
+        assert!(!is_current(
+            &med("2025-01-01", Some("2025-02-01")),
+            as_of,
+            horizon
+        ));
+    }
+
+    #[test]
+    fn the_last_three_prescriptions_are_kept_however_old() {
+        let items: Vec<StoredItem> = (0..5)
+            .map(|n| StoredItem {
+                section: Section::Medication,
+                at: Some(format!("201{}-01-01", 9 - n)),
+                source: Source::default(),
+                patient_id_in_message: None,
+                entry: Entry::Medication(MedicationEntry {
+                    drugs: vec![Code {
+                        text: format!("drug {n}"),
+                        ..Code::default()
+                    }],
+                    ..med(&format!("201{}-01-01", 9 - n), Some("2019-02-01"))
+                }),
+            })
+            .collect();
+        let current = current_medications(&items, day("2026-11-01"));
+        assert_eq!(current.len(), 3);
+        assert_eq!(current[0].at.as_deref(), Some("2019-01-01"));
+    }
+
+    #[test]
+    fn a_refill_of_the_same_drug_shows_once_as_its_newest_order() {
+        let order = |start: &str, end: &str| StoredItem {
+            section: Section::Medication,
+            at: Some(start.into()),
+            source: Source::default(),
+            patient_id_in_message: None,
+            entry: Entry::Medication(MedicationEntry {
+                drugs: vec![Code {
+                    text: "ワーファリン錠1mg".into(),
+                    code: Some("105432101".into()),
+                    ..Code::default()
+                }],
+                ..med(start, Some(end))
+            }),
+        };
+        let items = vec![
+            order("2026-10-22", "2026-11-18"),
+            order("2026-09-24", "2026-10-21"),
+            order("2026-08-27", "2026-09-23"),
+        ];
+        let current = current_medications(&items, day("2026-11-01"));
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].at.as_deref(), Some("2026-10-22"));
+    }
+}

@@ -1,0 +1,376 @@
+//! Patient search: any mix of name (kanji, kana, romaji, variant kanji), date of birth (Western or
+//! Japanese era, whole or year only), sex, address fragment, phone number, patient ID and clinical
+//! words (drugs, diagnoses, lab items, document text).
+//!
+//! Every query word must match. A date, a sex or a phone number must match its field exactly; a word
+//! of text may match the kanji name, the kana name, the address or the clinical text, and counts more
+//! in that order. The index finds candidates with the same n-grams the builder indexed
+//! (`fieldchart_store::index`); then each candidate is re-checked against its stored row to say what
+//! matched and to put exact name matches first. Each result is one patient at one facility: a search
+//! never merges two facilities' patients, and only returns facilities inside the snapshot.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::NaiveDate;
+use fieldchart_jtext::{self as jtext, DobQuery, Term as QueryTerm};
+use fieldchart_session::Session;
+use fieldchart_store::index::{self as ix, Fields};
+use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem, unpack_items};
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use crate::QueryError;
+
+/// One patient found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResult {
+    pub facility: String,
+    pub patient_id: String,
+    pub name_kanji: Option<String>,
+    pub name_kana: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub dob: Option<String>,
+    /// The same date in the Japanese era (`S45.3.12`).
+    pub dob_wareki: Option<String>,
+    /// Age in whole years on the day of the search.
+    pub age: Option<u32>,
+    /// `male`, `female`, `other`, `unknown`.
+    pub sex: Sex,
+    pub address: Option<String>,
+    /// The newest care date of any record.
+    pub last_contact: Option<String>,
+    pub score: f32,
+    /// What each query word matched.
+    pub matched: Vec<Matched>,
+}
+
+/// What one query word matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Matched {
+    /// The query word as typed.
+    pub term: String,
+    /// `name_kanji`, `name_kana`, `dob`, `sex`, `address`, `phone`, `patient_id` or `clinical`.
+    pub field: String,
+    /// For clinical matches: the item that matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<MatchedItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedItem {
+    pub section: String,
+    pub label: String,
+    pub at: Option<String>,
+    pub source: Source,
+}
+
+/// Field weights: a name match outranks an address match, which outranks clinical text.
+const NAME_BOOST: f32 = 3.0;
+const KANA_BOOST: f32 = 3.0;
+const ADDRESS_BOOST: f32 = 1.0;
+const CLINICAL_BOOST: f32 = 0.5;
+/// Added per query word that equals a whole name part (family, given or full name).
+const EXACT_BONUS: f32 = 10.0;
+/// Candidates taken from the index before re-ranking.
+const CANDIDATES: usize = 200;
+
+/// Searches the session's snapshot. `today` gives ages.
+pub fn search(
+    session: &Session,
+    query: &str,
+    limit: usize,
+    today: NaiveDate,
+) -> Result<Vec<SearchResult>, QueryError> {
+    let terms = jtext::parse_query(query);
+    if terms.is_empty() {
+        return Err(QueryError::EmptyQuery);
+    }
+    let fields = session.fields();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for term in &terms {
+        match term_query(fields, term) {
+            Some(q) => clauses.push((Occur::Must, q)),
+            // A word that can produce no index term (punctuation alone) cannot match anything.
+            None => return Ok(Vec::new()),
+        }
+    }
+    let query = BooleanQuery::new(clauses);
+    let searcher = session.searcher();
+    let top = searcher.search(
+        &query,
+        &TopDocs::with_limit(CANDIDATES.max(limit)).order_by_score(),
+    )?;
+
+    let db = session.db()?;
+    let mut results = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let Some(pk) = doc.get_first(fields.pk).and_then(|v| v.as_u64()) else {
+            continue;
+        };
+        let row = load_patient(&db, pk as i64)?;
+        let mut result = SearchResult {
+            facility: row.facility.clone(),
+            patient_id: row.patient_id.clone(),
+            name_kanji: row.name_kanji.clone(),
+            name_kana: row.name_kana.clone(),
+            dob: row.dob.clone(),
+            dob_wareki: row
+                .dob
+                .as_deref()
+                .and_then(parse_date)
+                .and_then(jtext::wareki_short),
+            age: row
+                .dob
+                .as_deref()
+                .and_then(parse_date)
+                .map(|d| jtext::age_on(d, today)),
+            sex: row.sex,
+            address: row.addresses.first().cloned(),
+            last_contact: row.last_contact.clone(),
+            score,
+            matched: Vec::new(),
+        };
+        let mut bonus = 0.0;
+        for term in &terms {
+            let (matched, exact) = explain(&db, pk as i64, &row, term)?;
+            if exact {
+                bonus += EXACT_BONUS;
+            }
+            result.matched.push(matched);
+        }
+        result.score += bonus;
+        results.push(result);
+    }
+    // Best first; ties by facility and ID so the order is stable.
+    results.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.facility.cmp(&b.facility))
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    });
+    results.truncate(limit);
+    Ok(results)
+}
+
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+pub(crate) fn load_patient(db: &rusqlite::Connection, pk: i64) -> Result<PatientRow, QueryError> {
+    let json: String = db
+        .prepare_cached("SELECT json FROM patient WHERE pk = ?1")?
+        .query_row([pk], |r| r.get(0))?;
+    serde_json::from_str(&json).map_err(|e| QueryError::Damaged(format!("patient row: {e}")))
+}
+
+fn exact(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// Every gram must be in the field.
+fn all_grams(field: Field, grams: &[String], boost: f32) -> Option<Box<dyn Query>> {
+    if grams.is_empty() {
+        return None;
+    }
+    let clauses: Vec<(Occur, Box<dyn Query>)> = grams
+        .iter()
+        .map(|g| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(field, g),
+                IndexRecordOption::WithFreqs,
+            ));
+            (Occur::Must, q)
+        })
+        .collect();
+    Some(Box::new(BoostQuery::new(
+        Box::new(BooleanQuery::new(clauses)),
+        boost,
+    )))
+}
+
+fn any_of(queries: Vec<Option<Box<dyn Query>>>) -> Option<Box<dyn Query>> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = queries
+        .into_iter()
+        .flatten()
+        .map(|q| (Occur::Should, q))
+        .collect();
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// Query-side grams of a word: its bigrams (a one-character word is its own gram, which the index
+/// holds as a unigram for names and addresses).
+fn word_grams(text: &str) -> Vec<String> {
+    let mut g = jtext::bigrams(text);
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
+fn term_query(f: &Fields, term: &QueryTerm) -> Option<Box<dyn Query>> {
+    match term {
+        QueryTerm::Dob(DobQuery::Date(d)) => Some(exact(f.dob, &d.format("%Y%m%d").to_string())),
+        QueryTerm::Dob(DobQuery::YearMonth(y, m)) => {
+            Some(exact(f.dob_month, &format!("{y:04}{m:02}")))
+        }
+        QueryTerm::Dob(DobQuery::Year(y)) => Some(exact(f.dob_year, &format!("{y:04}"))),
+        QueryTerm::Sex(s) => Some(exact(f.sex, sex_letter(*s))),
+        QueryTerm::Phone(digits) => Some(exact(f.phone, digits)),
+        QueryTerm::Digits(d) => any_of(
+            ix::patient_id_terms(d)
+                .iter()
+                .map(|id| Some(exact(f.patient_id, id)))
+                .chain(std::iter::once(Some(exact(f.phone, d))))
+                .collect(),
+        ),
+        QueryTerm::Text {
+            folded, kana_key, ..
+        } => {
+            let grams = word_grams(folded);
+            let clinical: Vec<String> = grams
+                .iter()
+                .filter(|g| g.chars().count() == 2)
+                .cloned()
+                .collect();
+            any_of(vec![
+                all_grams(f.name, &grams, NAME_BOOST),
+                all_grams(f.kana, &word_grams(kana_key), KANA_BOOST),
+                all_grams(f.address, &grams, ADDRESS_BOOST),
+                all_grams(f.clinical, &clinical, CLINICAL_BOOST),
+            ])
+        }
+    }
+}
+
+fn sex_letter(s: jtext::Sex) -> &'static str {
+    match s {
+        jtext::Sex::Male => "M",
+        jtext::Sex::Female => "F",
+        jtext::Sex::Other => "O",
+        jtext::Sex::Unknown => "U",
+    }
+}
+
+fn contains_all(have: &HashSet<String>, want: &[String]) -> bool {
+    !want.is_empty() && want.iter().all(|g| have.contains(g))
+}
+
+/// Says what a query word matched for this patient, and whether it equals a whole name part.
+fn explain(
+    db: &rusqlite::Connection,
+    pk: i64,
+    row: &PatientRow,
+    term: &QueryTerm,
+) -> Result<(Matched, bool), QueryError> {
+    let (raw, field, exact_hit) = match term {
+        QueryTerm::Dob(d) => (dob_text(d), "dob", false),
+        QueryTerm::Sex(s) => (format!("{s:?}").to_lowercase(), "sex", false),
+        QueryTerm::Phone(p) => (p.clone(), "phone", true),
+        QueryTerm::Digits(d) => {
+            let is_id = ix::patient_id_terms(d)
+                .iter()
+                .any(|t| ix::patient_id_terms(&row.patient_id).contains(t));
+            (d.clone(), if is_id { "patient_id" } else { "phone" }, true)
+        }
+        QueryTerm::Text {
+            raw,
+            folded,
+            kana_key,
+        } => {
+            let grams = word_grams(folded);
+            let names: Vec<&String> = row.name_kanji.iter().chain(&row.other_names).collect();
+            let name_grams: HashSet<String> =
+                names.iter().flat_map(|n| ix::name_grams(n)).collect();
+            let kana_names: Vec<&String> = row.name_kana.iter().chain(&row.other_names).collect();
+            let kana_grams: HashSet<String> =
+                kana_names.iter().flat_map(|n| ix::kana_grams(n)).collect();
+            if contains_all(&name_grams, &grams) {
+                let exact = names
+                    .iter()
+                    .any(|n| name_parts(n, jtext::fold).contains(folded));
+                (raw.clone(), "name_kanji", exact)
+            } else if contains_all(&kana_grams, &word_grams(kana_key)) {
+                let exact = kana_names
+                    .iter()
+                    .any(|n| name_parts(n, jtext::kana_key).contains(kana_key));
+                (raw.clone(), "name_kana", exact)
+            } else if contains_all(
+                &row.addresses
+                    .iter()
+                    .flat_map(|a| ix::name_grams(a))
+                    .collect(),
+                &grams,
+            ) {
+                (raw.clone(), "address", false)
+            } else {
+                let item = matching_item(db, pk, folded)?;
+                return Ok((
+                    Matched {
+                        term: raw.clone(),
+                        field: "clinical".into(),
+                        item,
+                    },
+                    false,
+                ));
+            }
+        }
+    };
+    Ok((
+        Matched {
+            term: raw,
+            field: field.into(),
+            item: None,
+        },
+        exact_hit,
+    ))
+}
+
+/// Family, given and full name, each through `key`.
+fn name_parts(name: &str, key: fn(&str) -> String) -> BTreeSet<String> {
+    let mut parts: BTreeSet<String> = jtext::fold(name).split(' ').map(key).collect();
+    parts.insert(key(&name.replace([' ', '\u{3000}'], "")));
+    parts.remove("");
+    parts
+}
+
+fn dob_text(d: &DobQuery) -> String {
+    match d {
+        DobQuery::Date(d) => d.format("%Y-%m-%d").to_string(),
+        DobQuery::YearMonth(y, m) => format!("{y:04}-{m:02}"),
+        DobQuery::Year(y) => format!("{y:04}"),
+    }
+}
+
+/// The newest item of the patient whose text contains the folded word.
+fn matching_item(
+    db: &rusqlite::Connection,
+    pk: i64,
+    folded: &str,
+) -> Result<Option<MatchedItem>, QueryError> {
+    let mut stmt = db.prepare_cached("SELECT items FROM chart WHERE patient = ?1")?;
+    let rows = stmt.query_map([pk], |r| r.get::<_, Vec<u8>>(0))?;
+    let mut best: Option<StoredItem> = None;
+    for packed in rows {
+        let items =
+            unpack_items(&packed?).map_err(|e| QueryError::Damaged(format!("chart row: {e}")))?;
+        for item in items {
+            if jtext::fold(&item.entry.search_text()).contains(folded)
+                && best.as_ref().is_none_or(|b| item.at > b.at)
+            {
+                best = Some(item);
+            }
+        }
+    }
+    Ok(best.map(|i| MatchedItem {
+        section: i.section.as_str().to_string(),
+        label: i.entry.label(),
+        at: i.at,
+        source: i.source,
+    }))
+}

@@ -1,0 +1,474 @@
+//! Clinical code tables: which drugs, diagnoses and tests a clinician must not miss.
+//!
+//! One table per question, matched by code first (YJ therapeutic-class prefix, ICD-10, JLAC10 analyte)
+//! and then by name (generic and brand names, folded with `fieldchart_jtext::fold` so katakana,
+//! hiragana and half-width forms all match). Real SS-MIX2 data carries HOT9, YJ or only local codes
+//! (guide §5), so names are a necessary second key. Nothing outside this module decides what is
+//! "critical": the summary asks these functions.
+
+use fieldchart_jtext as jtext;
+use serde::{Deserialize, Serialize};
+
+use crate::rows::{AllergyEntry, Code, MedicationEntry, ObservationEntry, ProblemEntry};
+
+/// The kinds of critical flag a summary raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CriticalClass {
+    Anticoagulant,
+    Insulin,
+    Antiepileptic,
+    SystemicSteroid,
+    Dialysis,
+    SevereDrugAllergy,
+}
+
+impl CriticalClass {
+    /// Words a Japanese clinician reads at a glance.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CriticalClass::Anticoagulant => "抗凝固薬",
+            CriticalClass::Insulin => "インスリン",
+            CriticalClass::Antiepileptic => "抗てんかん薬",
+            CriticalClass::SystemicSteroid => "全身ステロイド",
+            CriticalClass::Dialysis => "透析",
+            CriticalClass::SevereDrugAllergy => "重篤な薬剤アレルギー",
+        }
+    }
+}
+
+struct DrugClass {
+    class: CriticalClass,
+    /// YJ code prefixes (薬効分類 + …): the first digits of a 12-character YJ code.
+    yj_prefixes: &'static [&'static str],
+    /// Generic and brand names (substrings), as a pharmacist would write them.
+    names: &'static [&'static str],
+    /// Routes or forms that make the drug not count (topical or inhaled steroids are not systemic).
+    excluded_forms: &'static [&'static str],
+}
+
+const DRUG_CLASSES: &[DrugClass] = &[
+    DrugClass {
+        class: CriticalClass::Anticoagulant,
+        yj_prefixes: &["3332", "3333", "3334", "3339"],
+        names: &[
+            "ワルファリン",
+            "ワーファリン",
+            "アピキサバン",
+            "エリキュース",
+            "リバーロキサバン",
+            "イグザレルト",
+            "エドキサバン",
+            "リクシアナ",
+            "ダビガトラン",
+            "プラザキサ",
+            "ヘパリン",
+            "ダルテパリン",
+            "フラグミン",
+            "エノキサパリン",
+            "クレキサン",
+            "フォンダパリヌクス",
+            "アリクストラ",
+            "アルガトロバン",
+        ],
+        excluded_forms: &[
+            "ヘパリンロック",
+            "ロック用",
+            "外用",
+            "軟膏",
+            "クリーム",
+            "ローション",
+            "ゲル",
+        ],
+    },
+    DrugClass {
+        class: CriticalClass::Insulin,
+        yj_prefixes: &["2492"],
+        names: &[
+            "インスリン",
+            "インシュリン",
+            "ランタス",
+            "レベミル",
+            "トレシーバ",
+            "ノボラピッド",
+            "ヒューマログ",
+            "アピドラ",
+            "ヒューマリン",
+            "ノボリン",
+            "ライゾデグ",
+            "フィアスプ",
+            "ルムジェブ",
+            "グラルギン",
+            "デグルデク",
+            "アスパルト",
+            "リスプロ",
+            "デテミル",
+            "グルリジン",
+            "バサグルコース",
+            "ソリクア",
+            "ゾルトファイ",
+        ],
+        excluded_forms: &[],
+    },
+    DrugClass {
+        class: CriticalClass::Antiepileptic,
+        yj_prefixes: &["113"],
+        names: &[
+            "バルプロ",
+            "デパケン",
+            "セレニカ",
+            "カルバマゼピン",
+            "テグレトール",
+            "フェニトイン",
+            "アレビアチン",
+            "ヒダントール",
+            "フェノバルビタール",
+            "フェノバール",
+            "レベチラセタム",
+            "イーケプラ",
+            "ラモトリギン",
+            "ラミクタール",
+            "ラコサミド",
+            "ビムパット",
+            "ゾニサミド",
+            "エクセグラン",
+            "トピラマート",
+            "トピナ",
+            "ペランパネル",
+            "フィコンパ",
+            "クロバザム",
+            "マイスタン",
+            "ガバペンチン",
+            "ガバペン",
+            "エトスクシミド",
+            "ザロンチン",
+            "クロナゼパム",
+            "リボトリール",
+            "ランドセン",
+            "スルチアム",
+            "オスポロット",
+            "ルフィナミド",
+            "イノベロン",
+            "スチリペントール",
+            "ディアコミット",
+            "ホスフェニトイン",
+            "ホストイン",
+        ],
+        excluded_forms: &[],
+    },
+    DrugClass {
+        class: CriticalClass::SystemicSteroid,
+        yj_prefixes: &["2454", "2456"],
+        names: &[
+            "プレドニゾロン",
+            "プレドニン",
+            "メチルプレドニゾロン",
+            "メドロール",
+            "ソル・メドロール",
+            "ソルメドロール",
+            "デキサメタゾン",
+            "デカドロン",
+            "ベタメタゾン",
+            "リンデロン",
+            "ヒドロコルチゾン",
+            "コートリル",
+            "ソル・コーテフ",
+            "ソルコーテフ",
+            "トリアムシノロン",
+            "ケナコルト",
+            "フルドロコルチゾン",
+            "フロリネフ",
+            "コルチゾン",
+        ],
+        excluded_forms: &[
+            "外用",
+            "軟膏",
+            "クリーム",
+            "ローション",
+            "点眼",
+            "眼軟膏",
+            "点鼻",
+            "点耳",
+            "吸入",
+            "噴霧",
+            "貼付",
+            "テープ",
+            "ゲル",
+            "口腔",
+            "注腸",
+        ],
+    },
+];
+
+/// The critical class of a medication order, if any of its drugs falls in one. Returns the class and
+/// the drug's name.
+pub fn medication_class(m: &MedicationEntry) -> Vec<(CriticalClass, String)> {
+    let form_text = jtext::fold(&format!(
+        "{} {} {} {}",
+        m.route.as_deref().unwrap_or(""),
+        m.usage.as_deref().unwrap_or(""),
+        m.dosage_form.as_deref().unwrap_or(""),
+        m.drugs
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    let mut out = Vec::new();
+    for drug in &m.drugs {
+        for class in drug_classes(drug) {
+            let excluded = DRUG_CLASSES
+                .iter()
+                .filter(|c| c.class == class)
+                .flat_map(|c| c.excluded_forms)
+                .any(|f| form_text.contains(&jtext::fold(f)));
+            if !excluded {
+                out.push((class, drug.text.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The classes a single drug code belongs to, by YJ prefix or by name.
+pub fn drug_classes(drug: &Code) -> Vec<CriticalClass> {
+    let name = jtext::fold(&drug.text);
+    let yj = yj_code(drug);
+    DRUG_CLASSES
+        .iter()
+        .filter(|c| {
+            yj.is_some_and(|y| c.yj_prefixes.iter().any(|p| y.starts_with(p)))
+                || c.names.iter().any(|n| name.contains(&jtext::fold(n)))
+        })
+        .map(|c| c.class)
+        .collect()
+}
+
+/// A YJ code (12 characters, system `YJ`), from either component set.
+fn yj_code(drug: &Code) -> Option<&str> {
+    let is_yj = |s: &Option<String>| s.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("YJ"));
+    if is_yj(&drug.system) {
+        drug.code.as_deref()
+    } else if is_yj(&drug.local_system) {
+        drug.local_code.as_deref()
+    } else {
+        None
+    }
+}
+
+/// ICD-10 codes and names of maintenance dialysis (Z49 dialysis care, Z99.2 dependence on dialysis).
+const DIALYSIS_ICD10: &[&str] = &["Z49", "Z992", "Z99.2"];
+const DIALYSIS_NAMES: &[&str] = &["透析"];
+
+/// True when an active problem says the patient is on dialysis.
+pub fn is_dialysis(p: &ProblemEntry) -> bool {
+    let icd = p.icd10.as_deref().unwrap_or("").to_ascii_uppercase();
+    DIALYSIS_ICD10.iter().any(|c| icd.starts_with(c))
+        || DIALYSIS_NAMES
+            .iter()
+            .any(|n| jtext::fold(&p.diagnosis.text).contains(&jtext::fold(n)))
+}
+
+/// True for a drug allergy recorded as severe (AL1-4 / IAM-4 `SV`).
+pub fn is_severe_drug_allergy(a: &AllergyEntry) -> bool {
+    a.active && a.is_drug() && a.is_severe()
+}
+
+/// Infection markers: JLAC10 analyte codes (first five characters) and names.
+const INFECTION_JLAC10: &[&str] = &[
+    "5F016", // HBs抗原
+    "5F017", // HBs抗原 (other methods)
+    "5F360", // HCV抗体
+    "5F361", // HCV-RNA
+    "5E071", // 梅毒TP抗体
+    "5E075", // 梅毒 RPR
+    "5E072", "5E073", "5E074", // 梅毒 STS
+    "5F703", // HIV-1/2抗体
+    "5F701", "5F702", // HIV
+    "5F720", // HTLV-1抗体
+];
+const INFECTION_NAMES: &[&str] = &[
+    "HBs抗原",
+    "HBsAg",
+    "HCV",
+    "梅毒",
+    "TPHA",
+    "RPR",
+    "STS",
+    "HIV",
+    "HTLV",
+    "ワッセルマン",
+];
+
+/// True when a lab item is an infection marker (hepatitis B/C, syphilis, HIV, HTLV-1).
+pub fn infection_marker(item: &Code) -> bool {
+    let jlac = [item.code.as_deref(), item.local_code.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|c| INFECTION_JLAC10.iter().any(|p| c.starts_with(p)));
+    let name = jtext::fold(&item.text);
+    jlac || INFECTION_NAMES
+        .iter()
+        .any(|n| name.contains(&jtext::fold(n)))
+}
+
+/// True when a qualitative result reads positive: `(+)`, `(2+)`, `陽性`, `positive`, or an abnormal
+/// flag. `(±)` counts: a clinician wants to see an equivocal infection marker.
+pub fn is_positive(o: &ObservationEntry) -> bool {
+    let value = jtext::fold(o.value.as_deref().unwrap_or(""));
+    let negative = value.contains("陰性") || value.contains("negative") || value.contains("(-)");
+    let positive = value.contains('+')
+        || value.contains('±')
+        || value.contains("陽性")
+        || value.contains("positive")
+        || value.contains("pos");
+    let flagged = o
+        .flag
+        .as_deref()
+        .is_some_and(|f| matches!(f.trim(), "A" | "AA" | "H" | "HH"));
+    !negative && (positive || flagged)
+}
+
+/// True when a diagnosis is an infectious disease (ICD-10 chapter I, A00–B99).
+pub fn is_infectious_disease(p: &ProblemEntry) -> bool {
+    p.icd10
+        .as_deref()
+        .and_then(|c| c.chars().next())
+        .is_some_and(|c| matches!(c.to_ascii_uppercase(), 'A' | 'B'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Code {
+        Code {
+            text: text.into(),
+            ..Code::default()
+        }
+    }
+
+    fn order(drug: &str, route: Option<&str>) -> MedicationEntry {
+        MedicationEntry {
+            drugs: vec![code(drug)],
+            route: route.map(String::from),
+            ..MedicationEntry::default()
+        }
+    }
+
+    #[test]
+    fn warfarin_by_brand_name_is_an_anticoagulant() {
+        let classes = medication_class(&order("ワーファリン錠1mg", None));
+        assert_eq!(
+            classes,
+            vec![(CriticalClass::Anticoagulant, "ワーファリン錠1mg".into())]
+        );
+    }
+
+    #[test]
+    fn half_width_katakana_names_match_too() {
+        let classes = medication_class(&order("ﾗﾝﾀｽ注ｿﾛｽﾀｰ", None));
+        assert_eq!(classes.len(), 1);
+        assert_eq!(classes[0].0, CriticalClass::Insulin);
+    }
+
+    #[test]
+    fn a_yj_code_classifies_a_drug_with_an_unknown_name() {
+        let drug = Code {
+            text: "院内薬A".into(),
+            code: Some("1139010F1021".into()),
+            system: Some("YJ".into()),
+            ..Code::default()
+        };
+        assert_eq!(drug_classes(&drug), vec![CriticalClass::Antiepileptic]);
+    }
+
+    #[test]
+    fn oral_prednisolone_is_systemic_but_an_ointment_is_not() {
+        assert_eq!(
+            medication_class(&order("プレドニン錠5mg", Some("経口")))[0].0,
+            CriticalClass::SystemicSteroid
+        );
+        assert!(medication_class(&order("リンデロン-VG軟膏0.12%", Some("外用"))).is_empty());
+    }
+
+    #[test]
+    fn an_inhaled_steroid_combination_is_not_flagged() {
+        assert!(
+            medication_class(&order("シムビコートタービュヘイラー60吸入", Some("吸入"))).is_empty()
+        );
+    }
+
+    #[test]
+    fn amlodipine_raises_no_flag() {
+        assert!(medication_class(&order("アムロジピン錠5mg", None)).is_empty());
+    }
+
+    #[test]
+    fn maintenance_haemodialysis_is_dialysis_by_name_or_icd10() {
+        let by_name = ProblemEntry {
+            diagnosis: code("維持血液透析状態"),
+            ..ProblemEntry::default()
+        };
+        let by_icd = ProblemEntry {
+            diagnosis: code("other"),
+            icd10: Some("Z992".into()),
+            ..ProblemEntry::default()
+        };
+        assert!(is_dialysis(&by_name) && is_dialysis(&by_icd));
+        assert!(!is_dialysis(&ProblemEntry {
+            diagnosis: code("高血圧症"),
+            icd10: Some("I10".into()),
+            ..ProblemEntry::default()
+        }));
+    }
+
+    #[test]
+    fn hbs_antigen_is_an_infection_marker_by_jlac10_and_by_name() {
+        let by_code = Code {
+            text: "x".into(),
+            code: Some("5F016141002327151".into()),
+            ..Code::default()
+        };
+        assert!(infection_marker(&by_code));
+        assert!(infection_marker(&code("HBs抗原")));
+        assert!(!infection_marker(&code("クレアチニン")));
+    }
+
+    #[test]
+    fn plus_and_yousei_are_positive_and_minus_is_not() {
+        let obs = |v: &str| ObservationEntry {
+            value: Some(v.into()),
+            ..ObservationEntry::default()
+        };
+        assert!(is_positive(&obs("(+)")));
+        assert!(is_positive(&obs("陽性")));
+        assert!(is_positive(&obs("(±)")));
+        assert!(!is_positive(&obs("(-)")));
+        assert!(!is_positive(&obs("陰性")));
+    }
+
+    #[test]
+    fn severe_drug_allergy_needs_drug_category_and_sv() {
+        let allergy = |cat: &str, sev: &str| AllergyEntry {
+            category: Some(Code {
+                text: cat.into(),
+                code: Some(cat.into()),
+                ..Code::default()
+            }),
+            allergen: code("ペニシリン"),
+            severity: Some(Code {
+                text: sev.into(),
+                code: Some(sev.into()),
+                ..Code::default()
+            }),
+            active: true,
+            ..AllergyEntry::default()
+        };
+        assert!(is_severe_drug_allergy(&allergy("DA", "SV")));
+        assert!(!is_severe_drug_allergy(&allergy("FA", "SV")));
+        assert!(!is_severe_drug_allergy(&allergy("DA", "MI")));
+    }
+}

@@ -1,0 +1,29 @@
+//! What a FieldChart snapshot holds, shared by the builder (which writes it) and the queries (which
+//! read it): the names of the vault parts, the SQLite schema, the search index schema, the stored rows
+//! and the clinical code tables.
+//!
+//! This crate is vocabulary, not a step of the pipeline: it knows nothing of SS-MIX2 files (the reader),
+//! of encryption (the vault) or of sessions. Both sides of the snapshot depend on it so that they cannot
+//! disagree about the format.
+
+pub mod codes;
+pub mod index;
+pub mod manifest;
+pub mod rows;
+pub mod sql;
+
+/// Version of the content inside the vault (tables, index fields, row JSON). The vault has its own
+/// container version; a content change bumps this one.
+pub const CONTENT_VERSION: u32 = 1;
+
+/// Names of the vault parts.
+pub mod parts {
+    /// The clinical store (SQLite database image).
+    pub const CLINICAL: &str = "clinical.sqlite";
+    /// Prefix of the tantivy index files (`index/meta.json`, `index/<segment>.idx` …).
+    pub const INDEX_PREFIX: &str = "index/";
+    /// Extended-storage document files, concatenated; `blob` rows give offset and length.
+    pub const DOCUMENTS: &str = "documents.bin";
+    /// JPEG thumbnails of document images, concatenated; `blob` rows give offset and length.
+    pub const THUMBNAILS: &str = "thumbnails.bin";
+}

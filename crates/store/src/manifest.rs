@@ -1,0 +1,59 @@
+//! The application part of the snapshot manifest: what the snapshot covers, from where, and how fresh
+//! each facility's data is. The vault signs it with the rest of the manifest.
+
+use serde::{Deserialize, Serialize};
+
+/// What the builder put in the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppManifest {
+    pub content_version: u32,
+    /// `fieldchart <version>`.
+    pub generator: String,
+    pub scope: Scope,
+    pub facilities: Vec<FacilityManifest>,
+    pub counts: Counts,
+}
+
+/// The time window of the snapshot's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub window_years: u32,
+    /// Items dated before this day (ISO date) were left out, except the sections in `kept_whole`.
+    pub from: String,
+    /// Sections kept whatever their age: allergies, problems, infections.
+    pub kept_whole: Vec<String>,
+    /// The facilities whose storage went in (facility codes).
+    pub facilities: Vec<String>,
+}
+
+/// One facility's share of the snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacilityManifest {
+    pub code: String,
+    /// The newest record time seen from this facility (ISO, to the second): its data is as of then.
+    pub data_as_of: Option<String>,
+    pub patients: u64,
+    /// Current records (files) read from this facility.
+    pub records: u64,
+    pub superseded: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
+    /// Files that did not become records, and records with warnings.
+    pub errors: u64,
+    pub warnings: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub patients: u64,
+    /// Current records in scope.
+    pub records: u64,
+    /// Clinical items stored (a record can hold many).
+    pub items: u64,
+    /// Items left out because they are older than the window.
+    pub out_of_window: u64,
+    pub documents: u64,
+    pub document_files: u64,
+    pub document_bytes: u64,
+    pub thumbnails: u64,
+}

@@ -1,0 +1,485 @@
+//! The rows of the clinical store: one patient row per (facility, patient ID) and one entry per
+//! clinical item, each a display-ready value with its codes kept.
+//!
+//! Times are strings: ISO 8601 at the precision written (`1996-01`, `2026-10-01T09:30`), or the text as
+//! written when it could not be read (`小学校低学年の頃`). A viewer shows them; it never invents precision.
+
+use serde::{Deserialize, Serialize};
+
+/// A coded value: the text to show plus the codes behind it (standard code first, local second).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Code {
+    /// What to show: the coded text, else the alternate text, else a code.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_system: Option<String>,
+}
+
+/// Where an item came from: the facility and the storage-root-relative path of the file (or content
+/// folder). Every stored item carries one, so nothing is ever shown without its origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub facility: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+    Other,
+    #[default]
+    Unknown,
+}
+
+impl Sex {
+    /// The one-letter term the index uses (HL7 administrative sex).
+    pub fn letter(self) -> &'static str {
+        match self {
+            Sex::Male => "M",
+            Sex::Female => "F",
+            Sex::Other => "O",
+            Sex::Unknown => "U",
+        }
+    }
+}
+
+/// One patient at one facility. Two facilities' patients are two rows, whatever their IDs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientRow {
+    pub facility: String,
+    pub patient_id: String,
+    /// Family and given name in kanji, one ASCII space between.
+    pub name_kanji: Option<String>,
+    /// Family and given name in kana, as written (katakana), one ASCII space between.
+    pub name_kana: Option<String>,
+    /// Names with another or no representation code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_names: Vec<String>,
+    /// `YYYY-MM-DD` (or less when only that was written).
+    pub dob: Option<String>,
+    pub sex: Sex,
+    /// Addresses as written, home first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub deceased: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub death: Option<String>,
+    /// The newest date of any record of this patient (visit, order, result, document).
+    pub last_contact: Option<String>,
+    /// Where the demographics came from (the current ADT-00, else the newest message's PID).
+    pub source: Source,
+    /// Files whose PID-3 named another patient than their folder: kept here, shown with a warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_mismatches: Vec<String>,
+}
+
+/// The section of the record an entry belongs to. Stored as text in `item.section`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    Allergy,
+    Problem,
+    Medication,
+    Administration,
+    Lab,
+    LabOrder,
+    Vital,
+    Body,
+    Study,
+    Encounter,
+    Diet,
+    Document,
+    Unmapped,
+}
+
+impl Section {
+    pub const ALL: [Section; 13] = [
+        Section::Allergy,
+        Section::Problem,
+        Section::Medication,
+        Section::Administration,
+        Section::Lab,
+        Section::LabOrder,
+        Section::Vital,
+        Section::Body,
+        Section::Study,
+        Section::Encounter,
+        Section::Diet,
+        Section::Document,
+        Section::Unmapped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Allergy => "allergy",
+            Section::Problem => "problem",
+            Section::Medication => "medication",
+            Section::Administration => "administration",
+            Section::Lab => "lab",
+            Section::LabOrder => "lab_order",
+            Section::Vital => "vital",
+            Section::Body => "body",
+            Section::Study => "study",
+            Section::Encounter => "encounter",
+            Section::Diet => "diet",
+            Section::Document => "document",
+            Section::Unmapped => "unmapped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// One clinical item, as stored. The variant decides the section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    Allergy(AllergyEntry),
+    Problem(ProblemEntry),
+    Medication(MedicationEntry),
+    Administration(AdministrationEntry),
+    /// Lab results, vital signs and body measurements share one shape; the section tells them apart.
+    Observation(ObservationEntry),
+    LabOrder(LabOrderEntry),
+    Study(StudyEntry),
+    Encounter(EncounterEntry),
+    Diet(DietEntry),
+    Document(DocumentEntry),
+    Unmapped(UnmappedEntry),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllergyEntry {
+    /// `DA` drug, `FA` food, `EA` environment, `LA` pollen … with its text.
+    pub category: Option<Code>,
+    pub allergen: Code,
+    /// `SV` severe, `MO` moderate, `MI` mild, with its text.
+    pub severity: Option<Code>,
+    pub reactions: Vec<String>,
+    pub onset: Option<String>,
+    /// False when the message deletes it (IAM-6 `D`).
+    pub active: bool,
+}
+
+impl AllergyEntry {
+    pub fn is_drug(&self) -> bool {
+        self.category
+            .as_ref()
+            .and_then(|c| c.code.as_deref())
+            .is_some_and(|c| c.eq_ignore_ascii_case("DA"))
+    }
+
+    pub fn is_severe(&self) -> bool {
+        self.severity
+            .as_ref()
+            .and_then(|c| c.code.as_deref())
+            .is_some_and(|c| c.eq_ignore_ascii_case("SV"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemEntry {
+    pub diagnosis: Code,
+    pub icd10: Option<String>,
+    /// 疑い病名: suspected, not confirmed.
+    pub suspected: bool,
+    /// The main diagnosis (PRB-18).
+    pub main: bool,
+    pub onset: Option<String>,
+    pub diagnosed: Option<String>,
+    pub resolved: Option<String>,
+    pub outcome: Option<Code>,
+    /// False once resolved or deleted.
+    pub active: bool,
+    pub department: Option<String>,
+    pub doctor: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MedicationKind {
+    Prescription,
+    Injection,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MedicationEntry {
+    pub kind: Option<MedicationKind>,
+    pub drugs: Vec<Code>,
+    /// Amount per dose with unit, as written (`3 錠`).
+    pub dose: Option<String>,
+    pub daily_dose: Option<String>,
+    pub usage: Option<String>,
+    pub route: Option<String>,
+    pub dosage_form: Option<String>,
+    pub days: Option<u32>,
+    pub duration_text: Option<String>,
+    pub start: Option<String>,
+    /// The last day covered: TQ1-8, else start + days − 1.
+    pub end: Option<String>,
+    pub ordered_at: Option<String>,
+    pub order_no: Option<String>,
+    pub doctor: Option<String>,
+    pub department: Option<String>,
+    /// `inpatient`, `outpatient` or `unknown`.
+    pub setting: String,
+    pub instructions: Vec<String>,
+    pub injection_type: Option<String>,
+    pub rate: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdministrationEntry {
+    pub kind: Option<MedicationKind>,
+    pub drug: Code,
+    pub amount: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub status: Option<String>,
+    pub route: Option<String>,
+    pub comment: Option<String>,
+    pub performer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservationEntry {
+    pub item: Code,
+    /// As written: numbers, `(+)`, `< 0.5`, coded values' text.
+    pub value: Option<String>,
+    pub unit: Option<String>,
+    pub range: Option<String>,
+    /// Abnormal flag (H, L, HH, LL, A …).
+    pub flag: Option<String>,
+    pub status: Option<String>,
+    pub observed_at: Option<String>,
+    pub specimen: Option<String>,
+    pub battery: Option<String>,
+    pub comments: Vec<String>,
+    /// An infection marker (see [`crate::codes::infection_marker`]).
+    #[serde(default)]
+    pub infection: bool,
+    /// A positive infection marker the patient has not been told of (NTE `未告知`).
+    #[serde(default)]
+    pub undisclosed: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabOrderEntry {
+    pub ordered_at: Option<String>,
+    pub order_no: Option<String>,
+    pub specimen: Option<String>,
+    pub battery: Option<String>,
+    pub items: Vec<Code>,
+    pub doctor: Option<String>,
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub item: Code,
+    pub value: Option<String>,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudyEntry {
+    /// `radiology`, `endoscopy` or `physiology`.
+    pub category: String,
+    /// `order` or `report`.
+    pub phase: String,
+    pub procedures: Vec<Code>,
+    pub findings: Vec<Finding>,
+    pub ordered_at: Option<String>,
+    pub performed_at: Option<String>,
+    pub modality: Option<String>,
+    pub accession: Option<String>,
+    pub doctor: Option<String>,
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterEntry {
+    /// `outpatient_visit`, `admission`, `discharge` …
+    pub kind: String,
+    pub trigger: String,
+    pub patient_class: Option<String>,
+    pub location: Option<String>,
+    pub prior_location: Option<String>,
+    pub department: Option<String>,
+    pub attending: Option<String>,
+    pub at: Option<String>,
+    pub disposition: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DietEntry {
+    pub ordered_at: Option<String>,
+    pub start: Option<String>,
+    pub schedule: Option<String>,
+    pub diets: Vec<Code>,
+    pub instructions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSection {
+    pub title: Option<String>,
+    pub text: String,
+}
+
+/// One file of a document, with where its bytes sit in the snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentFile {
+    pub name: String,
+    pub media_type: String,
+    pub bytes: u64,
+    /// `blob.pk` of the file's bytes in the documents part; None when it could not be read at the hub
+    /// (the reason is in `note`).
+    pub blob: Option<i64>,
+    /// `blob.pk` of a JPEG thumbnail, for images.
+    pub thumbnail: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    pub document_type: Code,
+    pub title: Option<String>,
+    pub created: Option<String>,
+    pub author: Option<String>,
+    pub sections: Vec<DocumentSection>,
+    pub files: Vec<DocumentFile>,
+    pub jspeed: Option<String>,
+    /// A referral letter (診療情報提供書) rather than another document.
+    #[serde(default)]
+    pub referral: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmappedEntry {
+    pub message_type: String,
+}
+
+impl Entry {
+    /// A one-line name of the item: the drug(s), the diagnosis, the test, the document title.
+    pub fn label(&self) -> String {
+        match self {
+            Entry::Allergy(a) => a.allergen.text.clone(),
+            Entry::Problem(p) => p.diagnosis.text.clone(),
+            Entry::Medication(m) => m
+                .drugs
+                .iter()
+                .map(|d| d.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" + "),
+            Entry::Administration(a) => a.drug.text.clone(),
+            Entry::Observation(o) => o.item.text.clone(),
+            Entry::LabOrder(o) => o.battery.clone().unwrap_or_else(|| join_codes(&o.items)),
+            Entry::Study(s) => join_codes(&s.procedures),
+            Entry::Encounter(e) => e.kind.clone(),
+            Entry::Diet(d) => join_codes(&d.diets),
+            Entry::Document(d) => d
+                .title
+                .clone()
+                .unwrap_or_else(|| d.document_type.text.clone()),
+            Entry::Unmapped(u) => u.message_type.clone(),
+        }
+    }
+
+    /// The text clinical full-text search looks in: the label, codes' texts and, for documents, the
+    /// narrative.
+    pub fn search_text(&self) -> String {
+        let mut text = self.label();
+        let mut push = |s: &str| {
+            if !s.is_empty() {
+                text.push(' ');
+                text.push_str(s);
+            }
+        };
+        match self {
+            Entry::Problem(p) => {
+                if let Some(t) = &p.text {
+                    push(t);
+                }
+            }
+            Entry::Observation(o) => {
+                if let Some(b) = &o.battery {
+                    push(b);
+                }
+            }
+            Entry::Study(s) => {
+                for f in &s.findings {
+                    push(&f.item.text);
+                    if let Some(v) = &f.value {
+                        push(v);
+                    }
+                }
+            }
+            Entry::Document(d) => {
+                push(&d.document_type.text);
+                for s in &d.sections {
+                    if let Some(t) = &s.title {
+                        push(t);
+                    }
+                    push(&s.text);
+                }
+            }
+            Entry::LabOrder(o) => {
+                for c in &o.items {
+                    push(&c.text);
+                }
+            }
+            _ => {}
+        }
+        text
+    }
+}
+
+fn join_codes(codes: &[Code]) -> String {
+    codes
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An entry as read back from the store, with its place and origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredItem {
+    pub section: Section,
+    /// The time the item is sorted by (ISO), when known.
+    pub at: Option<String>,
+    pub source: Source,
+    /// PID-3 of the file when it named another patient than the folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_in_message: Option<String>,
+    pub entry: Entry,
+}
+
+/// Packs one section's items for a `chart` row: JSON, zstd-compressed.
+pub fn pack_items(items: &[StoredItem]) -> std::io::Result<Vec<u8>> {
+    let json = serde_json::to_vec(items).map_err(std::io::Error::other)?;
+    zstd::bulk::compress(&json, 3)
+}
+
+/// Unpacks a `chart` row. A row that does not unpack is a damaged snapshot, reported as an error.
+pub fn unpack_items(packed: &[u8]) -> std::io::Result<Vec<StoredItem>> {
+    let json = zstd::stream::decode_all(packed)?;
+    serde_json::from_slice(&json).map_err(std::io::Error::other)
+}

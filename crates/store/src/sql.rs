@@ -1,0 +1,52 @@
+//! The SQLite schema of the clinical store.
+//!
+//! One row per patient (`patient`); per patient and section one `chart` row holding that section's
+//! items ([`crate::rows::StoredItem`], newest first) as zstd-compressed JSON; document bytes located
+//! in the documents part (`blob`); per-facility facts (`facility`).
+//!
+//! Items are grouped per patient and section because that is how they are read (a record view reads a
+//! patient's sections whole) and because JSON of one patient's items compresses about tenfold, which
+//! keeps a million-patient snapshot on a USB stick. Only current records are stored: superseded,
+//! deleted and cancelled files are counted in the manifest, never shown as care.
+
+/// Statements that create the empty store. Indexes come after the bulk insert ([`INDEXES`]).
+pub const SCHEMA: &str = "
+CREATE TABLE facility (
+    code        TEXT PRIMARY KEY,
+    data_as_of  TEXT,
+    patients    INTEGER NOT NULL,
+    records     INTEGER NOT NULL,
+    json        TEXT NOT NULL
+);
+CREATE TABLE patient (
+    pk           INTEGER PRIMARY KEY,
+    facility     TEXT NOT NULL,
+    patient_id   TEXT NOT NULL,
+    name_kanji   TEXT,
+    name_kana    TEXT,
+    dob          TEXT,
+    sex          TEXT NOT NULL,
+    last_contact TEXT,
+    json         TEXT NOT NULL
+);
+CREATE TABLE chart (
+    patient     INTEGER NOT NULL,
+    section     TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    newest      TEXT,
+    items       BLOB NOT NULL
+);
+CREATE TABLE blob (
+    pk          INTEGER PRIMARY KEY,
+    part        TEXT NOT NULL,
+    offset      INTEGER NOT NULL,
+    len         INTEGER NOT NULL,
+    media_type  TEXT NOT NULL
+);
+";
+
+/// Indexes, created once the rows are in (faster than maintaining them during the bulk load).
+pub const INDEXES: &str = "
+CREATE UNIQUE INDEX patient_by_id ON patient (facility, patient_id);
+CREATE UNIQUE INDEX chart_by_patient ON chart (patient, section);
+";
