@@ -127,7 +127,7 @@ impl Read for MarkedBlocks {
         let n = (self.len - self.pos).min(buf.len() as u64) as usize;
         for (i, b) in buf[..n].iter_mut().enumerate() {
             let at = self.pos + i as u64;
-            *b = if at % BLOCK as u64 == 0 {
+            *b = if at.is_multiple_of(BLOCK as u64) {
                 (at / BLOCK as u64) as u8 ^ 0x5a
             } else {
                 0
