@@ -347,7 +347,8 @@ fn dob_text(d: &DobQuery) -> String {
     }
 }
 
-/// The newest item of the patient whose text contains the folded word.
+/// The item of the patient whose text contains the folded word: one whose name (label) holds it
+/// before one whose body does (a diagnosis before an ECG finding that mentions it), then the newest.
 fn matching_item(
     db: &rusqlite::Connection,
     pk: i64,
@@ -355,19 +356,24 @@ fn matching_item(
 ) -> Result<Option<MatchedItem>, QueryError> {
     let mut stmt = db.prepare_cached("SELECT items FROM chart WHERE patient = ?1")?;
     let rows = stmt.query_map([pk], |r| r.get::<_, Vec<u8>>(0))?;
-    let mut best: Option<StoredItem> = None;
+    let mut best: Option<((bool, Option<String>), StoredItem)> = None;
     for packed in rows {
         let items =
             unpack_items(&packed?).map_err(|e| QueryError::Damaged(format!("chart row: {e}")))?;
         for item in items {
-            if jtext::fold(&item.entry.search_text()).contains(folded)
-                && best.as_ref().is_none_or(|b| item.at > b.at)
-            {
-                best = Some(item);
+            if !jtext::fold(&item.entry.search_text()).contains(folded) {
+                continue;
+            }
+            let rank = (
+                jtext::fold(&item.entry.label()).contains(folded),
+                item.at.clone(),
+            );
+            if best.as_ref().is_none_or(|(b, _)| rank > *b) {
+                best = Some((rank, item));
             }
         }
     }
-    Ok(best.map(|i| MatchedItem {
+    Ok(best.map(|(_, i)| MatchedItem {
         section: i.section.as_str().to_string(),
         label: i.entry.label(),
         at: i.at,
