@@ -105,7 +105,7 @@ pub fn search(
     )?;
 
     let db = session.db()?;
-    let mut results = Vec::with_capacity(top.len());
+    let mut results: Vec<(i64, SearchResult)> = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc: TantivyDocument = searcher.doc(address)?;
         let Some(pk) = doc.get_first(fields.pk).and_then(|v| v.as_u64()) else {
@@ -136,24 +136,32 @@ pub fn search(
         };
         let mut bonus = 0.0;
         for term in &terms {
-            let (matched, exact) = explain(&db, pk as i64, &row, term)?;
+            let (matched, exact) = explain(&row, term);
             if exact {
                 bonus += EXACT_BONUS;
             }
             result.matched.push(matched);
         }
         result.score += bonus;
-        results.push(result);
+        results.push((pk as i64, result));
     }
     // Best first; ties by facility and ID so the order is stable.
-    results.sort_by(|a, b| {
+    results.sort_by(|(_, a), (_, b)| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.facility.cmp(&b.facility))
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
     results.truncate(limit);
-    Ok(results)
+    // Only the results shown need the clinical item that matched (it means unpacking their chart).
+    for (pk, result) in &mut results {
+        for m in &mut result.matched {
+            if m.field == "clinical" {
+                m.item = matching_item(&db, *pk, &jtext::fold(&m.term))?;
+            }
+        }
+    }
+    Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -221,8 +229,9 @@ fn term_query(f: &Fields, term: &QueryTerm) -> Option<Box<dyn Query>> {
         }
         QueryTerm::Dob(DobQuery::Year(y)) => Some(exact(f.dob_year, &format!("{y:04}"))),
         QueryTerm::Sex(s) => Some(exact(f.sex, sex_letter(*s))),
-        QueryTerm::Phone(digits) => Some(exact(f.phone, digits)),
-        QueryTerm::Digits(d) => any_of(
+        // A zero-padded patient ID reads like a phone number, and a long ID like digits: both
+        // look in both fields.
+        QueryTerm::Phone(d) | QueryTerm::Digits(d) => any_of(
             ix::patient_id_terms(d)
                 .iter()
                 .map(|id| Some(exact(f.patient_id, id)))
@@ -261,22 +270,17 @@ fn contains_all(have: &HashSet<String>, want: &[String]) -> bool {
     !want.is_empty() && want.iter().all(|g| have.contains(g))
 }
 
-/// Says what a query word matched for this patient, and whether it equals a whole name part.
-fn explain(
-    db: &rusqlite::Connection,
-    pk: i64,
-    row: &PatientRow,
-    term: &QueryTerm,
-) -> Result<(Matched, bool), QueryError> {
+/// Says what a query word matched for this patient, and whether it equals a whole name part. A
+/// clinical match's item is looked up later, for the results shown only.
+fn explain(row: &PatientRow, term: &QueryTerm) -> (Matched, bool) {
     let (raw, field, exact_hit) = match term {
         QueryTerm::Dob(d) => (dob_text(d), "dob", false),
         QueryTerm::Sex(s) => (format!("{s:?}").to_lowercase(), "sex", false),
-        QueryTerm::Phone(p) => (p.clone(), "phone", true),
-        QueryTerm::Digits(d) => {
-            let is_id = ix::patient_id_terms(d)
+        QueryTerm::Phone(p) | QueryTerm::Digits(p) => {
+            let is_id = ix::patient_id_terms(p)
                 .iter()
                 .any(|t| ix::patient_id_terms(&row.patient_id).contains(t));
-            (d.clone(), if is_id { "patient_id" } else { "phone" }, true)
+            (p.clone(), if is_id { "patient_id" } else { "phone" }, true)
         }
         QueryTerm::Text {
             raw,
@@ -309,26 +313,18 @@ fn explain(
             ) {
                 (raw.clone(), "address", false)
             } else {
-                let item = matching_item(db, pk, folded)?;
-                return Ok((
-                    Matched {
-                        term: raw.clone(),
-                        field: "clinical".into(),
-                        item,
-                    },
-                    false,
-                ));
+                (raw.clone(), "clinical", false)
             }
         }
     };
-    Ok((
+    (
         Matched {
             term: raw,
             field: field.into(),
             item: None,
         },
         exact_hit,
-    ))
+    )
 }
 
 /// Family, given and full name, each through `key`.
