@@ -1,4 +1,13 @@
-//! `fieldchart bench`: throughput on generated data, against `cat` over the same files in the same run.
+//! `fieldchart bench`: figures on generated regions, each against a plain-tool baseline measured in the
+//! same run. `read` times the reader against `cat`; `snapshot` ([`snapshot`]) times the snapshot build
+//! and the viewer (in a child process, [`viewer`]) against `grep -r` (issue 3 §6).
+//!
+//! Shared here: where regions live under `--dir` and how they are generated or reused, file counting,
+//! and the percentile every figure is reported with.
+
+mod queries;
+mod snapshot;
+mod viewer;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
@@ -20,6 +29,18 @@ pub enum Command {
     /// same files, alternating, and reports the best of --runs for each: messages/s, MB/s and the
     /// ratio to `cat`.
     Read(ReadArgs),
+    /// Snapshot build and viewer figures (issue 3 §6), against `grep -r` over the raw tree.
+    ///
+    /// For each size: generates (or reuses) the region under --dir, builds (or reuses) an encrypted
+    /// snapshot of it with throwaway keys kept beside it, then runs the viewer in a fresh process:
+    /// opens the snapshot 5 times, runs --queries patient searches (kanji name, kana name and era
+    /// date of birth + sex, drawn with --seed from the snapshot's own patients) and 200 patient
+    /// records. Reports build time, records/s, snapshot size against raw bytes, open, search and
+    /// record times, peak RSS, how often the patient was found, and the goals of issue 3.
+    Snapshot(snapshot::SnapshotArgs),
+    /// The viewer side of `bench snapshot`, run by it as a child process.
+    #[command(hide = true)]
+    Viewer(viewer::ViewerArgs),
 }
 
 #[derive(clap::Args)]
@@ -62,6 +83,8 @@ struct Row {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Read(args) => read(args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Viewer(args) => viewer::run(args),
     }
 }
 
@@ -71,10 +94,7 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     for &patients in &args.patients {
-        let region = args.dir.join(format!(
-            "region-p{patients}-f{}-s{}",
-            args.facilities, args.seed
-        ));
+        let region = region_dir(&args.dir, patients, args.facilities, args.seed);
         ensure_region(&region, patients, args.facilities, args.seed)?;
         let (files, bytes) = count_files(&region)?;
         // Warm the page cache so neither side pays for the disk.
@@ -142,6 +162,11 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the region of this size, facility count and seed is kept under `dir`.
+fn region_dir(dir: &Path, patients: u64, facilities: u32, seed: u64) -> PathBuf {
+    dir.join(format!("region-p{patients}-f{facilities}-s{seed}"))
+}
+
 fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> anyhow::Result<()> {
     if region.join("region.json").is_file() {
         return Ok(());
@@ -205,4 +230,43 @@ fn time_reader(region: &Path) -> anyhow::Result<(Duration, u64)> {
     let storage = Storage::scan(roots);
     let report = check(&storage, |_| {});
     Ok((start.elapsed(), report.records))
+}
+
+/// The nearest-rank percentile `p` (0 to 100) of `samples`: the smallest sample with at least `p`% of
+/// the samples at or below it, so it is always a measured value. `None` when there are no samples.
+fn percentile(samples: &[f64], p: f64) -> Option<f64> {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (p.clamp(0.0, 100.0) / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.max(1) - 1).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    fn one_to(n: u32) -> Vec<f64> {
+        // Reversed, so the function has to sort.
+        (1..=n).rev().map(f64::from).collect()
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_values_of_the_samples() {
+        assert_eq!(percentile(&one_to(100), 50.0), Some(50.0));
+        assert_eq!(percentile(&one_to(100), 99.0), Some(99.0));
+        assert_eq!(percentile(&one_to(1_000), 99.0), Some(990.0));
+        assert_eq!(percentile(&one_to(5), 50.0), Some(3.0));
+    }
+
+    #[test]
+    fn extreme_percentiles_are_the_smallest_and_largest_sample() {
+        assert_eq!(percentile(&one_to(7), 0.0), Some(1.0));
+        assert_eq!(percentile(&one_to(7), 100.0), Some(7.0));
+        assert_eq!(percentile(&[4.5], 99.0), Some(4.5));
+    }
+
+    #[test]
+    fn no_samples_have_no_percentile() {
+        assert_eq!(percentile(&[], 50.0), None);
+    }
 }
