@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
-use fieldchart_jtext::{fold, wareki_short};
+use fieldchart_jtext::{fold, kana_key, wareki_short};
+use fieldchart_query::search::SearchResult;
 use fieldchart_session::Session;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,28 @@ pub struct BenchQuery {
     pub text: String,
     pub facility: String,
     pub patient_id: String,
+}
+
+impl BenchQuery {
+    /// True when `result` has what this query searched by: the same kanji name (folded), the same
+    /// reading (by the tolerant kana key), or the same era date of birth. A full result list of such
+    /// patients that lacks the drawn one was crowded out by namesakes, not missed by the search.
+    pub fn shares_key_with(&self, result: &SearchResult) -> bool {
+        match self.kind {
+            QueryKind::KanjiName => result
+                .name_kanji
+                .as_deref()
+                .is_some_and(|name| fold(name) == fold(&self.text)),
+            QueryKind::KanaName => result
+                .name_kana
+                .as_deref()
+                .is_some_and(|name| kana_key(name) == kana_key(&self.text)),
+            QueryKind::DobSex => {
+                result.dob_wareki.as_deref()
+                    == self.text.split(' ').next().filter(|d| !d.is_empty())
+            }
+        }
+    }
 }
 
 /// The columns of one `patient` row that queries are made from.
@@ -290,6 +313,41 @@ mod tests {
         };
         for kind in QueryKind::ALL {
             assert_eq!(query_for(kind, &partial, false), None, "{kind:?}");
+        }
+    }
+
+    fn result(name_kanji: &str, name_kana: &str, dob_wareki: &str) -> SearchResult {
+        SearchResult {
+            facility: "0410610011".into(),
+            patient_id: "0000001".into(),
+            name_kanji: Some(name_kanji.into()),
+            name_kana: Some(name_kana.into()),
+            dob: None,
+            dob_wareki: Some(dob_wareki.into()),
+            age: None,
+            sex: fieldchart_store::rows::Sex::Male,
+            address: None,
+            last_contact: None,
+            score: 1.0,
+            matched: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_namesake_shares_the_key_of_each_kind_of_query() {
+        let namesake = result("佐藤 大輔", "サトウ ダイスケ", "S58.1.8");
+        let other = result("佐藤 大介", "サトウ ダイ", "S58.1.9");
+        for kind in QueryKind::ALL {
+            for half_width in [false, true] {
+                let query = BenchQuery {
+                    kind,
+                    text: query_for(kind, &patient(), half_width).unwrap_or_default(),
+                    facility: "0413010752".into(),
+                    patient_id: "003009789".into(),
+                };
+                assert!(query.shares_key_with(&namesake), "{kind:?}");
+                assert!(!query.shares_key_with(&other), "{kind:?}");
+            }
         }
     }
 

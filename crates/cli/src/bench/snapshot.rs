@@ -486,22 +486,29 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
     }
     println!();
     println!(
-        "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7} {:>22} {:>8} {:>11}",
+        "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7} {:>28} {:>8} {:>11}",
         "patients",
         "open ms (min)",
         "open/prev",
         "search p50/p99 ms",
         "record p50/p99 ms",
         "RSS MB",
-        "hits kanji/kana/dob %",
+        "hit+crowded % kanji/kana/dob",
         "grep s",
         "grep/search"
     );
     for r in rows {
         let v = &r.viewer;
-        let pct = |hits: usize, of: usize| 100.0 * hits as f64 / of.max(1) as f64;
+        let pct = |hits: usize, crowded: usize, of: usize| {
+            let of = of.max(1) as f64;
+            format!(
+                "{:.0}+{:.0}",
+                100.0 * hits as f64 / of,
+                100.0 * crowded as f64 / of
+            )
+        };
         println!(
-            "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7.0} {:>22} {:>8.2} {:>11.0}",
+            "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7.0} {:>28} {:>8.2} {:>11.0}",
             r.patients,
             format!("{:.1} ({:.1})", v.open_ms_median, v.open_ms_min),
             r.open_ratio_to_previous
@@ -510,17 +517,17 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
             format!("{:.2} / {:.2}", v.record_p50_ms, v.record_p99_ms),
             v.peak_rss_mb,
             format!(
-                "{:.0} / {:.0} / {:.0}",
-                pct(v.kanji_hits, v.kanji_queries),
-                pct(v.kana_hits, v.kana_queries),
-                pct(v.dob_hits, v.dob_queries)
+                "{} / {} / {}",
+                pct(v.kanji_hits, v.kanji_crowded, v.kanji_queries),
+                pct(v.kana_hits, v.kana_crowded, v.kana_queries),
+                pct(v.dob_hits, v.dob_crowded, v.dob_queries)
             ),
             r.grep_seconds_median,
             r.grep_to_search_p50
         );
     }
     println!(
-        "queries per size: {} (a third each by kanji name, kana name, era date of birth + sex); a hit = the patient drawn is in the top 20; grep = median of {} kanji names, `grep -r -l -F` over the raw tree, warm cache",
+        "queries per size: {} (a third each by kanji name, kana name, era date of birth + sex); hit = the patient drawn is in the top 20, crowded = it is not because 20 others with the very same name (or birth date and sex) fill the list, the rest are real misses; grep = median of {} kanji names, `grep -r -l -F` over the raw tree, warm cache",
         rows.first().map_or(0, |r| r.viewer.queries),
         rows.first().map_or(0, |r| r.grep_names),
     );

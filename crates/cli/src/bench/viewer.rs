@@ -60,10 +60,15 @@ pub struct ViewerReport {
     pub hits: usize,
     pub kanji_queries: usize,
     pub kanji_hits: usize,
+    /// Misses where 20 namesakes (or, for dates, 20 patients born that day of that sex) fill the
+    /// list: the query cannot single the patient out, however good the search.
+    pub kanji_crowded: usize,
     pub kana_queries: usize,
     pub kana_hits: usize,
+    pub kana_crowded: usize,
     pub dob_queries: usize,
     pub dob_hits: usize,
+    pub dob_crowded: usize,
     pub records: usize,
 }
 
@@ -107,7 +112,9 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
         let hit = results
             .iter()
             .any(|r| r.facility == q.facility && r.patient_id == q.patient_id);
-        tally.add(q.kind, hit);
+        let crowded =
+            !hit && results.len() >= SEARCH_LIMIT && results.iter().all(|r| q.shares_key_with(r));
+        tally.add(q.kind, hit, crowded);
         if let Some(first) = results.first()
             && found.len() < RECORDS
         {
@@ -134,13 +141,16 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
         record_p99_ms: percentile(&record_ms, 99.0).context("no search found a patient")?,
         peak_rss_mb: peak_rss_mb()?,
         queries: queries.len(),
-        hits: tally.kanji.1 + tally.kana.1 + tally.dob.1,
-        kanji_queries: tally.kanji.0,
-        kanji_hits: tally.kanji.1,
-        kana_queries: tally.kana.0,
-        kana_hits: tally.kana.1,
-        dob_queries: tally.dob.0,
-        dob_hits: tally.dob.1,
+        hits: tally.kanji.hits + tally.kana.hits + tally.dob.hits,
+        kanji_queries: tally.kanji.queries,
+        kanji_hits: tally.kanji.hits,
+        kanji_crowded: tally.kanji.crowded,
+        kana_queries: tally.kana.queries,
+        kana_hits: tally.kana.hits,
+        kana_crowded: tally.kana.crowded,
+        dob_queries: tally.dob.queries,
+        dob_hits: tally.dob.hits,
+        dob_crowded: tally.dob.crowded,
         records: record_ms.len(),
     };
     if args.json {
@@ -162,23 +172,31 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// (queries, hits) per kind.
+/// Queries, hits and crowded-out misses of one kind.
+#[derive(Default)]
+struct KindTally {
+    queries: usize,
+    hits: usize,
+    crowded: usize,
+}
+
 #[derive(Default)]
 struct Tally {
-    kanji: (usize, usize),
-    kana: (usize, usize),
-    dob: (usize, usize),
+    kanji: KindTally,
+    kana: KindTally,
+    dob: KindTally,
 }
 
 impl Tally {
-    fn add(&mut self, kind: QueryKind, hit: bool) {
+    fn add(&mut self, kind: QueryKind, hit: bool, crowded: bool) {
         let slot = match kind {
             QueryKind::KanjiName => &mut self.kanji,
             QueryKind::KanaName => &mut self.kana,
             QueryKind::DobSex => &mut self.dob,
         };
-        slot.0 += 1;
-        slot.1 += usize::from(hit);
+        slot.queries += 1;
+        slot.hits += usize::from(hit);
+        slot.crowded += usize::from(crowded);
     }
 }
 
