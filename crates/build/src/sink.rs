@@ -294,6 +294,16 @@ impl Sink {
             kana.extend(ix::kana_grams(n));
         }
         doc.add_text(f.kana, ix::join(kana));
+        for n in row.name_kanji.iter().chain(&row.other_names) {
+            for part in ix::name_parts(n, fieldchart_jtext::fold) {
+                doc.add_text(f.name_exact, part);
+            }
+        }
+        for n in row.name_kana.iter().chain(&row.other_names) {
+            for part in ix::name_parts(n, fieldchart_jtext::kana_key) {
+                doc.add_text(f.kana_exact, part);
+            }
+        }
         let mut address = Vec::new();
         for a in &row.addresses {
             address.extend(ix::name_grams(a));

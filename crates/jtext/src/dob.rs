@@ -123,7 +123,16 @@ pub fn parse_dob(s: &str) -> Option<DobQuery> {
             }
             // "S.45.3.12" is written too.
             input.eat('.');
-            era_year_to_gregorian(era, input.era_year()?)?
+            // A year in kanji numerals is only a year when 年 follows (昭和四十五年): without it,
+            // 昭二 and 平一 are given names, not Showa 2 and Heisei 1.
+            let kanji_year = input
+                .peek()
+                .is_some_and(|c| c == '元' || c == '十' || kanji_digit(c).is_some());
+            let era_year = input.era_year()?;
+            if kanji_year && input.peek() != Some('年') {
+                return None;
+            }
+            era_year_to_gregorian(era, era_year)?
         }
         None => {
             if let Some((year, month, day)) = input.compact_digits::<8>() {

@@ -256,6 +256,21 @@ mod tests {
     }
 
     #[test]
+    fn given_names_that_look_like_era_years_stay_names() {
+        // 昭二 and 平一 are given names; only 昭和二年 (with 年) is a year.
+        for q in ["千葉 昭二", "佐藤 平一", "鈴木 大三", "令一"] {
+            assert!(
+                parse_query(q)
+                    .iter()
+                    .all(|t| matches!(t, Term::Text { .. })),
+                "{q}: {:?}",
+                parse_query(q)
+            );
+        }
+        assert_eq!(parse_query("昭二年"), [Term::Dob(DobQuery::Year(1927))]);
+    }
+
+    #[test]
     fn words_are_classified_in_order_date_sex_phone_digits_text() {
         let terms = parse_query("1970 19700312 m 090-1234-5678 9999013 静岡市");
         assert!(matches!(

@@ -9,7 +9,7 @@
 //! matched and to put exact name matches first. Each result is one patient at one facility: a search
 //! never merges two facilities' patients, and only returns facilities inside the snapshot.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use fieldchart_jtext::{self as jtext, DobQuery, Term as QueryTerm};
@@ -17,10 +17,10 @@ use fieldchart_session::Session;
 use fieldchart_store::index::{self as ix, Fields};
 use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem, unpack_items};
 use serde::Serialize;
+use tantivy::Term;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::QueryError;
 
@@ -72,10 +72,8 @@ const NAME_BOOST: f32 = 3.0;
 const KANA_BOOST: f32 = 3.0;
 const ADDRESS_BOOST: f32 = 1.0;
 const CLINICAL_BOOST: f32 = 0.5;
-/// Added per query word that equals a whole name part (family, given or full name).
-const EXACT_BONUS: f32 = 10.0;
-/// Candidates taken from the index before re-ranking.
-const CANDIDATES: usize = 200;
+/// A query word that equals a whole name part (family, given or full name) outranks partial matches.
+const EXACT_BOOST: f32 = 10.0;
 
 /// Searches the session's snapshot. `today` gives ages.
 pub fn search(
@@ -99,18 +97,19 @@ pub fn search(
     }
     let query = BooleanQuery::new(clauses);
     let searcher = session.searcher();
-    let top = searcher.search(
-        &query,
-        &TopDocs::with_limit(CANDIDATES.max(limit)).order_by_score(),
-    )?;
+    // Exact name parts are scored inside the index, so the first `limit` hits are the answer: only
+    // they are loaded from the store (random reads, the cost that grows with the snapshot).
+    let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
 
     let db = session.db()?;
     let mut results: Vec<(i64, SearchResult)> = Vec::with_capacity(top.len());
     for (score, address) in top {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let Some(pk) = doc.get_first(fields.pk).and_then(|v| v.as_u64()) else {
-            continue;
-        };
+        let pk = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("pk")?
+            .first(address.doc_id)
+            .ok_or_else(|| QueryError::Damaged("an index document without a patient".into()))?;
         let row = load_patient(&db, pk as i64)?;
         let mut result = SearchResult {
             facility: row.facility.clone(),
@@ -134,15 +133,9 @@ pub fn search(
             score,
             matched: Vec::new(),
         };
-        let mut bonus = 0.0;
         for term in &terms {
-            let (matched, exact) = explain(&row, term);
-            if exact {
-                bonus += EXACT_BONUS;
-            }
-            result.matched.push(matched);
+            result.matched.push(explain(&row, term));
         }
-        result.score += bonus;
         results.push((pk as i64, result));
     }
     // Best first; ties by facility and ID so the order is stable.
@@ -152,7 +145,6 @@ pub fn search(
             .then_with(|| a.facility.cmp(&b.facility))
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
-    results.truncate(limit);
     // Only the results shown need the clinical item that matched (it means unpacking their chart).
     for (pk, result) in &mut results {
         for m in &mut result.matched {
@@ -247,7 +239,14 @@ fn term_query(f: &Fields, term: &QueryTerm) -> Option<Box<dyn Query>> {
                 .filter(|g| g.chars().count() == 2)
                 .cloned()
                 .collect();
+            let exact_name = |field: Field, key: &str| {
+                (!key.is_empty()).then(|| {
+                    Box::new(BoostQuery::new(exact(field, key), EXACT_BOOST)) as Box<dyn Query>
+                })
+            };
             any_of(vec![
+                exact_name(f.name_exact, folded),
+                exact_name(f.kana_exact, kana_key),
                 all_grams(f.name, &grams, NAME_BOOST),
                 all_grams(f.kana, &word_grams(kana_key), KANA_BOOST),
                 all_grams(f.address, &grams, ADDRESS_BOOST),
@@ -270,17 +269,17 @@ fn contains_all(have: &HashSet<String>, want: &[String]) -> bool {
     !want.is_empty() && want.iter().all(|g| have.contains(g))
 }
 
-/// Says what a query word matched for this patient, and whether it equals a whole name part. A
-/// clinical match's item is looked up later, for the results shown only.
-fn explain(row: &PatientRow, term: &QueryTerm) -> (Matched, bool) {
-    let (raw, field, exact_hit) = match term {
-        QueryTerm::Dob(d) => (dob_text(d), "dob", false),
-        QueryTerm::Sex(s) => (format!("{s:?}").to_lowercase(), "sex", false),
+/// Says what a query word matched for this patient. A clinical match's item is looked up later,
+/// for the results shown only.
+fn explain(row: &PatientRow, term: &QueryTerm) -> Matched {
+    let (raw, field) = match term {
+        QueryTerm::Dob(d) => (dob_text(d), "dob"),
+        QueryTerm::Sex(s) => (format!("{s:?}").to_lowercase(), "sex"),
         QueryTerm::Phone(p) | QueryTerm::Digits(p) => {
             let is_id = ix::patient_id_terms(p)
                 .iter()
                 .any(|t| ix::patient_id_terms(&row.patient_id).contains(t));
-            (p.clone(), if is_id { "patient_id" } else { "phone" }, true)
+            (p.clone(), if is_id { "patient_id" } else { "phone" })
         }
         QueryTerm::Text {
             raw,
@@ -294,45 +293,28 @@ fn explain(row: &PatientRow, term: &QueryTerm) -> (Matched, bool) {
             let kana_names: Vec<&String> = row.name_kana.iter().chain(&row.other_names).collect();
             let kana_grams: HashSet<String> =
                 kana_names.iter().flat_map(|n| ix::kana_grams(n)).collect();
-            if contains_all(&name_grams, &grams) {
-                let exact = names
-                    .iter()
-                    .any(|n| name_parts(n, jtext::fold).contains(folded));
-                (raw.clone(), "name_kanji", exact)
+            let address_grams: HashSet<String> = row
+                .addresses
+                .iter()
+                .flat_map(|a| ix::name_grams(a))
+                .collect();
+            let field = if contains_all(&name_grams, &grams) {
+                "name_kanji"
             } else if contains_all(&kana_grams, &word_grams(kana_key)) {
-                let exact = kana_names
-                    .iter()
-                    .any(|n| name_parts(n, jtext::kana_key).contains(kana_key));
-                (raw.clone(), "name_kana", exact)
-            } else if contains_all(
-                &row.addresses
-                    .iter()
-                    .flat_map(|a| ix::name_grams(a))
-                    .collect(),
-                &grams,
-            ) {
-                (raw.clone(), "address", false)
+                "name_kana"
+            } else if contains_all(&address_grams, &grams) {
+                "address"
             } else {
-                (raw.clone(), "clinical", false)
-            }
+                "clinical"
+            };
+            (raw.clone(), field)
         }
     };
-    (
-        Matched {
-            term: raw,
-            field: field.into(),
-            item: None,
-        },
-        exact_hit,
-    )
-}
-
-/// Family, given and full name, each through `key`.
-fn name_parts(name: &str, key: fn(&str) -> String) -> BTreeSet<String> {
-    let mut parts: BTreeSet<String> = jtext::fold(name).split(' ').map(key).collect();
-    parts.insert(key(&name.replace([' ', '\u{3000}'], "")));
-    parts.remove("");
-    parts
+    Matched {
+        term: raw,
+        field: field.into(),
+        item: None,
+    }
 }
 
 fn dob_text(d: &DobQuery) -> String {

@@ -27,6 +27,10 @@ pub struct Fields {
     pub name: Field,
     /// Kana names: unigrams + bigrams of the tolerant kana key.
     pub kana: Field,
+    /// Whole name parts (family, given, full without space), folded: an exact name ranks first.
+    pub name_exact: Field,
+    /// Whole name parts as tolerant kana keys.
+    pub kana_exact: Field,
     pub address: Field,
     /// Clinical text: bigrams of folded drug, diagnosis, lab and document text.
     pub clinical: Field,
@@ -60,6 +64,8 @@ impl Fields {
             patient_id: b.add_text_field("patient_id", STRING),
             name: b.add_text_field("name", grams(IndexRecordOption::WithFreqs)),
             kana: b.add_text_field("kana", grams(IndexRecordOption::WithFreqs)),
+            name_exact: b.add_text_field("name_exact", STRING),
+            kana_exact: b.add_text_field("kana_exact", STRING),
             address: b.add_text_field("address", grams(IndexRecordOption::WithFreqs)),
             // Clinical text only needs to say whether a patient has the term at all.
             clinical: b.add_text_field("clinical", grams(IndexRecordOption::Basic)),
@@ -98,6 +104,18 @@ pub fn kana_grams(text: &str) -> Vec<String> {
         out.extend(jtext::bigrams(w));
     }
     out
+}
+
+/// Whole name parts through `key` (`fieldchart_jtext::fold` or `kana_key`): family, given, and the
+/// full name run together. The index holds them as exact terms; the query looks a word up as is.
+pub fn name_parts(name: &str, key: fn(&str) -> String) -> Vec<String> {
+    let folded = jtext::fold(name);
+    let mut parts: Vec<String> = folded.split(' ').map(key).collect();
+    parts.push(key(&folded.replace(' ', "")));
+    parts.retain(|p| !p.is_empty());
+    parts.sort_unstable();
+    parts.dedup();
+    parts
 }
 
 /// Index terms of clinical text: bigrams of the folded text.
