@@ -102,6 +102,9 @@ impl Session {
             .part(fieldchart_store::parts::CLINICAL)
             .ok_or_else(|| SessionError::Damaged("no clinical store".into()))?;
         let (db, db_name) = sqlite::open(part)?;
+        // SQLite reads lazily; reading the schema now makes a damaged store fail here, not halfway
+        // through a record.
+        db.query_row("SELECT count(*) FROM facility", [], |r| r.get::<_, i64>(0))?;
         let dir = VaultDirectory::new(&snapshot);
         if dir.is_empty() {
             return Err(SessionError::Damaged("no search index".into()));
