@@ -359,3 +359,37 @@ fn a_viewing_session_writes_nothing_to_the_temp_or_working_directory() {
         );
     }
 }
+
+#[test]
+fn verify_without_a_key_checks_what_needs_no_key_and_says_the_parts_were_not_checked() {
+    let f = fixture();
+    let out = run(&[
+        "snapshot",
+        "verify",
+        f.snapshot.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ]);
+    let text = ok(&out);
+    assert!(text.contains("parts NOT checked"), "{text}");
+    let other = scratch("other-hub-for-keyless.key");
+    let _ = std::fs::remove_file(&other);
+    let other_pub = ok(&run(&["keys", "signing", "--out", other.to_str().unwrap()]));
+    let out = run(&[
+        "snapshot",
+        "verify",
+        f.snapshot.to_str().unwrap(),
+        "--trust",
+        other_pub.trim(),
+    ]);
+    assert_eq!(out.status.code(), Some(UNTRUSTED));
+    let expired = build_dated("expired-keyless.fcs", "2025-01-01T00:00:00Z", "30");
+    let out = run(&[
+        "snapshot",
+        "verify",
+        expired.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ]);
+    assert_eq!(out.status.code(), Some(EXPIRED));
+}

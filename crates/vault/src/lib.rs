@@ -92,7 +92,10 @@ pub use keys::{
     generate_device_identity, generate_signing_key, load_identity, load_signing_key,
     parse_recipient, read_passphrase_file,
 };
-pub use read::{CLOCK_SKEW_MINUTES, DEFAULT_CACHE_BYTES, OpenOptions, Part, Snapshot, open};
+pub use read::{
+    CLOCK_SKEW_MINUTES, DEFAULT_CACHE_BYTES, OpenOptions, Outline, Part, Snapshot, check_outline,
+    open,
+};
 pub use write::{SnapshotWriter, WriteOptions, Written};
 
 /// The file format version this build writes and reads.

@@ -95,11 +95,56 @@ struct Source {
     reader: Option<age::stream::StreamReader<File>>,
 }
 
-/// Opens and verifies a snapshot. The checks run in this order, and the first that fails is the
-/// error (nothing is half-opened): marker → envelope hash → format version → file length →
-/// envelope signature → trusted signer → validity window → age header hash → decryption key →
-/// trailer, manifest hash and manifest signature → manifest layout.
-pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
+/// What the plaintext head of a snapshot says, once checked without any key: who signed it, when it
+/// was made, how long it is valid. `snapshot verify` without a key prints this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub format_version: u32,
+    pub snapshot_id: String,
+    pub created: DateTime<Utc>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub drill: bool,
+    pub file_len: u64,
+    pub has_emergency_passphrase: bool,
+    pub signer: String,
+}
+
+/// Checks everything that needs no key: marker, envelope hash, format version, file length,
+/// envelope signature, trusted signer, validity window and the encryption header's hash. The parts
+/// stay unread (that needs a key: [`open`] and [`Snapshot::verify_all`]).
+pub fn check_outline(
+    path: &Path,
+    trusted: &[TrustedKey],
+    now: DateTime<Utc>,
+) -> Result<Outline, VaultError> {
+    let head = checked_head(path, trusted, now)?;
+    let e = &head.decoded.envelope;
+    Ok(Outline {
+        format_version: e.format_version,
+        snapshot_id: e.snapshot_id.clone(),
+        created: e.created,
+        not_before: e.not_before,
+        not_after: e.not_after,
+        drill: e.drill,
+        file_len: e.file_len,
+        has_emergency_passphrase: e.emergency.is_some(),
+        signer: e.signer.clone(),
+    })
+}
+
+struct Head {
+    file: File,
+    decoded: DecodedEnvelope,
+    signer: TrustedKey,
+    payload_start: u64,
+}
+
+fn checked_head(
+    path: &Path,
+    trusted: &[TrustedKey],
+    now: DateTime<Utc>,
+) -> Result<Head, VaultError> {
     let read_err = |e| VaultError::reading(path, e);
     let mut file = File::open(path).map_err(read_err)?;
     let actual = file.metadata().map_err(read_err)?.len();
@@ -118,8 +163,8 @@ pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
             "the file length (bytes were added after the end of the snapshot)",
         ));
     }
-    let signer = signer_trusted(&decoded, &opts.trusted)?;
-    check_window(envelope, opts.now)?;
+    let signer = signer_trusted(&decoded, trusted)?;
+    check_window(envelope, now)?;
 
     let payload_start = (ENVELOPE_LEN as u64)
         .checked_add(envelope.age_header_len)
@@ -132,6 +177,26 @@ pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
     if hex(&sha256(&age_header)) != envelope.age_header_sha256 {
         return Err(VaultError::tampered("the encryption header"));
     }
+    Ok(Head {
+        file,
+        decoded,
+        signer,
+        payload_start,
+    })
+}
+
+/// Opens and verifies a snapshot. The checks run in this order, and the first that fails is the
+/// error (nothing is half-opened): marker → envelope hash → format version → file length →
+/// envelope signature → trusted signer → validity window → age header hash → decryption key →
+/// trailer, manifest hash and manifest signature → manifest layout.
+pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
+    let Head {
+        file,
+        decoded,
+        signer,
+        payload_start,
+    } = checked_head(path, &opts.trusted, opts.now)?;
+    let envelope = &decoded.envelope;
 
     let identity = match &opts.unlock {
         Unlock::Identity(identity) => identity.clone(),
