@@ -87,6 +87,28 @@ pub enum BuildError {
     Vault(#[from] VaultError),
 }
 
+impl BuildError {
+    /// The process exit code: the vault's codes for its failures, 18 for an existing output, 21 for a
+    /// full disk wherever it shows up (the work files fill the disk before the snapshot does), else 2.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BuildError::Vault(v) => v.exit_code(),
+            BuildError::OutputExists(_) => 18,
+            BuildError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                21
+            }
+            BuildError::Io { source, .. } | BuildError::WorkDir { source, .. }
+                if source.kind() == std::io::ErrorKind::StorageFull =>
+            {
+                21
+            }
+            _ => 2,
+        }
+    }
+}
+
 /// The first day inside the window: `years` calendar years before `now`.
 pub fn window_start(now: DateTime<Utc>, years: u32) -> NaiveDate {
     let today = now.date_naive();

@@ -80,14 +80,10 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             Some(s.exit_code())
         } else if let Some(q) = cause.downcast_ref::<fieldchart_query::QueryError>() {
             Some(q.exit_code())
-        } else if let Some(b) = cause.downcast_ref::<fieldchart_build::BuildError>() {
-            match b {
-                fieldchart_build::BuildError::Vault(v) => Some(v.exit_code()),
-                fieldchart_build::BuildError::OutputExists(_) => Some(18),
-                _ => None,
-            }
         } else {
-            None
+            cause
+                .downcast_ref::<fieldchart_build::BuildError>()
+                .map(|b| b.exit_code())
         }
     });
     code.and_then(|c| u8::try_from(c).ok()).unwrap_or(2)
