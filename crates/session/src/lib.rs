@@ -60,6 +60,12 @@ impl From<tantivy::TantivyError> for SessionError {
     }
 }
 
+/// A crash must not write decrypted memory to disk: once a session opens, the process makes no core
+/// dump. A failure to set the limit is not fatal (the OS may forbid it); it only loses this guard.
+fn no_core_dumps() {
+    let _ = rlimit::Resource::CORE.set(0, 0);
+}
+
 /// What opening needs.
 pub struct SessionOptions {
     pub path: PathBuf,
@@ -83,6 +89,7 @@ pub struct Session {
 
 impl Session {
     pub fn open(opts: SessionOptions) -> Result<Session, SessionError> {
+        no_core_dumps();
         let vault_opts = OpenOptions {
             trusted: opts.trusted,
             unlock: opts.unlock,

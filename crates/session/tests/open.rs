@@ -109,3 +109,12 @@ fn a_store_that_is_not_sqlite_is_refused_as_damaged() {
     };
     assert_eq!(e.exit_code(), 12, "{e}");
 }
+
+#[test]
+fn an_open_session_has_core_dumps_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = snapshot(dir.path(), &[("clinical.sqlite", b"")], app(99));
+    // Even a refused open has already switched them off: the limit is set before any decryption.
+    let _ = Session::open(opts);
+    assert_eq!(rlimit::Resource::CORE.get().unwrap(), (0, 0));
+}
