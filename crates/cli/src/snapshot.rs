@@ -198,14 +198,32 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What both kinds of verify print first: which snapshot, how old, valid until when.
 #[derive(Serialize)]
-struct VerifyReport<'a> {
-    snapshot_id: &'a str,
+struct Head {
+    snapshot_id: String,
     format_version: u32,
     created: String,
     not_before: String,
     not_after: String,
     drill: bool,
+}
+
+impl Head {
+    fn print(&self, verdict: &str) {
+        println!("snapshot {} — {verdict}", self.snapshot_id);
+        if self.drill {
+            println!("  DRILL: synthetic data for exercises");
+        }
+        println!("  format {}  created {}", self.format_version, self.created);
+        println!("  valid {} … {}", self.not_before, self.not_after);
+    }
+}
+
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    #[serde(flatten)]
+    head: Head,
     parts: usize,
     app: &'a AppManifest,
 }
@@ -226,12 +244,14 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let app: AppManifest = serde_json::from_value(m.app.clone())
         .context("the manifest's application part is not a FieldChart manifest")?;
     let report = VerifyReport {
-        snapshot_id: &m.snapshot_id,
-        format_version: m.format_version,
-        created: m.created.to_rfc3339(),
-        not_before: m.not_before.to_rfc3339(),
-        not_after: m.not_after.to_rfc3339(),
-        drill: m.drill,
+        head: Head {
+            snapshot_id: m.snapshot_id.clone(),
+            format_version: m.format_version,
+            created: m.created.to_rfc3339(),
+            not_before: m.not_before.to_rfc3339(),
+            not_after: m.not_after.to_rfc3339(),
+            drill: m.drill,
+        },
         parts: m.parts.len(),
         app: &app,
     };
@@ -239,18 +259,9 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "snapshot {} — OK (signature, validity, version, every part's hash)",
-        report.snapshot_id
-    );
-    if report.drill {
-        println!("  DRILL: synthetic data for exercises");
-    }
-    println!(
-        "  format {}  created {}",
-        report.format_version, report.created
-    );
-    println!("  valid {} … {}", report.not_before, report.not_after);
+    report
+        .head
+        .print("OK (signature, validity, version, every part's hash)");
     println!(
         "  scope: {} years from {} ({} kept whatever their age)",
         app.scope.window_years,
@@ -275,12 +286,8 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Serialize)]
 struct OutlineReport {
-    snapshot_id: String,
-    format_version: u32,
-    created: String,
-    not_before: String,
-    not_after: String,
-    drill: bool,
+    #[serde(flatten)]
+    head: Head,
     bytes: u64,
     emergency_passphrase: bool,
     signer: String,
@@ -293,12 +300,14 @@ struct OutlineReport {
 fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let o = fieldchart_vault::check_outline(&a.open.file, &a.open.trusted()?, Utc::now())?;
     let report = OutlineReport {
-        snapshot_id: o.snapshot_id,
-        format_version: o.format_version,
-        created: o.created.to_rfc3339(),
-        not_before: o.not_before.to_rfc3339(),
-        not_after: o.not_after.to_rfc3339(),
-        drill: o.drill,
+        head: Head {
+            snapshot_id: o.snapshot_id,
+            format_version: o.format_version,
+            created: o.created.to_rfc3339(),
+            not_before: o.not_before.to_rfc3339(),
+            not_after: o.not_after.to_rfc3339(),
+            drill: o.drill,
+        },
         bytes: o.file_len,
         emergency_passphrase: o.has_emergency_passphrase,
         signer: o.signer,
@@ -308,18 +317,9 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "snapshot {} — signature, validity, version and length OK; parts NOT checked (give --identity or --passphrase-file to check every part)",
-        report.snapshot_id
+    report.head.print(
+        "signature, validity, version and length OK; parts NOT checked (give --identity or --passphrase-file to check every part)",
     );
-    if report.drill {
-        println!("  DRILL: synthetic data for exercises");
-    }
-    println!(
-        "  format {}  created {}",
-        report.format_version, report.created
-    );
-    println!("  valid {} … {}", report.not_before, report.not_after);
     println!(
         "  {} bytes, signed by {}, emergency passphrase: {}",
         report.bytes,
