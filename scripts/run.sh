@@ -11,9 +11,11 @@ bin=target/release/fieldchart
 region=snapshots/drill-region
 keys=snapshots/keys
 snapshot=snapshots/drill.fcs
+# The region's data ends yesterday, as if the hub's last copy was made then (data dated today would
+# be newer than the snapshot built from it).
 if [ ! -f "$region/region.json" ]; then
   rm -rf "$region" "$snapshot"
-  "$bin" demo-data --patients 2000 --facilities 3 --seed 2026 --as-of "$(date +%F)" --out "$region"
+  "$bin" demo-data --patients 2000 --facilities 3 --seed 2026 --as-of "$(date -d yesterday +%F)" --out "$region"
 fi
 mkdir -p "$keys"
 chmod 700 "$keys"
