@@ -44,6 +44,10 @@ pub struct SnapshotArgs {
     /// Patient queries per size: a third each by kanji name, kana name and era date of birth + sex.
     #[arg(long, value_name = "N", default_value_t = 1_000)]
     queries: usize,
+    /// Kanji names grepped for in the baseline (after one warm-up grep). Each is a full read of the
+    /// raw tree: at 1,000,000 patients (17 GB, 12.5 million files) one is plenty.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    grep_names: usize,
     /// Build the snapshots again even where one already exists.
     #[arg(long)]
     rebuild: bool,
@@ -53,7 +57,6 @@ pub struct SnapshotArgs {
 }
 
 /// Kanji names grepped for in the baseline.
-const GREP_NAMES: usize = 5;
 /// The snapshots stay valid this long so that later runs can reuse them.
 const VALID_DAYS: i64 = 3_650;
 const WINDOW_YEARS: u32 = 5;
@@ -120,7 +123,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
     for patients in sizes {
         let region = region_dir(&args.dir, patients, args.facilities, args.seed);
         ensure_region(&region, patients, args.facilities, args.seed)?;
-        let (files, raw_bytes) = count_files(&region)?;
+        let (files, raw_bytes) = region_counts(&region)?;
         let files_at = SnapshotFiles::new(&args.dir, patients, args.facilities, args.seed);
         let (built, reused, session) = files_at.ensure(&region, args.rebuild, args.json)?;
         let queries = sample(&session, args.queries, args.seed)?;
@@ -134,7 +137,7 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
         if !args.json {
             eprintln!("{patients} patients: grep baseline …");
         }
-        let grep = grep_baseline(&region, &queries)?;
+        let grep = grep_baseline(&region, &queries, args.grep_names.max(1))?;
         let snapshot_bytes = std::fs::metadata(&files_at.snapshot)
             .with_context(|| format!("cannot stat {}", files_at.snapshot.display()))?
             .len();
@@ -367,23 +370,42 @@ fn run_viewer(files: &SnapshotFiles, queries: &[BenchQuery]) -> anyhow::Result<V
     serde_json::from_slice(&output.stdout).context("the viewer process printed no report")
 }
 
+/// Files and bytes of a region: from the generator's `region.json` when it is complete (walking a
+/// million-patient tree only to count it takes longer than reading it), else by walking it.
+fn region_counts(region: &Path) -> anyhow::Result<(u64, u64)> {
+    let summary = std::fs::read(region.join("region.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    if let Some(v) = summary
+        && v["complete"] == true
+        && let (Some(files), Some(bytes)) = (v["files"].as_u64(), v["bytes"].as_u64())
+    {
+        return Ok((files, bytes));
+    }
+    count_files(region)
+}
+
 struct GrepBaseline {
     names: usize,
     files_matched: u64,
     median_seconds: f64,
 }
 
-/// `grep -r -l -F` over the region's storage roots for the first [`GREP_NAMES`] kanji-name queries,
+/// `grep -r -l -F` over the region's storage roots for the first `names` kanji-name queries,
 /// after one warm-up run so that neither side pays for the disk. Storage files are ISO-2022-JP
 /// (SS-MIX2 guide §4.1), so the name is grepped for as those bytes, `family^given` as PID-5 holds it
 /// (guide §3.2).
-fn grep_baseline(region: &Path, queries: &[BenchQuery]) -> anyhow::Result<GrepBaseline> {
+fn grep_baseline(
+    region: &Path,
+    queries: &[BenchQuery],
+    names: usize,
+) -> anyhow::Result<GrepBaseline> {
     let roots: Vec<PathBuf> = region_roots(region)?.into_iter().map(|r| r.path).collect();
     let patterns: Vec<Vec<u8>> = queries
         .iter()
         .filter(|q| q.kind == QueryKind::KanjiName)
         .filter_map(|q| pid5_bytes(&q.text))
-        .take(GREP_NAMES)
+        .take(names)
         .collect();
     let Some(first) = patterns.first() else {
         bail!("no kanji-name query can be written in ISO-2022-JP for the grep baseline");
