@@ -86,7 +86,7 @@ pub(crate) struct Envelope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Emergency {
-    /// Base64 of a binary age file whose plaintext is an `AGE-SECRET-KEY-1…` line.
+    /// Base64 of a binary age file whose plaintext is an `AGE-SECRET-KEY-…` line.
     pub age_scrypt_blob: String,
 }
 

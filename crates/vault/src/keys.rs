@@ -260,7 +260,7 @@ pub fn load_identity(path: &Path) -> Result<age::x25519::Identity, VaultError> {
     line.parse::<age::x25519::Identity>().map_err(|_| {
         bad_key(
             path,
-            "not an age X25519 device key (AGE-SECRET-KEY-1…); `fieldchart keys device` makes one",
+            "not an age X25519 device key (a line starting AGE-SECRET-KEY-); `fieldchart keys device` makes one",
         )
     })
 }
