@@ -22,8 +22,9 @@ pub struct Converted {
     pub entry: Entry,
 }
 
+/// ISO at the precision written, else the text as written: what `Hl7Time` displays.
 pub fn time(t: &Option<Hl7Time>) -> Option<String> {
-    t.as_ref().map(|t| t.iso().unwrap_or_else(|| t.raw.clone()))
+    t.as_ref().map(Hl7Time::to_string)
 }
 
 fn code(c: &m::Coded) -> Code {

@@ -22,8 +22,6 @@ use fieldchart_store::manifest::{AppManifest, Counts, FacilityManifest, Scope};
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
 
-pub use convert::{Converted, convert};
-
 /// Everything `fieldchart snapshot build` is told.
 pub struct BuildOptions {
     pub storage: Vec<StorageRoot>,
@@ -49,7 +47,6 @@ pub struct BuildSummary {
     pub warnings: u64,
     pub bytes: u64,
     pub seconds: f64,
-    pub manifest: AppManifest,
 }
 
 /// Where a build is, for a progress bar.
@@ -253,7 +250,6 @@ pub fn build(
         warnings: report.warnings.len() as u64,
         bytes: done.bytes,
         seconds: started.elapsed().as_secs_f64(),
-        manifest,
     })
 }
 

@@ -5,13 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use fieldchart_build::{BuildOptions, Progress, build};
+use fieldchart_build::BuildOptions;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_vault::{OpenOptions, WriteOptions};
 use serde::Serialize;
 
 use crate::open::OpenArgs;
-use crate::progress::bar;
+use crate::progress::{bar, build_with_bars};
 use crate::roots::{parse_root, region_roots};
 
 #[derive(clap::Subcommand)]
@@ -143,25 +143,12 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         },
         window_years: a.window_years,
     };
-    let reading = bar(0, "patients");
-    let encrypting = bar(0, "bytes");
-    let summary = build(opts, &mut |p| match p {
-        Progress::Reading { done, total } => {
-            reading.set_length(total);
-            reading.set_position(done);
-        }
-        Progress::Finishing => {
-            reading.finish_and_clear();
-            if !a.json {
-                eprintln!("finishing the store and the index …");
-            }
-        }
-        Progress::Encrypting { done, total } => {
-            encrypting.set_length(total);
-            encrypting.set_position(done);
+    let json = a.json;
+    let summary = build_with_bars(opts, || {
+        if !json {
+            eprintln!("finishing the store and the index …");
         }
     })?;
-    encrypting.finish_and_clear();
     let report = BuildReport {
         path: summary.path.display().to_string(),
         snapshot_id: summary.snapshot_id.clone(),

@@ -12,7 +12,7 @@
 mod directory;
 mod sqlite;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -77,7 +77,6 @@ pub struct SessionOptions {
 
 /// An open snapshot.
 pub struct Session {
-    path: PathBuf,
     snapshot: Snapshot,
     app: AppManifest,
     db: Mutex<Connection>,
@@ -123,7 +122,6 @@ impl Session {
             .try_into()?;
         let (_, fields) = Fields::schema();
         Ok(Session {
-            path: opts.path,
             snapshot,
             app,
             db: Mutex::new(db),
@@ -131,10 +129,6 @@ impl Session {
             reader,
             fields,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The vault manifest: snapshot ID, creation, validity, drill flag, parts.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::Utc;
 use encoding_rs::ISO_2022_JP;
-use fieldchart_build::{BuildOptions, Progress, build};
+use fieldchart_build::BuildOptions;
 use fieldchart_session::{Session, SessionOptions};
 use fieldchart_vault::{TrustedKey, Unlock, WriteOptions};
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::queries::{BenchQuery, QueryKind, sample};
 use super::viewer::ViewerReport;
 use super::{count_files, ensure_region, percentile, region_dir};
-use crate::progress::bar;
+use crate::progress::build_with_bars;
 use crate::roots::region_roots;
 
 #[derive(clap::Args)]
@@ -302,20 +302,7 @@ impl SnapshotFiles {
             },
             window_years: WINDOW_YEARS,
         };
-        let reading = bar(0, "patients");
-        let encrypting = bar(0, "bytes");
-        let summary = build(opts, &mut |p| match p {
-            Progress::Reading { done, total } => {
-                reading.set_length(total);
-                reading.set_position(done);
-            }
-            Progress::Finishing => reading.finish_and_clear(),
-            Progress::Encrypting { done, total } => {
-                encrypting.set_length(total);
-                encrypting.set_position(done);
-            }
-        })?;
-        encrypting.finish_and_clear();
+        let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {
             seconds: summary.seconds,
             patients: summary.patients,
