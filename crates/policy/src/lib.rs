@@ -1,0 +1,528 @@
+//! Who may see what (issue 4 §2): by profession, which sections and how far back; the event window
+//! emergency access is open in; consent and the legal basis for opening a record without it; and
+//! break-glass.
+//!
+//! The hub signs a [`Policy`] into the snapshot; the laptop's viewing session asks it before every
+//! search and record, so the CLI and the app only ever receive what it allows. This crate is pure:
+//! no I/O, no clock of its own, nothing about SQLite or the UI.
+
+mod profession;
+mod section;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use profession::Profession;
+pub use section::Area;
+
+/// The policy file format this FieldChart reads.
+pub const POLICY_VERSION: u32 = 1;
+
+/// The shipped default (documented in docs/policy.md).
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../default-policy.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the policy file is not valid TOML or has an unknown key: {0}")]
+    Syntax(String),
+    #[error(
+        "policy version {found} is not supported (this FieldChart reads version {POLICY_VERSION})"
+    )]
+    Version { found: u32 },
+    #[error("the policy has no rule for {0}: every profession in the fixed list needs one")]
+    MissingProfession(&'static str),
+    #[error("the policy's event window ends ({end}) before it starts ({start})")]
+    EmptyWindow {
+        start: DateTime<FixedOffset>,
+        end: DateTime<FixedOffset>,
+    },
+    #[error("the policy's event window is incomplete: give both start and end, or neither")]
+    HalfWindow,
+    #[error("clerk.authorisation_sha256 holds {0:?}, which is not a 64-digit hex SHA-256")]
+    BadHash(String),
+}
+
+/// A whole policy, as the hub writes it (TOML) and as the snapshot carries it (JSON, window filled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub version: u32,
+    pub event: EventWindow,
+    #[serde(default)]
+    pub consent: ConsentRules,
+    #[serde(default)]
+    pub break_glass: BreakGlassRules,
+    #[serde(default)]
+    pub clerk: ClerkRules,
+    pub professions: BTreeMap<Profession, ProfessionRule>,
+}
+
+/// The disaster emergency access is opened for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventWindow {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRules {
+    /// The state of a patient the hub's consent list does not name.
+    pub default: Consent,
+}
+
+impl Default for ConsentRules {
+    fn default() -> Self {
+        ConsentRules {
+            default: Consent::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakGlassRules {
+    pub min_reason_chars: usize,
+    /// Whether break-glass may open a snapshot past its "not after".
+    pub expired_snapshot: bool,
+}
+
+impl Default for BreakGlassRules {
+    fn default() -> Self {
+        BreakGlassRules {
+            min_reason_chars: 8,
+            expired_snapshot: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClerkRules {
+    /// SHA-256 (lowercase hex) of each authorisation code the hub issued to 事務・その他 users.
+    #[serde(default)]
+    pub authorisation_sha256: Vec<String>,
+}
+
+/// What one profession may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfessionRule {
+    /// Visible sections besides identity, which is always visible.
+    pub sections: BTreeSet<Area>,
+    /// How far back dated items of the time-limited sections are shown; 0 = no limit.
+    #[serde(default)]
+    pub lookback_days: u32,
+    #[serde(default)]
+    pub break_glass: bool,
+}
+
+/// A patient's consent as the hub's consent list records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consent {
+    Consented,
+    Refused,
+    Unknown,
+}
+
+impl Consent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consent::Consented => "consented",
+            Consent::Refused => "refused",
+            Consent::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Consent> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "consented" | "consent" | "yes" | "同意" | "同意あり" => Some(Consent::Consented),
+            "refused" | "refuse" | "no" | "拒否" | "同意なし" => Some(Consent::Refused),
+            "unknown" | "" | "不明" | "未確認" => Some(Consent::Unknown),
+            _ => None,
+        }
+    }
+}
+
+/// The legal basis a viewer chooses for opening a record the hub has no consent for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The hub's list says the patient consented (chosen by the policy, never by the viewer).
+    Consent,
+    /// The patient consents now, in person.
+    VerbalConsent,
+    /// The vital-interest exception: the patient cannot consent and care is needed to protect life.
+    VitalInterest,
+    /// An emergency override with a typed reason.
+    BreakGlass,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Consent => "consent",
+            Basis::VerbalConsent => "verbal-consent",
+            Basis::VitalInterest => "vital-interest",
+            Basis::BreakGlass => "break-glass",
+        }
+    }
+}
+
+/// Who is looking, as declared at the start of a session (issue 4 §1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    pub name: String,
+    pub profession: Profession,
+    pub team: String,
+    pub event: String,
+    /// Required for [`Profession::Clerk`]: the code the hub issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorisation: Option<String>,
+}
+
+/// Why a request was refused: a stable rule name (audited, listed in review) and a message saying
+/// what was refused and why, and what would allow it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub rule: Rule,
+    pub message: String,
+}
+
+/// The rule behind a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// The declaration is incomplete (no name, team or event).
+    Declaration,
+    /// A clerk without a valid authorisation code.
+    Authorisation,
+    /// Outside the event window, without break-glass.
+    EventWindow,
+    /// The snapshot is past its validity end, without break-glass.
+    Expired,
+    /// No consent and no legal basis chosen.
+    ConsentBasis,
+    /// The patient refused consent; only break-glass opens the record.
+    ConsentRefused,
+    /// This profession may not use break-glass, or the reason is too short.
+    BreakGlass,
+    /// This profession may not see the requested section.
+    Section,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Declaration => "declaration",
+            Rule::Authorisation => "authorisation",
+            Rule::EventWindow => "event-window",
+            Rule::Expired => "expired-snapshot",
+            Rule::ConsentBasis => "consent-basis",
+            Rule::ConsentRefused => "consent-refused",
+            Rule::BreakGlass => "break-glass",
+            Rule::Section => "section",
+        }
+    }
+}
+
+fn refuse(rule: Rule, message: impl Into<String>) -> Refusal {
+    Refusal {
+        rule,
+        message: message.into(),
+    }
+}
+
+/// What a record request is allowed to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// Visible sections besides identity.
+    pub sections: BTreeSet<Area>,
+    /// Sections the profession may not see (the record says they were withheld, not that they are
+    /// empty).
+    pub withheld: BTreeSet<Area>,
+    /// Dated items of time-limited sections before this day are not shown.
+    pub since: Option<NaiveDate>,
+    pub basis: Basis,
+}
+
+impl Grant {
+    pub fn allows(&self, area: Area) -> bool {
+        area == Area::Identity || self.sections.contains(&area)
+    }
+
+    /// Whether an item of `area` dated `date` (None: undated) is shown.
+    pub fn shows(&self, area: Area, date: Option<NaiveDate>) -> bool {
+        if !self.allows(area) {
+            return false;
+        }
+        match (self.since, date) {
+            (Some(since), Some(date)) if area.time_limited() => date >= since,
+            _ => true,
+        }
+    }
+}
+
+/// A search request's allowance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchGrant {
+    /// Whether words may match clinical text (drugs, diagnoses, labs, documents). Only a profession
+    /// that sees every clinical section may search them: a match would otherwise reveal what it may
+    /// not see.
+    pub clinical: bool,
+}
+
+impl Policy {
+    /// The shipped default policy.
+    pub fn default_policy() -> Policy {
+        // The default is part of the binary and tested; failing to parse it is a build defect.
+        Policy::parse(DEFAULT_POLICY_TOML).expect("the shipped default policy parses")
+    }
+
+    /// Reads and checks a policy file's text.
+    pub fn parse(toml_text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy =
+            toml::from_str(toml_text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// Reads the policy as the snapshot carries it.
+    pub fn from_json(json: &[u8]) -> Result<Policy, PolicyError> {
+        let policy: Policy =
+            serde_json::from_slice(json).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("a policy serialises")
+    }
+
+    fn validate(&self) -> Result<(), PolicyError> {
+        if self.version != POLICY_VERSION {
+            return Err(PolicyError::Version {
+                found: self.version,
+            });
+        }
+        for p in Profession::ALL {
+            if !self.professions.contains_key(&p) {
+                return Err(PolicyError::MissingProfession(p.ja()));
+            }
+        }
+        match (self.event.start, self.event.end) {
+            (Some(start), Some(end)) if end <= start => {
+                return Err(PolicyError::EmptyWindow { start, end });
+            }
+            (Some(_), None) | (None, Some(_)) => return Err(PolicyError::HalfWindow),
+            _ => {}
+        }
+        for h in &self.clerk.authorisation_sha256 {
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(PolicyError::BadHash(h.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The policy as signed into a snapshot: an event window left open in the file becomes the
+    /// snapshot's validity window.
+    pub fn resolved(mut self, not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> Policy {
+        if self.event.start.is_none() {
+            self.event.start = Some(not_before.fixed_offset());
+            self.event.end = Some(not_after.fixed_offset());
+        }
+        self
+    }
+
+    fn rule(&self, p: Profession) -> &ProfessionRule {
+        // validate() guarantees a rule for every profession.
+        &self.professions[&p]
+    }
+
+    /// Checks a declaration (issue 4 §1): name, team and event given; a clerk's code is one the hub
+    /// issued.
+    pub fn check_declaration(&self, d: &Declaration) -> Result<(), Refusal> {
+        let missing: Vec<&str> = [("name", &d.name), ("team", &d.team), ("event", &d.event)]
+            .into_iter()
+            .filter(|(_, v)| v.trim().is_empty())
+            .map(|(k, _)| k)
+            .collect();
+        if !missing.is_empty() {
+            return Err(refuse(
+                Rule::Declaration,
+                format!(
+                    "declare who you are before viewing: {} missing",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        if d.profession == Profession::Clerk {
+            let ok = d.authorisation.as_deref().is_some_and(|code| {
+                let digest = hex(&Sha256::digest(code.trim().as_bytes()));
+                self.clerk
+                    .authorisation_sha256
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(&digest))
+            });
+            if !ok {
+                return Err(refuse(
+                    Rule::Authorisation,
+                    "事務・その他 needs an authorisation code issued by the hub for this event; the code given is missing or not on the snapshot's list",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether emergency access is open at `now` (issue 4 §2 "Event window"). Break-glass opens it
+    /// outside the window, for professions allowed to use it.
+    pub fn check_window(
+        &self,
+        d: &Declaration,
+        now: DateTime<Utc>,
+        break_glass: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let (Some(start), Some(end)) = (self.event.start, self.event.end) else {
+            return Ok(());
+        };
+        if now >= start && now <= end {
+            return Ok(());
+        }
+        if let Some(reason) = break_glass {
+            return self.check_break_glass(d, reason);
+        }
+        let when = if now < start { "before" } else { "after" };
+        Err(refuse(
+            Rule::EventWindow,
+            format!(
+                "emergency access for {} is open from {} to {}; it is now {} it. Only break-glass (with a typed reason) opens records outside the window",
+                self.event.name,
+                start.format("%Y-%m-%d %H:%M %:z"),
+                end.format("%Y-%m-%d %H:%M %:z"),
+                when
+            ),
+        ))
+    }
+
+    /// Whether an expired snapshot may be opened: only by break-glass, and only if the policy allows.
+    pub fn check_expired(&self, d: &Declaration, break_glass: Option<&str>) -> Result<(), Refusal> {
+        match break_glass {
+            Some(reason) if self.break_glass.expired_snapshot => self.check_break_glass(d, reason),
+            Some(_) => Err(refuse(
+                Rule::Expired,
+                "this snapshot has expired and its policy does not let break-glass open it; sync a current snapshot",
+            )),
+            None => Err(refuse(
+                Rule::Expired,
+                "this snapshot has expired; sync a current one, or use break-glass with a typed reason if care cannot wait",
+            )),
+        }
+    }
+
+    /// Whether `d` may use break-glass with this reason.
+    pub fn check_break_glass(&self, d: &Declaration, reason: &str) -> Result<(), Refusal> {
+        if !self.rule(d.profession).break_glass {
+            return Err(refuse(
+                Rule::BreakGlass,
+                format!(
+                    "{} may not use break-glass under this snapshot's policy",
+                    d.profession.ja()
+                ),
+            ));
+        }
+        let chars = reason.trim().chars().count();
+        if chars < self.break_glass.min_reason_chars {
+            return Err(refuse(
+                Rule::BreakGlass,
+                format!(
+                    "break-glass needs a reason of at least {} characters (given: {chars})",
+                    self.break_glass.min_reason_chars
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What a search may look at.
+    pub fn search(&self, d: &Declaration) -> SearchGrant {
+        let rule = self.rule(d.profession);
+        SearchGrant {
+            clinical: Area::CLINICAL.iter().all(|a| rule.sections.contains(a))
+                && rule.lookback_days == 0,
+        }
+    }
+
+    /// Whether a record may be opened, and what of it is shown (issue 4 §2).
+    ///
+    /// `consent` is the hub's state for the patient (None: not on the list, so the policy default);
+    /// `basis` is what the viewer chose; `break_glass` the reason of an override in force. The
+    /// declaration and the window are checked by [`check_declaration`](Self::check_declaration) and
+    /// [`check_window`](Self::check_window) first.
+    pub fn grant(
+        &self,
+        d: &Declaration,
+        consent: Option<Consent>,
+        basis: Option<Basis>,
+        break_glass: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Grant, Refusal> {
+        let consent = consent.unwrap_or(self.consent.default);
+        let basis = match (consent, basis, break_glass) {
+            (_, _, Some(reason)) => {
+                self.check_break_glass(d, reason)?;
+                match consent {
+                    Consent::Consented => Basis::Consent,
+                    _ => Basis::BreakGlass,
+                }
+            }
+            (Consent::Consented, _, None) => Basis::Consent,
+            (Consent::Refused, _, None) => {
+                return Err(refuse(
+                    Rule::ConsentRefused,
+                    "this patient refused consent to sharing; the record opens only by break-glass, with a typed reason, when care cannot go on without it",
+                ));
+            }
+            (Consent::Unknown, Some(b @ (Basis::VitalInterest | Basis::VerbalConsent)), None) => b,
+            (Consent::Unknown, _, None) => {
+                return Err(refuse(
+                    Rule::ConsentBasis,
+                    "the hub has no consent for this patient: choose the legal basis (vital-interest: the patient cannot consent and care is needed to protect life; or verbal-consent: the patient consents now)",
+                ));
+            }
+        };
+        let rule = self.rule(d.profession);
+        let sections = rule.sections.clone();
+        let withheld = Area::VIEWABLE
+            .iter()
+            .copied()
+            .filter(|a| !sections.contains(a))
+            .collect();
+        let since =
+            (rule.lookback_days > 0).then(|| today - Duration::days(i64::from(rule.lookback_days)));
+        Ok(Grant {
+            sections,
+            withheld,
+            since,
+            basis,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 (hex) of an authorisation code, as `clerk.authorisation_sha256` lists it.
+pub fn authorisation_hash(code: &str) -> String {
+    hex(&Sha256::digest(code.trim().as_bytes()))
+}
