@@ -249,24 +249,30 @@ impl Drop for Hub {
 }
 
 fn which_rsyslogd() -> PathBuf {
+    const INSTALL: &str = "apt-get install rsyslog rsyslog-openssl rsyslog-gnutls";
     let rsyslogd = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"]
         .into_iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
         .unwrap_or_else(|| {
-            panic!("rsyslogd is not installed; these tests need a real receiver: apt-get install rsyslog rsyslog-openssl")
+            panic!("rsyslogd is not installed; these tests need a real receiver: {INSTALL}")
         });
-    let ossl = [
-        "/usr/lib/x86_64-linux-gnu/rsyslog",
-        "/usr/lib/aarch64-linux-gnu/rsyslog",
-        "/usr/lib/rsyslog",
-    ]
-    .iter()
-    .any(|d| Path::new(d).join("lmnsd_ossl.so").exists());
-    assert!(
-        ossl,
-        "rsyslog's OpenSSL driver is missing: apt-get install rsyslog-openssl"
-    );
+    for (driver, package) in [
+        ("lmnsd_ossl.so", "rsyslog-openssl"),
+        ("lmnsd_gtls.so", "rsyslog-gnutls"),
+    ] {
+        let found = [
+            "/usr/lib/x86_64-linux-gnu/rsyslog",
+            "/usr/lib/aarch64-linux-gnu/rsyslog",
+            "/usr/lib/rsyslog",
+        ]
+        .iter()
+        .any(|d| Path::new(d).join(driver).exists());
+        assert!(
+            found,
+            "rsyslog's TLS driver {driver} is missing (package {package}): {INSTALL}"
+        );
+    }
     rsyslogd
 }
 
