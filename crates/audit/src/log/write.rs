@@ -29,6 +29,9 @@ use crate::log::key::{DeviceKey, temp_beside, write_private};
 use crate::log::verify::{Head, Lag, Last, check_fast, load_head};
 use crate::log::{AuditError, head_path};
 
+/// How long `open` waits for another process to release the log before it reports [`AuditError::Busy`].
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An open audit log, locked for writing by this process.
 pub struct AuditLog {
     path: PathBuf,
@@ -98,14 +101,22 @@ impl AuditLog {
             }
             Err(e) => return Err(AuditError::reading(path, e)),
         };
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(AuditError::Busy {
-                    path: path.to_owned(),
-                });
+        // Another FieldChart process on this laptop (the app and a command, say) may hold the log
+        // for a moment: wait for it, a little, then say who is in the way.
+        let waited = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if waited.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(AuditError::Busy {
+                        path: path.to_owned(),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(AuditError::reading(path, e)),
             }
-            Err(fs::TryLockError::Error(e)) => return Err(AuditError::reading(path, e)),
         }
 
         let head = load_head(path)?;
