@@ -105,6 +105,8 @@ pub struct RefusalNote {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedUnlock {
     pub entry: EntryRef,
+    /// Who tried, when they had declared themselves.
+    pub who: Option<Person>,
     pub file: String,
     pub reason: String,
 }
@@ -315,6 +317,7 @@ pub fn review(records: &[Record]) -> Review {
             }),
             Event::UnlockFailed { file, reason } => failed_unlocks.push(FailedUnlock {
                 entry: here.clone(),
+                who: who.clone(),
                 file: file.clone(),
                 reason: reason.clone(),
             }),
@@ -570,8 +573,9 @@ impl Review {
         for failed in &self.failed_unlocks {
             let _ = writeln!(
                 out,
-                "  {}  {}: {}",
+                "  {}  {}  {}: {}",
                 at(&failed.entry),
+                who(failed.who.as_ref()),
                 text::line(&failed.file),
                 text::line(&failed.reason)
             );
