@@ -209,6 +209,7 @@ pub enum Rule {
     /// Outside the event window, without break-glass.
     EventWindow,
     /// The snapshot is past its validity end, without break-glass.
+    #[serde(rename = "expired-snapshot")]
     Expired,
     /// No consent and no legal basis chosen.
     ConsentBasis,
