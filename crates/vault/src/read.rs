@@ -46,6 +46,9 @@ pub struct OpenOptions {
     pub now: DateTime<Utc>,
     /// Budget of the decrypted-block cache, [`DEFAULT_CACHE_BYTES`] by default.
     pub cache_bytes: usize,
+    /// Open a snapshot past its "not after" anyway. Only the viewing session sets this, for a
+    /// break-glass override its signed policy allows; every other check still applies.
+    pub accept_expired: bool,
 }
 
 impl OpenOptions {
@@ -56,6 +59,7 @@ impl OpenOptions {
             unlock,
             now,
             cache_bytes: DEFAULT_CACHE_BYTES,
+            accept_expired: false,
         }
     }
 }
@@ -118,7 +122,7 @@ pub fn check_outline(
     trusted: &[TrustedKey],
     now: DateTime<Utc>,
 ) -> Result<Outline, VaultError> {
-    let head = checked_head(path, trusted, now)?;
+    let head = checked_head(path, trusted, now, false)?;
     let e = &head.decoded.envelope;
     Ok(Outline {
         format_version: e.format_version,
@@ -144,6 +148,7 @@ fn checked_head(
     path: &Path,
     trusted: &[TrustedKey],
     now: DateTime<Utc>,
+    accept_expired: bool,
 ) -> Result<Head, VaultError> {
     let read_err = |e| VaultError::reading(path, e);
     let mut file = File::open(path).map_err(read_err)?;
@@ -164,7 +169,7 @@ fn checked_head(
         ));
     }
     let signer = signer_trusted(&decoded, trusted)?;
-    check_window(envelope, now)?;
+    check_window(envelope, now, accept_expired)?;
 
     let payload_start = (ENVELOPE_LEN as u64)
         .checked_add(envelope.age_header_len)
@@ -195,7 +200,7 @@ pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
         decoded,
         signer,
         payload_start,
-    } = checked_head(path, &opts.trusted, opts.now)?;
+    } = checked_head(path, &opts.trusted, opts.now, opts.accept_expired)?;
     let envelope = &decoded.envelope;
 
     let identity = match &opts.unlock {
@@ -249,7 +254,11 @@ fn signer_trusted(
 
 /// A snapshot dated in the future means the laptop clock is wrong (checked first, since an
 /// expired verdict from a wrong clock would mislead); past `not_after` it has expired.
-fn check_window(envelope: &Envelope, now: DateTime<Utc>) -> Result<(), VaultError> {
+fn check_window(
+    envelope: &Envelope,
+    now: DateTime<Utc>,
+    accept_expired: bool,
+) -> Result<(), VaultError> {
     let starts = envelope.created.max(envelope.not_before);
     if now + TimeDelta::minutes(CLOCK_SKEW_MINUTES) < starts {
         return Err(VaultError::ClockWrong {
@@ -257,7 +266,7 @@ fn check_window(envelope: &Envelope, now: DateTime<Utc>) -> Result<(), VaultErro
             now,
         });
     }
-    if now > envelope.not_after {
+    if now > envelope.not_after && !accept_expired {
         return Err(VaultError::Expired {
             not_after: envelope.not_after,
             now,

@@ -148,6 +148,30 @@ fn a_snapshot_past_its_validity_window_is_expired() {
 }
 
 #[test]
+fn accepting_expiry_opens_an_expired_snapshot_but_never_one_from_the_future_or_tampered() {
+    let hub = Hub::new();
+    let (path, _) = small_snapshot(&hub, false);
+    let late = OpenOptions {
+        now: hub.created + TimeDelta::days(400),
+        accept_expired: true,
+        ..hub.laptop()
+    };
+    let snapshot = open(&path, &late).expect("a break-glass open of an expired snapshot");
+    snapshot
+        .verify_all(&mut |_, _| {})
+        .expect("its parts still verify");
+    let early = OpenOptions {
+        now: hub.created - TimeDelta::days(2),
+        accept_expired: true,
+        ..hub.laptop()
+    };
+    assert!(matches!(
+        expect_err(open(&path, &early)),
+        VaultError::ClockWrong { .. }
+    ));
+}
+
+#[test]
 fn a_snapshot_dated_in_the_future_means_the_clock_is_wrong() {
     let hub = Hub::new();
     let (path, _) = small_snapshot(&hub, false);
