@@ -7,18 +7,22 @@
 //! failed. They hold nothing the hub's SS-MIX2 storage does not already hold in plaintext; the field
 //! laptop never writes plaintext at all (see `fieldchart-session`).
 
+mod consent;
 mod convert;
 mod documents;
 mod sink;
+
+pub use consent::{ConsentRow, parse_consent, read_consent};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use fieldchart_policy::Policy;
 use fieldchart_reader::read::Storage;
 use fieldchart_reader::report::Tally;
 use fieldchart_storage::StorageRoot;
-use fieldchart_store::manifest::{AppManifest, Counts, FacilityManifest, Scope};
+use fieldchart_store::manifest::{AppManifest, ConsentCounts, Counts, FacilityManifest, Scope};
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
 
@@ -31,6 +35,12 @@ pub struct BuildOptions {
     /// Items older than this many years (before the build time) are left out, except allergies,
     /// problems and infections.
     pub window_years: u32,
+    /// The access policy to sign in; an event window it leaves open becomes the validity window.
+    pub policy: Policy,
+    /// The hub's consent list.
+    pub consent: Vec<ConsentRow>,
+    /// The hub's audit recipient (age X25519 public key, `age1…`).
+    pub audit_recipient: String,
 }
 
 /// What a build made.
@@ -45,6 +55,7 @@ pub struct BuildSummary {
     pub documents: u64,
     pub errors: u64,
     pub warnings: u64,
+    pub consent: ConsentCounts,
     pub bytes: u64,
     pub seconds: f64,
 }
@@ -80,6 +91,14 @@ pub enum BuildError {
         what: String,
         source: std::io::Error,
     },
+    #[error("the consent list {path}, line {line}: {reason}")]
+    Consent {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("the audit recipient {0:?} is not an age X25519 public key (age1…)")]
+    AuditRecipient(String),
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
@@ -129,6 +148,17 @@ pub fn build(
     if opts.out.exists() {
         return Err(BuildError::OutputExists(opts.out.clone()));
     }
+    if opts
+        .audit_recipient
+        .parse::<age::x25519::Recipient>()
+        .is_err()
+    {
+        return Err(BuildError::AuditRecipient(opts.audit_recipient.clone()));
+    }
+    let policy = opts
+        .policy
+        .clone()
+        .resolved(opts.vault.created, opts.vault.not_after);
     let out_dir = match opts.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -190,7 +220,7 @@ pub fn build(
             warnings: f.warnings,
         })
         .collect();
-    let finished = sink.finish(&facility_rows)?;
+    let finished = sink.finish(&facility_rows, &opts.consent, &policy)?;
 
     let counts = Counts {
         patients: finished.patients,
@@ -213,6 +243,8 @@ pub fn build(
         },
         facilities: facility_rows,
         counts,
+        audit_recipient: opts.audit_recipient.clone(),
+        consent: finished.consent.clone(),
     };
 
     let parts_list = finished.parts();
@@ -248,6 +280,7 @@ pub fn build(
         documents: manifest.counts.documents,
         errors: report.errors.len() as u64,
         warnings: report.warnings.len() as u64,
+        consent: manifest.consent.clone(),
         bytes: done.bytes,
         seconds: started.elapsed().as_secs_f64(),
     })

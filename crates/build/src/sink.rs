@@ -5,17 +5,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use fieldchart_policy::Policy;
 use fieldchart_reader::model::Item;
 use fieldchart_reader::read::PatientRecords;
 use fieldchart_store::index::{self as ix, Fields};
-use fieldchart_store::manifest::FacilityManifest;
+use fieldchart_store::manifest::{ConsentCounts, FacilityManifest};
 use fieldchart_store::rows::{Entry, PatientRow, Section, Source, StoredItem, pack_items};
 use fieldchart_store::{parts, sql};
 use rusqlite::{Connection, params};
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::documents::Blobs;
-use crate::{BuildError, convert};
+use crate::{BuildError, ConsentRow, convert};
 
 /// Memory the index writer may use before it flushes a segment.
 const INDEX_HEAP: usize = 200 * 1024 * 1024;
@@ -48,6 +49,7 @@ pub struct Finished {
     pub document_files: u64,
     pub document_bytes: u64,
     pub thumbnails: u64,
+    pub consent: ConsentCounts,
 }
 
 impl Finished {
@@ -65,6 +67,7 @@ impl Finished {
             parts::THUMBNAILS.to_string(),
             self.dir.join("thumbnails.bin"),
         ));
+        out.push((parts::POLICY.to_string(), self.dir.join("policy.json")));
         out
     }
 }
@@ -337,7 +340,12 @@ impl Sink {
 
     /// Finishes the store (facility rows, indexes) and the index (one merged segment), and closes
     /// the blob files.
-    pub fn finish(mut self, facilities: &[FacilityManifest]) -> Result<Finished, BuildError> {
+    pub fn finish(
+        mut self,
+        facilities: &[FacilityManifest],
+        consent: &[ConsentRow],
+        policy: &Policy,
+    ) -> Result<Finished, BuildError> {
         for f in facilities {
             let mut f = f.clone();
             if let Some([s, d, c]) = self.fates.get(&f.code) {
@@ -354,7 +362,16 @@ impl Sink {
                 params![f.code, f.data_as_of, f.patients as i64, f.records as i64, json],
             )?;
         }
+        {
+            let mut insert = self
+                .db
+                .prepare("INSERT INTO consent (facility, patient_id, state) VALUES (?1, ?2, ?3)")?;
+            for c in consent {
+                insert.execute(params![c.facility, c.patient_id, c.consent.as_str()])?;
+            }
+        }
         self.db.execute_batch(sql::INDEXES)?;
+        let consent_counts = self.consent_counts()?;
         self.db.execute_batch("COMMIT")?;
         self.db.execute_batch("PRAGMA optimize")?;
         let patients = (self.next_pk - 1) as u64;
@@ -382,6 +399,8 @@ impl Sink {
         }
         index_files.sort();
         let blobs = self.blobs.finish()?;
+        std::fs::write(self.dir.join("policy.json"), policy.to_json())
+            .map_err(io("writing the policy"))?;
         Ok(Finished {
             dir: self.dir,
             index_files,
@@ -392,6 +411,25 @@ impl Sink {
             document_files: blobs.files,
             document_bytes: blobs.bytes,
             thumbnails: blobs.thumbnails,
+            consent: consent_counts,
+        })
+    }
+
+    /// How the consent list met the patients: decisions on patients the snapshot holds, and listed
+    /// patients it does not hold (reported in the summary, never silently dropped).
+    fn consent_counts(&self) -> Result<ConsentCounts, BuildError> {
+        let count = |sql: &str| -> Result<u64, BuildError> {
+            Ok(self.db.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        const HELD: &str = "EXISTS (SELECT 1 FROM patient p WHERE p.facility = c.facility AND p.patient_id = c.patient_id)";
+        Ok(ConsentCounts {
+            consented: count(&format!(
+                "SELECT count(*) FROM consent c WHERE state = 'consented' AND {HELD}"
+            ))?,
+            refused: count(&format!(
+                "SELECT count(*) FROM consent c WHERE state = 'refused' AND {HELD}"
+            ))?,
+            unmatched: count(&format!("SELECT count(*) FROM consent c WHERE NOT {HELD}"))?,
         })
     }
 }

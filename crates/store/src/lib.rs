@@ -14,7 +14,7 @@ pub mod sql;
 
 /// Version of the content inside the vault (tables, index fields, row JSON). The vault has its own
 /// container version; a content change bumps this one.
-pub const CONTENT_VERSION: u32 = 1;
+pub const CONTENT_VERSION: u32 = 2;
 
 /// Names of the vault parts.
 pub mod parts {
@@ -26,4 +26,6 @@ pub mod parts {
     pub const DOCUMENTS: &str = "documents.bin";
     /// JPEG thumbnails of document images, concatenated; `blob` rows give offset and length.
     pub const THUMBNAILS: &str = "thumbnails.bin";
+    /// The access policy the hub signed in (`fieldchart_policy::Policy` as JSON, event window filled).
+    pub const POLICY: &str = "policy.json";
 }

@@ -12,6 +12,19 @@ pub struct AppManifest {
     pub scope: Scope,
     pub facilities: Vec<FacilityManifest>,
     pub counts: Counts,
+    /// The hub's audit recipient (age X25519 public key): the laptop encrypts every audit entry to it.
+    pub audit_recipient: String,
+    /// What the hub's consent list held.
+    pub consent: ConsentCounts,
+}
+
+/// The hub's consent list, as it went into the snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentCounts {
+    pub consented: u64,
+    pub refused: u64,
+    /// Listed patients the snapshot does not hold (another facility, out of scope, or a typo).
+    pub unmatched: u64,
 }
 
 /// The time window of the snapshot's content.

@@ -2,7 +2,8 @@
 //!
 //! One row per patient (`patient`); per patient and section one `chart` row holding that section's
 //! items ([`crate::rows::StoredItem`], newest first) as zstd-compressed JSON; document bytes located
-//! in the documents part (`blob`); per-facility facts (`facility`).
+//! in the documents part (`blob`); per-facility facts (`facility`); the hub's consent list (`consent`: consented or refused; a
+//! patient not listed takes the policy's default).
 //!
 //! Items are grouped per patient and section because that is how they are read (a record view reads a
 //! patient's sections whole) and because JSON of one patient's items compresses about tenfold, which
@@ -43,6 +44,12 @@ CREATE TABLE blob (
     len         INTEGER NOT NULL,
     media_type  TEXT NOT NULL
 );
+CREATE TABLE consent (
+    facility    TEXT NOT NULL,
+    patient_id  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    PRIMARY KEY (facility, patient_id)
+) WITHOUT ROWID;
 ";
 
 /// Indexes, created once the rows are in (faster than maintaining them during the bulk load).
