@@ -21,19 +21,26 @@ mkdir -p "$keys"
 chmod 700 "$keys"
 [ -f "$keys/device.key" ] || "$bin" keys device --out "$keys/device.key" > "$keys/device.pub"
 [ -f "$keys/hub.key" ] || "$bin" keys signing --out "$keys/hub.key" > "$keys/hub.pub"
+# The hub's audit key: laptops encrypt their audit entries to it (`fieldchart audit review` reads them).
+[ -f "$keys/hub-audit.key" ] || "$bin" keys device --out "$keys/hub-audit.key" > "$keys/hub-audit.pub"
 [ -f "$keys/emergency-passphrase.txt" ] || { umask 077; echo "drill-$(date +%F)" > "$keys/emergency-passphrase.txt"; }
-# A drill snapshot is valid for 30 days; rebuild it when it has expired or the keys changed.
+# A drill snapshot is valid for 30 days; rebuild it when it has expired, the keys changed or it was
+# made by an older FieldChart.
 if [ -f "$snapshot" ] && ! "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub" > /dev/null 2>&1; then
   rm -f "$snapshot"
 fi
 if [ ! -f "$snapshot" ]; then
   "$bin" snapshot build --region "$region" --out "$snapshot" --recipient "$(cat "$keys/device.pub")" \
-    --passphrase-file "$keys/emergency-passphrase.txt" --signing-key "$keys/hub.key" --drill
+    --passphrase-file "$keys/emergency-passphrase.txt" --signing-key "$keys/hub.key" \
+    --audit-recipient "$(cat "$keys/hub-audit.pub")" --drill
 fi
 "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub"
+# Drill viewing sessions are audited like real ones, to the drill log under snapshots/.
+who=(--user "訓練 太郎" --profession 医師 --team DMAT-DRILL --audit-log snapshots/drill-audit/audit.log)
 echo
 echo "Drill persona 山田 花子 (S45.3.12), searched as 'やまだ S45 女':"
-"$bin" search "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub" やまだ S45 女
+"$bin" search "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub" "${who[@]}" やまだ S45 女
 echo
-echo "Try: $bin record $snapshot --identity $keys/device.key --trust $keys/hub.pub --patient FACILITY:ID"
+echo "Try: $bin record $snapshot --identity $keys/device.key --trust $keys/hub.pub ${who[*]} --basis vital-interest --patient FACILITY:ID"
+echo "     $bin audit review snapshots/drill-audit/audit.log --identity $keys/hub-audit.key"
 echo "Drill personas (synthetic people to look up in drills): see $region/region.json"

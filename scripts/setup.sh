@@ -4,7 +4,9 @@
 set -euo pipefail
 
 need_apt=()
-for pkg in build-essential pkg-config; do
+# rsyslog with its TLS drivers: the audit forwarding tests run Debian's rsyslogd as the hub's
+# collector (their own instance on loopback; the system daemon is never started or used).
+for pkg in build-essential pkg-config rsyslog rsyslog-openssl rsyslog-gnutls; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,9 +1,11 @@
 //! `fieldchart`: the one binary. Each subcommand lives in its own module; this file only parses the
 //! command line and reports errors at the edge.
 
+mod audit;
 mod bench;
 mod check;
 mod demo_data;
+mod forward;
 mod inspect;
 mod keys;
 mod open;
@@ -46,6 +48,8 @@ enum Command {
     /// Show one patient's record from a snapshot: summary first, then history.
     Record(view::RecordArgs),
     #[command(subcommand)]
+    Audit(audit::Command),
+    #[command(subcommand)]
     Bench(bench::Command),
 }
 
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Snapshot(command) => snapshot::run(command),
         Command::Search(args) => view::run_search(args),
         Command::Record(args) => view::run_record(args),
+        Command::Audit(command) => audit::run(command),
         Command::Bench(command) => bench::run(command),
     };
     match result {
@@ -71,7 +76,8 @@ fn main() -> ExitCode {
 }
 
 /// Each snapshot failure has its own exit code (issue 3 §3: wrong key 10, untrusted signer 11,
-/// tampered 12, truncated 13, expired 14, clock wrong 15, unknown version 16, …); anything else is 2.
+/// tampered 12, truncated 13, expired 14, clock wrong 15, unknown version 16, …), refused by the
+/// access policy 30, audit log unusable 31, audit log tampered 40; anything else is 2.
 fn exit_code(e: &anyhow::Error) -> u8 {
     let code = e.chain().find_map(|cause| {
         if let Some(v) = cause.downcast_ref::<fieldchart_vault::VaultError>() {
@@ -80,6 +86,15 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             Some(s.exit_code())
         } else if let Some(q) = cause.downcast_ref::<fieldchart_query::QueryError>() {
             Some(q.exit_code())
+        } else if let Some(v) = cause.downcast_ref::<fieldchart_session::ViewError>() {
+            Some(v.exit_code())
+        } else if let Some(v) = cause.downcast_ref::<fieldchart_audit::log::VerifyError>() {
+            Some(audit::verify_exit_code(v))
+        } else if cause
+            .downcast_ref::<fieldchart_audit::log::AuditError>()
+            .is_some()
+        {
+            Some(31)
         } else {
             cause
                 .downcast_ref::<fieldchart_build::BuildError>()

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use fieldchart_build::BuildOptions;
-use fieldchart_store::manifest::AppManifest;
+use fieldchart_policy::Policy;
+use fieldchart_store::manifest::{AppManifest, ConsentCounts};
 use fieldchart_vault::{OpenOptions, WriteOptions};
 use serde::Serialize;
 
@@ -60,6 +61,17 @@ pub struct BuildArgs {
     /// Mark the snapshot as drill (synthetic) data.
     #[arg(long)]
     drill: bool,
+    /// The hub's audit recipient (`age1…`, from `fieldchart keys device`): every laptop encrypts
+    /// its audit entries to it, so only the hub reads who was looked up.
+    #[arg(long, value_name = "PUB")]
+    audit_recipient: String,
+    /// The access policy to sign in (TOML; see docs/policy.md). Default: the shipped policy.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The hub's consent list: CSV lines `facility,patient_id,consented|refused|unknown`. Patients
+    /// not listed take the policy's default (unknown).
+    #[arg(long, value_name = "FILE")]
+    consent: Option<PathBuf>,
     /// Pretend the snapshot is made at this time (RFC 3339). For tests of expiry and clock checks.
     #[arg(long, hide = true)]
     created: Option<DateTime<Utc>>,
@@ -98,6 +110,7 @@ struct BuildReport {
     documents: u64,
     errors: u64,
     warnings: u64,
+    consent: ConsentCounts,
     bytes: u64,
     seconds: f64,
     records_per_second: f64,
@@ -128,6 +141,18 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         .map(fieldchart_vault::read_passphrase_file)
         .transpose()?;
     let signing_key = fieldchart_vault::load_signing_key(&a.signing_key)?;
+    let policy = match &a.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the policy {}", path.display()))?;
+            Policy::parse(&text).with_context(|| format!("the policy {}", path.display()))?
+        }
+        None => Policy::default_policy(),
+    };
+    let consent = match &a.consent {
+        Some(path) => fieldchart_build::read_consent(path)?,
+        None => Vec::new(),
+    };
     let created = a.created.unwrap_or_else(Utc::now);
     let opts = BuildOptions {
         storage: roots,
@@ -142,6 +167,9 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             drill: a.drill,
         },
         window_years: a.window_years,
+        policy,
+        consent,
+        audit_recipient: a.audit_recipient.trim().to_string(),
     };
     let json = a.json;
     let summary = build_with_bars(opts, || {
@@ -159,6 +187,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         documents: summary.documents,
         errors: summary.errors,
         warnings: summary.warnings,
+        consent: summary.consent.clone(),
         bytes: summary.bytes,
         seconds: summary.seconds,
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
@@ -180,6 +209,20 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             report.records_per_second,
             report.errors,
             report.warnings
+        );
+        let c = &report.consent;
+        println!(
+            "  consent list: {} consented, {} refused{}",
+            c.consented,
+            c.refused,
+            if c.unmatched > 0 {
+                format!(
+                    "; {} listed patients are not in this snapshot (check the list's facility codes and IDs)",
+                    c.unmatched
+                )
+            } else {
+                String::new()
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

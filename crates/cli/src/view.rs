@@ -4,16 +4,21 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::Local;
+use fieldchart_policy::Basis;
+use fieldchart_query::QueryError;
 use fieldchart_query::record::{ItemView, RecordView, record};
 use fieldchart_query::search::{SearchResult, search};
+use fieldchart_session::Viewing;
 use serde::Serialize;
 
-use crate::open::OpenArgs;
+use crate::open::{OpenArgs, ViewerArgs};
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
     #[command(flatten)]
     open: OpenArgs,
+    #[command(flatten)]
+    who: ViewerArgs,
     /// Print JSON: {"results": [...]}.
     #[arg(long)]
     json: bool,
@@ -30,9 +35,16 @@ pub struct SearchArgs {
 pub struct RecordArgs {
     #[command(flatten)]
     open: OpenArgs,
+    #[command(flatten)]
+    who: ViewerArgs,
     /// The patient as FACILITY:ID (as search prints it).
     #[arg(long, value_name = "FACILITY:ID")]
     patient: String,
+    /// The legal basis for opening a patient the hub has no consent for: vital-interest (the
+    /// patient cannot consent and care is needed to protect life) or verbal-consent (the patient
+    /// consents now). A patient who refused opens only with --break-glass.
+    #[arg(long, value_name = "BASIS", value_parser = parse_basis)]
+    basis: Option<Basis>,
     #[arg(long)]
     json: bool,
 }
@@ -40,22 +52,70 @@ pub struct RecordArgs {
 #[derive(Serialize)]
 struct SearchOutput<'a> {
     results: &'a [SearchResult],
+    #[serde(flatten)]
+    banner: &'a Banner,
+}
+
+fn parse_basis(s: &str) -> Result<Basis, String> {
+    match s {
+        "vital-interest" | "vital" | "生命・身体の保護" => Ok(Basis::VitalInterest),
+        "verbal-consent" | "verbal" | "口頭同意" => Ok(Basis::VerbalConsent),
+        _ => Err(format!(
+            "unknown basis {s:?}: vital-interest or verbal-consent (a refused patient needs --break-glass)"
+        )),
+    }
+}
+
+/// Runs one question in a viewing session and locks it afterwards, whatever the answer: the lock
+/// is audited even when the question was refused.
+fn in_session<T>(
+    mut viewing: Viewing,
+    question: impl FnOnce(&mut Viewing) -> Result<T, QueryError>,
+) -> anyhow::Result<(T, Banner)> {
+    let answer = question(&mut viewing);
+    let banner = Banner {
+        drill: viewing.manifest().drill,
+        break_glass: viewing.break_glass_reason().map(str::to_string),
+    };
+    viewing.lock()?;
+    Ok((answer?, banner))
+}
+
+/// What every viewing screen starts with.
+#[derive(Serialize)]
+struct Banner {
+    drill: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    break_glass: Option<String>,
+}
+
+impl Banner {
+    fn print(&self) {
+        if self.drill {
+            println!("[DRILL — synthetic data]");
+        }
+        if let Some(reason) = &self.break_glass {
+            println!("[BREAK-GLASS — emergency override in force, audited for review: {reason}]");
+        }
+    }
 }
 
 pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
-    let session = a.open.session()?;
+    let viewing = a.open.viewing(&a.who)?;
     let today = Local::now().date_naive();
-    let results = search(&session, &a.query.join(" "), a.limit, today)?;
+    let query = a.query.join(" ");
+    let (results, banner) = in_session(viewing, |v| search(v, &query, a.limit, today))?;
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&SearchOutput { results: &results })?
+            serde_json::to_string_pretty(&SearchOutput {
+                results: &results,
+                banner: &banner,
+            })?
         );
         return Ok(ExitCode::SUCCESS);
     }
-    if session.manifest().drill {
-        println!("[DRILL — synthetic data]");
-    }
+    banner.print();
     if results.is_empty() {
         println!("no patient matches");
     }
@@ -94,14 +154,16 @@ pub fn run_record(a: RecordArgs) -> anyhow::Result<ExitCode> {
     let Some((facility, id)) = a.patient.split_once(':') else {
         bail!("--patient takes FACILITY:ID, e.g. 0410610011:0000123");
     };
-    let session = a.open.session()?;
+    let viewing = a.open.viewing(&a.who)?;
     let today = Local::now().date_naive();
-    let view = record(&session, facility, id, today)?
-        .with_context(|| format!("no patient {id} at facility {facility} in this snapshot"))?;
+    let (view, banner) = in_session(viewing, |v| record(v, facility, id, a.basis, today))?;
+    let view =
+        view.with_context(|| format!("no patient {id} at facility {facility} in this snapshot"))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&view)?);
     } else {
-        print_record(&view, session.manifest().drill);
+        banner.print();
+        print_record(&view);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -119,11 +181,8 @@ fn print_items(title: &str, items: &[ItemView]) {
     }
 }
 
-fn print_record(v: &RecordView, drill: bool) {
+fn print_record(v: &RecordView) {
     let p = &v.patient;
-    if drill {
-        println!("[DRILL — synthetic data]");
-    }
     println!(
         "{}:{}  {}  {}  {} ({})  {}歳  {:?}",
         p.row.facility,
@@ -145,6 +204,23 @@ fn print_record(v: &RecordView, drill: bool) {
         v.data_as_of.snapshot_id,
         v.data_as_of.snapshot_created
     );
+    let access = &v.access;
+    println!(
+        "opened on {} (consent: {}){}",
+        access.basis.as_str(),
+        access.consent.as_str(),
+        access
+            .since
+            .map(|d| format!("; items before {d} not shown to your profession"))
+            .unwrap_or_default()
+    );
+    if !access.withheld.is_empty() {
+        let names: Vec<&str> = access.withheld.iter().map(|a| a.as_str()).collect();
+        println!(
+            "withheld by policy (not shown to your profession): {}",
+            names.join(", ")
+        );
+    }
     for id in &p.row.id_mismatches {
         println!("WARNING: a file names another patient ID: {id}");
     }

@@ -37,7 +37,8 @@ fn verify(snapshot: &Path) -> (i32, String) {
 
 fn search_code(snapshot: &Path) -> (i32, String) {
     let f = fixture();
-    let out = run(&[
+    let who = f.doctor();
+    let mut args = vec![
         "search",
         snapshot.to_str().unwrap(),
         "--identity",
@@ -46,7 +47,9 @@ fn search_code(snapshot: &Path) -> (i32, String) {
         &f.hub_pub,
         "--json",
         "やまだ",
-    ]);
+    ];
+    args.extend(who.iter().map(String::as_str));
+    let out = run(&args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -213,6 +216,8 @@ fn build_dated(name: &str, created: &str, valid_days: &str) -> PathBuf {
         &device_pub,
         "--signing-key",
         f.dir.join("hub.key").to_str().unwrap(),
+        "--audit-recipient",
+        &f.audit_pub,
         "--valid-days",
         valid_days,
         "--created",
@@ -273,6 +278,8 @@ fn building_over_an_existing_file_is_refused() {
         "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq",
         "--signing-key",
         f.dir.join("hub.key").to_str().unwrap(),
+        "--audit-recipient",
+        &f.audit_pub,
     ]);
     assert!(!out.status.success());
 }
@@ -305,6 +312,7 @@ fn a_viewing_session_writes_nothing_to_the_temp_or_working_directory() {
     }
     let snapshot = f.snapshot.to_str().unwrap();
     let key = f.device_key.to_str().unwrap();
+    let who = f.doctor();
     for args in [
         vec![
             "snapshot",
@@ -346,6 +354,10 @@ fn a_viewing_session_writes_nothing_to_the_temp_or_working_directory() {
             "--json",
         ],
     ] {
+        let mut args = args;
+        if args[0] != "snapshot" {
+            args.extend(who.iter().map(String::as_str));
+        }
         ok(&run_in(&work, &tmp, &args));
     }
     assert!(files_under(&work).is_empty(), "{:?}", files_under(&work));

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 fn search(query: &[&str]) -> Vec<Value> {
     let f = fixture();
+    let who = f.doctor();
     let mut args = vec![
         "search",
         f.snapshot.to_str().unwrap(),
@@ -17,6 +18,7 @@ fn search(query: &[&str]) -> Vec<Value> {
         &f.hub_pub,
         "--json",
     ];
+    args.extend(who.iter().map(String::as_str));
     args.extend_from_slice(query);
     let out: Value = serde_json::from_str(&ok(&run(&args))).unwrap();
     out["results"].as_array().unwrap().clone()
@@ -269,7 +271,8 @@ fn no_match_is_an_empty_list_not_an_error() {
 
 fn record(patient: &str) -> Value {
     let f = fixture();
-    let out = ok(&run(&[
+    let who = f.doctor();
+    let mut args = vec![
         "record",
         f.snapshot.to_str().unwrap(),
         "--identity",
@@ -278,9 +281,12 @@ fn record(patient: &str) -> Value {
         &f.hub_pub,
         "--patient",
         patient,
+        "--basis",
+        "vital-interest",
         "--json",
-    ]));
-    serde_json::from_str(&out).unwrap()
+    ];
+    args.extend(who.iter().map(String::as_str));
+    serde_json::from_str(&ok(&run(&args))).unwrap()
 }
 
 #[test]
@@ -339,7 +345,8 @@ fn every_record_item_carries_its_facility_and_file_path() {
 #[test]
 fn an_unknown_patient_is_a_clear_error() {
     let f = fixture();
-    let out = run(&[
+    let who = f.doctor();
+    let mut args = vec![
         "record",
         f.snapshot.to_str().unwrap(),
         "--identity",
@@ -348,7 +355,9 @@ fn an_unknown_patient_is_a_clear_error() {
         &f.hub_pub,
         "--patient",
         "0410610011:nobody",
-    ]);
+    ];
+    args.extend(who.iter().map(String::as_str));
+    let out = run(&args);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no patient nobody"));
 }

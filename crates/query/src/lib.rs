@@ -2,17 +2,20 @@
 //! patient record with its safety summary ([`record`]).
 //!
 //! View models are plain serde structs; the CLI prints them as JSON or text and the desktop app sends
-//! them to its front end unchanged. Nothing here writes anywhere.
+//! them to its front end unchanged. Every query goes through a [`fieldchart_session::Viewing`]: the
+//! policy decides what is read, and the audit log is written before an answer is returned.
 
 pub mod record;
 pub mod search;
 
-use fieldchart_session::SessionError;
+use fieldchart_session::{SessionError, ViewError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error(transparent)]
     Session(#[from] SessionError),
+    #[error(transparent)]
+    View(#[from] ViewError),
     #[error(
         "the query is empty: give a name, a date of birth, a sex, an address, a phone number or an ID"
     )]
@@ -25,6 +28,7 @@ impl QueryError {
     pub fn exit_code(&self) -> i32 {
         match self {
             QueryError::Session(e) => e.exit_code(),
+            QueryError::View(e) => e.exit_code(),
             QueryError::EmptyQuery => 2,
             QueryError::Damaged(_) => 12,
         }

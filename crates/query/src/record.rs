@@ -17,10 +17,11 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use fieldchart_jtext as jtext;
-use fieldchart_session::Session;
+use fieldchart_policy::{Area, Basis, Grant};
+use fieldchart_session::{AccessView, Viewing};
 use fieldchart_store::codes::{self, CriticalClass};
 use fieldchart_store::rows::{
-    Entry, MedicationEntry, ObservationEntry, PatientRow, Section, Source, StoredItem, unpack_items,
+    Entry, MedicationEntry, ObservationEntry, PatientRow, Section, Source, StoredItem,
 };
 use serde::Serialize;
 
@@ -37,6 +38,8 @@ const RECENT_LAB_ITEMS: usize = 30;
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
     pub patient: PatientView,
+    /// On what basis this view was opened, what the policy withheld, and break-glass in force.
+    pub access: AccessView,
     pub data_as_of: DataAsOf,
     pub summary: Summary,
     pub history: History,
@@ -119,43 +122,23 @@ pub struct History {
     pub documents: Vec<ItemView>,
 }
 
-/// The record of `facility:patient_id`, or None when the snapshot has no such patient.
+/// The record of `facility:patient_id` as the viewing session's policy lets this viewer see it, or
+/// None when the snapshot has no such patient. `basis` is the legal basis the viewer chose for a
+/// patient the hub has no consent for. The view is written to the audit log before it is returned;
+/// a refusal is written too and comes back as [`QueryError::View`].
 pub fn record(
-    session: &Session,
+    viewing: &mut Viewing,
     facility: &str,
     patient_id: &str,
+    basis: Option<Basis>,
     today: NaiveDate,
 ) -> Result<Option<RecordView>, QueryError> {
-    let db = session.db()?;
-    let pk: Option<i64> = match db
-        .prepare_cached("SELECT pk FROM patient WHERE facility = ?1 AND patient_id = ?2")?
-        .query_row([facility, patient_id], |r| r.get(0))
-    {
-        Ok(pk) => Some(pk),
-        Err(rusqlite::Error::QueryReturnedNoRows) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let Some(pk) = pk else {
+    let Some(access) = viewing.record_access(facility, patient_id, basis, today)? else {
         return Ok(None);
     };
-    let row = load_patient(&db, pk)?;
-    let mut sections: BTreeMap<Section, Vec<StoredItem>> = BTreeMap::new();
-    {
-        let mut stmt = db.prepare_cached("SELECT section, items FROM chart WHERE patient = ?1")?;
-        let rows = stmt.query_map([pk], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        for r in rows {
-            let (section, packed) = r?;
-            let section = Section::parse(&section)
-                .ok_or_else(|| QueryError::Damaged(format!("unknown section {section}")))?;
-            let items = unpack_items(&packed)
-                .map_err(|e| QueryError::Damaged(format!("chart row: {e}")))?;
-            sections.insert(section, items);
-        }
-    }
-    drop(db);
-
+    let session = access.session();
+    let row = load_patient(&*session.db()?, access.pk())?;
+    let sections = access.chart()?;
     let facility_as_of = session
         .app()
         .facilities
@@ -199,12 +182,52 @@ pub fn record(
         reports: views(get(Section::Study)),
         documents: views(get(Section::Document)),
     };
+    let (summary, history) = withhold(summary, history, &access.grant);
+    let shown: Vec<String> = Area::VIEWABLE
+        .iter()
+        .filter(|a| access.grant.allows(**a))
+        .map(|a| a.as_str().to_string())
+        .collect();
+    let access = access.finish(shown)?;
     Ok(Some(RecordView {
         patient,
+        access,
         data_as_of,
         summary,
         history,
     }))
+}
+
+/// Empties every list of an area the grant does not show. The chart was already filtered per item;
+/// this removes what reached a list through another area (an infection marker is a lab, a
+/// dialysis flag comes from a problem).
+fn withhold(mut summary: Summary, mut history: History, grant: &Grant) -> (Summary, History) {
+    let hide = |area: Area, list: &mut Vec<ItemView>| {
+        if !grant.allows(area) {
+            list.clear();
+        }
+    };
+    hide(Area::Allergies, &mut summary.allergies);
+    hide(Area::Allergies, &mut summary.contraindications);
+    hide(Area::Infections, &mut summary.infections);
+    hide(Area::Problems, &mut summary.problems);
+    hide(Area::Problems, &mut summary.suspected_problems);
+    hide(Area::Medications, &mut summary.medications);
+    hide(Area::Labs, &mut summary.recent_labs);
+    summary.critical_flags.retain(|f| {
+        grant.allows(match f.class {
+            CriticalClass::Dialysis => Area::Problems,
+            CriticalClass::SevereDrugAllergy => Area::Allergies,
+            _ => Area::Medications,
+        })
+    });
+    hide(Area::Medications, &mut history.medications);
+    hide(Area::Labs, &mut history.labs);
+    hide(Area::Encounters, &mut history.encounters);
+    hide(Area::Problems, &mut history.problems);
+    hide(Area::Reports, &mut history.reports);
+    hide(Area::Documents, &mut history.documents);
+    (summary, history)
 }
 
 fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) -> Summary {

@@ -13,7 +13,8 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use fieldchart_jtext::{self as jtext, DobQuery, Term as QueryTerm};
-use fieldchart_session::Session;
+use fieldchart_policy::Consent;
+use fieldchart_session::{Session, Viewing};
 use fieldchart_store::index::{self as ix, Fields};
 use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem, unpack_items};
 use serde::Serialize;
@@ -42,6 +43,9 @@ pub struct SearchResult {
     pub address: Option<String>,
     /// The newest care date of any record.
     pub last_contact: Option<String>,
+    /// The hub's consent state (or the policy's default): whether opening the record needs a legal
+    /// basis (unknown) or break-glass (refused).
+    pub consent: Consent,
     pub score: f32,
     /// What each query word matched.
     pub matched: Vec<Matched>,
@@ -75,21 +79,44 @@ const CLINICAL_BOOST: f32 = 0.5;
 /// A query word that equals a whole name part (family, given or full name) outranks partial matches.
 const EXACT_BOOST: f32 = 10.0;
 
-/// Searches the session's snapshot. `today` gives ages.
+/// Searches the viewing session's snapshot, as far as its policy allows, and writes the search to
+/// the audit log before returning the results. `today` gives ages.
 pub fn search(
+    viewing: &mut Viewing,
+    query: &str,
+    limit: usize,
+    today: NaiveDate,
+) -> Result<Vec<SearchResult>, QueryError> {
+    if jtext::parse_query(query).is_empty() {
+        return Err(QueryError::EmptyQuery);
+    }
+    let default_consent = viewing.policy().consent.default;
+    let access = viewing.search_access(query)?;
+    let results = run(
+        access.session(),
+        access.grant.clinical,
+        default_consent,
+        query,
+        limit,
+        today,
+    )?;
+    access.finish(u32::try_from(results.len()).unwrap_or(u32::MAX))?;
+    Ok(results)
+}
+
+fn run(
     session: &Session,
+    clinical: bool,
+    default_consent: Consent,
     query: &str,
     limit: usize,
     today: NaiveDate,
 ) -> Result<Vec<SearchResult>, QueryError> {
     let terms = jtext::parse_query(query);
-    if terms.is_empty() {
-        return Err(QueryError::EmptyQuery);
-    }
     let fields = session.fields();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for term in &terms {
-        match term_query(fields, term) {
+        match term_query(fields, term, clinical) {
             Some(q) => clauses.push((Occur::Must, q)),
             // A word that can produce no index term (punctuation alone) cannot match anything.
             None => return Ok(Vec::new()),
@@ -130,6 +157,7 @@ pub fn search(
             sex: row.sex,
             address: row.addresses.first().cloned(),
             last_contact: row.last_contact.clone(),
+            consent: consent_of(&db, &row.facility, &row.patient_id)?.unwrap_or(default_consent),
             score,
             matched: Vec::new(),
         };
@@ -158,6 +186,23 @@ pub fn search(
 
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// The hub's consent state of a patient, if listed.
+fn consent_of(
+    db: &rusqlite::Connection,
+    facility: &str,
+    patient_id: &str,
+) -> Result<Option<Consent>, QueryError> {
+    let state: Option<String> = match db
+        .prepare_cached("SELECT state FROM consent WHERE facility = ?1 AND patient_id = ?2")?
+        .query_row([facility, patient_id], |r| r.get(0))
+    {
+        Ok(s) => Some(s),
+        Err(rusqlite::Error::QueryReturnedNoRows) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(state.as_deref().and_then(Consent::parse))
 }
 
 pub(crate) fn load_patient(db: &rusqlite::Connection, pk: i64) -> Result<PatientRow, QueryError> {
@@ -213,7 +258,9 @@ fn word_grams(text: &str) -> Vec<String> {
     g
 }
 
-fn term_query(f: &Fields, term: &QueryTerm) -> Option<Box<dyn Query>> {
+/// The index query of one word. `clinical` says whether the policy lets this viewer's words match
+/// clinical text.
+fn term_query(f: &Fields, term: &QueryTerm, clinical_allowed: bool) -> Option<Box<dyn Query>> {
     match term {
         QueryTerm::Dob(DobQuery::Date(d)) => Some(exact(f.dob, &d.format("%Y%m%d").to_string())),
         QueryTerm::Dob(DobQuery::YearMonth(y, m)) => {
@@ -250,7 +297,9 @@ fn term_query(f: &Fields, term: &QueryTerm) -> Option<Box<dyn Query>> {
                 all_grams(f.name, &grams, NAME_BOOST),
                 all_grams(f.kana, &word_grams(kana_key), KANA_BOOST),
                 all_grams(f.address, &grams, ADDRESS_BOOST),
-                all_grams(f.clinical, &clinical, CLINICAL_BOOST),
+                clinical_allowed
+                    .then(|| all_grams(f.clinical, &clinical, CLINICAL_BOOST))
+                    .flatten(),
             ])
         }
     }

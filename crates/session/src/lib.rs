@@ -6,11 +6,14 @@
 //! from the vault's cache of decrypted, hash-checked 64 KiB blocks. No plaintext is written anywhere,
 //! and opening reads a constant amount of data whatever the snapshot's size.
 //!
-//! Policy (who may see what) and the audit trail arrive with the next issue; every query already goes
-//! through [`Session`], which is where they will sit.
+//! Who may see what, and the audit trail of every look, are [`viewing`]: the CLI and the app open a
+//! [`Session`] only to begin a [`Viewing`], and read patient data only through the accesses it grants.
 
 mod directory;
 mod sqlite;
+pub mod viewing;
+
+pub use viewing::{AccessView, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions};
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
@@ -73,6 +76,9 @@ pub struct SessionOptions {
     pub trusted: Vec<TrustedKey>,
     /// The clock to check the validity window against (the system clock outside tests).
     pub now: DateTime<Utc>,
+    /// Open a snapshot past its "not after": only for a break-glass the signed policy then has to
+    /// allow ([`Viewing::begin`] checks).
+    pub accept_expired: bool,
 }
 
 /// An open snapshot.
@@ -94,6 +100,7 @@ impl Session {
             unlock: opts.unlock,
             now: opts.now,
             cache_bytes: 32 * 1024 * 1024,
+            accept_expired: opts.accept_expired,
         };
         let snapshot = fieldchart_vault::open(&opts.path, &vault_opts)?;
         let app: AppManifest = serde_json::from_value(snapshot.manifest().app.clone())
@@ -146,6 +153,17 @@ impl Session {
         self.db.lock().map_err(|_| {
             SessionError::Damaged("store connection poisoned by an earlier panic".into())
         })
+    }
+
+    /// The access policy the hub signed into the snapshot.
+    pub fn policy(&self) -> Result<fieldchart_policy::Policy, SessionError> {
+        let part = self
+            .snapshot
+            .part(fieldchart_store::parts::POLICY)
+            .ok_or_else(|| SessionError::Damaged("no access policy".into()))?;
+        let bytes = part.read_all()?;
+        fieldchart_policy::Policy::from_json(&bytes)
+            .map_err(|e| SessionError::Damaged(format!("access policy: {e}")))
     }
 
     pub fn searcher(&self) -> Searcher {

@@ -21,6 +21,8 @@ fn app(content_version: u32) -> serde_json::Value {
         },
         facilities: vec![],
         counts: Counts::default(),
+        audit_recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
+        consent: Default::default(),
     })
     .unwrap()
 }
@@ -60,6 +62,7 @@ fn snapshot(
         unlock: Unlock::Identity(load_identity(&device).unwrap()),
         trusted: vec![TrustedKey::parse(&hub_pub).unwrap()],
         now,
+        accept_expired: false,
     }
 }
 

@@ -328,6 +328,7 @@ mod tests {
             sex: fieldchart_store::rows::Sex::Male,
             address: None,
             last_contact: None,
+            consent: fieldchart_policy::Consent::Unknown,
             score: 1.0,
             matched: Vec::new(),
         }

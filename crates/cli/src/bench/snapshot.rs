@@ -17,6 +17,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use encoding_rs::ISO_2022_JP;
 use fieldchart_build::BuildOptions;
+use fieldchart_policy::Policy;
 use fieldchart_session::{Session, SessionOptions};
 use fieldchart_vault::{TrustedKey, Unlock, WriteOptions};
 use serde::{Deserialize, Serialize};
@@ -211,6 +212,15 @@ impl SnapshotFiles {
         self.keys.join("trust.pub")
     }
 
+    fn audit_key(&self) -> PathBuf {
+        self.keys.join("audit.key")
+    }
+
+    /// The viewer's audit log: a fresh one per run.
+    fn audit_log(&self) -> PathBuf {
+        self.keys.join("audit.log")
+    }
+
     fn build_record(&self) -> PathBuf {
         self.keys.join("build.json")
     }
@@ -228,6 +238,7 @@ impl SnapshotFiles {
             unlock: Unlock::Identity(fieldchart_vault::load_identity(&self.device_key())?),
             trusted: vec![TrustedKey::parse(&self.trusted()?)?],
             now: Utc::now(),
+            accept_expired: false,
         })?)
     }
 
@@ -281,6 +292,7 @@ impl SnapshotFiles {
             .with_context(|| format!("cannot create {}", self.keys.display()))?;
         let recipient = fieldchart_vault::generate_device_identity(&self.device_key())?;
         let public = fieldchart_vault::generate_signing_key(&self.signing_key())?;
+        let audit_recipient = fieldchart_vault::generate_device_identity(&self.audit_key())?;
         std::fs::write(self.trust_file(), format!("{public}\n"))
             .with_context(|| format!("cannot write {}", self.trust_file().display()))?;
 
@@ -301,6 +313,9 @@ impl SnapshotFiles {
                 drill: true,
             },
             window_years: WINDOW_YEARS,
+            policy: Policy::default_policy(),
+            consent: Vec::new(),
+            audit_recipient,
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {
@@ -318,6 +333,13 @@ impl SnapshotFiles {
 /// Runs `fieldchart bench viewer` on the snapshot as a fresh process, the queries on its stdin, and
 /// reads its JSON report.
 fn run_viewer(files: &SnapshotFiles, queries: &[BenchQuery]) -> anyhow::Result<ViewerReport> {
+    // Each run starts a new audit log (and its head), so its size does not grow run after run.
+    for entry in std::fs::read_dir(&files.keys)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with("audit.log") {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
     let exe = std::env::current_exe().context("cannot find the fieldchart binary to re-run")?;
     let mut lines = String::new();
     for q in queries {
@@ -331,6 +353,8 @@ fn run_viewer(files: &SnapshotFiles, queries: &[BenchQuery]) -> anyhow::Result<V
         .arg(files.device_key())
         .arg("--trust")
         .arg(files.trusted()?)
+        .arg("--audit-log")
+        .arg(files.audit_log())
         .args(["--queries", "-", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -2,7 +2,8 @@
 //! process so that its peak RSS is the viewer's own and not the builder's.
 //!
 //! It opens the snapshot several times (each a new session), then, on one session, runs every query
-//! (search, 20 results) and the record of up to [`RECORDS`] patients found, timing each, and prints
+//! (search, 20 results) and the record of up to [`RECORDS`] patients found, timing each (with its
+//! audit entry), and prints
 //! one JSON [`ViewerReport`] on stdout. It prints no patient data: only counts and times.
 
 use std::io::Read;
@@ -12,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::{Local, Utc};
+use fieldchart_audit::UnlockMethod;
+use fieldchart_policy::{Basis, Declaration, Profession};
 use fieldchart_query::record::record;
 use fieldchart_query::search::search;
-use fieldchart_session::{Session, SessionOptions};
+use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
 use fieldchart_vault::{TrustedKey, Unlock};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,9 @@ pub struct ViewerArgs {
     identity: PathBuf,
     #[arg(long, value_name = "PUB")]
     trust: String,
+    /// The audit log the viewing session writes (every search and record, fsync'd, as on a laptop).
+    #[arg(long, value_name = "FILE")]
+    audit_log: PathBuf,
     /// JSON lines of queries (`bench snapshot` makes them); `-` reads them from stdin.
     #[arg(long, value_name = "FILE")]
     queries: PathBuf,
@@ -87,6 +93,7 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
             unlock,
             trusted: trusted.clone(),
             now: Utc::now(),
+            accept_expired: false,
         })?;
         Ok((session, start.elapsed()))
     };
@@ -100,6 +107,24 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
         session = Some(opened);
     }
     let session = session.context("the snapshot was never opened")?;
+    // A doctor, so that the whole record is read; every search and record is audited as on a
+    // laptop, so the figures include the audit log's signing, encryption and fsync.
+    let mut viewing = Viewing::begin(
+        session,
+        ViewingOptions {
+            declaration: Declaration {
+                name: "bench".into(),
+                profession: Profession::Doctor,
+                team: "bench".into(),
+                event: "bench".into(),
+                authorisation: None,
+            },
+            audit_log: args.audit_log.clone(),
+            break_glass: None,
+            method: UnlockMethod::DeviceKey,
+            clock: Box::new(Utc::now),
+        },
+    )?;
 
     let today = Local::now().date_naive();
     let mut search_ms = Vec::with_capacity(queries.len());
@@ -107,7 +132,7 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
     let mut tally = Tally::default();
     for q in &queries {
         let start = Instant::now();
-        let results = search(&session, &q.text, SEARCH_LIMIT, today)?;
+        let results = search(&mut viewing, &q.text, SEARCH_LIMIT, today)?;
         search_ms.push(ms(start.elapsed()));
         let hit = results
             .iter()
@@ -125,13 +150,20 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
     let mut record_ms = Vec::with_capacity(found.len());
     for (facility, id) in &found {
         let start = Instant::now();
-        let view = record(&session, facility, id, today)?;
+        let view = record(
+            &mut viewing,
+            facility,
+            id,
+            Some(Basis::VitalInterest),
+            today,
+        )?;
         record_ms.push(ms(start.elapsed()));
         if view.is_none() {
             bail!("a patient that search returned has no record in the snapshot");
         }
     }
 
+    viewing.lock()?;
     let report = ViewerReport {
         open_ms_median: percentile(&open_ms, 50.0).context("no open was timed")?,
         open_ms_min: open_ms.iter().copied().fold(f64::INFINITY, f64::min),

@@ -19,6 +19,39 @@ pub struct Fixture {
     pub device_key: PathBuf,
     pub hub_pub: String,
     pub region: PathBuf,
+    /// The hub's audit identity (reads the laptops' audit logs) and its public recipient.
+    pub audit_key: PathBuf,
+    pub audit_pub: String,
+    /// The audit log every viewing command of the tests writes.
+    pub audit_log: PathBuf,
+}
+
+/// The persona's registration at the second facility: the consent list says she refused there.
+pub const REFUSED: &str = "0410710387:00200000";
+
+impl Fixture {
+    /// `--user … --profession 医師 --team … --audit-log …`: a doctor on a DMAT team.
+    pub fn doctor(&self) -> Vec<String> {
+        self.viewer("医師")
+    }
+
+    /// The declaration options for a viewer of `profession`.
+    pub fn viewer(&self, profession: &str) -> Vec<String> {
+        [
+            "--user",
+            "試験 太郎",
+            "--profession",
+            profession,
+            "--team",
+            "DMAT-TEST-01",
+            "--event",
+            "drill",
+            "--audit-log",
+            self.audit_log.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
 }
 
 /// One handwritten patient: ID, kanji name, kana name, birth date (YYYYMMDD), sex, address, phone.
@@ -207,6 +240,26 @@ pub fn fixture() -> &'static Fixture {
         ]))
         .trim()
         .to_string();
+        let audit_key = dir.join("hub-audit.key");
+        let audit_pub = ok(&run(&[
+            "keys",
+            "device",
+            "--out",
+            audit_key.to_str().unwrap(),
+        ]))
+        .trim()
+        .to_string();
+        // The persona consented at her first facility and refused at the second; everyone else is
+        // unknown (the policy default).
+        let consent = dir.join("consent.csv");
+        let (refused_fac, refused_id) = REFUSED.split_once(':').unwrap();
+        std::fs::write(
+            &consent,
+            format!(
+                "facility,patient_id,state\n0410610011,0010000000,consented\n{refused_fac},{refused_id},refused\n"
+            ),
+        )
+        .unwrap();
         let passphrase = dir.join("pass.txt");
         std::fs::write(&passphrase, "correct horse battery staple\n").unwrap();
         let snapshot = dir.join("drill.fcs");
@@ -227,14 +280,21 @@ pub fn fixture() -> &'static Fixture {
             "10",
             "--signing-key",
             hub_key.to_str().unwrap(),
+            "--audit-recipient",
+            &audit_pub,
+            "--consent",
+            consent.to_str().unwrap(),
             "--drill",
         ]));
         Fixture {
+            audit_log: dir.join("laptop").join("audit.log"),
             dir,
             snapshot,
             device_key,
             hub_pub,
             region,
+            audit_key,
+            audit_pub,
         }
     })
 }

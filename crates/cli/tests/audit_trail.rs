@@ -1,0 +1,306 @@
+//! The audit trail through the real binary (issue 4 §3): every search, record view, refusal and
+//! break-glass of a viewing session is in the log, unreadable without the hub's audit key;
+//! `audit verify` checks it without a key and names a tampered entry; `audit review`, `audit export
+//! --format atna|fhir` read it with the key.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{REFUSED, fixture, ok, run};
+use serde_json::Value;
+
+const PERSONA: &str = "0410610011:0010000000";
+const UNKNOWN_CONSENT: &str = "0410610011:0010000001";
+const REASON: &str = "心肺停止で搬送、抗凝固薬の確認が必要";
+
+/// A viewing command as a doctor writing to `log`.
+fn view(log: &Path, command: &str, rest: &[&str]) -> Output {
+    let f = fixture();
+    let who = f.doctor();
+    let mut args = vec![
+        command,
+        f.snapshot.to_str().unwrap(),
+        "--identity",
+        f.device_key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
+    // The fixture's viewer writes to the shared log; this test keeps its own.
+    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
+    who[at + 1] = log.to_str().unwrap();
+    args.extend(who);
+    args.extend_from_slice(rest);
+    run(&args)
+}
+
+/// A fresh log holding one session of each kind: a search, a consented record, a record on the
+/// vital-interest basis, a refusal, and a break-glass record.
+fn session_log(name: &str) -> PathBuf {
+    let dir = fixture().dir.join("audit").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("audit.log");
+    ok(&view(&log, "search", &["--json", "やまだ", "S45"]));
+    ok(&view(&log, "record", &["--patient", PERSONA, "--json"]));
+    ok(&view(
+        &log,
+        "record",
+        &[
+            "--patient",
+            UNKNOWN_CONSENT,
+            "--basis",
+            "vital-interest",
+            "--json",
+        ],
+    ));
+    let refused = view(&log, "record", &["--patient", REFUSED, "--json"]);
+    assert_eq!(refused.status.code(), Some(30));
+    ok(&view(
+        &log,
+        "record",
+        &["--patient", REFUSED, "--break-glass", REASON, "--json"],
+    ));
+    log
+}
+
+fn audit(args: &[&str]) -> Output {
+    let mut all = vec!["audit"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+#[test]
+fn every_look_is_in_the_log_and_the_log_verifies_without_a_key() {
+    let log = session_log("verify");
+    let out: Value =
+        serde_json::from_str(&ok(&audit(&["verify", log.to_str().unwrap(), "--json"]))).unwrap();
+    // Per session: unlock, declare, the question, lock; the refused one writes a refusal; break-glass
+    // adds its own entry.
+    assert!(out["entries"].as_u64().unwrap() >= 5 * 4 + 1, "{out}");
+    assert_eq!(out["head_lags_by_one"], false);
+}
+
+#[test]
+fn the_log_reveals_nobody_without_the_hub_key() {
+    let log = session_log("privacy");
+    let bytes = std::fs::read(&log).unwrap();
+    for needle in [
+        "やまだ",
+        "山田",
+        "0010000000",
+        "試験 太郎",
+        "DMAT-TEST-01",
+        "心肺停止",
+        "医師",
+    ] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} readable in the audit log"
+        );
+    }
+}
+
+#[test]
+fn review_lists_break_glass_views_without_consent_and_refusals() {
+    let f = fixture();
+    let log = session_log("review");
+    let out = ok(&audit(&[
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--json",
+    ]));
+    let review: Value = serde_json::from_str(&out).unwrap();
+    let text = review.to_string();
+    assert!(
+        !review["break_glass"].as_array().unwrap().is_empty(),
+        "{text}"
+    );
+    assert!(text.contains(REASON), "the reason is listed");
+    assert!(
+        text.contains("00200000"),
+        "the patient opened under break-glass is listed"
+    );
+    let unconsented = review["unconsented_views"].as_array().unwrap();
+    assert!(
+        unconsented.len() >= 2,
+        "vital-interest and break-glass views: {text}"
+    );
+    assert!(text.contains("vital-interest"));
+    let refusals = review["refusals"].as_array().unwrap();
+    assert!(!refusals.is_empty(), "{text}");
+    assert!(text.contains("consent-refused"), "{text}");
+    assert!(text.contains("試験 太郎"), "who did it");
+
+    let plain = ok(&audit(&[
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+    ]));
+    assert!(plain.contains(REASON), "{plain}");
+}
+
+#[test]
+fn the_log_exports_as_fhir_audit_events_with_break_glass_as_etreat() {
+    let f = fixture();
+    let log = session_log("fhir");
+    let out = ok(&audit(&[
+        "export",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--format",
+        "fhir",
+    ]));
+    let bundle: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    let events: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    assert!(events.len() >= 21);
+    for e in &events {
+        assert_eq!(e["resourceType"], "AuditEvent");
+        assert!(e["recorded"].is_string());
+        assert!(e["source"]["observer"].is_object());
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| e.to_string().contains("ETREAT") && e.to_string().contains("110127")),
+        "break-glass carries ETREAT and the DICOM emergency-override code"
+    );
+}
+
+#[test]
+fn the_log_exports_as_atna_audit_messages() {
+    let f = fixture();
+    let log = session_log("atna");
+    let dir = log.parent().unwrap();
+    let out_file = dir.join("atna.xml");
+    ok(&audit(&[
+        "export",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--format",
+        "atna",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]));
+    let xml = std::fs::read_to_string(&out_file).unwrap();
+    assert!(xml.matches("<AuditMessage").count() >= 21);
+    for element in [
+        "EventIdentification",
+        "ActiveParticipant",
+        "AuditSourceIdentification",
+        "ParticipantObjectIdentification",
+        "code=\"110110\"",
+        "code=\"110112\"",
+        "code=\"110127\"",
+    ] {
+        assert!(xml.contains(element), "{element} missing");
+    }
+    let again = audit(&[
+        "export",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--format",
+        "atna",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(!again.status.success(), "an export never overwrites");
+}
+
+#[test]
+fn a_modified_entry_fails_verify_and_is_named() {
+    let log = session_log("tamper");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Change one character of entry 3's body.
+    let line = &mut lines[3];
+    let at = line.find("\"body\":\"").unwrap() + 20;
+    let replacement = if &line[at..at + 1] == "A" { "B" } else { "A" };
+    line.replace_range(at..at + 1, replacement);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let out = audit(&["verify", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(40));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("entry 3"), "{err}");
+    // And a session refuses to add to a broken log: nothing is shown unaudited.
+    let view = view(&log, "search", &["--json", "やまだ"]);
+    assert_eq!(
+        view.status.code(),
+        Some(31),
+        "{}",
+        String::from_utf8_lossy(&view.stderr)
+    );
+    assert!(view.stdout.is_empty());
+}
+
+#[test]
+fn a_truncated_log_fails_verify() {
+    let log = session_log("truncate");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&log, lines[..lines.len() - 2].join("\n") + "\n").unwrap();
+    let out = audit(&["verify", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(40));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("truncated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
+    let f = fixture();
+    let log = session_log("failed-unlock");
+    let other_key = log.parent().unwrap().join("other.key");
+    ok(&run(&[
+        "keys",
+        "device",
+        "--out",
+        other_key.to_str().unwrap(),
+    ]));
+    let who = f.doctor();
+    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
+    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
+    who[at + 1] = log.to_str().unwrap();
+    let mut args = vec![
+        "search",
+        f.snapshot.to_str().unwrap(),
+        "--identity",
+        other_key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    args.extend(who);
+    args.push("やまだ");
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(10), "wrong key");
+    let review: Value = serde_json::from_str(&ok(&audit(&[
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    let failed = review["failed_unlocks"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{review}");
+    assert!(
+        failed[0].to_string().contains("試験 太郎"),
+        "who tried: {review}"
+    );
+}

@@ -1,0 +1,587 @@
+//! A viewing session (issue 4): an opened snapshot, the person who declared themselves, the signed
+//! policy and the audit log, together. Patient data leaves this crate only through an access this
+//! module granted and audited:
+//!
+//! - [`Viewing::begin`] writes the unlock, checks the declaration and the event window, and writes
+//!   the declaration (or the refusal);
+//! - [`Viewing::search_access`] gives a search the index and tells it whether clinical text may be
+//!   searched; [`SearchAccess::finish`] writes the search (query and result count) *before* the caller
+//!   gets the results;
+//! - [`Viewing::record_access`] decides consent and legal basis and gives a record only the sections
+//!   and period the profession may see; [`RecordAccess::finish`] writes the view before the caller gets
+//!   it.
+//!
+//! A refusal is written to the log too, and then returned as [`ViewError::Refused`] with the policy's
+//! message. If the log cannot be written, nothing is shown: an unaudited look is not allowed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
+use fieldchart_audit::{
+    Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
+};
+use fieldchart_policy::{Area, Basis, Consent, Declaration, Grant, Policy, Refusal, SearchGrant};
+use fieldchart_store::codes;
+use fieldchart_store::rows::{Entry as Item, Section, StoredItem, unpack_items};
+use serde::Serialize;
+
+use crate::{Session, SessionError};
+
+/// Why a viewing request did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// The policy refused; the refusal is in the audit log.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The audit log could not be written or is damaged: nothing is shown unaudited.
+    #[error("the audit log cannot be written, so nothing is shown: {0}")]
+    Audit(#[from] AuditError),
+}
+
+impl ViewError {
+    /// Exit codes: 30 refused by policy, 31 audit log unusable, else the session's.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ViewError::Refused(_) => 30,
+            ViewError::Audit(_) => 31,
+            ViewError::Session(e) => e.exit_code(),
+        }
+    }
+}
+
+/// The wall clock the policy's window is checked against (the system clock outside tests).
+pub type Clock = Box<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What a viewing session starts from.
+pub struct ViewingOptions {
+    pub declaration: Declaration,
+    /// The device's audit log; its signing key is `device-audit.key` beside it.
+    pub audit_log: PathBuf,
+    /// A break-glass reason given from the start (needed to open an expired snapshot, or outside the
+    /// event window).
+    pub break_glass: Option<String>,
+    /// How the snapshot was unlocked.
+    pub method: UnlockMethod,
+    pub clock: Clock,
+}
+
+/// The device's audit signing key lives beside its log.
+pub fn device_key_path(audit_log: &std::path::Path) -> PathBuf {
+    audit_log.with_file_name("device-audit.key")
+}
+
+/// Writes a failed unlock (wrong key, tampered, expired, …) to the device's audit log, with who tried.
+///
+/// The snapshot did not open, so its audit recipient is unknown: the entry is encrypted to the
+/// recipient of the log's newest entry (the hub this laptop reports to). A log with no entry yet has
+/// no recipient, and nothing can be written: returns `Ok(false)`.
+pub fn record_failed_unlock(
+    audit_log: &std::path::Path,
+    declaration: Option<&Declaration>,
+    file: &str,
+    reason: &str,
+) -> Result<bool, AuditError> {
+    if !audit_log.exists() {
+        return Ok(false);
+    }
+    let recipient = fieldchart_audit::log::raw_lines(audit_log)?
+        .iter()
+        .rev()
+        .find_map(|l| {
+            serde_json::from_str::<serde_json::Value>(&l.line)
+                .ok()?
+                .get("recipient")?
+                .as_str()?
+                .parse::<age::x25519::Recipient>()
+                .ok()
+        });
+    let Some(recipient) = recipient else {
+        return Ok(false);
+    };
+    let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
+    let mut log = AuditLog::open(audit_log, &key)?;
+    let entry = Entry {
+        event: Event::UnlockFailed {
+            file: file.to_string(),
+            reason: reason.to_string(),
+        },
+        actor: declaration.map(|d| Actor {
+            name: d.name.trim().to_string(),
+            profession: d.profession.ja().to_string(),
+            team: d.team.trim().to_string(),
+            event: d.event.trim().to_string(),
+            authorisation: d
+                .authorisation
+                .as_deref()
+                .map(fieldchart_policy::authorisation_hash),
+        }),
+        session: None,
+        break_glass: None,
+        clock: ClockInfo::system(),
+    };
+    log.append(&recipient, &entry)?;
+    Ok(true)
+}
+
+/// An open snapshot with a declared viewer, a policy and an audit log.
+pub struct Viewing {
+    session: Session,
+    policy: Policy,
+    log: AuditLog,
+    recipient: age::x25519::Recipient,
+    actor: Actor,
+    declaration: Declaration,
+    session_ref: SessionRef,
+    break_glass: Option<String>,
+    clock: Clock,
+}
+
+/// What the view shows of its own access: the basis, what the policy withheld, and break-glass.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessView {
+    /// consented, refused or unknown (the hub's list, or the policy default).
+    pub consent: Consent,
+    pub basis: Basis,
+    /// Sections this profession may not see: shown as withheld, not as empty.
+    pub withheld: Vec<Area>,
+    /// Dated items before this day are not shown to this profession.
+    pub since: Option<NaiveDate>,
+    /// The break-glass reason in force, to be shown prominently for the rest of the session.
+    pub break_glass: Option<String>,
+}
+
+impl Viewing {
+    /// Starts a viewing session on an opened snapshot: opens the audit log, writes the unlock (with
+    /// any clock anomaly), checks the declaration, the snapshot's validity and the event window.
+    pub fn begin(session: Session, opts: ViewingOptions) -> Result<Viewing, ViewError> {
+        let recipient: age::x25519::Recipient = session
+            .app()
+            .audit_recipient
+            .parse()
+            .map_err(|_| SessionError::Damaged("the audit recipient in the manifest".into()))?;
+        let policy = session.policy()?;
+        let key = DeviceKey::load_or_create(&device_key_path(&opts.audit_log))?;
+        let log = AuditLog::open(&opts.audit_log, &key)?;
+        let mut declaration = opts.declaration;
+        if declaration.event.trim().is_empty() {
+            // Not given: the viewer responds to the event the snapshot was issued for.
+            declaration.event = policy.event.name.clone();
+        }
+        let d = &declaration;
+        let actor = Actor {
+            name: d.name.trim().to_string(),
+            profession: d.profession.ja().to_string(),
+            team: d.team.trim().to_string(),
+            event: d.event.trim().to_string(),
+            // The hub matches the hash against the codes it issued; the log never holds the code.
+            authorisation: d
+                .authorisation
+                .as_deref()
+                .map(fieldchart_policy::authorisation_hash),
+        };
+        let manifest = session.manifest();
+        let session_ref = SessionRef {
+            snapshot_id: manifest.snapshot_id.clone(),
+            session_id: random_id(),
+            drill: manifest.drill,
+        };
+        let mut viewing = Viewing {
+            recipient,
+            policy,
+            log,
+            actor,
+            declaration,
+            session_ref,
+            break_glass: None,
+            clock: opts.clock,
+            session,
+        };
+        if let Some(r) = viewing.log.recovered() {
+            let detail = format!(
+                "a power cut tore the entry after #{}; {} bytes were discarded",
+                r.after_seq, r.discarded_bytes
+            );
+            viewing.write(
+                Event::Refusal {
+                    action: "audit-recovery".into(),
+                    patient: None,
+                    rule: "power-cut".into(),
+                    message: detail,
+                },
+                false,
+            )?;
+        }
+        let created = viewing.session.manifest().created;
+        let now = (viewing.clock)();
+        viewing.write(
+            Event::Unlock {
+                snapshot_id: viewing.session_ref.snapshot_id.clone(),
+                method: opts.method,
+                snapshot_created: created,
+            },
+            false,
+        )?;
+        if now < created {
+            viewing.write(
+                Event::ClockAnomaly {
+                    anomaly: ClockAnomaly::BeforeSnapshot {
+                        clock: now,
+                        snapshot_created: created,
+                    },
+                },
+                false,
+            )?;
+        }
+        viewing.refuse_if("declare", None, |v| {
+            v.policy.check_declaration(&v.declaration)
+        })?;
+        viewing.write(Event::Declare, true)?;
+        let reason = opts.break_glass.as_deref().map(str::trim);
+        if now > viewing.session.manifest().not_after {
+            viewing.refuse_if("open-expired-snapshot", None, |v| {
+                v.policy.check_expired(&v.declaration, reason)
+            })?;
+        }
+        if let Some(reason) = reason {
+            viewing.break_glass(reason)?;
+        }
+        viewing.refuse_if("open", None, |v| {
+            v.policy
+                .check_window(&v.declaration, now, v.break_glass.as_deref())
+        })?;
+        Ok(viewing)
+    }
+
+    /// Starts break-glass for the rest of this session: checked against the policy, written as an
+    /// emergency override, and carried by every later entry and view.
+    pub fn break_glass(&mut self, reason: &str) -> Result<(), ViewError> {
+        let reason = reason.trim().to_string();
+        self.refuse_if("break-glass", None, |v| {
+            v.policy.check_break_glass(&v.declaration, &reason)
+        })?;
+        self.break_glass = Some(reason.clone());
+        self.write(
+            Event::BreakGlass {
+                reason,
+                patient: None,
+            },
+            true,
+        )?;
+        Ok(())
+    }
+
+    /// The break-glass reason in force, if any.
+    pub fn break_glass_reason(&self) -> Option<&str> {
+        self.break_glass.as_deref()
+    }
+
+    pub fn declaration(&self) -> &Declaration {
+        &self.declaration
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Snapshot facts the UI shows everywhere (ID, creation, validity, drill): no patient data.
+    pub fn manifest(&self) -> &fieldchart_vault::Manifest {
+        self.session.manifest()
+    }
+
+    pub fn app(&self) -> &fieldchart_store::manifest::AppManifest {
+        self.session.app()
+    }
+
+    /// Access for one search: the window is checked again (it may have closed since the session
+    /// began), then the search runs and reports through [`SearchAccess::finish`].
+    pub fn search_access(&mut self, query: &str) -> Result<SearchAccess<'_>, ViewError> {
+        let now = (self.clock)();
+        self.refuse_if("search", None, |v| {
+            v.policy
+                .check_window(&v.declaration, now, v.break_glass.as_deref())
+        })?;
+        let grant = self.policy.search(&self.declaration);
+        Ok(SearchAccess {
+            viewing: self,
+            query: query.to_string(),
+            grant,
+        })
+    }
+
+    /// Access for one record. `basis` is the legal basis the viewer chose for a patient without
+    /// consent. Returns `Ok(None)` when the snapshot has no such patient (written to the log too).
+    pub fn record_access(
+        &mut self,
+        facility: &str,
+        patient_id: &str,
+        basis: Option<Basis>,
+        today: NaiveDate,
+    ) -> Result<Option<RecordAccess<'_>>, ViewError> {
+        let patient = PatientRef {
+            facility: facility.to_string(),
+            patient_id: patient_id.to_string(),
+        };
+        let now = (self.clock)();
+        self.refuse_if("record", Some(&patient), |v| {
+            v.policy
+                .check_window(&v.declaration, now, v.break_glass.as_deref())
+        })?;
+        let found: Option<(i64, Option<String>)> = {
+            let db = self.session.db()?;
+            let mut stmt = db
+                .prepare_cached(
+                    "SELECT p.pk, c.state FROM patient p LEFT JOIN consent c
+                     ON c.facility = p.facility AND c.patient_id = p.patient_id
+                     WHERE p.facility = ?1 AND p.patient_id = ?2",
+                )
+                .map_err(SessionError::from)?;
+            match stmt.query_row([facility, patient_id], |r| Ok((r.get(0)?, r.get(1)?))) {
+                Ok(row) => Some(row),
+                Err(rusqlite::Error::QueryReturnedNoRows) => None,
+                Err(e) => return Err(SessionError::from(e).into()),
+            }
+        };
+        let Some((pk, state)) = found else {
+            self.write(
+                Event::Refusal {
+                    action: "record".into(),
+                    patient: Some(patient),
+                    rule: "not-found".into(),
+                    message: "no such patient in this snapshot".into(),
+                },
+                true,
+            )?;
+            return Ok(None);
+        };
+        let consent = state.as_deref().and_then(Consent::parse);
+        let consent_shown = consent.unwrap_or(self.policy.consent.default);
+        let grant = self.refuse_if("record", Some(&patient), |v| {
+            v.policy.grant(
+                &v.declaration,
+                consent,
+                basis,
+                v.break_glass.as_deref(),
+                today,
+            )
+        })?;
+        Ok(Some(RecordAccess {
+            viewing: self,
+            patient,
+            pk,
+            consent: consent_shown,
+            grant,
+        }))
+    }
+
+    /// A print or an export of what is on screen: written before it happens.
+    pub fn printed(
+        &mut self,
+        patient: Option<PatientRef>,
+        what: &str,
+        destination: Option<&str>,
+    ) -> Result<(), ViewError> {
+        let event = match destination {
+            None => Event::Print {
+                patient,
+                what: what.into(),
+            },
+            Some(d) => Event::Export {
+                patient,
+                what: what.into(),
+                destination: d.into(),
+            },
+        };
+        self.write(event, true)
+    }
+
+    /// Ends the session: writes the lock.
+    pub fn lock(mut self) -> Result<(), ViewError> {
+        self.write(Event::Lock, true)
+    }
+
+    /// Runs a policy check; a refusal is written to the log and returned.
+    fn refuse_if<T>(
+        &mut self,
+        action: &str,
+        patient: Option<&PatientRef>,
+        check: impl FnOnce(&Viewing) -> Result<T, Refusal>,
+    ) -> Result<T, ViewError> {
+        match check(self) {
+            Ok(t) => Ok(t),
+            Err(refusal) => {
+                self.write(
+                    Event::Refusal {
+                        action: action.into(),
+                        patient: patient.cloned(),
+                        rule: refusal.rule.as_str().into(),
+                        message: refusal.message.clone(),
+                    },
+                    true,
+                )?;
+                Err(ViewError::Refused(refusal))
+            }
+        }
+    }
+
+    fn write(&mut self, event: Event, with_actor: bool) -> Result<(), ViewError> {
+        let created = self.session.manifest().created;
+        let entry = Entry {
+            event,
+            actor: with_actor.then(|| self.actor.clone()),
+            session: Some(self.session_ref.clone()),
+            break_glass: self.break_glass.clone(),
+            clock: ClockInfo::system().with_trusted_time(created),
+        };
+        self.log.append(&self.recipient, &entry)?;
+        Ok(())
+    }
+}
+
+/// One search, granted: the index to search, whether clinical text may match, and the duty to
+/// report it.
+pub struct SearchAccess<'v> {
+    viewing: &'v mut Viewing,
+    query: String,
+    pub grant: SearchGrant,
+}
+
+impl SearchAccess<'_> {
+    pub fn session(&self) -> &Session {
+        &self.viewing.session
+    }
+
+    /// Writes the search to the audit log; only then may its results be shown.
+    pub fn finish(self, results: u32) -> Result<(), ViewError> {
+        self.viewing.write(
+            Event::Search {
+                query: self.query,
+                results,
+            },
+            true,
+        )
+    }
+}
+
+/// One record, granted: what of it may be shown, and the duty to report the view.
+pub struct RecordAccess<'v> {
+    viewing: &'v mut Viewing,
+    pub patient: PatientRef,
+    pk: i64,
+    consent: Consent,
+    pub grant: Grant,
+}
+
+impl RecordAccess<'_> {
+    pub fn session(&self) -> &Session {
+        &self.viewing.session
+    }
+
+    /// The store's primary key of the patient.
+    pub fn pk(&self) -> i64 {
+        self.pk
+    }
+
+    /// The patient's chart, per section, holding only what the grant shows: sections of areas the
+    /// profession sees, and of time-limited areas only items since the look-back day. Infection
+    /// markers and infectious diseases are shown to whoever sees infections, even without labs or
+    /// problems.
+    pub fn chart(&self) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
+        let db = self.viewing.session.db()?;
+        let mut stmt = db
+            .prepare_cached("SELECT section, items FROM chart WHERE patient = ?1")
+            .map_err(SessionError::from)?;
+        let rows = stmt
+            .query_map([self.pk], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(SessionError::from)?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let (section, packed) = r.map_err(SessionError::from)?;
+            let section = Section::parse(&section)
+                .ok_or_else(|| SessionError::Damaged(format!("unknown section {section}")))?;
+            let items = unpack_items(&packed)
+                .map_err(|e| SessionError::Damaged(format!("chart row: {e}")))?;
+            let shown: Vec<StoredItem> = items
+                .into_iter()
+                .filter(|i| self.shows(section, i))
+                .collect();
+            if !shown.is_empty() {
+                out.insert(section, shown);
+            }
+        }
+        Ok(out)
+    }
+
+    fn shows(&self, section: Section, item: &StoredItem) -> bool {
+        let date = item
+            .at
+            .as_deref()
+            .and_then(|a| a.get(..10))
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let by_area = area_of(section).is_some_and(|a| self.grant.shows(a, date));
+        by_area || (self.grant.allows(Area::Infections) && is_infection(item))
+    }
+
+    /// Writes the view (patient, shown sections, basis, withheld sections) to the audit log and
+    /// returns what the view must say about its own access.
+    pub fn finish(self, sections: Vec<String>) -> Result<AccessView, ViewError> {
+        let basis = match self.grant.basis {
+            Basis::Consent => LegalBasis::Consent,
+            Basis::VerbalConsent => LegalBasis::VerbalConsent,
+            Basis::VitalInterest => LegalBasis::VitalInterest,
+            Basis::BreakGlass => LegalBasis::BreakGlass,
+        };
+        let withheld: Vec<Area> = self.grant.withheld.iter().copied().collect();
+        self.viewing.write(
+            Event::RecordView {
+                patient: self.patient.clone(),
+                sections,
+                basis,
+                withheld: withheld.iter().map(|a| a.as_str().to_string()).collect(),
+            },
+            true,
+        )?;
+        Ok(AccessView {
+            consent: self.consent,
+            basis: self.grant.basis,
+            withheld,
+            since: self.grant.since,
+            break_glass: self.viewing.break_glass.clone(),
+        })
+    }
+}
+
+/// The policy area a store section belongs to. Unmapped items belong to none and are never shown.
+pub fn area_of(section: Section) -> Option<Area> {
+    Some(match section {
+        Section::Allergy => Area::Allergies,
+        Section::Problem => Area::Problems,
+        Section::Medication | Section::Administration => Area::Medications,
+        Section::Lab | Section::LabOrder | Section::Vital | Section::Body => Area::Labs,
+        Section::Study => Area::Reports,
+        Section::Encounter | Section::Diet => Area::Encounters,
+        Section::Document => Area::Documents,
+        Section::Unmapped => return None,
+    })
+}
+
+/// Whether an item is an infection marker or an infectious disease (what the infections area holds).
+fn is_infection(item: &StoredItem) -> bool {
+    match &item.entry {
+        Item::Observation(o) => o.infection,
+        Item::Problem(p) => codes::is_infectious_disease(p),
+        _ => false,
+    }
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 8];
+    // A session ID only groups entries for review; a failed RNG leaves it zero, not the session.
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
