@@ -86,6 +86,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             Some(s.exit_code())
         } else if let Some(q) = cause.downcast_ref::<fieldchart_query::QueryError>() {
             Some(q.exit_code())
+        } else if let Some(v) = cause.downcast_ref::<fieldchart_sync::SyncError>() {
+            Some(v.exit_code())
         } else if let Some(v) = cause.downcast_ref::<fieldchart_session::ViewError>() {
             Some(v.exit_code())
         } else if let Some(v) = cause.downcast_ref::<fieldchart_audit::log::VerifyError>() {

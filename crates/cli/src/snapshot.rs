@@ -30,6 +30,22 @@ pub enum Command {
     /// format version and the hash of every part (this reads the whole file). Without --identity or
     /// --passphrase-file only what needs no key is checked (signature, validity, version, length).
     Verify(VerifyArgs),
+    /// Bring a snapshot onto this laptop (from the hub's share or a USB stick): check its signature,
+    /// copy it under a temporary name, verify every part with this laptop's key, then publish it in
+    /// --to. An interrupted sync leaves nothing the viewer would open; each sync is audited.
+    Sync(SyncArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    open: OpenArgs,
+    /// The laptop's snapshot folder.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    to: PathBuf,
+    /// The audit log (default as for search and record).
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -96,6 +112,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Build(a) => run_build(a),
         Command::Verify(a) => run_verify(a),
+        Command::Sync(a) => run_sync(a),
     }
 }
 
@@ -360,5 +377,44 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "no"
         }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
+    let audit_log = match &a.audit_log {
+        Some(p) => p.clone(),
+        None => crate::open::default_audit_log()?,
+    };
+    let opts = fieldchart_sync::SyncOptions {
+        source: a.open.file.clone(),
+        dest_dir: a.to.clone(),
+        unlock: a.open.unlock()?,
+        trusted: a.open.trusted()?,
+        now: Utc::now(),
+        audit_log,
+    };
+    let bar = bar(0, "bytes");
+    let synced = fieldchart_sync::sync(&opts, &mut |stage, done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(match stage {
+            fieldchart_sync::Stage::Copying => "copying",
+            fieldchart_sync::Stage::Verifying => "verifying every part",
+        });
+    });
+    bar.finish_and_clear();
+    match synced? {
+        fieldchart_sync::Synced::Copied {
+            path,
+            snapshot_id,
+            bytes,
+        } => println!(
+            "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
+            path.display()
+        ),
+        fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => {
+            println!("snapshot {snapshot_id} is already at {}", path.display())
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

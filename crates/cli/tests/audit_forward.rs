@@ -62,7 +62,10 @@ fn the_log_reaches_the_hub_verbatim_once_and_a_rerun_sends_only_what_is_new() {
     let hub = Hub::start(dir.path(), &pki, 0);
 
     let out = forward(&log, &hub, &pki.ca);
-    assert!(out.contains(&format!("{} entries sent", stored.len())), "{out}");
+    assert!(
+        out.contains(&format!("{} entries sent", stored.len())),
+        "{out}"
+    );
     let lines = hub.accepted_lines(stored.len());
     assert_eq!(seqs(&lines), (0..stored.len() as u64).collect::<Vec<_>>());
     for (got, line) in lines.iter().zip(&stored) {
@@ -81,7 +84,11 @@ fn the_log_reaches_the_hub_verbatim_once_and_a_rerun_sends_only_what_is_new() {
         "{more}"
     );
     let lines = hub.accepted_lines(total);
-    assert_eq!(seqs(&lines), (0..total as u64).collect::<Vec<_>>(), "each once, in order");
+    assert_eq!(
+        seqs(&lines),
+        (0..total as u64).collect::<Vec<_>>(),
+        "each once, in order"
+    );
 }
 
 #[test]

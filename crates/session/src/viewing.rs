@@ -85,20 +85,7 @@ pub fn record_failed_unlock(
     file: &str,
     reason: &str,
 ) -> Result<bool, AuditError> {
-    if !audit_log.exists() {
-        return Ok(false);
-    }
-    let recipient = fieldchart_audit::log::raw_lines(audit_log)?
-        .iter()
-        .rev()
-        .find_map(|l| {
-            serde_json::from_str::<serde_json::Value>(&l.line)
-                .ok()?
-                .get("recipient")?
-                .as_str()?
-                .parse::<age::x25519::Recipient>()
-                .ok()
-        });
+    let recipient = fieldchart_audit::log::last_recipient(audit_log)?;
     let Some(recipient) = recipient else {
         return Ok(false);
     };

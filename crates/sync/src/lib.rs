@@ -1,0 +1,330 @@
+//! The explicit sync (the only time the viewer reaches outside the laptop): a snapshot is brought
+//! from the hub's share or a USB stick into the laptop's snapshot folder.
+//!
+//! A sync must never leave a half-copied or unverified snapshot where the viewer looks, whatever
+//! happens: a power cut, a full disk, a pulled stick, a tampered file. So:
+//! 1. the source's plaintext head is checked first (trusted signer, validity, format): nothing
+//!    untrusted or expired is copied;
+//! 2. it is copied under a hidden temporary name (`.fieldchart-sync-<name>.partial`, mode 0600) in
+//!    the destination folder and fsync'd;
+//! 3. the copy is opened with the laptop's key and **every part** is checked against the signed
+//!    hashes (in memory: nothing is decrypted to disk);
+//! 4. only then is it renamed to its final name and the folder fsync'd.
+//!
+//! A leftover temporary file (a power cut during an earlier sync) is removed by the next sync. An
+//! existing snapshot is never overwritten. Each sync, good or bad, is written to the audit log.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
+use fieldchart_audit::{ClockInfo, Entry, Event, Outcome, SessionRef};
+use fieldchart_store::manifest::AppManifest;
+use fieldchart_vault::{OpenOptions as VaultOptions, TrustedKey, Unlock, VaultError};
+
+/// Prefix of the temporary file a sync copies into.
+const PARTIAL_PREFIX: &str = ".fieldchart-sync-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{source}")]
+    Vault {
+        #[from]
+        source: VaultError,
+    },
+    #[error("{0} is not a file name a snapshot can be saved under")]
+    BadName(PathBuf),
+    #[error(
+        "{dest} already holds another snapshot ({existing}); the new one is {new}. Move the old one away or give the new one another name"
+    )]
+    Exists {
+        dest: PathBuf,
+        existing: String,
+        new: String,
+    },
+    #[error(
+        "the disk is full while copying to {dest}: free space and sync again (nothing was kept)"
+    )]
+    DiskFull { dest: PathBuf },
+    #[error("copying {from} to {to}: {source}")]
+    Io {
+        from: PathBuf,
+        to: PathBuf,
+        source: io::Error,
+    },
+    #[error("the snapshot has no readable audit recipient: {0}")]
+    Manifest(String),
+    #[error("the sync succeeded but could not be audited: {0}")]
+    Audit(#[from] AuditError),
+}
+
+impl SyncError {
+    /// Exit codes: the vault's for a bad snapshot, 18 exists, 21 disk full, 20 I/O, 31 audit.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SyncError::Vault { source } => source.exit_code(),
+            SyncError::Exists { .. } => 18,
+            SyncError::DiskFull { .. } => 21,
+            SyncError::Io { .. } | SyncError::BadName(_) => 20,
+            SyncError::Manifest(_) => 12,
+            SyncError::Audit(_) => 31,
+        }
+    }
+}
+
+/// What a sync needs.
+pub struct SyncOptions {
+    pub source: PathBuf,
+    /// The laptop's snapshot folder.
+    pub dest_dir: PathBuf,
+    pub unlock: Unlock,
+    pub trusted: Vec<TrustedKey>,
+    pub now: DateTime<Utc>,
+    pub audit_log: PathBuf,
+}
+
+/// How a sync ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Synced {
+    /// Copied, verified and published.
+    Copied {
+        path: PathBuf,
+        snapshot_id: String,
+        bytes: u64,
+    },
+    /// The same snapshot was already there (same ID and length); nothing was copied.
+    AlreadyPresent { path: PathBuf, snapshot_id: String },
+}
+
+/// Syncs one snapshot; `progress(done, total)` is called with bytes copied, then bytes verified.
+pub fn sync(
+    opts: &SyncOptions,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+) -> Result<Synced, SyncError> {
+    let result = run(opts, progress);
+    let source = opts.source.display().to_string();
+    match &result {
+        Ok(Synced::Copied {
+            path, snapshot_id, ..
+        }) => audit_success(opts, path, snapshot_id, &source, "copied and verified")?,
+        Ok(Synced::AlreadyPresent { path, snapshot_id }) => {
+            audit_success(opts, path, snapshot_id, &source, "already present")?
+        }
+        Err(e) => {
+            // A failed sync is audited to the hub the log already reports to, when there is one; a
+            // failure to audit it must not hide the sync's own error.
+            let _ = audit_failure(opts, &source, &e.to_string());
+        }
+    }
+    result
+}
+
+/// Where a sync is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Copying,
+    Verifying,
+}
+
+fn run(opts: &SyncOptions, progress: &mut dyn FnMut(Stage, u64, u64)) -> Result<Synced, SyncError> {
+    let outline = fieldchart_vault::check_outline(&opts.source, &opts.trusted, opts.now)?;
+    let name = opts
+        .source
+        .file_name()
+        .filter(|n| !n.to_string_lossy().starts_with('.'))
+        .ok_or_else(|| SyncError::BadName(opts.source.clone()))?;
+    fs::create_dir_all(&opts.dest_dir).map_err(|source| SyncError::Io {
+        from: opts.source.clone(),
+        to: opts.dest_dir.clone(),
+        source,
+    })?;
+    remove_leftovers(&opts.dest_dir);
+    let dest = opts.dest_dir.join(name);
+    if dest.exists() {
+        let existing = fieldchart_vault::check_outline(&dest, &opts.trusted, opts.now).ok();
+        return match existing {
+            Some(e) if e.snapshot_id == outline.snapshot_id && e.file_len == outline.file_len => {
+                Ok(Synced::AlreadyPresent {
+                    path: dest,
+                    snapshot_id: outline.snapshot_id,
+                })
+            }
+            other => Err(SyncError::Exists {
+                dest,
+                existing: other
+                    .map_or_else(|| "an unreadable or expired file".into(), |e| e.snapshot_id),
+                new: outline.snapshot_id,
+            }),
+        };
+    }
+
+    let partial = opts.dest_dir.join(format!(
+        "{PARTIAL_PREFIX}{}.partial",
+        name.to_string_lossy()
+    ));
+    let copied = copy(&opts.source, &partial, outline.file_len, progress).and_then(|bytes| {
+        verify(&partial, opts, progress)?;
+        Ok(bytes)
+    });
+    let bytes = match copied {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    // The rename is the publication: the viewer sees either no file or the whole verified one.
+    fs::rename(&partial, &dest)
+        .and_then(|_| File::open(&opts.dest_dir)?.sync_all())
+        .map_err(|source| SyncError::Io {
+            from: partial.clone(),
+            to: dest.clone(),
+            source,
+        })?;
+    Ok(Synced::Copied {
+        path: dest,
+        snapshot_id: outline.snapshot_id,
+        bytes,
+    })
+}
+
+/// Temporary files of syncs a power cut interrupted.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(".partial") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+fn copy(
+    from: &Path,
+    to: &Path,
+    expected: u64,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+) -> Result<u64, SyncError> {
+    let io_err = |source: io::Error| {
+        if source.kind() == io::ErrorKind::StorageFull {
+            SyncError::DiskFull {
+                dest: to.to_path_buf(),
+            }
+        } else {
+            SyncError::Io {
+                from: from.to_path_buf(),
+                to: to.to_path_buf(),
+                source,
+            }
+        }
+    };
+    let mut src = File::open(from).map_err(io_err)?;
+    let mut dst = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(to)
+        .map_err(io_err)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    progress(Stage::Copying, 0, expected);
+    loop {
+        let n = src.read(&mut buf).map_err(io_err)?;
+        if n == 0 {
+            break;
+        }
+        dst.write_all(&buf[..n]).map_err(io_err)?;
+        done += n as u64;
+        progress(Stage::Copying, done, expected);
+    }
+    dst.sync_all().map_err(io_err)?;
+    Ok(done)
+}
+
+/// Opens the copy with the laptop's key and checks every part against the signed hashes.
+fn verify(
+    partial: &Path,
+    opts: &SyncOptions,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+) -> Result<(), SyncError> {
+    let snapshot = fieldchart_vault::open(
+        partial,
+        &VaultOptions::new(opts.trusted.clone(), opts.unlock.clone(), opts.now),
+    )?;
+    snapshot.verify_all(&mut |done, total| progress(Stage::Verifying, done, total))?;
+    Ok(())
+}
+
+fn audit_success(
+    opts: &SyncOptions,
+    path: &Path,
+    snapshot_id: &str,
+    source: &str,
+    detail: &str,
+) -> Result<(), SyncError> {
+    let snapshot = fieldchart_vault::open(
+        path,
+        &VaultOptions::new(opts.trusted.clone(), opts.unlock.clone(), opts.now),
+    )?;
+    let app: AppManifest = serde_json::from_value(snapshot.manifest().app.clone())
+        .map_err(|e| SyncError::Manifest(e.to_string()))?;
+    let recipient: age::x25519::Recipient = app
+        .audit_recipient
+        .parse()
+        .map_err(|_| SyncError::Manifest("not an age recipient".into()))?;
+    let manifest = snapshot.manifest();
+    let entry = Entry {
+        event: Event::Sync {
+            source: source.to_string(),
+            snapshot_id: Some(snapshot_id.to_string()),
+            outcome: Outcome::Success,
+            detail: detail.to_string(),
+        },
+        actor: None,
+        session: Some(SessionRef {
+            snapshot_id: snapshot_id.to_string(),
+            session_id: random_id(),
+            drill: manifest.drill,
+        }),
+        break_glass: None,
+        clock: ClockInfo::system().with_trusted_time(manifest.created),
+    };
+    append(&opts.audit_log, &recipient, &entry)
+}
+
+fn audit_failure(opts: &SyncOptions, source: &str, reason: &str) -> Result<(), SyncError> {
+    let Some(recipient) = fieldchart_audit::log::last_recipient(&opts.audit_log)? else {
+        return Ok(());
+    };
+    let entry = Entry {
+        event: Event::Sync {
+            source: source.to_string(),
+            snapshot_id: None,
+            outcome: Outcome::Failure,
+            detail: reason.to_string(),
+        },
+        actor: None,
+        session: None,
+        break_glass: None,
+        clock: ClockInfo::system(),
+    };
+    append(&opts.audit_log, &recipient, &entry)
+}
+
+fn append(log: &Path, recipient: &age::x25519::Recipient, entry: &Entry) -> Result<(), SyncError> {
+    let key = DeviceKey::load_or_create(&log.with_file_name("device-audit.key"))?;
+    AuditLog::open(log, &key)?.append(recipient, entry)?;
+    Ok(())
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 8];
+    // Only groups entries for review; a failed RNG leaves it zero, not the sync.
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
