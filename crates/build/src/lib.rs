@@ -155,10 +155,12 @@ pub fn build(
     {
         return Err(BuildError::AuditRecipient(opts.audit_recipient.clone()));
     }
-    let policy = opts
-        .policy
-        .clone()
-        .resolved(opts.vault.created, opts.vault.not_after);
+    // A window left open in the policy is the snapshot's validity, with the same tolerance for a
+    // laptop clock a little behind the hub's that the vault gives when it opens.
+    let policy = opts.policy.clone().resolved(
+        opts.vault.created - Duration::minutes(fieldchart_vault::CLOCK_SKEW_MINUTES),
+        opts.vault.not_after,
+    );
     let out_dir = match opts.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

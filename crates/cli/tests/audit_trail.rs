@@ -304,3 +304,64 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
         "who tried: {review}"
     );
 }
+
+#[test]
+fn a_laptop_clock_behind_the_snapshot_is_flagged_for_review() {
+    let f = fixture();
+    let dir = fixture().dir.join("audit").join("clock");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Made five minutes "in the future": inside the tolerance that lets it open, but proof that
+    // this laptop's clock is behind the hub's.
+    let created = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
+    let snapshot = dir.join("ahead.fcs");
+    let device_pub = std::fs::read_to_string(&f.device_key)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    let hub_key = f.dir.join("hub.key");
+    ok(&run(&[
+        "snapshot",
+        "build",
+        "--region",
+        f.region.to_str().unwrap(),
+        "--out",
+        snapshot.to_str().unwrap(),
+        "--recipient",
+        &device_pub,
+        "--signing-key",
+        hub_key.to_str().unwrap(),
+        "--audit-recipient",
+        &f.audit_pub,
+        "--created",
+        &created,
+    ]));
+    let log = dir.join("audit.log");
+    let who = f.doctor();
+    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
+    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
+    who[at + 1] = log.to_str().unwrap();
+    let mut args = vec![
+        "search",
+        snapshot.to_str().unwrap(),
+        "--identity",
+        f.device_key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    args.extend(who);
+    args.push("やまだ");
+    ok(&run(&args));
+    let review: Value = serde_json::from_str(&ok(&audit(&[
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    let anomalies = review["clock_anomalies"].as_array().unwrap();
+    assert!(!anomalies.is_empty(), "{review}");
+    assert!(review.to_string().contains("before-snapshot"), "{review}");
+}
