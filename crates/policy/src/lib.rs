@@ -57,7 +57,29 @@ pub struct Policy {
     pub break_glass: BreakGlassRules,
     #[serde(default)]
     pub clerk: ClerkRules,
+    #[serde(default)]
+    pub session: SessionRules,
     pub professions: BTreeMap<Profession, ProfessionRule>,
+}
+
+/// How a viewing session behaves on the laptop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRules {
+    /// The app locks itself after this many minutes without input.
+    pub idle_lock_minutes: u32,
+    /// A facility's data older than this many days (its data-as-of against the laptop's clock) is
+    /// shown with a warning that it may be out of date.
+    pub stale_data_days: u32,
+}
+
+impl Default for SessionRules {
+    fn default() -> Self {
+        SessionRules {
+            idle_lock_minutes: 5,
+            stale_data_days: 7,
+        }
+    }
 }
 
 /// The disaster emergency access is opened for.
@@ -326,6 +348,11 @@ impl Policy {
             }
             (Some(_), None) | (None, Some(_)) => return Err(PolicyError::HalfWindow),
             _ => {}
+        }
+        if self.session.idle_lock_minutes == 0 {
+            return Err(PolicyError::Syntax(
+                "session.idle_lock_minutes must be at least 1".into(),
+            ));
         }
         for h in &self.clerk.authorisation_sha256 {
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -429,6 +429,19 @@ fn bad_policy_files_are_refused_with_the_reason() {
 }
 
 #[test]
+fn the_session_rules_default_to_a_five_minute_lock_and_a_week_of_data_age() {
+    let p = Policy::default_policy();
+    assert_eq!(p.session.idle_lock_minutes, 5);
+    assert_eq!(p.session.stale_data_days, 7);
+    let never = fieldchart_policy::DEFAULT_POLICY_TOML
+        .replace("idle_lock_minutes = 5", "idle_lock_minutes = 0");
+    assert!(
+        matches!(Policy::parse(&never), Err(PolicyError::Syntax(_))),
+        "a lock that never comes is refused"
+    );
+}
+
+#[test]
 fn the_policy_survives_the_trip_into_the_snapshot() {
     let p = policy();
     assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
