@@ -17,18 +17,7 @@ const EXPIRED: i32 = 14;
 const PERSONA: &str = "0410610011:0010000000";
 
 fn view(snapshot: &Path, who: &[String], command: &str, rest: &[&str]) -> Output {
-    let f = fixture();
-    let mut args = vec![
-        command,
-        snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who.iter().map(String::as_str));
-    args.extend_from_slice(rest);
-    run(&args)
+    fixture().view(snapshot, who, command, rest)
 }
 
 fn record_as(who: &[String], patient: &str, extra: &[&str]) -> Output {
@@ -252,29 +241,7 @@ fn build_with(name: &str, extra: &[&str]) -> PathBuf {
     let f = fixture();
     let out = f.dir.join("policies").join(name);
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let _ = std::fs::remove_file(&out);
-    let device_pub = std::fs::read_to_string(&f.device_key)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
-        .unwrap();
-    let hub_key = f.dir.join("hub.key");
-    let mut args = vec![
-        "snapshot",
-        "build",
-        "--region",
-        f.region.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--recipient",
-        &device_pub,
-        "--signing-key",
-        hub_key.to_str().unwrap(),
-        "--audit-recipient",
-        &f.audit_pub,
-    ];
-    args.extend_from_slice(extra);
-    ok(&run(&args));
+    f.build(&out, extra);
     out
 }
 

@@ -14,21 +14,12 @@ use support::{Hub, Pki, seqs};
 
 fn search(log: &Path) {
     let f = fixture();
-    let who = f.doctor();
-    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
-    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
-    who[at + 1] = log.to_str().unwrap();
-    let mut args = vec![
+    ok(&f.view(
+        &f.snapshot,
+        &f.doctor_logging_to(log),
         "search",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who);
-    args.push("やまだ");
-    ok(&run(&args));
+        &["やまだ"],
+    ));
 }
 
 fn forward(log: &Path, hub: &Hub, ca: &Path) -> String {

@@ -18,22 +18,7 @@ const REASON: &str = "心肺停止で搬送、抗凝固薬の確認が必要";
 /// A viewing command as a doctor writing to `log`.
 fn view(log: &Path, command: &str, rest: &[&str]) -> Output {
     let f = fixture();
-    let who = f.doctor();
-    let mut args = vec![
-        command,
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
-    // The fixture's viewer writes to the shared log; this test keeps its own.
-    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
-    who[at + 1] = log.to_str().unwrap();
-    args.extend(who);
-    args.extend_from_slice(rest);
-    run(&args)
+    f.view(&f.snapshot, &f.doctor_logging_to(log), command, rest)
 }
 
 /// A fresh log holding one session of each kind: a search, a consented record, a record on the
@@ -273,10 +258,7 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
         "--out",
         other_key.to_str().unwrap(),
     ]));
-    let who = f.doctor();
-    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
-    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
-    who[at + 1] = log.to_str().unwrap();
+    let who = f.doctor_logging_to(&log);
     let mut args = vec![
         "search",
         f.snapshot.to_str().unwrap(),
@@ -285,7 +267,7 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
         "--trust",
         &f.hub_pub,
     ];
-    args.extend(who);
+    args.extend(who.iter().map(String::as_str));
     args.push("やまだ");
     let out = run(&args);
     assert_eq!(out.status.code(), Some(10), "wrong key");
@@ -315,44 +297,9 @@ fn a_laptop_clock_behind_the_snapshot_is_flagged_for_review() {
     // this laptop's clock is behind the hub's.
     let created = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
     let snapshot = dir.join("ahead.fcs");
-    let device_pub = std::fs::read_to_string(&f.device_key)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
-        .unwrap();
-    let hub_key = f.dir.join("hub.key");
-    ok(&run(&[
-        "snapshot",
-        "build",
-        "--region",
-        f.region.to_str().unwrap(),
-        "--out",
-        snapshot.to_str().unwrap(),
-        "--recipient",
-        &device_pub,
-        "--signing-key",
-        hub_key.to_str().unwrap(),
-        "--audit-recipient",
-        &f.audit_pub,
-        "--created",
-        &created,
-    ]));
+    f.build(&snapshot, &["--created", &created]);
     let log = dir.join("audit.log");
-    let who = f.doctor();
-    let mut who: Vec<&str> = who.iter().map(String::as_str).collect();
-    let at = who.iter().position(|a| *a == "--audit-log").unwrap();
-    who[at + 1] = log.to_str().unwrap();
-    let mut args = vec![
-        "search",
-        snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who);
-    args.push("やまだ");
-    ok(&run(&args));
+    ok(&f.view(&snapshot, &f.doctor_logging_to(&log), "search", &["やまだ"]));
     let review: Value = serde_json::from_str(&ok(&audit(&[
         "review",
         log.to_str().unwrap(),

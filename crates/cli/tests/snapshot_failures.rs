@@ -196,33 +196,8 @@ fn a_truncated_copy_is_reported_as_incomplete() {
 }
 
 fn build_dated(name: &str, created: &str, valid_days: &str) -> PathBuf {
-    let f = fixture();
     let out = scratch(name);
-    let _ = std::fs::remove_file(&out);
-    let device_pub = {
-        let key = std::fs::read_to_string(&f.device_key).unwrap();
-        key.lines()
-            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
-            .expect("the device key file names its public key")
-    };
-    ok(&run(&[
-        "snapshot",
-        "build",
-        "--region",
-        f.region.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--recipient",
-        &device_pub,
-        "--signing-key",
-        f.dir.join("hub.key").to_str().unwrap(),
-        "--audit-recipient",
-        &f.audit_pub,
-        "--valid-days",
-        valid_days,
-        "--created",
-        created,
-    ]));
+    fixture().build(&out, &["--valid-days", valid_days, "--created", created]);
     out
 }
 

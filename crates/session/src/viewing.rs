@@ -96,22 +96,28 @@ pub fn record_failed_unlock(
             file: file.to_string(),
             reason: reason.to_string(),
         },
-        actor: declaration.map(|d| Actor {
-            name: d.name.trim().to_string(),
-            profession: d.profession.ja().to_string(),
-            team: d.team.trim().to_string(),
-            event: d.event.trim().to_string(),
-            authorisation: d
-                .authorisation
-                .as_deref()
-                .map(fieldchart_policy::authorisation_hash),
-        }),
+        actor: declaration.map(actor),
         session: None,
         break_glass: None,
         clock: ClockInfo::system(),
     };
     log.append(&recipient, &entry)?;
     Ok(true)
+}
+
+/// The audit trail's record of a declaration.
+fn actor(d: &Declaration) -> Actor {
+    Actor {
+        name: d.name.trim().to_string(),
+        profession: d.profession.ja().to_string(),
+        team: d.team.trim().to_string(),
+        event: d.event.trim().to_string(),
+        // The hub matches the hash against the codes it issued; the log never holds the code.
+        authorisation: d
+            .authorisation
+            .as_deref()
+            .map(fieldchart_policy::authorisation_hash),
+    }
 }
 
 /// An open snapshot with a declared viewer, a policy and an audit log.
@@ -158,18 +164,7 @@ impl Viewing {
             // Not given: the viewer responds to the event the snapshot was issued for.
             declaration.event = policy.event.name.clone();
         }
-        let d = &declaration;
-        let actor = Actor {
-            name: d.name.trim().to_string(),
-            profession: d.profession.ja().to_string(),
-            team: d.team.trim().to_string(),
-            event: d.event.trim().to_string(),
-            // The hub matches the hash against the codes it issued; the log never holds the code.
-            authorisation: d
-                .authorisation
-                .as_deref()
-                .map(fieldchart_policy::authorisation_hash),
-        };
+        let actor = actor(&declaration);
         let manifest = session.manifest();
         let session_ref = SessionRef {
             snapshot_id: manifest.snapshot_id.clone(),

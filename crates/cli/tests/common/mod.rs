@@ -35,6 +35,62 @@ impl Fixture {
         self.viewer("医師")
     }
 
+    /// A doctor writing to the audit log `log` instead of the shared one.
+    pub fn doctor_logging_to(&self, log: &Path) -> Vec<String> {
+        let mut who = self.doctor();
+        let at = who.iter().position(|a| a == "--audit-log").unwrap();
+        who[at + 1] = log.to_str().unwrap().to_string();
+        who
+    }
+
+    /// The laptop's public recipient, as its key file names it.
+    pub fn device_pub(&self) -> String {
+        std::fs::read_to_string(&self.device_key)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+            .expect("the device key file names its public key")
+    }
+
+    /// `snapshot build` of the fixture's region into `out` (removed first) for this laptop, with
+    /// the hub's keys and `extra` options; panics with fieldchart's message if it fails.
+    pub fn build(&self, out: &Path, extra: &[&str]) {
+        let _ = std::fs::remove_file(out);
+        let device_pub = self.device_pub();
+        let hub_key = self.dir.join("hub.key");
+        let mut args = vec![
+            "snapshot",
+            "build",
+            "--region",
+            self.region.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--recipient",
+            &device_pub,
+            "--signing-key",
+            hub_key.to_str().unwrap(),
+            "--audit-recipient",
+            &self.audit_pub,
+        ];
+        args.extend_from_slice(extra);
+        ok(&run(&args));
+    }
+
+    /// `COMMAND SNAPSHOT --identity … --trust … WHO… REST…`: a viewing command on `snapshot`.
+    pub fn view(&self, snapshot: &Path, who: &[String], command: &str, rest: &[&str]) -> Output {
+        let mut args = vec![
+            command,
+            snapshot.to_str().unwrap(),
+            "--identity",
+            self.device_key.to_str().unwrap(),
+            "--trust",
+            &self.hub_pub,
+        ];
+        args.extend(who.iter().map(String::as_str));
+        args.extend_from_slice(rest);
+        run(&args)
+    }
+
     /// The declaration options for a viewer of `profession`.
     pub fn viewer(&self, profession: &str) -> Vec<String> {
         [
