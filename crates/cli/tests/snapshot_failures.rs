@@ -37,19 +37,7 @@ fn verify(snapshot: &Path) -> (i32, String) {
 
 fn search_code(snapshot: &Path) -> (i32, String) {
     let f = fixture();
-    let who = f.doctor();
-    let mut args = vec![
-        "search",
-        snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-        "--json",
-        "やまだ",
-    ];
-    args.extend(who.iter().map(String::as_str));
-    let out = run(&args);
+    let out = f.view(snapshot, &f.doctor(), "search", &["--json", "やまだ"]);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,24 +3,15 @@
 
 mod common;
 
-use common::{FIXTURE_FACILITY, fixture, ok, run};
+use common::{FIXTURE_FACILITY, fixture, ok};
 use serde_json::Value;
 
 fn search(query: &[&str]) -> Vec<Value> {
     let f = fixture();
-    let who = f.doctor();
-    let mut args = vec![
-        "search",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-        "--json",
-    ];
-    args.extend(who.iter().map(String::as_str));
-    args.extend_from_slice(query);
-    let out: Value = serde_json::from_str(&ok(&run(&args))).unwrap();
+    let mut rest = vec!["--json"];
+    rest.extend_from_slice(query);
+    let out: Value =
+        serde_json::from_str(&ok(&f.view(&f.snapshot, &f.doctor(), "search", &rest))).unwrap();
     out["results"].as_array().unwrap().clone()
 }
 
@@ -271,22 +262,8 @@ fn no_match_is_an_empty_list_not_an_error() {
 
 fn record(patient: &str) -> Value {
     let f = fixture();
-    let who = f.doctor();
-    let mut args = vec![
-        "record",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-        "--patient",
-        patient,
-        "--basis",
-        "vital-interest",
-        "--json",
-    ];
-    args.extend(who.iter().map(String::as_str));
-    serde_json::from_str(&ok(&run(&args))).unwrap()
+    let rest = ["--patient", patient, "--basis", "vital-interest", "--json"];
+    serde_json::from_str(&ok(&f.view(&f.snapshot, &f.doctor(), "record", &rest))).unwrap()
 }
 
 #[test]
@@ -345,19 +322,12 @@ fn every_record_item_carries_its_facility_and_file_path() {
 #[test]
 fn an_unknown_patient_is_a_clear_error() {
     let f = fixture();
-    let who = f.doctor();
-    let mut args = vec![
+    let out = f.view(
+        &f.snapshot,
+        &f.doctor(),
         "record",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        f.device_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-        "--patient",
-        "0410610011:nobody",
-    ];
-    args.extend(who.iter().map(String::as_str));
-    let out = run(&args);
+        &["--patient", "0410610011:nobody"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no patient nobody"));
 }
