@@ -41,6 +41,6 @@ echo
 echo "Drill persona 山田 花子 (S45.3.12), searched as 'やまだ S45 女':"
 "$bin" search "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub" "${who[@]}" やまだ S45 女
 echo
-echo "Try: $bin record $snapshot --identity $keys/device.key --trust $keys/hub.pub ${who[*]} --basis vital-interest --patient FACILITY:ID"
+echo "Try: $bin record $snapshot --identity $keys/device.key --trust $keys/hub.pub --user '訓練 太郎' --profession 医師 --team DMAT-DRILL --audit-log snapshots/drill-audit/audit.log --basis vital-interest --patient FACILITY:ID"
 echo "     $bin audit review snapshots/drill-audit/audit.log --identity $keys/hub-audit.key"
 echo "Drill personas (synthetic people to look up in drills): see $region/region.json"

@@ -121,7 +121,7 @@ pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
     }
     for r in &results {
         println!(
-            "{}:{}  {}  {}  {} ({})  {}歳  {:?}  {}  last contact {}",
+            "{}:{}  {}  {}  {} ({})  {}歳  {:?}  {}  last contact {}  consent {}",
             r.facility,
             r.patient_id,
             r.name_kanji.as_deref().unwrap_or("-"),
@@ -132,6 +132,7 @@ pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             r.sex,
             r.address.as_deref().unwrap_or("-"),
             r.last_contact.as_deref().unwrap_or("-"),
+            r.consent.as_str(),
         );
         for m in &r.matched {
             match &m.item {
