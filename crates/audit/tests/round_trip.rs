@@ -36,6 +36,38 @@ fn entries_of_every_kind_read_back_as_they_were_written() {
 }
 
 #[test]
+fn the_last_recipient_is_the_hub_the_newest_entry_went_to() {
+    let fixture = Fixture::new();
+    let mut log = fixture.open();
+    assert_eq!(
+        log.last_recipient().expect("readable"),
+        None,
+        "a header alone names no hub"
+    );
+    let entries = sample_entries();
+    log.append(&fixture.recipient, &entries[0])
+        .expect("appended");
+    let other_hub = Identity::generate().to_public();
+    log.append(&other_hub, &entries[1]).expect("appended");
+    assert_eq!(
+        log.last_recipient()
+            .expect("readable")
+            .map(|r| r.to_string()),
+        Some(other_hub.to_string())
+    );
+    drop(log);
+    let reopened = fixture.open();
+    assert_eq!(
+        reopened
+            .last_recipient()
+            .expect("readable")
+            .map(|r| r.to_string()),
+        Some(other_hub.to_string()),
+        "read back from the file after reopening"
+    );
+}
+
+#[test]
 fn an_intact_log_verifies_with_its_count_device_and_times() {
     let fixture = Fixture::with_entries(5);
     let report = verify(&fixture.log).expect("intact");

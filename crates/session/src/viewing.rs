@@ -85,12 +85,14 @@ pub fn record_failed_unlock(
     file: &str,
     reason: &str,
 ) -> Result<bool, AuditError> {
-    let recipient = fieldchart_audit::log::last_recipient(audit_log)?;
-    let Some(recipient) = recipient else {
+    if !audit_log.exists() {
         return Ok(false);
-    };
+    }
     let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
     let mut log = AuditLog::open(audit_log, &key)?;
+    let Some(recipient) = log.last_recipient()? else {
+        return Ok(false);
+    };
     let entry = Entry {
         event: Event::UnlockFailed {
             file: file.to_string(),

@@ -294,11 +294,16 @@ fn audit_success(
         break_glass: None,
         clock: ClockInfo::system().with_trusted_time(manifest.created),
     };
-    append(&opts.audit_log, &recipient, &entry)
+    open_log(&opts.audit_log)?.append(&recipient, &entry)?;
+    Ok(())
 }
 
 fn audit_failure(opts: &SyncOptions, source: &str, reason: &str) -> Result<(), SyncError> {
-    let Some(recipient) = fieldchart_audit::log::last_recipient(&opts.audit_log)? else {
+    if !opts.audit_log.exists() {
+        return Ok(());
+    }
+    let mut log = open_log(&opts.audit_log)?;
+    let Some(recipient) = log.last_recipient()? else {
         return Ok(());
     };
     let entry = Entry {
@@ -313,13 +318,14 @@ fn audit_failure(opts: &SyncOptions, source: &str, reason: &str) -> Result<(), S
         break_glass: None,
         clock: ClockInfo::system(),
     };
-    append(&opts.audit_log, &recipient, &entry)
+    log.append(&recipient, &entry)?;
+    Ok(())
 }
 
-fn append(log: &Path, recipient: &age::x25519::Recipient, entry: &Entry) -> Result<(), SyncError> {
+/// The device's audit log, with its signing key beside it (as the viewing session keeps them).
+fn open_log(log: &Path) -> Result<AuditLog, SyncError> {
     let key = DeviceKey::load_or_create(&log.with_file_name("device-audit.key"))?;
-    AuditLog::open(log, &key)?.append(recipient, entry)?;
-    Ok(())
+    Ok(AuditLog::open(log, &key)?)
 }
 
 fn random_id() -> String {

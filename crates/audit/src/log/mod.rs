@@ -34,7 +34,7 @@ pub use clock::{Clock, ClockReading, JUMP_TOLERANCE, SystemClock};
 pub use error::{AuditError, VerifyError};
 pub use format::FORMAT_VERSION;
 pub use key::{DEVICE_KEY_HEADER, DeviceKey};
-pub use read::{RawLine, last_recipient, raw_lines, read};
+pub use read::{RawLine, raw_lines, read};
 pub use verify::{VerifyReport, verify};
 pub use write::{Appended, AuditLog, Recovered};
 

@@ -116,21 +116,3 @@ fn entry_line(seq: u64, line: &[u8]) -> Result<(EntryLine<'_>, DateTime<FixedOff
         DateTime::parse_from_rfc3339(entry.at).map_err(|_| unreadable("its time is unreadable"))?;
     Ok((entry, at))
 }
-
-/// The recipient the log's newest entry is encrypted to: the hub this laptop reports to. Used for an
-/// event that happens before any snapshot names its hub (a failed unlock, a failed sync). `None` for
-/// a log with no entry yet, or none at all.
-pub fn last_recipient(path: &Path) -> Result<Option<age::x25519::Recipient>, AuditError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let lines = raw_lines(path)?;
-    Ok(lines.iter().skip(1).rev().find_map(|l| {
-        serde_json::from_str::<serde_json::Value>(&l.line)
-            .ok()?
-            .get("recipient")?
-            .as_str()?
-            .parse()
-            .ok()
-    }))
-}

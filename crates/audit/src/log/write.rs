@@ -285,6 +285,31 @@ impl AuditLog {
         self.last.seq
     }
 
+    /// The recipient the newest entry is encrypted to: the hub this laptop reports to, for an event
+    /// that happens before any snapshot names its hub (a failed unlock, a failed sync). `None` when
+    /// the log holds only its header. The line was checked when the log was opened (its signature
+    /// covers the chain), so it is read back directly: the tail of the file, not the whole log.
+    pub fn last_recipient(&self) -> Result<Option<Recipient>, AuditError> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.last.seq == 0 {
+            return Ok(None);
+        }
+        let start = self.len.saturating_sub(MAX_LINE + 1);
+        let mut tail = vec![0u8; (self.len - start) as usize];
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut tail))
+            .map_err(|e| AuditError::reading(&self.path, e))?;
+        let body = tail.strip_suffix(b"\n").unwrap_or(&tail);
+        let line = match body.iter().rposition(|&b| b == b'\n') {
+            Some(at) => &body[at + 1..],
+            None => body,
+        };
+        Ok(serde_json::from_slice::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| v.get("recipient")?.as_str()?.parse().ok()))
+    }
+
     /// The log's id, as in its header.
     pub fn log_id(&self) -> &str {
         &self.log_id
