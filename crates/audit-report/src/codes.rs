@@ -116,6 +116,12 @@ pub(crate) const CLOCK_JUMP: Code = fixed(
     "Clock disagrees with the monotonic clock",
 );
 
+pub(crate) const LOG_REPAIRED: Code = fixed(
+    "log-repaired",
+    FIELDCHART_EVENT,
+    "Audit log repaired after a power cut",
+);
+
 /// Added to every message of a drill session, so an audit repository can keep exercises apart
 /// from a real response without decoding the entry details.
 pub(crate) const DRILL: Code = fixed(

@@ -383,6 +383,28 @@ pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
                 ..base
             }
         }
+        Event::LogRepaired {
+            after_seq,
+            discarded_bytes,
+        } => {
+            let what = format!(
+                "the audit log was repaired after a power cut: {discarded_bytes} bytes of an unfinished entry after #{after_seq} were cut off"
+            );
+            audit_entry
+                .details
+                .push(("Alert Description", what.clone()));
+            AuditMessage {
+                event_id: codes::SECURITY_ALERT,
+                severity: Severity::MinorFailure,
+                outcome_description: Some(what),
+                event_types: vec![codes::LOG_REPAIRED],
+                participants: with_person_or_device(
+                    actor.map(|a| person(record, a, Vec::new())),
+                    device(record, Vec::new()),
+                ),
+                ..base
+            }
+        }
     };
 
     let ends_break_glass = matches!(entry.event, Event::Lock) && entry.break_glass.is_some();

@@ -168,7 +168,17 @@ pub struct Review {
     pub refusals: Vec<RefusalNote>,
     pub failed_unlocks: Vec<FailedUnlock>,
     pub clock_anomalies: Vec<ClockFinding>,
+    /// Power cuts the log was repaired after.
+    pub log_repairs: Vec<LogRepair>,
     pub views_by_person: Vec<PersonViews>,
+}
+
+/// A power cut's unfinished entry, cut off when the log was next opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRepair {
+    pub entry: EntryRef,
+    pub after_seq: u64,
+    pub discarded_bytes: u64,
 }
 
 /// Review `records` (any order; from one log or several).
@@ -182,6 +192,7 @@ pub fn review(records: &[Record]) -> Review {
     let mut unconsented_views = Vec::new();
     let mut refusals = Vec::new();
     let mut failed_unlocks = Vec::new();
+    let mut log_repairs = Vec::new();
     let mut views: BTreeMap<Option<Viewer>, (u64, u64, HashSet<&PatientRef>)> = BTreeMap::new();
 
     for record in &in_log_order {
@@ -321,6 +332,14 @@ pub fn review(records: &[Record]) -> Review {
                 file: file.clone(),
                 reason: reason.clone(),
             }),
+            Event::LogRepaired {
+                after_seq,
+                discarded_bytes,
+            } => log_repairs.push(LogRepair {
+                entry: here.clone(),
+                after_seq: *after_seq,
+                discarded_bytes: *discarded_bytes,
+            }),
             _ => {}
         }
     }
@@ -338,6 +357,7 @@ pub fn review(records: &[Record]) -> Review {
     unconsented_views.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
     refusals.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
     failed_unlocks.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
+    log_repairs.sort_by(|a: &LogRepair, b: &LogRepair| by_time(Some(&a.entry), Some(&b.entry)));
     clock_anomalies.sort_by(|a, b| by_time(Some(&a.first), Some(&b.first)));
 
     let mut views_by_person: Vec<PersonViews> = views
@@ -362,6 +382,7 @@ pub fn review(records: &[Record]) -> Review {
         refusals,
         failed_unlocks,
         clock_anomalies,
+        log_repairs,
         views_by_person,
     }
 }
@@ -596,6 +617,21 @@ impl Review {
                 "  {}  {what}: {}",
                 at(&finding.first),
                 finding.description
+            );
+        }
+
+        section(
+            &mut out,
+            "Audit log repaired after a power cut",
+            self.log_repairs.len(),
+        );
+        for repair in &self.log_repairs {
+            let _ = writeln!(
+                out,
+                "  {}  {} bytes of an unfinished entry after #{} cut off; nothing finished was lost",
+                at(&repair.entry),
+                repair.discarded_bytes,
+                repair.after_seq
             );
         }
 

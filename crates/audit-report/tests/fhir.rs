@@ -45,7 +45,7 @@ fn every_audit_event_has_the_elements_r4_requires() {
     assert_eq!(bundle["resourceType"], "Bundle");
     assert_eq!(bundle["type"], "collection");
     let events = events(&bundle);
-    assert_eq!(events.len(), 19);
+    assert_eq!(events.len(), 20);
     for event in events {
         assert_eq!(event["resourceType"], "AuditEvent");
         let id = event["id"].as_str().expect("id");

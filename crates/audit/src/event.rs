@@ -150,6 +150,12 @@ pub enum Event {
     },
     /// The clock looked wrong; see [`ClockAnomaly`].
     ClockAnomaly { anomaly: ClockAnomaly },
+    /// Opening the log cut off the unfinished line a power cut left after entry `after_seq`
+    /// (`discarded_bytes` of it). Nothing finished was lost; the review lists it.
+    LogRepaired {
+        after_seq: u64,
+        discarded_bytes: u64,
+    },
 }
 
 impl Event {
@@ -168,6 +174,7 @@ impl Event {
             Event::Refusal { .. } => "refusal",
             Event::Sync { .. } => "sync",
             Event::ClockAnomaly { .. } => "clock-anomaly",
+            Event::LogRepaired { .. } => "log-repaired",
         }
     }
 }

@@ -312,3 +312,26 @@ fn a_laptop_clock_behind_the_snapshot_is_flagged_for_review() {
     assert!(!anomalies.is_empty(), "{review}");
     assert!(review.to_string().contains("before-snapshot"), "{review}");
 }
+
+#[test]
+fn a_power_cut_mid_entry_is_repaired_by_the_next_session_and_listed_for_review() {
+    let f = fixture();
+    let log = session_log("power-cut");
+    // What a power cut mid-write leaves: the start of a line, no newline.
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(br#"{"seq":22,"at":"2026-11-24T12:00:00+09:00","boot":"#);
+    std::fs::write(&log, bytes).unwrap();
+    ok(&view(&log, "search", &["--json", "やまだ"]));
+    ok(&audit(&["verify", log.to_str().unwrap()]));
+    let review: Value = serde_json::from_str(&ok(&audit(&[
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        f.audit_key.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    let repairs = review["log_repairs"].as_array().unwrap();
+    assert_eq!(repairs.len(), 1, "{review}");
+    assert_eq!(repairs[0]["after_seq"], 21);
+}

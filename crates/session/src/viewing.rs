@@ -185,19 +185,11 @@ impl Viewing {
             session,
         };
         if let Some(r) = viewing.log.recovered() {
-            let detail = format!(
-                "a power cut tore the entry after #{}; {} bytes were discarded",
-                r.after_seq, r.discarded_bytes
-            );
-            viewing.write(
-                Event::Refusal {
-                    action: "audit-recovery".into(),
-                    patient: None,
-                    rule: "power-cut".into(),
-                    message: detail,
-                },
-                false,
-            )?;
+            let event = Event::LogRepaired {
+                after_seq: r.after_seq,
+                discarded_bytes: r.discarded_bytes,
+            };
+            viewing.write(event, false)?;
         }
         let created = viewing.session.manifest().created;
         let now = (viewing.clock)();

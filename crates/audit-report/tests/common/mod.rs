@@ -292,5 +292,14 @@ pub fn disaster_log() -> Vec<Record> {
         record(18, jst(2031, 3, 3, 14, 30, 0), Event::Lock)
             .by(nurse_in_drill())
             .in_session(drill()),
+        // The battery ran out mid-entry; the next session's open cut the torn line off.
+        record(
+            19,
+            jst(2031, 3, 4, 8, 0, 0),
+            Event::LogRepaired {
+                after_seq: 18,
+                discarded_bytes: 212,
+            },
+        ),
     ]
 }
