@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
 use fieldchart_audit::{ClockInfo, Entry, Event, Outcome, SessionRef};
 use fieldchart_store::manifest::AppManifest;
-use fieldchart_vault::{OpenOptions as VaultOptions, TrustedKey, Unlock, VaultError};
+use fieldchart_vault::{OpenOptions as VaultOptions, Snapshot, TrustedKey, Unlock, VaultError};
 
 /// Prefix of the temporary file a sync copies into.
 const PARTIAL_PREFIX: &str = ".fieldchart-sync-";
@@ -104,22 +104,27 @@ pub fn sync(
     opts: &SyncOptions,
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<Synced, SyncError> {
-    let result = run(opts, progress);
     let source = opts.source.display().to_string();
-    match &result {
-        Ok(Synced::Copied {
-            path, snapshot_id, ..
-        }) => audit_success(opts, path, snapshot_id, &source, "copied and verified")?,
-        Ok(Synced::AlreadyPresent { path, snapshot_id }) => {
-            audit_success(opts, path, snapshot_id, &source, "already present")?
+    match run(opts, progress) {
+        Ok((synced, verified)) => {
+            let (path, snapshot_id, detail) = match &synced {
+                Synced::Copied {
+                    path, snapshot_id, ..
+                } => (path, snapshot_id, "copied and verified"),
+                Synced::AlreadyPresent { path, snapshot_id } => {
+                    (path, snapshot_id, "already present")
+                }
+            };
+            audit_success(opts, verified, path, snapshot_id, &source, detail)?;
+            Ok(synced)
         }
         Err(e) => {
             // A failed sync is audited to the hub the log already reports to, when there is one; a
             // failure to audit it must not hide the sync's own error.
             let _ = audit_failure(opts, &source, &e.to_string());
+            Err(e)
         }
     }
-    result
 }
 
 /// Where a sync is, for a progress bar.
@@ -129,7 +134,12 @@ pub enum Stage {
     Verifying,
 }
 
-fn run(opts: &SyncOptions, progress: &mut dyn FnMut(Stage, u64, u64)) -> Result<Synced, SyncError> {
+/// The sync itself; with a copy, also the snapshot as opened for its verification (its manifest
+/// names the hub to audit to, so it is not opened a second time).
+fn run(
+    opts: &SyncOptions,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+) -> Result<(Synced, Option<Snapshot>), SyncError> {
     let outline = fieldchart_vault::check_outline(&opts.source, &opts.trusted, opts.now)?;
     let name = opts
         .source
@@ -147,10 +157,13 @@ fn run(opts: &SyncOptions, progress: &mut dyn FnMut(Stage, u64, u64)) -> Result<
         let existing = fieldchart_vault::check_outline(&dest, &opts.trusted, opts.now).ok();
         return match existing {
             Some(e) if e.snapshot_id == outline.snapshot_id && e.file_len == outline.file_len => {
-                Ok(Synced::AlreadyPresent {
-                    path: dest,
-                    snapshot_id: outline.snapshot_id,
-                })
+                Ok((
+                    Synced::AlreadyPresent {
+                        path: dest,
+                        snapshot_id: outline.snapshot_id,
+                    },
+                    None,
+                ))
             }
             other => Err(SyncError::Exists {
                 dest,
@@ -165,12 +178,10 @@ fn run(opts: &SyncOptions, progress: &mut dyn FnMut(Stage, u64, u64)) -> Result<
         "{PARTIAL_PREFIX}{}.partial",
         name.to_string_lossy()
     ));
-    let copied = copy(&opts.source, &partial, outline.file_len, progress).and_then(|bytes| {
-        verify(&partial, opts, progress)?;
-        Ok(bytes)
-    });
-    let bytes = match copied {
-        Ok(bytes) => bytes,
+    let copied = copy(&opts.source, &partial, outline.file_len, progress)
+        .and_then(|bytes| Ok((bytes, verify(&partial, opts, progress)?)));
+    let (bytes, snapshot) = match copied {
+        Ok(done) => done,
         Err(e) => {
             let _ = fs::remove_file(&partial);
             return Err(e);
@@ -184,11 +195,14 @@ fn run(opts: &SyncOptions, progress: &mut dyn FnMut(Stage, u64, u64)) -> Result<
             to: dest.clone(),
             source,
         })?;
-    Ok(Synced::Copied {
-        path: dest,
-        snapshot_id: outline.snapshot_id,
-        bytes,
-    })
+    Ok((
+        Synced::Copied {
+            path: dest,
+            snapshot_id: outline.snapshot_id,
+            bytes,
+        },
+        Some(snapshot),
+    ))
 }
 
 /// Temporary files of syncs a power cut interrupted.
@@ -251,26 +265,32 @@ fn verify(
     partial: &Path,
     opts: &SyncOptions,
     progress: &mut dyn FnMut(Stage, u64, u64),
-) -> Result<(), SyncError> {
+) -> Result<Snapshot, SyncError> {
     let snapshot = fieldchart_vault::open(
         partial,
         &VaultOptions::new(opts.trusted.clone(), opts.unlock.clone(), opts.now),
     )?;
     snapshot.verify_all(&mut |done, total| progress(Stage::Verifying, done, total))?;
-    Ok(())
+    Ok(snapshot)
 }
 
+/// Writes the sync to the audit log, encrypted to the hub the snapshot names. `verified` is the
+/// snapshot as the sync opened it; a snapshot that was already there is opened here.
 fn audit_success(
     opts: &SyncOptions,
+    verified: Option<Snapshot>,
     path: &Path,
     snapshot_id: &str,
     source: &str,
     detail: &str,
 ) -> Result<(), SyncError> {
-    let snapshot = fieldchart_vault::open(
-        path,
-        &VaultOptions::new(opts.trusted.clone(), opts.unlock.clone(), opts.now),
-    )?;
+    let snapshot = match verified {
+        Some(s) => s,
+        None => fieldchart_vault::open(
+            path,
+            &VaultOptions::new(opts.trusted.clone(), opts.unlock.clone(), opts.now),
+        )?,
+    };
     let app: AppManifest = serde_json::from_value(snapshot.manifest().app.clone())
         .map_err(|e| SyncError::Manifest(e.to_string()))?;
     let recipient: age::x25519::Recipient = app
