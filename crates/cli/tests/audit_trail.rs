@@ -92,14 +92,7 @@ fn the_log_reveals_nobody_without_the_hub_key() {
 fn review_lists_break_glass_views_without_consent_and_refusals() {
     let f = fixture();
     let log = session_log("review");
-    let out = ok(&audit(&[
-        "review",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--json",
-    ]));
-    let review: Value = serde_json::from_str(&out).unwrap();
+    let review = f.review(&log);
     let text = review.to_string();
     assert!(
         !review["break_glass"].as_array().unwrap().is_empty(),
@@ -134,15 +127,7 @@ fn review_lists_break_glass_views_without_consent_and_refusals() {
 fn the_log_exports_as_fhir_audit_events_with_break_glass_as_etreat() {
     let f = fixture();
     let log = session_log("fhir");
-    let out = ok(&audit(&[
-        "export",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--format",
-        "fhir",
-    ]));
-    let bundle: Value = serde_json::from_str(&out).unwrap();
+    let bundle = f.fhir(&log);
     assert_eq!(bundle["resourceType"], "Bundle");
     let events: Vec<&Value> = bundle["entry"]
         .as_array()
@@ -271,14 +256,7 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
     args.push("やまだ");
     let out = run(&args);
     assert_eq!(out.status.code(), Some(10), "wrong key");
-    let review: Value = serde_json::from_str(&ok(&audit(&[
-        "review",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--json",
-    ])))
-    .unwrap();
+    let review: Value = f.review(&log);
     let failed = review["failed_unlocks"].as_array().unwrap();
     assert_eq!(failed.len(), 1, "{review}");
     assert!(
@@ -300,14 +278,7 @@ fn a_laptop_clock_behind_the_snapshot_is_flagged_for_review() {
     f.build(&snapshot, &["--created", &created]);
     let log = dir.join("audit.log");
     ok(&f.view(&snapshot, &f.doctor_logging_to(&log), "search", &["やまだ"]));
-    let review: Value = serde_json::from_str(&ok(&audit(&[
-        "review",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--json",
-    ])))
-    .unwrap();
+    let review: Value = f.review(&log);
     let anomalies = review["clock_anomalies"].as_array().unwrap();
     assert!(!anomalies.is_empty(), "{review}");
     assert!(review.to_string().contains("before-snapshot"), "{review}");
@@ -323,14 +294,7 @@ fn a_power_cut_mid_entry_is_repaired_by_the_next_session_and_listed_for_review()
     std::fs::write(&log, bytes).unwrap();
     ok(&view(&log, "search", &["--json", "やまだ"]));
     ok(&audit(&["verify", log.to_str().unwrap()]));
-    let review: Value = serde_json::from_str(&ok(&audit(&[
-        "review",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--json",
-    ])))
-    .unwrap();
+    let review: Value = f.review(&log);
     let repairs = review["log_repairs"].as_array().unwrap();
     assert_eq!(repairs.len(), 1, "{review}");
     assert_eq!(repairs[0]["after_seq"], 21);

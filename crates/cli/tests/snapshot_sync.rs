@@ -48,18 +48,7 @@ fn scratch(name: &str) -> PathBuf {
 /// The sync entries of a log, decrypted with the hub's audit key (as the FHIR export carries them:
 /// DICOM 110107 Import).
 fn imports(log: &Path) -> Vec<Value> {
-    let f = fixture();
-    let bundle: Value = serde_json::from_str(&ok(&run(&[
-        "audit",
-        "export",
-        log.to_str().unwrap(),
-        "--identity",
-        f.audit_key.to_str().unwrap(),
-        "--format",
-        "fhir",
-    ])))
-    .unwrap();
-    bundle["entry"]
+    fixture().fhir(log)["entry"]
         .as_array()
         .unwrap()
         .iter()

@@ -533,7 +533,7 @@ impl RecordAccess<'_> {
 }
 
 /// The policy area a store section belongs to. Unmapped items belong to none and are never shown.
-pub fn area_of(section: Section) -> Option<Area> {
+fn area_of(section: Section) -> Option<Area> {
     Some(match section {
         Section::Allergy => Area::Allergies,
         Section::Problem => Area::Problems,

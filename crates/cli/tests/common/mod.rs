@@ -91,6 +91,24 @@ impl Fixture {
         run(&args)
     }
 
+    /// `audit review LOG --json` with the hub's audit key.
+    pub fn review(&self, log: &Path) -> serde_json::Value {
+        self.read_audit(&["review", log.to_str().unwrap(), "--json"])
+    }
+
+    /// `audit export LOG --format fhir` with the hub's audit key.
+    pub fn fhir(&self, log: &Path) -> serde_json::Value {
+        self.read_audit(&["export", log.to_str().unwrap(), "--format", "fhir"])
+    }
+
+    /// An `audit` command that decrypts with the hub's audit key and prints JSON.
+    fn read_audit(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["audit"];
+        all.extend_from_slice(args);
+        all.extend(["--identity", self.audit_key.to_str().unwrap()]);
+        serde_json::from_str(&ok(&run(&all))).unwrap()
+    }
+
     /// The declaration options for a viewer of `profession`.
     pub fn viewer(&self, profession: &str) -> Vec<String> {
         [
