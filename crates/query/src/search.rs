@@ -173,10 +173,12 @@ fn run(
             .then_with(|| a.facility.cmp(&b.facility))
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
-    // Only the results shown need the clinical item that matched (it means unpacking their chart).
+    // Only the results shown need the clinical item that matched (it means unpacking their chart),
+    // and only for a viewer the policy lets search clinical text: for anyone else no word matched
+    // the chart, and the chart is not theirs to read.
     for (pk, result) in &mut results {
         for m in &mut result.matched {
-            if m.field == "clinical" {
+            if clinical && m.field == "clinical" {
                 m.item = matching_item(&db, *pk, &jtext::fold(&m.term))?;
             }
         }
