@@ -1,0 +1,93 @@
+// Step 7 (印刷 / Print): the one-page A4 summary that travels with a transferred patient. The
+// preview lays out the open record on screen as the page will print; the print button first asks
+// the desk for `print_summary` (which writes the audit entry and returns the content to print), lays
+// out exactly that, and only then opens the print dialog. print.css owns the page geometry.
+
+import { h } from './dom.js';
+import { formatBirthDate, formatDay, formatFacility, formatViewer, label } from './format.js';
+import { areaSection, labTable, medicineTable, rowList } from './rows.js';
+
+/** CSS pixels of one A4 page's height at 96 dpi (297 mm), for the overflow warning. */
+export const A4_HEIGHT_PX = Math.round((297 / 25.4) * 96);
+
+export function renderPrint(record, printed, v) {
+  const content = printed ?? record;
+  const banner = printed?.banner ?? v.state.banner;
+  const page = printPage(content, banner, printed?.printedAt ?? null, v);
+  const overflow = h('p', { id: 'print-overflow', class: 'notice warn', hidden: true }, v.t('print.overflow'));
+  v.after(() => {
+    overflow.hidden = !(page.offsetHeight > A4_HEIGHT_PX + 2);
+  });
+  return h('section', { id: 'print-preview', class: 'screen print-screen' },
+    h('div', { class: 'print-toolbar no-print' },
+      h('div', {},
+        h('h1', {}, v.t('print.heading')),
+        h('p', { class: 'help' }, v.t('print.help')),
+        overflow,
+      ),
+      h('div', { class: 'print-buttons' },
+        h('button', { type: 'button', id: 'print-button', class: 'primary huge', on: { click: () => v.actions.print() } }, v.t('print.button')),
+        h('button', { type: 'button', id: 'print-close', class: 'secondary', on: { click: () => v.actions.closePrint() } }, v.t('print.close')),
+      ),
+    ),
+    h('div', { class: 'print-stage' }, page),
+  );
+}
+
+function printPage(content, banner, printedAt, v) {
+  const p = content.patient ?? {};
+  const s = content.summary ?? {};
+  const access = content.access;
+  const sep = v.lang === 'ja' ? '・' : ', ';
+  const critical = content.critical ?? [];
+  return h('article', { id: 'print-page', class: ['a4', banner?.drill ? 'drill' : null], lang: v.lang },
+    banner?.drill ? h('p', { class: 'print-drill' }, `${v.t('drill.banner')} ・ ${v.t('drill.banner.detail')}`) : null,
+    banner?.breakGlass
+      ? h('p', { class: 'print-break-glass' }, `${v.t('breakGlass.banner')} ・ ${v.t('breakGlass.reasonLabel')}: ${banner.breakGlass}`)
+      : null,
+    h('header', { class: 'print-head' },
+      h('h1', {}, v.t('print.title')),
+      h('p', { class: 'print-meta' },
+        printedAt ? `${v.t('print.printedAt')}: ${formatDay(printedAt, v.lang)}` : v.t('print.preview'),
+        banner?.dataAge ? ` ${sep}${v.t('dataAge.label')}: ${formatDay(banner.dataAge.asOf, v.lang)}` : null,
+        banner?.viewer ? ` ${sep}${v.t('viewer.label')}: ${formatViewer(banner.viewer, v.lang)}` : null,
+      ),
+    ),
+    h('section', { class: 'print-patient' },
+      h('p', { class: 'print-name' }, h('strong', {}, p.nameKanji), ' ', p.nameKana),
+      h('p', {},
+        `${v.t('result.dob')}: ${formatBirthDate(p.dob, v.lang)}`,
+        p.age !== null && p.age !== undefined ? ` ${v.t('result.age', { age: p.age })}` : '',
+        ` ${sep}${v.t('result.sex')}: ${label(p.sex, v.lang)}`,
+        ` ${sep}${v.t('result.facility')}: ${formatFacility(p.facility, v.lang)}`,
+        ` ${sep}${v.t('result.patientId')}: ${p.patientId ?? ''}`),
+      h('p', {}, `${v.t('result.address')}: ${p.address ?? ''}`, p.phone ? ` ${sep}${v.t('record.phone')}: ${p.phone}` : ''),
+      (access?.withheld ?? []).length
+        ? h('p', { class: 'print-withheld' }, `${v.t('withheld.list')}: ${access.withheld.map((w) => label(w, v.lang)).join(sep)}`)
+        : null,
+    ),
+    h('section', { class: 'print-critical' },
+      h('h2', {}, v.t('critical.heading')),
+      critical.length
+        ? h('ul', {}, critical.map((f) => h('li', { class: 'critical-flag', dataset: { class: f.class } },
+            h('strong', {}, label(f, v.lang)), ' ', f.what,
+            f.undisclosed ? h('span', { class: 'undisclosed' }, v.t('undisclosed')) : null,
+            h('span', { class: 'source' }, ` ${f.facility?.name ?? ''} ${formatDay(f.date, v.lang)}`))))
+        : h('p', {}, v.t('critical.none')),
+    ),
+    h('div', { class: 'print-columns' },
+      h('div', {},
+        areaSection({ id: 'print-allergies', title: v.t('summary.allergies'), area: 'allergies', items: s.allergies, access, v, level: 'h2', content: () => rowList(s.allergies, v) }),
+        areaSection({ id: 'print-infections', title: v.t('summary.infections'), area: 'infections', items: s.infections, access, v, level: 'h2', content: () => rowList(s.infections, v) }),
+        areaSection({ id: 'print-problems', title: v.t('summary.problems'), area: 'problems', items: s.problems, access, v, level: 'h2', content: () => rowList(s.problems, v) }),
+        areaSection({ id: 'print-suspected', title: v.t('summary.suspected'), area: 'problems', items: s.suspected, access, v, level: 'h2', content: () => rowList(s.suspected, v) }),
+        areaSection({ id: 'print-encounters', title: v.t('summary.encounters'), area: 'encounters', items: s.encounters, access, v, level: 'h2', content: () => rowList(s.encounters, v) }),
+      ),
+      h('div', {},
+        areaSection({ id: 'print-medicines', title: v.t('summary.medicines'), area: 'medications', items: s.medicines, access, v, level: 'h2', content: () => medicineTable(s.medicines, v) }),
+        areaSection({ id: 'print-labs', title: v.t('summary.labs'), area: 'labs', items: s.labs, access, v, level: 'h2', content: () => labTable(s.labs, v) }),
+      ),
+    ),
+    h('footer', { class: 'print-foot' }, v.t('print.footer')),
+  );
+}

@@ -1,0 +1,118 @@
+// The pieces the summary, the details and the print page share: an item (Row) with its facility and
+// date (manual step 5: "every item shows its facility and date"), the medicines and labs tables,
+// and the withheld notice. A section the desk lists in `access.withheld` says 非表示（権限）/
+// "Withheld (your profession)" and never "none", so "not shown" cannot be read as "not there".
+
+import { h } from './dom.js';
+import { facilityName, formatDay } from './format.js';
+
+/** Whether the desk withheld `area` (a policy section key) from this viewer. */
+export function isWithheld(access, area) {
+  return (access?.withheld ?? []).some((w) => w.key === area);
+}
+
+export function withheldNotice(area, v) {
+  return h('p', { class: 'withheld', dataset: { area } }, v.t('withheld'));
+}
+
+/**
+ * A titled block for one policy area: the withheld notice when the desk withheld the area, "none"
+ * when it is empty, else `content()`.
+ */
+export function areaSection({ id, title, area, items, content, access, v, level = 'h2' }) {
+  let body;
+  if (isWithheld(access, area)) body = withheldNotice(area, v);
+  else if (!items || items.length === 0) body = h('p', { class: 'none' }, v.t('none'));
+  else body = content();
+  return h('section', { id, class: ['panel', `area-${area}`], dataset: { area } }, h(level, {}, title), body);
+}
+
+/** "石巻みなと総合病院 ・ 2026-11-13（R8.11.13）" */
+export function source(facility, date, v) {
+  return h('span', { class: 'source' },
+    h('span', { class: 'source-facility' }, facilityName(facility)),
+    ' ・ ',
+    h('span', { class: 'source-date' }, formatDay(date, v.lang)),
+  );
+}
+
+export function undisclosedMark(v) {
+  return h('span', { class: 'undisclosed' }, v.t('undisclosed'));
+}
+
+/** One Row as a list item: what, its value for labs, the second line, and where and when. */
+export function rowItem(row, v) {
+  return h('li', { class: ['row', row.severity ? `severity-${String(row.severity).toLowerCase()}` : null] },
+    h('div', { class: 'row-main' },
+      h('span', { class: 'row-text' }, row.text),
+      row.value !== null && row.value !== undefined ? h('span', { class: 'row-value' }, valueText(row)) : null,
+      row.flag ? flagMark(row.flag) : null,
+      row.severity ? h('span', { class: 'severity' }, row.severity) : null,
+      row.undisclosed ? undisclosedMark(v) : null,
+    ),
+    row.detail ? h('div', { class: 'row-detail' }, row.detail) : null,
+    h('div', { class: 'row-source' }, source(row.facility, row.date, v)),
+  );
+}
+
+export function rowList(rows, v, cls = 'rows') {
+  return h('ul', { class: cls }, rows.map((row) => rowItem(row, v)));
+}
+
+function valueText(row) {
+  return row.unit ? `${row.value} ${row.unit}` : String(row.value);
+}
+
+/** A lab flag as a letter in a coloured box: the letter carries the meaning, the colour only helps. */
+export function flagMark(flag) {
+  const tone = /^H/i.test(flag) ? 'high' : /^L/i.test(flag) ? 'low' : 'other';
+  return h('span', { class: ['flag', `flag-${tone}`] }, flag);
+}
+
+/** Medicines: drug, dose, usage, days, last prescribed, facility (manual step 5), and "current" in history. */
+export function medicineTable(medicines, v, { showCurrent = false, id } = {}) {
+  return h('table', { class: 'medicines', id },
+    h('thead', {}, h('tr', {},
+      showCurrent ? h('th', { scope: 'col' }, v.t('col.current')) : null,
+      h('th', { scope: 'col' }, v.t('col.drug')),
+      h('th', { scope: 'col' }, v.t('col.dose')),
+      h('th', { scope: 'col' }, v.t('col.usage')),
+      h('th', { scope: 'col', class: 'num' }, v.t('col.days')),
+      h('th', { scope: 'col' }, v.t('col.lastPrescribed')),
+      h('th', { scope: 'col' }, v.t('col.facility')),
+    )),
+    h('tbody', {}, medicines.map((m) =>
+      h('tr', { class: ['medicine', m.current ? 'current' : 'past'] },
+        showCurrent ? h('td', { class: 'current-cell' }, v.t(m.current ? 'current.yes' : 'current.no')) : null,
+        h('th', { scope: 'row', class: 'drug' }, m.drug),
+        h('td', { class: 'nowrap' }, m.dose ?? ''),
+        h('td', {}, m.usage ?? ''),
+        h('td', { class: 'num nowrap' }, m.days !== null && m.days !== undefined ? v.t('days', { days: m.days }) : ''),
+        h('td', { class: 'date' }, formatDay(m.lastPrescribed, v.lang, { time: false })),
+        h('td', { class: 'facility-cell' }, facilityName(m.facility)),
+      ),
+    )),
+  );
+}
+
+/** Lab results as a table: test, value with unit and flag, range, date, facility. */
+export function labTable(rows, v, { id } = {}) {
+  return h('table', { class: 'labs', id },
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, v.t('col.test')),
+      h('th', { scope: 'col', class: 'num' }, v.t('col.value')),
+      h('th', { scope: 'col' }, v.t('col.range')),
+      h('th', { scope: 'col' }, v.t('col.date')),
+      h('th', { scope: 'col' }, v.t('col.facility')),
+    )),
+    h('tbody', {}, rows.map((r) =>
+      h('tr', { class: ['lab', r.flag ? 'flagged' : null] },
+        h('th', { scope: 'row' }, r.text, r.detail ? h('span', { class: 'row-detail' }, r.detail) : null),
+        h('td', { class: 'num nowrap' }, r.value !== null && r.value !== undefined ? valueText(r) : '', r.flag ? flagMark(r.flag) : null),
+        h('td', {}, r.range ?? ''),
+        h('td', { class: 'date' }, formatDay(r.date, v.lang, { time: false })),
+        h('td', { class: 'facility-cell' }, facilityName(r.facility)),
+      ),
+    )),
+  );
+}

@@ -1,0 +1,95 @@
+// Step 1 (開始 / Start): the list of snapshot cards from the `start` command. A card shows each
+// facility's "data as of", the validity in words and colour, and the drill mark (manual step 1);
+// an expired card is red and offers only break-glass. Which state a snapshot is in comes from the
+// desk (`validity.state`): the card only picks words and a colour for it.
+
+import { h } from './dom.js';
+import { formatDay, formatFacility } from './format.js';
+
+/** Validity states the desk reports; anything else is shown as not openable. */
+const VALIDITY_TONE = {
+  valid: 'ok',
+  expired: 'bad',
+  'not-yet-valid': 'warn',
+  untrusted: 'bad',
+  damaged: 'bad',
+};
+
+export function renderStart(screen, v) {
+  const snapshots = screen?.snapshots ?? [];
+  return h(
+    'section',
+    { class: 'screen start-screen', 'aria-labelledby': 'start-heading' },
+    h('div', { class: 'screen-head' },
+      h('h1', { id: 'start-heading' }, v.t('start.heading')),
+      h('button', { type: 'button', id: 'refresh-snapshots', class: 'secondary', on: { click: () => v.actions.start() } },
+        v.t('start.reload')),
+    ),
+    h('p', { class: 'help' }, v.t('start.help')),
+    screen
+      ? h('p', { class: ['device-key-line', screen.deviceKey ? null : 'missing'] },
+          v.t(screen.deviceKey ? 'start.deviceKeyFound' : 'start.deviceKeyMissing'))
+      : null,
+    snapshots.length === 0 && screen ? h('p', { class: 'empty' }, v.t('start.empty')) : null,
+    h('ul', { class: 'snapshot-list' }, snapshots.map((card) => h('li', {}, renderCard(card, v)))),
+  );
+}
+
+export function validityWords(validity, v) {
+  const state = validity?.state ?? 'damaged';
+  if (state === 'valid') return v.t('validity.valid', { days: validity.daysLeft ?? '?' });
+  return v.t(`validity.${state}`);
+}
+
+export function validityTone(validity) {
+  return VALIDITY_TONE[validity?.state] ?? 'bad';
+}
+
+function renderCard(card, v) {
+  const tone = validityTone(card.validity);
+  const expired = card.validity?.state === 'expired';
+  const headingId = `card-${card.snapshotId ?? card.file}`;
+  return h(
+    'article',
+    {
+      class: ['snapshot-card', `tone-${tone}`, expired ? 'expired' : null, card.drill ? 'drill' : null],
+      dataset: { path: card.path, state: card.validity?.state },
+      'aria-labelledby': headingId,
+    },
+    h('header', { class: 'card-head' },
+      h('h2', { id: headingId, class: 'card-file' }, card.file),
+      card.drill ? h('span', { class: 'drill-mark' }, v.t('drill.banner')) : null,
+      h('span', { class: 'card-location' }, v.t(card.location === 'removable' ? 'card.removable' : 'card.local')),
+    ),
+    renderValidity(card, v),
+    h('h3', { class: 'card-sub' }, v.t('card.facilities')),
+    h('ul', { class: 'facility-list' },
+      (card.facilities ?? []).map((f) =>
+        h('li', { class: 'facility', dataset: { code: f.code } },
+          h('span', { class: 'facility-name' }, formatFacility(f, v.lang)),
+          h('span', { class: 'facility-asof' }, `${v.t('card.dataAsOf')}: ${formatDay(f.dataAsOf, v.lang)}`),
+        ),
+      ),
+    ),
+    h('p', { class: 'card-keys' },
+      v.t(card.deviceKey ? 'card.keys.device' : 'card.keys.noDevice'),
+      card.passphrase ? ` ・ ${v.t('card.keys.passphrase')}` : null,
+    ),
+    h('button', {
+      type: 'button',
+      class: ['open-snapshot', 'primary', expired ? 'danger' : null],
+      on: { click: () => v.actions.chooseSnapshot(card) },
+    }, v.t(expired ? 'card.openBreakGlass' : 'card.open')),
+  );
+}
+
+/** The validity line: words and a colour, the two dates, and the desk's reason when not valid. */
+export function renderValidity(card, v) {
+  const tone = validityTone(card.validity);
+  return h('div', { class: ['validity', `tone-${tone}`] },
+    h('p', { class: 'validity-words' }, validityWords(card.validity, v)),
+    h('p', { class: 'validity-dates' },
+      `${v.t('card.created')}: ${formatDay(card.created, v.lang)} ・ ${v.t('card.notAfter')}: ${formatDay(card.notAfter, v.lang)}`),
+    card.validity?.message ? h('p', { class: 'detail' }, card.validity.message) : null,
+  );
+}

@@ -1,0 +1,130 @@
+// Step 5 (まず要約 / Summary first): the RecordScreen's summary in the manual's order — the red
+// critical banner first, then problems (suspected apart), current medicines, recent labs with small
+// trend plots, last encounters; allergies and infections beside them. What is critical, current or
+// withheld is the desk's answer (docs/app.md "RecordScreen"); this module lays it out.
+
+import { h } from './dom.js';
+import { formatBirthDate, formatDay, formatFacility, label } from './format.js';
+import { areaSection, labTable, medicineTable, rowList, source, undisclosedMark } from './rows.js';
+import { plotTrend } from './trends.js';
+
+/** Who this is and on what basis they are being viewed: shown above every record screen. */
+export function patientHeader(record, v) {
+  const p = record.patient ?? {};
+  const access = record.access ?? {};
+  const warnings = p.idWarnings ?? [];
+  return h('section', { class: 'patient-header', 'aria-label': v.t('record.identity') },
+    h('div', { class: 'patient-name' },
+      h('span', { class: 'name-kanji' }, p.nameKanji), ' ',
+      h('span', { class: 'name-kana' }, p.nameKana),
+    ),
+    h('dl', { class: 'facts patient-facts' },
+      fact(v.t('result.dob'), [h('span', { class: 'dob' }, formatBirthDate(p.dob, v.lang)),
+        p.age !== null && p.age !== undefined ? ` ${v.t('result.age', { age: p.age })}` : null]),
+      fact(v.t('result.sex'), label(p.sex, v.lang)),
+      fact(v.t('result.facility'), formatFacility(p.facility, v.lang)),
+      fact(v.t('result.patientId'), p.patientId),
+      fact(v.t('result.address'), p.address, 'wraps'),
+      p.phone ? fact(v.t('record.phone'), p.phone) : null,
+      fact(v.t('record.access'), accessWords(access, v), 'wraps'),
+    ),
+    warnings.length
+      ? h('div', { class: 'id-warnings notice warn', role: 'note' },
+          h('strong', {}, v.t('record.idWarnings')),
+          h('ul', {}, warnings.map((w) => h('li', {}, label(w, v.lang)))))
+      : null,
+    (access.withheld ?? []).length
+      ? h('p', { class: 'withheld-list' },
+          h('strong', {}, `${v.t('withheld.list')}: `),
+          access.withheld.map((w) => label(w, v.lang)).join(v.lang === 'ja' ? '、' : ', '))
+      : null,
+  );
+}
+
+function fact(term, value, cls = null) {
+  return h('div', { class: ['fact', cls] }, h('dt', {}, term), h('dd', {}, value));
+}
+
+function accessWords(access, v) {
+  const parts = [];
+  if (access.consent) parts.push(`${v.t('result.consent')}: ${v.t(`consent.${access.consent}`)}`);
+  if (access.basis) {
+    const key = `basis.${access.basis}`;
+    const words = v.t(key);
+    parts.push(words === key ? access.basis : words);
+  }
+  if (access.since) parts.push(v.t('record.since', { date: formatDay(access.since, v.lang) }));
+  return parts.join(v.lang === 'ja' ? '・' : ', ');
+}
+
+/** The red band (manual step 5): each flag with its class, what, facility and date, 未告知 marked. */
+export function criticalBanner(record, v, { id = 'critical-banner' } = {}) {
+  const flags = record.critical ?? [];
+  const withheld = (record.access?.withheld ?? []).length > 0;
+  return h('section', { id, class: ['critical', flags.length ? 'has-flags' : 'no-flags'], tabindex: '-1', 'aria-labelledby': `${id}-heading` },
+    h('h2', { id: `${id}-heading` }, v.t('critical.heading')),
+    flags.length
+      ? h('ul', { class: 'critical-list' }, flags.map((f) =>
+          h('li', { class: 'critical-flag', dataset: { class: f.class } },
+            h('span', { class: 'critical-class' }, label(f, v.lang)),
+            h('span', { class: 'critical-what' }, f.what),
+            f.undisclosed ? undisclosedMark(v) : null,
+            source(f.facility, f.date, v),
+          )))
+      : h('p', { class: 'critical-none' }, v.t('critical.none')),
+    withheld ? h('p', { class: 'critical-withheld' }, v.t('critical.someWithheld')) : null,
+  );
+}
+
+export function renderSummary(record, v) {
+  const s = record.summary ?? {};
+  const access = record.access;
+  return h('section', { class: 'screen summary-screen' },
+    patientHeader(record, v),
+    criticalBanner(record, v),
+    h('div', { class: 'summary-grid' },
+      h('div', { class: 'summary-col' },
+        areaSection({ id: 'summary-allergies', title: v.t('summary.allergies'), area: 'allergies', items: s.allergies, access, v,
+          content: () => rowList(s.allergies, v) }),
+        areaSection({ id: 'summary-infections', title: v.t('summary.infections'), area: 'infections', items: s.infections, access, v,
+          content: () => rowList(s.infections, v) }),
+        areaSection({ id: 'summary-problems', title: v.t('summary.problems'), area: 'problems', items: s.problems, access, v,
+          content: () => rowList(s.problems, v) }),
+        areaSection({ id: 'summary-suspected', title: v.t('summary.suspected'), area: 'problems', items: s.suspected, access, v,
+          content: () => rowList(s.suspected, v, 'rows suspected') }),
+      ),
+      h('div', { class: 'summary-col wide' },
+        areaSection({ id: 'summary-medicines', title: v.t('summary.medicines'), area: 'medications', items: s.medicines, access, v,
+          content: () => medicineTable(s.medicines, v) }),
+        areaSection({ id: 'summary-labs', title: v.t('summary.labs'), area: 'labs', items: [...(s.labs ?? []), ...(s.trends ?? [])], access, v,
+          content: () => h('div', {},
+            s.labs?.length ? labTable(s.labs, v) : null,
+            s.trends?.length ? trendStrip(s.trends, v) : null) }),
+        areaSection({ id: 'summary-encounters', title: v.t('summary.encounters'), area: 'encounters', items: s.encounters, access, v,
+          content: () => rowList(s.encounters, v) }),
+      ),
+    ),
+    h('nav', { class: 'record-nav', 'aria-label': v.t('tabs.label') },
+      h('button', { type: 'button', id: 'go-details', class: 'primary', on: { click: () => v.actions.showDetails() } }, v.t('record.toDetails')),
+      h('button', { type: 'button', id: 'go-print', class: 'primary', on: { click: () => v.actions.showPrint() } }, v.t('record.toPrint')),
+      h('button', { type: 'button', id: 'close-record', class: 'secondary', on: { click: () => v.actions.closeRecord() } }, v.t('record.close')),
+    ),
+  );
+}
+
+/** Small plots of the summary's trends, each with its latest value and date in words. */
+function trendStrip(trends, v) {
+  return h('div', { class: 'summary-trends' },
+    h('h3', {}, v.t('summary.trends')),
+    h('ul', { class: 'trend-list' }, trends.map((trend) => {
+      const last = trend.points?.[trend.points.length - 1];
+      const plot = h('div', { class: 'sparkline' });
+      v.after(() => plotTrend(plot, trend, { width: 220, height: 64, small: true, lang: v.lang, failedText: v.t('labs.chartFailed') }));
+      return h('li', { class: 'trend', dataset: { code: trend.code } },
+        h('div', { class: 'trend-name' }, trend.name, trend.unit ? ` [${trend.unit}]` : null),
+        last ? h('div', { class: 'trend-last' }, `${last.value}${last.flag ? ` ${last.flag}` : ''} ・ ${formatDay(last.date, v.lang)}`) : null,
+        plot,
+      );
+    })),
+  );
+}

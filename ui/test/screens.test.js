@@ -1,0 +1,427 @@
+// Each screen rendered from a fixture (test/fixtures, written from docs/app.md): the element ids
+// the end-to-end test uses exist, and what the manual promises is on screen.
+
+import { describe, expect, it } from 'vitest';
+import { fixture, flush, mount, tick, toSearch, toSummary } from './helpers.js';
+
+const text = (el) => el?.textContent ?? '';
+
+describe('step 1, start', () => {
+  it('shows one card per snapshot with its path, facilities and data as of in both forms', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    const cards = m.$$('.snapshot-card');
+    expect(cards.map((c) => c.dataset.path)).toEqual(['/home/field/fieldchart/snapshots/drill.fcs', '/media/usb0/old-drill.fcs']);
+    expect(cards.every((c) => c.querySelector('.open-snapshot'))).toBe(true);
+    const facilities = cards[0].querySelectorAll('.facility');
+    expect(facilities).toHaveLength(2);
+    expect(text(facilities[0])).toContain('石巻みなと総合病院（0410610011）');
+    expect(text(facilities[0])).toContain('2026-11-23（R8.11.23）');
+    expect(text(m.$('#step-number'))).toBe('1. 開始');
+  });
+
+  it('says the validity in words and marks an expired card red, opening only by break-glass', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    const [valid, expired] = m.$$('.snapshot-card');
+    expect(text(valid.querySelector('.validity-words'))).toBe('有効（あと29日）');
+    expect(valid.classList.contains('tone-ok')).toBe(true);
+    expect(text(expired.querySelector('.validity-words'))).toBe('期限切れ');
+    expect(expired.classList.contains('tone-bad')).toBe(true);
+    expect(expired.classList.contains('expired')).toBe(true);
+    expect(text(expired.querySelector('.open-snapshot'))).toContain('ブレークグラス');
+    expect(text(expired)).toContain("the snapshot's validity ended on 2026-10-31");
+  });
+
+  it('shows the drill band and each drill card’s mark', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    expect(text(m.$('#drill-banner'))).toContain('訓練 / DRILL');
+    expect(m.$$('.snapshot-card .drill-mark')).toHaveLength(2);
+  });
+
+  it('shows no drill band when no snapshot is a drill', async () => {
+    const start = fixture('start');
+    for (const s of start.snapshots) s.drill = false;
+    const m = mount();
+    m.api.start.mockImplementation(async () => start);
+    await m.app.actions.start();
+    expect(m.$('#drill-banner')).toBeNull();
+    expect(m.$('.drill-mark')).toBeNull();
+  });
+
+  it('before unlock there is no data age, lock or end, but the language toggle and #error exist', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    expect(m.$('#data-age')).toBeNull();
+    expect(m.$('#lock-button')).toBeNull();
+    expect(m.$('#end-button')).toBeNull();
+    expect(m.$('#lang-toggle')).not.toBeNull();
+    expect(m.$('#error')).not.toBeNull();
+  });
+});
+
+describe('step 2, unlock', () => {
+  it('puts this laptop’s key first and biggest, then the passphrase', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$$('.open-snapshot')[0].click();
+    const controls = m.$$('main button, main input').map((el) => el.id).filter(Boolean);
+    expect(controls.slice(0, 3)).toEqual(['unlock-device-key', 'passphrase', 'unlock-passphrase']);
+    expect(m.$('#unlock-device-key').classList.contains('huge')).toBe(true);
+    expect(document.activeElement.id).toBe('unlock-device-key');
+    expect(m.$('#break-glass-reason')).toBeNull();
+    expect(text(m.$('#step-number'))).toBe('2. 解錠');
+  });
+
+  it('an expired snapshot offers the break-glass reason, and a missing key disables the key button', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$$('.open-snapshot')[1].click();
+    expect(m.$('#break-glass-reason')).not.toBeNull();
+    expect(m.$('#unlock-break-glass')).not.toBeNull();
+    expect(m.$('#unlock-device-key').disabled).toBe(true);
+    expect(document.activeElement.id).toBe('passphrase');
+    expect(m.$('#drill-banner')).not.toBeNull();
+  });
+});
+
+describe('step 3, who is viewing', () => {
+  it('offers the desk’s professions by key and asks a clerk for the authorisation code', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    await m.app.actions.unlock('device-key');
+    const select = m.$('#viewer-profession');
+    expect([...select.options].map((o) => o.value)).toEqual(['', ...fixture('declare').professions.map((p) => p.key)]);
+    expect(select.options[1].textContent).toBe('医師');
+    const authField = m.$('#viewer-auth-code').closest('.field');
+    expect(authField.hidden).toBe(true);
+    select.value = 'clerk';
+    select.dispatchEvent(new Event('change'));
+    expect(authField.hidden).toBe(false);
+    select.value = 'nurse';
+    select.dispatchEvent(new Event('change'));
+    expect(authField.hidden).toBe(true);
+    expect(m.$('#viewer-event').value).toBe('令和8年 能登豪雨（訓練）');
+    for (const id of ['viewer-name', 'viewer-team', 'declare']) expect(m.$(`#${id}`)).not.toBeNull();
+    expect(text(m.$('#step-number'))).toBe('3. 閲覧者の申告');
+  });
+
+  it('after unlock the data age, lock and end are on screen', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    await m.app.actions.unlock('device-key');
+    expect(text(m.$('#data-age'))).toContain('2026-11-23（R8.11.23）');
+    expect(m.$('#data-age').classList.contains('stale')).toBe(false);
+    expect(m.$('#lock-button')).not.toBeNull();
+    expect(m.$('#end-button')).not.toBeNull();
+    expect(m.$('#drill-banner')).not.toBeNull();
+  });
+
+  it('stale data gets the warning style and words', async () => {
+    const declare = fixture('declare');
+    declare.banner.dataAge = { ...declare.banner.dataAge, days: 12, stale: true };
+    const m = mount();
+    m.api.unlock.mockImplementation(async () => declare);
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    await m.app.actions.unlock('device-key');
+    expect(m.$('#data-age').classList.contains('stale')).toBe(true);
+    expect(text(m.$('#data-age'))).toContain('古いデータ（7日を超えています）');
+  });
+});
+
+describe('step 4, find the patient', () => {
+  it('has the search box with date of birth, sex and address beside it', async () => {
+    const m = mount();
+    await toSearch(m);
+    for (const id of ['search-query', 'search-dob', 'search-sex', 'search-address', 'search-button']) {
+      expect(m.$(`#${id}`), id).not.toBeNull();
+    }
+    expect(document.activeElement.id).toBe('search-query');
+    expect(text(m.$('#step-number'))).toBe('4. 患者を探す');
+    expect(text(m.$('#viewer'))).toContain('訓練 太郎（医師・DMAT-01）');
+  });
+
+  it('shows what confirms identity for each result, with the birth date in both forms', async () => {
+    const m = mount();
+    await toSearch(m);
+    await m.app.actions.search();
+    const results = m.$$('.result');
+    expect(results.map((r) => [r.dataset.facility, r.dataset.patient])).toEqual([
+      ['0410610011', '0010000000'],
+      ['0410710387', '00200000'],
+      ['0410610011', '0010000042'],
+    ]);
+    const first = text(results[0]);
+    for (const words of ['山田 花子', 'ヤマダ ハナコ', '1970-03-12（昭和45年3月12日）', '56歳', '女', '宮城県石巻市中央1-2-3',
+      '石巻みなと総合病院（0410610011）', '2026-11-13 11:48（R8.11.13）', '不明']) {
+      expect(first).toContain(words);
+    }
+    expect(text(results[1].querySelector('.consent'))).toBe('同意あり');
+    expect(text(results[2].querySelector('.consent'))).toBe('拒否');
+  });
+
+  it('the Open button is enabled only when both name and date of birth are ticked', async () => {
+    const m = mount();
+    await toSearch(m);
+    await m.app.actions.search();
+    const result = m.$$('.result')[0];
+    const open = result.querySelector('.open-record');
+    expect(open.disabled).toBe(true);
+    tick(result.querySelector('.confirm-name'));
+    expect(open.disabled).toBe(true);
+    tick(result.querySelector('.confirm-dob'));
+    expect(open.disabled).toBe(false);
+    tick(result.querySelector('.confirm-name'), false);
+    expect(open.disabled).toBe(true);
+    // Ticks on one result do not open another.
+    expect(m.$$('.result')[1].querySelector('.open-record').disabled).toBe(true);
+  });
+
+  it('an empty result list says nobody was found', async () => {
+    const m = mount();
+    m.api.search.mockImplementation(async () => ({ ...fixture('results'), results: [] }));
+    await toSearch(m);
+    await m.app.actions.search();
+    expect(text(m.$('.results'))).toContain('見つかりませんでした');
+  });
+});
+
+describe('step 5, summary first', () => {
+  it('puts the critical flags first, each with class, facility and date, 未告知 marked', async () => {
+    const m = mount();
+    await toSummary(m);
+    const main = m.$('main');
+    const banner = m.$('#critical-banner');
+    const firstSection = main.querySelector('section[id^="summary-"]');
+    expect(banner.compareDocumentPosition(firstSection) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const flags = m.$$('#critical-banner .critical-flag');
+    expect(flags.map((f) => f.dataset.class)).toEqual(['severe_drug_allergy', 'anticoagulant', 'infection']);
+    expect(text(flags[0])).toContain('重篤な薬剤アレルギー');
+    expect(text(flags[0])).toContain('ペニシリン');
+    expect(text(flags[1])).toContain('ワーファリン錠1mg');
+    expect(text(flags[1])).toContain('石巻みなと総合病院');
+    expect(text(flags[1])).toContain('2026-11-13 11:48（R8.11.13）');
+    expect(flags[2].querySelector('.undisclosed')).not.toBeNull();
+    expect(flags[1].querySelector('.undisclosed')).toBeNull();
+    expect(text(m.$('#step-number'))).toBe('5. まず要約');
+    expect(document.activeElement.id).toBe('critical-banner');
+  });
+
+  it('has each summary section, suspected problems apart, and every item shows facility and date', async () => {
+    const m = mount();
+    await toSummary(m);
+    for (const id of ['summary-medicines', 'summary-allergies', 'summary-problems', 'summary-labs', 'summary-suspected',
+      'summary-infections', 'summary-encounters']) {
+      expect(m.$(`#${id}`), id).not.toBeNull();
+    }
+    expect(text(m.$('#summary-problems'))).not.toContain('慢性腎臓病の疑い');
+    expect(text(m.$('#summary-suspected'))).toContain('慢性腎臓病の疑い');
+    const rows = m.$$('main .row');
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) {
+      expect(text(row.querySelector('.source-facility')).length, text(row)).toBeGreaterThan(0);
+      expect(text(row.querySelector('.source-date'))).toMatch(/^\d{4}-\d{2}-\d{2}.*（[A-Z]\d+\.\d+\.\d+）$/);
+    }
+    expect(m.$('.withheld')).toBeNull();
+  });
+
+  it('lists current medicines with drug, dose, usage, days, last prescribed and facility', async () => {
+    const m = mount();
+    await toSummary(m);
+    const headers = m.$$('#summary-medicines thead th').map(text);
+    expect(headers).toEqual(['薬名', '量', '用法', '日数', '最終処方日', '施設']);
+    const first = m.$$('#summary-medicines tbody tr')[0].querySelectorAll('th, td');
+    expect([...first].map(text)).toEqual(['ワーファリン錠1mg', '3 錠', '内服・経口・１日１回朝食後', '28日', '2026-11-13（R8.11.13）', '石巻みなと総合病院']);
+  });
+
+  it('draws a small trend plot per lab trend', async () => {
+    const m = mount();
+    await toSummary(m);
+    const trends = m.$$('#summary-labs .trend');
+    expect(trends.map((t) => t.dataset.code)).toEqual(['3B035000002327201', '3D046000001906202']);
+    for (const t of trends) expect(t.querySelector('.sparkline canvas')).not.toBeNull();
+    expect(m.$('#summary-labs .sparkline').getAttribute('aria-label')).toContain('2.4 H (2026-11-13 11:48（R8.11.13）)');
+    expect(m.$$('#summary-labs tbody tr .flag').map(text)).toEqual(['H', 'H', 'H']);
+  });
+
+  it('a withheld section says 非表示（権限）, never なし', async () => {
+    const m = mount({ api: undefined });
+    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    await toSummary(m);
+    const medicines = m.$('#summary-medicines');
+    const notice = medicines.querySelector('.withheld');
+    expect(notice.dataset.area).toBe('medications');
+    expect(text(notice)).toBe('非表示（権限）');
+    expect(text(medicines)).not.toContain('なし');
+    for (const area of ['allergies', 'infections', 'problems', 'labs']) {
+      expect(m.$(`#summary-${area} .withheld`).dataset.area).toBe(area);
+    }
+    expect(m.$('#summary-encounters .withheld')).toBeNull();
+    expect(m.$$('#summary-encounters .row')).toHaveLength(2);
+    expect(text(m.$('#critical-banner'))).toContain('職種により非表示の項目があります');
+  });
+
+  it('in English a withheld section says "Withheld (your profession)"', async () => {
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    await toSummary(m);
+    m.$('#lang-toggle').click();
+    expect(text(m.$('#summary-medicines .withheld'))).toBe('Withheld (your profession)');
+    expect(text(m.$('#step-number'))).toBe('5. Summary first');
+  });
+
+  it('an empty section that is not withheld says none', async () => {
+    const record = fixture('record-doctor');
+    record.summary.infections = [];
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    expect(text(m.$('#summary-infections .none'))).toBe('なし');
+    expect(m.$('#summary-infections .withheld')).toBeNull();
+  });
+});
+
+describe('step 6, details', () => {
+  async function toDetails() {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    return m;
+  }
+
+  it('marks step 6 and shows the six tabs', async () => {
+    const m = await toDetails();
+    expect(m.api.markStep).toHaveBeenCalledWith({ step: 6 });
+    for (const tab of ['medicines', 'labs', 'problems', 'encounters', 'reports', 'documents']) {
+      expect(m.$(`#tab-${tab}`).getAttribute('role')).toBe('tab');
+    }
+    expect(m.$('#tab-medicines').getAttribute('aria-selected')).toBe('true');
+    expect(text(m.$('#step-number'))).toBe('6. 詳細');
+    expect(m.$$('#details-medicines tbody tr')).toHaveLength(4);
+    expect(text(m.$$('#details-medicines tbody tr')[3])).toContain('過去');
+  });
+
+  it('labs show a table and a uPlot chart of the chosen trend', async () => {
+    const m = await toDetails();
+    m.$('#tab-labs').click();
+    expect(m.$('#lab-chart').tagName).toBe('CANVAS');
+    expect(m.$$('.labs-panel table tbody tr')).toHaveLength(5);
+    const buttons = m.$$('.trend-select');
+    expect(buttons.map((b) => b.getAttribute('aria-pressed'))).toEqual(['true', 'false']);
+    buttons[1].click();
+    expect(m.$$('.trend-select').map((b) => b.getAttribute('aria-pressed'))).toEqual(['false', 'true']);
+    expect(m.$('#lab-chart').closest('[role="img"]').getAttribute('aria-label')).toContain('HbA1c');
+  });
+
+  it('arrow keys move between tabs', async () => {
+    const m = await toDetails();
+    m.$('#tab-medicines').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    expect(m.$('#tab-labs').getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement.id).toBe('tab-labs');
+    m.$('#tab-labs').dispatchEvent(new KeyboardEvent('keydown', { key: 'End', bubbles: true }));
+    expect(document.activeElement.id).toBe('tab-documents');
+  });
+
+  it('documents show CDA sections as text and load thumbnails through the document command', async () => {
+    const m = await toDetails();
+    m.$('#tab-documents').click();
+    await flush();
+    const doc = m.$('.document');
+    expect(text(doc)).toContain('紹介目的');
+    expect(text(doc)).toContain('心房細動の抗凝固療法継続のため。');
+    expect(text(doc)).toContain('紹介状');
+    expect(m.api.document).toHaveBeenCalledWith({ blob: 13 });
+    expect(m.$('.thumb img').getAttribute('src')).toMatch(/^blob:/);
+    expect(m.$('.open-pdf')).not.toBeNull();
+  });
+
+  it('a thumbnail opens the full-size image in an overlay that Escape closes', async () => {
+    const m = await toDetails();
+    m.$('#tab-documents').click();
+    await flush();
+    m.$('.thumb').click();
+    await flush();
+    expect(m.api.document).toHaveBeenCalledWith({ blob: 12 });
+    expect(m.$('.overlay .full-image')).not.toBeNull();
+    expect(m.root.hasAttribute('inert')).toBe(true);
+    m.$('.overlay').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(m.$('.overlay')).toBeNull();
+    expect(m.root.hasAttribute('inert')).toBe(false);
+  });
+
+  it('a withheld tab says so', async () => {
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    expect(text(m.$('#details-medicines .withheld'))).toBe('非表示（権限）');
+    m.$('#tab-documents').click();
+    expect(m.$('#details-documents .withheld').dataset.area).toBe('documents');
+  });
+});
+
+describe('step 7, print', () => {
+  it('marks step 7 and previews one A4 page with identity, critical flags and the drill mark', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-print').click();
+    await flush();
+    expect(m.api.markStep).toHaveBeenCalledWith({ step: 7 });
+    expect(m.$('#print-preview')).not.toBeNull();
+    const page = m.$('#print-page');
+    expect(page.classList.contains('a4')).toBe(true);
+    expect(text(page)).toContain('山田 花子');
+    expect(text(page)).toContain('1970-03-12（昭和45年3月12日）');
+    expect(text(page)).toContain('訓練 / DRILL');
+    expect(text(page)).toContain('プレビュー（未印刷）');
+    expect(page.querySelectorAll('.critical-flag')).toHaveLength(3);
+    expect(m.$('#print-button')).not.toBeNull();
+    expect(m.$('#print-close')).not.toBeNull();
+    expect(text(m.$('#step-number'))).toBe('7. 印刷');
+  });
+});
+
+describe('step 8, lock and end', () => {
+  it('the lock screen asks for the passphrase when the session was opened with one', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#lock-button').click();
+    await flush();
+    expect(m.$('#lock-screen')).not.toBeNull();
+    expect(m.$('#resume-passphrase')).not.toBeNull();
+    expect(m.$('#resume')).not.toBeNull();
+    expect(text(m.$('#step-number'))).toBe('8. ロック・終了');
+    expect(m.$('#drill-banner')).not.toBeNull();
+  });
+
+  it('the end screen shows the drill report, seconds per step', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#end-button').click();
+    await flush();
+    expect(m.$('#end-screen')).not.toBeNull();
+    const rows = m.$$('#drill-report tbody tr');
+    expect(rows).toHaveLength(7);
+    expect(text(rows[0])).toBe('1. 開始12.3');
+    expect(text(m.$('#drill-report tfoot'))).toContain('95.0');
+    expect(text(m.$('#drill-report'))).toContain('drill-report-20261124T101500.txt');
+    expect(m.$('#drill-banner')).not.toBeNull();
+  });
+
+  it('a real (not drill) end has no report', async () => {
+    const m = mount();
+    m.api.end.mockImplementation(async () => ({ step: 8, drill: false, report: null }));
+    await toSummary(m);
+    m.$('#end-button').click();
+    await flush();
+    expect(m.$('#end-screen')).not.toBeNull();
+    expect(m.$('#drill-report')).toBeNull();
+    expect(m.$('#drill-banner')).toBeNull();
+  });
+});
