@@ -115,7 +115,7 @@
     lock: () => ({ ...copy(F.lock), viewer: state.viewer, method: state.method }),
     resume: ({ passphrase }) => {
       if (state.method === 'passphrase' && passphrase === 'wrong') return fail('wrong-passphrase', 'the emergency passphrase is wrong');
-      return banner();
+      return withBanner(F.search);
     },
     close_record: () => {
       state.record = null;

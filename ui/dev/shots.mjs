@@ -27,6 +27,8 @@ async function newPage(query = '') {
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.addInitScript(() => {
+    // As in the app: tauri.conf.json sets freezePrototype.
+    Object.freeze(Object.prototype);
     document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
     window.print = () => console.log('print dialog opened');
   });

@@ -115,10 +115,16 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     doc.documentElement.lang = state.lang;
     doc.title = `${stepLabel(state.lang, step)} — ${t(state.lang, 'app.title')}`;
     if (carried) restoreInputs(carried);
+    // The sticky bands must not cover what focus scrolls to.
+    const chrome = root.querySelector('.chrome');
+    if (chrome) doc.documentElement.style.scrollPaddingTop = `${chrome.offsetHeight + 8}px`;
     for (const fn of afterRender) fn();
     const wanted = pendingFocus ?? (focusedId ? [`#${focusedId}`] : null);
     pendingFocus = null;
-    if (wanted) focusFirst(wanted);
+    // A new screen starts at its top (focus there must not scroll the bands' neighbours away).
+    const newScreen = state.screen !== lastScreen;
+    if (newScreen) doc.documentElement.scrollTop = 0;
+    if (wanted) focusFirst(wanted, newScreen);
     lastScreen = state.screen;
   }
 
@@ -153,7 +159,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     root.setAttribute('aria-busy', String(busy));
   }
 
-  function focusFirst(selectors) {
+  function focusFirst(selectors, preventScroll = false) {
     for (const selector of selectors) {
       let el = null;
       try {
@@ -162,7 +168,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
         el = null;
       }
       if (el && !el.disabled) {
-        el.focus();
+        el.focus({ preventScroll });
         return;
       }
     }
@@ -291,8 +297,10 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     pendingFocus = FIRST_FOCUS[screen] ?? null;
   }
 
+  /** The Banner a command answered with: a screen model's `banner`, or a bare Banner. */
   function takeBanner(value) {
     if (value?.banner) state.banner = value.banner;
+    else if (value && typeof value === 'object' && 'dataAge' in value && 'drill' in value) state.banner = value;
   }
 
   // ----- what the buttons do -----
@@ -372,7 +380,12 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
         sex: field('search-sex'),
         address: field('search-address'),
       };
+      if (state.busy) return;
+      // The old results leave at once, so no one opens a row from the previous search.
       state.prompt = null;
+      state.results = null;
+      state.confirmations = {};
+      render();
       const r = await command(() => api.search(args));
       if (r.ok) {
         takeBanner(r.value);
@@ -439,7 +452,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
         render();
         return;
       }
-      state.banner = r.value;
+      takeBanner(r.value);
       state.prompt = null;
       if (prompt.result) await actions.openRecord(prompt.result, prompt.basis);
       else await actions.search();
@@ -517,7 +530,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       const passphrase = doc.getElementById('resume-passphrase')?.value;
       const r = await command(() => api.resume({ passphrase: passphrase === '' ? undefined : passphrase }));
       if (r.ok) {
-        state.banner = r.value ?? state.banner;
+        takeBanner(r.value);
         state.lockScreen = null;
         go('search');
         startIdle();

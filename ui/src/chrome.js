@@ -4,7 +4,7 @@
 // and the last error as the UI's sentence with the desk's detail under it.
 
 import { h } from './dom.js';
-import { formatDay, formatViewer } from './format.js';
+import { formatDay, formatDaysAgo, formatViewer } from './format.js';
 import { errorSentence, stepLabel } from './i18n.js';
 
 /** Whether the screen now shown belongs to a drill, from whichever model the screen has. */
@@ -81,9 +81,7 @@ function stepNumber(step, v) {
 function dataAge(age, v) {
   return h('p', { id: 'data-age', class: ['data-age', age.stale ? 'stale' : null], role: age.stale ? 'alert' : null },
     h('span', {}, `${v.t('dataAge.label')}: ${formatDay(age.asOf, v.lang)}`),
-    typeof age.days === 'number'
-      ? h('span', {}, v.lang === 'ja' ? `（${v.t('dataAge.days', { days: age.days })}）` : ` (${v.t(age.days === 1 ? 'dataAge.day' : 'dataAge.days', { days: age.days })})`)
-      : null,
+    typeof age.days === 'number' ? h('span', {}, formatDaysAgo(age.days, v.lang)) : null,
     age.stale ? h('strong', { class: 'stale-warning' }, ` ⚠ ${v.t('dataAge.stale', { limit: age.limitDays })}`) : null,
   );
 }

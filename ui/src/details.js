@@ -67,7 +67,7 @@ function renderPanel(tab, record, v) {
   const common = { id: `details-${tab}`, title: v.t(`tab.${tab}`), area, access, v };
   switch (tab) {
     case 'medicines':
-      return areaSection({ ...common, items: d.medicines, content: () => medicineTable(d.medicines, v, { showCurrent: true }) });
+      return areaSection({ ...common, items: d.medicines, content: () => medicineTable(d.medicines, v, { history: true }) });
     case 'labs':
       return areaSection({ ...common, items: [...(d.labs ?? []), ...(d.labTrends ?? [])], content: () => labsPanel(d, v) });
     case 'documents':

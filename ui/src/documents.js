@@ -52,6 +52,10 @@ function renderDocument(doc, index, v) {
 
 function renderFile(file, v) {
   const type = file.mediaType ?? '';
+  // A file the snapshot does not carry (the desk's note says why) is named, not offered.
+  if (file.blob === null || file.blob === undefined) {
+    return h('p', { class: 'unsupported' }, v.t('doc.notKept', { name: file.name }), file.note ? h('span', { class: 'detail' }, ` ${file.note}`) : null);
+  }
   if (type.startsWith('image/')) return imageThumb(file, v);
   if (type === 'application/pdf') {
     return h('button', { type: 'button', class: 'secondary open-pdf', on: { click: () => openPdf(file, v) } },

@@ -16,13 +16,15 @@ export function formatDay(day, lang, { time = true } = {}) {
 }
 
 /**
- * A date of birth in both forms. Japanese staff confirm a birth date in the long era form
- * (昭和45年3月12日) as patients say it; in English the short era form (S45.3.12) keeps both forms
- * without Japanese words.
+ * A date of birth in every form it is confirmed in: "1970-03-12（昭和45年3月12日・S45.3.12）". The
+ * long era form is how a patient says it, the short one how staff type it into the search (manual
+ * step 4); English keeps the short era form without Japanese words.
  */
 export function formatBirthDate(day, lang) {
   if (!day || !day.iso) return t(lang, 'date.unknown');
-  return bracket(day.iso, lang === 'ja' ? day.era : day.short, lang);
+  if (lang !== 'ja') return bracket(day.iso, day.short, lang);
+  const eras = [day.era, day.short].filter(Boolean).join('・');
+  return bracket(day.iso, eras, lang);
 }
 
 function bracket(western, era, lang) {
@@ -56,4 +58,11 @@ export function formatViewer(viewer, lang) {
   const parts = [label(viewer.profession, lang), viewer.team].filter(Boolean);
   const sep = lang === 'ja' ? '・' : ', ';
   return parts.length > 0 ? bracket(viewer.name, parts.join(sep), lang) : viewer.name;
+}
+
+/** "（1日前）" / " (1 day ago)": how old data is, to put after its date. Empty when unknown. */
+export function formatDaysAgo(days, lang) {
+  if (typeof days !== 'number') return '';
+  if (lang === 'ja') return `（${t(lang, 'dataAge.days', { days })}）`;
+  return ` (${t(lang, days === 1 ? 'dataAge.day' : 'dataAge.days', { days })})`;
 }

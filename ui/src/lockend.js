@@ -3,7 +3,7 @@
 // seconds each manual step took, as the desk measured them. Neither shows anything about a patient.
 
 import { h } from './dom.js';
-import { formatViewer } from './format.js';
+import { formatViewer, label } from './format.js';
 import { stepLabel } from './i18n.js';
 
 export function renderLock(lock, v) {
@@ -40,7 +40,7 @@ function drillReport(report, v) {
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, v.t('end.step')), h('th', { scope: 'col', class: 'num' }, v.t('end.seconds')))),
       h('tbody', {}, (report.steps ?? []).map((s) =>
         h('tr', { dataset: { step: s.step } },
-          h('th', { scope: 'row' }, stepLabel(v.lang, s.step)),
+          h('th', { scope: 'row' }, s.step >= 1 && s.step <= 8 ? stepLabel(v.lang, s.step) : `${s.step}. ${label(s, v.lang)}`),
           h('td', { class: 'num' }, seconds(s.seconds))))),
       h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, v.t('end.total')), h('td', { class: 'num' }, seconds(report.total)))),
     ),

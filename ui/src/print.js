@@ -49,12 +49,15 @@ function printPage(content, banner, printedAt, v) {
       h('h1', {}, v.t('print.title')),
       h('p', { class: 'print-meta' },
         printedAt ? `${v.t('print.printedAt')}: ${formatDay(printedAt, v.lang)}` : v.t('print.preview'),
-        banner?.dataAge ? ` ${sep}${v.t('dataAge.label')}: ${formatDay(banner.dataAge.asOf, v.lang)}` : null,
+        content.dataAsOf
+          ? ` ${sep}${v.t('record.dataAsOf')}: ${formatDay(content.dataAsOf.asOf, v.lang)}`
+          : banner?.dataAge ? ` ${sep}${v.t('dataAge.label')}: ${formatDay(banner.dataAge.asOf, v.lang)}` : null,
         banner?.viewer ? ` ${sep}${v.t('viewer.label')}: ${formatViewer(banner.viewer, v.lang)}` : null,
       ),
     ),
     h('section', { class: 'print-patient' },
-      h('p', { class: 'print-name' }, h('strong', {}, p.nameKanji), ' ', p.nameKana),
+      h('p', { class: 'print-name' }, h('strong', {}, p.nameKanji), ' ', p.nameKana,
+        p.deceased ? h('span', { class: 'deceased' }, v.t('record.deceased')) : null),
       h('p', {},
         `${v.t('result.dob')}: ${formatBirthDate(p.dob, v.lang)}`,
         p.age !== null && p.age !== undefined ? ` ${v.t('result.age', { age: p.age })}` : '',

@@ -40,11 +40,25 @@ export function undisclosedMark(v) {
   return h('span', { class: 'undisclosed' }, v.t('undisclosed'));
 }
 
+/**
+ * What a Row is called: a Row with a `kind` (an encounter's stable key, e.g. `outpatient_visit`) is
+ * worded here in the viewer's language; a kind this UI has no words for shows as sent.
+ */
+export function rowText(row, v) {
+  if (row.kind) {
+    const key = `encounter.${row.kind}`;
+    const words = v.t(key);
+    if (words !== key) return words;
+  }
+  return row.text;
+}
+
 /** One Row as a list item: what, its value for labs, the second line, and where and when. */
 export function rowItem(row, v) {
-  return h('li', { class: ['row', row.severity ? `severity-${String(row.severity).toLowerCase()}` : null] },
+  return h('li', { class: ['row', row.suspected ? 'suspected' : null] },
     h('div', { class: 'row-main' },
-      h('span', { class: 'row-text' }, row.text),
+      h('span', { class: 'row-text' }, rowText(row, v)),
+      row.suspected ? h('span', { class: 'badge suspected-mark' }, v.t('suspected')) : null,
       row.value !== null && row.value !== undefined ? h('span', { class: 'row-value' }, valueText(row)) : null,
       row.flag ? flagMark(row.flag) : null,
       row.severity ? h('span', { class: 'severity' }, row.severity) : null,
@@ -69,26 +83,38 @@ export function flagMark(flag) {
   return h('span', { class: ['flag', `flag-${tone}`] }, flag);
 }
 
-/** Medicines: drug, dose, usage, days, last prescribed, facility (manual step 5), and "current" in history. */
-export function medicineTable(medicines, v, { showCurrent = false, id } = {}) {
+/**
+ * Medicines: drug, dose, usage, days, last prescribed, facility (manual step 5). The history (step 6)
+ * adds prescription or injection, the end date and the doctor.
+ */
+export function medicineTable(medicines, v, { history = false, id } = {}) {
+  const kindWords = (kind) => {
+    const key = `medicine.${kind}`;
+    const words = v.t(key);
+    return words === key ? kind : words;
+  };
   return h('table', { class: 'medicines', id },
     h('thead', {}, h('tr', {},
-      showCurrent ? h('th', { scope: 'col' }, v.t('col.current')) : null,
       h('th', { scope: 'col' }, v.t('col.drug')),
       h('th', { scope: 'col' }, v.t('col.dose')),
       h('th', { scope: 'col' }, v.t('col.usage')),
       h('th', { scope: 'col', class: 'num' }, v.t('col.days')),
+      history ? h('th', { scope: 'col' }, v.t('col.kind')) : null,
       h('th', { scope: 'col' }, v.t('col.lastPrescribed')),
+      history ? h('th', { scope: 'col' }, v.t('col.until')) : null,
+      history ? h('th', { scope: 'col' }, v.t('col.doctor')) : null,
       h('th', { scope: 'col' }, v.t('col.facility')),
     )),
     h('tbody', {}, medicines.map((m) =>
-      h('tr', { class: ['medicine', m.current ? 'current' : 'past'] },
-        showCurrent ? h('td', { class: 'current-cell' }, v.t(m.current ? 'current.yes' : 'current.no')) : null,
+      h('tr', { class: 'medicine' },
         h('th', { scope: 'row', class: 'drug' }, m.drug),
         h('td', { class: 'nowrap' }, m.dose ?? ''),
         h('td', {}, m.usage ?? ''),
         h('td', { class: 'num nowrap' }, m.days !== null && m.days !== undefined ? v.t('days', { days: m.days }) : ''),
+        history ? h('td', { class: 'nowrap' }, m.kind ? kindWords(m.kind) : '') : null,
         h('td', { class: 'date' }, formatDay(m.lastPrescribed, v.lang, { time: false })),
+        history ? h('td', { class: 'date' }, m.until ? formatDay(m.until, v.lang, { time: false }) : '') : null,
+        history ? h('td', { class: 'nowrap' }, m.doctor ?? '') : null,
         h('td', { class: 'facility-cell' }, facilityName(m.facility)),
       ),
     )),
@@ -107,7 +133,8 @@ export function labTable(rows, v, { id } = {}) {
     )),
     h('tbody', {}, rows.map((r) =>
       h('tr', { class: ['lab', r.flag ? 'flagged' : null] },
-        h('th', { scope: 'row' }, r.text, r.detail ? h('span', { class: 'row-detail' }, r.detail) : null),
+        h('th', { scope: 'row' }, rowText(r, v), r.undisclosed ? undisclosedMark(v) : null,
+          r.detail ? h('span', { class: 'row-detail' }, r.detail) : null),
         h('td', { class: 'num nowrap' }, r.value !== null && r.value !== undefined ? valueText(r) : '', r.flag ? flagMark(r.flag) : null),
         h('td', {}, r.range ?? ''),
         h('td', { class: 'date' }, formatDay(r.date, v.lang, { time: false })),

@@ -4,7 +4,7 @@
 // withheld is the desk's answer (docs/app.md "RecordScreen"); this module lays it out.
 
 import { h } from './dom.js';
-import { formatBirthDate, formatDay, formatFacility, label } from './format.js';
+import { formatBirthDate, formatDay, formatDaysAgo, formatFacility, label } from './format.js';
 import { areaSection, labTable, medicineTable, rowList, source, undisclosedMark } from './rows.js';
 import { plotTrend } from './trends.js';
 
@@ -17,6 +17,7 @@ export function patientHeader(record, v) {
     h('div', { class: 'patient-name' },
       h('span', { class: 'name-kanji' }, p.nameKanji), ' ',
       h('span', { class: 'name-kana' }, p.nameKana),
+      p.deceased ? h('span', { class: 'deceased' }, v.t('record.deceased')) : null,
     ),
     h('dl', { class: 'facts patient-facts' },
       fact(v.t('result.dob'), [h('span', { class: 'dob' }, formatBirthDate(p.dob, v.lang)),
@@ -27,6 +28,7 @@ export function patientHeader(record, v) {
       fact(v.t('result.address'), p.address, 'wraps'),
       p.phone ? fact(v.t('record.phone'), p.phone) : null,
       fact(v.t('record.access'), accessWords(access, v), 'wraps'),
+      record.dataAsOf ? recordAge(record.dataAsOf, v) : null,
     ),
     warnings.length
       ? h('div', { class: 'id-warnings notice warn', role: 'note' },
@@ -43,6 +45,15 @@ export function patientHeader(record, v) {
 
 function fact(term, value, cls = null) {
   return h('div', { class: ['fact', cls] }, h('dt', {}, term), h('dd', {}, value));
+}
+
+/** How fresh this patient's facility's data is (RecordScreen.dataAsOf), warned when stale. */
+function recordAge(age, v) {
+  const days = formatDaysAgo(age.days, v.lang);
+  return h('div', { class: ['fact', 'record-age', age.stale ? 'stale' : null] },
+    h('dt', {}, v.t('record.dataAsOf')),
+    h('dd', {}, `${formatDay(age.asOf, v.lang)}${days}`, age.stale ? h('strong', { class: 'stale-warning' }, ` ⚠ ${v.t('record.stale')}`) : null),
+  );
 }
 
 function accessWords(access, v) {

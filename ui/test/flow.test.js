@@ -283,6 +283,7 @@ describe('lock, resume and end', () => {
     await flush();
     expect(m.api.resume).toHaveBeenCalledWith({ passphrase: 'drill-passphrase' });
     expect(m.$('#search-query')).not.toBeNull();
+    expect(m.app.state.banner.viewer.name).toBe('訓練 太郎');
     expect(document.activeElement.id).toBe('search-query');
   });
 
@@ -386,5 +387,41 @@ describe('busy', () => {
     expect(m.root.getAttribute('aria-busy')).toBe('false');
     tick(m.$('.confirm-name'));
     expect(m.$$('.result')).toHaveLength(3);
+  });
+});
+
+describe('answers in either shape', () => {
+  it('resume may answer with a SearchScreen (as the desk does) or a bare Banner (as docs/app.md says)', async () => {
+    for (const answer of [fixture('search'), fixture('search').banner]) {
+      const m = mount();
+      answer.banner ? (answer.banner.dataAge.days = 3) : (answer.dataAge.days = 3);
+      m.api.resume.mockImplementation(async () => answer);
+      await toSummary(m);
+      m.$('#lock-button').click();
+      await flush();
+      m.$('#resume').click();
+      await flush();
+      expect(m.$('#search-query')).not.toBeNull();
+      expect(text(m.$('#data-age'))).toContain('3日前');
+      expect(m.app.state.banner.step).toBeUndefined();
+    }
+  });
+});
+
+describe('a new search', () => {
+  it('takes the previous results off the screen while it runs', async () => {
+    const m = mount();
+    await toSearch(m);
+    await m.app.actions.search();
+    expect(m.$$('.result')).toHaveLength(3);
+    tick(m.$('.confirm-name'));
+    let release;
+    m.api.search.mockImplementation(() => new Promise((resolve) => { release = () => resolve(fixture('results')); }));
+    m.$('#search-button').click();
+    expect(m.$$('.result')).toHaveLength(0);
+    release();
+    await flush();
+    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$('.confirm-name').checked).toBe(false);
   });
 });

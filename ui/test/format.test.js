@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBirthDate, formatDay, formatFacility, formatViewer, label } from '../src/format.js';
+import { formatBirthDate, formatDay, formatDaysAgo, formatFacility, formatViewer, label } from '../src/format.js';
 
 const day = { iso: '2026-11-13', era: '令和8年11月13日', short: 'R8.11.13', time: null };
 const dob = { iso: '1970-03-12', era: '昭和45年3月12日', short: 'S45.3.12', time: null };
@@ -14,8 +14,8 @@ describe('dates', () => {
     expect(formatDay({ ...day, time: '11:48' }, 'ja')).toBe('2026-11-13 11:48（R8.11.13）');
   });
 
-  it('a birth date uses the long era form in Japanese and the short one in English', () => {
-    expect(formatBirthDate(dob, 'ja')).toBe('1970-03-12（昭和45年3月12日）');
+  it('a birth date shows both era forms in Japanese and the short one in English', () => {
+    expect(formatBirthDate(dob, 'ja')).toBe('1970-03-12（昭和45年3月12日・S45.3.12）');
     expect(formatBirthDate(dob, 'en')).toBe('1970-03-12 (S45.3.12)');
   });
 
@@ -23,6 +23,7 @@ describe('dates', () => {
     expect(formatDay(null, 'ja')).toBe('日付不明');
     expect(formatDay(undefined, 'en')).toBe('date unknown');
     expect(formatBirthDate({}, 'en')).toBe('date unknown');
+    expect(formatBirthDate({ iso: '1860-01-01', era: null, short: null }, 'ja')).toBe('1860-01-01');
   });
 });
 
@@ -51,5 +52,14 @@ describe('labels', () => {
 describe('dense tables', () => {
   it('can leave the time out but never the era form', () => {
     expect(formatDay({ ...day, time: '11:48' }, 'ja', { time: false })).toBe('2026-11-13（R8.11.13）');
+  });
+});
+
+describe('data age', () => {
+  it('says how many days old, in each language, and nothing when unknown', () => {
+    expect(formatDaysAgo(1, 'ja')).toBe('（1日前）');
+    expect(formatDaysAgo(1, 'en')).toBe(' (1 day ago)');
+    expect(formatDaysAgo(12, 'en')).toBe(' (12 days ago)');
+    expect(formatDaysAgo(null, 'ja')).toBe('');
   });
 });

@@ -156,7 +156,7 @@ describe('step 4, find the patient', () => {
       ['0410610011', '0010000042'],
     ]);
     const first = text(results[0]);
-    for (const words of ['山田 花子', 'ヤマダ ハナコ', '1970-03-12（昭和45年3月12日）', '56歳', '女', '宮城県石巻市中央1-2-3',
+    for (const words of ['山田 花子', 'ヤマダ ハナコ', '1970-03-12（昭和45年3月12日・S45.3.12）', '56歳', '女', '宮城県石巻市中央1-2-3',
       '石巻みなと総合病院（0410610011）', '2026-11-13 11:48（R8.11.13）', '不明']) {
       expect(first).toContain(words);
     }
@@ -199,7 +199,7 @@ describe('step 5, summary first', () => {
     const firstSection = main.querySelector('section[id^="summary-"]');
     expect(banner.compareDocumentPosition(firstSection) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     const flags = m.$$('#critical-banner .critical-flag');
-    expect(flags.map((f) => f.dataset.class)).toEqual(['severe_drug_allergy', 'anticoagulant', 'infection']);
+    expect(flags.map((f) => f.dataset.class)).toEqual(['severe-drug-allergy', 'anticoagulant', 'infection']);
     expect(text(flags[0])).toContain('重篤な薬剤アレルギー');
     expect(text(flags[0])).toContain('ペニシリン');
     expect(text(flags[1])).toContain('ワーファリン錠1mg');
@@ -302,8 +302,13 @@ describe('step 6, details', () => {
     }
     expect(m.$('#tab-medicines').getAttribute('aria-selected')).toBe('true');
     expect(text(m.$('#step-number'))).toBe('6. 詳細');
-    expect(m.$$('#details-medicines tbody tr')).toHaveLength(4);
-    expect(text(m.$$('#details-medicines tbody tr')[3])).toContain('過去');
+    const headers = m.$$('#details-medicines thead th').map(text);
+    expect(headers).toEqual(['薬名', '量', '用法', '日数', '種別', '最終処方日', '終了日', '医師', '施設']);
+    const rows = m.$$('#details-medicines tbody tr');
+    expect(rows).toHaveLength(4);
+    expect([...rows[3].querySelectorAll('th, td')].map(text)).toEqual([
+      'ダビガトラン75mg', '2 カプセル', '内服・経口・１日２回', '14日', '処方', '2026-08-20（R8.8.20）', '2026-09-03（R8.9.3）', '小野 恵理', '石巻みなと総合病院',
+    ]);
   });
 
   it('labs show a table and a uPlot chart of the chosen trend', async () => {
@@ -377,7 +382,7 @@ describe('step 7, print', () => {
     const page = m.$('#print-page');
     expect(page.classList.contains('a4')).toBe(true);
     expect(text(page)).toContain('山田 花子');
-    expect(text(page)).toContain('1970-03-12（昭和45年3月12日）');
+    expect(text(page)).toContain('1970-03-12（昭和45年3月12日・S45.3.12）');
     expect(text(page)).toContain('訓練 / DRILL');
     expect(text(page)).toContain('プレビュー（未印刷）');
     expect(page.querySelectorAll('.critical-flag')).toHaveLength(3);
@@ -423,5 +428,79 @@ describe('step 8, lock and end', () => {
     expect(m.$('#end-screen')).not.toBeNull();
     expect(m.$('#drill-report')).toBeNull();
     expect(m.$('#drill-banner')).toBeNull();
+  });
+});
+
+describe('what the desk sends beyond docs/app.md', () => {
+  it('an encounter is worded from its kind key, in each language, and an unknown kind shows as sent', async () => {
+    const record = fixture('record-doctor');
+    record.summary.encounters[1].kind = 'teleport';
+    record.summary.encounters[1].text = 'teleport';
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    const rows = m.$$('#summary-encounters .row-text').map(text);
+    expect(rows).toEqual(['外来受診', 'teleport']);
+    m.$('#lang-toggle').click();
+    expect(m.$$('#summary-encounters .row-text').map(text)).toEqual(['Outpatient visit', 'teleport']);
+  });
+
+  it('a suspected problem carries the 疑い mark in the details', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-problems').click();
+    const rows = m.$$('#details-problems .row');
+    expect(rows.map((r) => Boolean(r.querySelector('.suspected-mark')))).toEqual([false, false, true]);
+    expect(text(rows[2].querySelector('.suspected-mark'))).toBe('疑い');
+  });
+
+  it('a deceased patient is marked in the header and on the print page', async () => {
+    const record = fixture('record-doctor');
+    record.patient.deceased = true;
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    expect(text(m.$('.patient-header .deceased'))).toBe('死亡');
+    m.$('#go-print').click();
+    await flush();
+    expect(text(m.$('#print-page .deceased'))).toBe('死亡');
+  });
+
+  it('the record’s own facility data age is shown, with a warning when stale', async () => {
+    const record = fixture('record-doctor');
+    record.dataAsOf = { ...record.dataAsOf, days: 9, stale: true };
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    const age = m.$('.record-age');
+    expect(text(age)).toContain('この施設のデータの時点');
+    expect(text(age)).toContain('2026-11-23（R8.11.23）（9日前）');
+    expect(age.classList.contains('stale')).toBe(true);
+  });
+
+  it('a document file the snapshot does not carry is named with the desk’s note, not offered', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-documents').click();
+    await flush();
+    const files = m.$$('.file-list li');
+    expect(files).toHaveLength(3);
+    expect(files[2].querySelector('button')).toBeNull();
+    expect(text(files[2])).toContain('ecg.dcm');
+    expect(text(files[2])).toContain('not kept in the snapshot');
+    expect(m.api.document.mock.calls.map((c) => c[0].blob)).toEqual([13]);
+  });
+
+  it('a lab row not yet told to the patient carries 未告知 in the table', async () => {
+    const record = fixture('record-doctor');
+    record.summary.labs[0].undisclosed = true;
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    expect(m.$$('#summary-labs tbody tr')[0].querySelector('.undisclosed')).not.toBeNull();
   });
 });
