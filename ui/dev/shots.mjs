@@ -96,6 +96,9 @@ async function openResult(page, index) {
   await page.waitForSelector('#critical-banner');
   await shot(page, '05-summary');
   await shot(page, '05-summary-full', { fullPage: true });
+  await page.emulateMedia({ contrast: 'more' });
+  await shot(page, '05-summary-contrast-more');
+  await page.emulateMedia({ contrast: 'no-preference' });
   await page.click('#go-details');
   await page.waitForSelector('#tab-medicines');
   await shot(page, '06-details-medicines');
@@ -136,6 +139,62 @@ async function openResult(page, index) {
   await page.click('#end-button');
   await page.waitForSelector('#end-screen');
   await shot(page, '08b-end');
+}
+
+// The same walk by keyboard alone (Tab, Enter, Space, arrows): no mouse anywhere.
+{
+  const page = await newPage();
+  const key = (k, n = 1) => (async () => { for (let i = 0; i < n; i += 1) await page.keyboard.press(k); })();
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.className);
+  const tabTo = async (test, limit = 40, direction = 'Tab') => {
+    for (let i = 0; i < limit; i += 1) {
+      if (await page.evaluate(test)) return;
+      await key(direction);
+    }
+    throw new Error(`keyboard: never reached ${test}`);
+  };
+  await key('Enter'); // focus starts on the first card's open button
+  await page.waitForSelector('#unlock-device-key:focus');
+  await key('Enter');
+  await page.waitForSelector('#viewer-name:focus');
+  await page.keyboard.type('訓練 太郎');
+  await key('Tab');
+  await key('ArrowDown');
+  await key('Tab');
+  await page.keyboard.type('DMAT-01');
+  await key('Enter');
+  await page.waitForSelector('#search-query:focus');
+  await page.keyboard.type('やまだ S45 女');
+  await key('Enter');
+  await page.waitForSelector('.result');
+  await tabTo(() => document.activeElement?.classList.contains('confirm-name'));
+  await key('Space');
+  await key('Tab');
+  await key('Space');
+  await key('Tab');
+  if (!(await page.evaluate(() => document.activeElement?.classList.contains('open-record')))) throw new Error(`keyboard: Open is not next (${await focused()})`);
+  await key('Enter');
+  await page.waitForSelector('#basis-vital-interest:focus');
+  await key('Enter');
+  await page.waitForSelector('#critical-banner:focus');
+  await tabTo(() => document.activeElement?.id === 'go-details');
+  await key('Enter');
+  await page.waitForSelector('#tab-medicines:focus');
+  await key('ArrowRight');
+  await page.waitForSelector('#tab-labs:focus');
+  await page.waitForSelector('#lab-chart');
+  await shot(page, '06f-keyboard-labs');
+  await tabTo(() => document.activeElement?.id === 'go-print');
+  await key('Enter');
+  await page.waitForSelector('#print-button:focus');
+  await key('Enter');
+  await page.waitForFunction(() => /印刷: /.test(document.querySelector('#print-page')?.textContent ?? ''));
+  await tabTo(() => document.activeElement?.id === 'lock-button', 10, 'Shift+Tab');
+  await key('Enter');
+  await page.waitForSelector('#resume:focus');
+  await key('Enter');
+  await page.waitForSelector('#search-query:focus');
+  console.log('keyboard: steps 1–8 walked without a mouse');
 }
 
 // Break-glass: an expired snapshot, then a patient who refused.
