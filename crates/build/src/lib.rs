@@ -14,6 +14,7 @@ mod sink;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,7 +23,9 @@ use fieldchart_policy::Policy;
 use fieldchart_reader::read::Storage;
 use fieldchart_reader::report::Tally;
 use fieldchart_storage::StorageRoot;
-use fieldchart_store::manifest::{AppManifest, ConsentCounts, Counts, FacilityManifest, Scope};
+use fieldchart_store::manifest::{
+    AppManifest, ConsentCounts, Counts, FacilityManifest, Label, Scope,
+};
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
 
@@ -41,6 +44,8 @@ pub struct BuildOptions {
     pub consent: Vec<ConsentRow>,
     /// The hub's audit recipient (age X25519 public key, `age1…`).
     pub audit_recipient: String,
+    /// Facility code → name, as the hub knows its facilities (shown on the laptop's start screen).
+    pub facility_names: BTreeMap<String, String>,
 }
 
 /// What a build made.
@@ -212,6 +217,7 @@ pub fn build(
         .iter()
         .map(|f| FacilityManifest {
             code: f.facility.as_str().to_string(),
+            name: opts.facility_names.get(f.facility.as_str()).cloned(),
             data_as_of: f.data_as_of.clone(),
             patients: f.patients,
             records: f.current,
@@ -269,6 +275,11 @@ pub fn build(
         what: "manifest".into(),
         source: std::io::Error::other(e),
     })?;
+    let label = serde_json::to_value(Label::of(&manifest)).map_err(|e| BuildError::Io {
+        what: "label".into(),
+        source: std::io::Error::other(e),
+    })?;
+    writer.set_label(label)?;
     let done = writer.finish(app)?;
     drop(work);
 

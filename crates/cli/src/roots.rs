@@ -52,3 +52,31 @@ pub fn region_roots(dir: &Path) -> anyhow::Result<Vec<StorageRoot>> {
     }
     Ok(roots)
 }
+
+/// The facility names a region's `region.json` gives (code → name); empty when the region has no
+/// such file. A region laid out by hand has none, and its facilities are then shown by code only.
+pub fn region_names(dir: &Path) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Region {
+        #[serde(default)]
+        facilities: Vec<Facility>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Facility {
+        id: String,
+        name: Option<String>,
+    }
+    let path = dir.join("region.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let region: Region = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a region summary", path.display()))?;
+    Ok(region
+        .facilities
+        .into_iter()
+        .filter_map(|f| Some((f.id, f.name?)))
+        .collect())
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::open::OpenArgs;
 use crate::progress::{bar, build_with_bars};
-use crate::roots::{parse_root, region_roots};
+use crate::roots::{parse_root, region_names, region_roots};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -59,6 +59,10 @@ pub struct BuildArgs {
     /// The snapshot file to write (must not exist).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// A facility's name as CODE=NAME, shown on the laptops' start screen (repeat). A region's
+    /// region.json names its facilities already.
+    #[arg(long = "facility-name", value_name = "CODE=NAME")]
+    facility_names: Vec<String>,
     /// A device's public key (`age1…`). Repeat for every laptop that may open the snapshot.
     #[arg(long = "recipient", value_name = "PUB", required = true)]
     recipients: Vec<String>,
@@ -141,8 +145,19 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         }
         roots.push(parse_root(s)?);
     }
+    let mut facility_names = std::collections::BTreeMap::new();
     if let Some(dir) = &a.region {
         roots.extend(region_roots(dir)?);
+        facility_names.extend(region_names(dir)?);
+    }
+    for n in &a.facility_names {
+        let Some((code, name)) = n
+            .split_once('=')
+            .filter(|(c, n)| !c.is_empty() && !n.is_empty())
+        else {
+            bail!("--facility-name takes CODE=NAME, got {n}");
+        };
+        facility_names.insert(code.to_string(), name.to_string());
     }
     if roots.is_empty() {
         bail!("name the storage with --storage FACILITY=PATH (repeat) or --region DIR");
@@ -187,6 +202,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         policy,
         consent,
         audit_recipient: a.audit_recipient.trim().to_string(),
+        facility_names,
     };
     let json = a.json;
     let summary = build_with_bars(opts, || {

@@ -13,7 +13,9 @@ mod directory;
 mod sqlite;
 pub mod viewing;
 
-pub use viewing::{AccessView, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions};
+pub use viewing::{
+    AccessView, NotBegun, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions,
+};
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};

@@ -122,6 +122,12 @@ fn actor(d: &Declaration) -> Actor {
     }
 }
 
+/// Why [`Viewing::begin_keeping`] did not begin, with the snapshot it was given, still open.
+pub struct NotBegun {
+    pub error: ViewError,
+    pub session: Session,
+}
+
 /// An open snapshot with a declared viewer, a policy and an audit log.
 pub struct Viewing {
     session: Session,
@@ -153,14 +159,26 @@ impl Viewing {
     /// Starts a viewing session on an opened snapshot: opens the audit log, writes the unlock (with
     /// any clock anomaly), checks the declaration, the snapshot's validity and the event window.
     pub fn begin(session: Session, opts: ViewingOptions) -> Result<Viewing, ViewError> {
-        let recipient: age::x25519::Recipient = session
-            .app()
-            .audit_recipient
-            .parse()
-            .map_err(|_| SessionError::Damaged("the audit recipient in the manifest".into()))?;
-        let policy = session.policy()?;
-        let key = DeviceKey::load_or_create(&device_key_path(&opts.audit_log))?;
-        let log = AuditLog::open(&opts.audit_log, &key)?;
+        Viewing::begin_keeping(session, opts).map_err(|not| not.error)
+    }
+
+    /// [`Viewing::begin`] that hands the opened snapshot back when the session does not begin (a
+    /// refused declaration, say), so that an app can ask again without unlocking again.
+    pub fn begin_keeping(session: Session, opts: ViewingOptions) -> Result<Viewing, Box<NotBegun>> {
+        let prepared = (|| -> Result<_, ViewError> {
+            let recipient: age::x25519::Recipient =
+                session.app().audit_recipient.parse().map_err(|_| {
+                    SessionError::Damaged("the audit recipient in the manifest".into())
+                })?;
+            let policy = session.policy()?;
+            let key = DeviceKey::load_or_create(&device_key_path(&opts.audit_log))?;
+            let log = AuditLog::open(&opts.audit_log, &key)?;
+            Ok((recipient, policy, log))
+        })();
+        let (recipient, policy, log) = match prepared {
+            Ok(p) => p,
+            Err(error) => return Err(Box::new(NotBegun { error, session })),
+        };
         let mut declaration = opts.declaration;
         if declaration.event.trim().is_empty() {
             // Not given: the viewer responds to the event the snapshot was issued for.
@@ -184,6 +202,22 @@ impl Viewing {
             clock: opts.clock,
             session,
         };
+        match viewing.start(opts.method, opts.break_glass) {
+            Ok(()) => Ok(viewing),
+            Err(error) => Err(Box::new(NotBegun {
+                error,
+                session: viewing.session,
+            })),
+        }
+    }
+
+    /// The audited start of a session: unlock, clock, declaration, validity, break-glass, window.
+    fn start(
+        &mut self,
+        method: UnlockMethod,
+        break_glass: Option<String>,
+    ) -> Result<(), ViewError> {
+        let viewing = self;
         if let Some(r) = viewing.log.recovered() {
             let event = Event::LogRepaired {
                 after_seq: r.after_seq,
@@ -196,7 +230,7 @@ impl Viewing {
         viewing.write(
             Event::Unlock {
                 snapshot_id: viewing.session_ref.snapshot_id.clone(),
-                method: opts.method,
+                method,
                 snapshot_created: created,
             },
             false,
@@ -216,7 +250,7 @@ impl Viewing {
             v.policy.check_declaration(&v.declaration)
         })?;
         viewing.write(Event::Declare, true)?;
-        let reason = opts.break_glass.as_deref().map(str::trim);
+        let reason = break_glass.as_deref().map(str::trim);
         if now > viewing.session.manifest().not_after {
             viewing.refuse_if("open-expired-snapshot", None, |v| {
                 v.policy.check_expired(&v.declaration, reason)
@@ -229,7 +263,7 @@ impl Viewing {
             v.policy
                 .check_window(&v.declaration, now, v.break_glass.as_deref())
         })?;
-        Ok(viewing)
+        Ok(())
     }
 
     /// Starts break-glass for the rest of this session: checked against the policy, written as an
@@ -374,9 +408,23 @@ impl Viewing {
         self.write(event, true)
     }
 
+    /// The bytes of a document file or thumbnail (`blob.pk`) named by a record this session showed
+    /// (the record's view was audited; the caller serves only blobs of a record it was given).
+    pub fn blob(&self, pk: i64) -> Result<(String, Vec<u8>), ViewError> {
+        Ok(self.session.blob(pk)?)
+    }
+
     /// Ends the session: writes the lock.
     pub fn lock(mut self) -> Result<(), ViewError> {
         self.write(Event::Lock, true)
+    }
+
+    /// Ends the viewing but keeps the snapshot open: writes the lock and hands the session back, so
+    /// that the same laptop can begin again (a screen lock, then a quick re-unlock) without
+    /// decrypting again. A later [`Viewing::begin`] writes a new unlock and declaration.
+    pub fn suspend(mut self) -> Result<Session, ViewError> {
+        self.write(Event::Lock, true)?;
+        Ok(self.session)
     }
 
     /// Runs a policy check; a refusal is written to the log and returned.

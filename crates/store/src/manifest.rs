@@ -43,6 +43,9 @@ pub struct Scope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacilityManifest {
     pub code: String,
+    /// The facility's name as the hub knows it (storage itself does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The newest record time seen from this facility (ISO, to the second): its data is as of then.
     pub data_as_of: Option<String>,
     pub patients: u64,
@@ -69,4 +72,39 @@ pub struct Counts {
     pub document_files: u64,
     pub document_bytes: u64,
     pub thumbnails: u64,
+}
+
+/// The snapshot's plaintext label (the vault signs it into the envelope): what a laptop lists before
+/// anything is unlocked, so that the person choosing a snapshot sees whose data it holds and how old
+/// it is. Facilities only, never patients.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub facilities: Vec<FacilityLabel>,
+}
+
+/// One facility in the [`Label`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacilityLabel {
+    pub code: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// As [`FacilityManifest::data_as_of`].
+    #[serde(default)]
+    pub data_as_of: Option<String>,
+}
+
+impl Label {
+    pub fn of(manifest: &AppManifest) -> Label {
+        Label {
+            facilities: manifest
+                .facilities
+                .iter()
+                .map(|f| FacilityLabel {
+                    code: f.code.clone(),
+                    name: f.name.clone(),
+                    data_as_of: f.data_as_of.clone(),
+                })
+                .collect(),
+        }
+    }
 }

@@ -80,6 +80,10 @@ pub(crate) struct Envelope {
     pub emergency: Option<Emergency>,
     /// The public key that made `signature` (`fcsig1…`).
     pub signer: String,
+    /// What the app shows before anything is unlocked (its facilities and how fresh their data is),
+    /// signed with the rest. It must hold no patient data: it is plaintext.
+    #[serde(default)]
+    pub label: serde_json::Value,
 }
 
 /// The emergency identity, encrypted to the passphrase with age's scrypt recipient.
@@ -425,6 +429,7 @@ mod tests {
                 age_scrypt_blob: "YWJj".into(),
             }),
             signer: key().trusted_key().to_string(),
+            label: serde_json::Value::Null,
         }
     }
 
@@ -457,15 +462,15 @@ mod tests {
     #[test]
     fn an_envelope_of_another_version_is_unsupported_even_before_its_signature_is_checked() {
         let mut newer = envelope();
-        newer.format_version = 2;
+        newer.format_version = FORMAT_VERSION + 1;
         let bytes = newer.encode(&key()).expect("encodes");
         let result = decode_envelope(&bytes, 123_456, "x".as_ref());
         assert!(
             matches!(
                 result,
                 Err(VaultError::UnsupportedVersion {
-                    found: 2,
-                    supported: 1
+                    found: 3,
+                    supported: 2
                 })
             ),
             "{:?}",

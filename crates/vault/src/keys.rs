@@ -285,6 +285,13 @@ pub enum Unlock {
     Passphrase(SecretString),
 }
 
+impl Unlock {
+    /// A passphrase as typed (an app's password field): used as is, newline and all.
+    pub fn typed_passphrase(text: String) -> Unlock {
+        Unlock::Passphrase(SecretString::from(text))
+    }
+}
+
 /// Reads a passphrase file, stripping one trailing newline (`\n` or `\r\n`), since editors and
 /// `echo` add one that is not part of the passphrase.
 pub fn read_passphrase_file(path: &Path) -> Result<SecretString, VaultError> {

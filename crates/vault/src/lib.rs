@@ -11,9 +11,10 @@
 //! ```text
 //! [envelope: 8192 bytes, plaintext, no patient data]
 //!   b"FIELDCHART-SNAPSHOT\n", u32-LE length, JSON, zero padding to 8192:
-//!   {"format_version":1, "snapshot_id", "created", "not_before", "not_after" (RFC 3339 UTC),
+//!   {"format_version":2, "snapshot_id", "created", "not_before", "not_after" (RFC 3339 UTC),
 //!    "drill", "file_len", "age_header_len", "age_header_sha256", "manifest_sha256",
 //!    "emergency": null | {"age_scrypt_blob": base64}, "signer": "fcsig1…",
+//!    "label": what the app lists before unlocking (facilities, data-as-of; no patient data),
 //!    "signature": base64 ed25519 over the JSON of all fields above (canonical: this order,
 //!                 compact), "envelope_sha256": hex over the JSON up to and including signature}
 //! [age file: header + 16-byte nonce (age_header_len bytes), then the STREAM payload]
@@ -94,12 +95,12 @@ pub use keys::{
 };
 pub use read::{
     CLOCK_SKEW_MINUTES, DEFAULT_CACHE_BYTES, OpenOptions, Outline, Part, Snapshot, check_outline,
-    open,
+    check_outline_even_if_expired, open,
 };
 pub use write::{SnapshotWriter, WriteOptions, Written};
 
 /// The file format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Size of a plaintext block: age's STREAM chunk size, so one block is one authenticated chunk.
 pub const BLOCK: usize = 65536;

@@ -112,6 +112,9 @@ pub struct Outline {
     pub file_len: u64,
     pub has_emergency_passphrase: bool,
     pub signer: String,
+    /// The signed plaintext label the builder gave [`crate::SnapshotWriter::finish`] (no patient
+    /// data: facilities and their data-as-of), `null` when it gave none.
+    pub label: serde_json::Value,
 }
 
 /// Checks everything that needs no key: marker, envelope hash, format version, file length,
@@ -122,7 +125,26 @@ pub fn check_outline(
     trusted: &[TrustedKey],
     now: DateTime<Utc>,
 ) -> Result<Outline, VaultError> {
-    let head = checked_head(path, trusted, now, false)?;
+    outline(path, trusted, now, false)
+}
+
+/// [`check_outline`] for a snapshot that may have expired: a laptop still lists it, with its
+/// facilities, and says that it expired (opening it is a break-glass decision).
+pub fn check_outline_even_if_expired(
+    path: &Path,
+    trusted: &[TrustedKey],
+    now: DateTime<Utc>,
+) -> Result<Outline, VaultError> {
+    outline(path, trusted, now, true)
+}
+
+fn outline(
+    path: &Path,
+    trusted: &[TrustedKey],
+    now: DateTime<Utc>,
+    accept_expired: bool,
+) -> Result<Outline, VaultError> {
+    let head = checked_head(path, trusted, now, accept_expired)?;
     let e = &head.decoded.envelope;
     Ok(Outline {
         format_version: e.format_version,
@@ -134,6 +156,7 @@ pub fn check_outline(
         file_len: e.file_len,
         has_emergency_passphrase: e.emergency.is_some(),
         signer: e.signer.clone(),
+        label: e.label.clone(),
     })
 }
 
@@ -724,15 +747,15 @@ mod tests {
         let hub = Hub::new();
         let path = hub.build("a.fcsnap", b"data");
         let mut envelope = envelope_of(&path);
-        envelope.format_version = 2;
+        envelope.format_version = crate::FORMAT_VERSION + 1;
         put_envelope(&path, &envelope, &hub.key());
         let err = hub.open(&path).expect_err("refused");
         assert!(
             matches!(
                 err,
                 VaultError::UnsupportedVersion {
-                    found: 2,
-                    supported: 1
+                    found: 3,
+                    supported: 2
                 }
             ),
             "{err}"

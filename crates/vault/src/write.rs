@@ -86,6 +86,7 @@ struct Writing {
     not_after: DateTime<Utc>,
     drill: bool,
     emergency: Option<Emergency>,
+    label: serde_json::Value,
 }
 
 impl SnapshotWriter {
@@ -187,6 +188,7 @@ impl SnapshotWriter {
             not_after,
             drill,
             emergency,
+            label: serde_json::Value::Null,
         });
         Ok(writer)
     }
@@ -208,6 +210,14 @@ impl SnapshotWriter {
     /// [`SnapshotWriter::add_part`] from memory.
     pub fn add_part_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<PartInfo, VaultError> {
         self.add_part(name, &mut io::Cursor::new(bytes))
+    }
+
+    /// Sets the envelope's plaintext label (see [`crate::Outline::label`]): what a viewer shows before
+    /// anything is unlocked. It is signed but not encrypted, so it must hold no patient data.
+    pub fn set_label(&mut self, label: serde_json::Value) -> Result<(), VaultError> {
+        let state = self.state.as_mut().ok_or(VaultError::WriterFailed)?;
+        state.label = label;
+        Ok(())
     }
 
     /// Writes the block-hash table, the manifest (holding `app`) and the trailer, signs, syncs and
@@ -389,6 +399,7 @@ impl Writing {
             manifest_sha256: hex(&sha256(&manifest_bytes)),
             emergency: self.emergency,
             signer: self.signing_key.trusted_key().to_string(),
+            label: self.label,
         };
         let envelope_bytes = envelope.encode(&self.signing_key)?;
         file.seek(SeekFrom::Start(0))

@@ -316,6 +316,7 @@ impl SnapshotFiles {
             policy: Policy::default_policy(),
             consent: Vec::new(),
             audit_recipient,
+            facility_names: crate::roots::region_names(region)?,
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {
