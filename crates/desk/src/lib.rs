@@ -1,0 +1,879 @@
+//! The desktop app's workflow without a window (issue 5): the emergency manual's eight steps as
+//! commands, each answering with a screen model ([`screens`]) or an [`AppError`].
+//!
+//! `src-tauri` holds one [`Desk`] and exposes each method as a Tauri command; the front end renders
+//! what comes back. Every decision is made here or below: which snapshots there are and whether
+//! they are valid ([`catalog`]), unlocking, the declaration, policy, consent and break-glass
+//! ([`fieldchart_session::Viewing`]), search and record ([`fieldchart_query`]), the two-identifier
+//! check before a record opens, the idle lock, and the time each step took for a drill report
+//! ([`steps`]). The contract with the front end is docs/app.md.
+//!
+//! States: start → unlocked (snapshot open, nobody declared) → viewing (declared; a record may be
+//! shown) ⇄ locked (the snapshot stays open for a quick resume; the viewing ended and was audited)
+//! → end (everything decrypted is dropped) → start.
+
+pub mod catalog;
+pub mod config;
+pub mod day;
+mod error;
+pub mod screens;
+pub mod steps;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use base64::Engine;
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use fieldchart_audit::{PatientRef, UnlockMethod};
+use fieldchart_policy::{Basis, Declaration, Policy, Profession};
+use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
+use fieldchart_vault::Unlock;
+
+pub use catalog::SnapshotCard;
+pub use config::Config;
+pub use day::Day;
+pub use error::AppError;
+use screens::*;
+use steps::StepClock;
+
+/// How many results a search shows.
+const RESULTS: usize = 20;
+/// Identifiers a viewer may confirm a patient on; two different ones are needed.
+const IDENTIFIERS: [&str; 5] = ["name", "dob", "address", "patientId", "phone"];
+
+/// How the open snapshot was unlocked, and what a resume needs again.
+#[derive(Clone)]
+struct How {
+    path: PathBuf,
+    /// The device key file, or `None` for the emergency passphrase.
+    device_key: Option<PathBuf>,
+    /// A break-glass reason given to open an expired snapshot.
+    break_glass: Option<String>,
+    drill: bool,
+    audit_log: PathBuf,
+}
+
+impl How {
+    fn method(&self) -> UnlockMethod {
+        match self.device_key {
+            Some(_) => UnlockMethod::DeviceKey,
+            None => UnlockMethod::EmergencyPassphrase,
+        }
+    }
+}
+
+struct Opened {
+    session: Session,
+    policy: Policy,
+    how: How,
+}
+
+/// A record on screen.
+struct Shown {
+    patient: PatientRef,
+    parts: RecordParts,
+    age: RecordAge,
+    blobs: HashSet<i64>,
+}
+
+struct Active {
+    viewing: Viewing,
+    how: How,
+    facilities: Facilities,
+    /// The patients the last search showed: a record opens only from them.
+    last_results: Vec<(String, String)>,
+    shown: Option<Shown>,
+}
+
+struct Paused {
+    session: Session,
+    policy: Policy,
+    how: How,
+    declaration: Declaration,
+}
+
+enum State {
+    Start,
+    Unlocked(Box<Opened>),
+    Viewing(Box<Active>),
+    Locked(Box<Paused>),
+}
+
+/// The app: one per window.
+pub struct Desk {
+    config: Config,
+    state: State,
+    cards: Vec<SnapshotCard>,
+    steps: StepClock,
+    last_input: DateTime<Utc>,
+}
+
+impl Desk {
+    pub fn new(config: Config) -> Desk {
+        let now = config.now();
+        Desk {
+            config,
+            state: State::Start,
+            cards: Vec::new(),
+            steps: StepClock::new(now),
+            last_input: now,
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.config.now()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&Local).date_naive()
+    }
+
+    /// Step 1: the snapshots this laptop can see. Whatever was open is ended first.
+    pub fn start(&mut self) -> Result<StartScreen, AppError> {
+        self.end_open()?;
+        let now = self.now();
+        self.steps = StepClock::new(now);
+        let device_key = self.config.device_key().map(|p| p.display().to_string());
+        self.cards = catalog::find(
+            &self.config.snapshot_dirs,
+            &self.config.removable_roots,
+            &self.config.trusted_keys(),
+            device_key.is_some(),
+            now,
+        );
+        Ok(StartScreen {
+            step: 1,
+            snapshots: self.cards.clone(),
+            device_key,
+        })
+    }
+
+    /// Step 2: opens a listed snapshot with this laptop's device key (`passphrase` None) or the
+    /// emergency passphrase. An expired snapshot opens only with a break-glass reason, which the
+    /// signed policy then has to allow when the viewer declares. A failure is audited.
+    pub fn unlock(
+        &mut self,
+        path: &str,
+        passphrase: Option<String>,
+        break_glass: Option<String>,
+    ) -> Result<DeclareScreen, AppError> {
+        if !matches!(self.state, State::Start) {
+            return Err(AppError::state("unlocking"));
+        }
+        let card = self
+            .cards
+            .iter()
+            .find(|c| c.path == path)
+            .cloned()
+            .ok_or_else(|| AppError::new("no-snapshot", format!("{path} is not in the list")))?;
+        let audit_log = self.audit_log(card.drill);
+        let break_glass = break_glass
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let (unlock, device_key) = match passphrase {
+            Some(p) if !p.is_empty() => (Unlock::typed_passphrase(p), None),
+            Some(_) => {
+                return Err(AppError::new(
+                    "wrong-passphrase",
+                    "type the emergency passphrase",
+                ));
+            }
+            None => {
+                let key = self.config.device_key().map(PathBuf::from).ok_or_else(|| {
+                    AppError::new(
+                        "no-device-key",
+                        "this laptop has no device key; use the emergency passphrase",
+                    )
+                })?;
+                let identity = fieldchart_vault::load_identity(&key).map_err(|e| {
+                    AppError::unlocking(&fieldchart_session::SessionError::Vault(e), false)
+                })?;
+                (Unlock::Identity(identity), Some(key))
+            }
+        };
+        let by_passphrase = device_key.is_none();
+        let how = How {
+            path: PathBuf::from(path),
+            device_key,
+            break_glass: break_glass.clone(),
+            drill: card.drill,
+            audit_log,
+        };
+        if self.steps.current() == 1 {
+            // The screen did not say a snapshot was chosen: unlocking is step 2 all the same.
+            let now = self.now();
+            self.steps.enter(2, now);
+        }
+        let session = self.open_session(&how, unlock)?;
+        let policy = session
+            .policy()
+            .map_err(|e| AppError::unlocking(&e, by_passphrase))?;
+        let now = self.now();
+        self.steps.enter(3, now);
+        let opened = Opened {
+            session,
+            policy,
+            how,
+        };
+        let banner = banner(&opened.session, &opened.policy, None, None, self.today());
+        let default_event = opened.policy.event.name.clone();
+        self.state = State::Unlocked(Box::new(opened));
+        Ok(DeclareScreen {
+            step: 3,
+            banner,
+            professions: Profession::ALL
+                .into_iter()
+                .map(|p| ProfessionChoice {
+                    words: profession_words(p),
+                    needs_auth_code: p == Profession::Clerk,
+                })
+                .collect(),
+            default_event,
+        })
+    }
+
+    fn audit_log(&self, drill: bool) -> PathBuf {
+        if drill {
+            self.config.drill_audit_log.clone()
+        } else {
+            self.config.audit_log.clone()
+        }
+    }
+
+    /// Opens the snapshot; a failure is written to the laptop's audit log and worded for the user.
+    fn open_session(&self, how: &How, unlock: Unlock) -> Result<Session, AppError> {
+        let opened = Session::open(SessionOptions {
+            path: how.path.clone(),
+            unlock,
+            trusted: self.config.trusted_keys(),
+            now: self.now(),
+            accept_expired: how.break_glass.is_some(),
+        });
+        opened.map_err(|e| {
+            // The log may not know its hub yet (a first unlock); then there is nobody to tell.
+            let _ = fieldchart_session::viewing::record_failed_unlock(
+                &how.audit_log,
+                None,
+                &how.path.display().to_string(),
+                &e.to_string(),
+            );
+            AppError::unlocking(&e, how.device_key.is_none())
+        })
+    }
+
+    /// Step 3: who is viewing. The declaration is checked against the signed policy and audited;
+    /// when refused (a clerk without the hub's code, say) the snapshot stays open to try again.
+    pub fn declare(
+        &mut self,
+        name: &str,
+        profession: &str,
+        team: &str,
+        event: &str,
+        auth_code: Option<String>,
+    ) -> Result<SearchScreen, AppError> {
+        let profession: Profession = profession
+            .parse()
+            .map_err(|e: String| AppError::new("bad-input", e))?;
+        let declaration = Declaration {
+            name: name.trim().to_string(),
+            profession,
+            team: team.trim().to_string(),
+            event: event.trim().to_string(),
+            authorisation: auth_code
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+        };
+        let opened = match std::mem::replace(&mut self.state, State::Start) {
+            State::Unlocked(o) => o,
+            other => {
+                self.state = other;
+                return Err(AppError::state("declaring"));
+            }
+        };
+        let Opened {
+            session,
+            policy,
+            how,
+        } = *opened;
+        match self.begin(session, &how, declaration) {
+            Ok(active) => {
+                self.state = State::Viewing(Box::new(active));
+                let now = self.now();
+                self.steps.enter(4, now);
+                self.last_input = now;
+                Ok(SearchScreen {
+                    step: 4,
+                    banner: self.banner()?,
+                })
+            }
+            Err((e, session)) => {
+                self.state = State::Unlocked(Box::new(Opened {
+                    session,
+                    policy,
+                    how,
+                }));
+                Err(e)
+            }
+        }
+    }
+
+    fn begin(
+        &self,
+        session: Session,
+        how: &How,
+        declaration: Declaration,
+    ) -> Result<Active, (AppError, Session)> {
+        let facilities = Facilities::of(session.app());
+        let clock = self.config.clock.clone();
+        let opts = ViewingOptions {
+            declaration,
+            audit_log: how.audit_log.clone(),
+            break_glass: how.break_glass.clone(),
+            method: how.method(),
+            clock: Box::new(move || clock()),
+        };
+        match Viewing::begin_keeping(session, opts) {
+            Ok(viewing) => Ok(Active {
+                viewing,
+                how: how.clone(),
+                facilities,
+                last_results: Vec::new(),
+                shown: None,
+            }),
+            Err(not) => Err((not.error.into(), not.session)),
+        }
+    }
+
+    /// The active viewing, after the idle check: a viewer idle longer than the policy allows
+    /// finds the session locked (and audited as such) instead of the answer.
+    fn active(&mut self) -> Result<&mut Active, AppError> {
+        let now = self.now();
+        let idle = match &self.state {
+            State::Viewing(a) => {
+                let limit = i64::from(a.viewing.policy().session.idle_lock_minutes);
+                limit > 0 && (now - self.last_input).num_seconds() >= limit * 60
+            }
+            State::Locked(_) => {
+                return Err(AppError::new("locked", "the session is locked"));
+            }
+            _ => return Err(AppError::state("this")),
+        };
+        if idle {
+            self.lock()?;
+            return Err(AppError::new(
+                "locked",
+                "the session locked itself after the policy's idle time",
+            ));
+        }
+        self.last_input = now;
+        match &mut self.state {
+            State::Viewing(a) => Ok(a),
+            _ => Err(AppError::state("this")),
+        }
+    }
+
+    /// The banner of the active viewing.
+    fn banner(&self) -> Result<Banner, AppError> {
+        match &self.state {
+            State::Viewing(a) => Ok(banner(
+                a.viewing_session_facts(),
+                a.viewing.policy(),
+                Some(a.viewing.declaration()),
+                a.viewing.break_glass_reason(),
+                self.today(),
+            )),
+            _ => Err(AppError::state("this")),
+        }
+    }
+
+    /// Step 4: one search box, with optional date of birth, sex and address beside it; they are
+    /// one query to the index. The search is audited before its results come back.
+    pub fn search(
+        &mut self,
+        query: &str,
+        dob: Option<&str>,
+        sex: Option<&str>,
+        address: Option<&str>,
+    ) -> Result<Results, AppError> {
+        let text: Vec<&str> = [Some(query), dob, sex, address]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let text = text.join(" ");
+        let today = self.today();
+        let now = self.now();
+        let active = self.active()?;
+        let results = fieldchart_query::search::search(&mut active.viewing, &text, RESULTS, today)?;
+        active.last_results = results
+            .iter()
+            .map(|r| (r.facility.clone(), r.patient_id.clone()))
+            .collect();
+        active.shown = None;
+        let rows = results
+            .iter()
+            .map(|r| ResultRow::of(r, &active.facilities))
+            .collect();
+        self.steps.enter(4, now);
+        Ok(Results {
+            step: 4,
+            banner: self.banner()?,
+            query: text,
+            results: rows,
+        })
+    }
+
+    /// Step 5: opens a patient from the last results once the viewer confirmed two identifiers
+    /// (patient-safety practice), on the legal basis the policy asks for. Audited.
+    pub fn open_record(
+        &mut self,
+        facility: &str,
+        patient_id: &str,
+        confirmed: &[String],
+        basis: Option<&str>,
+    ) -> Result<RecordScreen, AppError> {
+        let mut ids: Vec<&str> = confirmed
+            .iter()
+            .map(String::as_str)
+            .filter(|c| IDENTIFIERS.contains(c))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() < 2 {
+            return Err(AppError::new(
+                "needs-confirmation",
+                "confirm the patient on two identifiers (name and date of birth) before opening",
+            ));
+        }
+        let basis = match basis {
+            None | Some("") => None,
+            Some("vital-interest") => Some(Basis::VitalInterest),
+            Some("verbal-consent") => Some(Basis::VerbalConsent),
+            Some(other) => {
+                return Err(AppError::new(
+                    "bad-input",
+                    format!("unknown basis {other:?}: vital-interest or verbal-consent"),
+                ));
+            }
+        };
+        let today = self.today();
+        let now = self.now();
+        let stale_days = {
+            let active = self.active()?;
+            if !active
+                .last_results
+                .iter()
+                .any(|(f, p)| f == facility && p == patient_id)
+            {
+                return Err(AppError::new(
+                    "state",
+                    "open a patient from the search results shown",
+                ));
+            }
+            active.shown = None;
+            active.viewing.policy().session.stale_data_days
+        };
+        let active = self.active()?;
+        let view = fieldchart_query::record::record(
+            &mut active.viewing,
+            facility,
+            patient_id,
+            basis,
+            today,
+        )?
+        .ok_or_else(|| AppError::new("bad-input", "this snapshot has no such patient"))?;
+        let parts = RecordParts::of(&view, &active.facilities);
+        let as_of = Day::opt(view.data_as_of.facility_data_as_of.as_deref());
+        let days = as_of
+            .as_ref()
+            .and_then(Day::date)
+            .map(|d| (today - d).num_days());
+        let mut facility_shown = active.facilities.get(facility);
+        facility_shown.data_as_of = as_of.clone();
+        let age = RecordAge {
+            facility: facility_shown,
+            as_of,
+            days,
+            stale: days.is_some_and(|d| d > i64::from(stale_days)),
+        };
+        let blobs = parts.blobs().into_iter().collect();
+        active.shown = Some(Shown {
+            patient: PatientRef {
+                facility: facility.to_string(),
+                patient_id: patient_id.to_string(),
+            },
+            parts,
+            age,
+            blobs,
+        });
+        self.steps.enter(5, now);
+        self.record_screen()
+    }
+
+    fn shown(&self) -> Result<&Shown, AppError> {
+        match &self.state {
+            State::Viewing(a) => a.shown.as_ref().ok_or_else(|| AppError::state("no record")),
+            _ => Err(AppError::state("this")),
+        }
+    }
+
+    fn record_screen(&self) -> Result<RecordScreen, AppError> {
+        let s = self.shown()?;
+        let mut access = s.parts.access.clone();
+        access.break_glass = self.banner()?.break_glass;
+        Ok(RecordScreen {
+            step: 5,
+            banner: self.banner()?,
+            patient: s.parts.patient.clone(),
+            access,
+            data_as_of: s.age.clone(),
+            critical: s.parts.critical.clone(),
+            summary: s.parts.summary.clone(),
+            details: s.parts.details.clone(),
+        })
+    }
+
+    /// Break-glass for the rest of this viewing: the policy checks the reason and the profession;
+    /// it is audited and shown on every screen.
+    pub fn break_glass(&mut self, reason: &str) -> Result<Banner, AppError> {
+        let active = self.active()?;
+        active.viewing.break_glass(reason)?;
+        self.banner()
+    }
+
+    /// A document file or thumbnail of the record on screen (and only of it).
+    pub fn document(&mut self, blob: i64) -> Result<Blob, AppError> {
+        let active = self.active()?;
+        let Some(shown) = &active.shown else {
+            return Err(AppError::state("a document without a record"));
+        };
+        if !shown.blobs.contains(&blob) {
+            return Err(AppError::new(
+                "bad-input",
+                "that file is not part of the record on screen",
+            ));
+        }
+        let (media_type, bytes) = active.viewing.blob(blob)?;
+        Ok(Blob {
+            media_type,
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
+    }
+
+    /// Steps only the screen knows of: 2 a snapshot was chosen (its unlock screen shows), and in a
+    /// viewing 4 back to the search, 5 back to the summary, 6 a details tab, 7 print preview.
+    pub fn mark_step(&mut self, step: u8) -> Result<(), AppError> {
+        let now = self.now();
+        match (step, &self.state) {
+            (2, State::Start) => {}
+            (4..=7, _) => {
+                self.active()?;
+            }
+            _ => {
+                return Err(AppError::new(
+                    "bad-input",
+                    format!("no step {step} to mark here"),
+                ));
+            }
+        }
+        self.steps.enter(step, now);
+        Ok(())
+    }
+
+    /// Step 7: the A4 summary of the record on screen. The print is audited before the page is
+    /// handed to the printer.
+    pub fn print_summary(&mut self) -> Result<PrintScreen, AppError> {
+        let now = self.now();
+        let active = self.active()?;
+        let Some(shown) = &active.shown else {
+            return Err(AppError::state("printing without a record"));
+        };
+        active
+            .viewing
+            .printed(Some(shown.patient.clone()), "record summary (A4)", None)?;
+        self.steps.enter(7, now);
+        let r = self.record_screen()?;
+        Ok(PrintScreen {
+            step: 7,
+            banner: r.banner,
+            printed_at: Day::parse(&catalog::local_time(now)),
+            patient: r.patient,
+            access: r.access,
+            data_as_of: r.data_as_of,
+            critical: r.critical,
+            summary: r.summary,
+        })
+    }
+
+    /// Input happened on screen: the idle timer starts again (or the session locks if it was
+    /// already idle too long).
+    pub fn activity(&mut self) -> Result<(), AppError> {
+        self.active().map(|_| ())
+    }
+
+    /// Back to the search: the record leaves memory.
+    pub fn close_record(&mut self) -> Result<(), AppError> {
+        let now = self.now();
+        let active = self.active()?;
+        active.shown = None;
+        self.steps.enter(4, now);
+        Ok(())
+    }
+
+    /// Step 8: locks. The viewing ends (audited); the snapshot stays open so that resuming is quick.
+    pub fn lock(&mut self) -> Result<LockScreen, AppError> {
+        let state = std::mem::replace(&mut self.state, State::Start);
+        let State::Viewing(active) = state else {
+            self.state = state;
+            return Err(AppError::state("locking"));
+        };
+        let Active { viewing, how, .. } = *active;
+        let declaration = viewing.declaration().clone();
+        let policy = viewing.policy().clone();
+        let drill = viewing.manifest().drill;
+        let session = viewing.suspend()?;
+        let now = self.now();
+        self.steps.enter(8, now);
+        let screen = LockScreen {
+            step: 8,
+            drill,
+            viewer: Some(viewer(&declaration)),
+            method: match how.device_key {
+                Some(_) => "device-key",
+                None => "passphrase",
+            },
+        };
+        self.state = State::Locked(Box::new(Paused {
+            session,
+            policy,
+            how,
+            declaration,
+        }));
+        Ok(screen)
+    }
+
+    /// Step 8, back: the same viewer resumes. With the device key the key file is read again;
+    /// with the emergency passphrase it is typed again and checked by opening the snapshot anew.
+    /// The new viewing is audited like the first.
+    pub fn resume(&mut self, passphrase: Option<String>) -> Result<SearchScreen, AppError> {
+        let state = std::mem::replace(&mut self.state, State::Start);
+        let State::Locked(paused) = state else {
+            self.state = state;
+            return Err(AppError::state("resuming"));
+        };
+        let Paused {
+            session,
+            policy,
+            how,
+            declaration,
+        } = *paused;
+        let session = match &how.device_key {
+            Some(key) => match fieldchart_vault::load_identity(key) {
+                Ok(_) => session,
+                Err(e) => {
+                    let e = AppError::unlocking(&fieldchart_session::SessionError::Vault(e), false);
+                    self.state = State::Locked(Box::new(Paused {
+                        session,
+                        policy,
+                        how,
+                        declaration,
+                    }));
+                    return Err(e);
+                }
+            },
+            None => {
+                let attempt = match passphrase.filter(|p| !p.is_empty()) {
+                    Some(p) => self.open_session(&how, Unlock::typed_passphrase(p)),
+                    None => Err(AppError::new(
+                        "wrong-passphrase",
+                        "type the emergency passphrase",
+                    )),
+                };
+                match attempt {
+                    // Checked by opening anew: the old session is dropped once the new one is open.
+                    Ok(new) => new,
+                    Err(e) => {
+                        self.state = State::Locked(Box::new(Paused {
+                            session,
+                            policy,
+                            how,
+                            declaration,
+                        }));
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        match self.begin(session, &how, declaration.clone()) {
+            Ok(active) => {
+                self.state = State::Viewing(Box::new(active));
+                let now = self.now();
+                self.steps.enter(4, now);
+                self.last_input = now;
+                Ok(SearchScreen {
+                    step: 4,
+                    banner: self.banner()?,
+                })
+            }
+            Err((e, session)) => {
+                self.state = State::Locked(Box::new(Paused {
+                    session,
+                    policy,
+                    how,
+                    declaration,
+                }));
+                Err(e)
+            }
+        }
+    }
+
+    /// Step 8, end: the viewing ends (audited) and everything decrypted is dropped. A drill ends
+    /// with its report: the time each step took, written beside the drill audit log.
+    pub fn end(&mut self) -> Result<EndScreen, AppError> {
+        let drill = match &self.state {
+            State::Start => false,
+            State::Unlocked(o) => o.how.drill,
+            State::Viewing(a) => a.how.drill,
+            State::Locked(p) => p.how.drill,
+        };
+        let was_open = !matches!(self.state, State::Start);
+        self.end_open()?;
+        let now = self.now();
+        self.steps.enter(8, now);
+        let report = if drill && was_open {
+            let (steps, total) = self.steps.report(now);
+            let saved_to = self.save_report(&steps, total, now);
+            Some(DrillReport {
+                steps,
+                total,
+                saved_to,
+            })
+        } else {
+            None
+        };
+        Ok(EndScreen {
+            step: 8,
+            drill,
+            report,
+        })
+    }
+
+    /// Ends whatever is open: a viewing writes its lock; a session is dropped.
+    fn end_open(&mut self) -> Result<(), AppError> {
+        match std::mem::replace(&mut self.state, State::Start) {
+            State::Viewing(a) => a.viewing.lock()?,
+            State::Start | State::Unlocked(_) | State::Locked(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The drill report as a small text file (steps and seconds only: no patient, no viewer).
+    fn save_report(
+        &self,
+        steps: &[steps::StepTime],
+        total: f64,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let dir = self.config.drill_audit_log.parent()?;
+        std::fs::create_dir_all(dir).ok()?;
+        let local = now.with_timezone(&Local);
+        let path = dir.join(format!(
+            "drill-report-{}.txt",
+            local.format("%Y%m%dT%H%M%S")
+        ));
+        let mut text = format!(
+            "FieldChart 訓練報告 / drill report\n{}\n\n",
+            local.format("%Y-%m-%d %H:%M:%S")
+        );
+        for s in steps {
+            text.push_str(&format!(
+                "{}. {} / {}\t{:.1} s\n",
+                s.step, s.ja, s.en, s.seconds
+            ));
+        }
+        text.push_str(&format!("\n合計 / total\t{total:.1} s\n"));
+        std::fs::write(&path, text).ok()?;
+        Some(path.display().to_string())
+    }
+
+    /// The language the viewer chose (kept for nothing but a check that it is one we have).
+    pub fn set_language(&mut self, lang: &str) -> Result<(), AppError> {
+        match lang {
+            "ja" | "en" => Ok(()),
+            other => Err(AppError::new("bad-input", format!("no language {other:?}"))),
+        }
+    }
+}
+
+impl Active {
+    fn viewing_session_facts(&self) -> SessionFacts<'_> {
+        SessionFacts {
+            snapshot_id: &self.viewing.manifest().snapshot_id,
+            drill: self.viewing.manifest().drill,
+            app: self.viewing.app(),
+        }
+    }
+}
+
+/// What a banner needs of an open snapshot.
+struct SessionFacts<'a> {
+    snapshot_id: &'a str,
+    drill: bool,
+    app: &'a fieldchart_store::manifest::AppManifest,
+}
+
+impl<'a> From<&'a Session> for SessionFacts<'a> {
+    fn from(s: &'a Session) -> Self {
+        SessionFacts {
+            snapshot_id: &s.manifest().snapshot_id,
+            drill: s.manifest().drill,
+            app: s.app(),
+        }
+    }
+}
+
+fn viewer(d: &Declaration) -> Viewer {
+    Viewer {
+        name: d.name.clone(),
+        profession: profession_words(d.profession),
+        team: d.team.clone(),
+        event: d.event.clone(),
+    }
+}
+
+fn banner<'a>(
+    facts: impl Into<SessionFacts<'a>>,
+    policy: &Policy,
+    declaration: Option<&Declaration>,
+    break_glass: Option<&str>,
+    today: NaiveDate,
+) -> Banner {
+    let facts = facts.into();
+    // The oldest facility's data: the snapshot as a whole is at least this fresh.
+    let as_of = facts
+        .app
+        .facilities
+        .iter()
+        .filter_map(|f| f.data_as_of.as_deref())
+        .min()
+        .map(Day::parse);
+    let days = as_of
+        .as_ref()
+        .and_then(Day::date)
+        .map(|d| (today - d).num_days());
+    let limit_days = policy.session.stale_data_days;
+    Banner {
+        drill: facts.drill,
+        break_glass: break_glass.map(str::to_string),
+        snapshot_id: facts.snapshot_id.to_string(),
+        viewer: declaration.map(viewer),
+        data_age: DataAge {
+            as_of,
+            days,
+            limit_days,
+            stale: days.is_some_and(|d| d > i64::from(limit_days)),
+        },
+        idle_lock_minutes: policy.session.idle_lock_minutes,
+    }
+}

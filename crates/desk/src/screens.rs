@@ -1,0 +1,866 @@
+//! Screen models: what each step of the manual shows, shaped for display. The front end renders
+//! these and decides nothing: which items are critical, current or withheld was decided by the
+//! query and the policy, and every date already has its era form.
+
+use std::collections::{BTreeMap, HashMap};
+
+use fieldchart_policy::{Area, Profession};
+use fieldchart_query::record::{ItemView, RecordView};
+use fieldchart_query::search::SearchResult;
+use fieldchart_store::manifest::AppManifest;
+use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
+use serde::Serialize;
+
+use crate::day::Day;
+
+/// A facility as shown: its code, its name when the hub gave one, and how fresh its data is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facility {
+    pub code: String,
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_as_of: Option<Day>,
+}
+
+/// Facility names by code, from the opened snapshot's manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Facilities(HashMap<String, Option<String>>);
+
+impl Facilities {
+    pub fn of(app: &AppManifest) -> Facilities {
+        Facilities(
+            app.facilities
+                .iter()
+                .map(|f| (f.code.clone(), f.name.clone()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, code: &str) -> Facility {
+        Facility {
+            code: code.to_string(),
+            name: self.0.get(code).cloned().flatten(),
+            data_as_of: None,
+        }
+    }
+}
+
+/// A word in both languages, with its stable key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Words {
+    pub key: &'static str,
+    pub ja: &'static str,
+    pub en: &'static str,
+}
+
+pub fn profession_words(p: Profession) -> Words {
+    let en = match p {
+        Profession::Doctor => "Doctor",
+        Profession::Dentist => "Dentist",
+        Profession::Pharmacist => "Pharmacist",
+        Profession::Nurse => "Nurse",
+        Profession::PublicHealthNurse => "Public-health nurse",
+        Profession::Midwife => "Midwife",
+        Profession::Paramedic => "Paramedic",
+        Profession::Radiographer => "Radiographer",
+        Profession::LabTechnician => "Lab technician",
+        Profession::Clerk => "Clerk or other",
+    };
+    Words {
+        key: p.key(),
+        ja: p.ja(),
+        en,
+    }
+}
+
+pub fn area_words(a: Area) -> Words {
+    let (ja, en) = match a {
+        Area::Identity => ("本人情報", "Identity"),
+        Area::Encounters => ("受診歴", "Encounters"),
+        Area::Allergies => ("アレルギー", "Allergies"),
+        Area::Infections => ("感染症", "Infections"),
+        Area::Problems => ("病名", "Problems"),
+        Area::Medications => ("処方・注射", "Medicines"),
+        Area::Labs => ("検査", "Labs"),
+        Area::Reports => ("報告書", "Reports"),
+        Area::Documents => ("文書", "Documents"),
+    };
+    Words {
+        key: a.as_str(),
+        ja,
+        en,
+    }
+}
+
+pub fn sex_words(s: Sex) -> Words {
+    let (key, ja, en) = match s {
+        Sex::Male => ("male", "男", "M"),
+        Sex::Female => ("female", "女", "F"),
+        Sex::Other => ("other", "その他", "Other"),
+        Sex::Unknown => ("unknown", "不明", "Unknown"),
+    };
+    Words { key, ja, en }
+}
+
+/// The viewer, as every screen after step 3 names them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Viewer {
+    pub name: String,
+    pub profession: Words,
+    pub team: String,
+    pub event: String,
+}
+
+/// How old the data is, against the policy's limit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataAge {
+    /// The oldest facility's data-as-of: the whole snapshot is at least this fresh.
+    pub as_of: Option<Day>,
+    pub days: Option<i64>,
+    pub limit_days: u32,
+    pub stale: bool,
+}
+
+/// What every screen after unlocking carries.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Banner {
+    pub drill: bool,
+    pub break_glass: Option<String>,
+    pub snapshot_id: String,
+    pub viewer: Option<Viewer>,
+    pub data_age: DataAge,
+    pub idle_lock_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartScreen {
+    pub step: u8,
+    pub snapshots: Vec<crate::catalog::SnapshotCard>,
+    pub device_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfessionChoice {
+    #[serde(flatten)]
+    pub words: Words,
+    pub needs_auth_code: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclareScreen {
+    pub step: u8,
+    pub banner: Banner,
+    pub professions: Vec<ProfessionChoice>,
+    pub default_event: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchScreen {
+    pub step: u8,
+    pub banner: Banner,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultRow {
+    pub facility: Facility,
+    pub patient_id: String,
+    pub name_kanji: Option<String>,
+    pub name_kana: Option<String>,
+    pub dob: Option<Day>,
+    pub age: Option<u32>,
+    pub sex: Words,
+    pub address: Option<String>,
+    pub last_contact: Option<Day>,
+    pub consent: &'static str,
+    /// What the viewer can confirm identity on (two are needed).
+    pub identifiers: Vec<&'static str>,
+    /// Which of those the query matched.
+    pub matched: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub step: u8,
+    pub banner: Banner,
+    pub query: String,
+    pub results: Vec<ResultRow>,
+}
+
+/// An identifier a result can be confirmed on, as the query names the field it matched.
+pub fn identifier_of_field(field: &str) -> Option<&'static str> {
+    match field {
+        "name_kanji" | "name_kana" => Some("name"),
+        "dob" => Some("dob"),
+        "address" => Some("address"),
+        "phone" => Some("phone"),
+        "patient_id" => Some("patientId"),
+        "sex" => Some("sex"),
+        _ => None,
+    }
+}
+
+impl ResultRow {
+    pub fn of(r: &SearchResult, facilities: &Facilities) -> ResultRow {
+        let mut identifiers = Vec::new();
+        if r.name_kanji.is_some() || r.name_kana.is_some() {
+            identifiers.push("name");
+        }
+        if r.dob.is_some() {
+            identifiers.push("dob");
+        }
+        if r.address.is_some() {
+            identifiers.push("address");
+        }
+        identifiers.push("patientId");
+        let mut matched: Vec<&'static str> = r
+            .matched
+            .iter()
+            .filter_map(|m| identifier_of_field(&m.field))
+            .collect();
+        matched.sort_unstable();
+        matched.dedup();
+        ResultRow {
+            facility: facilities.get(&r.facility),
+            patient_id: r.patient_id.clone(),
+            name_kanji: r.name_kanji.clone(),
+            name_kana: r.name_kana.clone(),
+            dob: Day::opt(r.dob.as_deref()),
+            age: r.age,
+            sex: sex_words(r.sex),
+            address: r.address.clone(),
+            last_contact: Day::opt(r.last_contact.as_deref()),
+            consent: r.consent.as_str(),
+            identifiers,
+            matched,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatientHeader {
+    pub facility: Facility,
+    pub patient_id: String,
+    pub name_kanji: Option<String>,
+    pub name_kana: Option<String>,
+    pub dob: Option<Day>,
+    pub age: Option<u32>,
+    pub sex: Words,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub deceased: bool,
+    /// Files that named another patient ID than their folder (shown as a warning).
+    pub id_warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessShown {
+    pub consent: &'static str,
+    pub basis: &'static str,
+    pub withheld: Vec<Words>,
+    /// Items before this day are not shown to this profession.
+    pub since: Option<Day>,
+    pub break_glass: Option<String>,
+}
+
+/// One red-banner entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Critical {
+    pub class: &'static str,
+    pub ja: &'static str,
+    pub en: &'static str,
+    /// The drug, allergen, diagnosis or test that raised it.
+    pub what: String,
+    pub facility: Facility,
+    pub date: Option<Day>,
+    /// An infection result the patient has not been told of (未告知).
+    pub undisclosed: bool,
+}
+
+/// One item as a line: `text`, then `detail` on a second line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub text: String,
+    pub detail: Option<String>,
+    /// A stable key for words the front end translates (an encounter's kind).
+    pub kind: Option<String>,
+    pub value: Option<String>,
+    pub unit: Option<String>,
+    pub range: Option<String>,
+    pub flag: Option<String>,
+    pub severity: Option<String>,
+    pub suspected: bool,
+    pub undisclosed: bool,
+    pub facility: Facility,
+    pub date: Option<Day>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Medicine {
+    pub drug: String,
+    pub dose: Option<String>,
+    pub usage: Option<String>,
+    pub days: Option<u32>,
+    /// `prescription` or `injection`.
+    pub kind: Option<&'static str>,
+    pub last_prescribed: Option<Day>,
+    /// Until when it was prescribed.
+    pub until: Option<Day>,
+    pub doctor: Option<String>,
+    pub facility: Facility,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub date: Day,
+    pub value: f64,
+    pub flag: Option<String>,
+}
+
+/// One lab test over time, numeric results only, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub code: String,
+    pub name: String,
+    pub unit: Option<String>,
+    pub range: Option<String>,
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocSection {
+    pub title: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocFile {
+    pub name: String,
+    pub media_type: String,
+    pub bytes: u64,
+    pub blob: Option<i64>,
+    pub thumbnail: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub title: String,
+    pub kind: String,
+    pub date: Option<Day>,
+    pub facility: Facility,
+    pub author: Option<String>,
+    pub referral: bool,
+    pub sections: Vec<DocSection>,
+    pub files: Vec<DocFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub allergies: Vec<Row>,
+    pub infections: Vec<Row>,
+    pub problems: Vec<Row>,
+    pub suspected: Vec<Row>,
+    pub medicines: Vec<Medicine>,
+    pub labs: Vec<Row>,
+    pub trends: Vec<Trend>,
+    pub encounters: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Details {
+    pub medicines: Vec<Medicine>,
+    pub labs: Vec<Row>,
+    pub lab_trends: Vec<Trend>,
+    pub problems: Vec<Row>,
+    pub encounters: Vec<Row>,
+    pub reports: Vec<Row>,
+    pub documents: Vec<Document>,
+}
+
+/// How fresh this record's facility's data is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordAge {
+    pub facility: Facility,
+    pub as_of: Option<Day>,
+    pub days: Option<i64>,
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordScreen {
+    pub step: u8,
+    pub banner: Banner,
+    pub patient: PatientHeader,
+    pub access: AccessShown,
+    pub data_as_of: RecordAge,
+    pub critical: Vec<Critical>,
+    pub summary: Summary,
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintScreen {
+    pub step: u8,
+    pub banner: Banner,
+    pub printed_at: Day,
+    pub patient: PatientHeader,
+    pub access: AccessShown,
+    pub data_as_of: RecordAge,
+    pub critical: Vec<Critical>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LockScreen {
+    pub step: u8,
+    pub drill: bool,
+    pub viewer: Option<Viewer>,
+    /// `device-key` (one press to resume) or `passphrase` (typed again).
+    pub method: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillReport {
+    pub steps: Vec<crate::steps::StepTime>,
+    pub total: f64,
+    pub saved_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndScreen {
+    pub step: u8,
+    pub drill: bool,
+    pub report: Option<DrillReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Blob {
+    pub media_type: String,
+    pub base64: String,
+}
+
+/// How many of the newest encounters the summary shows.
+const SUMMARY_ENCOUNTERS: usize = 5;
+
+/// Builds the record screen's parts from the query's view.
+pub struct RecordParts {
+    pub patient: PatientHeader,
+    pub access: AccessShown,
+    pub critical: Vec<Critical>,
+    pub summary: Summary,
+    pub details: Details,
+}
+
+impl RecordParts {
+    pub fn of(v: &RecordView, f: &Facilities) -> RecordParts {
+        let p = &v.patient.row;
+        let patient = PatientHeader {
+            facility: f.get(&p.facility),
+            patient_id: p.patient_id.clone(),
+            name_kanji: p.name_kanji.clone(),
+            name_kana: p.name_kana.clone(),
+            dob: Day::opt(p.dob.as_deref()),
+            age: v.patient.age,
+            sex: sex_words(p.sex),
+            address: p.addresses.first().cloned(),
+            phone: p.phones.first().cloned(),
+            deceased: p.deceased,
+            id_warnings: p.id_mismatches.clone(),
+        };
+        let a = &v.access;
+        let access = AccessShown {
+            consent: a.consent.as_str(),
+            basis: a.basis.as_str(),
+            withheld: a.withheld.iter().map(|&w| area_words(w)).collect(),
+            since: a.since.map(Day::of),
+            break_glass: a.break_glass.clone(),
+        };
+        let s = &v.summary;
+        let h = &v.history;
+        // A flag names its source file; the date is that file's item date.
+        let dates: HashMap<&str, &str> = [
+            &s.allergies,
+            &s.contraindications,
+            &s.infections,
+            &h.medications,
+            &h.problems,
+            &h.labs,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| Some((i.source.path.as_str(), i.at.as_deref()?)))
+        .collect();
+        let mut critical: Vec<Critical> = s
+            .critical_flags
+            .iter()
+            .map(|c| Critical {
+                class: critical_key(c.class),
+                ja: c.label,
+                en: critical_en(c.class),
+                what: c.reason.clone(),
+                facility: f.get(&c.source.facility),
+                date: Day::opt(dates.get(c.source.path.as_str()).copied()),
+                undisclosed: false,
+            })
+            .collect();
+        critical.extend(s.infections.iter().map(|i| {
+            let undisclosed = matches!(&i.entry, Entry::Observation(o) if o.undisclosed);
+            let what = match &i.entry {
+                Entry::Observation(o) => match &o.value {
+                    Some(v) => format!("{} {v}", o.item.text),
+                    None => o.item.text.clone(),
+                },
+                _ => i.label.clone(),
+            };
+            Critical {
+                class: "infection",
+                ja: "感染症",
+                en: "Infection",
+                what,
+                facility: f.get(&i.source.facility),
+                date: Day::opt(i.at.as_deref()),
+                undisclosed,
+            }
+        }));
+        let rows = |items: &[ItemView]| items.iter().map(|i| row(i, f)).collect::<Vec<_>>();
+        let meds = |items: &[ItemView]| {
+            items
+                .iter()
+                .filter_map(|i| medicine(i, f))
+                .collect::<Vec<_>>()
+        };
+        let summary = Summary {
+            allergies: rows(&s.allergies),
+            infections: rows(&s.infections),
+            problems: rows(&s.problems),
+            suspected: rows(&s.suspected_problems),
+            medicines: meds(&s.medications),
+            labs: rows(&s.recent_labs),
+            trends: trends(&h.labs)
+                .into_iter()
+                .filter(|t| t.points.len() >= 2)
+                .filter(|t| {
+                    s.recent_labs
+                        .iter()
+                        .any(|r| matches!(&r.entry, Entry::Observation(o) if test_key(o) == t.code))
+                })
+                .collect(),
+            encounters: rows(&newest(&h.encounters, SUMMARY_ENCOUNTERS)),
+        };
+        let details = Details {
+            medicines: meds(&h.medications),
+            labs: rows(&h.labs),
+            lab_trends: trends(&h.labs),
+            problems: rows(&h.problems),
+            encounters: rows(&h.encounters),
+            reports: rows(&h.reports),
+            documents: h.documents.iter().filter_map(|d| document(d, f)).collect(),
+        };
+        RecordParts {
+            patient,
+            access,
+            critical,
+            summary,
+            details,
+        }
+    }
+
+    /// Every blob (document file or thumbnail) this record shows: the only ones `document` serves.
+    pub fn blobs(&self) -> Vec<i64> {
+        self.details
+            .documents
+            .iter()
+            .flat_map(|d| &d.files)
+            .flat_map(|f| [f.blob, f.thumbnail])
+            .flatten()
+            .collect()
+    }
+}
+
+fn newest(items: &[ItemView], n: usize) -> Vec<ItemView> {
+    let mut sorted: Vec<ItemView> = items.to_vec();
+    sorted.sort_by(|a, b| b.at.cmp(&a.at));
+    sorted.truncate(n);
+    sorted
+}
+
+fn critical_key(c: fieldchart_store::codes::CriticalClass) -> &'static str {
+    use fieldchart_store::codes::CriticalClass as C;
+    match c {
+        C::Anticoagulant => "anticoagulant",
+        C::Insulin => "insulin",
+        C::Antiepileptic => "antiepileptic",
+        C::SystemicSteroid => "systemic-steroid",
+        C::Dialysis => "dialysis",
+        C::SevereDrugAllergy => "severe-drug-allergy",
+    }
+}
+
+fn critical_en(c: fieldchart_store::codes::CriticalClass) -> &'static str {
+    use fieldchart_store::codes::CriticalClass as C;
+    match c {
+        C::Anticoagulant => "Anticoagulant",
+        C::Insulin => "Insulin",
+        C::Antiepileptic => "Antiepileptic",
+        C::SystemicSteroid => "Systemic steroid",
+        C::Dialysis => "Dialysis",
+        C::SevereDrugAllergy => "Severe drug allergy",
+    }
+}
+
+fn join(parts: &[Option<&str>], sep: &str) -> Option<String> {
+    let kept: Vec<&str> = parts
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(sep))
+}
+
+fn row(i: &ItemView, f: &Facilities) -> Row {
+    let mut r = Row {
+        text: i.label.clone(),
+        detail: None,
+        kind: None,
+        value: None,
+        unit: None,
+        range: None,
+        flag: None,
+        severity: None,
+        suspected: false,
+        undisclosed: false,
+        facility: f.get(&i.source.facility),
+        date: Day::opt(i.at.as_deref()),
+    };
+    match &i.entry {
+        Entry::Allergy(a) => {
+            r.text = a.allergen.text.clone();
+            let reactions = a.reactions.join("、");
+            r.detail = join(
+                &[
+                    a.category.as_ref().map(|c| c.text.as_str()),
+                    Some(reactions.as_str()),
+                ],
+                " ・ ",
+            );
+            r.severity = a.severity.as_ref().map(|s| s.text.clone());
+        }
+        Entry::Problem(p) => {
+            r.text = p.diagnosis.text.clone();
+            r.suspected = p.suspected;
+            r.detail = join(&[p.department.as_deref(), p.doctor.as_deref()], " ");
+        }
+        Entry::Observation(o) => {
+            r.text = o.item.text.clone();
+            r.value = o.value.clone();
+            r.unit = o.unit.clone();
+            r.range = o.range.clone();
+            r.flag = o.flag.clone();
+            r.undisclosed = o.undisclosed;
+            r.detail = join(&[o.specimen.as_deref(), o.battery.as_deref()], " ・ ");
+        }
+        Entry::Encounter(e) => {
+            r.kind = Some(e.kind.clone());
+            r.detail = join(&[e.department.as_deref(), e.attending.as_deref()], " ");
+        }
+        Entry::Study(s) => {
+            let procedures: Vec<&str> = s.procedures.iter().map(|p| p.text.as_str()).collect();
+            if !procedures.is_empty() {
+                r.text = procedures.join("、");
+            }
+            let findings: Vec<String> = s
+                .findings
+                .iter()
+                .map(|x| {
+                    let value = join(&[x.value.as_deref(), x.unit.as_deref()], " ");
+                    match value {
+                        Some(v) => format!("{}: {v}", x.item.text),
+                        None => x.item.text.clone(),
+                    }
+                })
+                .collect();
+            r.detail = (!findings.is_empty()).then(|| findings.join(" / "));
+        }
+        Entry::Medication(m) => {
+            r.detail = join(&[m.dose.as_deref(), m.usage.as_deref()], " ");
+        }
+        _ => {}
+    }
+    r
+}
+
+fn medicine(i: &ItemView, f: &Facilities) -> Option<Medicine> {
+    let Entry::Medication(m) = &i.entry else {
+        return None;
+    };
+    let MedicationEntry {
+        kind,
+        drugs,
+        dose,
+        usage,
+        days,
+        ordered_at,
+        start,
+        end,
+        doctor,
+        ..
+    } = m;
+    let drug: Vec<&str> = drugs.iter().map(|d| d.text.as_str()).collect();
+    Some(Medicine {
+        drug: if drug.is_empty() {
+            i.label.clone()
+        } else {
+            drug.join("、")
+        },
+        dose: dose.clone(),
+        usage: usage.clone(),
+        days: *days,
+        kind: kind.map(|k| match k {
+            fieldchart_store::rows::MedicationKind::Prescription => "prescription",
+            fieldchart_store::rows::MedicationKind::Injection => "injection",
+        }),
+        last_prescribed: Day::opt(
+            ordered_at
+                .as_deref()
+                .or(start.as_deref())
+                .or(i.at.as_deref()),
+        ),
+        until: Day::opt(end.as_deref()),
+        doctor: doctor.clone(),
+        facility: f.get(&i.source.facility),
+    })
+}
+
+/// The key that groups one test's results: its code with its system, else its name.
+fn test_key(o: &fieldchart_store::rows::ObservationEntry) -> String {
+    match &o.item.code {
+        Some(code) => format!("{}:{code}", o.item.system.as_deref().unwrap_or("")),
+        None => o.item.text.clone(),
+    }
+}
+
+/// Numeric lab results grouped by test, oldest first; tests in the order of their newest result.
+pub fn trends(labs: &[ItemView]) -> Vec<Trend> {
+    let mut by: BTreeMap<String, Trend> = BTreeMap::new();
+    let mut newest: Vec<(String, String)> = Vec::new();
+    for i in labs {
+        let Entry::Observation(o) = &i.entry else {
+            continue;
+        };
+        let Some(value) = o.value.as_deref().and_then(numeric) else {
+            continue;
+        };
+        let Some(at) = o.observed_at.as_deref().or(i.at.as_deref()) else {
+            continue;
+        };
+        let key = test_key(o);
+        let t = by.entry(key.clone()).or_insert_with(|| Trend {
+            code: key.clone(),
+            name: o.item.text.clone(),
+            unit: o.unit.clone(),
+            range: o.range.clone(),
+            points: Vec::new(),
+        });
+        t.points.push(Point {
+            date: Day::parse(at),
+            value,
+            flag: o.flag.clone(),
+        });
+        newest.push((at.to_string(), key));
+    }
+    newest.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut order: Vec<String> = Vec::new();
+    for (_, k) in newest {
+        if !order.contains(&k) {
+            order.push(k);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|k| by.remove(&k))
+        .map(|mut t| {
+            t.points
+                .sort_by(|a, b| (&a.date.iso, &a.date.time).cmp(&(&b.date.iso, &b.date.time)));
+            t
+        })
+        .collect()
+}
+
+/// A result's number: `2.4`, `+1.5`, `<0.5` is not (a bound is not a point on a plot).
+fn numeric(v: &str) -> Option<f64> {
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b)) {
+        return None;
+    }
+    v.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+fn document(i: &ItemView, f: &Facilities) -> Option<Document> {
+    let Entry::Document(d) = &i.entry else {
+        return None;
+    };
+    Some(Document {
+        title: d
+            .title
+            .clone()
+            .unwrap_or_else(|| d.document_type.text.clone()),
+        kind: d.document_type.text.clone(),
+        date: Day::opt(d.created.as_deref().or(i.at.as_deref())),
+        facility: f.get(&i.source.facility),
+        author: d.author.clone(),
+        referral: d.referral,
+        sections: d
+            .sections
+            .iter()
+            .map(|s| DocSection {
+                title: s.title.clone(),
+                text: s.text.clone(),
+            })
+            .collect(),
+        files: d
+            .files
+            .iter()
+            .map(|x| DocFile {
+                name: x.name.clone(),
+                media_type: x.media_type.clone(),
+                bytes: x.bytes,
+                blob: x.blob,
+                thumbnail: x.thumbnail,
+                note: x.note.clone(),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_plot_and_bounds_do_not() {
+        assert_eq!(numeric("2.4"), Some(2.4));
+        assert_eq!(numeric(" 30 "), Some(30.0));
+        assert_eq!(numeric("<0.5"), None);
+        assert_eq!(numeric("陽性"), None);
+        assert_eq!(numeric(""), None);
+        assert_eq!(numeric("1e309"), None);
+    }
+}

@@ -1,0 +1,482 @@
+//! The manual's steps through the desk, on a drill testbed (a synthetic region built into a valid
+//! and an expired drill snapshot with the drill policy and consent list). The desktop window's
+//! end-to-end test walks the same steps through the real UI; these tests pin the decisions.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fieldchart_audit::{Event, Record};
+use fieldchart_desk::{AppError, Config, Desk};
+use fieldchart_testbed::{CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, Testbed};
+
+fn testbed() -> &'static Testbed {
+    static BED: OnceLock<(tempfile::TempDir, Testbed)> = OnceLock::new();
+    &BED.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bed = Testbed::make(&dir.path().join("laptop"), 120);
+        (dir, bed)
+    })
+    .1
+}
+
+/// A laptop configured on the testbed, with its own audit logs and a clock the test can move.
+struct Laptop {
+    desk: Desk,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+    drill_log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Laptop {
+    fn new() -> Laptop {
+        let bed = testbed();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(Mutex::new(Utc::now()));
+        let now = clock.clone();
+        let drill_log = dir.path().join("drill").join("audit.log");
+        let config = Config {
+            snapshot_dirs: vec![bed.snapshots.clone()],
+            removable_roots: vec![],
+            device_keys: vec![bed.snapshots.join("keys").join("device.key")],
+            trusted: vec![bed.snapshots.join("keys").join("hub.pub")],
+            audit_log: dir.path().join("real").join("audit.log"),
+            drill_audit_log: drill_log.clone(),
+            clock: Arc::new(move || *now.lock().unwrap()),
+        };
+        Laptop {
+            desk: Desk::new(config),
+            clock,
+            drill_log,
+            _dir: dir,
+        }
+    }
+
+    fn wait(&self, seconds: i64) {
+        *self.clock.lock().unwrap() += TimeDelta::seconds(seconds);
+    }
+
+    fn path(p: &Path) -> String {
+        p.display().to_string()
+    }
+
+    /// Steps 1–3 with the device key, as `profession`.
+    fn declared(profession: &str, auth: Option<&str>) -> Laptop {
+        let mut l = Laptop::new();
+        l.desk.start().unwrap();
+        l.desk
+            .unlock(&Laptop::path(&testbed().drill), None, None)
+            .unwrap();
+        l.desk
+            .declare(
+                "訓練 太郎",
+                profession,
+                "DMAT-01",
+                "",
+                auth.map(str::to_string),
+            )
+            .unwrap();
+        l
+    }
+
+    fn audit(&self) -> Vec<Record> {
+        let key = fieldchart_vault::load_identity(&testbed().hub_audit_key).unwrap();
+        fieldchart_audit::log::read(&self.drill_log, &key).unwrap()
+    }
+}
+
+fn both() -> Vec<String> {
+    vec!["name".into(), "dob".into()]
+}
+
+#[test]
+fn start_lists_each_snapshot_with_its_facilities_validity_and_drill_mark() {
+    let mut l = Laptop::new();
+    let start = l.desk.start().unwrap();
+    assert_eq!(start.step, 1);
+    assert!(
+        start.device_key.is_some(),
+        "the device key is found by itself"
+    );
+    let card = |p: &Path| {
+        start
+            .snapshots
+            .iter()
+            .find(|c| c.path == Laptop::path(p))
+            .unwrap_or_else(|| panic!("{} listed", p.display()))
+    };
+    let drill = card(&testbed().drill);
+    assert_eq!(drill.validity.state, "valid");
+    assert!(drill.validity.days_left.unwrap() >= 29);
+    assert!(drill.drill);
+    assert!(drill.passphrase);
+    assert_eq!(drill.facilities.len(), 3);
+    for f in &drill.facilities {
+        assert!(f.name.as_deref().is_some_and(|n| !n.is_empty()), "{f:?}");
+        let as_of = f.data_as_of.as_ref().expect("data as of");
+        assert!(as_of.era.is_some() && as_of.short.is_some(), "{as_of:?}");
+    }
+    let expired = card(&testbed().expired);
+    assert_eq!(expired.validity.state, "expired");
+    assert!(
+        expired
+            .validity
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(
+        expired.facilities.len(),
+        3,
+        "an expired card still says whose data"
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_gets_its_own_message_and_the_right_one_opens() {
+    let mut l = Laptop::new();
+    l.desk.start().unwrap();
+    let path = Laptop::path(&testbed().drill);
+    let err = l
+        .desk
+        .unlock(&path, Some("not the passphrase".into()), None)
+        .unwrap_err();
+    assert_eq!(err.kind, "wrong-passphrase", "{err:?}");
+    let declare = l.desk.unlock(&path, Some(PASSPHRASE.into()), None).unwrap();
+    assert_eq!(declare.step, 3);
+    assert!(declare.banner.drill);
+    assert_eq!(declare.professions.len(), 10);
+    assert!(
+        declare
+            .professions
+            .iter()
+            .any(|p| p.words.key == "clerk" && p.needs_auth_code)
+    );
+}
+
+#[test]
+fn an_expired_snapshot_says_so_and_opens_only_by_break_glass() {
+    let mut l = Laptop::new();
+    l.desk.start().unwrap();
+    let path = Laptop::path(&testbed().expired);
+    let err = l.desk.unlock(&path, None, None).unwrap_err();
+    assert_eq!(err.kind, "expired", "{err:?}");
+    l.desk
+        .unlock(&path, None, Some("避難所で透析患者の薬歴確認が必要".into()))
+        .unwrap();
+    let search = l
+        .desk
+        .declare("訓練 太郎", "医師", "DMAT-01", "", None)
+        .unwrap();
+    assert!(
+        search.banner.break_glass.is_some(),
+        "break-glass is on every screen"
+    );
+}
+
+#[test]
+fn search_finds_the_persona_by_kana_romaji_and_era_birth_date() {
+    let mut l = Laptop::declared("doctor", None);
+    for (query, dob) in [
+        ("やまだ はなこ", None),
+        ("yamada hanako", None),
+        ("", Some("S45.3.12")),
+    ] {
+        let r = l.desk.search(query, dob, Some("女"), None).unwrap();
+        let hit = r
+            .results
+            .iter()
+            .find(|x| (x.facility.code.as_str(), x.patient_id.as_str()) == PERSONA)
+            .unwrap_or_else(|| panic!("{query:?} {dob:?} finds the persona"));
+        let dob = hit.dob.as_ref().unwrap();
+        assert_eq!(dob.iso, "1970-03-12");
+        assert_eq!(dob.short.as_deref(), Some("S45.3.12"));
+        assert_eq!(hit.consent, "consented");
+        assert!(hit.identifiers.contains(&"name") && hit.identifiers.contains(&"dob"));
+        assert!(hit.facility.name.is_some());
+    }
+}
+
+#[test]
+fn a_record_opens_only_on_two_identifiers_and_shows_what_keeps_her_alive() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let (f, p) = PERSONA;
+    let one = l
+        .desk
+        .open_record(f, p, &["name".into(), "name".into()], None)
+        .unwrap_err();
+    assert_eq!(one.kind, "needs-confirmation");
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    assert_eq!(r.step, 5);
+    let classes: Vec<&str> = r.critical.iter().map(|c| c.class).collect();
+    assert!(classes.contains(&"anticoagulant"), "{classes:?}");
+    assert!(classes.contains(&"severe-drug-allergy"), "{classes:?}");
+    assert!(
+        r.critical.iter().any(|c| c.what.contains("ペニシリン")),
+        "{:?}",
+        r.critical
+    );
+    let warfarin = r
+        .summary
+        .medicines
+        .iter()
+        .find(|m| m.drug.contains("ワーファリン"))
+        .expect("current warfarin");
+    assert!(warfarin.dose.is_some() && warfarin.usage.is_some() && warfarin.days.is_some());
+    assert!(warfarin.last_prescribed.is_some());
+    assert_eq!(warfarin.facility.code, f);
+    let inr = r
+        .summary
+        .trends
+        .iter()
+        .find(|t| t.name.contains("INR"))
+        .expect("a PT-INR trend");
+    assert!(inr.points.len() >= 2);
+    assert!(
+        inr.points
+            .windows(2)
+            .all(|w| w[0].date.iso <= w[1].date.iso),
+        "oldest first"
+    );
+    for row in r
+        .summary
+        .allergies
+        .iter()
+        .chain(&r.summary.problems)
+        .chain(&r.summary.labs)
+        .chain(&r.summary.encounters)
+    {
+        assert!(!row.facility.code.is_empty());
+        assert!(row.date.is_some(), "every item has its date: {row:?}");
+    }
+    assert!(r.access.withheld.is_empty());
+    assert!(r.data_as_of.as_of.is_some());
+    assert!(!r.data_as_of.stale);
+}
+
+#[test]
+fn a_record_not_among_the_results_shown_does_not_open() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("さとう けんいち", None, None, None).unwrap();
+    let (f, p) = PERSONA;
+    let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
+    assert_eq!(err.kind, "state");
+}
+
+#[test]
+fn unknown_consent_asks_for_a_legal_basis() {
+    let mut l = Laptop::declared("doctor", None);
+    let r = l.desk.search("さとう けんいち", None, None, None).unwrap();
+    let hit = r
+        .results
+        .iter()
+        .find(|x| x.consent == "unknown")
+        .expect("a patient the consent list does not name");
+    let (f, p) = (hit.facility.code.clone(), hit.patient_id.clone());
+    let err = l.desk.open_record(&f, &p, &both(), None).unwrap_err();
+    assert_eq!(err.kind, "needs-basis", "{err:?}");
+    let r = l
+        .desk
+        .open_record(&f, &p, &both(), Some("vital-interest"))
+        .unwrap();
+    assert_eq!(r.access.basis, "vital-interest");
+}
+
+#[test]
+fn a_refusal_opens_only_after_break_glass_which_then_shows_everywhere() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let (f, p) = PERSONA_REFUSED;
+    let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
+    assert_eq!(err.kind, "refused");
+    assert_eq!(err.rule, Some("consent-refused"));
+    let short = l.desk.break_glass("急ぎ").unwrap_err();
+    assert_eq!(short.kind, "refused", "a reason under 8 characters");
+    let banner = l
+        .desk
+        .break_glass("意識障害で搬送、服薬確認が必要")
+        .unwrap();
+    assert!(banner.break_glass.is_some());
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    assert_eq!(r.access.basis, "break-glass");
+    assert!(r.banner.break_glass.is_some());
+}
+
+#[test]
+fn a_clerk_without_the_code_is_refused_and_may_declare_again_without_unlocking() {
+    let mut l = Laptop::new();
+    l.desk.start().unwrap();
+    l.desk
+        .unlock(&Laptop::path(&testbed().drill), None, None)
+        .unwrap();
+    let err = l
+        .desk
+        .declare("受付 花子", "clerk", "避難所受付", "", None)
+        .unwrap_err();
+    assert_eq!(err.kind, "refused", "{err:?}");
+    let ok = l
+        .desk
+        .declare(
+            "受付 花子",
+            "clerk",
+            "避難所受付",
+            "",
+            Some(CLERK_CODE.into()),
+        )
+        .unwrap();
+    assert_eq!(ok.step, 4);
+}
+
+#[test]
+fn a_clerk_is_refused_the_medicines_and_told_so() {
+    let mut l = Laptop::declared("clerk", Some(CLERK_CODE));
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let (f, p) = PERSONA;
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    let withheld: Vec<&str> = r.access.withheld.iter().map(|w| w.key).collect();
+    assert!(withheld.contains(&"medications"), "{withheld:?}");
+    assert!(r.summary.medicines.is_empty());
+    assert!(r.details.medicines.is_empty());
+    assert!(
+        !r.critical.iter().any(|c| c.class == "anticoagulant"),
+        "a withheld medicine does not leak through the banner: {:?}",
+        r.critical
+    );
+}
+
+#[test]
+fn printing_is_audited_before_the_page_is_given() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let err = l.desk.print_summary().unwrap_err();
+    assert_eq!(err.kind, "state", "nothing to print before a record");
+    let (f, p) = PERSONA;
+    l.desk.open_record(f, p, &both(), None).unwrap();
+    let page = l.desk.print_summary().unwrap();
+    assert_eq!(page.step, 7);
+    assert!(!page.critical.is_empty());
+    let records = l.audit();
+    let printed: Vec<&Record> = records
+        .iter()
+        .filter(|r| matches!(r.entry.event, Event::Print { .. }))
+        .collect();
+    assert_eq!(printed.len(), 1);
+    let Event::Print { patient, .. } = &printed[0].entry.event else {
+        unreachable!()
+    };
+    assert_eq!(patient.as_ref().unwrap().patient_id, p);
+}
+
+#[test]
+fn idle_time_locks_the_session_and_the_same_viewer_resumes() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    l.wait(4 * 60);
+    l.desk.activity().unwrap();
+    l.wait(4 * 60);
+    l.desk
+        .search("やまだ", None, None, None)
+        .expect("input four minutes ago keeps it open");
+    l.wait(5 * 60);
+    let err: AppError = l.desk.search("やまだ", None, None, None).unwrap_err();
+    assert_eq!(err.kind, "locked");
+    assert_eq!(l.desk.activity().unwrap_err().kind, "locked");
+    let back = l.desk.resume(None).unwrap();
+    assert_eq!(back.banner.viewer.unwrap().name, "訓練 太郎");
+    let locks = l
+        .audit()
+        .iter()
+        .filter(|r| matches!(r.entry.event, Event::Lock))
+        .count();
+    assert_eq!(locks, 1, "the idle lock is audited");
+}
+
+#[test]
+fn a_passphrase_session_resumes_only_with_the_passphrase() {
+    let mut l = Laptop::new();
+    l.desk.start().unwrap();
+    l.desk
+        .unlock(
+            &Laptop::path(&testbed().drill),
+            Some(PASSPHRASE.into()),
+            None,
+        )
+        .unwrap();
+    l.desk
+        .declare("訓練 太郎", "看護師", "救護班", "", None)
+        .unwrap();
+    let lock = l.desk.lock().unwrap();
+    assert_eq!(lock.method, "passphrase");
+    assert_eq!(
+        l.desk.resume(Some("wrong".into())).unwrap_err().kind,
+        "wrong-passphrase"
+    );
+    assert_eq!(l.desk.resume(None).unwrap_err().kind, "wrong-passphrase");
+    l.desk.resume(Some(PASSPHRASE.into())).unwrap();
+}
+
+#[test]
+fn documents_are_served_only_for_the_record_on_screen() {
+    let mut l = Laptop::declared("doctor", None);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let (f, p) = PERSONA;
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    let file = r
+        .details
+        .documents
+        .iter()
+        .flat_map(|d| &d.files)
+        .find_map(|x| x.blob)
+        .expect("the referral letter's file");
+    let blob = l.desk.document(file).unwrap();
+    assert!(!blob.base64.is_empty());
+    assert_eq!(
+        l.desk.document(file + 100_000).unwrap_err().kind,
+        "bad-input"
+    );
+    l.desk.close_record().unwrap();
+    assert_eq!(l.desk.document(file).unwrap_err().kind, "state");
+}
+
+#[test]
+fn a_drill_ends_with_a_report_of_the_time_each_step_took() {
+    let mut l = Laptop::new();
+    l.desk.start().unwrap();
+    l.wait(5);
+    l.desk
+        .unlock(&Laptop::path(&testbed().drill), None, None)
+        .unwrap();
+    l.wait(20);
+    l.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    l.wait(30);
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let (f, p) = PERSONA;
+    l.desk.open_record(f, p, &both(), None).unwrap();
+    l.wait(60);
+    l.desk.mark_step(6).unwrap();
+    l.wait(10);
+    let end = l.desk.end().unwrap();
+    let report = end.report.expect("a drill report");
+    let seconds: Vec<(u8, f64)> = report.steps.iter().map(|s| (s.step, s.seconds)).collect();
+    assert_eq!(
+        seconds,
+        vec![
+            (1, 5.0),
+            (2, 0.0),
+            (3, 20.0),
+            (4, 30.0),
+            (5, 60.0),
+            (6, 10.0),
+            (8, 0.0)
+        ]
+    );
+    assert_eq!(report.total, 125.0);
+    let saved = std::fs::read_to_string(report.saved_to.unwrap()).unwrap();
+    assert!(saved.contains("患者を探す / Find the patient"));
+    assert!(!saved.contains("山田"), "the report names no patient");
+    assert!(l.desk.search("x", None, None, None).is_err(), "all dropped");
+}
