@@ -1,0 +1,26 @@
+//! Tauri's build step, with a permission per app command: the window's capability
+//! (capabilities/main.json) allows exactly these and nothing of Tauri's core or plugins.
+
+const COMMANDS: &[&str] = &[
+    "start",
+    "unlock",
+    "declare",
+    "search",
+    "open_record",
+    "break_glass",
+    "document",
+    "mark_step",
+    "print_summary",
+    "activity",
+    "lock",
+    "resume",
+    "close_record",
+    "end",
+    "set_language",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri build step");
+}
