@@ -16,7 +16,7 @@ import { IdleWatch, INPUT_EVENTS } from './idle.js';
 import { renderEnd, renderLock } from './lockend.js';
 import { closeOverlay } from './overlay.js';
 import { renderPrint } from './print.js';
-import { REQUIRED_CONFIRMATIONS, renderSearch, resultKey } from './search.js';
+import { confirmableIdentifiers, renderSearch, resultKey } from './search.js';
 import { renderStart } from './start.js';
 import { renderSummary } from './summary.js';
 import { destroyPlots } from './trends.js';
@@ -342,7 +342,6 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
         state.declareScreen = r.value;
         takeBanner(r.value);
         go('declare');
-        startIdle();
         api.setLanguage({ lang: state.lang }).catch(backgroundError);
       }
       render();
@@ -369,6 +368,8 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
         takeBanner(r.value);
         state.results = null;
         go('search');
+        // The desk locks a viewing, which begins with the declaration: so does the idle lock.
+        startIdle();
       }
       render();
     },
@@ -405,7 +406,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
 
     async openRecord(result, basis) {
       const ticks = state.confirmations[resultKey(result)] ?? {};
-      const confirmed = REQUIRED_CONFIRMATIONS.filter((id) => ticks[id]);
+      const confirmed = confirmableIdentifiers(result).filter((id) => ticks[id]);
       const r = await command(() =>
         api.openRecord({ facility: result.facility?.code, patientId: result.patientId, confirmed, basis }),
       );
@@ -519,7 +520,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     },
 
     async lock() {
-      if (!state.session || state.screen === 'lock') return;
+      if (!state.session || !state.banner?.viewer || state.screen === 'lock') return;
       const r = await command(() => api.lock());
       // Even when the desk could not lock, the person asked to hide the screen: hide it.
       if (state.screen !== 'lock') enterLock(r.ok ? r.value : null);

@@ -56,7 +56,8 @@ export function renderChrome(state, step, v) {
           h('span', { lang: 'ja', class: v.lang === 'ja' ? 'lang-on' : 'lang-off' }, '日本語'),
           ' / ',
           h('span', { lang: 'en', class: v.lang === 'en' ? 'lang-on' : 'lang-off' }, 'English')),
-        state.session && state.screen !== 'lock'
+        // Lock pauses a viewing, which begins with the declaration (step 3); End works from any step.
+        state.session && banner?.viewer && state.screen !== 'lock'
           ? h('button', { type: 'button', id: 'lock-button', class: 'secondary', on: { click: () => v.actions.lock() } }, v.t('lock.button'))
           : null,
         state.session

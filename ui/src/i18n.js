@@ -77,7 +77,6 @@ const ja = {
   'withheld': '非表示（権限）',
   'withheld.list': '職種により非表示（権限）',
   'undisclosed': '未告知',
-  'error.title': 'エラー',
   'busy': '処理中…',
 
   'error.no-snapshot': 'スナップショットが見つかりません。記録媒体を差して「再読み込み」を押してください。',
@@ -112,7 +111,6 @@ const ja = {
   'start.deviceKeyMissing': 'この端末の鍵：見つかりません',
   'card.local': 'この端末',
   'card.removable': '外部の記録媒体',
-  'card.drill': '訓練',
   'card.created': '作成',
   'card.notAfter': '有効期限',
   'card.facilities': '施設とデータの時点',
@@ -179,8 +177,11 @@ const ja = {
   'result.lastContact': '最終受診',
   'result.consent': '同意',
   'result.matched': '一致',
-  'result.confirmName': '名前を本人に確認した',
-  'result.confirmDob': '生年月日を本人に確認した',
+  'result.confirm.name': '名前を本人に確認した',
+  'result.confirm.dob': '生年月日を本人に確認した',
+  'result.confirm.address': '住所を本人に確認した',
+  'result.confirm.patientId': '患者IDを確認した（診察券など）',
+  'result.confirm.phone': '電話番号を本人に確認した',
   'result.open': '開く',
   'consent.consented': '同意あり',
   'consent.unknown': '不明',
@@ -272,7 +273,6 @@ const ja = {
   'doc.unsupported': '表示できない形式：{name}（{type}）',
   'doc.loading': '読み込み中…',
   'doc.failed': '読み込めませんでした',
-  'doc.pages': '{count}ページ',
   'overlay.close': '閉じる（Esc）',
 
   'print.heading': '印刷プレビュー（A4 1枚）',
@@ -298,7 +298,6 @@ const ja = {
   'end.total': '合計',
   'end.savedTo': '保存先',
   'end.restart': '1. 開始 に戻る',
-  'seconds': '{seconds}秒',
 };
 
 const en = {
@@ -321,7 +320,6 @@ const en = {
   'withheld': 'Withheld (your profession)',
   'withheld.list': 'Withheld for your profession',
   'undisclosed': '未告知 not told',
-  'error.title': 'Error',
   'busy': 'Working…',
 
   'error.no-snapshot': 'No snapshot was found. Insert the removable media and press Reload.',
@@ -356,7 +354,6 @@ const en = {
   'start.deviceKeyMissing': "This laptop's key: not found",
   'card.local': 'On this laptop',
   'card.removable': 'Removable media',
-  'card.drill': 'Drill',
   'card.created': 'Created',
   'card.notAfter': 'Valid until',
   'card.facilities': 'Facilities and their data as of',
@@ -423,8 +420,11 @@ const en = {
   'result.lastContact': 'Last contact',
   'result.consent': 'Consent',
   'result.matched': 'matched',
-  'result.confirmName': 'Name confirmed with the patient',
-  'result.confirmDob': 'Date of birth confirmed with the patient',
+  'result.confirm.name': 'Name confirmed with the patient',
+  'result.confirm.dob': 'Date of birth confirmed with the patient',
+  'result.confirm.address': 'Address confirmed with the patient',
+  'result.confirm.patientId': 'Patient ID confirmed (e.g. patient card)',
+  'result.confirm.phone': 'Phone number confirmed with the patient',
   'result.open': 'Open',
   'consent.consented': 'Consented',
   'consent.unknown': 'Unknown',
@@ -516,7 +516,6 @@ const en = {
   'doc.unsupported': 'Cannot show: {name} ({type})',
   'doc.loading': 'Loading…',
   'doc.failed': 'Could not be loaded',
-  'doc.pages': '{count} pages',
   'overlay.close': 'Close (Esc)',
 
   'print.heading': 'Print preview (one A4 page)',
@@ -542,7 +541,6 @@ const en = {
   'end.total': 'Total',
   'end.savedTo': 'Saved to',
   'end.restart': 'Back to 1. Start',
-  'seconds': '{seconds} s',
 };
 
 export const MESSAGES = { ja, en };

@@ -10,6 +10,26 @@ import { formatBirthDate, formatDay, formatFacility, label } from './format.js';
 /** The two identifiers the manual asks to confirm before opening (manual step 4). */
 export const REQUIRED_CONFIRMATIONS = ['name', 'dob'];
 
+/** Identifiers the desk also accepts, offered only for a result that lacks a name or a birth date. */
+const OTHER_IDENTIFIERS = ['address', 'patientId', 'phone'];
+
+/**
+ * The identifiers a result offers to tick: name and date of birth; when the desk says one of them is
+ * not there to confirm (`identifiers`), the others it lists, so two can still be confirmed.
+ */
+export function confirmableIdentifiers(result) {
+  const available = result.identifiers ?? REQUIRED_CONFIRMATIONS;
+  if (REQUIRED_CONFIRMATIONS.every((id) => available.includes(id))) return REQUIRED_CONFIRMATIONS;
+  return [...REQUIRED_CONFIRMATIONS.filter((id) => available.includes(id)), ...OTHER_IDENTIFIERS.filter((id) => available.includes(id))];
+}
+
+/** Whether enough identifiers are ticked to open: both, or any two when fallbacks are offered. */
+export function enoughConfirmed(result, ticks) {
+  const offered = confirmableIdentifiers(result);
+  if (offered === REQUIRED_CONFIRMATIONS) return REQUIRED_CONFIRMATIONS.every((id) => ticks[id]);
+  return offered.filter((id) => ticks[id]).length >= 2;
+}
+
 export function resultKey(result) {
   return `${result.facility?.code ?? ''}/${result.patientId ?? ''}`;
 }
@@ -88,7 +108,7 @@ function renderResult(r, index, v) {
   const openButton = h('button', {
     type: 'button',
     class: 'open-record primary',
-    disabled: !bothTicked(ticks),
+    disabled: !enoughConfirmed(r, ticks),
     on: { click: () => v.actions.openRecord(r) },
   }, v.t('result.open'));
   const check = (id, cls, text) => {
@@ -100,7 +120,7 @@ function renderResult(r, index, v) {
       on: {
         change: (e) => {
           v.actions.confirm(r, id, e.target.checked);
-          openButton.disabled = !bothTicked(v.state.confirmations[key] ?? {});
+          openButton.disabled = !enoughConfirmed(r, v.state.confirmations[key] ?? {});
         },
       },
     });
@@ -135,9 +155,8 @@ function renderResult(r, index, v) {
         fact(v.t('result.lastContact'), [formatDay(r.lastContact, v.lang)]),
       ),
     ),
-    h('div', { class: 'result-confirm' },
-      check('name', 'confirm-name', v.t('result.confirmName')),
-      check('dob', 'confirm-dob', v.t('result.confirmDob')),
+    h('div', { class: ['result-confirm', `confirm-${confirmableIdentifiers(r).length}`] },
+      confirmableIdentifiers(r).map((id) => check(id, `confirm-${CLASS_OF[id]}`, v.t(`result.confirm.${id}`))),
       openButton,
     ),
     v.state.prompt?.key === key ? renderPrompt(v.state.prompt, v) : null,
@@ -148,9 +167,8 @@ function fact(term, value, cls = null) {
   return h('div', { class: ['fact', cls] }, h('dt', {}, term), h('dd', {}, value));
 }
 
-function bothTicked(ticks) {
-  return REQUIRED_CONFIRMATIONS.every((id) => ticks[id]);
-}
+// Checkbox classes: .confirm-name and .confirm-dob are in docs/app.md's list of element ids.
+const CLASS_OF = { name: 'name', dob: 'dob', address: 'address', patientId: 'patient-id', phone: 'phone' };
 
 function renderPrompt(prompt, v) {
   if (prompt.kind === 'basis') {

@@ -40,6 +40,7 @@ describe('i18n', () => {
     for (const state of ['valid', 'expired', 'not-yet-valid', 'untrusted', 'damaged']) {
       expect(MESSAGES.ja).toHaveProperty(`validity.${state}`);
     }
+    for (const id of ['name', 'dob', 'address', 'patientId', 'phone']) expect(MESSAGES.ja).toHaveProperty(`result.confirm.${id}`);
     for (const tab of ['medicines', 'labs', 'problems', 'encounters', 'reports', 'documents']) {
       expect(MESSAGES.ja).toHaveProperty(`tab.${tab}`);
     }

@@ -71,20 +71,40 @@ describe('the app’s idle lock', () => {
     declare.banner.idleLockMinutes = minutes;
     const m = mount();
     m.api.unlock.mockImplementation(async () => declare);
+    const search = fixture('search');
+    search.banner.idleLockMinutes = minutes;
+    m.api.declare.mockImplementation(async () => search);
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     await m.app.actions.unlock('device-key');
+    await m.app.actions.declare();
     return m;
   }
 
   it('locks after banner.idleLockMinutes without input, calling lock, and shows the lock screen', async () => {
     const m = await openSession(2);
-    expect(m.$('#viewer-name')).not.toBeNull();
-    vi.advanceTimersByTime(2 * 60_000);
+    expect(m.$('#search-query')).not.toBeNull();
+    vi.advanceTimersByTime(2 * 60_000 - 1000);
+    await flush();
+    expect(m.api.lock).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1000);
     await flush();
     expect(m.api.lock).toHaveBeenCalledTimes(1);
     expect(m.$('#lock-screen')).not.toBeNull();
-    expect(m.$('#viewer-name')).toBeNull();
+    expect(m.$('#search-query')).toBeNull();
+  });
+
+  it('does not run before the viewer is declared (the desk has no viewing to lock yet)', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    await m.app.actions.unlock('device-key');
+    vi.advanceTimersByTime(60 * 60_000);
+    document.dispatchEvent(new Event('keydown'));
+    await flush();
+    expect(m.api.lock).not.toHaveBeenCalled();
+    expect(m.api.activity).not.toHaveBeenCalled();
+    expect(m.$('#viewer-name')).not.toBeNull();
   });
 
   it('keydown, pointerdown and wheel keep it open and reach the desk as activity', async () => {

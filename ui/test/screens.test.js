@@ -108,16 +108,18 @@ describe('step 3, who is viewing', () => {
     expect(text(m.$('#step-number'))).toBe('3. 閲覧者の申告');
   });
 
-  it('after unlock the data age, lock and end are on screen', async () => {
+  it('after unlock the data age and end are on screen; lock comes with the declaration', async () => {
     const m = mount();
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     await m.app.actions.unlock('device-key');
     expect(text(m.$('#data-age'))).toContain('2026-11-23（R8.11.23）');
     expect(m.$('#data-age').classList.contains('stale')).toBe(false);
-    expect(m.$('#lock-button')).not.toBeNull();
+    expect(m.$('#lock-button')).toBeNull();
     expect(m.$('#end-button')).not.toBeNull();
     expect(m.$('#drill-banner')).not.toBeNull();
+    await m.app.actions.declare();
+    expect(m.$('#lock-button')).not.toBeNull();
   });
 
   it('stale data gets the warning style and words', async () => {
@@ -179,6 +181,34 @@ describe('step 4, find the patient', () => {
     expect(open.disabled).toBe(true);
     // Ticks on one result do not open another.
     expect(m.$$('.result')[1].querySelector('.open-record').disabled).toBe(true);
+  });
+
+  it('a result without a birth date offers the desk’s other identifiers, and any two open it', async () => {
+    const results = fixture('results');
+    results.results[0].dob = null;
+    results.results[0].identifiers = ['name', 'address', 'patientId'];
+    const m = mount();
+    m.api.search.mockImplementation(async () => results);
+    await toSearch(m);
+    await m.app.actions.search();
+    const result = m.$$('.result')[0];
+    expect(result.querySelector('.confirm-dob')).toBeNull();
+    expect([...result.querySelectorAll('input[type=checkbox]')].map((c) => c.className)).toEqual([
+      'confirm-name', 'confirm-address', 'confirm-patient-id',
+    ]);
+    expect(text(result)).toContain('日付不明');
+    // A result with both name and birth date still offers only those two.
+    expect([...m.$$('.result')[1].querySelectorAll('input[type=checkbox]')].map((c) => c.className)).toEqual([
+      'confirm-name', 'confirm-dob',
+    ]);
+    const open = result.querySelector('.open-record');
+    tick(result.querySelector('.confirm-name'));
+    expect(open.disabled).toBe(true);
+    tick(result.querySelector('.confirm-patient-id'));
+    expect(open.disabled).toBe(false);
+    open.click();
+    await flush();
+    expect(m.api.openRecord.mock.calls[0][0].confirmed).toEqual(['name', 'patientId']);
   });
 
   it('an empty result list says nobody was found', async () => {
