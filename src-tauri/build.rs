@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The front end is embedded at compile time: a rebuilt ui/dist must rebuild the app.
+    println!("cargo:rerun-if-changed=../ui/dist");
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     tauri_build::try_build(attributes).expect("tauri build step");

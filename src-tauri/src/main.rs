@@ -176,10 +176,10 @@ fn main() {
         Ok(app) => app.run(|handle, event| {
             // Closing the window ends the viewing: the lock is audited and the decrypted state
             // is dropped before the process goes.
-            if let tauri::RunEvent::Exit = event {
-                if let Some(desk) = tauri::Manager::try_state::<Shared>(handle) {
-                    let _ = with(&desk, |d| d.end());
-                }
+            if let tauri::RunEvent::Exit = event
+                && let Some(desk) = tauri::Manager::try_state::<Shared>(handle)
+            {
+                let _ = with(&desk, |d| d.end());
             }
         }),
         Err(e) => {

@@ -15,7 +15,7 @@
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
@@ -47,14 +47,14 @@ fn spawn_group(cmd: &mut Command) -> Group {
     Group(child)
 }
 
-/// Everything the sessions share: one testbed, one X display, one driver.
+/// Everything the sessions share: one testbed and one X display.
 struct Rig {
     bed: Testbed,
     shots: PathBuf,
     logs: PathBuf,
-    port: u16,
+    home: PathBuf,
+    display: u32,
     _x: Group,
-    _driver: Group,
 }
 
 fn free_port() -> u16 {
@@ -64,8 +64,11 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn rig() -> &'static Mutex<Rig> {
-    static RIG: OnceLock<Mutex<Rig>> = OnceLock::new();
+/// The sessions take turns: there is one display.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn rig() -> &'static Rig {
+    static RIG: OnceLock<Rig> = OnceLock::new();
     RIG.get_or_init(|| {
         let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e");
         let _ = std::fs::remove_dir_all(&out);
@@ -74,6 +77,8 @@ fn rig() -> &'static Mutex<Rig> {
         let bed = Testbed::make(&out.join("laptop"), 150);
         let logs = out.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
+        let home = out.join("home");
+        std::fs::create_dir_all(&home).unwrap();
 
         // A display of our own, whatever DISPLAY the caller has.
         let display = (90..200)
@@ -88,45 +93,53 @@ fn rig() -> &'static Mutex<Rig> {
         );
         let socket = format!("/tmp/.X11-unix/X{display}");
         wait_until(|| Path::new(&socket).exists(), "Xvfb's socket");
-
-        let port = free_port();
-        let home = out.join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let driver_log = std::fs::File::create(logs.join("tauri-driver.log")).unwrap();
-        let driver = spawn_group(
-            Command::new("tauri-driver")
-                .args(["--port", &port.to_string()])
-                .args(["--native-port", &free_port().to_string()])
-                .env("DISPLAY", format!(":{display}"))
-                .env("HOME", &home)
-                .env("XDG_DATA_HOME", home.join("data"))
-                .env("XDG_CONFIG_HOME", home.join("config"))
-                .env("FIELDCHART_SNAPSHOTS", &bed.snapshots)
-                .env("FIELDCHART_AUDIT_LOG", logs.join("audit.log"))
-                .env(
-                    "FIELDCHART_DRILL_AUDIT_LOG",
-                    logs.join("drill").join("audit.log"),
-                )
-                // No accessibility bus and no GPU under Xvfb.
-                .env("NO_AT_BRIDGE", "1")
-                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-                .stdout(driver_log.try_clone().unwrap())
-                .stderr(driver_log),
-        );
-        wait_until(
-            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-            "tauri-driver",
-        );
         println!("e2e screenshots: {}", shots.display());
-        Mutex::new(Rig {
+        Rig {
             bed,
             shots,
             logs,
-            port,
+            home,
+            display,
             _x: x,
-            _driver: driver,
-        })
+        }
     })
+}
+
+/// A tauri-driver of one session's own (and the WebKitWebDriver and app it starts, all in its
+/// process group): a session that failed halfway cannot block the next one.
+fn driver(rig: &Rig, name: &str) -> (Group, u16) {
+    let port = free_port();
+    let native = free_port();
+    let log = std::fs::File::create(rig.logs.join(format!("tauri-driver-{name}.log"))).unwrap();
+    let home = &rig.home;
+    let group = spawn_group(
+        Command::new("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native.to_string()])
+            .env("DISPLAY", format!(":{}", rig.display))
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("FIELDCHART_SNAPSHOTS", &rig.bed.snapshots)
+            .env("FIELDCHART_AUDIT_LOG", rig.logs.join("audit.log"))
+            .env(
+                "FIELDCHART_DRILL_AUDIT_LOG",
+                rig.logs.join("drill").join("audit.log"),
+            )
+            // No accessibility bus and no GPU under Xvfb.
+            .env("NO_AT_BRIDGE", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log),
+    );
+    // tauri-driver listens before the WebKitWebDriver behind it does: wait for both.
+    for p in [port, native] {
+        wait_until(
+            || std::net::TcpStream::connect(("127.0.0.1", p)).is_ok(),
+            "tauri-driver and WebKitWebDriver",
+        );
+    }
+    (group, port)
 }
 
 fn wait_until(mut ok: impl FnMut() -> bool, what: &str) {
@@ -141,6 +154,7 @@ fn wait_until(mut ok: impl FnMut() -> bool, what: &str) {
 struct Window<'r> {
     c: Client,
     rig: &'r Rig,
+    _driver: Group,
     name: &'static str,
     shot: u32,
 }
@@ -153,14 +167,16 @@ impl<'r> Window<'r> {
             "tauri:options".into(),
             serde_json::json!({ "application": APP }),
         );
+        let (driver, port) = driver(rig, name);
         let c = ClientBuilder::native()
             .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", rig.port))
+            .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session on the app");
         let w = Window {
             c,
             rig,
+            _driver: driver,
             name,
             shot: 0,
         };
@@ -186,17 +202,17 @@ impl<'r> Window<'r> {
     async fn text_contains(&self, css: &str, needle: &str) -> String {
         let start = Instant::now();
         loop {
-            if let Ok(e) = self.c.find(Locator::Css(css)).await {
-                if let Ok(t) = e.text().await {
-                    if t.contains(needle) {
-                        return t;
-                    }
-                    assert!(
-                        start.elapsed() < WAIT,
-                        "{}: {css} never said {needle:?}; it says {t:?}",
-                        self.name
-                    );
+            if let Ok(e) = self.c.find(Locator::Css(css)).await
+                && let Ok(t) = e.text().await
+            {
+                if t.contains(needle) {
+                    return t;
                 }
+                assert!(
+                    start.elapsed() < WAIT,
+                    "{}: {css} never said {needle:?}; it says {t:?}",
+                    self.name
+                );
             }
             assert!(start.elapsed() < WAIT, "{}: no {css}", self.name);
             tokio::time::sleep(Duration::from_millis(150)).await;
@@ -204,17 +220,37 @@ impl<'r> Window<'r> {
     }
 
     async fn click(&self, css: &str) {
-        self.find(css)
+        let e = self.find(css).await;
+        self.press(&e, css).await;
+    }
+
+    /// Clicks an element after scrolling it into view (WebKitWebDriver does not scroll a page's
+    /// inner scrolling area for us).
+    async fn press(&self, e: &Element, what: &str) {
+        let arg = serde_json::to_value(e).unwrap();
+        self.c
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
             .await
-            .click()
+            .unwrap();
+        e.click()
             .await
-            .unwrap_or_else(|e| panic!("{}: cannot click {css}: {e}", self.name));
+            .unwrap_or_else(|err| panic!("{}: cannot click {what}: {err}", self.name));
+    }
+
+    /// The element inside `parent`.
+    async fn inside(&self, parent: &Element, css: &str) -> Element {
+        parent
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no {css} inside: {e}", self.name))
     }
 
     async fn type_in(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         e.clear().await.unwrap();
-        e.send_keys(text).await.unwrap();
+        if !text.is_empty() {
+            e.send_keys(text).await.unwrap();
+        }
     }
 
     async fn count(&self, css: &str) -> usize {
@@ -234,27 +270,32 @@ impl<'r> Window<'r> {
         self.text_contains("#step-number", &n.to_string()).await;
     }
 
-    /// Saves a screenshot of the window as `<session>-<n>-<what>.png`.
+    /// Saves a screenshot of the screen as `<session>-<n>-<what>.png`. Taken from the X display
+    /// (imagemagick's `import`), as a person would see it: WebKitWebDriver's own screenshot waits
+    /// for a rendering update that never comes on some screens under Xvfb.
     async fn shot(&mut self, what: &str) {
         self.shot += 1;
-        let png = self.c.screenshot().await.expect("a screenshot");
+        // Let the last click's rendering land first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let path = self
             .rig
             .shots
             .join(format!("{}-{:02}-{what}.png", self.name, self.shot));
-        std::fs::write(&path, png).unwrap();
+        let status = Command::new("import")
+            .args(["-display", &format!(":{}", self.rig.display)])
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("imagemagick's import");
+        assert!(status.success(), "{}: screenshot {what} failed", self.name);
     }
 
     /// Step 1 → 2 on the card of `snapshot`.
     async fn choose(&self, snapshot: &Path) {
         let css = format!(".snapshot-card[data-path=\"{}\"]", snapshot.display());
         let card = self.find(&css).await;
-        card.find(Locator::Css(".open-snapshot"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let open = self.inside(&card, ".open-snapshot").await;
+        self.press(&open, ".open-snapshot").await;
         self.at_step(2).await;
     }
 
@@ -320,8 +361,9 @@ async fn session<'r>(rig: &'r Rig, name: &'static str) -> Window<'r> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
-    let rig = rig().lock().unwrap_or_else(|p| p.into_inner());
-    let mut w = session(&rig, "manual").await;
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "manual").await;
 
     // 1. Start: both snapshots listed, the drill marked, the expired one said so.
     w.at_step(1).await;
@@ -375,13 +417,13 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
 
     // 5. Summary first: the penicillin allergy and the anticoagulant in the red band.
     w.at_step(5).await;
-    let allergy = w
-        .text_contains(
-            "#critical-banner .critical-flag[data-class=\"severe-drug-allergy\"]",
-            "ペニシリン",
-        )
+    let band = w.text_contains("#critical-banner", "ペニシリン").await;
+    assert!(
+        band.contains("ワーファリン"),
+        "the anticoagulant in the band: {band}"
+    );
+    w.find("#critical-banner .critical-flag[data-class=\"severe-drug-allergy\"]")
         .await;
-    assert!(!allergy.is_empty());
     w.text_contains(
         "#critical-banner .critical-flag[data-class=\"anticoagulant\"]",
         "ワーファリン",
@@ -430,8 +472,9 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clerk_is_refused_the_medicines() {
-    let rig = rig().lock().unwrap_or_else(|p| p.into_inner());
-    let mut w = session(&rig, "clerk").await;
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "clerk").await;
     w.declared("受付 花子", "clerk", Some(CLERK_CODE)).await;
     w.search("やまだ はなこ", "", PERSONA).await;
     w.confirm_and_open(PERSONA).await;
@@ -447,8 +490,9 @@ async fn a_clerk_is_refused_the_medicines() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_passphrase_gets_its_message() {
-    let rig = rig().lock().unwrap_or_else(|p| p.into_inner());
-    let mut w = session(&rig, "passphrase").await;
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "passphrase").await;
     w.choose(&rig.bed.drill).await;
     w.type_in("#passphrase", "not-the-passphrase").await;
     w.click("#unlock-passphrase").await;
@@ -460,8 +504,9 @@ async fn a_wrong_passphrase_gets_its_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_snapshot_gets_its_message() {
-    let rig = rig().lock().unwrap_or_else(|p| p.into_inner());
-    let mut w = session(&rig, "expired").await;
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "expired").await;
     w.choose(&rig.bed.expired).await;
     w.click("#unlock-device-key").await;
     w.text_contains("#error", "期限").await;
@@ -471,8 +516,9 @@ async fn an_expired_snapshot_gets_its_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn break_glass_shows_its_banner() {
-    let rig = rig().lock().unwrap_or_else(|p| p.into_inner());
-    let mut w = session(&rig, "break-glass").await;
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "break-glass").await;
     w.declared("訓練 太郎", "doctor", None).await;
     w.search("やまだ はなこ", "", PERSONA_REFUSED).await;
     w.confirm_and_open(PERSONA_REFUSED).await;

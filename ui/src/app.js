@@ -320,6 +320,8 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     chooseSnapshot(card) {
       state.card = card;
       state.error = null;
+      // The drill report times step 2 from here.
+      api.markStep({ step: 2 }).catch(backgroundError);
       go('unlock');
       render();
     },

@@ -306,7 +306,8 @@ impl Desk {
                     banner: self.banner()?,
                 })
             }
-            Err((e, session)) => {
+            Err(not) => {
+                let (e, session) = *not;
                 self.state = State::Unlocked(Box::new(Opened {
                     session,
                     policy,
@@ -322,7 +323,7 @@ impl Desk {
         session: Session,
         how: &How,
         declaration: Declaration,
-    ) -> Result<Active, (AppError, Session)> {
+    ) -> Result<Active, Box<(AppError, Session)>> {
         let facilities = Facilities::of(session.app());
         let clock = self.config.clock.clone();
         let opts = ViewingOptions {
@@ -340,7 +341,7 @@ impl Desk {
                 last_results: Vec::new(),
                 shown: None,
             }),
-            Err(not) => Err((not.error.into(), not.session)),
+            Err(not) => Err(Box::new((not.error.into(), not.session))),
         }
     }
 
@@ -716,7 +717,8 @@ impl Desk {
                     banner: self.banner()?,
                 })
             }
-            Err((e, session)) => {
+            Err(not) => {
+                let (e, session) = *not;
                 self.state = State::Locked(Box::new(Paused {
                     session,
                     policy,
