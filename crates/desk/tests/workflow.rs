@@ -30,12 +30,17 @@ struct Laptop {
 
 impl Laptop {
     fn new() -> Laptop {
+        Laptop::with(|_| {})
+    }
+
+    /// A laptop whose configuration `change` adjusts (removable media, say).
+    fn with(change: impl FnOnce(&mut Config)) -> Laptop {
         let bed = testbed();
         let dir = tempfile::tempdir().expect("tempdir");
         let clock = Arc::new(Mutex::new(Utc::now()));
         let now = clock.clone();
         let drill_log = dir.path().join("drill").join("audit.log");
-        let config = Config {
+        let mut config = Config {
             snapshot_dirs: vec![bed.snapshots.clone()],
             removable_roots: vec![],
             device_keys: vec![bed.snapshots.join("keys").join("device.key")],
@@ -44,6 +49,7 @@ impl Laptop {
             drill_audit_log: drill_log.clone(),
             clock: Arc::new(move || *now.lock().unwrap()),
         };
+        change(&mut config);
         Laptop {
             desk: Desk::new(config),
             clock,
@@ -479,4 +485,30 @@ fn a_drill_ends_with_a_report_of_the_time_each_step_took() {
     assert!(saved.contains("患者を探す / Find the patient"));
     assert!(!saved.contains("山田"), "the report names no patient");
     assert!(l.desk.search("x", None, None, None).is_err(), "all dropped");
+}
+
+#[test]
+fn a_snapshot_on_removable_media_is_listed_as_removable_and_opens() {
+    let media = tempfile::tempdir().unwrap();
+    // /media/<user>/<medium>/<folder>/file, as a USB stick from the hub is mounted.
+    let folder = media.path().join("HUB-USB").join("fieldchart");
+    std::fs::create_dir_all(&folder).unwrap();
+    let copy = folder.join("region-drill.fcs");
+    std::fs::copy(&testbed().drill, &copy).unwrap();
+    std::fs::write(folder.join("notes.fcs"), b"not a snapshot").unwrap();
+    let root = media.path().to_path_buf();
+    let mut l = Laptop::with(|c| {
+        c.removable_roots = vec![root];
+        c.snapshot_dirs = vec![];
+    });
+    let start = l.desk.start().unwrap();
+    assert_eq!(
+        start.snapshots.len(),
+        1,
+        "the file without the marker is not listed"
+    );
+    let card = &start.snapshots[0];
+    assert_eq!(card.location, "removable");
+    assert_eq!(card.validity.state, "valid");
+    l.desk.unlock(&card.path.clone(), None, None).unwrap();
 }
