@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "document",
     "mark_step",
     "print_summary",
+    "print_page",
     "activity",
     "lock",
     "resume",

@@ -117,6 +117,15 @@ async fn print_summary(desk: State<'_, Shared>) -> Result<PrintScreen, AppError>
     with(&desk, |d| d.print_summary())
 }
 
+/// Opens the system print dialog for the page on screen (the A4 summary `print_summary` audited
+/// and the front end laid out). WebKitGTK ignores the page's own `window.print()`.
+#[tauri::command]
+async fn print_page(webview: tauri::Webview) -> Result<(), AppError> {
+    webview
+        .print()
+        .map_err(|e| AppError::new("io", format!("the print dialog did not open: {e}")))
+}
+
 #[tauri::command]
 async fn activity(desk: State<'_, Shared>) -> Result<(), AppError> {
     with(&desk, |d| d.activity())
@@ -164,6 +173,7 @@ fn main() {
             document,
             mark_step,
             print_summary,
+            print_page,
             activity,
             lock,
             resume,

@@ -444,6 +444,23 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     w.at_step(7).await;
     w.text_contains("#print-page", "ワーファリン").await;
     w.shot("print-preview").await;
+    // Print: the desk audits it, then the window opens the system print dialog (modal, so the
+    // click is queued in the page rather than made through the driver, which would wait on it).
+    w.c.execute(
+        "setTimeout(() => document.querySelector('#print-button').click(), 50);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    w.text_contains("#print-page", "印刷: ").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    w.shot("print-dialog").await;
+    let closed = Command::new("xdotool")
+        .env("DISPLAY", format!(":{}", rig.display))
+        .args(["key", "Escape"])
+        .status()
+        .expect("xdotool");
+    assert!(closed.success());
     w.click("#print-close").await;
 
     // 8. Lock, resume quickly, then end with the drill report.

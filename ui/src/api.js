@@ -59,6 +59,7 @@ export const api = {
   document: ({ blob }) => invoke('document', { blob }),
   markStep: ({ step }) => invoke('mark_step', { step }),
   printSummary: () => invoke('print_summary'),
+  printPage: () => invoke('print_page'),
   activity: () => invoke('activity'),
   lock: () => invoke('lock'),
   resume: ({ passphrase }) => invoke('resume', { passphrase }),

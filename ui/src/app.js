@@ -503,7 +503,12 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       state.printScreen = r.value;
       takeBanner(r.value);
       render();
-      print();
+      try {
+        await print();
+      } catch (raw) {
+        showError(toAppError(raw));
+        render();
+      }
     },
 
     closePrint() {

@@ -2,7 +2,9 @@
 // Tauri commands and shows step 1.
 
 import './locale.js';
+import { api } from './api.js';
 import { createApp } from './app.js';
 
-const app = createApp({ root: document.getElementById('app') });
+// WebKitGTK ignores the page's window.print(): the window opens the system print dialog.
+const app = createApp({ root: document.getElementById('app'), print: () => api.printPage() });
 app.actions.start();
