@@ -65,7 +65,7 @@ fn an_intact_snapshot_verifies_and_prints_its_manifest() {
     ]));
     let m: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(m["drill"], true);
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], 2);
     assert_eq!(m["app"]["scope"]["window_years"], 5);
     assert_eq!(m["app"]["counts"]["patients"], 208);
     assert_eq!(m["app"]["facilities"].as_array().unwrap().len(), 3);

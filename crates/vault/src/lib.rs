@@ -6,7 +6,7 @@
 //! builder hands it parts ([`SnapshotWriter`]); the viewing session reads them through
 //! [`Part::read_at`] (for a SQLite VFS or a tantivy `Directory`). It never logs.
 //!
-//! # File layout (format version 1)
+//! # File layout (format version 2)
 //!
 //! ```text
 //! [envelope: 8192 bytes, plaintext, no patient data]

@@ -27,7 +27,7 @@ fn every_part_reads_back_exactly_with_its_manifest() {
     let snapshot = hub.open(&path).expect("opens");
 
     let manifest = snapshot.manifest();
-    assert_eq!(manifest.format_version, 1);
+    assert_eq!(manifest.format_version, fieldchart_vault::FORMAT_VERSION);
     assert_eq!(manifest.created, hub.created);
     assert_eq!(manifest.not_before, hub.created);
     assert_eq!(
