@@ -296,16 +296,7 @@ impl Desk {
             how,
         } = *opened;
         match self.begin(session, &how, declaration) {
-            Ok(active) => {
-                self.state = State::Viewing(Box::new(active));
-                let now = self.now();
-                self.steps.enter(4, now);
-                self.last_input = now;
-                Ok(SearchScreen {
-                    step: 4,
-                    banner: self.banner()?,
-                })
-            }
+            Ok(active) => self.began(active),
             Err(not) => {
                 let (e, session) = *not;
                 self.state = State::Unlocked(Box::new(Opened {
@@ -316,6 +307,18 @@ impl Desk {
                 Err(e)
             }
         }
+    }
+
+    /// A viewing began (declared, or resumed): the search is next, and the idle clock starts.
+    fn began(&mut self, active: Active) -> Result<SearchScreen, AppError> {
+        self.state = State::Viewing(Box::new(active));
+        let now = self.now();
+        self.steps.enter(4, now);
+        self.last_input = now;
+        Ok(SearchScreen {
+            step: 4,
+            banner: self.banner()?,
+        })
     }
 
     fn begin(
@@ -707,16 +710,7 @@ impl Desk {
             }
         };
         match self.begin(session, &how, declaration.clone()) {
-            Ok(active) => {
-                self.state = State::Viewing(Box::new(active));
-                let now = self.now();
-                self.steps.enter(4, now);
-                self.last_input = now;
-                Ok(SearchScreen {
-                    step: 4,
-                    banner: self.banner()?,
-                })
-            }
+            Ok(active) => self.began(active),
             Err(not) => {
                 let (e, session) = *not;
                 self.state = State::Locked(Box::new(Paused {
