@@ -524,11 +524,12 @@ impl Desk {
 
     fn record_screen(&self) -> Result<RecordScreen, AppError> {
         let s = self.shown()?;
+        let banner = self.banner()?;
         let mut access = s.parts.access.clone();
-        access.break_glass = self.banner()?.break_glass;
+        access.break_glass = banner.break_glass.clone();
         Ok(RecordScreen {
             step: 5,
-            banner: self.banner()?,
+            banner,
             patient: s.parts.patient.clone(),
             access,
             data_as_of: s.age.clone(),
