@@ -18,7 +18,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use fieldchart_testbed::{CLERK_CODE, PERSONA, PERSONA_REFUSED, Testbed};
 
@@ -74,6 +76,7 @@ fn rig() -> &'static Rig {
         let _ = std::fs::remove_dir_all(&out);
         let shots = out.join("shots");
         std::fs::create_dir_all(&shots).unwrap();
+        // 150 patients of seed 1: the region holds scanned letters (PDF) and a wound photo (JPEG).
         let bed = Testbed::make(&out.join("laptop"), 150);
         let logs = out.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
@@ -107,7 +110,7 @@ fn rig() -> &'static Rig {
 
 /// A tauri-driver of one session's own (and the WebKitWebDriver and app it starts, all in its
 /// process group): a session that failed halfway cannot block the next one.
-fn driver(rig: &Rig, name: &str) -> (Group, u16) {
+fn driver(rig: &Rig, name: &str, env: &[(&str, &Path)]) -> (Group, u16) {
     let port = free_port();
     let native = free_port();
     let log = std::fs::File::create(rig.logs.join(format!("tauri-driver-{name}.log"))).unwrap();
@@ -129,6 +132,7 @@ fn driver(rig: &Rig, name: &str) -> (Group, u16) {
             // No accessibility bus and no GPU under Xvfb.
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log),
     );
@@ -160,14 +164,16 @@ struct Window<'r> {
 }
 
 impl<'r> Window<'r> {
-    async fn open(rig: &'r Rig, name: &'static str) -> Window<'r> {
+    /// A fresh app process, with `env` on top of the rig's environment (another snapshots
+    /// folder, another GTK theme).
+    async fn open(rig: &'r Rig, name: &'static str, env: &[(&str, &Path)]) -> Window<'r> {
         let mut caps = serde_json::Map::new();
         // Exactly this: WebKitWebDriver fails to match capabilities when browserName is sent.
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": APP }),
         );
-        let (driver, port) = driver(rig, name);
+        let (driver, port) = driver(rig, name, env);
         let c = ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -194,8 +200,17 @@ impl<'r> Window<'r> {
             .unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.name))
     }
 
+    /// The element's text. The screen is drawn anew on every change, so an element found a moment
+    /// ago may be gone: then it is found again.
     async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let start = Instant::now();
+        loop {
+            match self.find(css).await.text().await {
+                Ok(t) => return t,
+                Err(e) => assert!(start.elapsed() < WAIT, "{}: {css}: {e}", self.name),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the element's text contains `needle`.
@@ -299,9 +314,21 @@ impl<'r> Window<'r> {
         self.at_step(2).await;
     }
 
-    /// Steps 1–3 with the device key.
+    /// Steps 1–3 with the device key, on the drill snapshot.
     async fn declared(&mut self, name: &str, profession: &str, auth: Option<&str>) {
-        self.choose(&self.rig.bed.drill.clone()).await;
+        self.declared_on(&self.rig.bed.drill.clone(), name, profession, auth)
+            .await;
+    }
+
+    /// Steps 1–3 with the device key, on `snapshot`.
+    async fn declared_on(
+        &mut self,
+        snapshot: &Path,
+        name: &str,
+        profession: &str,
+        auth: Option<&str>,
+    ) {
+        self.choose(snapshot).await;
         self.click("#unlock-device-key").await;
         self.at_step(3).await;
         self.type_in("#viewer-name", name).await;
@@ -351,12 +378,198 @@ impl<'r> Window<'r> {
     }
 }
 
+/// The keyboard, as a person without a mouse uses it: keys go to whatever has focus.
+impl Window<'_> {
+    /// Presses and releases each key in turn (`Key::Tab.into()`, `'a'`, …).
+    async fn keys(&self, keys: &[char]) {
+        let mut seq = KeyActions::new("keyboard".into());
+        for &k in keys {
+            seq = seq
+                .then(KeyAction::Down { value: k })
+                .then(KeyAction::Up { value: k });
+        }
+        self.c
+            .perform_actions(seq)
+            .await
+            .unwrap_or_else(|e| panic!("{}: keys {keys:?}: {e}", self.name));
+    }
+
+    async fn key(&self, key: Key) {
+        self.keys(&[key.into()]).await;
+    }
+
+    /// Types `text` into whatever has focus, key by key.
+    async fn type_keys(&self, text: &str) {
+        let keys: Vec<char> = text.chars().collect();
+        self.keys(&keys).await;
+    }
+
+    /// What has focus: its id, or its tag and class.
+    async fn focused(&self) -> String {
+        let v = self
+            .c
+            .execute(
+                "const e = document.activeElement; \
+                 return e ? (e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + e.className) : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses Tab (at most 60 times) until the element matching `css` has focus, as a keyboard
+    /// user does, and checks that the focus ring shows on it (its own outline, or its label's for a
+    /// checkbox, which the label wraps).
+    async fn tab_to(&self, css: &str) {
+        let check = "const e = document.activeElement; \
+             if (!e || !e.matches(arguments[0])) return null; \
+             const ring = (x) => { const s = getComputedStyle(x); \
+               return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }; \
+             return ring(e) || (e.closest('label') !== null && ring(e.closest('label')));";
+        for _ in 0..60 {
+            let v = self
+                .c
+                .execute(check, vec![serde_json::json!(css)])
+                .await
+                .unwrap();
+            if let Some(ring) = v.as_bool() {
+                assert!(
+                    ring,
+                    "{}: {css} has focus but no visible focus ring",
+                    self.name
+                );
+                return;
+            }
+            self.key(Key::Tab).await;
+        }
+        panic!(
+            "{}: 60 presses of Tab never reached {css}; focus is on {}",
+            self.name,
+            self.focused().await
+        );
+    }
+
+    /// Checks the screen as it is now for what the issue asks of it at 1366×768 (and in high
+    /// contrast): nothing wider than the window, text of at least 14 px whose contrast with what is
+    /// behind it is at least WCAG AA (4.5:1, 3:1 for large text), or AAA (7:1, 4.5:1) when the
+    /// system asks for more contrast, and every control at least 44 px each way for a gloved
+    /// finger. Returns whether the window was in high contrast.
+    async fn readable(&self, screen: &str) -> bool {
+        let v = self
+            .c
+            .execute(READABLE_JS, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{}: the readability check failed to run: {e}", self.name));
+        let more = v["more"].as_bool().unwrap_or(false);
+        let checked = v["checked"].as_u64().unwrap_or(0);
+        let problems: Vec<String> = v["problems"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(checked > 0, "{}: {screen}: no text was checked", self.name);
+        assert!(
+            problems.is_empty(),
+            "{}: {screen} is not readable ({} problems, high contrast {more}):\n{}",
+            self.name,
+            problems.len(),
+            problems
+                .iter()
+                .take(25)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        more
+    }
+}
+
+/// The readability check, run in the window (see `Window::readable`).
+const READABLE_JS: &str = r#"
+const more = matchMedia('(prefers-contrast: more)').matches;
+const problems = [];
+const root = document.documentElement;
+if (root.scrollWidth > root.clientWidth + 1) {
+  problems.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+}
+const rgba = (s) => {
+  const m = /rgba?\(([^)]*)\)/.exec(s || '');
+  if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+};
+const lum = (c) => {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+};
+// The colour behind an element: its own and its ancestors' backgrounds, composited. A background
+// image (the drill band's stripes) is checked as both of its colours by the stripes' own rule.
+const behind = (el) => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (s.backgroundImage && s.backgroundImage !== 'none') return null;
+    const c = rgba(s.backgroundColor);
+    if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+  }
+  let out = [255, 255, 255];
+  for (const c of layers.reverse()) out = out.map((v, i) => c[i] * c[3] + v * (1 - c[3]));
+  return out;
+};
+const shown = (el) => {
+  if (el.closest('[hidden], [inert], canvas, svg, .u-legend')) return false;
+  const s = getComputedStyle(el);
+  if (s.visibility === 'hidden' || s.display === 'none' || Number(s.opacity) === 0) return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+};
+const name = (el) => {
+  const t = (el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30);
+  return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} "${t}"`;
+};
+let checked = 0;
+const seen = new Set();
+for (const el of document.querySelectorAll('body *')) {
+  const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
+  if (!own || !shown(el) || el.closest(':disabled')) continue;
+  const s = getComputedStyle(el);
+  const size = parseFloat(s.fontSize);
+  const bold = Number(s.fontWeight) >= 700;
+  if (size < 14) problems.push(`${name(el)}: ${size}px text`);
+  const fg = rgba(s.color);
+  const bg = behind(el);
+  if (!fg || !bg) continue;
+  const ink = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));
+  const [a, b] = [lum(ink), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  const large = size >= 24 || (bold && size >= 18.66);
+  const need = more ? (large ? 4.5 : 7) : (large ? 3 : 4.5);
+  checked += 1;
+  if (ratio < need) {
+    const key = `${name(el)}`;
+    if (!seen.has(key)) problems.push(`${key}: contrast ${ratio.toFixed(2)}:1 < ${need}:1 (${s.color} on rgb(${bg.map(Math.round).join(',')}))`);
+    seen.add(key);
+  }
+}
+for (const el of document.querySelectorAll('button, input, select, textarea, [role="tab"], a[href]')) {
+  if (!shown(el) || (el.type === 'hidden')) continue;
+  const target = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label') ? el.closest('label') : el;
+  const r = target.getBoundingClientRect();
+  if (r.width < 44 || r.height < 44) problems.push(`${name(target)}: a ${Math.round(r.width)}×${Math.round(r.height)} px target`);
+}
+return { more, checked, problems };
+"#;
+
 fn result_css((facility, patient): (&str, &str)) -> String {
     format!(".result[data-facility=\"{facility}\"][data-patient=\"{patient}\"]")
 }
 
 async fn session<'r>(rig: &'r Rig, name: &'static str) -> Window<'r> {
-    Window::open(rig, name).await
+    Window::open(rig, name, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,6 +585,7 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
         w.exists("#drill-banner").await,
         "訓練 / DRILL on the start screen"
     );
+    w.readable("start").await;
     w.shot("start").await;
 
     // 2. Unlock with the device key, found by itself.
@@ -407,6 +621,7 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
         text.contains("1970-03-12") && text.contains("S45.3.12"),
         "both date forms: {text}"
     );
+    w.readable("search results").await;
     w.shot("search-era-dob").await;
     let open = row.find(Locator::Css(".open-record")).await.unwrap();
     assert!(
@@ -430,6 +645,7 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     )
     .await;
     w.text_contains("#summary-medicines", "ワーファリン").await;
+    w.readable("summary").await;
     w.shot("summary").await;
 
     // 6. Details: the labs tab, as a table and a plot.
@@ -437,6 +653,7 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     w.at_step(6).await;
     w.click("#tab-labs").await;
     w.find("#lab-chart").await;
+    w.readable("labs").await;
     w.shot("labs-trend").await;
 
     // 7. Print preview: one A4 page with the critical band.
@@ -546,5 +763,350 @@ async fn break_glass_shows_its_banner() {
     w.click("#break-glass-confirm").await;
     w.text_contains("#break-glass-banner", "意識障害").await;
     w.shot("break-glass").await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_manual_works_from_the_keyboard_alone() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let mut w = session(rig, "keyboard").await;
+    w.at_step(1).await;
+
+    // 1 → 2: Tab to the drill snapshot's Open, Enter.
+    let card = format!(
+        ".snapshot-card[data-path=\"{}\"] .open-snapshot",
+        rig.bed.drill.display()
+    );
+    w.tab_to(&card).await;
+    w.key(Key::Enter).await;
+    w.at_step(2).await;
+    w.tab_to("#unlock-device-key").await;
+    w.shot("unlock").await;
+    w.key(Key::Enter).await;
+
+    // 3: the declaration's fields in order; the profession chosen with the arrow key; Enter sends.
+    w.at_step(3).await;
+    w.tab_to("#viewer-name").await;
+    w.type_keys("Kunren Taro").await;
+    w.tab_to("#viewer-profession").await;
+    w.key(Key::Down).await;
+    let chosen = w
+        .find("#viewer-profession")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen.as_deref(),
+        Some("doctor"),
+        "Down chooses the first profession"
+    );
+    w.tab_to("#viewer-team").await;
+    w.type_keys("DMAT-01").await;
+    w.shot("declare").await;
+    w.key(Key::Enter).await;
+
+    // 4: type, Enter searches; Space ticks the two identifiers; Enter opens.
+    w.at_step(4).await;
+    w.tab_to("#search-query").await;
+    w.type_keys("yamada hanako").await;
+    w.key(Key::Enter).await;
+    let row = result_css(PERSONA);
+    w.find(&row).await;
+    w.tab_to(&format!("{row} .confirm-name")).await;
+    w.key(Key::Space).await;
+    w.tab_to(&format!("{row} .confirm-dob")).await;
+    w.key(Key::Space).await;
+    w.tab_to(&format!("{row} .open-record")).await;
+    w.shot("confirmed").await;
+    w.key(Key::Enter).await;
+
+    // 5 → 6: to the details; the arrow keys move between the tabs.
+    w.at_step(5).await;
+    w.text_contains("#critical-banner", "ペニシリン").await;
+    w.tab_to("#go-details").await;
+    w.key(Key::Enter).await;
+    w.at_step(6).await;
+    w.tab_to("#tab-medicines").await;
+    w.key(Key::Right).await;
+    w.find("#lab-chart").await;
+    assert_eq!(
+        w.focused().await,
+        "#tab-labs",
+        "focus follows the chosen tab"
+    );
+    w.shot("labs-by-keyboard").await;
+
+    // 7: the print preview, and back to the summary.
+    w.tab_to("#go-print").await;
+    w.key(Key::Enter).await;
+    w.at_step(7).await;
+    w.tab_to("#print-close").await;
+    w.key(Key::Enter).await;
+    w.at_step(5).await;
+
+    // 8: lock, resume, end.
+    w.tab_to("#lock-button").await;
+    w.key(Key::Enter).await;
+    w.find("#lock-screen").await;
+    w.tab_to("#resume").await;
+    w.shot("locked").await;
+    w.key(Key::Enter).await;
+    w.at_step(4).await;
+    w.tab_to("#end-button").await;
+    w.key(Key::Enter).await;
+    w.find("#end-screen").await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_show_a_pdf_and_a_full_size_image() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    // Anyone but the persona who refused (she opens only by break-glass, tested apart).
+    let refused = (PERSONA_REFUSED.0.to_owned(), PERSONA_REFUSED.1.to_owned());
+    let with = |file| -> Vec<(String, String)> {
+        let mut found = rig.bed.patients_with_file(file);
+        found.retain(|p| *p != refused);
+        found
+    };
+    let (pdf, jpg) = (with("main_document.pdf"), with("main_document.jpg"));
+    let (Some(pdf), Some(jpg)) = (pdf.first(), jpg.first()) else {
+        panic!("the testbed region has no scanned letter ({pdf:?}) or no photo ({jpg:?})");
+    };
+    let mut w = session(rig, "documents").await;
+    w.declared("訓練 太郎", "doctor", None).await;
+
+    // A scanned referral letter: pdf.js draws its page, with ink on it.
+    open_by_id(&w, pdf).await;
+    w.click("#go-details").await;
+    w.click("#tab-documents").await;
+    w.click(".open-pdf").await;
+    w.find(".overlay-pdf canvas.pdf-page").await;
+    let inked = ink_on_pdf_page(&w).await;
+    assert!(
+        inked > 200,
+        "the PDF page has {inked} dark pixels: was it drawn?"
+    );
+    w.shot("pdf").await;
+    w.key(Key::Escape).await;
+    assert!(!w.exists(".overlay").await, "Escape closes the PDF");
+
+    // A wound photo: a thumbnail, then full size.
+    w.click("#back-summary").await;
+    w.at_step(5).await;
+    w.click("#close-record").await;
+    w.at_step(4).await;
+    open_by_id(&w, jpg).await;
+    w.click("#go-details").await;
+    w.click("#tab-documents").await;
+    let thumb = w.find(".thumb img.thumb-img").await;
+    wait_for_image(&w, &thumb).await;
+    w.shot("thumbnail").await;
+    let small = thumb.rectangle().await.unwrap();
+    w.click(".thumb").await;
+    let full = w.find(".overlay img.full-image").await;
+    let natural = wait_for_image(&w, &full).await;
+    let big = full.rectangle().await.unwrap();
+    assert!(
+        big.2 > small.2 * 1.5,
+        "full size ({big:?}) is bigger than the thumbnail ({small:?}); natural width {natural}"
+    );
+    w.shot("full-image").await;
+    w.click("#overlay-close").await;
+    assert!(!w.exists(".overlay").await);
+    w.close().await;
+}
+
+/// Searches by patient ID, confirms name and date of birth, and opens the record (giving a legal
+/// basis if the consent list does not name the patient).
+async fn open_by_id(w: &Window<'_>, (facility, patient): &(String, String)) {
+    let who = (facility.as_str(), patient.as_str());
+    w.search(patient, "", who).await;
+    w.confirm_and_open(who).await;
+    let start = Instant::now();
+    while !w.step().await.contains('5') {
+        if w.exists("#basis-vital-interest").await {
+            w.click("#basis-vital-interest").await;
+        }
+        assert!(start.elapsed() < WAIT, "{}: {patient} did not open", w.name);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Dark pixels on the first PDF page's canvas, once pdf.js has drawn them.
+async fn ink_on_pdf_page(w: &Window<'_>) -> u64 {
+    let js = "const c = document.querySelector('.overlay-pdf canvas.pdf-page'); \
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] < 128) n++; \
+         return n;";
+    let start = Instant::now();
+    loop {
+        let n = w.c.execute(js, vec![]).await.unwrap().as_u64().unwrap_or(0);
+        if n > 0 || start.elapsed() > WAIT {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until `img` has decoded; returns its natural width.
+async fn wait_for_image(w: &Window<'_>, img: &Element) -> u64 {
+    let arg = serde_json::to_value(img).unwrap();
+    let start = Instant::now();
+    loop {
+        let v =
+            w.c.execute(
+                "return arguments[0].complete ? arguments[0].naturalWidth : 0;",
+                vec![arg.clone()],
+            )
+            .await
+            .unwrap();
+        let width = v.as_u64().unwrap_or(0);
+        if width > 0 {
+            return width;
+        }
+        assert!(start.elapsed() < WAIT, "{}: the image never loaded", w.name);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_locks_itself_after_the_policy_idle_minutes() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    // The drill policy with a one-minute idle lock, on a laptop folder of its own.
+    let folder = rig.shots.join("../idle-laptop");
+    let (snapshots, snapshot) = rig.bed.other_laptop(&folder, "idle-lock", |policy| {
+        assert!(policy.contains("idle_lock_minutes = 5"));
+        policy.replace("idle_lock_minutes = 5", "idle_lock_minutes = 1")
+    });
+    let mut w = Window::open(rig, "idle", &[("FIELDCHART_SNAPSHOTS", &snapshots)]).await;
+    w.declared_on(&snapshot, "訓練 太郎", "doctor", None).await;
+    w.search("やまだ はなこ", "", PERSONA).await;
+    w.confirm_and_open(PERSONA).await;
+    w.at_step(5).await;
+    w.text_contains("#critical-banner", "ペニシリン").await;
+    w.shot("before-idle").await;
+
+    // No input from here: the lock screen comes after a minute, not before.
+    let idle_from = Instant::now();
+    let start = Instant::now();
+    while !w.exists("#lock-screen").await {
+        assert!(
+            start.elapsed() < Duration::from_secs(100),
+            "{}: no lock after {:?} without input",
+            w.name,
+            start.elapsed()
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let after = idle_from.elapsed();
+    println!("idle lock after {after:?} (policy: 1 minute)");
+    assert!(
+        after >= Duration::from_secs(55),
+        "locked too soon: {after:?}"
+    );
+    assert!(
+        !w.exists("#critical-banner").await,
+        "nothing of the patient stays on a locked screen"
+    );
+    let page = w.text("body").await;
+    assert!(!page.contains("山田"), "the patient's name is gone: {page}");
+    w.shot("idle-locked").await;
+
+    // Re-unlocking is quick: the device key again, back to the search.
+    w.click("#resume").await;
+    w.at_step(4).await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_screen_reads_at_1366x768_in_high_contrast() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    // GTK's own HighContrast theme, as the accessibility settings set it; WebKitGTK turns it into
+    // `prefers-contrast: more`.
+    let config = rig.shots.join("../contrast-config");
+    std::fs::create_dir_all(config.join("gtk-3.0")).unwrap();
+    std::fs::write(
+        config.join("gtk-3.0/settings.ini"),
+        "[Settings]\ngtk-theme-name=HighContrast\n",
+    )
+    .unwrap();
+    let mut w = Window::open(rig, "contrast", &[("XDG_CONFIG_HOME", &config)]).await;
+    w.at_step(1).await;
+    assert!(w.readable("start").await, "the window is in high contrast");
+    // The check itself sees what it must: grey small text, a small button, a too-wide line.
+    let v =
+        w.c.execute(
+            &format!(
+                "const d = document.createElement('div'); \
+                 const grey = document.createElement('p'); grey.textContent = 'grey'; \
+                 Object.assign(grey.style, {{ color: '#999', fontSize: '12px' }}); \
+                 const small = document.createElement('button'); small.textContent = 'x'; \
+                 Object.assign(small.style, {{ width: '20px', height: '20px', minWidth: '0', \
+                   minHeight: '0', padding: '0' }}); \
+                 const wide = document.createElement('p'); wide.textContent = 'wide'; \
+                 wide.style.width = '3000px'; \
+                 d.append(grey, small, wide); document.body.append(d); \
+                 const r = (function () {{ {READABLE_JS} }})(); d.remove(); return r.problems;"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let seen = v.to_string();
+    for problem in ["12px text", "contrast", "20×20 px target", "wide in a"] {
+        assert!(
+            seen.contains(problem),
+            "the check missed {problem:?}: {seen}"
+        );
+    }
+    w.shot("start").await;
+    w.choose(&rig.bed.drill).await;
+    w.readable("unlock").await;
+    w.click("#unlock-device-key").await;
+    w.at_step(3).await;
+    w.readable("declare").await;
+    w.type_in("#viewer-name", "訓練 太郎").await;
+    w.find("#viewer-profession")
+        .await
+        .select_by_value("doctor")
+        .await
+        .unwrap();
+    w.type_in("#viewer-team", "DMAT-01").await;
+    w.click("#declare").await;
+    w.at_step(4).await;
+    w.search("やまだ はなこ", "", PERSONA).await;
+    w.readable("search results").await;
+    w.shot("search").await;
+    w.confirm_and_open(PERSONA).await;
+    w.at_step(5).await;
+    w.text_contains("#critical-banner", "ペニシリン").await;
+    w.readable("summary").await;
+    w.shot("summary").await;
+    w.click("#go-details").await;
+    for tab in [
+        "medicines",
+        "labs",
+        "problems",
+        "encounters",
+        "reports",
+        "documents",
+    ] {
+        w.click(&format!("#tab-{tab}")).await;
+        w.find(&format!("#panel-{tab}")).await;
+        w.readable(tab).await;
+    }
+    w.shot("details").await;
+    w.click("#lock-button").await;
+    w.find("#lock-screen").await;
+    w.readable("lock").await;
+    w.click("#end-button").await;
+    w.find("#end-screen").await;
+    w.readable("end").await;
+    w.shot("end").await;
     w.close().await;
 }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, Local, Utc};
+use chrono::{DateTime, Duration, Local, Utc};
 use fieldchart_build::{BuildOptions, build, read_consent};
 use fieldchart_policy::Policy;
 use fieldchart_storage::{FacilityId, StorageRoot};
@@ -29,12 +29,16 @@ pub const PERSONA_REFUSED: (&str, &str) = ("0410710387", "00200000");
 
 pub struct Testbed {
     pub root: PathBuf,
+    pub region: PathBuf,
     pub snapshots: PathBuf,
     pub drill: PathBuf,
     pub expired: PathBuf,
     pub device_key: PathBuf,
     pub hub_pub: PathBuf,
     pub hub_audit_key: PathBuf,
+    names: std::collections::BTreeMap<String, String>,
+    device_pub: String,
+    audit_pub: String,
 }
 
 fn repo() -> PathBuf {
@@ -56,7 +60,9 @@ impl Testbed {
         use chrono::Datelike;
         let as_of = CivilDate::new(yesterday.year(), yesterday.month(), yesterday.day())
             .expect("a civil date");
-        let mut spec = RegionSpec::new(patients, 3, 2026);
+        // Seed 1, `fieldchart demo-data`'s default: at this size its region holds scanned letters (PDF)
+        // and a wound photo (JPEG), which the window's documents test opens.
+        let mut spec = RegionSpec::new(patients, 3, 1);
         spec.as_of = as_of;
         let summary =
             fieldchart_synth::generate(&spec, &region, &mut |_| {}).expect("drill region");
@@ -72,58 +78,122 @@ impl Testbed {
         let audit_pub =
             fieldchart_vault::generate_device_identity(&hub_audit_key).expect("audit key");
 
-        let policy_text = std::fs::read_to_string(repo().join("scripts/drill/policy.toml"))
-            .expect("scripts/drill/policy.toml");
-        let policy = Policy::parse(&policy_text).expect("the drill policy parses");
-        let consent =
-            read_consent(&repo().join("scripts/drill/consent.csv")).expect("the drill consent");
+        let policy_text = drill_policy();
         let names: std::collections::BTreeMap<String, String> = summary
             .facilities
             .iter()
             .map(|f| (f.id.clone(), f.name.clone()))
             .collect();
-
-        let passphrase_file = hub.join("emergency-passphrase.txt");
-        std::fs::write(&passphrase_file, PASSPHRASE).expect("passphrase file");
-        let now = Utc::now();
-        let drill = snapshots.join("drill.fcs");
-        let expired = snapshots.join("expired.fcs");
-        for (out, created, days) in [(&drill, now, 30), (&expired, now - Duration::days(40), 30)] {
-            let opts = BuildOptions {
-                storage: region_roots(&region),
-                out: out.clone(),
-                vault: WriteOptions {
-                    recipients: vec![
-                        fieldchart_vault::parse_recipient(&device_pub).expect("recipient"),
-                    ],
-                    passphrase: Some(
-                        fieldchart_vault::read_passphrase_file(&passphrase_file)
-                            .expect("passphrase"),
-                    ),
-                    scrypt_log_n: Some(10),
-                    signing_key: fieldchart_vault::load_signing_key(&hub_key).expect("hub key"),
-                    created,
-                    not_after: created + Duration::days(days),
-                    drill: true,
-                },
-                window_years: 5,
-                policy: policy.clone(),
-                consent: consent.clone(),
-                audit_recipient: audit_pub.clone(),
-                facility_names: names.clone(),
-            };
-            build(opts, &mut |_| {}).expect("drill snapshot");
-        }
-        Testbed {
+        std::fs::write(hub.join("emergency-passphrase.txt"), PASSPHRASE).expect("passphrase file");
+        let bed = Testbed {
             root: root.to_path_buf(),
+            region,
+            drill: snapshots.join("drill.fcs"),
+            expired: snapshots.join("expired.fcs"),
             snapshots,
-            drill,
-            expired,
             device_key,
             hub_pub,
             hub_audit_key,
-        }
+            names,
+            device_pub,
+            audit_pub,
+        };
+        let now = Utc::now();
+        bed.build(&bed.drill, &policy_text, now);
+        bed.build(&bed.expired, &policy_text, now - Duration::days(40));
+        bed
     }
+
+    /// Another laptop folder: `folder/snapshots/<name>.fcs`, with this laptop's keys beside it
+    /// where the app finds them, built from the same region with the drill policy as `edit`
+    /// changes it (a shorter idle lock for a test that waits for it, say). Returns the snapshots
+    /// folder and the snapshot.
+    pub fn other_laptop(
+        &self,
+        folder: &Path,
+        name: &str,
+        edit: impl FnOnce(&str) -> String,
+    ) -> (PathBuf, PathBuf) {
+        let snapshots = folder.join("snapshots");
+        let keys = snapshots.join("keys");
+        std::fs::create_dir_all(&keys).expect("the other laptop's folders");
+        for key in [&self.device_key, &self.hub_pub] {
+            let to = keys.join(key.file_name().expect("a key file"));
+            std::fs::copy(key, to).expect("the laptop's keys");
+        }
+        let out = snapshots.join(format!("{name}.fcs"));
+        self.build(&out, &edit(&drill_policy()), Utc::now());
+        (snapshots, out)
+    }
+
+    /// The patients, as (facility, patient ID), whose extended storage holds a file named `name`
+    /// (`main_document.pdf` for a scanned letter, `main_document.jpg` for a wound photo), sorted.
+    /// The region's layout is `<facility>/extended/<id[0..3]>/<id[3..6]>/<id>/…`.
+    pub fn patients_with_file(&self, name: &str) -> Vec<(String, String)> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut stack = vec![self.region.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.file_name().is_some_and(|n| n == name)
+                    && let Ok(rel) = path.strip_prefix(&self.region)
+                {
+                    let parts: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    if parts.len() > 4 && parts[1] == "extended" {
+                        found.insert((parts[0].clone(), parts[4].clone()));
+                    }
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+
+    /// One drill snapshot of the region, valid for 30 days from `created`.
+    fn build(&self, out: &Path, policy_text: &str, created: DateTime<Utc>) {
+        let hub = self.root.join("hub");
+        let policy = Policy::parse(policy_text).expect("the test policy parses");
+        let consent =
+            read_consent(&repo().join("scripts/drill/consent.csv")).expect("the drill consent");
+        let passphrase =
+            fieldchart_vault::read_passphrase_file(&hub.join("emergency-passphrase.txt"))
+                .expect("passphrase");
+        let opts = BuildOptions {
+            storage: region_roots(&self.region),
+            out: out.to_path_buf(),
+            vault: WriteOptions {
+                recipients: vec![
+                    fieldchart_vault::parse_recipient(&self.device_pub).expect("recipient"),
+                ],
+                passphrase: Some(passphrase),
+                scrypt_log_n: Some(10),
+                signing_key: fieldchart_vault::load_signing_key(&hub.join("hub.key"))
+                    .expect("hub key"),
+                created,
+                not_after: created + Duration::days(30),
+                drill: true,
+            },
+            window_years: 5,
+            policy,
+            consent,
+            audit_recipient: self.audit_pub.clone(),
+            facility_names: self.names.clone(),
+        };
+        build(opts, &mut |_| {}).expect("drill snapshot");
+    }
+}
+
+/// The drill policy, `scripts/drill/policy.toml`.
+fn drill_policy() -> String {
+    std::fs::read_to_string(repo().join("scripts/drill/policy.toml"))
+        .expect("scripts/drill/policy.toml")
 }
 
 /// `region/<facility>/<root>` as storage roots.
