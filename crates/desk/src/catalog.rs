@@ -47,7 +47,9 @@ pub struct Validity {
     pub message: Option<String>,
 }
 
-/// Every snapshot file in the laptop's folders and on removable media, newest first within each.
+/// Every snapshot file in the laptop's folders and on removable media: the ones that open first
+/// (valid, then expired, which opens by break-glass, then those that do not open at all), and
+/// within each the laptop's folders before media, newest first. The card on top is the one to use.
 pub fn find(
     local: &[PathBuf],
     removable_roots: &[PathBuf],
@@ -78,7 +80,20 @@ pub fn find(
             }
         }
     }
+    // Stable: the folder order and newest-first stay within each rank.
+    cards.sort_by_key(|c| rank(c.validity.state));
     cards
+}
+
+/// How usable a snapshot is, most usable first.
+fn rank(state: &str) -> u8 {
+    match state {
+        "valid" => 0,
+        "expired" => 1,
+        "not-yet-valid" => 2,
+        "untrusted" => 3,
+        _ => 4,
+    }
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -137,6 +137,13 @@ fn start_lists_each_snapshot_with_its_facilities_validity_and_drill_mark() {
         3,
         "an expired card still says whose data"
     );
+    // The expired file is the newer one on disk (the testbed writes it second), yet the card on
+    // top is the one that opens.
+    assert_eq!(
+        start.snapshots[0].path,
+        Laptop::path(&testbed().drill),
+        "a valid snapshot is listed first"
+    );
 }
 
 #[test]
