@@ -57,6 +57,11 @@ impl Day {
         }
     }
 
+    /// The same day without its time of day.
+    pub fn day_only(self) -> Day {
+        Day { time: None, ..self }
+    }
+
     pub fn of(date: NaiveDate) -> Day {
         Day::parse(&date.format("%Y-%m-%d").to_string())
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use fieldchart_policy::{Area, Profession};
-use fieldchart_query::record::{ItemView, RecordView};
+use fieldchart_query::record::{CriticalFlag, ItemView, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
@@ -507,6 +507,22 @@ impl RecordParts {
         .flatten()
         .filter_map(|i| Some((i.source.path.as_str(), i.at.as_deref()?)))
         .collect();
+        // A medicine's flag says how much is taken, not only the product: 「ワーファリン錠1mg」
+        // alone reads as a 1 mg dose when the order is 3 tablets a day.
+        // One order file holds several medicines (one per Rp), so the flag's medicine is found by
+        // its file and its drug.
+        let dose_of = |c: &CriticalFlag| -> Option<String> {
+            s.medications
+                .iter()
+                .chain(&h.medications)
+                .filter(|i| i.source.path == c.source.path)
+                .find_map(|i| match &i.entry {
+                    Entry::Medication(m) if m.drugs.iter().any(|d| d.text == c.reason) => {
+                        join(&[m.dose.as_deref(), m.usage.as_deref()], " ")
+                    }
+                    _ => None,
+                })
+        };
         let mut critical: Vec<Critical> = s
             .critical_flags
             .iter()
@@ -514,9 +530,14 @@ impl RecordParts {
                 class: critical_key(c.class),
                 ja: c.label,
                 en: critical_en(c.class),
-                what: c.reason.clone(),
+                what: match dose_of(c) {
+                    Some(dose) => format!("{} {dose}", c.reason),
+                    None => c.reason.clone(),
+                },
                 facility: f.get(&c.source.facility),
-                date: Day::opt(dates.get(c.source.path.as_str()).copied()),
+                // The band says since when, to the day: an order's start is written with an
+                // hour of 00 (TQ1-7 `2011070100`, guide §3), which is no time of day.
+                date: Day::opt(dates.get(c.source.path.as_str()).copied()).map(Day::day_only),
                 undisclosed: false,
             })
             .collect();
@@ -535,7 +556,7 @@ impl RecordParts {
                 en: "Infection",
                 what,
                 facility: f.get(&i.source.facility),
-                date: Day::opt(i.at.as_deref()),
+                date: Day::opt(i.at.as_deref()).map(Day::day_only),
                 undisclosed,
             }
         }));

@@ -240,6 +240,20 @@ fn a_record_opens_only_on_two_identifiers_and_shows_what_keeps_her_alive() {
     assert!(warfarin.dose.is_some() && warfarin.usage.is_some() && warfarin.days.is_some());
     assert!(warfarin.last_prescribed.is_some());
     assert_eq!(warfarin.facility.code, f);
+    // The band says how much she takes, not only the 1 mg product, and since which day (an
+    // order's start hour 00 is no time of day).
+    let band = r
+        .critical
+        .iter()
+        .find(|c| c.class == "anticoagulant")
+        .unwrap();
+    let dose = warfarin.dose.as_deref().unwrap();
+    assert!(
+        band.what.contains("ワーファリン") && band.what.contains(dose),
+        "{band:?}"
+    );
+    let since = band.date.as_ref().expect("the band's date");
+    assert_eq!(since.time, None, "{since:?}");
     let inr = r
         .summary
         .trends
