@@ -43,7 +43,8 @@ const FIRST_FOCUS = {
   search: ['#search-query'],
   summary: ['#critical-banner'],
   details: ['[role="tab"][aria-selected="true"]'],
-  print: ['#print-button'],
+  // Not 印刷: a stray Enter on arrival must not print (and be audited). 印刷 is one Shift+Tab away.
+  print: ['#print-close'],
   lock: ['#resume-passphrase', '#resume'],
   end: ['#restart'],
 };

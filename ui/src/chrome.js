@@ -1,7 +1,7 @@
 // What stays on screen around every step: the drill band (訓練 / DRILL, striped, on every screen of
 // a drill), the red break-glass band with its reason, the step number and title (top left, in the
 // manual's words), the data's age with its warning, the viewer, the language toggle, lock and end,
-// and the last error as the UI's sentence with the desk's detail under it.
+// and the last error as the UI's sentence with the desk's detail folded away under it.
 
 import { h } from './dom.js';
 import { formatDay, formatDaysAgo, formatViewer } from './format.js';
@@ -87,11 +87,22 @@ function dataAge(age, v) {
   );
 }
 
-/** #error: the UI's sentence for the kind, with the desk's message smaller underneath. */
+/**
+ * The desk's own English sentence (an error's `message`, a snapshot's `validity.message`), kept for
+ * IT staff but folded away under 技術的な詳細 / Technical detail: the screen's words are the UI's.
+ */
+export function techDetail(text, v, cls = 'detail') {
+  return h('details', { class: 'tech-detail' },
+    h('summary', {}, v.t('techDetail.summary')),
+    h('p', { class: cls, lang: 'en' }, text),
+  );
+}
+
+/** #error: the UI's sentence for the kind, with the desk's message folded away underneath. */
 export function errorBox(error, v) {
   if (!error) return h('div', { id: 'error', class: 'error-box empty', role: 'alert' });
   return h('div', { id: 'error', class: 'error-box', role: 'alert', dataset: { kind: error.kind, rule: error.rule ?? undefined } },
     h('p', { class: 'error-sentence' }, errorSentence(v.lang, error)),
-    error.message ? h('p', { class: 'error-detail' }, error.message) : null,
+    error.message ? techDetail(error.message, v, 'error-detail') : null,
   );
 }

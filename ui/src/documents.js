@@ -44,13 +44,13 @@ function renderDocument(doc, index, v) {
     doc.files?.length
       ? h('div', { class: 'document-files' },
           h('h4', {}, v.t('doc.files')),
-          h('ul', { class: 'file-list' }, doc.files.map((f) => h('li', {}, renderFile(f, v)))),
+          h('ul', { class: 'file-list' }, doc.files.map((f) => h('li', {}, renderFile(f, v, doc)))),
         )
       : null,
   );
 }
 
-function renderFile(file, v) {
+function renderFile(file, v, doc) {
   const type = file.mediaType ?? '';
   // A file the snapshot does not carry (the desk's note says why) is named, not offered.
   if (file.blob === null || file.blob === undefined) {
@@ -60,6 +60,11 @@ function renderFile(file, v) {
   if (type === 'application/pdf') {
     return h('button', { type: 'button', class: 'secondary open-pdf', on: { click: () => openPdf(file, v) } },
       v.t('doc.openPdf', { name: file.name }));
+  }
+  // The CDA itself, whose sections are already shown above as text: named as the original, not as
+  // something that failed.
+  if (type.includes('xml') && (doc?.sections ?? []).length > 0) {
+    return h('p', { class: 'cda-original', dataset: { file: file.name } }, v.t('doc.cdaOriginal'));
   }
   return h('p', { class: 'unsupported' }, v.t('doc.unsupported', { name: file.name, type }));
 }

@@ -40,6 +40,7 @@ function printPage(content, banner, printedAt, v) {
   const access = content.access;
   const sep = v.lang === 'ja' ? '・' : ', ';
   const critical = content.critical ?? [];
+  const withheld = access?.withheld ?? [];
   return h('article', { id: 'print-page', class: ['a4', banner?.drill ? 'drill' : null], lang: v.lang },
     banner?.drill ? h('p', { class: 'print-drill' }, `${v.t('drill.banner')} ・ ${v.t('drill.banner.detail')}`) : null,
     banner?.breakGlass
@@ -65,8 +66,8 @@ function printPage(content, banner, printedAt, v) {
         ` ${sep}${v.t('result.facility')}: ${formatFacility(p.facility, v.lang)}`,
         ` ${sep}${v.t('result.patientId')}: ${p.patientId ?? ''}`),
       h('p', {}, `${v.t('result.address')}: ${p.address ?? ''}`, p.phone ? ` ${sep}${v.t('record.phone')}: ${p.phone}` : ''),
-      (access?.withheld ?? []).length
-        ? h('p', { class: 'print-withheld' }, `${v.t('withheld.list')}: ${access.withheld.map((w) => label(w, v.lang)).join(sep)}`)
+      withheld.length
+        ? h('p', { class: 'print-withheld' }, `${v.t('withheld.list')}: ${withheld.map((w) => label(w, v.lang)).join(sep)}`)
         : null,
     ),
     h('section', { class: 'print-critical' },
@@ -77,6 +78,10 @@ function printPage(content, banner, printedAt, v) {
             f.undisclosed ? h('span', { class: 'undisclosed' }, v.t('undisclosed')) : null,
             h('span', { class: 'source' }, ` ${f.facility?.name ?? ''} ${formatDay(f.date, v.lang)}`))))
         : h('p', {}, v.t('critical.none')),
+      // The same warning as the red band on screen: "none" on paper must not read as "none at all".
+      withheld.length
+        ? h('p', { class: 'print-critical-withheld', role: 'note' }, h('strong', {}, `⚠ ${v.t('critical.someWithheld')}`))
+        : null,
     ),
     h('div', { class: 'print-columns' },
       h('div', {},

@@ -30,6 +30,9 @@ export function enoughConfirmed(result, ticks) {
   return offered.filter((id) => ticks[id]).length >= 2;
 }
 
+/** Consent states whose row says, before anyone presses Open, what opening will ask for. */
+const CONSENT_NOTES = ['refused', 'unknown'];
+
 export function resultKey(result) {
   return `${result.facility?.code ?? ''}/${result.patientId ?? ''}`;
 }
@@ -67,7 +70,7 @@ function renderForm(v) {
     h('div', { class: 'search-side' },
       h('div', { class: 'field' },
         h('label', { for: 'search-dob' }, v.t('search.dob')),
-        h('input', { id: 'search-dob', type: 'text', autocomplete: 'off', placeholder: 'S45.3.12' }),
+        h('input', { id: 'search-dob', type: 'text', autocomplete: 'off', placeholder: v.t('search.dobPlaceholder') }),
       ),
       h('div', { class: 'field' },
         h('label', { for: 'search-sex' }, v.t('search.sex')),
@@ -142,6 +145,9 @@ function renderResult(r, index, v) {
         h('p', { class: 'result-consent' }, `${v.t('result.consent')}: `,
           h('span', { class: ['consent', `consent-${consent}`] }, v.t(`consent.${consent}`))),
       ),
+      CONSENT_NOTES.includes(consent)
+        ? h('p', { class: ['consent-note', `consent-note-${consent}`] }, v.t(`result.consentNote.${consent}`))
+        : null,
       h('dl', { class: 'facts' },
         fact(v.t('result.dob'), [
           h('span', { class: 'dob' }, formatBirthDate(r.dob, v.lang)),

@@ -3,6 +3,7 @@
 // an expired card is red and offers only break-glass. Which state a snapshot is in comes from the
 // desk (`validity.state`): the card only picks words and a colour for it.
 
+import { techDetail } from './chrome.js';
 import { h } from './dom.js';
 import { formatDay, formatFacility } from './format.js';
 
@@ -83,13 +84,13 @@ function renderCard(card, v) {
   );
 }
 
-/** The validity line: words and a colour, the two dates, and the desk's reason when not valid. */
+/** The validity line: words and a colour, the two dates, and the desk's reason (folded away) when not valid. */
 export function renderValidity(card, v) {
   const tone = validityTone(card.validity);
   return h('div', { class: ['validity', `tone-${tone}`] },
     h('p', { class: 'validity-words' }, validityWords(card.validity, v)),
     h('p', { class: 'validity-dates' },
       `${v.t('card.created')}: ${formatDay(card.created, v.lang)} ・ ${v.t('card.notAfter')}: ${formatDay(card.notAfter, v.lang)}`),
-    card.validity?.message ? h('p', { class: 'detail' }, card.validity.message) : null,
+    card.validity?.message ? techDetail(card.validity.message, v) : null,
   );
 }

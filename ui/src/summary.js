@@ -56,10 +56,16 @@ function recordAge(age, v) {
   );
 }
 
-function accessWords(access, v) {
+/**
+ * 閲覧の根拠: the consent state, then the legal basis, then since when. A consented patient viewed on
+ * the basis of that consent reads 同意あり / Consented alone, not 同意: 同意あり・同意.
+ */
+export function accessWords(access, v) {
   const parts = [];
-  if (access.consent) parts.push(`${v.t('result.consent')}: ${v.t(`consent.${access.consent}`)}`);
-  if (access.basis) {
+  const byConsent = access.consent === 'consented' && access.basis === 'consent';
+  if (byConsent) parts.push(v.t('consent.consented'));
+  else if (access.consent) parts.push(`${v.t('result.consent')}: ${v.t(`consent.${access.consent}`)}`);
+  if (access.basis && !byConsent) {
     const key = `basis.${access.basis}`;
     const words = v.t(key);
     parts.push(words === key ? access.basis : words);

@@ -44,6 +44,41 @@ describe('unlock', () => {
     expect(text(m.$('#step-number'))).toBe('2. 解錠');
   });
 
+  it('the desk’s English detail is folded under 技術的な詳細; the sentence and data-kind stay in view', async () => {
+    const m = mount();
+    m.api.unlock.mockImplementation(reject(fixture('errors').expired));
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    m.$('#unlock-device-key').click();
+    await flush();
+    const box = m.$('#error');
+    expect(box.dataset.kind).toBe('expired');
+    const sentence = box.querySelector('.error-sentence');
+    expect(text(sentence)).toBe('期限切れのスナップショットです。ブレークグラス（理由を入力）でのみ開けます。');
+    expect(sentence.closest('details')).toBeNull();
+    const folded = box.querySelector('details.tech-detail');
+    expect(folded.open).toBe(false);
+    expect(text(folded.querySelector('summary'))).toBe('技術的な詳細');
+    expect(folded.querySelector('.error-detail')).not.toBeNull();
+    expect(text(folded.querySelector('.error-detail'))).toBe("the snapshot's validity ended on 2026-10-31");
+    // Nothing of the English detail is outside the fold.
+    expect([...box.children].filter((c) => c.tagName !== 'DETAILS').map(text).join(' ')).not.toContain('validity ended');
+    m.$('#lang-toggle').click();
+    expect(text(m.$('#error details.tech-detail summary'))).toBe('Technical detail');
+    expect(text(m.$('#error .error-sentence'))).toContain('This snapshot has expired.');
+  });
+
+  it('an error without the desk’s detail has no fold', async () => {
+    const m = mount();
+    m.api.unlock.mockImplementation(reject({ kind: 'wrong-passphrase' }));
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    m.$('#unlock-passphrase').click();
+    await flush();
+    expect(m.$('#error').dataset.kind).toBe('wrong-passphrase');
+    expect(m.$('#error .tech-detail')).toBeNull();
+  });
+
   it('an expired answer offers break-glass, which unlocks with the typed reason', async () => {
     const m = mount();
     m.api.unlock.mockImplementationOnce(reject(fixture('errors').expired));
@@ -254,6 +289,20 @@ describe('print', () => {
     await flush();
     m.$('#print-close').click();
     expect(m.$('#critical-banner')).not.toBeNull();
+    expect(m.$('#print-preview')).toBeNull();
+  });
+
+  it('the preview opens with focus on Close, not Print, so a stray Enter prints nothing', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-print').click();
+    await flush();
+    expect(document.activeElement.id).toBe('print-close');
+    expect(document.activeElement).not.toBe(m.$('#print-button'));
+    // Enter on the focused button is a click on it: it closes, it does not print.
+    document.activeElement.click();
+    expect(m.api.printSummary).not.toHaveBeenCalled();
+    expect(m.print).not.toHaveBeenCalled();
     expect(m.$('#print-preview')).toBeNull();
   });
 });

@@ -33,6 +33,7 @@ describe('i18n', () => {
     for (const kind of ERROR_KINDS) expect(MESSAGES.ja).toHaveProperty(`error.${kind}`);
     for (const rule of REFUSAL_RULES) expect(MESSAGES.ja).toHaveProperty(`refused.${rule}`);
     for (const consent of ['consented', 'unknown', 'refused']) expect(MESSAGES.ja).toHaveProperty(`consent.${consent}`);
+    for (const consent of ['unknown', 'refused']) expect(MESSAGES.ja).toHaveProperty(`result.consentNote.${consent}`);
     for (const basis of ['vital-interest', 'verbal-consent']) {
       expect(MESSAGES.ja).toHaveProperty(`basis.${basis}`);
       expect(MESSAGES.ja).toHaveProperty(`basis.${basis}.help`);

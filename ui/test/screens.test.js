@@ -59,6 +59,41 @@ describe('step 1, start', () => {
     expect(m.$('#lang-toggle')).not.toBeNull();
     expect(m.$('#error')).not.toBeNull();
   });
+
+  it('folds the desk’s English reason under 技術的な詳細, keeping the words and dates in view', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    const [valid, expired] = m.$$('.snapshot-card');
+    expect(valid.querySelector('.tech-detail')).toBeNull();
+    const folded = expired.querySelector('.validity details.tech-detail');
+    expect(folded).not.toBeNull();
+    expect(folded.open).toBe(false);
+    expect(text(folded.querySelector('summary'))).toBe('技術的な詳細');
+    expect(text(folded.querySelector('p'))).toBe("the snapshot's validity ended on 2026-10-31");
+    // What the user must read stays outside the fold.
+    for (const cls of ['.validity-words', '.validity-dates']) {
+      const line = expired.querySelector(cls);
+      expect(line.closest('details'), cls).toBeNull();
+    }
+    expect(text(expired.querySelector('.validity-words'))).toBe('期限切れ');
+    expect(text(expired.querySelector('.validity-dates'))).toContain('有効期限');
+    // No line of the desk's English sits outside the fold.
+    const outside = [...expired.querySelectorAll('.validity p')].filter((p) => !p.closest('details'));
+    expect(outside.map(text).join(' ')).not.toContain('validity ended');
+    m.$('#lang-toggle').click();
+    expect(text(m.$$('.snapshot-card')[1].querySelector('.tech-detail summary'))).toBe('Technical detail');
+  });
+
+  it('the unlock screen of an expired snapshot folds the reason too', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$$('.open-snapshot')[1].click();
+    const folded = m.$('main .validity details.tech-detail');
+    expect(folded).not.toBeNull();
+    expect(folded.open).toBe(false);
+    expect(text(folded)).toContain('validity ended on 2026-10-31');
+    expect(m.$('main .validity-words').closest('details')).toBeNull();
+  });
 });
 
 describe('step 2, unlock', () => {
@@ -164,6 +199,35 @@ describe('step 4, find the patient', () => {
     }
     expect(text(results[1].querySelector('.consent'))).toBe('同意あり');
     expect(text(results[2].querySelector('.consent'))).toBe('拒否');
+  });
+
+  it('the date-of-birth placeholder reads as an example, not a typed value', async () => {
+    const m = mount();
+    await toSearch(m);
+    expect(m.$('#search-dob').getAttribute('placeholder')).toBe('例: S45.3.12');
+    expect(m.$('#search-dob').value).toBe('');
+    m.$('#lang-toggle').click();
+    expect(m.$('#search-dob').getAttribute('placeholder')).toBe('e.g. S45.3.12');
+  });
+
+  it('a refused row says it opens only by break-glass, an unknown one that the basis is chosen on opening', async () => {
+    const m = mount();
+    await toSearch(m);
+    await m.app.actions.search();
+    const [unknown, consented, refused] = m.$$('.result');
+    expect(text(refused.querySelector('.consent'))).toBe('拒否');
+    expect(text(refused.querySelector('.consent-note'))).toBe('本人が拒否：開くにはブレークグラス（理由の記録）が必要');
+    expect(refused.querySelector('.consent-note').classList.contains('consent-note-refused')).toBe(true);
+    expect(text(unknown.querySelector('.consent'))).toBe('不明');
+    expect(text(unknown.querySelector('.consent-note'))).toBe('同意不明：開くとき法的根拠を選びます');
+    expect(text(consented.querySelector('.consent'))).toBe('同意あり');
+    expect(consented.querySelector('.consent-note')).toBeNull();
+    m.$('#lang-toggle').click();
+    const rows = m.$$('.result');
+    expect(text(rows[2].querySelector('.consent'))).toBe('Refused');
+    expect(text(rows[2].querySelector('.consent-note'))).toBe('Refused: opens only by break-glass, with a recorded reason');
+    expect(text(rows[0].querySelector('.consent-note'))).toBe('Consent unknown: you will choose the legal basis when opening');
+    expect(rows[1].querySelector('.consent-note')).toBeNull();
   });
 
   it('the Open button is enabled only when both name and date of birth are ticked', async () => {
@@ -313,6 +377,26 @@ describe('step 5, summary first', () => {
     expect(text(m.$('#summary-infections .none'))).toBe('なし');
     expect(m.$('#summary-infections .withheld')).toBeNull();
   });
+
+  it('a consented patient viewed by consent reads 同意あり once, not 同意あり・同意', async () => {
+    const accessFact = (m) => m.$$('.patient-header .fact').find((f) => ['閲覧の根拠', 'Basis for viewing'].includes(text(f.querySelector('dt'))));
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    await toSummary(m);
+    expect(text(accessFact(m).querySelector('dd'))).toBe('同意あり');
+    m.$('#lang-toggle').click();
+    expect(text(accessFact(m).querySelector('dd'))).toBe('Consented');
+    // Any other basis is still said after the consent state.
+    const other = mount();
+    await toSummary(other);
+    expect(text(accessFact(other).querySelector('dd'))).toBe('同意: 不明・生命・身体の保護');
+    const verbal = fixture('record-doctor');
+    verbal.access = { ...verbal.access, consent: 'consented', basis: 'break-glass' };
+    const third = mount();
+    third.api.openRecord.mockImplementation(async () => verbal);
+    await toSummary(third);
+    expect(text(accessFact(third).querySelector('dd'))).toBe('同意: 同意あり・ブレークグラス');
+  });
 });
 
 describe('step 6, details', () => {
@@ -399,6 +483,37 @@ describe('step 6, details', () => {
     m.$('#tab-documents').click();
     expect(m.$('#details-documents .withheld').dataset.area).toBe('documents');
   });
+
+  it('a CDA letter’s own XML is listed as the original shown above, not as a format it cannot show', async () => {
+    const record = fixture('record-doctor');
+    const letter = record.details.documents[0];
+    letter.files.push({ name: 'main_document.xml', mediaType: 'application/xml', bytes: 4200, blob: 15, thumbnail: null, note: null });
+    record.details.documents.push({
+      ...letter,
+      title: '検査結果',
+      referral: false,
+      sections: [],
+      files: [{ name: 'raw.xml', mediaType: 'text/xml', bytes: 900, blob: 16, thumbnail: null, note: null }],
+    });
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-documents').click();
+    await flush();
+    const [withText, withoutText] = m.$$('.document');
+    const original = withText.querySelector('.cda-original');
+    expect(text(original)).toBe('原本（CDA XML）: 上に本文として表示');
+    expect(original.dataset.file).toBe('main_document.xml');
+    expect(text(withText)).not.toContain('表示できない形式');
+    expect(text(withText)).toContain('心房細動の抗凝固療法継続のため。');
+    // Without sections on screen, an XML file is still said to be a format that cannot be shown.
+    expect(withoutText.querySelector('.cda-original')).toBeNull();
+    expect(text(withoutText.querySelector('.unsupported'))).toBe('表示できない形式：raw.xml（text/xml）');
+    m.$('#lang-toggle').click();
+    expect(text(m.$('.document .cda-original'))).toBe('Original (CDA XML): shown above as text');
+  });
 });
 
 describe('step 7, print', () => {
@@ -419,6 +534,43 @@ describe('step 7, print', () => {
     expect(m.$('#print-button')).not.toBeNull();
     expect(m.$('#print-close')).not.toBeNull();
     expect(text(m.$('#step-number'))).toBe('7. 印刷');
+  });
+
+  it('for a viewer with withheld areas, the page’s critical band says so in bold beside "none"', async () => {
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    await toSummary(m);
+    m.$('#go-print').click();
+    await flush();
+    const band = m.$('#print-page .print-critical');
+    expect(text(band)).toContain('赤い帯の項目はありません（表示できる範囲）');
+    const warning = band.querySelector('.print-critical-withheld');
+    expect(warning).not.toBeNull();
+    expect(text(warning.querySelector('strong'))).toContain('職種により非表示の項目があります。');
+    m.$('#lang-toggle').click();
+    expect(text(m.$('#print-page .print-critical .print-critical-withheld strong'))).toContain('Some sections are withheld for your profession.');
+  });
+
+  it('the printed page (the desk’s PrintScreen) carries the withheld warning too, and only when something is withheld', async () => {
+    const clerk = fixture('record-clerk');
+    const printed = { ...fixture('print'), critical: [], access: clerk.access, summary: clerk.summary };
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => clerk);
+    m.api.printSummary.mockImplementation(async () => printed);
+    await toSummary(m);
+    m.$('#go-print').click();
+    await flush();
+    m.$('#print-button').click();
+    await flush();
+    expect(text(m.$('#print-page'))).toContain('印刷: ');
+    expect(text(m.$('#print-page .print-critical .print-critical-withheld strong'))).toContain('職種により非表示の項目があります。');
+    // A doctor sees everything: no warning.
+    const doctor = mount();
+    await toSummary(doctor);
+    doctor.$('#go-print').click();
+    await flush();
+    expect(doctor.$('#print-page .print-critical-withheld')).toBeNull();
+    expect(text(doctor.$('#print-page .print-critical'))).not.toContain('非表示');
   });
 });
 
