@@ -83,6 +83,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     tab: 'medicines',
     trend: null,
     printScreen: null,
+    printFrom: null,
     lockScreen: null,
     endScreen: null,
   };
@@ -244,6 +245,7 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     state.results = null;
     state.record = null;
     state.printScreen = null;
+    state.printFrom = null;
     state.prompt = null;
     state.confirmations = {};
     state.tab = 'medicines';
@@ -489,6 +491,8 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       const r = await command(() => api.markStep({ step: 7 }));
       if (r.ok || r.error?.kind !== 'locked') {
         state.printScreen = null;
+        // Closing the preview goes back here: the summary, or the details on the same tab.
+        if (state.screen === 'summary' || state.screen === 'details') state.printFrom = state.screen;
         go('print');
       }
       render();
@@ -512,9 +516,12 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       }
     },
 
+    /** Back to the screen the preview was opened from (the summary, or the details on their tab). */
     closePrint() {
       state.printScreen = null;
-      go('summary');
+      const back = state.printFrom === 'details' ? 'details' : 'summary';
+      state.printFrom = null;
+      go(back);
       render();
     },
 

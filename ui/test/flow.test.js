@@ -292,6 +292,52 @@ describe('print', () => {
     expect(m.$('#print-preview')).toBeNull();
   });
 
+  it('closing a preview opened from the details goes back to the details, on the same tab', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-labs').click();
+    m.$('#go-print').click();
+    await flush();
+    expect(text(m.$('#step-number'))).toBe('7. 印刷');
+    m.$('#print-close').click();
+    expect(m.$('#print-preview')).toBeNull();
+    expect(text(m.$('#step-number'))).toBe('6. 詳細');
+    expect(m.$('#tab-labs').getAttribute('aria-selected')).toBe('true');
+    expect(m.$('#panel-labs')).not.toBeNull();
+    expect(document.activeElement.id).toBe('tab-labs');
+    // From the summary again, it goes back to the summary.
+    m.$('#back-summary').click();
+    m.$('#go-print').click();
+    await flush();
+    m.$('#print-close').click();
+    expect(text(m.$('#step-number'))).toBe('5. まず要約');
+    expect(m.$('#critical-banner')).not.toBeNull();
+  });
+
+  it('a preview opened from the details, then locked, does not send the next record’s preview to the details', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#go-print').click();
+    await flush();
+    await m.app.actions.lock();
+    await m.app.actions.resume();
+    type(m.$('#search-query'), 'やまだ');
+    await m.app.actions.search();
+    const result = m.$$('.result')[1];
+    tick(result.querySelector('.confirm-name'));
+    tick(result.querySelector('.confirm-dob'));
+    result.querySelector('.open-record').click();
+    await flush();
+    m.$('#go-print').click();
+    await flush();
+    m.$('#print-close').click();
+    expect(text(m.$('#step-number'))).toBe('5. まず要約');
+  });
+
   it('the preview opens with focus on Close, not Print, so a stray Enter prints nothing', async () => {
     const m = mount();
     await toSummary(m);
