@@ -65,7 +65,12 @@ export function rowItem(row, v) {
       row.undisclosed ? undisclosedMark(v) : null,
     ),
     row.detail ? h('div', { class: 'row-detail' }, row.detail) : null,
-    h('div', { class: 'row-source' }, source(row.facility, row.date, v)),
+    h('div', { class: 'row-source' }, source(row.facility, row.date, v),
+      // A problem dated by its diagnosis also shows its onset when that is another day: a referral
+      // letter quotes the onset, and the two must not read as one date off by a month.
+      row.onset
+        ? h('span', { class: 'row-onset' }, ` （${v.t('row.diagnosed')}） ・ ${v.t('row.onset')}: ${formatDay(row.onset, v.lang)}`)
+        : null),
   );
 }
 

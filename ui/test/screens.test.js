@@ -305,6 +305,16 @@ describe('step 5, summary first', () => {
     expect(document.activeElement.id).toBe('critical-banner');
   });
 
+  it('shows a problem\'s onset beside its diagnosis date when they differ', async () => {
+    const m = mount();
+    await toSummary(m);
+    const af = m.$$('#summary-problems .row').find((r) => text(r).includes('心房細動'));
+    expect(text(af.querySelector('.row-onset'))).toContain('診断日');
+    expect(text(af.querySelector('.row-onset'))).toContain('発症: 2026-10-14（R8.10.14）');
+    const others = m.$$('#summary-problems .row').filter((r) => !text(r).includes('心房細動'));
+    for (const r of others) expect(r.querySelector('.row-onset')).toBeNull();
+  });
+
   it('has each summary section, suspected problems apart, and every item shows facility and date', async () => {
     const m = mount();
     await toSummary(m);

@@ -300,7 +300,11 @@ pub struct Row {
     pub suspected: bool,
     pub undisclosed: bool,
     pub facility: Facility,
+    /// For a problem, the diagnosis date (PRB-7).
     pub date: Option<Day>,
+    /// For a problem, the onset (PRB-16) when it is another day than the diagnosis: a referral
+    /// letter quotes the onset, and a newcomer read the two dates as one off by a month.
+    pub onset: Option<Day>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -670,6 +674,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         undisclosed: false,
         facility: f.get(&i.source.facility),
         date: Day::opt(i.at.as_deref()),
+        onset: None,
     };
     match &i.entry {
         Entry::Allergy(a) => {
@@ -688,6 +693,8 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
             r.text = p.diagnosis.text.clone();
             r.suspected = p.suspected;
             r.detail = join(&[p.department.as_deref(), p.doctor.as_deref()], " ");
+            r.onset = Day::opt(p.onset.as_deref())
+                .filter(|o| r.date.as_ref().is_none_or(|d| d.iso != o.iso));
         }
         Entry::Observation(o) => {
             r.text = o.item.text.clone();

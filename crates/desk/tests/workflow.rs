@@ -254,6 +254,18 @@ fn a_record_opens_only_on_two_identifiers_and_shows_what_keeps_her_alive() {
     );
     let since = band.date.as_ref().expect("the band's date");
     assert_eq!(since.time, None, "{since:?}");
+    // A problem diagnosed a month after its onset shows both days.
+    let af = r
+        .summary
+        .problems
+        .iter()
+        .find(|p| p.text.contains("心房細動"))
+        .expect("atrial fibrillation");
+    let onset = af
+        .onset
+        .as_ref()
+        .expect("its onset, another day than the diagnosis");
+    assert_ne!(Some(&onset.iso), af.date.as_ref().map(|d| &d.iso));
     let inr = r
         .summary
         .trends
