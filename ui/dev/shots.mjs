@@ -186,6 +186,9 @@ async function openResult(page, index) {
   await shot(page, '06f-keyboard-labs');
   await tabTo(() => document.activeElement?.id === 'go-print');
   await key('Enter');
+  // The preview opens on Close (a stray Enter prints nothing); Print is one Shift+Tab away.
+  await page.waitForSelector('#print-close:focus');
+  await key('Shift+Tab');
   await page.waitForSelector('#print-button:focus');
   await key('Enter');
   await page.waitForFunction(() => /印刷: /.test(document.querySelector('#print-page')?.textContent ?? ''));
