@@ -53,6 +53,9 @@ export function plotTrend(container, trend, { width, height, small = false, canv
   const opts = {
     width,
     height,
+    // Without axes the first and newest points sat on the canvas edge, half cut off: a sparkline
+    // keeps room for its dots on every side.
+    ...(small ? { padding: [8, 10, 8, 10] } : {}),
     legend: { show: false },
     cursor: { show: false },
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
