@@ -228,9 +228,18 @@ fn print_record(v: &RecordView) {
     let s = &v.summary;
     println!("CRITICAL ({})", s.critical_flags.len());
     for f in &s.critical_flags {
+        let dose = f
+            .dose
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
         println!(
-            "  {}: {}  [{} {}]",
-            f.label, f.reason, f.source.facility, f.source.path
+            "  {}: {}{dose}  [{} {} {}]",
+            f.label,
+            f.reason,
+            f.source.facility,
+            f.at.as_deref().unwrap_or("-"),
+            f.source.path
         );
     }
     print_items("allergies", &s.allergies);

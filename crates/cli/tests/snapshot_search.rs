@@ -286,6 +286,21 @@ fn the_record_of_the_persona_flags_warfarin_and_the_severe_penicillin_allergy() 
         flags.iter().any(|(c, _)| *c == "severe_drug_allergy"),
         "{flags:?}"
     );
+    // Every flag has its item's date; the anticoagulant also says how much (the product name
+    // 「ワーファリン錠1mg」 alone reads as the dose).
+    for f in r["summary"]["critical_flags"].as_array().unwrap() {
+        assert!(f["at"].is_string(), "{f}");
+    }
+    let warfarin = r["summary"]["critical_flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["class"] == "anticoagulant")
+        .unwrap();
+    assert!(
+        warfarin["dose"].as_str().is_some_and(|d| d.contains('錠')),
+        "{warfarin}"
+    );
     let meds = r["summary"]["medications"].as_array().unwrap();
     assert!(
         meds.iter()

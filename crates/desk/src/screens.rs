@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use fieldchart_policy::{Area, Profession};
-use fieldchart_query::record::{CriticalFlag, ItemView, RecordView};
+use fieldchart_query::record::{ItemView, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
@@ -300,7 +300,7 @@ pub struct Row {
     pub suspected: bool,
     pub undisclosed: bool,
     pub facility: Facility,
-    /// For a problem, the diagnosis date (PRB-7).
+    /// The item's date (for a problem, its diagnosis date, PRB-7).
     pub date: Option<Day>,
     /// For a problem, the onset (PRB-16) when it is another day than the diagnosis: a referral
     /// letter quotes the onset, and a newcomer read the two dates as one off by a month.
@@ -498,35 +498,6 @@ impl RecordParts {
         };
         let s = &v.summary;
         let h = &v.history;
-        // A flag names its source file; the date is that file's item date.
-        let dates: HashMap<&str, &str> = [
-            &s.allergies,
-            &s.contraindications,
-            &s.infections,
-            &h.medications,
-            &h.problems,
-            &h.labs,
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|i| Some((i.source.path.as_str(), i.at.as_deref()?)))
-        .collect();
-        // A medicine's flag says how much is taken, not only the product: 「ワーファリン錠1mg」
-        // alone reads as a 1 mg dose when the order is 3 tablets a day.
-        // One order file holds several medicines (one per Rp), so the flag's medicine is found by
-        // its file and its drug.
-        let dose_of = |c: &CriticalFlag| -> Option<String> {
-            s.medications
-                .iter()
-                .chain(&h.medications)
-                .filter(|i| i.source.path == c.source.path)
-                .find_map(|i| match &i.entry {
-                    Entry::Medication(m) if m.drugs.iter().any(|d| d.text == c.reason) => {
-                        join(&[m.dose.as_deref(), m.usage.as_deref()], " ")
-                    }
-                    _ => None,
-                })
-        };
         let mut critical: Vec<Critical> = s
             .critical_flags
             .iter()
@@ -534,14 +505,14 @@ impl RecordParts {
                 class: critical_key(c.class),
                 ja: c.label,
                 en: critical_en(c.class),
-                what: match dose_of(c) {
+                what: match &c.dose {
                     Some(dose) => format!("{} {dose}", c.reason),
                     None => c.reason.clone(),
                 },
                 facility: f.get(&c.source.facility),
                 // The band says since when, to the day: an order's start is written with an
                 // hour of 00 (TQ1-7 `2011070100`, guide §3), which is no time of day.
-                date: Day::opt(dates.get(c.source.path.as_str()).copied()).map(Day::day_only),
+                date: Day::opt(c.at.as_deref()).map(Day::day_only),
                 undisclosed: false,
             })
             .collect();

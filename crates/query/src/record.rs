@@ -96,6 +96,11 @@ pub struct CriticalFlag {
     pub label: &'static str,
     /// What raised it: the drug, the diagnosis or the allergen.
     pub reason: String,
+    /// For a medicine, how much and how it is taken (「3 錠 内服・経口・１日１回朝食後」): the drug
+    /// name alone (「ワーファリン錠1mg」) reads as the dose.
+    pub dose: Option<String>,
+    /// The date of the item that raised it (a file holds several items; this is that item's).
+    pub at: Option<String>,
     pub source: Source,
 }
 
@@ -290,10 +295,18 @@ fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) ->
     for i in &medications {
         if let Entry::Medication(m) = &i.entry {
             for (class, drug) in codes::medication_class(m) {
+                let dose: Vec<&str> = [m.dose.as_deref(), m.usage.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 flags.push(CriticalFlag {
                     class,
                     label: class.label_ja(),
                     reason: drug,
+                    dose: (!dose.is_empty()).then(|| dose.join(" ")),
+                    at: i.at.clone(),
                     source: i.source.clone(),
                 });
             }
@@ -307,6 +320,8 @@ fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) ->
                 class: CriticalClass::Dialysis,
                 label: CriticalClass::Dialysis.label_ja(),
                 reason: p.diagnosis.text.clone(),
+                dose: None,
+                at: i.at.clone(),
                 source: i.source.clone(),
             });
         }
@@ -319,6 +334,8 @@ fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) ->
                 class: CriticalClass::SevereDrugAllergy,
                 label: CriticalClass::SevereDrugAllergy.label_ja(),
                 reason: a.allergen.text.clone(),
+                dose: None,
+                at: i.at.clone(),
                 source: i.source.clone(),
             });
         }
