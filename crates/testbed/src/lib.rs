@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Local, Utc};
 use fieldchart_build::{BuildOptions, build, read_consent};
 use fieldchart_policy::Policy;
-use fieldchart_storage::{FacilityId, StorageRoot};
+use fieldchart_storage::{FacilityId, StorageRoot, scan_facility};
 use fieldchart_synth::{CivilDate, RegionSpec};
 use fieldchart_vault::WriteOptions;
 
@@ -128,32 +128,25 @@ impl Testbed {
 
     /// The patients, as (facility, patient ID), whose extended storage holds a file named `name`
     /// (`main_document.pdf` for a scanned letter, `main_document.jpg` for a wound photo), sorted.
-    /// The region's layout is `<facility>/extended/<id[0..3]>/<id[3..6]>/<id>/…`.
+    /// Found with the reader's own walk of the storage (`fieldchart_storage::walk`).
     pub fn patients_with_file(&self, name: &str) -> Vec<(String, String)> {
-        let mut found = std::collections::BTreeSet::new();
-        let mut stack = vec![self.region.clone()];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.filter_map(Result::ok) {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.file_name().is_some_and(|n| n == name)
-                    && let Ok(rel) = path.strip_prefix(&self.region)
-                {
-                    let parts: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
-                    if parts.len() > 4 && parts[1] == "extended" {
-                        found.insert((parts[0].clone(), parts[4].clone()));
-                    }
+        let mut found = Vec::new();
+        for roots in StorageRoot::group_by_facility(region_roots(&self.region)).into_values() {
+            let scan = scan_facility(&roots);
+            for id in scan.patients.keys() {
+                let files = scan.walk_patient(id);
+                let holds = files
+                    .extended
+                    .iter()
+                    .flat_map(|folder| &folder.files)
+                    .any(|f| f.inner_path == name);
+                if holds {
+                    found.push((scan.facility.as_str().to_owned(), id.as_str().to_owned()));
                 }
             }
         }
-        found.into_iter().collect()
+        found.sort();
+        found
     }
 
     /// One drill snapshot of the region, valid for 30 days from `created`.
