@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use fieldchart_failure::Failure;
 use fieldchart_policy::Policy;
 use fieldchart_reader::read::Storage;
 use fieldchart_reader::report::Tally;
@@ -109,23 +110,24 @@ pub enum BuildError {
 }
 
 impl BuildError {
-    /// The process exit code: the vault's codes for its failures, 18 for an existing output, 21 for a
-    /// full disk wherever it shows up (the work files fill the disk before the snapshot does), else 2.
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table: the vault's for its failures, and a full disk wherever it
+    /// shows up (the work files fill the disk before the snapshot does).
+    pub fn failure(&self) -> Failure {
         match self {
-            BuildError::Vault(v) => v.exit_code(),
-            BuildError::OutputExists(_) => 18,
+            BuildError::Vault(v) => v.failure(),
+            BuildError::OutputExists(_) => Failure::Exists,
             BuildError::Sqlite(e)
                 if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
             {
-                21
+                Failure::DiskFull
             }
-            BuildError::Io { source, .. } | BuildError::WorkDir { source, .. }
-                if source.kind() == std::io::ErrorKind::StorageFull =>
-            {
-                21
+            BuildError::Io { source, .. } | BuildError::WorkDir { source, .. } => {
+                Failure::of_io(source)
             }
-            _ => 2,
+            BuildError::Sqlite(_) | BuildError::Index(_) => Failure::Io,
+            BuildError::NoStorage
+            | BuildError::Consent { .. }
+            | BuildError::AuditRecipient(_) => Failure::Usage,
         }
     }
 }

@@ -165,15 +165,3 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// Exit codes of `audit verify`: 40 for a log that was modified, removed from, reordered or
-/// truncated (any broken evidence), 16 for an unknown version, 17 for a file that is not a log, 20
-/// for a file that cannot be read.
-pub fn verify_exit_code(e: &log::VerifyError) -> i32 {
-    match e {
-        log::VerifyError::Io { .. } => 20,
-        log::VerifyError::NotALog { .. } => 17,
-        log::VerifyError::UnsupportedVersion { .. } => 16,
-        _ => 40,
-    }
-}

@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|p| p.code == DiagnosticCode::RootUnreadable);
     Ok(if root_unreadable {
-        ExitCode::from(1)
+        ExitCode::from(fieldchart_failure::Failure::Incomplete.code())
     } else {
         ExitCode::SUCCESS
     })

@@ -17,6 +17,7 @@ mod view;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fieldchart_failure::Failure;
 
 /// Reading storage allocates many small strings per message; mimalloc keeps that off the critical
 /// path on both cores (measured: glibc malloc and free were a fifth of `check`'s profile).
@@ -70,38 +71,36 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("fieldchart: {e:#}");
-            ExitCode::from(exit_code(&e))
+            ExitCode::from(failure_of(&e).code())
         }
     }
 }
 
-/// Each snapshot failure has its own exit code (issue 3 §3: wrong key 10, untrusted signer 11,
-/// tampered 12, truncated 13, expired 14, clock wrong 15, unknown version 16, …), refused by the
-/// access policy 30, audit log unusable 31, audit log tampered 40; anything else is 2.
-fn exit_code(e: &anyhow::Error) -> u8 {
-    let code = e.chain().find_map(|cause| {
-        if let Some(v) = cause.downcast_ref::<fieldchart_vault::VaultError>() {
-            Some(v.exit_code())
-        } else if let Some(s) = cause.downcast_ref::<fieldchart_session::SessionError>() {
-            Some(s.exit_code())
-        } else if let Some(q) = cause.downcast_ref::<fieldchart_query::QueryError>() {
-            Some(q.exit_code())
-        } else if let Some(v) = cause.downcast_ref::<fieldchart_sync::SyncError>() {
-            Some(v.exit_code())
-        } else if let Some(v) = cause.downcast_ref::<fieldchart_session::ViewError>() {
-            Some(v.exit_code())
-        } else if let Some(v) = cause.downcast_ref::<fieldchart_audit::log::VerifyError>() {
-            Some(audit::verify_exit_code(v))
-        } else if cause
-            .downcast_ref::<fieldchart_audit::log::AuditError>()
-            .is_some()
-        {
-            Some(31)
-        } else {
-            cause
-                .downcast_ref::<fieldchart_build::BuildError>()
-                .map(|b| b.exit_code())
-        }
-    });
-    code.and_then(|c| u8::try_from(c).ok()).unwrap_or(2)
+/// The one place the CLI turns an error into an exit code: the first cause in the chain that is
+/// one of the library errors says which [`Failure`] it is (README, "Exit codes"); anything else
+/// (a bad argument, an unreadable input given by hand) is a usage error.
+fn failure_of(e: &anyhow::Error) -> Failure {
+    e.chain()
+        .find_map(|cause| {
+            let any = cause as &(dyn std::error::Error + 'static);
+            if let Some(v) = any.downcast_ref::<fieldchart_vault::VaultError>() {
+                Some(v.failure())
+            } else if let Some(s) = any.downcast_ref::<fieldchart_session::SessionError>() {
+                Some(s.failure())
+            } else if let Some(v) = any.downcast_ref::<fieldchart_session::ViewError>() {
+                Some(v.failure())
+            } else if let Some(q) = any.downcast_ref::<fieldchart_query::QueryError>() {
+                Some(q.failure())
+            } else if let Some(s) = any.downcast_ref::<fieldchart_sync::SyncError>() {
+                Some(s.failure())
+            } else if let Some(b) = any.downcast_ref::<fieldchart_build::BuildError>() {
+                Some(b.failure())
+            } else if let Some(v) = any.downcast_ref::<fieldchart_audit::log::VerifyError>() {
+                Some(v.failure())
+            } else {
+                any.downcast_ref::<fieldchart_audit::log::AuditError>()
+                    .map(|a| a.failure())
+            }
+        })
+        .unwrap_or(Failure::Usage)
 }

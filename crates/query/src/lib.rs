@@ -8,6 +8,7 @@
 pub mod record;
 pub mod search;
 
+use fieldchart_failure::Failure;
 use fieldchart_session::{SessionError, ViewError};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +26,13 @@ pub enum QueryError {
 }
 
 impl QueryError {
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table.
+    pub fn failure(&self) -> Failure {
         match self {
-            QueryError::Session(e) => e.exit_code(),
-            QueryError::View(e) => e.exit_code(),
-            QueryError::EmptyQuery => 2,
-            QueryError::Damaged(_) => 12,
+            QueryError::Session(e) => e.failure(),
+            QueryError::View(e) => e.failure(),
+            QueryError::EmptyQuery => Failure::Usage,
+            QueryError::Damaged(_) => Failure::Tampered,
         }
     }
 }

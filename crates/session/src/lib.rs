@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use fieldchart_failure::Failure;
 use fieldchart_store::CONTENT_VERSION;
 use fieldchart_store::index::Fields;
 use fieldchart_store::manifest::AppManifest;
@@ -43,12 +44,12 @@ pub enum SessionError {
 }
 
 impl SessionError {
-    /// The process exit code for this failure: the vault's codes, and 22 for damaged content.
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table: the vault's own, and damaged content is tampered.
+    pub fn failure(&self) -> Failure {
         match self {
-            SessionError::Vault(e) => e.exit_code(),
-            SessionError::ContentVersion { .. } => 16,
-            SessionError::Damaged(_) => 12,
+            SessionError::Vault(e) => e.failure(),
+            SessionError::ContentVersion { .. } => Failure::UnsupportedVersion,
+            SessionError::Damaged(_) => Failure::Tampered,
         }
     }
 }

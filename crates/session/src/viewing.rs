@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use fieldchart_failure::Failure;
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
 use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
@@ -43,12 +44,12 @@ pub enum ViewError {
 }
 
 impl ViewError {
-    /// Exit codes: 30 refused by policy, 31 audit log unusable, else the session's.
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table: refused, audit log unusable, else the session's.
+    pub fn failure(&self) -> Failure {
         match self {
-            ViewError::Refused(_) => 30,
-            ViewError::Audit(_) => 31,
-            ViewError::Session(e) => e.exit_code(),
+            ViewError::Refused(_) => Failure::Refused,
+            ViewError::Audit(_) => Failure::AuditUnusable,
+            ViewError::Session(e) => e.failure(),
         }
     }
 }

@@ -77,7 +77,7 @@ fn a_newer_content_version_is_refused_as_unknown_version() {
         matches!(e, SessionError::ContentVersion { found: 99, .. }),
         "{e}"
     );
-    assert_eq!(e.exit_code(), 16);
+    assert_eq!(e.failure(), fieldchart_failure::Failure::UnsupportedVersion);
     assert!(e.to_string().contains("Update FieldChart"));
 }
 
@@ -93,7 +93,7 @@ fn a_snapshot_without_its_clinical_store_is_refused_as_damaged() {
         panic!("a snapshot without a store opened");
     };
     assert!(matches!(e, SessionError::Damaged(_)), "{e}");
-    assert_eq!(e.exit_code(), 12);
+    assert_eq!(e.failure(), fieldchart_failure::Failure::Tampered);
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn a_store_that_is_not_sqlite_is_refused_as_damaged() {
     let Err(e) = Session::open(opts) else {
         panic!("garbage opened as a store");
     };
-    assert_eq!(e.exit_code(), 12, "{e}");
+    assert_eq!(e.failure(), fieldchart_failure::Failure::Tampered, "{e}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
+use fieldchart_failure::Failure;
 use fieldchart_audit::{ClockInfo, Entry, Event, Outcome, SessionRef};
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_vault::{OpenOptions as VaultOptions, Snapshot, TrustedKey, Unlock, VaultError};
@@ -62,15 +63,15 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// Exit codes: the vault's for a bad snapshot, 18 exists, 21 disk full, 20 I/O, 31 audit.
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table: the vault's for a bad snapshot.
+    pub fn failure(&self) -> Failure {
         match self {
-            SyncError::Vault { source } => source.exit_code(),
-            SyncError::Exists { .. } => 18,
-            SyncError::DiskFull { .. } => 21,
-            SyncError::Io { .. } | SyncError::BadName(_) => 20,
-            SyncError::Manifest(_) => 12,
-            SyncError::Audit(_) => 31,
+            SyncError::Vault { source } => source.failure(),
+            SyncError::Exists { .. } => Failure::Exists,
+            SyncError::DiskFull { .. } => Failure::DiskFull,
+            SyncError::Io { .. } | SyncError::BadName(_) => Failure::Io,
+            SyncError::Manifest(_) => Failure::Tampered,
+            SyncError::Audit(_) => Failure::AuditUnusable,
         }
     }
 }
@@ -225,7 +226,7 @@ fn copy(
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<u64, SyncError> {
     let io_err = |source: io::Error| {
-        if source.kind() == io::ErrorKind::StorageFull {
+        if fieldchart_failure::is_disk_full(&source) {
             SyncError::DiskFull {
                 dest: to.to_path_buf(),
             }

@@ -9,6 +9,7 @@ use std::io;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use fieldchart_failure::Failure;
 
 /// Everything that can go wrong while making keys, writing a snapshot or opening one.
 #[derive(Debug, thiserror::Error)]
@@ -157,40 +158,44 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    /// The process exit code for this failure, fixed so that scripts and the desktop app can tell
-    /// the cases apart (issue 3 §3). Failures that only a programming error can cause share 22.
-    pub fn exit_code(&self) -> i32 {
+    /// Which row of the exit-code table this failure is (`fieldchart_failure`): each field failure
+    /// has its own, so that scripts and the desktop app can tell the cases apart. Failures that
+    /// only a programming error can cause are [`Failure::Internal`].
+    pub fn failure(&self) -> Failure {
         match self {
-            Self::WrongKey | Self::NoEmergencyPassphrase | Self::PassphraseTooCostly { .. } => 10,
-            Self::UntrustedSigner { .. } => 11,
-            Self::Tampered { .. } => 12,
-            Self::Truncated { .. } => 13,
-            Self::Expired { .. } => 14,
-            Self::ClockWrong { .. } => 15,
-            Self::UnsupportedVersion { .. } => 16,
-            Self::NotASnapshot { .. } => 17,
-            Self::KeyExists { .. } | Self::OutputExists { .. } => 18,
-            Self::BadKey { .. } => 19,
-            Self::Io { .. } | Self::PartSource { .. } => 20,
-            Self::DiskFull { .. } => 21,
+            Self::WrongKey | Self::NoEmergencyPassphrase | Self::PassphraseTooCostly { .. } => {
+                Failure::WrongKey
+            }
+            Self::UntrustedSigner { .. } => Failure::Untrusted,
+            Self::Tampered { .. } => Failure::Tampered,
+            Self::Truncated { .. } => Failure::Truncated,
+            Self::Expired { .. } => Failure::Expired,
+            Self::ClockWrong { .. } => Failure::ClockWrong,
+            Self::UnsupportedVersion { .. } => Failure::UnsupportedVersion,
+            Self::NotASnapshot { .. } => Failure::NotASnapshot,
+            Self::KeyExists { .. } | Self::OutputExists { .. } => Failure::Exists,
+            Self::BadKey { .. } => Failure::BadKey,
+            Self::Io { .. } | Self::PartSource { .. } => Failure::Io,
+            Self::DiskFull { .. } => Failure::DiskFull,
             Self::DuplicatePart { .. }
             | Self::ReadOutOfRange { .. }
             | Self::WriterFailed
-            | Self::InvalidOptions { .. } => 22,
+            | Self::InvalidOptions { .. } => Failure::Internal,
         }
     }
 
     /// An I/O error on `path` while writing: a full disk or quota gets its own variant, because
     /// its remedy (free space) differs from that of every other I/O error.
     pub(crate) fn writing(path: &std::path::Path, source: io::Error) -> Self {
-        match source.kind() {
-            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Self::DiskFull {
+        if fieldchart_failure::is_disk_full(&source) {
+            Self::DiskFull {
                 path: path.to_owned(),
-            },
-            _ => Self::Io {
+            }
+        } else {
+            Self::Io {
                 path: path.to_owned(),
                 source,
-            },
+            }
         }
     }
 
@@ -216,10 +221,10 @@ mod tests {
         let path = std::path::Path::new("/tmp/snap.fcs");
         let full = VaultError::writing(path, io::Error::from_raw_os_error(28)); // ENOSPC
         assert!(matches!(full, VaultError::DiskFull { .. }), "{full:?}");
-        assert_eq!(full.exit_code(), 21);
+        assert_eq!(full.failure(), Failure::DiskFull);
         let other = VaultError::writing(path, io::Error::from(io::ErrorKind::PermissionDenied));
         assert!(matches!(other, VaultError::Io { .. }), "{other:?}");
-        assert_eq!(other.exit_code(), 20);
+        assert_eq!(other.failure(), Failure::Io);
     }
 
     #[test]
@@ -254,7 +259,7 @@ mod tests {
             VaultError::reading("f".as_ref(), io::Error::other("x")),
             VaultError::DiskFull { path: "f".into() },
         ];
-        let codes: Vec<i32> = errors.iter().map(VaultError::exit_code).collect();
+        let codes: Vec<u8> = errors.iter().map(|e| e.failure().code()).collect();
         assert_eq!(codes, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
     }
 }

@@ -760,7 +760,7 @@ mod tests {
             ),
             "{err}"
         );
-        assert_eq!(err.exit_code(), 16);
+        assert_eq!(err.failure(), fieldchart_failure::Failure::UnsupportedVersion);
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn another_laptops_key_is_wrong_key() {
     };
     let err = expect_err(open(&path, &opts));
     assert!(matches!(err, VaultError::WrongKey), "{err}");
-    assert_eq!(err.exit_code(), 10);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::WrongKey);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn a_wrong_passphrase_is_wrong_key() {
     };
     let err = expect_err(open(&path, &opts));
     assert!(matches!(err, VaultError::WrongKey), "{err}");
-    assert_eq!(err.exit_code(), 10);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::WrongKey);
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn a_passphrase_for_a_snapshot_built_without_one_says_so() {
     };
     let err = expect_err(open(&path, &opts));
     assert!(matches!(err, VaultError::NoEmergencyPassphrase), "{err}");
-    assert_eq!(err.exit_code(), 10);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::WrongKey);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn a_snapshot_signed_by_an_untrusted_key_names_its_signer() {
         matches!(err, VaultError::UntrustedSigner { ref signer } if *signer == hub.trusted.to_string()),
         "{err}"
     );
-    assert_eq!(err.exit_code(), 11);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Untrusted);
     assert!(err.to_string().contains(&hub.trusted.to_string()));
 
     let nobody = OpenOptions {
@@ -139,7 +139,7 @@ fn a_snapshot_past_its_validity_window_is_expired() {
         matches!(err, VaultError::Expired { not_after: at, now } if at == not_after && now == late.now),
         "{err}"
     );
-    assert_eq!(err.exit_code(), 14);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Expired);
     let last_second = OpenOptions {
         now: not_after,
         ..hub.laptop()
@@ -184,7 +184,7 @@ fn a_snapshot_dated_in_the_future_means_the_clock_is_wrong() {
         matches!(err, VaultError::ClockWrong { not_before, .. } if not_before == hub.created),
         "{err}"
     );
-    assert_eq!(err.exit_code(), 15);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::ClockWrong);
     // A laptop clock a few minutes behind the hub's is normal.
     let skewed = OpenOptions {
         now: hub.created - TimeDelta::minutes(9),
@@ -216,7 +216,7 @@ fn files_that_are_not_snapshots_say_so() {
             matches!(err, VaultError::NotASnapshot { .. }),
             "{name}: {err}"
         );
-        assert_eq!(err.exit_code(), 17);
+        assert_eq!(err.failure(), fieldchart_failure::Failure::NotASnapshot);
     }
 }
 
@@ -225,7 +225,7 @@ fn a_missing_file_is_an_io_error_naming_it() {
     let hub = Hub::new();
     let err = expect_err(hub.open(&hub.path("nowhere.fcsnap")));
     assert!(matches!(err, VaultError::Io { .. }), "{err}");
-    assert_eq!(err.exit_code(), 20);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Io);
     assert!(err.to_string().contains("nowhere.fcsnap"));
 }
 
@@ -264,7 +264,7 @@ fn a_cut_file_is_truncated_wherever_it_is_cut() {
             matches!(err, VaultError::Truncated { expected: e, actual } if e == expected && actual == cut as u64),
             "cut at {cut}: {err}"
         );
-        assert_eq!(err.exit_code(), 13);
+        assert_eq!(err.failure(), fieldchart_failure::Failure::Truncated);
     }
 }
 
@@ -277,7 +277,7 @@ fn bytes_appended_to_a_snapshot_are_tampering() {
     let longer = write_variant(&hub, "longer.fcsnap", &bytes);
     let err = expect_err(hub.open(&longer));
     assert!(matches!(err, VaultError::Tampered { .. }), "{err}");
-    assert_eq!(err.exit_code(), 12);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Tampered);
 }
 
 #[test]

@@ -73,7 +73,7 @@ fn an_existing_key_file_is_never_overwritten() {
         generate_signing_key(&path).expect_err("refused"),
     ] {
         assert!(matches!(err, VaultError::KeyExists { .. }), "{err}");
-        assert_eq!(err.exit_code(), 18);
+        assert_eq!(err.failure(), fieldchart_failure::Failure::Exists);
     }
     assert_eq!(std::fs::read(&path).expect("read"), before);
 }
@@ -96,7 +96,7 @@ fn the_secret_signing_key_is_refused_where_a_trusted_key_is_wanted() {
     let err = TrustedKey::parse(path.to_str().expect("utf-8 path")).expect_err("refused");
     assert!(matches!(err, VaultError::BadKey { .. }), "{err}");
     assert!(err.to_string().contains("secret signing key"), "{err}");
-    assert_eq!(err.exit_code(), 19);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey);
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn mistyped_keys_and_recipients_are_bad_keys() {
     for (i, result) in bad.into_iter().enumerate() {
         let err = result.expect_err("refused");
         assert!(matches!(err, VaultError::BadKey { .. }), "case {i}: {err}");
-        assert_eq!(err.exit_code(), 19);
+        assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey);
     }
 }
 
@@ -137,7 +137,7 @@ fn a_missing_key_file_is_an_io_error() {
         .err()
         .expect("missing");
     assert!(matches!(err, VaultError::Io { .. }), "{err}");
-    assert_eq!(err.exit_code(), 20);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Io);
 }
 
 #[test]

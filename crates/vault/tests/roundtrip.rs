@@ -226,7 +226,7 @@ fn a_read_past_the_end_of_a_part_is_refused_and_fills_nothing() {
     assert!(
         matches!(err, VaultError::ReadOutOfRange { part_len, .. } if part_len == data.len() as u64)
     );
-    assert_eq!(err.exit_code(), 22);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Internal);
     assert_eq!(buf, [7, 7]);
     assert!(part.read_at(u64::MAX, &mut buf).is_err());
 }
@@ -298,7 +298,7 @@ fn an_existing_output_is_never_overwritten() {
         .err()
         .expect("refused");
     assert!(matches!(err, VaultError::OutputExists { .. }), "{err}");
-    assert_eq!(err.exit_code(), 18);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Exists);
 
     // The output appearing while the snapshot is being written is refused at the rename too.
     let later = hub.path("later.fcsnap");
@@ -357,7 +357,7 @@ fn a_failing_part_source_spends_the_writer_and_leaves_no_file() {
         matches!(err, VaultError::PartSource { ref name, .. } if name == "store"),
         "{err}"
     );
-    assert_eq!(err.exit_code(), 20);
+    assert_eq!(err.failure(), fieldchart_failure::Failure::Io);
     let err = writer.add_part_bytes("index", b"x").expect_err("spent");
     assert!(matches!(err, VaultError::WriterFailed), "{err}");
     let err = writer.finish(serde_json::json!({})).expect_err("spent");

@@ -4,6 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use fieldchart_failure::Failure;
+
 /// Why a log failed verification. Each variant names the first bad entry (by its sequence number,
 /// which is its line number minus one) or the head file.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +209,36 @@ pub enum AuditError {
     NeedsReopen { path: PathBuf },
 }
 
+impl VerifyError {
+    /// Which row of the exit-code table: any broken evidence is [`Failure::AuditTampered`].
+    pub fn failure(&self) -> Failure {
+        match self {
+            VerifyError::Io { source, .. } => Failure::of_io(source),
+            VerifyError::NotALog { .. } => Failure::NotASnapshot,
+            VerifyError::UnsupportedVersion { .. } => Failure::UnsupportedVersion,
+            VerifyError::Modified { .. }
+            | VerifyError::Removed { .. }
+            | VerifyError::Reordered { .. }
+            | VerifyError::Duplicated { .. }
+            | VerifyError::ChainBroken { .. }
+            | VerifyError::Truncated { .. }
+            | VerifyError::TornTail { .. }
+            | VerifyError::HeadMissing { .. }
+            | VerifyError::HeadForged { .. } => Failure::AuditTampered,
+        }
+    }
+}
+
 impl AuditError {
+    /// Which row of the exit-code table: a log that cannot be used means nothing may be shown,
+    /// except that the hub's reading of a log with the wrong key is a wrong key.
+    pub fn failure(&self) -> Failure {
+        match self {
+            AuditError::WrongIdentity { .. } => Failure::WrongKey,
+            _ => Failure::AuditUnusable,
+        }
+    }
+
     pub(crate) fn reading(path: &std::path::Path, source: io::Error) -> Self {
         AuditError::Reading {
             path: path.to_owned(),
