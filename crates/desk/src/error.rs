@@ -53,6 +53,7 @@ impl AppError {
                 _ => "damaged",
             },
             SessionError::ContentVersion { .. } | SessionError::Damaged(_) => "damaged",
+            SessionError::NotADrill => "bad-input",
         };
         AppError::new(kind, e.to_string())
     }
@@ -79,6 +80,7 @@ impl From<ViewError> for AppError {
             ViewError::Refused(r) => r.into(),
             ViewError::Audit(a) => AppError::new("audit", ViewError::Audit(a).to_string()),
             ViewError::Session(s) => AppError::new("damaged", s.to_string()),
+            ViewError::NotShown(_) => AppError::new("bad-input", e.to_string()),
         }
     }
 }

@@ -21,8 +21,6 @@ pub enum QueryError {
         "the query is empty: give a name, a date of birth, a sex, an address, a phone number or an ID"
     )]
     EmptyQuery,
-    #[error("the snapshot is damaged: {0}")]
-    Damaged(String),
 }
 
 impl QueryError {
@@ -32,19 +30,6 @@ impl QueryError {
             QueryError::Session(e) => e.failure(),
             QueryError::View(e) => e.failure(),
             QueryError::EmptyQuery => Failure::Usage,
-            QueryError::Damaged(_) => Failure::Tampered,
         }
-    }
-}
-
-impl From<rusqlite::Error> for QueryError {
-    fn from(e: rusqlite::Error) -> Self {
-        QueryError::Damaged(format!("clinical store: {e}"))
-    }
-}
-
-impl From<tantivy::TantivyError> for QueryError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        QueryError::Damaged(format!("search index: {e}"))
     }
 }

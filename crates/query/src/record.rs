@@ -26,7 +26,7 @@ use fieldchart_store::rows::{
 use serde::Serialize;
 
 use crate::QueryError;
-use crate::search::{load_patient, parse_date};
+use crate::search::parse_date;
 
 /// How long after its last day a prescription still counts as current.
 const RECENT_END_DAYS: i64 = 100;
@@ -138,13 +138,12 @@ pub fn record(
     basis: Option<Basis>,
     today: NaiveDate,
 ) -> Result<Option<RecordView>, QueryError> {
-    let Some(access) = viewing.record_access(facility, patient_id, basis, today)? else {
+    let Some(mut access) = viewing.record_access(facility, patient_id, basis, today)? else {
         return Ok(None);
     };
-    let session = access.session();
-    let row = load_patient(&*session.db()?, access.pk())?;
+    let row = access.patient_row()?;
     let sections = access.chart()?;
-    let facility_as_of = session
+    let facility_as_of = access
         .app()
         .facilities
         .iter()
@@ -153,8 +152,8 @@ pub fn record(
     let as_of = facility_as_of
         .as_deref()
         .and_then(parse_date)
-        .unwrap_or_else(|| session.manifest().created.date_naive());
-    let manifest = session.manifest();
+        .unwrap_or_else(|| access.manifest().created.date_naive());
+    let manifest = access.manifest();
     let data_as_of = DataAsOf {
         facility: facility.to_string(),
         facility_data_as_of: facility_as_of,

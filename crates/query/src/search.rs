@@ -14,12 +14,12 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use fieldchart_jtext::{self as jtext, DobQuery, Term as QueryTerm};
 use fieldchart_policy::Consent;
-use fieldchart_session::{Session, Viewing};
+use fieldchart_session::{SearchAccess, Viewing};
 use fieldchart_store::index::{self as ix, Fields};
-use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem, unpack_items};
+use fieldchart_store::read::PatientPk;
+use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem};
 use serde::Serialize;
 use tantivy::Term;
-use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -90,30 +90,21 @@ pub fn search(
     if jtext::parse_query(query).is_empty() {
         return Err(QueryError::EmptyQuery);
     }
-    let default_consent = viewing.policy().consent.default;
-    let access = viewing.search_access(query)?;
-    let results = run(
-        access.session(),
-        access.grant.clinical,
-        default_consent,
-        query,
-        limit,
-        today,
-    )?;
+    let mut access = viewing.search_access(query)?;
+    let results = run(&mut access, query, limit, today)?;
     access.finish(u32::try_from(results.len()).unwrap_or(u32::MAX))?;
     Ok(results)
 }
 
 fn run(
-    session: &Session,
-    clinical: bool,
-    default_consent: Consent,
+    access: &mut SearchAccess<'_>,
     query: &str,
     limit: usize,
     today: NaiveDate,
 ) -> Result<Vec<SearchResult>, QueryError> {
+    let clinical = access.grant.clinical;
     let terms = jtext::parse_query(query);
-    let fields = session.fields();
+    let fields = access.fields();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for term in &terms {
         match term_query(fields, term, clinical) {
@@ -123,21 +114,13 @@ fn run(
         }
     }
     let query = BooleanQuery::new(clauses);
-    let searcher = session.searcher();
     // Exact name parts are scored inside the index, so the first `limit` hits are the answer: only
     // they are loaded from the store (random reads, the cost that grows with the snapshot).
-    let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+    let top = access.top(&query, limit)?;
 
-    let db = session.db()?;
-    let mut results: Vec<(i64, SearchResult)> = Vec::with_capacity(top.len());
-    for (score, address) in top {
-        let pk = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64("pk")?
-            .first(address.doc_id)
-            .ok_or_else(|| QueryError::Damaged("an index document without a patient".into()))?;
-        let row = load_patient(&db, pk as i64)?;
+    let mut results: Vec<(PatientPk, SearchResult)> = Vec::with_capacity(top.len());
+    for (score, pk) in top {
+        let row = access.patient(pk)?;
         let mut result = SearchResult {
             facility: row.facility.clone(),
             patient_id: row.patient_id.clone(),
@@ -157,14 +140,14 @@ fn run(
             sex: row.sex,
             address: row.addresses.first().cloned(),
             last_contact: row.last_contact.clone(),
-            consent: consent_of(&db, &row.facility, &row.patient_id)?.unwrap_or(default_consent),
+            consent: access.consent(&row.facility, &row.patient_id)?,
             score,
             matched: Vec::new(),
         };
         for term in &terms {
             result.matched.push(explain(&row, term));
         }
-        results.push((pk as i64, result));
+        results.push((pk, result));
     }
     // Best first; ties by facility and ID so the order is stable.
     results.sort_by(|(_, a), (_, b)| {
@@ -174,12 +157,18 @@ fn run(
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
     // Only the results shown need the clinical item that matched (it means unpacking their chart),
-    // and only for a viewer the policy lets search clinical text: for anyone else no word matched
-    // the chart, and the chart is not theirs to read.
+    // and only for a viewer the policy lets search clinical text: the access gives no chart to
+    // anyone else (no word of theirs matched it, and it is not theirs to read).
     for (pk, result) in &mut results {
+        if !result.matched.iter().any(|m| m.field == "clinical") {
+            continue;
+        }
+        let Some(items) = access.clinical_items(*pk)? else {
+            continue;
+        };
         for m in &mut result.matched {
-            if clinical && m.field == "clinical" {
-                m.item = matching_item(&db, *pk, &jtext::fold(&m.term))?;
+            if m.field == "clinical" {
+                m.item = matching_item(&items, &jtext::fold(&m.term));
             }
         }
     }
@@ -188,30 +177,6 @@ fn run(
 
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
-}
-
-/// The hub's consent state of a patient, if listed.
-fn consent_of(
-    db: &rusqlite::Connection,
-    facility: &str,
-    patient_id: &str,
-) -> Result<Option<Consent>, QueryError> {
-    let state: Option<String> = match db
-        .prepare_cached("SELECT state FROM consent WHERE facility = ?1 AND patient_id = ?2")?
-        .query_row([facility, patient_id], |r| r.get(0))
-    {
-        Ok(s) => Some(s),
-        Err(rusqlite::Error::QueryReturnedNoRows) => None,
-        Err(e) => return Err(e.into()),
-    };
-    Ok(state.as_deref().and_then(Consent::parse))
-}
-
-pub(crate) fn load_patient(db: &rusqlite::Connection, pk: i64) -> Result<PatientRow, QueryError> {
-    let json: String = db
-        .prepare_cached("SELECT json FROM patient WHERE pk = ?1")?
-        .query_row([pk], |r| r.get(0))?;
-    serde_json::from_str(&json).map_err(|e| QueryError::Damaged(format!("patient row: {e}")))
 }
 
 fn exact(field: Field, text: &str) -> Box<dyn Query> {
@@ -378,34 +343,24 @@ fn dob_text(d: &DobQuery) -> String {
 
 /// The item of the patient whose text contains the folded word: one whose name (label) holds it
 /// before one whose body does (a diagnosis before an ECG finding that mentions it), then the newest.
-fn matching_item(
-    db: &rusqlite::Connection,
-    pk: i64,
-    folded: &str,
-) -> Result<Option<MatchedItem>, QueryError> {
-    let mut stmt = db.prepare_cached("SELECT items FROM chart WHERE patient = ?1")?;
-    let rows = stmt.query_map([pk], |r| r.get::<_, Vec<u8>>(0))?;
-    let mut best: Option<((bool, Option<String>), StoredItem)> = None;
-    for packed in rows {
-        let items =
-            unpack_items(&packed?).map_err(|e| QueryError::Damaged(format!("chart row: {e}")))?;
-        for item in items {
-            if !jtext::fold(&item.entry.search_text()).contains(folded) {
-                continue;
-            }
-            let rank = (
-                jtext::fold(&item.entry.label()).contains(folded),
-                item.at.clone(),
-            );
-            if best.as_ref().is_none_or(|(b, _)| rank > *b) {
-                best = Some((rank, item));
-            }
+fn matching_item(items: &[StoredItem], folded: &str) -> Option<MatchedItem> {
+    let mut best: Option<((bool, Option<String>), &StoredItem)> = None;
+    for item in items {
+        if !jtext::fold(&item.entry.search_text()).contains(folded) {
+            continue;
+        }
+        let rank = (
+            jtext::fold(&item.entry.label()).contains(folded),
+            item.at.clone(),
+        );
+        if best.as_ref().is_none_or(|(b, _)| rank > *b) {
+            best = Some((rank, item));
         }
     }
-    Ok(best.map(|(_, i)| MatchedItem {
+    best.map(|(_, i)| MatchedItem {
         section: i.section.as_str().to_string(),
         label: i.entry.label(),
-        at: i.at,
-        source: i.source,
-    }))
+        at: i.at.clone(),
+        source: i.source.clone(),
+    })
 }

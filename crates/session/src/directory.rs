@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use fieldchart_store::parts;
 use fieldchart_vault::{Part, Snapshot};
+
+use crate::fault::Fault;
 use tantivy::HasLen;
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
@@ -17,6 +19,7 @@ use tantivy::directory::{
 #[derive(Clone)]
 pub struct VaultDirectory {
     files: Arc<HashMap<PathBuf, Part>>,
+    fault: Fault,
 }
 
 impl std::fmt::Debug for VaultDirectory {
@@ -26,8 +29,9 @@ impl std::fmt::Debug for VaultDirectory {
 }
 
 impl VaultDirectory {
-    /// The index files of a snapshot (`index/meta.json` → `meta.json`).
-    pub fn new(snapshot: &Snapshot) -> VaultDirectory {
+    /// The index files of a snapshot (`index/meta.json` → `meta.json`); a read the vault refuses
+    /// leaves its reason in `fault`.
+    pub(crate) fn new(snapshot: &Snapshot, fault: Fault) -> VaultDirectory {
         let files = snapshot
             .manifest()
             .parts
@@ -40,6 +44,7 @@ impl VaultDirectory {
             .collect();
         VaultDirectory {
             files: Arc::new(files),
+            fault,
         }
     }
 
@@ -51,6 +56,7 @@ impl VaultDirectory {
 #[derive(Clone)]
 struct PartFile {
     part: Part,
+    fault: Fault,
 }
 
 impl std::fmt::Debug for PartFile {
@@ -70,7 +76,7 @@ impl FileHandle for PartFile {
         let mut buf = vec![0u8; range.end.saturating_sub(range.start)];
         self.part
             .read_at(range.start as u64, &mut buf)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+            .map_err(|e| self.fault.record(e))?;
         Ok(OwnedBytes::new(buf))
     }
 }
@@ -88,7 +94,10 @@ impl Directory for VaultDirectory {
             .files
             .get(path)
             .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))?;
-        Ok(Arc::new(PartFile { part: part.clone() }))
+        Ok(Arc::new(PartFile {
+            part: part.clone(),
+            fault: self.fault.clone(),
+        }))
     }
 
     fn delete(&self, path: &Path) -> Result<(), DeleteError> {
@@ -115,10 +124,7 @@ impl Directory for VaultDirectory {
             .get(path)
             .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))?;
         part.read_all().map_err(|e| OpenReadError::IoError {
-            io_error: Arc::new(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                e.to_string(),
-            )),
+            io_error: Arc::new(self.fault.record(e)),
             filepath: path.to_path_buf(),
         })
     }

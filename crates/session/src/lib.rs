@@ -10,6 +10,7 @@
 //! [`Session`] only to begin a [`Viewing`], and read patient data only through the accesses it grants.
 
 mod directory;
+mod fault;
 mod sqlite;
 pub mod viewing;
 
@@ -23,13 +24,13 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use fieldchart_failure::Failure;
 use fieldchart_store::CONTENT_VERSION;
-use fieldchart_store::index::Fields;
 use fieldchart_store::manifest::AppManifest;
+use fieldchart_store::read::{ClinicalStore, PatientIndex, ReadError};
+use fieldchart_store::rows::PatientRow;
 use fieldchart_vault::{OpenOptions, Snapshot, TrustedKey, Unlock, VaultError};
-use rusqlite::Connection;
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
-pub use directory::VaultDirectory;
+use directory::VaultDirectory;
+use fault::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -41,6 +42,10 @@ pub enum SessionError {
     ContentVersion { found: u32, supported: u32 },
     #[error("the snapshot is damaged: {0}")]
     Damaged(String),
+    #[error(
+        "benchmarks read patients without a viewer only from a drill snapshot (synthetic data); this snapshot is not one"
+    )]
+    NotADrill,
 }
 
 impl SessionError {
@@ -50,19 +55,23 @@ impl SessionError {
             SessionError::Vault(e) => e.failure(),
             SessionError::ContentVersion { .. } => Failure::UnsupportedVersion,
             SessionError::Damaged(_) => Failure::Tampered,
+            SessionError::NotADrill => Failure::Usage,
         }
     }
-}
 
-impl From<rusqlite::Error> for SessionError {
-    fn from(e: rusqlite::Error) -> Self {
-        SessionError::Damaged(format!("clinical store: {e}"))
-    }
-}
-
-impl From<tantivy::TantivyError> for SessionError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        SessionError::Damaged(format!("search index: {e}"))
+    /// Whether the snapshot itself failed (damaged, altered, cut short, unreadable) rather than a
+    /// request: such a failure found after unlock is audited as its own entry.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Damaged(_)
+                | SessionError::Vault(
+                    VaultError::Tampered { .. }
+                        | VaultError::Truncated { .. }
+                        | VaultError::Io { .. }
+                        | VaultError::ReadOutOfRange { .. }
+                )
+        )
     }
 }
 
@@ -84,15 +93,17 @@ pub struct SessionOptions {
     pub accept_expired: bool,
 }
 
-/// An open snapshot.
+/// An open snapshot. Its clinical store and patient index are private: patient data is read only
+/// through the accesses a [`Viewing`] grants and audits (or, on a drill snapshot, through
+/// [`Session::benchmark_patients`]).
 pub struct Session {
     snapshot: Snapshot,
     app: AppManifest,
-    db: Mutex<Connection>,
-    // Dropped after `db`: the VFS entry must outlive the connection that reads through it.
+    store: Mutex<ClinicalStore>,
+    // Dropped after `store`: the VFS entry must outlive the connection that reads through it.
     _db_name: sqlite::Registered,
-    reader: IndexReader,
-    fields: Fields,
+    index: PatientIndex,
+    fault: Fault,
 }
 
 impl Session {
@@ -114,30 +125,26 @@ impl Session {
                 supported: CONTENT_VERSION,
             });
         }
+        let fault = Fault::default();
+        let failed = |e: ReadError| read_failure(&fault, e);
         let part = snapshot
             .part(fieldchart_store::parts::CLINICAL)
             .ok_or_else(|| SessionError::Damaged("no clinical store".into()))?;
-        let (db, db_name) = sqlite::open(part)?;
-        // SQLite reads lazily; reading the schema now makes a damaged store fail here, not halfway
-        // through a record.
-        db.query_row("SELECT count(*) FROM facility", [], |r| r.get::<_, i64>(0))?;
-        let dir = VaultDirectory::new(&snapshot);
+        let (db, db_name) =
+            sqlite::open(part, fault.clone()).map_err(|e| failed(ReadError::Store(e)))?;
+        let store = ClinicalStore::new(db).map_err(failed)?;
+        let dir = VaultDirectory::new(&snapshot, fault.clone());
         if dir.is_empty() {
             return Err(SessionError::Damaged("no search index".into()));
         }
-        let index = Index::open(dir)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        let (_, fields) = Fields::schema();
+        let index = PatientIndex::open(dir).map_err(failed)?;
         Ok(Session {
             snapshot,
             app,
-            db: Mutex::new(db),
+            store: Mutex::new(store),
             _db_name: db_name,
-            reader,
-            fields,
+            index,
+            fault,
         })
     }
 
@@ -151,13 +158,6 @@ impl Session {
         &self.app
     }
 
-    /// The clinical store. One connection, used by one query at a time.
-    pub fn db(&self) -> Result<MutexGuard<'_, Connection>, SessionError> {
-        self.db.lock().map_err(|_| {
-            SessionError::Damaged("store connection poisoned by an earlier panic".into())
-        })
-    }
-
     /// The access policy the hub signed into the snapshot.
     pub fn policy(&self) -> Result<fieldchart_policy::Policy, SessionError> {
         let part = self
@@ -169,27 +169,68 @@ impl Session {
             .map_err(|e| SessionError::Damaged(format!("access policy: {e}")))
     }
 
-    pub fn searcher(&self) -> Searcher {
-        self.reader.searcher()
+    /// Patients read with nobody declared and nothing audited: for benchmarks, and only on a drill
+    /// snapshot, whose patients are synthetic. A snapshot of real patients refuses.
+    pub fn benchmark_patients(&self) -> Result<BenchmarkPatients<'_>, SessionError> {
+        if !self.manifest().drill {
+            return Err(SessionError::NotADrill);
+        }
+        Ok(BenchmarkPatients { session: self })
     }
 
-    pub fn fields(&self) -> &Fields {
-        &self.fields
+    /// The clinical store. One connection, used by one query at a time.
+    fn store(&self) -> Result<MutexGuard<'_, ClinicalStore>, SessionError> {
+        self.store.lock().map_err(|_| {
+            SessionError::Damaged("store connection poisoned by an earlier panic".into())
+        })
+    }
+
+    /// A read that failed, as the vault said it when the vault refused a block.
+    fn failed(&self, e: ReadError) -> SessionError {
+        read_failure(&self.fault, e)
     }
 
     /// The bytes of a document file or thumbnail (`blob.pk`), read from its part.
-    pub fn blob(&self, pk: i64) -> Result<(String, Vec<u8>), SessionError> {
-        let (part, offset, len, media_type): (String, i64, i64, String) = self.db()?.query_row(
-            "SELECT part, offset, len, media_type FROM blob WHERE pk = ?1",
-            [pk],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+    fn blob(&self, blob: i64) -> Result<Option<(String, Vec<u8>)>, SessionError> {
+        let Some(at) = self.store()?.blob(blob).map_err(|e| self.failed(e))? else {
+            return Ok(None);
+        };
         let part = self
             .snapshot
-            .part(&part)
-            .ok_or_else(|| SessionError::Damaged(format!("no part {part}")))?;
-        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
-        part.read_at(u64::try_from(offset).unwrap_or(u64::MAX), &mut buf)?;
-        Ok((media_type, buf))
+            .part(&at.part)
+            .ok_or_else(|| SessionError::Damaged(format!("no part {}", at.part)))?;
+        let len = usize::try_from(at.len)
+            .map_err(|_| SessionError::Damaged(format!("blob {blob} of {} bytes", at.len)))?;
+        let mut buf = vec![0u8; len];
+        part.read_at(at.offset, &mut buf)?;
+        Ok(Some((at.media_type, buf)))
+    }
+}
+
+fn read_failure(fault: &Fault, e: ReadError) -> SessionError {
+    match fault.take() {
+        Some(vault) => SessionError::Vault(vault),
+        None => SessionError::Damaged(e.to_string()),
+    }
+}
+
+/// A drill snapshot's patients, for benchmarks (see [`Session::benchmark_patients`]).
+pub struct BenchmarkPatients<'s> {
+    session: &'s Session,
+}
+
+impl BenchmarkPatients<'_> {
+    /// The highest patient key: patients are drawn at random below it.
+    pub fn max_key(&self) -> Result<Option<i64>, SessionError> {
+        let store = self.session.store()?;
+        store.max_patient_pk().map_err(|e| self.session.failed(e))
+    }
+
+    /// The patient with key `key`, if there is one.
+    pub fn patient(&self, key: i64) -> Result<Option<PatientRow>, SessionError> {
+        let store = self.session.store()?;
+        store
+            .patient_numbered(key)
+            .map_err(|e| self.session.failed(e))
     }
 }

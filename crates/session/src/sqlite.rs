@@ -12,14 +12,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use fieldchart_vault::Part;
+
+use crate::fault::Fault;
 use rusqlite::{Connection, OpenFlags};
 use sqlite_vfs::{DatabaseHandle, LockKind, OpenKind, OpenOptions, Vfs, WalDisabled};
 
 pub const VFS_NAME: &str = "fieldchart-vault";
 
-/// Open databases by name.
-fn registry() -> &'static Mutex<HashMap<String, Part>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<String, Part>>> = OnceLock::new();
+/// Open databases by name: the part they read, and where a failed read leaves the vault's reason.
+fn registry() -> &'static Mutex<HashMap<String, (Part, Fault)>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, (Part, Fault)>>> = OnceLock::new();
     REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -51,13 +53,14 @@ impl Drop for Registered {
     }
 }
 
-/// Opens a read-only connection to the database held in `part`.
-pub fn open(part: Part) -> Result<(Connection, Registered), rusqlite::Error> {
+/// Opens a read-only connection to the database held in `part`; a read the vault refuses leaves its
+/// reason in `fault`.
+pub fn open(part: Part, fault: Fault) -> Result<(Connection, Registered), rusqlite::Error> {
     register_once()?;
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let name = format!("snapshot-{}.sqlite", NEXT.fetch_add(1, Ordering::Relaxed));
     if let Ok(mut map) = registry().lock() {
-        map.insert(name.clone(), part);
+        map.insert(name.clone(), (part, fault));
     }
     let registered = Registered { name: name.clone() };
     // immutable=1: the file cannot change under us, so SQLite takes no locks and never looks for a
@@ -87,7 +90,7 @@ impl Vfs for VaultVfs {
                 "the snapshot store is read-only: no journal or temp files",
             ));
         }
-        let part = registry()
+        let (part, fault) = registry()
             .lock()
             .map_err(|_| Error::other("snapshot registry poisoned"))?
             .get(db)
@@ -95,6 +98,7 @@ impl Vfs for VaultVfs {
             .ok_or_else(|| Error::new(ErrorKind::NotFound, "no such snapshot database"))?;
         Ok(PartHandle {
             part,
+            fault,
             lock: LockKind::None,
         })
     }
@@ -144,6 +148,7 @@ impl Vfs for VaultVfs {
 
 pub struct PartHandle {
     part: Part,
+    fault: Fault,
     lock: LockKind,
 }
 
@@ -163,7 +168,7 @@ impl DatabaseHandle for PartHandle {
         let (head, tail) = buf.split_at_mut(available);
         self.part
             .read_at(offset, head)
-            .map_err(|e| Error::new(ErrorKind::InvalidData, e.to_string()))?;
+            .map_err(|e| self.fault.record(e))?;
         if !tail.is_empty() {
             tail.fill(0);
             return Err(Error::new(ErrorKind::UnexpectedEof, "short read"));

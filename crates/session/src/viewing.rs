@@ -14,19 +14,22 @@
 //! A refusal is written to the log too, and then returned as [`ViewError::Refused`] with the policy's
 //! message. If the log cannot be written, nothing is shown: an unaudited look is not allowed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldchart_failure::Failure;
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
 use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
 };
+use fieldchart_failure::Failure;
 use fieldchart_policy::{Area, Basis, Consent, Declaration, Grant, Policy, Refusal, SearchGrant};
 use fieldchart_store::codes;
-use fieldchart_store::rows::{Entry as Item, Section, StoredItem, unpack_items};
+use fieldchart_store::index::Fields;
+use fieldchart_store::read::PatientPk;
+use fieldchart_store::rows::{Entry as Item, PatientRow, Section, StoredItem};
 use serde::Serialize;
+use tantivy::query::Query;
 
 use crate::{Session, SessionError};
 
@@ -41,6 +44,9 @@ pub enum ViewError {
     /// The audit log could not be written or is damaged: nothing is shown unaudited.
     #[error("the audit log cannot be written, so nothing is shown: {0}")]
     Audit(#[from] AuditError),
+    /// A document file asked for that is not part of the record this viewing showed last.
+    #[error("document file {0} is not part of the record on screen")]
+    NotShown(i64),
 }
 
 impl ViewError {
@@ -50,6 +56,7 @@ impl ViewError {
             ViewError::Refused(_) => Failure::Refused,
             ViewError::Audit(_) => Failure::AuditUnusable,
             ViewError::Session(e) => e.failure(),
+            ViewError::NotShown(_) => Failure::Usage,
         }
     }
 }
@@ -140,6 +147,9 @@ pub struct Viewing {
     session_ref: SessionRef,
     break_glass: Option<String>,
     clock: Clock,
+    /// The document files and thumbnails (`blob.pk`) of the record this viewing showed last: the
+    /// only ones [`Viewing::blob`] serves.
+    documents: HashSet<i64>,
 }
 
 /// What the view shows of its own access: the basis, what the policy withheld, and break-glass.
@@ -201,6 +211,7 @@ impl Viewing {
             session_ref,
             break_glass: None,
             clock: opts.clock,
+            documents: HashSet::new(),
             session,
         };
         match viewing.start(opts.method, opts.break_glass) {
@@ -341,21 +352,15 @@ impl Viewing {
             v.policy
                 .check_window(&v.declaration, now, v.break_glass.as_deref())
         })?;
-        let found: Option<(i64, Option<String>)> = {
-            let db = self.session.db()?;
-            let mut stmt = db
-                .prepare_cached(
-                    "SELECT p.pk, c.state FROM patient p LEFT JOIN consent c
-                     ON c.facility = p.facility AND c.patient_id = p.patient_id
-                     WHERE p.facility = ?1 AND p.patient_id = ?2",
-                )
-                .map_err(SessionError::from)?;
-            match stmt.query_row([facility, patient_id], |r| Ok((r.get(0)?, r.get(1)?))) {
-                Ok(row) => Some(row),
-                Err(rusqlite::Error::QueryReturnedNoRows) => None,
-                Err(e) => return Err(SessionError::from(e).into()),
-            }
-        };
+        let found = self
+            .session
+            .store()
+            .and_then(|store| {
+                store
+                    .find_patient(facility, patient_id)
+                    .map_err(|e| self.session.failed(e))
+            })
+            .map_err(|e| self.damaged("record", Some(&patient), e))?;
         let Some((pk, state)) = found else {
             self.write(
                 Event::Refusal {
@@ -385,6 +390,7 @@ impl Viewing {
             pk,
             consent: consent_shown,
             grant,
+            documents: HashSet::new(),
         }))
     }
 
@@ -409,10 +415,46 @@ impl Viewing {
         self.write(event, true)
     }
 
-    /// The bytes of a document file or thumbnail (`blob.pk`) named by a record this session showed
-    /// (the record's view was audited; the caller serves only blobs of a record it was given).
-    pub fn blob(&self, pk: i64) -> Result<(String, Vec<u8>), ViewError> {
-        Ok(self.session.blob(pk)?)
+    /// The bytes and media type of a document file or thumbnail (`blob.pk`) of the record this
+    /// viewing showed last (its view was audited); any other is refused.
+    pub fn blob(&mut self, blob: i64) -> Result<(String, Vec<u8>), ViewError> {
+        if !self.documents.contains(&blob) {
+            return Err(ViewError::NotShown(blob));
+        }
+        match self.session.blob(blob) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => Err(self.damaged(
+                "document",
+                None,
+                SessionError::Damaged(format!(
+                    "the record names document file {blob}, which is missing"
+                )),
+            )),
+            Err(e) => Err(self.damaged("document", None, e)),
+        }
+    }
+
+    /// A read of the snapshot failed after unlock. When the snapshot itself is at fault (damaged,
+    /// altered, unreadable) the failure is written as its own audit entry, so the trail shows the
+    /// failed search or record and not only the login and logout around it. The reason is the
+    /// vault's own words: no patient data.
+    fn damaged(
+        &mut self,
+        action: &str,
+        patient: Option<&PatientRef>,
+        error: SessionError,
+    ) -> ViewError {
+        if error.is_damage() {
+            let event = Event::SnapshotDamaged {
+                action: action.into(),
+                patient: patient.cloned(),
+                reason: error.to_string(),
+            };
+            // If the log cannot take it either, nothing is shown anyway; the damage is what the
+            // viewer must hear about.
+            let _ = self.write(event, true);
+        }
+        ViewError::Session(error)
     }
 
     /// Ends the session: writes the lock.
@@ -475,8 +517,67 @@ pub struct SearchAccess<'v> {
 }
 
 impl SearchAccess<'_> {
-    pub fn session(&self) -> &Session {
-        &self.viewing.session
+    /// The index fields a query is built over.
+    pub fn fields(&self) -> &Fields {
+        self.viewing.session.index.fields()
+    }
+
+    /// The consent state shown for a patient the hub's list does not name.
+    pub fn default_consent(&self) -> Consent {
+        self.viewing.policy.consent.default
+    }
+
+    /// The best `limit` patients for `query`.
+    pub fn top(
+        &mut self,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<Vec<(f32, PatientPk)>, ViewError> {
+        let found = self.viewing.session.index.top(query, limit);
+        found.map_err(|e| {
+            let e = self.viewing.session.failed(e);
+            self.viewing.damaged("search", None, e)
+        })
+    }
+
+    /// A found patient's identity row.
+    pub fn patient(&mut self, pk: PatientPk) -> Result<PatientRow, ViewError> {
+        let read = self.viewing.session.store().and_then(|store| {
+            store
+                .patient(pk)
+                .map_err(|e| self.viewing.session.failed(e))
+        });
+        read.map_err(|e| self.viewing.damaged("search", None, e))
+    }
+
+    /// A found patient's consent state: the hub's list, else the policy's default.
+    pub fn consent(&mut self, facility: &str, patient_id: &str) -> Result<Consent, ViewError> {
+        let read = self.viewing.session.store().and_then(|store| {
+            store
+                .consent(facility, patient_id)
+                .map_err(|e| self.viewing.session.failed(e))
+        });
+        let state = read.map_err(|e| self.viewing.damaged("search", None, e))?;
+        Ok(state
+            .as_deref()
+            .and_then(Consent::parse)
+            .unwrap_or(self.viewing.policy.consent.default))
+    }
+
+    /// A found patient's chart items, to say which clinical item a query word matched; `None`
+    /// for a viewer the policy does not let search clinical text (their words never matched the
+    /// chart, and the chart is not theirs to read).
+    pub fn clinical_items(&mut self, pk: PatientPk) -> Result<Option<Vec<StoredItem>>, ViewError> {
+        if !self.grant.clinical {
+            return Ok(None);
+        }
+        let read = self
+            .viewing
+            .session
+            .store()
+            .and_then(|store| store.chart(pk).map_err(|e| self.viewing.session.failed(e)));
+        let chart = read.map_err(|e| self.viewing.damaged("search", None, e))?;
+        Ok(Some(chart.into_values().flatten().collect()))
     }
 
     /// Writes the search to the audit log; only then may its results be shown.
@@ -495,46 +596,59 @@ impl SearchAccess<'_> {
 pub struct RecordAccess<'v> {
     viewing: &'v mut Viewing,
     pub patient: PatientRef,
-    pk: i64,
+    pk: PatientPk,
     consent: Consent,
     pub grant: Grant,
+    /// The document files and thumbnails of the chart this access read.
+    documents: HashSet<i64>,
 }
 
 impl RecordAccess<'_> {
-    pub fn session(&self) -> &Session {
-        &self.viewing.session
+    /// Snapshot facts the record shows (facilities' data-as-of, scope): no patient data.
+    pub fn app(&self) -> &fieldchart_store::manifest::AppManifest {
+        self.viewing.session.app()
     }
 
-    /// The store's primary key of the patient.
-    pub fn pk(&self) -> i64 {
-        self.pk
+    /// The vault manifest (snapshot ID, creation).
+    pub fn manifest(&self) -> &fieldchart_vault::Manifest {
+        self.viewing.session.manifest()
+    }
+
+    /// The patient's identity row.
+    pub fn patient_row(&mut self) -> Result<PatientRow, ViewError> {
+        let pk = self.pk;
+        let read = self.viewing.session.store().and_then(|store| {
+            store
+                .patient(pk)
+                .map_err(|e| self.viewing.session.failed(e))
+        });
+        read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))
     }
 
     /// The patient's chart, per section, holding only what the grant shows: sections of areas the
     /// profession sees, and of time-limited areas only items since the look-back day. Infection
     /// markers and infectious diseases are shown to whoever sees infections, even without labs or
     /// problems.
-    pub fn chart(&self) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
-        let db = self.viewing.session.db()?;
-        let mut stmt = db
-            .prepare_cached("SELECT section, items FROM chart WHERE patient = ?1")
-            .map_err(SessionError::from)?;
-        let rows = stmt
-            .query_map([self.pk], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .map_err(SessionError::from)?;
+    pub fn chart(&mut self) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
+        let pk = self.pk;
+        let read = self
+            .viewing
+            .session
+            .store()
+            .and_then(|store| store.chart(pk).map_err(|e| self.viewing.session.failed(e)));
+        let chart = read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))?;
         let mut out = BTreeMap::new();
-        for r in rows {
-            let (section, packed) = r.map_err(SessionError::from)?;
-            let section = Section::parse(&section)
-                .ok_or_else(|| SessionError::Damaged(format!("unknown section {section}")))?;
-            let items = unpack_items(&packed)
-                .map_err(|e| SessionError::Damaged(format!("chart row: {e}")))?;
+        for (section, items) in chart {
             let shown: Vec<StoredItem> = items
                 .into_iter()
                 .filter(|i| self.shows(section, i))
                 .collect();
+            for item in &shown {
+                if let Item::Document(d) = &item.entry {
+                    self.documents
+                        .extend(d.files.iter().flat_map(|f| [f.blob, f.thumbnail]).flatten());
+                }
+            }
             if !shown.is_empty() {
                 out.insert(section, shown);
             }
@@ -571,6 +685,8 @@ impl RecordAccess<'_> {
             },
             true,
         )?;
+        // Only now, with the view audited, may its documents be fetched.
+        self.viewing.documents = self.documents;
         Ok(AccessView {
             consent: self.consent,
             basis: self.grant.basis,

@@ -1,14 +1,16 @@
-//! What a FieldChart snapshot holds, shared by the builder (which writes it) and the queries (which
-//! read it): the names of the vault parts, the SQLite schema, the search index schema, the stored rows
-//! and the clinical code tables.
+//! What a FieldChart snapshot holds, shared by the builder (which writes it) and the laptop (which
+//! reads it): the names of the vault parts, the SQLite schema, the search index schema, the stored
+//! rows, the clinical code tables, and the typed readers ([`read`]) that hold every statement the
+//! laptop runs against them.
 //!
-//! This crate is vocabulary, not a step of the pipeline: it knows nothing of SS-MIX2 files (the reader),
-//! of encryption (the vault) or of sessions. Both sides of the snapshot depend on it so that they cannot
-//! disagree about the format.
+//! This crate is vocabulary, not a step of the pipeline: it knows nothing of SS-MIX2 files (the
+//! reader), of encryption (the vault), of sessions or of who is looking. Both sides of the snapshot
+//! depend on it so that they cannot disagree about the format.
 
 pub mod codes;
 pub mod index;
 pub mod manifest;
+pub mod read;
 pub mod rows;
 pub mod sql;
 

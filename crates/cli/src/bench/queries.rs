@@ -191,18 +191,17 @@ fn single_char(s: &str) -> Option<char> {
 const ATTEMPTS_PER_QUERY: usize = 1_000;
 
 /// `count` queries from the session's patients, kinds in turn, patients drawn by random primary key.
+/// The patients are read without a viewer, through the session's path for benchmarks, which only a
+/// drill snapshot (synthetic patients) opens.
 pub fn sample(session: &Session, count: usize, seed: u64) -> anyhow::Result<Vec<BenchQuery>> {
-    let db = session.db()?;
-    let max_pk: Option<i64> = db.query_row("SELECT max(pk) FROM patient", [], |r| r.get(0))?;
-    let Some(max_pk) = max_pk
+    let patients = session.benchmark_patients()?;
+    let Some(max_pk) = patients
+        .max_key()?
         .and_then(|m| u64::try_from(m).ok())
         .filter(|&m| m > 0)
     else {
         bail!("the snapshot holds no patients to draw benchmark queries from");
     };
-    let mut statement = db.prepare(
-        "SELECT facility, patient_id, name_kanji, name_kana, dob, sex FROM patient WHERE pk = ?1",
-    )?;
     let mut rng = Rng::new(seed);
     let mut queries = Vec::with_capacity(count);
     for i in 0..count {
@@ -211,20 +210,17 @@ pub fn sample(session: &Session, count: usize, seed: u64) -> anyhow::Result<Vec<
         for _ in 0..ATTEMPTS_PER_QUERY {
             let pk = i64::try_from(rng.one_to(max_pk)).unwrap_or(i64::MAX);
             let half_width = rng.next_u64().is_multiple_of(2);
-            let patient = statement
-                .query_map([pk], |r| {
-                    Ok(SampledPatient {
-                        facility: r.get(0)?,
-                        patient_id: r.get(1)?,
-                        name_kanji: r.get(2)?,
-                        name_kana: r.get(3)?,
-                        dob: r.get(4)?,
-                        sex: r.get(5)?,
-                    })
-                })?
-                .next()
-                .transpose()?;
-            let Some(patient) = patient else { continue };
+            let Some(row) = patients.patient(pk)? else {
+                continue;
+            };
+            let patient = SampledPatient {
+                facility: row.facility,
+                patient_id: row.patient_id,
+                name_kanji: row.name_kanji,
+                name_kana: row.name_kana,
+                dob: row.dob,
+                sex: row.sex.letter().to_string(),
+            };
             if let Some(text) = query_for(kind, &patient, half_width) {
                 made = Some(BenchQuery {
                     kind,

@@ -1,0 +1,215 @@
+//! Typed readers of a snapshot's clinical store and patient index: every SQL statement and every
+//! index lookup the laptop runs is one method here, next to the schema it reads.
+//!
+//! These readers know nothing of who is looking. `fieldchart-session` holds them privately and hands
+//! out their methods only through the accesses it grants and audits (`SearchAccess`,
+//! `RecordAccess`), so "nothing is read without an audited grant" is checked by the compiler, not by
+//! convention. The one other path, for benchmarks on synthetic data, is named as such there.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension};
+use tantivy::collector::TopDocs;
+use tantivy::directory::Directory;
+use tantivy::query::Query;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use crate::index::Fields;
+use crate::rows::{PatientRow, Section, StoredItem, unpack_items};
+
+/// Why a read failed. The store and index are inside a signed snapshot, so any failure means the
+/// snapshot is damaged (or the vault underneath refused a block: the session says which).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("clinical store: {0}")]
+    Store(#[from] rusqlite::Error),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("{0}")]
+    Damaged(String),
+}
+
+/// A patient's key in this snapshot's store (`patient.pk`). Only the readers make one, from an index
+/// hit or a look-up, so a key always names a patient of the snapshot it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PatientPk(i64);
+
+impl PatientPk {
+    /// The number, for audit details and benchmarks; there is no way back from a number.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// Where a document file's or thumbnail's bytes are: a vault part, an offset and a length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobLocation {
+    pub part: String,
+    pub offset: u64,
+    pub len: u64,
+    pub media_type: String,
+}
+
+/// The clinical store of one snapshot (SQLite, opened read-only by the session).
+pub struct ClinicalStore {
+    conn: Connection,
+}
+
+impl ClinicalStore {
+    /// Wraps an open connection and reads the schema now, so that a damaged store fails at open,
+    /// not halfway through a record (SQLite reads lazily).
+    pub fn new(conn: Connection) -> Result<ClinicalStore, ReadError> {
+        conn.query_row("SELECT count(*) FROM facility", [], |r| r.get::<_, i64>(0))?;
+        Ok(ClinicalStore { conn })
+    }
+
+    /// The patient `facility:patient_id`, with the hub's consent state when the list has one.
+    pub fn find_patient(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<Option<(PatientPk, Option<String>)>, ReadError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.pk, c.state FROM patient p LEFT JOIN consent c
+             ON c.facility = p.facility AND c.patient_id = p.patient_id
+             WHERE p.facility = ?1 AND p.patient_id = ?2",
+        )?;
+        Ok(stmt
+            .query_row([facility, patient_id], |r| {
+                Ok((PatientPk(r.get(0)?), r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// The hub's consent state (`consented`, `refused`) of a patient, if listed.
+    pub fn consent(&self, facility: &str, patient_id: &str) -> Result<Option<String>, ReadError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state FROM consent WHERE facility = ?1 AND patient_id = ?2")?;
+        Ok(stmt
+            .query_row([facility, patient_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A patient's identity row.
+    pub fn patient(&self, pk: PatientPk) -> Result<PatientRow, ReadError> {
+        let json: String = self
+            .conn
+            .prepare_cached("SELECT json FROM patient WHERE pk = ?1")?
+            .query_row([pk.0], |r| r.get(0))?;
+        serde_json::from_str(&json).map_err(|e| ReadError::Damaged(format!("patient row: {e}")))
+    }
+
+    /// A patient's whole chart, per section, items newest first: the one place a `chart` row is
+    /// unpacked.
+    pub fn chart(&self, pk: PatientPk) -> Result<BTreeMap<Section, Vec<StoredItem>>, ReadError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT section, items FROM chart WHERE patient = ?1")?;
+        let rows = stmt.query_map([pk.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (section, packed) = row?;
+            let section = Section::parse(&section)
+                .ok_or_else(|| ReadError::Damaged(format!("unknown chart section {section:?}")))?;
+            let items =
+                unpack_items(&packed).map_err(|e| ReadError::Damaged(format!("chart row: {e}")))?;
+            out.insert(section, items);
+        }
+        Ok(out)
+    }
+
+    /// Where a document file's or thumbnail's bytes are (`blob.pk`, as the chart names them).
+    pub fn blob(&self, blob: i64) -> Result<Option<BlobLocation>, ReadError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT part, offset, len, media_type FROM blob WHERE pk = ?1")?;
+        let row = stmt
+            .query_row([blob], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        row.map(|(part, offset, len, media_type)| {
+            let offset = u64::try_from(offset)
+                .map_err(|_| ReadError::Damaged(format!("blob {blob}: offset {offset}")))?;
+            let len = u64::try_from(len)
+                .map_err(|_| ReadError::Damaged(format!("blob {blob}: length {len}")))?;
+            Ok(BlobLocation {
+                part,
+                offset,
+                len,
+                media_type,
+            })
+        })
+        .transpose()
+    }
+
+    /// The highest patient key (benchmarks draw patients at random below it).
+    pub fn max_patient_pk(&self) -> Result<Option<i64>, ReadError> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(pk) FROM patient", [], |r| r.get(0))?)
+    }
+
+    /// The patient whose key is `pk`, if there is one (benchmarks only: a number that names no
+    /// patient is not an error here).
+    pub fn patient_numbered(&self, pk: i64) -> Result<Option<PatientRow>, ReadError> {
+        let exists: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT pk FROM patient WHERE pk = ?1")?
+            .query_row([pk], |r| r.get(0))
+            .optional()?;
+        exists.map(|pk| self.patient(PatientPk(pk))).transpose()
+    }
+}
+
+/// The patient index of one snapshot (tantivy, opened over the session's read-only directory).
+pub struct PatientIndex {
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl PatientIndex {
+    pub fn open(dir: impl Directory) -> Result<PatientIndex, ReadError> {
+        let index = Index::open(dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let (_, fields) = Fields::schema();
+        Ok(PatientIndex { reader, fields })
+    }
+
+    /// The fields a query is built over.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The best `limit` patients for `query`, best first.
+    pub fn top(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, PatientPk)>, ReadError> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let pk = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("pk")?
+                    .first(address.doc_id)
+                    .ok_or_else(|| {
+                        ReadError::Damaged("an index document without a patient".into())
+                    })?;
+                let pk = i64::try_from(pk)
+                    .map_err(|_| ReadError::Damaged(format!("index patient key {pk}")))?;
+                Ok((score, PatientPk(pk)))
+            })
+            .collect()
+    }
+}
