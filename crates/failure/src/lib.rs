@@ -77,7 +77,9 @@ impl Failure {
             }
             Failure::WrongKey => "wrong device key or passphrase",
             Failure::Untrusted => "signed by a key that is not trusted",
-            Failure::Tampered => "damaged or altered (any flipped byte), also when found mid-session",
+            Failure::Tampered => {
+                "damaged or altered (any flipped byte), also when found mid-session"
+            }
             Failure::Truncated => "truncated (an interrupted copy)",
             Failure::Expired => "expired",
             Failure::ClockWrong => "dated in the future: this machine's clock is wrong",
@@ -133,7 +135,10 @@ mod tests {
         let mut codes: Vec<u8> = Failure::ALL.iter().map(|f| f.code()).collect();
         codes.dedup();
         assert_eq!(codes.len(), Failure::ALL.len());
-        assert!(codes.windows(2).all(|w| w[0] < w[1]), "ALL is in code order");
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "ALL is in code order"
+        );
     }
 
     #[test]
@@ -167,7 +172,14 @@ mod tests {
             })
             .collect();
         let mut want = vec![(0u8, "success".to_string())];
-        want.extend(Failure::ALL.iter().map(|f| (f.code(), f.meaning().to_string())));
-        assert_eq!(rows, want, "README.md's exit-code table differs from Failure");
+        want.extend(
+            Failure::ALL
+                .iter()
+                .map(|f| (f.code(), f.meaning().to_string())),
+        );
+        assert_eq!(
+            rows, want,
+            "README.md's exit-code table differs from Failure"
+        );
     }
 }

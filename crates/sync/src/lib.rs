@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
-use fieldchart_failure::Failure;
 use fieldchart_audit::{ClockInfo, Entry, Event, Outcome, SessionRef};
+use fieldchart_failure::Failure;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_vault::{OpenOptions as VaultOptions, Snapshot, TrustedKey, Unlock, VaultError};
 

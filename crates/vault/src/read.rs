@@ -760,7 +760,10 @@ mod tests {
             ),
             "{err}"
         );
-        assert_eq!(err.failure(), fieldchart_failure::Failure::UnsupportedVersion);
+        assert_eq!(
+            err.failure(),
+            fieldchart_failure::Failure::UnsupportedVersion
+        );
     }
 
     #[test]
