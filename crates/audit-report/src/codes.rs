@@ -116,6 +116,15 @@ pub(crate) const CLOCK_JUMP: Code = fixed(
     "Clock disagrees with the monotonic clock",
 );
 
+/// A part of the snapshot failed its check when it was read after unlock. DICOM's security alert
+/// types (CID 403) name configuration changes, overrides and restricted functions, but nothing for
+/// a data store found altered, so this is FieldChart's own, named like the log's `kind`.
+pub(crate) const SNAPSHOT_DAMAGED: Code = fixed(
+    "snapshot-damaged",
+    FIELDCHART_EVENT,
+    "Snapshot found damaged after unlock",
+);
+
 pub(crate) const LOG_REPAIRED: Code = fixed(
     "log-repaired",
     FIELDCHART_EVENT,

@@ -20,7 +20,15 @@
 //! | (its lock)    | 110113 Security Alert       | E      | 0 (informative)      | 110138 Emergency Override Stopped |
 //! | refusal       | 110113 Security Alert       | E      | 8 or 4, see [`refusal_outcome`] | 110132 Use of Restricted Function |
 //! | sync          | 110107 Import               | C      | 0, or 4 if it failed |                              |
+//! | snapshot-damaged | 110113 Security Alert    | E      | 8                    | FieldChart snapshot-damaged  |
 //! | clock-anomaly | 110113 Security Alert       | E      | 4                    | FieldChart clock-* code      |
+//! | log-repaired  | 110113 Security Alert       | E      | 4                    | FieldChart log-repaired      |
+//!
+//! A snapshot found damaged after unlock is a serious failure (8): the data the viewer stands on
+//! was altered or corrupted, and what was asked (a search, a record, a document) could not be
+//! answered. Its message names the snapshot (from the entry's session) and, for a record or a
+//! document, the patient whose data was being read; the alert description carries the vault's own
+//! message, which names the part and block, never patient data.
 //!
 //! Every message of a drill session also carries the FieldChart event type `drill`, so a hub can
 //! keep exercises out of its real audit trail.
@@ -364,6 +372,39 @@ pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
                 outcome_description: Some(detail.clone()),
                 participants,
                 objects: snapshot_id.iter().map(|id| snapshot(id, None)).collect(),
+                ..base
+            }
+        }
+        Event::SnapshotDamaged {
+            action,
+            patient,
+            reason,
+        } => {
+            audit_entry.details.push((
+                "Alert Description",
+                format!("Snapshot found damaged during {action}: {reason}"),
+            ));
+            audit_entry
+                .details
+                .push(("interrupted-action", action.clone()));
+            audit_entry.details.push(("reason", reason.clone()));
+            // The damaged snapshot first (the alert's subject), then whose data was being read.
+            let mut objects: Vec<ParticipantObject> = entry
+                .session
+                .iter()
+                .map(|s| snapshot(&s.snapshot_id, None))
+                .collect();
+            objects.extend(patient.iter().map(patient_object));
+            AuditMessage {
+                event_id: codes::SECURITY_ALERT,
+                severity: Severity::SeriousFailure,
+                outcome_description: Some(reason.clone()),
+                event_types: vec![codes::SNAPSHOT_DAMAGED],
+                participants: with_person_or_device(
+                    actor.map(|a| person(record, a, Vec::new())),
+                    device(record, Vec::new()),
+                ),
+                objects,
                 ..base
             }
         }

@@ -3,7 +3,8 @@
 //! [`review`] answers the questions a privacy officer asks after a disaster: who used break-glass,
 //! when, why, and which patients they opened under it until they locked; which records were opened
 //! without the hub's consent and on what legal basis; what the policy refused; which unlocks
-//! failed; when the clock could not be trusted; and how many records each person viewed. Lists are
+//! failed; where the snapshot was found damaged after unlock; when the clock could not be trusted;
+//! and how many records each person viewed. Lists are
 //! sorted by time; every item says whether it happened in a drill.
 //!
 //! It reads the records in log order (per device, by sequence number) to follow sessions, because
@@ -111,6 +112,20 @@ pub struct FailedUnlock {
     pub reason: String,
 }
 
+/// A part of the snapshot that failed its check when read after unlock: what was being done, by
+/// whom, for which patient, and what the vault said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotDamage {
+    pub entry: EntryRef,
+    pub who: Option<Person>,
+    /// `search`, `record` or `document`, as the laptop wrote it.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientRef>,
+    /// The vault's message (which part, which block).
+    pub reason: String,
+}
+
 /// How a clock anomaly came to light.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -167,6 +182,10 @@ pub struct Review {
     pub unconsented_views: Vec<UnconsentedView>,
     pub refusals: Vec<RefusalNote>,
     pub failed_unlocks: Vec<FailedUnlock>,
+    /// Damage found after unlock. Left out of the JSON and the text when there is none: a log from
+    /// before this entry existed reviews exactly as it always did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snapshot_damage: Vec<SnapshotDamage>,
     pub clock_anomalies: Vec<ClockFinding>,
     /// Power cuts the log was repaired after.
     pub log_repairs: Vec<LogRepair>,
@@ -192,6 +211,7 @@ pub fn review(records: &[Record]) -> Review {
     let mut unconsented_views = Vec::new();
     let mut refusals = Vec::new();
     let mut failed_unlocks = Vec::new();
+    let mut snapshot_damage = Vec::new();
     let mut log_repairs = Vec::new();
     let mut views: BTreeMap<Option<Viewer>, (u64, u64, HashSet<&PatientRef>)> = BTreeMap::new();
 
@@ -332,6 +352,17 @@ pub fn review(records: &[Record]) -> Review {
                 file: file.clone(),
                 reason: reason.clone(),
             }),
+            Event::SnapshotDamaged {
+                action,
+                patient,
+                reason,
+            } => snapshot_damage.push(SnapshotDamage {
+                entry: here.clone(),
+                who: who.clone(),
+                action: action.clone(),
+                patient: patient.clone(),
+                reason: reason.clone(),
+            }),
             Event::LogRepaired {
                 after_seq,
                 discarded_bytes,
@@ -357,6 +388,7 @@ pub fn review(records: &[Record]) -> Review {
     unconsented_views.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
     refusals.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
     failed_unlocks.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
+    snapshot_damage.sort_by(|a, b| by_time(Some(&a.entry), Some(&b.entry)));
     log_repairs.sort_by(|a: &LogRepair, b: &LogRepair| by_time(Some(&a.entry), Some(&b.entry)));
     clock_anomalies.sort_by(|a, b| by_time(Some(&a.first), Some(&b.first)));
 
@@ -381,6 +413,7 @@ pub fn review(records: &[Record]) -> Review {
         unconsented_views,
         refusals,
         failed_unlocks,
+        snapshot_damage,
         clock_anomalies,
         log_repairs,
         views_by_person,
@@ -600,6 +633,29 @@ impl Review {
                 text::line(&failed.file),
                 text::line(&failed.reason)
             );
+        }
+
+        if !self.snapshot_damage.is_empty() {
+            section(
+                &mut out,
+                "Snapshot found damaged after unlock",
+                self.snapshot_damage.len(),
+            );
+        }
+        for damage in &self.snapshot_damage {
+            let patient = damage
+                .patient
+                .as_ref()
+                .map(|p| format!(" {}", patient_text(p)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}{patient}",
+                at(&damage.entry),
+                who(damage.who.as_ref()),
+                text::line(&damage.action)
+            );
+            let _ = writeln!(out, "      reason: {}", text::line(&damage.reason));
         }
 
         section(&mut out, "Clock anomalies", self.clock_anomalies.len());

@@ -148,6 +148,19 @@ pub enum Event {
         outcome: Outcome,
         detail: String,
     },
+    /// A part of the open snapshot failed its check when it was read after unlock (a tampered or
+    /// damaged block met by a search, a record or a document), so nothing was shown. Unlock checks
+    /// only the signed envelope and manifest; every other part is checked as it is read, which is
+    /// why damage can come to light in the middle of a session.
+    SnapshotDamaged {
+        /// What was being done when the damage was found: `search`, `record` or `document`.
+        action: String,
+        /// The patient whose record or document was being read (none for a search).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patient: Option<PatientRef>,
+        /// The vault's own message (which part, which block): never patient data.
+        reason: String,
+    },
     /// The clock looked wrong; see [`ClockAnomaly`].
     ClockAnomaly { anomaly: ClockAnomaly },
     /// Opening the log cut off the unfinished line a power cut left after entry `after_seq`
@@ -173,6 +186,7 @@ impl Event {
             Event::BreakGlass { .. } => "break-glass",
             Event::Refusal { .. } => "refusal",
             Event::Sync { .. } => "sync",
+            Event::SnapshotDamaged { .. } => "snapshot-damaged",
             Event::ClockAnomaly { .. } => "clock-anomaly",
             Event::LogRepaired { .. } => "log-repaired",
         }
@@ -228,4 +242,49 @@ pub struct Record {
     /// The device's audit signing key (base64 ed25519 public key): which laptop wrote it.
     pub device: String,
     pub entry: Entry,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the vault says when a block fails its check.
+    const DAMAGED: &str = "the snapshot file is damaged or has been altered: data block 3 (its hash is \
+                           not the signed one) does not check out. Do not use it; copy the snapshot \
+                           again from the hub or from its original medium";
+
+    #[test]
+    fn snapshot_damage_during_a_search_is_written_without_a_patient() {
+        let event = Event::SnapshotDamaged {
+            action: "search".to_owned(),
+            patient: None,
+            reason: DAMAGED.to_owned(),
+        };
+        let json = serde_json::to_value(&event).expect("serialisable");
+        assert_eq!(
+            json,
+            serde_json::json!({ "kind": "snapshot-damaged", "action": "search", "reason": DAMAGED })
+        );
+        assert_eq!(json["kind"], event.kind());
+        assert_eq!(serde_json::from_value::<Event>(json).ok(), Some(event));
+    }
+
+    #[test]
+    fn snapshot_damage_while_reading_a_record_names_the_patient() {
+        let event = Event::SnapshotDamaged {
+            action: "record".to_owned(),
+            patient: Some(PatientRef {
+                facility: "1310000001".to_owned(),
+                patient_id: "0001".to_owned(),
+            }),
+            reason: DAMAGED.to_owned(),
+        };
+        let json = serde_json::to_value(&event).expect("serialisable");
+        assert_eq!(
+            json["patient"],
+            serde_json::json!({ "facility": "1310000001", "patient_id": "0001" })
+        );
+        assert_eq!(json["kind"], event.kind());
+        assert_eq!(serde_json::from_value::<Event>(json).ok(), Some(event));
+    }
 }
