@@ -154,12 +154,30 @@ pub(crate) struct AuditMessage<'r> {
 /// The messages for one record, in the order they happened.
 pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
     let entry = &record.entry;
-    let actor = entry.actor.as_ref();
+    let mut subject = audit_entry(record);
+    let mut first = event_message(base_message(record), record, &mut subject);
+    let ends_break_glass = matches!(entry.event, Event::Lock) && entry.break_glass.is_some();
+    let stopped = ends_break_glass.then(|| override_stopped(&first, &subject));
+    first.objects.push(subject);
+    let mut out = vec![first];
+    out.extend(stopped);
+    if entry.session.as_ref().is_some_and(|s| s.drill) {
+        for m in &mut out {
+            m.event_types.push(codes::DRILL);
+        }
+    }
+    out
+}
+
+/// What every message of a record starts from: an Application Activity, executed, successful,
+/// with the break-glass reason in force (or the one this entry starts).
+fn base_message(record: &Record) -> AuditMessage<'_> {
+    let entry = &record.entry;
     let break_glass = entry.break_glass.as_deref().or(match &entry.event {
         Event::BreakGlass { reason, .. } => Some(reason.as_str()),
         _ => None,
     });
-    let base = AuditMessage {
+    AuditMessage {
         record,
         suffix: None,
         event_id: codes::APPLICATION_ACTIVITY,
@@ -170,313 +188,416 @@ pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
         break_glass,
         participants: Vec::new(),
         objects: Vec::new(),
-    };
-    let mut audit_entry = audit_entry(record);
+    }
+}
 
-    let mut first = match &entry.event {
+/// The one message each event gives (the table in the module documentation). `subject` is the
+/// log entry's own participant object: an event may add details to it before it is appended.
+fn event_message<'r>(
+    base: AuditMessage<'r>,
+    record: &'r Record,
+    subject: &mut ParticipantObject,
+) -> AuditMessage<'r> {
+    match &record.entry.event {
         Event::Unlock {
             snapshot_id,
             method,
             snapshot_created,
-        } => {
-            let launcher = actor.map(|a| person(record, a, vec![codes::ROLE_APPLICATION_LAUNCHER]));
-            AuditMessage {
-                event_types: vec![codes::APPLICATION_START],
-                participants: with_person_or_device(
-                    launcher,
-                    device(record, vec![codes::ROLE_APPLICATION]),
-                ),
-                objects: vec![snapshot(snapshot_id, Some((*method, *snapshot_created)))],
-                ..base
-            }
-        }
-        Event::UnlockFailed { file, reason } => {
-            audit_entry.details.push(("snapshot-file", file.clone()));
-            audit_entry.details.push(("reason", reason.clone()));
-            let launcher = actor.map(|a| person(record, a, vec![codes::ROLE_APPLICATION_LAUNCHER]));
-            AuditMessage {
-                severity: Severity::MinorFailure,
-                outcome_description: Some(reason.clone()),
-                event_types: vec![codes::APPLICATION_START],
-                participants: with_person_or_device(
-                    launcher,
-                    device(record, vec![codes::ROLE_APPLICATION]),
-                ),
-                ..base
-            }
-        }
-        Event::Declare => AuditMessage {
-            event_id: codes::USER_AUTHENTICATION,
-            event_types: vec![codes::LOGIN],
-            participants: with_person_or_device(
-                actor.map(|a| person(record, a, Vec::new())),
-                device(record, Vec::new()),
-            ),
-            ..base
-        },
-        Event::Lock => AuditMessage {
-            event_id: codes::USER_AUTHENTICATION,
-            event_types: vec![codes::LOGOUT],
-            participants: with_person_or_device(
-                actor.map(|a| person(record, a, Vec::new())),
-                device(record, Vec::new()),
-            ),
-            ..base
-        },
-        Event::Search { query, results } => AuditMessage {
-            event_id: codes::QUERY,
-            participants: with_person_or_device(
-                actor.map(|a| person(record, a, Vec::new())),
-                // PS3.15 A.5.3.10: the process issuing the query and the one answering it are
-                // both the viewer on this laptop.
-                device(record, vec![codes::ROLE_SOURCE, codes::ROLE_DESTINATION]),
-            ),
-            objects: vec![ParticipantObject {
-                kind: ObjectKind::Query,
-                type_code: 2,
-                role: 24,
-                id_type: codes::ID_SEARCH_CRITERIA,
-                id: "urn:fieldchart:patient-search".to_owned(),
-                name: None,
-                query: Some(query.clone()),
-                details: vec![("results", results.to_string())],
-            }],
-            ..base
-        },
+        } => unlock(base, record, snapshot_id, *method, *snapshot_created),
+        Event::UnlockFailed { file, reason } => unlock_failed(base, record, subject, file, reason),
+        Event::Declare => user_authentication(base, record, codes::LOGIN),
+        Event::Lock => user_authentication(base, record, codes::LOGOUT),
+        Event::Search { query, results } => search(base, record, query, *results),
         Event::RecordView {
             patient,
             sections,
             basis,
             withheld,
-        } => {
-            let mut object = patient_object(patient);
-            object
-                .details
-                .push(("legal-basis", basis_name(*basis).to_owned()));
-            object
-                .details
-                .extend(sections.iter().map(|s| ("section", s.clone())));
-            object
-                .details
-                .extend(withheld.iter().map(|s| ("withheld-section", s.clone())));
-            AuditMessage {
-                event_id: codes::PATIENT_RECORD,
-                action: Action::Read,
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                objects: vec![object],
-                ..base
-            }
+        } => record_view(base, record, patient, sections, *basis, withheld),
+        Event::Print { patient, what } => {
+            export_message(base, record, patient.as_ref(), what, paper())
         }
-        Event::Print { patient, what } => export_message(
-            base,
-            record,
-            patient.as_ref(),
-            what,
-            Participant {
-                kind: ParticipantKind::Media,
-                user_id: "paper".to_owned(),
-                requestor: false,
-                roles: vec![codes::ROLE_DESTINATION_MEDIA],
-                access_point: None,
-                media: Some(codes::MEDIA_PAPER),
-            },
-        ),
         Event::Export {
             patient,
             what,
             destination,
-        } => export_message(
-            base,
-            record,
-            patient.as_ref(),
-            what,
-            Participant {
-                kind: ParticipantKind::Media,
-                user_id: destination.clone(),
-                requestor: false,
-                roles: vec![codes::ROLE_DESTINATION_MEDIA],
-                access_point: None,
-                media: Some(media_of(destination)),
-            },
-        ),
-        Event::BreakGlass { reason, patient } => {
-            audit_entry.details.push((
-                "Alert Description",
-                format!("Emergency override started: {reason}"),
-            ));
-            AuditMessage {
-                event_id: codes::SECURITY_ALERT,
-                event_types: vec![codes::EMERGENCY_OVERRIDE_STARTED],
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                objects: patient.iter().map(patient_object).collect(),
-                ..base
-            }
-        }
-        Event::Refusal {
-            action,
-            patient,
-            rule,
-            message,
-        } => {
-            audit_entry.details.push((
-                "Alert Description",
-                format!("Refused {action} ({rule}): {message}"),
-            ));
-            audit_entry.details.push(("refused-action", action.clone()));
-            audit_entry.details.push(("rule", rule.clone()));
-            AuditMessage {
-                event_id: codes::SECURITY_ALERT,
-                severity: refusal_outcome(rule),
-                outcome_description: Some(message.clone()),
-                event_types: vec![codes::USE_OF_RESTRICTED_FUNCTION],
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                objects: patient.iter().map(patient_object).collect(),
-                ..base
-            }
-        }
+        } => export_message(base, record, patient.as_ref(), what, medium(destination)),
         Event::Sync {
             source,
             snapshot_id,
             outcome,
             detail,
-        } => {
-            let source = Participant {
-                kind: ParticipantKind::Remote,
-                user_id: source.clone(),
-                requestor: false,
-                roles: vec![codes::ROLE_SOURCE_MEDIA],
-                access_point: None,
-                media: Some(codes::MEDIA_URI),
-            };
-            let mut participants = with_person_or_device(
-                actor.map(|a| person(record, a, Vec::new())),
-                device(record, vec![codes::ROLE_DESTINATION]),
-            );
-            participants.push(source);
-            AuditMessage {
-                event_id: codes::IMPORT,
-                action: Action::Create,
-                severity: match outcome {
-                    Outcome::Success => Severity::Success,
-                    Outcome::Failure => Severity::MinorFailure,
-                },
-                outcome_description: Some(detail.clone()),
-                participants,
-                objects: snapshot_id.iter().map(|id| snapshot(id, None)).collect(),
-                ..base
-            }
-        }
+        } => import(
+            base,
+            record,
+            source,
+            snapshot_id.as_deref(),
+            *outcome,
+            detail,
+        ),
+        Event::BreakGlass { reason, patient } => security_alert(
+            base,
+            record,
+            subject,
+            break_glass_alert(reason, patient.as_ref()),
+        ),
+        Event::Refusal {
+            action,
+            patient,
+            rule,
+            message,
+        } => security_alert(
+            base,
+            record,
+            subject,
+            refusal_alert(action, patient.as_ref(), rule, message),
+        ),
         Event::SnapshotDamaged {
             action,
             patient,
             reason,
-        } => {
-            audit_entry.details.push((
-                "Alert Description",
-                format!("Snapshot found damaged during {action}: {reason}"),
-            ));
-            audit_entry
-                .details
-                .push(("interrupted-action", action.clone()));
-            audit_entry.details.push(("reason", reason.clone()));
-            // The damaged snapshot first (the alert's subject), then whose data was being read.
-            let mut objects: Vec<ParticipantObject> = entry
-                .session
-                .iter()
-                .map(|s| snapshot(&s.snapshot_id, None))
-                .collect();
-            objects.extend(patient.iter().map(patient_object));
-            AuditMessage {
-                event_id: codes::SECURITY_ALERT,
-                severity: Severity::SeriousFailure,
-                outcome_description: Some(reason.clone()),
-                event_types: vec![codes::SNAPSHOT_DAMAGED],
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                objects,
-                ..base
-            }
-        }
+        } => security_alert(
+            base,
+            record,
+            subject,
+            damage_alert(record, action, patient.as_ref(), reason),
+        ),
         Event::ClockAnomaly { anomaly } => {
-            audit_entry
-                .details
-                .push(("Alert Description", clock_description(anomaly)));
-            AuditMessage {
-                event_id: codes::SECURITY_ALERT,
-                severity: Severity::MinorFailure,
-                outcome_description: Some(clock_description(anomaly)),
-                event_types: vec![clock_code(anomaly)],
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                ..base
-            }
+            security_alert(base, record, subject, clock_alert(anomaly))
         }
         Event::LogRepaired {
             after_seq,
             discarded_bytes,
-        } => {
-            let what = format!(
-                "the audit log was repaired after a power cut: {discarded_bytes} bytes of an unfinished entry after #{after_seq} were cut off"
-            );
-            audit_entry
-                .details
-                .push(("Alert Description", what.clone()));
-            AuditMessage {
-                event_id: codes::SECURITY_ALERT,
-                severity: Severity::MinorFailure,
-                outcome_description: Some(what),
-                event_types: vec![codes::LOG_REPAIRED],
-                participants: with_person_or_device(
-                    actor.map(|a| person(record, a, Vec::new())),
-                    device(record, Vec::new()),
-                ),
-                ..base
-            }
-        }
-    };
-
-    let ends_break_glass = matches!(entry.event, Event::Lock) && entry.break_glass.is_some();
-    let stopped = ends_break_glass.then(|| {
-        let mut subject = audit_entry.clone();
-        subject.details.push((
-            "Alert Description",
-            "Emergency override stopped: the session was locked".to_owned(),
-        ));
-        AuditMessage {
-            suffix: Some("override-stopped"),
-            event_id: codes::SECURITY_ALERT,
-            action: Action::Execute,
-            severity: Severity::Success,
-            outcome_description: None,
-            event_types: vec![codes::EMERGENCY_OVERRIDE_STOPPED],
-            break_glass,
-            participants: first.participants.clone(),
-            objects: vec![subject],
+        } => security_alert(
+            base,
             record,
-        }
-    });
-    first.objects.push(audit_entry);
-    let mut out = vec![first];
-    out.extend(stopped);
-    if entry.session.as_ref().is_some_and(|s| s.drill) {
-        for m in &mut out {
-            m.event_types.push(codes::DRILL);
-        }
+            subject,
+            repair_alert(*after_seq, *discarded_bytes),
+        ),
     }
-    out
+}
+
+/// The participants of most messages: the declared person (or, before the declaration, the
+/// laptop) as requestor, and the laptop's viewer, neither with a role of its own.
+fn person_and_device(record: &Record) -> Vec<Participant> {
+    with_person_or_device(
+        record
+            .entry
+            .actor
+            .as_ref()
+            .map(|a| person(record, a, Vec::new())),
+        device(record, Vec::new()),
+    )
+}
+
+/// Starting the viewer on a snapshot: the person launches it, the laptop runs it.
+fn launch_participants(record: &Record) -> Vec<Participant> {
+    let launcher = record
+        .entry
+        .actor
+        .as_ref()
+        .map(|a| person(record, a, vec![codes::ROLE_APPLICATION_LAUNCHER]));
+    with_person_or_device(launcher, device(record, vec![codes::ROLE_APPLICATION]))
+}
+
+fn unlock<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    snapshot_id: &str,
+    method: UnlockMethod,
+    created: DateTime<Utc>,
+) -> AuditMessage<'r> {
+    AuditMessage {
+        event_types: vec![codes::APPLICATION_START],
+        participants: launch_participants(record),
+        objects: vec![snapshot(snapshot_id, Some((method, created)))],
+        ..base
+    }
+}
+
+fn unlock_failed<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    subject: &mut ParticipantObject,
+    file: &str,
+    reason: &str,
+) -> AuditMessage<'r> {
+    subject.details.push(("snapshot-file", file.to_owned()));
+    subject.details.push(("reason", reason.to_owned()));
+    AuditMessage {
+        severity: Severity::MinorFailure,
+        outcome_description: Some(reason.to_owned()),
+        event_types: vec![codes::APPLICATION_START],
+        participants: launch_participants(record),
+        ..base
+    }
+}
+
+/// The declaration is the login, the lock the logout.
+fn user_authentication<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    event_type: Code,
+) -> AuditMessage<'r> {
+    AuditMessage {
+        event_id: codes::USER_AUTHENTICATION,
+        event_types: vec![event_type],
+        participants: person_and_device(record),
+        ..base
+    }
+}
+
+fn search<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    query: &str,
+    results: u32,
+) -> AuditMessage<'r> {
+    let actor = record.entry.actor.as_ref();
+    AuditMessage {
+        event_id: codes::QUERY,
+        participants: with_person_or_device(
+            actor.map(|a| person(record, a, Vec::new())),
+            // PS3.15 A.5.3.10: the process issuing the query and the one answering it are
+            // both the viewer on this laptop.
+            device(record, vec![codes::ROLE_SOURCE, codes::ROLE_DESTINATION]),
+        ),
+        objects: vec![ParticipantObject {
+            kind: ObjectKind::Query,
+            type_code: 2,
+            role: 24,
+            id_type: codes::ID_SEARCH_CRITERIA,
+            id: "urn:fieldchart:patient-search".to_owned(),
+            name: None,
+            query: Some(query.to_owned()),
+            details: vec![("results", results.to_string())],
+        }],
+        ..base
+    }
+}
+
+fn record_view<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    patient: &PatientRef,
+    sections: &[String],
+    basis: LegalBasis,
+    withheld: &[String],
+) -> AuditMessage<'r> {
+    let mut object = patient_object(patient);
+    object
+        .details
+        .push(("legal-basis", basis_name(basis).to_owned()));
+    object
+        .details
+        .extend(sections.iter().map(|s| ("section", s.clone())));
+    object
+        .details
+        .extend(withheld.iter().map(|s| ("withheld-section", s.clone())));
+    AuditMessage {
+        event_id: codes::PATIENT_RECORD,
+        action: Action::Read,
+        participants: person_and_device(record),
+        objects: vec![object],
+        ..base
+    }
+}
+
+/// Printing exports to paper.
+fn paper() -> Participant {
+    Participant {
+        kind: ParticipantKind::Media,
+        user_id: "paper".to_owned(),
+        requestor: false,
+        roles: vec![codes::ROLE_DESTINATION_MEDIA],
+        access_point: None,
+        media: Some(codes::MEDIA_PAPER),
+    }
+}
+
+/// Where an export went, as its destination medium.
+fn medium(destination: &str) -> Participant {
+    Participant {
+        kind: ParticipantKind::Media,
+        user_id: destination.to_owned(),
+        requestor: false,
+        roles: vec![codes::ROLE_DESTINATION_MEDIA],
+        access_point: None,
+        media: Some(media_of(destination)),
+    }
+}
+
+/// A sync imports a snapshot from its source into the laptop.
+fn import<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    source: &str,
+    snapshot_id: Option<&str>,
+    outcome: Outcome,
+    detail: &str,
+) -> AuditMessage<'r> {
+    let actor = record.entry.actor.as_ref();
+    let mut participants = with_person_or_device(
+        actor.map(|a| person(record, a, Vec::new())),
+        device(record, vec![codes::ROLE_DESTINATION]),
+    );
+    participants.push(Participant {
+        kind: ParticipantKind::Remote,
+        user_id: source.to_owned(),
+        requestor: false,
+        roles: vec![codes::ROLE_SOURCE_MEDIA],
+        access_point: None,
+        media: Some(codes::MEDIA_URI),
+    });
+    AuditMessage {
+        event_id: codes::IMPORT,
+        action: Action::Create,
+        severity: match outcome {
+            Outcome::Success => Severity::Success,
+            Outcome::Failure => Severity::MinorFailure,
+        },
+        outcome_description: Some(detail.to_owned()),
+        participants,
+        objects: snapshot_id.iter().map(|id| snapshot(id, None)).collect(),
+        ..base
+    }
+}
+
+/// What a Security Alert says beyond its EventID (PS3.15 A.5.3.11).
+struct Alert {
+    event_type: Code,
+    severity: Severity,
+    /// The "Alert Description" detail of the alert subject (the log entry).
+    description: String,
+    /// EventOutcomeDescription; `None` for an informative alert.
+    outcome: Option<String>,
+    /// More details of the alert subject, after the description.
+    details: Vec<(&'static str, String)>,
+    /// The objects the alert is about, besides its subject.
+    objects: Vec<ParticipantObject>,
+}
+
+fn security_alert<'r>(
+    base: AuditMessage<'r>,
+    record: &Record,
+    subject: &mut ParticipantObject,
+    alert: Alert,
+) -> AuditMessage<'r> {
+    subject
+        .details
+        .push(("Alert Description", alert.description));
+    subject.details.extend(alert.details);
+    AuditMessage {
+        event_id: codes::SECURITY_ALERT,
+        severity: alert.severity,
+        outcome_description: alert.outcome,
+        event_types: vec![alert.event_type],
+        participants: person_and_device(record),
+        objects: alert.objects,
+        ..base
+    }
+}
+
+/// Break-glass is informative (0): the override is allowed, and the alert marks where it began.
+fn break_glass_alert(reason: &str, patient: Option<&PatientRef>) -> Alert {
+    Alert {
+        event_type: codes::EMERGENCY_OVERRIDE_STARTED,
+        severity: Severity::Success,
+        description: format!("Emergency override started: {reason}"),
+        outcome: None,
+        details: Vec::new(),
+        objects: patient.into_iter().map(patient_object).collect(),
+    }
+}
+
+fn refusal_alert(action: &str, patient: Option<&PatientRef>, rule: &str, message: &str) -> Alert {
+    Alert {
+        event_type: codes::USE_OF_RESTRICTED_FUNCTION,
+        severity: refusal_outcome(rule),
+        description: format!("Refused {action} ({rule}): {message}"),
+        outcome: Some(message.to_owned()),
+        details: vec![
+            ("refused-action", action.to_owned()),
+            ("rule", rule.to_owned()),
+        ],
+        objects: patient.into_iter().map(patient_object).collect(),
+    }
+}
+
+/// See the module documentation: serious (8), naming the damaged snapshot first (from the
+/// entry's session), then whose data was being read.
+fn damage_alert(
+    record: &Record,
+    action: &str,
+    patient: Option<&PatientRef>,
+    reason: &str,
+) -> Alert {
+    let mut objects: Vec<ParticipantObject> = record
+        .entry
+        .session
+        .iter()
+        .map(|s| snapshot(&s.snapshot_id, None))
+        .collect();
+    objects.extend(patient.into_iter().map(patient_object));
+    Alert {
+        event_type: codes::SNAPSHOT_DAMAGED,
+        severity: Severity::SeriousFailure,
+        description: format!("Snapshot found damaged during {action}: {reason}"),
+        outcome: Some(reason.to_owned()),
+        details: vec![
+            ("interrupted-action", action.to_owned()),
+            ("reason", reason.to_owned()),
+        ],
+        objects,
+    }
+}
+
+fn clock_alert(anomaly: &ClockAnomaly) -> Alert {
+    Alert {
+        event_type: clock_code(anomaly),
+        severity: Severity::MinorFailure,
+        description: clock_description(anomaly),
+        outcome: Some(clock_description(anomaly)),
+        details: Vec::new(),
+        objects: Vec::new(),
+    }
+}
+
+fn repair_alert(after_seq: u64, discarded_bytes: u64) -> Alert {
+    let what = format!(
+        "the audit log was repaired after a power cut: {discarded_bytes} bytes of an unfinished entry after #{after_seq} were cut off"
+    );
+    Alert {
+        event_type: codes::LOG_REPAIRED,
+        severity: Severity::MinorFailure,
+        description: what.clone(),
+        outcome: Some(what),
+        details: Vec::new(),
+        objects: Vec::new(),
+    }
+}
+
+/// The second message of a lock that ends break-glass: a Security Alert "Emergency Override
+/// Stopped" with the same participants, whose only object is the log entry (see the module
+/// documentation).
+fn override_stopped<'r>(first: &AuditMessage<'r>, subject: &ParticipantObject) -> AuditMessage<'r> {
+    let mut subject = subject.clone();
+    subject.details.push((
+        "Alert Description",
+        "Emergency override stopped: the session was locked".to_owned(),
+    ));
+    AuditMessage {
+        suffix: Some("override-stopped"),
+        event_id: codes::SECURITY_ALERT,
+        action: Action::Execute,
+        severity: Severity::Success,
+        outcome_description: None,
+        event_types: vec![codes::EMERGENCY_OVERRIDE_STOPPED],
+        break_glass: first.break_glass,
+        participants: first.participants.clone(),
+        objects: vec![subject],
+        record: first.record,
+    }
 }
 
 /// Refusals are Security Alerts whose outcome is the alert's severity (PS3.15 A.5.3.11: a minor or

@@ -276,6 +276,47 @@ fn a_refusal_of_a_consent_refused_patient_is_serious_and_a_section_refusal_minor
 }
 
 #[test]
+fn snapshot_damage_is_a_serious_security_alert_naming_the_snapshot_and_the_patient() {
+    let records = damaged_log();
+    let xml = export(&records);
+    assert_eq!(check_document(&xml), Ok(records.len()));
+    let messages = seen(&xml);
+    let damaged: Vec<&Seen> = messages
+        .iter()
+        .filter(|m| m.types.iter().any(|t| t == "snapshot-damaged"))
+        .collect();
+    assert_eq!(damaged.len(), 4);
+    for m in &damaged {
+        assert_eq!((m.event_id.as_str(), m.action.as_str()), ("110113", "E"));
+        assert_eq!(m.outcome, "8", "a damaged snapshot is a serious failure");
+        assert_eq!(m.description.as_deref(), Some(DAMAGED_BLOCK));
+        let snapshot = &m.objects[0];
+        assert_eq!(snapshot.id, "urn:fieldchart:snapshot:region-tokyo-20310301");
+        assert_eq!(
+            (snapshot.type_code.as_str(), snapshot.role.as_str()),
+            ("2", "17")
+        );
+    }
+    // The record's damage names whose record it was; the search's names no one.
+    let record = damaged[1];
+    assert!(
+        record
+            .objects
+            .iter()
+            .any(|o| o.id == "1310000001:0002" && o.role == "1")
+    );
+    assert!(!damaged[0].objects.iter().any(|o| o.type_code == "1"));
+    let subject = audit_entry(record);
+    assert_eq!(
+        detail(subject, "Alert Description"),
+        Some(format!("Snapshot found damaged during record: {DAMAGED_BLOCK}").as_str())
+    );
+    assert_eq!(detail(subject, "interrupted-action"), Some("record"));
+    assert_eq!(detail(subject, "reason"), Some(DAMAGED_BLOCK));
+    assert_eq!(damaged[3].types, ["snapshot-damaged", "drill"]);
+}
+
+#[test]
 fn the_search_query_is_the_query_object_base64() {
     let messages = seen(&export(&disaster_log()));
     let query = messages

@@ -141,6 +141,31 @@ fn the_break_glass_event_is_an_emergency_override_started_alert() {
 }
 
 #[test]
+fn snapshot_damage_is_a_serious_security_alert_with_the_fieldchart_subtype() {
+    let bundle = to_bundle(&damaged_log(), &FhirOptions::default());
+    let damaged = events(&bundle)
+        .into_iter()
+        .find(|e| e["id"] == "p8RZ3n0p3kUe5Yq1-5")
+        .expect("the damaged record");
+    assert_eq!(damaged["type"]["code"], "110113");
+    assert_eq!(
+        damaged["subtype"][0]["system"],
+        "urn:fieldchart:audit-event"
+    );
+    assert_eq!(damaged["subtype"][0]["code"], "snapshot-damaged");
+    assert_eq!(damaged["action"], "E");
+    assert_eq!(damaged["outcome"], "8");
+    assert_eq!(damaged["outcomeDesc"], DAMAGED_BLOCK);
+    let entities = damaged["entity"].as_array().expect("entities");
+    assert_eq!(
+        entities[0]["what"]["identifier"]["value"],
+        "urn:fieldchart:snapshot:region-tokyo-20310301"
+    );
+    assert_eq!(entities[1]["what"]["identifier"]["value"], "0002");
+    assert_eq!(entities[1]["role"]["code"], "1");
+}
+
+#[test]
 fn the_patient_is_identified_by_facility_system_and_id() {
     let bundle = to_bundle(&disaster_log(), &FhirOptions::default());
     let view = events(&bundle)

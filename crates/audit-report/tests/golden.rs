@@ -42,3 +42,27 @@ fn review_of_the_disaster_log_as_json() {
     let json = serde_json::to_string_pretty(&review(&disaster_log())).expect("JSON") + "\n";
     expect_file!["golden/disaster-log.review.json"].assert_eq(&json);
 }
+
+#[test]
+fn atna_export_of_a_log_that_met_a_damaged_snapshot() {
+    let xml = to_xml(&damaged_log(), &AtnaOptions::default());
+    expect_file!["golden/damaged-log.atna.xml"].assert_eq(&xml);
+}
+
+#[test]
+fn fhir_export_of_a_log_that_met_a_damaged_snapshot() {
+    let bundle = to_bundle(&damaged_log(), &FhirOptions::default());
+    let json = serde_json::to_string_pretty(&bundle).expect("JSON") + "\n";
+    expect_file!["golden/damaged-log.fhir.json"].assert_eq(&json);
+}
+
+#[test]
+fn review_of_a_log_that_met_a_damaged_snapshot_as_text() {
+    expect_file!["golden/damaged-log.review.txt"].assert_eq(&review(&damaged_log()).to_text());
+}
+
+#[test]
+fn review_of_a_log_that_met_a_damaged_snapshot_as_json() {
+    let json = serde_json::to_string_pretty(&review(&damaged_log())).expect("JSON") + "\n";
+    expect_file!["golden/damaged-log.review.json"].assert_eq(&json);
+}

@@ -130,6 +130,54 @@ fn refusals_and_failed_unlocks_are_listed() {
 }
 
 #[test]
+fn snapshot_damage_is_listed_with_when_who_which_action_and_the_reason() {
+    let r = review(&damaged_log());
+    /// Sequence number, action, patient ID, who, drill.
+    type Listed<'a> = (u64, &'a str, Option<&'a str>, Option<&'a str>, bool);
+    let listed: Vec<Listed<'_>> = r
+        .snapshot_damage
+        .iter()
+        .map(|d| {
+            (
+                d.entry.seq,
+                d.action.as_str(),
+                d.patient.as_ref().map(|p| p.patient_id.as_str()),
+                d.who.as_ref().map(|p| p.name.as_str()),
+                d.entry.drill,
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (3, "search", None, Some("山田 太郎"), false),
+            (5, "record", Some("0002"), Some("山田 太郎"), false),
+            (6, "document", Some("0001"), Some("山田 太郎"), false),
+            (1, "search", None, Some("佐藤 花子"), true),
+        ]
+    );
+    assert!(r.snapshot_damage.iter().all(|d| d.reason == DAMAGED_BLOCK));
+    let text = r.to_text();
+    assert!(
+        text.contains("\nSnapshot found damaged after unlock (4)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("      reason: {DAMAGED_BLOCK}\n")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_log_without_snapshot_damage_has_no_damage_section_in_text_or_json() {
+    let r = review(&disaster_log());
+    assert!(r.snapshot_damage.is_empty());
+    assert!(!r.to_text().contains("Snapshot found damaged"));
+    let json = serde_json::to_value(&r).expect("JSON");
+    assert!(json.get("snapshot_damage").is_none(), "{json}");
+}
+
+#[test]
 fn a_clock_anomaly_entry_and_its_own_flag_are_one_finding_and_later_flags_another() {
     let r = review(&disaster_log());
     let findings: Vec<(ClockSource, u64, u64, u64)> = r

@@ -150,6 +150,15 @@ fn records(t: &Typed) -> Vec<Record> {
             },
         ),
         record(6, at, Event::Lock).under_break_glass(&t.reason),
+        record(
+            7,
+            at,
+            Event::SnapshotDamaged {
+                action: t.query.clone(),
+                patient: Some(patient.clone()),
+                reason: t.message.clone(),
+            },
+        ),
     ]
     .into_iter()
     .map(|r| {
@@ -166,7 +175,7 @@ proptest! {
     #[test]
     fn atna_stays_schema_valid_and_keeps_the_text(t in typed()) {
         let xml = to_xml(&records(&t), &AtnaOptions { site: Some(t.team.clone()) });
-        prop_assert_eq!(check_document(&xml), Ok(7));
+        prop_assert_eq!(check_document(&xml), Ok(8));
         let doc = Document::parse(&xml).expect("well-formed");
         let messages: Vec<_> = doc.root_element().children().filter(|n| n.is_element()).collect();
         let name = xml_visible(&t.name);
@@ -194,6 +203,11 @@ proptest! {
             .find(|n| n.has_tag_name("EventOutcomeDescription"))
             .and_then(|n| n.text());
         prop_assert_eq!(refusal.unwrap_or_default(), xml_visible(&t.message));
+        let damage = messages[7]
+            .descendants()
+            .find(|n| n.has_tag_name("EventOutcomeDescription"))
+            .and_then(|n| n.text());
+        prop_assert_eq!(damage.unwrap_or_default(), xml_visible(&t.message));
     }
 
     #[test]
@@ -203,7 +217,7 @@ proptest! {
         let back: Value = serde_json::from_str(&json).expect("valid JSON");
         prop_assert_eq!(&back, &bundle);
         let events: Vec<&Value> = back["entry"].as_array().expect("entries").iter().map(|e| &e["resource"]).collect();
-        prop_assert_eq!(events.len(), 7);
+        prop_assert_eq!(events.len(), 8);
         for event in &events {
             let display = event["agent"][0]["who"]["display"].as_str().map(str::to_owned);
             prop_assert_eq!(display, fhir_visible(&t.name));
@@ -222,6 +236,8 @@ proptest! {
         let json: Value = serde_json::from_str(&serde_json::to_string(&r).expect("serialises")).expect("valid JSON");
         prop_assert_eq!(json["break_glass"][0]["reason"].as_str(), Some(t.reason.as_str()));
         prop_assert_eq!(json["refusals"][0]["message"].as_str(), Some(t.message.as_str()));
+        prop_assert_eq!(json["snapshot_damage"][0]["reason"].as_str(), Some(t.message.as_str()));
+        prop_assert_eq!(json["snapshot_damage"][0]["action"].as_str(), Some(t.query.as_str()));
         prop_assert_eq!(json["break_glass"][0]["who"]["name"].as_str(), Some(t.name.as_str()));
         let text = r.to_text();
         // Every line the review writes starts with a heading, two spaces or six: none comes from

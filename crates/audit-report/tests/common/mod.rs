@@ -303,3 +303,80 @@ pub fn disaster_log() -> Vec<Record> {
         ),
     ]
 }
+
+/// What the vault says when a block of the snapshot fails its check.
+pub const DAMAGED_BLOCK: &str = "the snapshot file is damaged or has been altered: data block 41 \
+                                 (its hash is not the signed one) does not check out. Do not use \
+                                 it; copy the snapshot again from the hub or from its original \
+                                 medium";
+
+/// A session on a snapshot whose parts were altered after it was signed: unlock succeeds (the
+/// envelope and manifest are intact), then a search, a record and a document each meet a damaged
+/// block; a record that reads intact parts is still shown. A drill search on another laptop meets
+/// damage too.
+pub fn damaged_log() -> Vec<Record> {
+    let real = || session("s-5d10", false);
+    let damaged = |seq, at, action: &str, patient: Option<PatientRef>| {
+        record(
+            seq,
+            at,
+            Event::SnapshotDamaged {
+                action: action.to_owned(),
+                patient,
+                reason: DAMAGED_BLOCK.to_owned(),
+            },
+        )
+        .by(doctor())
+        .in_session(real())
+    };
+    vec![
+        record(
+            1,
+            jst(2031, 3, 2, 11, 0, 0),
+            Event::Unlock {
+                snapshot_id: "region-tokyo-20310301".to_owned(),
+                method: UnlockMethod::DeviceKey,
+                snapshot_created: utc(2031, 3, 1, 0, 0, 0),
+            },
+        )
+        .in_session(real()),
+        record(2, jst(2031, 3, 2, 11, 1, 0), Event::Declare)
+            .by(doctor())
+            .in_session(real()),
+        damaged(3, jst(2031, 3, 2, 11, 2, 0), "search", None),
+        record(
+            4,
+            jst(2031, 3, 2, 11, 3, 0),
+            record_view(patient("0001"), LegalBasis::Consent),
+        )
+        .by(doctor())
+        .in_session(real()),
+        damaged(
+            5,
+            jst(2031, 3, 2, 11, 4, 0),
+            "record",
+            Some(patient("0002")),
+        ),
+        damaged(
+            6,
+            jst(2031, 3, 2, 11, 5, 0),
+            "document",
+            Some(patient("0001")),
+        ),
+        record(7, jst(2031, 3, 2, 11, 6, 0), Event::Lock)
+            .by(doctor())
+            .in_session(real()),
+        record(
+            1,
+            jst(2031, 3, 3, 9, 0, 0),
+            Event::SnapshotDamaged {
+                action: "search".to_owned(),
+                patient: None,
+                reason: DAMAGED_BLOCK.to_owned(),
+            },
+        )
+        .by(nurse_in_drill())
+        .in_session(session("s-91c2", true))
+        .on(OTHER_DEVICE),
+    ]
+}

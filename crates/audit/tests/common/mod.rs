@@ -171,6 +171,19 @@ pub fn sample_entries() -> Vec<Entry> {
             false,
             None,
         ),
+        entry(
+            Event::SnapshotDamaged {
+                action: "record".to_owned(),
+                patient: Some(patient()),
+                reason:
+                    "the snapshot file is damaged or has been altered: data block 12 (its hash \
+                         is not the signed one) does not check out. Do not use it; copy the \
+                         snapshot again from the hub or from its original medium"
+                        .to_owned(),
+            },
+            true,
+            None,
+        ),
         entry(Event::Lock, true, None),
     ]
 }
