@@ -251,10 +251,12 @@ fn print_record(v: &RecordView) {
     print_items("recent labs", &s.recent_labs);
     let h = &v.history;
     println!(
-        "history: {} medications, {} labs, {} encounters, {} problems, {} reports, {} documents (--json for all)",
+        "history: {} medications, {} labs, {} lab orders, {} encounters, {} diet orders, {} problems, {} reports, {} documents (--json for all)",
         h.medications.len(),
         h.labs.len(),
+        h.lab_orders.len(),
         h.encounters.len(),
+        h.diet.len(),
         h.problems.len(),
         h.reports.len(),
         h.documents.len()

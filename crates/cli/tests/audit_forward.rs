@@ -39,7 +39,10 @@ fn forward(log: &Path, hub: &Hub, ca: &Path) -> String {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn the_log_reaches_the_hub_verbatim_once_and_a_rerun_sends_only_what_is_new() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.log");
@@ -84,7 +87,10 @@ fn the_log_reaches_the_hub_verbatim_once_and_a_rerun_sends_only_what_is_new() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn a_hub_certificate_from_another_ca_is_refused_and_nothing_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.log");

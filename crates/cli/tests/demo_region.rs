@@ -36,7 +36,10 @@ fn demo(dir: &Path, seed: &str) {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn generated_region_reads_back_exactly_as_the_generator_wrote_it() {
     let dir = tempfile::tempdir().unwrap();
     let region = dir.path().join("region");
@@ -101,7 +104,10 @@ fn generated_region_reads_back_exactly_as_the_generator_wrote_it() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn same_seed_same_region_different_seed_different_region() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, c) = (
@@ -134,7 +140,10 @@ fn same_seed_same_region_different_seed_different_region() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: generates and reads back whole regions; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn drill_persona_is_found_with_her_allergy_and_anticoagulant() {
     let dir = tempfile::tempdir().unwrap();
     let region = dir.path().join("region");

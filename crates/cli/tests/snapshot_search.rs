@@ -346,3 +346,54 @@ fn an_unknown_patient_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no patient nobody"));
 }
+
+/// The first patient (facility, ID) of the fixture's region whose standardized storage holds a
+/// file of `data_type`, by the storage layout: `<facility>/standard/<3>/<3>/<ID>/<date>/<type>/…`.
+fn patient_with(data_type: &str) -> Option<String> {
+    let f = fixture();
+    let mut facilities: Vec<_> = std::fs::read_dir(&f.region)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("standard").is_dir())
+        .collect();
+    facilities.sort_by_key(|e| e.file_name());
+    for facility in facilities {
+        let mut stack = vec![facility.path().join("standard")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+                let path = entry.path();
+                if !path.is_dir() {
+                    continue;
+                }
+                if entry.file_name() == data_type {
+                    let id = path.parent()?.parent()?.file_name()?.to_str()?.to_string();
+                    let code = facility.file_name().to_str()?.to_string();
+                    return Some(format!("{code}:{id}"));
+                }
+                stack.push(path);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn diet_and_lab_orders_in_storage_are_in_the_record_history() {
+    for (data_type, list) in [("OMD", "diet"), ("OML-01", "lab_orders")] {
+        let patient = patient_with(data_type)
+            .unwrap_or_else(|| panic!("the fixture region holds no {data_type} file"));
+        let r = record(&patient);
+        let items = r["history"][list].as_array().unwrap();
+        assert!(
+            !items.is_empty(),
+            "{patient}: no {list} in {}",
+            r["history"]
+        );
+        assert!(
+            items
+                .iter()
+                .any(|i| i["source"]["path"].as_str().unwrap().contains(data_type)),
+            "{patient}: {list} items do not come from {data_type} files: {items:?}"
+        );
+    }
+}

@@ -121,7 +121,11 @@ pub struct Summary {
 pub struct History {
     pub medications: Vec<ItemView>,
     pub labs: Vec<ItemView>,
+    /// Lab tests ordered, results or not yet (OML-01): what was asked for and when.
+    pub lab_orders: Vec<ItemView>,
     pub encounters: Vec<ItemView>,
+    /// Diet orders (OMD): a therapeutic diet or a fasting order matters in a shelter.
+    pub diet: Vec<ItemView>,
     pub problems: Vec<ItemView>,
     pub reports: Vec<ItemView>,
     pub documents: Vec<ItemView>,
@@ -181,7 +185,9 @@ pub fn record(
             .chain(views(get(Section::Vital)))
             .chain(views(get(Section::Body)))
             .collect(),
+        lab_orders: views(get(Section::LabOrder)),
         encounters: views(get(Section::Encounter)),
+        diet: views(get(Section::Diet)),
         problems: views(get(Section::Problem)),
         reports: views(get(Section::Study)),
         documents: views(get(Section::Document)),
@@ -227,7 +233,9 @@ fn withhold(mut summary: Summary, mut history: History, grant: &Grant) -> (Summa
     });
     hide(Area::Medications, &mut history.medications);
     hide(Area::Labs, &mut history.labs);
+    hide(Area::Labs, &mut history.lab_orders);
     hide(Area::Encounters, &mut history.encounters);
+    hide(Area::Encounters, &mut history.diet);
     hide(Area::Problems, &mut history.problems);
     hide(Area::Reports, &mut history.reports);
     hide(Area::Documents, &mut history.documents);
