@@ -17,7 +17,7 @@ use fieldchart_session::{SessionError, ViewError};
 use fieldchart_vault::VaultError;
 use serde::Serialize;
 
-use crate::contract::ErrorKind;
+use crate::contract::{ErrorKind, Method};
 
 /// Why a command did not answer with a screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -30,13 +30,6 @@ pub struct AppError {
     /// For a policy refusal: the rule that refused (as the policy and the audit trail name it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Rule>,
-}
-
-/// How the viewer was unlocking when a failure came: only a wrong key depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unlocking {
-    DeviceKey,
-    Passphrase,
 }
 
 impl AppError {
@@ -63,16 +56,17 @@ impl AppError {
     }
 
     /// The kind of a core failure: the one mapping from the exit-code table to the window's words.
+    /// `method` is how the viewer was unlocking (only a wrong key depends on it).
     pub fn of_failure(
         failure: Failure,
         message: String,
-        unlocking: Unlocking,
+        method: Method,
         rule: Option<Rule>,
     ) -> AppError {
         let kind = match failure {
-            Failure::WrongKey => match unlocking {
-                Unlocking::Passphrase => ErrorKind::WrongPassphrase,
-                Unlocking::DeviceKey => ErrorKind::WrongKey,
+            Failure::WrongKey => match method {
+                Method::Passphrase => ErrorKind::WrongPassphrase,
+                Method::DeviceKey => ErrorKind::WrongKey,
             },
             // An unreadable key file: this laptop's key does not open it either.
             Failure::BadKey => ErrorKind::WrongKey,
@@ -99,9 +93,9 @@ impl AppError {
         }
     }
 
-    /// A vault or session failure while unlocking (or resuming) in the way `unlocking` says.
-    pub fn unlocking(e: &SessionError, unlocking: Unlocking) -> AppError {
-        AppError::of_failure(e.failure(), e.to_string(), unlocking, None)
+    /// A vault or session failure while unlocking (or resuming) by `method`.
+    pub fn unlocking(e: &SessionError, method: Method) -> AppError {
+        AppError::of_failure(e.failure(), e.to_string(), method, None)
     }
 }
 
@@ -110,7 +104,7 @@ impl From<Refusal> for AppError {
         AppError::of_failure(
             Failure::Refused,
             r.message.clone(),
-            Unlocking::DeviceKey,
+            Method::DeviceKey,
             Some(r.rule),
         )
     }
@@ -120,12 +114,9 @@ impl From<ViewError> for AppError {
     fn from(e: ViewError) -> AppError {
         match e {
             ViewError::Refused(r) => r.into(),
-            other => AppError::of_failure(
-                other.failure(),
-                other.to_string(),
-                Unlocking::DeviceKey,
-                None,
-            ),
+            other => {
+                AppError::of_failure(other.failure(), other.to_string(), Method::DeviceKey, None)
+            }
         }
     }
 }
@@ -134,25 +125,22 @@ impl From<QueryError> for AppError {
     fn from(e: QueryError) -> AppError {
         match e {
             QueryError::View(v) => v.into(),
-            other => AppError::of_failure(
-                other.failure(),
-                other.to_string(),
-                Unlocking::DeviceKey,
-                None,
-            ),
+            other => {
+                AppError::of_failure(other.failure(), other.to_string(), Method::DeviceKey, None)
+            }
         }
     }
 }
 
 impl From<SessionError> for AppError {
     fn from(e: SessionError) -> AppError {
-        AppError::unlocking(&e, Unlocking::DeviceKey)
+        AppError::unlocking(&e, Method::DeviceKey)
     }
 }
 
 impl From<VaultError> for AppError {
     fn from(e: VaultError) -> AppError {
-        AppError::of_failure(e.failure(), e.to_string(), Unlocking::DeviceKey, None)
+        AppError::of_failure(e.failure(), e.to_string(), Method::DeviceKey, None)
     }
 }
 
@@ -163,8 +151,8 @@ mod tests {
     #[test]
     fn a_wrong_key_is_worded_by_how_the_viewer_unlocked() {
         let by = |u| AppError::of_failure(Failure::WrongKey, String::new(), u, None).kind;
-        assert_eq!(by(Unlocking::Passphrase), ErrorKind::WrongPassphrase);
-        assert_eq!(by(Unlocking::DeviceKey), ErrorKind::WrongKey);
+        assert_eq!(by(Method::Passphrase), ErrorKind::WrongPassphrase);
+        assert_eq!(by(Method::DeviceKey), ErrorKind::WrongKey);
     }
 
     #[test]
@@ -173,7 +161,7 @@ mod tests {
             let kind = AppError::of_failure(
                 Failure::Refused,
                 String::new(),
-                Unlocking::DeviceKey,
+                Method::DeviceKey,
                 Some(rule),
             )
             .kind;
@@ -196,7 +184,7 @@ mod tests {
             ErrorKind::State,
         ];
         for f in Failure::ALL {
-            let kind = AppError::of_failure(f, String::new(), Unlocking::DeviceKey, None).kind;
+            let kind = AppError::of_failure(f, String::new(), Method::DeviceKey, None).kind;
             assert!(!desk_only.contains(&kind), "{f:?} became {kind:?}");
         }
     }

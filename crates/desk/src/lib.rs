@@ -34,7 +34,7 @@ pub use catalog::SnapshotCard;
 pub use config::{Config, Zone};
 use contract::{ErrorKind, Identifier, Language, Method, Step, StepOf};
 pub use day::Day;
-pub use error::{AppError, Unlocking};
+pub use error::AppError;
 use screens::*;
 use steps::StepClock;
 
@@ -58,13 +58,6 @@ impl How {
         match self.device_key {
             Some(_) => Method::DeviceKey,
             None => Method::Passphrase,
-        }
-    }
-
-    fn unlocking(&self) -> Unlocking {
-        match self.method() {
-            Method::DeviceKey => Unlocking::DeviceKey,
-            Method::Passphrase => Unlocking::Passphrase,
         }
     }
 
@@ -224,7 +217,7 @@ impl Desk {
         let session = self.open_session(&how, unlock)?;
         let policy = session
             .policy()
-            .map_err(|e| AppError::unlocking(&e, how.unlocking()))?;
+            .map_err(|e| AppError::unlocking(&e, how.method()))?;
         let now = self.now();
         self.steps.enter(Step::Declare, now);
         let opened = Opened {
@@ -274,7 +267,7 @@ impl Desk {
                 &how.path.display().to_string(),
                 &e.to_string(),
             );
-            AppError::unlocking(&e, how.unlocking())
+            AppError::unlocking(&e, how.method())
         })
     }
 
