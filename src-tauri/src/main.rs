@@ -9,6 +9,7 @@
 
 use std::sync::Mutex;
 
+use fieldchart_desk::contract::{ErrorKind, Identifier, Method, Step};
 use fieldchart_desk::screens::{
     Banner, Blob, DeclareScreen, EndScreen, LockScreen, PrintScreen, RecordScreen, Results,
     SearchScreen, StartScreen,
@@ -34,19 +35,13 @@ async fn start(desk: State<'_, Shared>) -> Result<StartScreen, AppError> {
 async fn unlock(
     desk: State<'_, Shared>,
     path: String,
-    method: String,
+    method: Method,
     passphrase: Option<String>,
     break_glass: Option<String>,
 ) -> Result<DeclareScreen, AppError> {
-    let passphrase = match method.as_str() {
-        "device-key" => None,
-        "passphrase" => Some(passphrase.unwrap_or_default()),
-        other => {
-            return Err(AppError::new(
-                "bad-input",
-                format!("unknown unlock method {other:?}"),
-            ));
-        }
+    let passphrase = match method {
+        Method::DeviceKey => None,
+        Method::Passphrase => Some(passphrase.unwrap_or_default()),
     };
     with(&desk, |d| d.unlock(&path, passphrase, break_glass))
 }
@@ -89,7 +84,7 @@ async fn open_record(
     desk: State<'_, Shared>,
     facility: String,
     patient_id: String,
-    confirmed: Vec<String>,
+    confirmed: Vec<Identifier>,
     basis: Option<String>,
 ) -> Result<RecordScreen, AppError> {
     with(&desk, |d| {
@@ -108,7 +103,7 @@ async fn document(desk: State<'_, Shared>, blob: i64) -> Result<Blob, AppError> 
 }
 
 #[tauri::command]
-async fn mark_step(desk: State<'_, Shared>, step: u8) -> Result<(), AppError> {
+async fn mark_step(desk: State<'_, Shared>, step: Step) -> Result<(), AppError> {
     with(&desk, |d| d.mark_step(step))
 }
 
@@ -123,7 +118,7 @@ async fn print_summary(desk: State<'_, Shared>) -> Result<PrintScreen, AppError>
 async fn print_page(webview: tauri::Webview) -> Result<(), AppError> {
     webview
         .print()
-        .map_err(|e| AppError::new("io", format!("the print dialog did not open: {e}")))
+        .map_err(|e| AppError::desk(ErrorKind::Io, format!("the print dialog did not open: {e}")))
 }
 
 #[tauri::command]

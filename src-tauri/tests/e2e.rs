@@ -709,7 +709,24 @@ async fn a_clerk_is_refused_the_medicines() {
     let _turn = TURN.lock().await;
     let rig = rig();
     let mut w = session(rig, "clerk").await;
-    w.declared("受付 花子", "clerk", Some(CLERK_CODE)).await;
+    // A wrong code is worded as a wrong code (the policy's rule `authorisation`, as the desk sends
+    // it), and the clerk tries again without unlocking anew.
+    w.choose(&rig.bed.drill).await;
+    w.click("#unlock-device-key").await;
+    w.at_step(3).await;
+    w.type_in("#viewer-name", "受付 花子").await;
+    w.find("#viewer-profession")
+        .await
+        .select_by_value("clerk")
+        .await
+        .unwrap();
+    w.type_in("#viewer-team", "避難所受付").await;
+    w.type_in("#viewer-auth-code", "DRILL-9999").await;
+    w.click("#declare").await;
+    w.text_contains("#error", "認証コードが違います").await;
+    w.type_in("#viewer-auth-code", CLERK_CODE).await;
+    w.click("#declare").await;
+    w.at_step(4).await;
     w.search("やまだ はなこ", "", PERSONA).await;
     w.confirm_and_open(PERSONA).await;
     w.at_step(5).await;

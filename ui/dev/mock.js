@@ -1,20 +1,24 @@
 // A stand-in for the Tauri side, for looking at the UI in a plain browser (ui/dev/serve.mjs injects
-// it; it is never copied into dist). It answers every command from the unit-test fixtures
-// (window.__FIXTURES__, served as /dev/fixtures.js) and plays the desk's refusals so each screen and
+// it; it is never copied into dist). It answers every command from the fixtures the real desk
+// rendered (ui/test/fixtures, written by crates/desk/tests/contract.rs; window.__FIXTURES__, served
+// as /dev/fixtures.js), its errors included, and plays the desk's refusals so each screen and
 // message can be seen:
 //   passphrase "wrong" → wrong-passphrase; an expired card without a reason → expired;
 //   a "consent unknown" patient without a basis → needs-basis; a refused patient → refused until
-//   break-glass; a clerk sees record-clerk.json; query "none" finds nobody; query "stale" makes the
-//   data old. Add ?lang=en to start in English (the app itself keeps the choice in localStorage).
+//   break-glass; a clerk sees record-clerk.json; a clerk code other than DRILL-0000 → refused by
+//   `authorisation`; query "none" finds nobody; query "stale" makes the data old; query "photo"
+//   opens record-documents.json (a wound photo), "scan" record-scan.json (a scanned PDF letter).
+//   Add ?lang=en to start in English
+//   (the app itself keeps the choice in localStorage).
 (() => {
   const F = window.__FIXTURES__;
   const copy = (value) => JSON.parse(JSON.stringify(value));
-  const state = { banner: null, profession: null, breakGlass: null, basis: null, stale: false };
+  const state = { banner: null, profession: null, breakGlass: null, basis: null, stale: false, letters: null };
 
-  function fail(kind, message, rule) {
-    const error = { kind, message, step: null };
-    if (rule) error.rule = rule;
-    return Promise.reject(error);
+  /** Rejects with the desk's own AppError of this kind (errors.json) or refusal rule (refusals.json). */
+  function fail(kind, rule) {
+    const error = rule ? F.refusals[rule] : F.errors[kind];
+    return Promise.reject(copy(error ?? { kind, message: `${kind} (no fixture)` }));
   }
 
   function banner() {
@@ -52,12 +56,10 @@
     start: () => copy(F.start),
     unlock: ({ path, method, passphrase, breakGlass }) => {
       const card = F.start.snapshots.find((s) => s.path === path);
-      if (!card) return fail('no-snapshot', `no snapshot at ${path}`);
-      if (method === 'passphrase' && passphrase === 'wrong') return fail('wrong-passphrase', 'the emergency passphrase is wrong');
-      if (method === 'device-key' && !card.deviceKey) return fail('no-device-key', "this laptop's device key was not found");
-      if (card.validity.state === 'expired' && !(breakGlass && breakGlass.length >= 8)) {
-        return fail('expired', card.validity.message ?? 'the snapshot has expired');
-      }
+      if (!card) return fail('no-snapshot');
+      if (method === 'passphrase' && passphrase === 'wrong') return fail('wrong-passphrase');
+      if (method === 'device-key' && !card.deviceKey) return fail('no-device-key');
+      if (card.validity.state === 'expired' && !(breakGlass && breakGlass.length >= 8)) return fail('expired');
       state.breakGlass = breakGlass ?? null;
       state.method = method;
       const declare = copy(F.declare);
@@ -67,15 +69,17 @@
     },
     declare: ({ name, profession, team, event, authCode }) => {
       const p = F.declare.professions.find((x) => x.key === profession);
-      if (!p) return fail('bad-input', `unknown profession ${profession}`);
-      if (p.needsAuthCode && authCode !== 'DRILL-0000') return fail('refused', 'the authorisation code is not one the hub issued', 'clerk-authorisation');
+      if (!p) return fail('bad-input');
+      if (!name?.trim() || !team?.trim()) return fail('refused', 'declaration');
+      if (p.needsAuthCode && authCode !== 'DRILL-0000') return fail('refused', 'authorisation');
       state.viewer = { name, profession: { key: p.key, ja: p.ja, en: p.en }, team, event };
       state.profession = profession;
       return withBanner(F.search);
     },
     search: ({ query }) => {
-      if (!query && query !== '') return fail('bad-input', 'the query is empty');
+      if (!query?.trim()) return fail('bad-input');
       state.stale = /stale/.test(query);
+      state.letters = /photo/.test(query) ? 'record-documents' : /scan/.test(query) ? 'record-scan' : null;
       const results = withBanner(F.results);
       results.query = query;
       if (/none/.test(query)) results.results = [];
@@ -83,27 +87,32 @@
     },
     open_record: ({ facility, patientId, confirmed, basis }) => {
       const r = F.results.results.find((x) => x.facility.code === facility && x.patientId === patientId);
-      if (!r) return fail('bad-input', 'no such patient');
-      if (!(confirmed.includes('name') && confirmed.includes('dob'))) return fail('needs-confirmation', 'fewer than two identifiers confirmed');
-      if (r.consent === 'refused' && !state.breakGlass) return fail('refused', 'the patient refused consent', 'consent-refused');
-      if (r.consent === 'unknown' && !basis && !state.breakGlass) return fail('needs-basis', 'consent is unknown: choose vital-interest or verbal-consent');
-      const record = withBanner(state.profession === 'clerk' ? F['record-clerk'] : F['record-doctor']);
+      if (!r) return fail('bad-input');
+      if (new Set(confirmed).size < 2) return fail('needs-confirmation');
+      if (r.consent === 'refused' && !state.breakGlass) return fail('refused', 'consent-refused');
+      if (r.consent === 'unknown' && !basis && !state.breakGlass) return fail('needs-basis', 'consent-basis');
+      const shown = state.profession === 'clerk' ? 'record-clerk' : state.letters ?? 'record-doctor';
+      const record = withBanner(F[shown]);
       record.patient = { ...record.patient, facility: r.facility, patientId: r.patientId, nameKanji: r.nameKanji, nameKana: r.nameKana, dob: r.dob, age: r.age };
       record.access = { ...record.access, consent: r.consent, basis: state.breakGlass ? 'break-glass' : basis ?? 'consent' };
       state.record = record;
       return record;
     },
     break_glass: ({ reason }) => {
-      if (!reason || [...reason].length < 8) return fail('bad-input', 'a break-glass reason needs at least 8 characters');
-      if (state.profession === 'clerk') return fail('refused', 'this profession may not use break-glass', 'profession-section');
+      if (!reason || [...reason].length < 8 || state.profession === 'clerk') return fail('refused', 'break-glass');
       state.breakGlass = reason;
       return banner();
     },
     document: ({ blob }) => {
-      if (blob === 13) return { mediaType: 'image/png', base64: picture(200, 140, 'scan.jpg (thumbnail)') };
-      if (blob === 12) return { mediaType: 'image/png', base64: picture(1600, 1100, 'scan.jpg full size') };
-      if (blob === 14) return { mediaType: 'application/pdf', base64: window.__FIXTURES__.pdf };
-      return fail('bad-input', `no blob ${blob}`);
+      // The files of the record on screen, as the desk listed them; the bytes are drawn here.
+      const files = (state.record?.details?.documents ?? []).flatMap((d) => d.files);
+      const thumb = files.find((f) => f.thumbnail === blob);
+      if (thumb) return { mediaType: 'image/png', base64: picture(200, 140, `${thumb.name} (thumbnail)`) };
+      const file = files.find((f) => f.blob === blob);
+      if (!file) return fail('bad-input');
+      if (file.mediaType === 'application/pdf') return { mediaType: 'application/pdf', base64: window.__FIXTURES__.pdf };
+      if (file.mediaType.startsWith('image/')) return { mediaType: 'image/png', base64: picture(1600, 1100, `${file.name} full size`) };
+      return { mediaType: file.mediaType, base64: btoa('<ClinicalDocument/>') };
     },
     mark_step: () => null,
     print_summary: () => {
@@ -114,7 +123,7 @@
     activity: () => null,
     lock: () => ({ ...copy(F.lock), viewer: state.viewer, method: state.method }),
     resume: ({ passphrase }) => {
-      if (state.method === 'passphrase' && passphrase === 'wrong') return fail('wrong-passphrase', 'the emergency passphrase is wrong');
+      if (state.method === 'passphrase' && passphrase === 'wrong') return fail('wrong-passphrase');
       return withBanner(F.search);
     },
     close_record: () => {

@@ -89,7 +89,7 @@ async function openResult(page, index) {
   await page.waitForSelector('#search-query');
   await search(page);
   await shot(page, '04-results');
-  await openResult(page, 0);
+  await openResult(page, 2);
   await page.waitForSelector('#basis-vital-interest');
   await shot(page, '04b-needs-basis');
   await page.click('#basis-vital-interest');
@@ -203,7 +203,7 @@ async function openResult(page, index) {
 // Break-glass: an expired snapshot, then a patient who refused.
 {
   const page = await newPage();
-  await page.click('.snapshot-card >> nth=1 >> .open-snapshot');
+  await page.click('.snapshot-card[data-state="expired"] .open-snapshot');
   await shot(page, '02c-expired');
   await page.fill('#passphrase', 'drill');
   await page.fill('#break-glass-reason', '期限切れだが搬送に必要');
@@ -215,7 +215,7 @@ async function openResult(page, index) {
   await page.click('#declare');
   await page.waitForSelector('#search-query');
   await search(page, 'stale');
-  await openResult(page, 2);
+  await openResult(page, 1);
   await page.waitForSelector('#critical-banner');
   await shot(page, '05b-break-glass-stale');
 }
@@ -223,7 +223,7 @@ async function openResult(page, index) {
   const page = await newPage();
   await unlockAndDeclare(page);
   await search(page);
-  await openResult(page, 2);
+  await openResult(page, 1);
   await page.waitForSelector('#break-glass-open');
   await page.click('#break-glass-open');
   await page.fill('#break-glass-input', '意識がなく緊急に必要');
@@ -236,7 +236,7 @@ async function openResult(page, index) {
   await shot(page, '01-start-en');
   await unlockAndDeclare(page, { profession: 'clerk', name: 'Drill Clerk', team: 'HQ desk', authCode: 'DRILL-0000' });
   await search(page);
-  await openResult(page, 1);
+  await openResult(page, 0);
   await page.waitForSelector('#critical-banner');
   await shot(page, '05c-clerk-en');
 }

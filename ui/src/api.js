@@ -33,10 +33,10 @@ export async function invoke(name, args = {}) {
  */
 export function toAppError(error) {
   if (error && typeof error === 'object' && typeof error.kind === 'string') {
-    return { kind: error.kind, message: String(error.message ?? ''), rule: error.rule ?? null, step: error.step ?? null };
+    return { kind: error.kind, message: String(error.message ?? ''), rule: error.rule ?? null };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'unknown', message, rule: null, step: null };
+  return { kind: 'unknown', message, rule: null };
 }
 
 function withoutUndefined(args) {

@@ -1,61 +1,20 @@
-// Every word the front end shows, in Japanese (the default) and English. Owns the step titles
-// (they must read exactly as the emergency manual's numbered steps, docs/emergency-manual.*.md) and
-// the sentence for each AppError kind (docs/app.md "Commands"). Clinical words (profession names,
-// critical-flag classes, withheld sections, sexes) are not here: they arrive from the commands in both
-// languages, because the UI decides nothing clinical.
+// Every word the front end shows, in Japanese (the default) and English. Owns the sentence for each
+// AppError kind, refusal rule and validity state the desk can send: the names themselves come from
+// ./contract.js, which the desk writes from its own types (docs/app.md "The contract"), and the UI's
+// tests fail on any name there without words here in both languages. The step titles are the desk's
+// too (they read exactly as the emergency manual's numbered steps, docs/emergency-manual.*.md).
+// Clinical words (profession names, critical-flag classes, withheld sections, sexes) are not here:
+// they arrive from the commands in both languages, because the UI decides nothing clinical.
 
-export const LANGUAGES = ['ja', 'en'];
+import { ERROR_KINDS, LANGUAGES, REFUSAL_RULES, STEPS } from './contract.js';
+
+export { ERROR_KINDS, LANGUAGES, REFUSAL_RULES };
 export const DEFAULT_LANGUAGE = 'ja';
 
 // The manual's step headings, word for word ("**5. まず要約**" / "**5. Summary first**").
-export const STEP_TITLES = {
-  ja: {
-    1: '開始',
-    2: '解錠',
-    3: '閲覧者の申告',
-    4: '患者を探す',
-    5: 'まず要約',
-    6: '詳細',
-    7: '印刷',
-    8: 'ロック・終了',
-  },
-  en: {
-    1: 'Start',
-    2: 'Unlock',
-    3: 'Who is viewing',
-    4: 'Find the patient',
-    5: 'Summary first',
-    6: 'Details',
-    7: 'Print',
-    8: 'Lock or end',
-  },
-};
-
-// AppError kinds from docs/app.md; each has a sentence telling the user what to do next.
-export const ERROR_KINDS = [
-  'no-snapshot',
-  'untrusted',
-  'wrong-key',
-  'no-device-key',
-  'wrong-passphrase',
-  'tampered',
-  'truncated',
-  'expired',
-  'not-yet-valid',
-  'clock-wrong',
-  'damaged',
-  'refused',
-  'needs-basis',
-  'needs-confirmation',
-  'locked',
-  'audit',
-  'state',
-  'bad-input',
-  'io',
-];
-
-// Policy rules a `refused` error names (docs/app.md); any other rule falls back to the kind's sentence.
-export const REFUSAL_RULES = ['consent-refused', 'profession-section', 'clerk-authorisation'];
+export const STEP_TITLES = Object.fromEntries(
+  LANGUAGES.map((lang) => [lang, Object.fromEntries(STEPS.map((s) => [s.step, s[lang]]))]),
+);
 
 const ja = {
   'app.title': 'FieldChart 災害時閲覧',
@@ -87,8 +46,8 @@ const ja = {
   'error.tampered': '改ざんの疑いがあります。このスナップショットは開けません。本部に連絡してください。',
   'error.truncated': 'ファイルが途中で切れています。もう一度コピーしてから開いてください。',
   'error.expired': '期限切れのスナップショットです。ブレークグラス（理由を入力）でのみ開けます。',
-  'error.not-yet-valid': 'まだ有効期間になっていないスナップショットです。端末の日付を確かめてください。',
   'error.clock-wrong': '端末の時計が違います。日付と時刻を正しく合わせてから開き直してください。',
+  'error.unsupported-version': 'このFieldChartでは読めない版のスナップショットです。FieldChartを更新するか、本部に合う版を頼んでください。',
   'error.damaged': 'ファイルが壊れています。別のコピーを使ってください。',
   'error.refused': '許可されていません（閲覧の方針による）。',
   'error.needs-basis': '同意が不明です。法的根拠を選んでください。',
@@ -97,12 +56,18 @@ const ja = {
   'error.audit': '記録（監査ログ）を書き込めないため、何も表示できません。本部に連絡してください。',
   'error.state': '操作の順序が正しくありません（アプリの不具合）。最初からやり直してください。',
   'error.bad-input': '入力を確かめてください。',
-  'error.io': 'ファイルを読み書きできませんでした。',
+  'error.io': 'ファイルを読み書きできませんでした。記録媒体が差さっているか確かめてください。',
+  'error.internal': 'アプリの不具合です。最初からやり直し、本部に知らせてください。',
   'error.unknown': '予期しないエラーが起きました。',
   'techDetail.summary': '技術的な詳細',
+  'refused.declaration': '氏名・所属（チーム）・対応中の災害をすべて入力してください。',
+  'refused.authorisation': '認証コードが違います。本部が発行したコードを入力してください。',
+  'refused.event-window': '対応期間外です。ブレークグラス（理由を入力）でのみ開けます。',
+  'refused.expired-snapshot': '期限切れのスナップショットで、この方針ではブレークグラスでも開けません。新しいスナップショットを入手してください。',
+  'refused.consent-basis': '同意が不明です。法的根拠を選んでください。',
   'refused.consent-refused': '本人が同意を拒否しています。ブレークグラスでのみ開けます。',
-  'refused.profession-section': 'この職種では見られない項目です。',
-  'refused.clerk-authorisation': '認証コードが違います。本部が発行したコードを入力してください。',
+  'refused.break-glass': 'ブレークグラスは使えません（理由が短すぎるか、この職種には許可されていません）。',
+  'refused.section': 'この職種では見られない項目です。',
 
   'start.heading': 'スナップショットを選ぶ',
   'start.help': '施設ごとの「データの時点」、有効期限、訓練かどうかを確かめてから開いてください。',
@@ -118,10 +83,12 @@ const ja = {
   'card.dataAsOf': 'データの時点',
   'card.open': 'このスナップショットを開く',
   'card.openBreakGlass': 'ブレークグラスで開く（期限切れ）',
+  'card.openSuperseded': '古い版を開く',
   'card.keys.device': 'この端末の鍵で開ける',
   'card.keys.noDevice': 'この端末の鍵なし',
   'card.keys.passphrase': 'パスフレーズで開ける',
   'validity.valid': '有効（あと{days}日）',
+  'validity.superseded': '古い版：同じ本部の新しいスナップショットがあります（あと{days}日有効）',
   'validity.expired': '期限切れ',
   'validity.not-yet-valid': '有効期間前',
   'validity.untrusted': '署名を確認できません',
@@ -337,8 +304,8 @@ const en = {
   'error.tampered': 'The snapshot may have been tampered with. It will not open; call the hub.',
   'error.truncated': 'The file is cut short. Copy it again, then open it.',
   'error.expired': 'This snapshot has expired. It opens only by break-glass, with a typed reason.',
-  'error.not-yet-valid': "This snapshot is not valid yet. Check this laptop's date.",
   'error.clock-wrong': "This laptop's clock is wrong. Set the date and time correctly, then open again.",
+  'error.unsupported-version': 'This FieldChart cannot read this version of snapshot. Update FieldChart, or ask the hub for a matching one.',
   'error.damaged': 'The file is damaged. Use another copy.',
   'error.refused': 'Not allowed by the viewing policy.',
   'error.needs-basis': 'Consent is unknown. Choose the legal basis.',
@@ -347,12 +314,18 @@ const en = {
   'error.audit': 'The audit log cannot be written, so nothing can be shown. Call the hub.',
   'error.state': 'That step came out of order (a bug in the app). Start again.',
   'error.bad-input': 'Check what you typed.',
-  'error.io': 'A file could not be read or written.',
+  'error.io': 'A file could not be read or written. Check that the medium is still plugged in.',
+  'error.internal': 'A bug in the app. Start again, and tell the hub.',
   'error.unknown': 'An unexpected error happened.',
   'techDetail.summary': 'Technical detail',
+  'refused.declaration': 'Give your name, your team and the event.',
+  'refused.authorisation': 'The authorisation code is wrong. Type the code the hub issued.',
+  'refused.event-window': 'Outside the event window. It opens only by break-glass, with a typed reason.',
+  'refused.expired-snapshot': 'This snapshot has expired and its policy does not let break-glass open it. Get a current snapshot.',
+  'refused.consent-basis': 'Consent is unknown. Choose the legal basis.',
   'refused.consent-refused': 'The patient refused consent. The record opens only by break-glass.',
-  'refused.profession-section': 'Your profession may not see this section.',
-  'refused.clerk-authorisation': "The authorisation code is wrong. Type the code the hub issued.",
+  'refused.break-glass': 'Break-glass is not possible (the reason is too short, or your profession may not use it).',
+  'refused.section': 'Your profession may not see this section.',
 
   'start.heading': 'Pick a snapshot',
   'start.help': "Check each facility's \"data as of\", the validity, and whether it is a drill, then open it.",
@@ -368,10 +341,12 @@ const en = {
   'card.dataAsOf': 'Data as of',
   'card.open': 'Open this snapshot',
   'card.openBreakGlass': 'Open by break-glass (expired)',
+  'card.openSuperseded': 'Open this older one',
   'card.keys.device': "Opens with this laptop's key",
   'card.keys.noDevice': "No key on this laptop",
   'card.keys.passphrase': 'Opens with the passphrase',
   'validity.valid': 'Valid ({days} days left)',
+  'validity.superseded': 'Older: a newer snapshot from the same hub is here (valid {days} more days)',
   'validity.expired': 'Expired',
   'validity.not-yet-valid': 'Not valid yet',
   'validity.untrusted': 'Signature cannot be verified',

@@ -4,6 +4,7 @@
 // both are ticked. The consent prompt (needs-basis) and the break-glass offer (refused) appear under
 // the result they concern, only after the desk answered so: the UI never decides them.
 
+import { IDENTIFIERS } from './contract.js';
 import { h } from './dom.js';
 import { formatBirthDate, formatDay, formatFacility, label } from './format.js';
 
@@ -11,7 +12,7 @@ import { formatBirthDate, formatDay, formatFacility, label } from './format.js';
 export const REQUIRED_CONFIRMATIONS = ['name', 'dob'];
 
 /** Identifiers the desk also accepts, offered only for a result that lacks a name or a birth date. */
-const OTHER_IDENTIFIERS = ['address', 'patientId', 'phone'];
+const OTHER_IDENTIFIERS = IDENTIFIERS.filter((id) => !REQUIRED_CONFIRMATIONS.includes(id));
 
 /**
  * The identifiers a result offers to tick: name and date of birth; when the desk says one of them is
@@ -174,7 +175,7 @@ function fact(term, value, cls = null) {
 }
 
 // Checkbox classes: .confirm-name and .confirm-dob are in docs/app.md's list of element ids.
-const CLASS_OF = { name: 'name', dob: 'dob', address: 'address', patientId: 'patient-id', phone: 'phone' };
+export const CLASS_OF = { name: 'name', dob: 'dob', address: 'address', patientId: 'patient-id', phone: 'phone' };
 
 function renderPrompt(prompt, v) {
   if (prompt.kind === 'basis') {

@@ -1,15 +1,18 @@
 // Step 1 (開始 / Start): the list of snapshot cards from the `start` command. A card shows each
 // facility's "data as of", the validity in words and colour, and the drill mark (manual step 1);
-// an expired card is red and offers only break-glass. Which state a snapshot is in comes from the
-// desk (`validity.state`): the card only picks words and a colour for it.
+// an expired card is red and offers only break-glass; a superseded one (an older snapshot of the
+// same hub than another card) is amber and its button is not the primary one. Which state a
+// snapshot is in, and the cards' order, come from the desk (`validity.state`): the card only picks
+// words and a colour for it.
 
 import { techDetail } from './chrome.js';
 import { h } from './dom.js';
 import { formatDay, formatFacility } from './format.js';
 
-/** Validity states the desk reports; anything else is shown as not openable. */
-const VALIDITY_TONE = {
+/** A colour for each validity state the desk reports (contract.js VALIDITY_STATES); an unknown one is shown as not openable. */
+export const VALIDITY_TONE = {
   valid: 'ok',
+  superseded: 'warn',
   expired: 'bad',
   'not-yet-valid': 'warn',
   untrusted: 'bad',
@@ -38,8 +41,7 @@ export function renderStart(screen, v) {
 
 export function validityWords(validity, v) {
   const state = validity?.state ?? 'damaged';
-  if (state === 'valid') return v.t('validity.valid', { days: validity.daysLeft ?? '?' });
-  return v.t(`validity.${state}`);
+  return v.t(`validity.${state}`, { days: validity?.daysLeft ?? '?' });
 }
 
 export function validityTone(validity) {
@@ -49,11 +51,12 @@ export function validityTone(validity) {
 function renderCard(card, v) {
   const tone = validityTone(card.validity);
   const expired = card.validity?.state === 'expired';
+  const superseded = card.validity?.state === 'superseded';
   const headingId = `card-${card.snapshotId ?? card.file}`;
   return h(
     'article',
     {
-      class: ['snapshot-card', `tone-${tone}`, expired ? 'expired' : null, card.drill ? 'drill' : null],
+      class: ['snapshot-card', `tone-${tone}`, expired ? 'expired' : null, superseded ? 'superseded' : null, card.drill ? 'drill' : null],
       dataset: { path: card.path, state: card.validity?.state },
       'aria-labelledby': headingId,
     },
@@ -78,9 +81,9 @@ function renderCard(card, v) {
     ),
     h('button', {
       type: 'button',
-      class: ['open-snapshot', 'primary', expired ? 'danger' : null],
+      class: ['open-snapshot', superseded ? 'secondary' : 'primary', expired ? 'danger' : null],
       on: { click: () => v.actions.chooseSnapshot(card) },
-    }, v.t(expired ? 'card.openBreakGlass' : 'card.open')),
+    }, v.t(expired ? 'card.openBreakGlass' : superseded ? 'card.openSuperseded' : 'card.open')),
   );
 }
 

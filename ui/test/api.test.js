@@ -51,10 +51,10 @@ describe('api', () => {
 
   it('passes the desk’s AppError through and wraps anything else', async () => {
     setTransport(async () => {
-      throw { kind: 'refused', message: 'the patient refused consent', rule: 'consent-refused', step: 5 };
+      throw { kind: 'refused', message: 'the patient refused consent', rule: 'consent-refused' };
     });
-    await expect(api.openRecord({})).rejects.toEqual({ kind: 'refused', message: 'the patient refused consent', rule: 'consent-refused', step: 5 });
-    expect(toAppError('command open_recordd not found')).toEqual({ kind: 'unknown', message: 'command open_recordd not found', rule: null, step: null });
+    await expect(api.openRecord({})).rejects.toEqual({ kind: 'refused', message: 'the patient refused consent', rule: 'consent-refused' });
+    expect(toAppError('command open_recordd not found')).toEqual({ kind: 'unknown', message: 'command open_recordd not found', rule: null });
     expect(toAppError(new Error('boom')).message).toBe('boom');
   });
 });

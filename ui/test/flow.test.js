@@ -1,10 +1,16 @@
 // The app as a sequence of commands: what each button sends, what an AppError does, and that lock
-// and end leave no patient on screen or in storage.
+// and end leave no patient on screen or in storage. The answers and errors are the real desk's
+// (test/fixtures, rendered by crates/desk/tests/contract.rs).
 
 import { describe, expect, it } from 'vitest';
 import { fixture, flush, memoryStorage, mount, tick, toSearch, toSummary, type } from './helpers.js';
 
 const text = (el) => el?.textContent ?? '';
+const errors = () => fixture('errors');
+const refusals = () => fixture('refusals');
+const firstCard = () => fixture('start').snapshots[0];
+/** The place in the results fixture of the first patient with this consent state. */
+const resultWith = (consent) => fixture('results').results.findIndex((r) => r.consent === consent);
 
 function reject(error) {
   return async () => {
@@ -15,7 +21,9 @@ function reject(error) {
 function noPatientOnScreen() {
   const all = document.body.textContent;
   // (The search help's example date 1970-03-12 is no patient's; a shown birth date has its era form.)
-  for (const words of ['山田', 'ヤマダ', 'ワーファリン', 'ペニシリン', '1970-03-12（', '0010000000']) {
+  const patients = [...fixture('results').results, fixture('record-documents').patient];
+  const shown = patients.flatMap((p) => [p.nameKanji, p.nameKana, p.patientId]).filter(Boolean);
+  for (const words of ['山田', 'ヤマダ', 'ワーファリン', 'ペニシリン', '1970-03-12（', ...shown]) {
     expect(all, words).not.toContain(words);
   }
   for (const selector of ['.result', '#critical-banner', '.patient-header', '#print-page', '.overlay', '#summary-medicines']) {
@@ -26,27 +34,27 @@ function noPatientOnScreen() {
 describe('unlock', () => {
   it('a wrong passphrase shows its sentence with the desk’s detail and stays on step 2', async () => {
     const m = mount();
-    m.api.unlock.mockImplementation(reject(fixture('errors').wrongPassphrase));
+    m.api.unlock.mockImplementation(reject(errors()['wrong-passphrase']));
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     type(m.$('#passphrase'), 'not-the-passphrase');
     m.$('#unlock-passphrase').click();
     await flush();
     expect(m.api.unlock).toHaveBeenCalledWith({
-      path: '/home/field/fieldchart/snapshots/drill.fcs',
+      path: firstCard().path,
       method: 'passphrase',
       passphrase: 'not-the-passphrase',
       breakGlass: undefined,
     });
     expect(text(m.$('#error .error-sentence'))).toBe('パスフレーズが違います。もう一度入力してください。');
-    expect(text(m.$('#error .error-detail'))).toBe('the emergency passphrase is wrong');
+    expect(text(m.$('#error .error-detail'))).toBe(errors()['wrong-passphrase'].message);
     expect(m.$('#error').dataset.kind).toBe('wrong-passphrase');
     expect(text(m.$('#step-number'))).toBe('2. 解錠');
   });
 
   it('the desk’s English detail is folded under 技術的な詳細; the sentence and data-kind stay in view', async () => {
     const m = mount();
-    m.api.unlock.mockImplementation(reject(fixture('errors').expired));
+    m.api.unlock.mockImplementation(reject(errors().expired));
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     m.$('#unlock-device-key').click();
@@ -60,9 +68,9 @@ describe('unlock', () => {
     expect(folded.open).toBe(false);
     expect(text(folded.querySelector('summary'))).toBe('技術的な詳細');
     expect(folded.querySelector('.error-detail')).not.toBeNull();
-    expect(text(folded.querySelector('.error-detail'))).toBe("the snapshot's validity ended on 2026-10-31");
+    expect(text(folded.querySelector('.error-detail'))).toBe(errors().expired.message);
     // Nothing of the English detail is outside the fold.
-    expect([...box.children].filter((c) => c.tagName !== 'DETAILS').map(text).join(' ')).not.toContain('validity ended');
+    expect([...box.children].filter((c) => c.tagName !== 'DETAILS').map(text).join(' ')).not.toContain('expired at');
     m.$('#lang-toggle').click();
     expect(text(m.$('#error details.tech-detail summary'))).toBe('Technical detail');
     expect(text(m.$('#error .error-sentence'))).toContain('This snapshot has expired.');
@@ -81,7 +89,7 @@ describe('unlock', () => {
 
   it('an expired answer offers break-glass, which unlocks with the typed reason', async () => {
     const m = mount();
-    m.api.unlock.mockImplementationOnce(reject(fixture('errors').expired));
+    m.api.unlock.mockImplementationOnce(reject(errors().expired));
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     expect(m.$('#break-glass-reason')).toBeNull();
@@ -92,7 +100,7 @@ describe('unlock', () => {
     m.$('#unlock-break-glass').click();
     await flush();
     expect(m.api.unlock).toHaveBeenLastCalledWith({
-      path: '/home/field/fieldchart/snapshots/drill.fcs',
+      path: firstCard().path,
       method: 'device-key',
       passphrase: undefined,
       breakGlass: '期限切れだが搬送に必要',
@@ -103,14 +111,18 @@ describe('unlock', () => {
 
   it('break-glass on a card without this laptop’s key uses the passphrase', async () => {
     const m = mount();
+    const start = fixture('start');
+    const expired = start.snapshots.find((c) => c.validity.state === 'expired');
+    expired.deviceKey = false;
+    m.api.start.mockImplementation(async () => start);
     await m.app.actions.start();
-    m.$$('.open-snapshot')[1].click();
+    m.$('.snapshot-card[data-state="expired"] .open-snapshot').click();
     type(m.$('#passphrase'), 'drill-passphrase');
     type(m.$('#break-glass-reason'), '期限切れだが搬送に必要');
     m.$('#break-glass-reason').closest('form').dispatchEvent(new Event('submit', { cancelable: true }));
     await flush();
     expect(m.api.unlock).toHaveBeenCalledWith({
-      path: '/media/usb0/old-drill.fcs',
+      path: expired.path,
       method: 'passphrase',
       passphrase: 'drill-passphrase',
       breakGlass: '期限切れだが搬送に必要',
@@ -142,7 +154,7 @@ describe('declare and search', () => {
     m.$('.declare-form').dispatchEvent(new Event('submit', { cancelable: true }));
     await flush();
     expect(m.api.declare).toHaveBeenCalledWith({
-      name: '訓練 花子', profession: 'clerk', team: '本部受付', event: '令和8年 能登豪雨（訓練）', authCode: 'HUB-1234',
+      name: '訓練 花子', profession: 'clerk', team: '本部受付', event: fixture('declare').defaultEvent, authCode: 'HUB-1234',
     });
     expect(m.$('#search-query')).not.toBeNull();
   });
@@ -185,9 +197,11 @@ describe('declare and search', () => {
 
   it('unknown consent: the needs-basis answer asks for the basis and opening sends it', async () => {
     const m = mount();
-    m.api.openRecord.mockImplementationOnce(reject(fixture('errors').needsBasis));
-    await toSummary(m, 0);
-    const result = m.$$('.result')[0];
+    m.api.openRecord.mockImplementationOnce(reject(errors()['needs-basis']));
+    const index = resultWith('unknown');
+    const unknown = fixture('results').results[index];
+    await toSummary(m, index);
+    const result = m.$$('.result')[index];
     expect(result.querySelector('#basis-vital-interest')).not.toBeNull();
     expect(result.querySelector('#basis-verbal-consent')).not.toBeNull();
     expect(document.activeElement.id).toBe('basis-vital-interest');
@@ -195,20 +209,21 @@ describe('declare and search', () => {
     m.$('#basis-verbal-consent').click();
     await flush();
     expect(m.api.openRecord).toHaveBeenLastCalledWith({
-      facility: '0410610011', patientId: '0010000000', confirmed: ['name', 'dob'], basis: 'verbal-consent',
+      facility: unknown.facility.code, patientId: unknown.patientId, confirmed: ['name', 'dob'], basis: 'verbal-consent',
     });
     expect(m.$('#critical-banner')).not.toBeNull();
   });
 
   it('refused consent: break-glass asks for a reason, records it, then opens under a red banner', async () => {
     const m = mount();
-    m.api.openRecord.mockImplementationOnce(reject(fixture('errors').consentRefused));
+    m.api.openRecord.mockImplementationOnce(reject(refusals()['consent-refused']));
     m.api.openRecord.mockImplementationOnce(async () => {
       const record = fixture('record-doctor');
       record.banner.breakGlass = '意識がなく緊急に必要';
       return record;
     });
-    await toSummary(m, 2);
+    const refused = fixture('results').results[resultWith('refused')];
+    await toSummary(m, resultWith('refused'));
     expect(text(m.$('#error'))).toContain('本人が同意を拒否しています');
     expect(m.$('#break-glass-input')).toBeNull();
     m.$('#break-glass-open').click();
@@ -218,7 +233,7 @@ describe('declare and search', () => {
     await flush();
     expect(m.api.breakGlass).toHaveBeenCalledWith({ reason: '意識がなく緊急に必要' });
     expect(m.api.openRecord).toHaveBeenCalledTimes(2);
-    expect(m.api.openRecord.mock.calls[1][0]).toMatchObject({ facility: '0410610011', patientId: '0010000042', confirmed: ['name', 'dob'] });
+    expect(m.api.openRecord.mock.calls[1][0]).toMatchObject({ facility: refused.facility.code, patientId: refused.patientId, confirmed: ['name', 'dob'] });
     expect(text(m.$('#break-glass-banner'))).toContain('意識がなく緊急に必要');
     expect(m.$('#critical-banner')).not.toBeNull();
   });
@@ -235,13 +250,13 @@ describe('declare and search', () => {
 describe('the break-glass banner', () => {
   it('shows the reason on every screen after it is given', async () => {
     const m = mount();
-    m.api.openRecord.mockImplementationOnce(reject(fixture('errors').consentRefused));
+    m.api.openRecord.mockImplementationOnce(reject(refusals()['consent-refused']));
     m.api.openRecord.mockImplementation(async () => {
       const r = fixture('record-doctor');
       r.banner.breakGlass = '意識がなく緊急に必要';
       return r;
     });
-    await toSummary(m, 2);
+    await toSummary(m, resultWith('refused'));
     m.$('#break-glass-open').click();
     type(m.$('#break-glass-input'), '意識がなく緊急に必要');
     m.$('#break-glass-confirm').click();
@@ -356,6 +371,8 @@ describe('print', () => {
 describe('lock, resume and end', () => {
   it('lock clears every patient element and resume goes back to the search with the passphrase', async () => {
     const m = mount();
+    const documents = fixture('record-documents');
+    m.api.openRecord.mockImplementation(async () => documents);
     await toSummary(m);
     m.$('#go-details').click();
     await flush();
@@ -384,7 +401,7 @@ describe('lock, resume and end', () => {
 
   it('a locked answer to any command shows the lock screen without calling lock', async () => {
     const m = mount();
-    m.api.openRecord.mockImplementation(reject(fixture('errors').locked));
+    m.api.openRecord.mockImplementation(reject(errors().locked));
     await toSummary(m);
     expect(m.$('#lock-screen')).not.toBeNull();
     expect(m.api.lock).not.toHaveBeenCalled();
@@ -418,7 +435,7 @@ describe('lock, resume and end', () => {
     m.$('#restart').click();
     await flush();
     expect(m.api.start).toHaveBeenCalledTimes(2);
-    expect(m.$$('.snapshot-card')).toHaveLength(2);
+    expect(m.$$('.snapshot-card')).toHaveLength(fixture('start').snapshots.length);
   });
 
   it('closing the record tells the desk and goes back to an empty search', async () => {
@@ -463,7 +480,7 @@ describe('language', () => {
     await m.app.actions.start();
     m.$('#lang-toggle').click();
     expect(m.api.setLanguage).not.toHaveBeenCalled();
-    expect(text(m.$('.snapshot-card .validity-words'))).toBe('Valid (29 days left)');
+    expect(text(m.$('.snapshot-card .validity-words'))).toBe(`Valid (${firstCard().validity.daysLeft} days left)`);
   });
 });
 

@@ -1,4 +1,5 @@
-// Shared test set-up: fixtures (JSON written from docs/app.md), a fake desk that answers each
+// Shared test set-up: fixtures (what the real desk answered over the testbed, written by
+// crates/desk/tests/contract.rs), a fake desk that answers each
 // command from them, and an app mounted on a fresh #app.
 
 import { readFileSync } from 'node:fs';

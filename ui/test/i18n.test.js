@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { uiPath } from './helpers.js';
-import { ERROR_KINDS, MESSAGES, REFUSAL_RULES, errorSentence, stepLabel, t } from '../src/i18n.js';
+import { fixture, uiPath } from './helpers.js';
+import { IDENTIFIERS, LANGUAGES, STEPS, VALIDITY_STATES } from '../src/contract.js';
+import { ERROR_KINDS, MESSAGES, REFUSAL_RULES, STEP_TITLES, errorSentence, stepLabel, t } from '../src/i18n.js';
+import { CLASS_OF } from '../src/search.js';
+import { VALIDITY_TONE } from '../src/start.js';
 
 describe('i18n', () => {
   it('every key exists in both languages with words', () => {
@@ -29,6 +32,31 @@ describe('i18n', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every kind, rule, validity state and identifier the desk can send has words in both languages', () => {
+    // The lists are the desk's own (src/contract.js is written from its types), not copies.
+    expect(LANGUAGES).toEqual(['ja', 'en']);
+    const needed = [
+      ...ERROR_KINDS.map((kind) => `error.${kind}`),
+      ...REFUSAL_RULES.map((rule) => `refused.${rule}`),
+      ...VALIDITY_STATES.map((state) => `validity.${state}`),
+      ...IDENTIFIERS.map((id) => `result.confirm.${id}`),
+    ];
+    expect(needed.length).toBeGreaterThan(30);
+    for (const lang of LANGUAGES) {
+      const missing = needed.filter((key) => !(typeof MESSAGES[lang][key] === 'string' && MESSAGES[lang][key].trim()));
+      expect(missing, lang).toEqual([]);
+    }
+    for (const state of VALIDITY_STATES) expect(VALIDITY_TONE, state).toHaveProperty(state);
+    for (const id of IDENTIFIERS) expect(CLASS_OF, id).toHaveProperty(id);
+  });
+
+  it('the step titles are the desk’s', () => {
+    for (const { step, ja, en } of STEPS) {
+      expect(STEP_TITLES.ja[step]).toBe(ja);
+      expect(STEP_TITLES.en[step]).toBe(en);
+    }
+  });
+
   it('keys built at run time exist for every value the contract names', () => {
     for (const kind of ERROR_KINDS) expect(MESSAGES.ja).toHaveProperty(`error.${kind}`);
     for (const rule of REFUSAL_RULES) expect(MESSAGES.ja).toHaveProperty(`refused.${rule}`);
@@ -38,10 +66,6 @@ describe('i18n', () => {
       expect(MESSAGES.ja).toHaveProperty(`basis.${basis}`);
       expect(MESSAGES.ja).toHaveProperty(`basis.${basis}.help`);
     }
-    for (const state of ['valid', 'expired', 'not-yet-valid', 'untrusted', 'damaged']) {
-      expect(MESSAGES.ja).toHaveProperty(`validity.${state}`);
-    }
-    for (const id of ['name', 'dob', 'address', 'patientId', 'phone']) expect(MESSAGES.ja).toHaveProperty(`result.confirm.${id}`);
     for (const tab of ['medicines', 'labs', 'problems', 'encounters', 'reports', 'documents']) {
       expect(MESSAGES.ja).toHaveProperty(`tab.${tab}`);
     }
@@ -82,8 +106,31 @@ describe('error sentences', () => {
 
   it('a refusal with a known rule says the rule, an unknown rule falls back to the kind', () => {
     expect(errorSentence('ja', { kind: 'refused', rule: 'consent-refused' })).toContain('拒否');
-    expect(errorSentence('en', { kind: 'refused', rule: 'clerk-authorisation' })).toContain('authorisation code');
     expect(errorSentence('en', { kind: 'refused', rule: 'outside-event' })).toBe('Not allowed by the viewing policy.');
+  });
+
+  it('each refusal the desk sends reads as its own rule, a wrong clerk code as such', () => {
+    const refusals = fixture('refusals');
+    expect(refusals.authorisation.rule).toBe('authorisation');
+    expect(errorSentence('ja', refusals.authorisation)).toBe('認証コードが違います。本部が発行したコードを入力してください。');
+    expect(errorSentence('en', refusals.authorisation)).toBe('The authorisation code is wrong. Type the code the hub issued.');
+    for (const lang of LANGUAGES) {
+      for (const [rule, error] of Object.entries(refusals)) {
+        expect(error.rule, rule).toBe(rule);
+        expect(errorSentence(lang, error), `${lang} ${rule}`).toBe(t(lang, error.kind === 'refused' ? `refused.${rule}` : `error.${error.kind}`));
+      }
+    }
+  });
+
+  it('each error the desk sends has its own sentence', () => {
+    const errors = fixture('errors');
+    expect(Object.keys(errors).sort()).toEqual([...ERROR_KINDS].sort());
+    for (const lang of LANGUAGES) {
+      for (const [kind, error] of Object.entries(errors)) {
+        if (kind === 'refused') continue;
+        expect(errorSentence(lang, error), `${lang} ${kind}`).toBe(t(lang, `error.${kind}`));
+      }
+    }
   });
 
   it('an unknown kind still says something', () => {

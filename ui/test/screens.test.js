@@ -1,43 +1,68 @@
-// Each screen rendered from a fixture (test/fixtures, written from docs/app.md): the element ids
-// the end-to-end test uses exist, and what the manual promises is on screen.
+// Each screen rendered from a fixture (test/fixtures, rendered by the real desk over the testbed:
+// crates/desk/tests/contract.rs): the element ids the end-to-end test uses exist, and what the
+// manual promises is on screen. Expected words are read from the fixture, not typed again here.
 
 import { describe, expect, it } from 'vitest';
+import { formatBirthDate, formatDay } from '../src/format.js';
 import { fixture, flush, mount, tick, toSearch, toSummary } from './helpers.js';
 
 const text = (el) => el?.textContent ?? '';
+const start = () => fixture('start');
+const byState = (state) => start().snapshots.find((c) => c.validity.state === state);
 
 describe('step 1, start', () => {
   it('shows one card per snapshot with its path, facilities and data as of in both forms', async () => {
     const m = mount();
     await m.app.actions.start();
     const cards = m.$$('.snapshot-card');
-    expect(cards.map((c) => c.dataset.path)).toEqual(['/home/field/fieldchart/snapshots/drill.fcs', '/media/usb0/old-drill.fcs']);
+    expect(cards.map((c) => c.dataset.path)).toEqual(start().snapshots.map((c) => c.path));
     expect(cards.every((c) => c.querySelector('.open-snapshot'))).toBe(true);
     const facilities = cards[0].querySelectorAll('.facility');
-    expect(facilities).toHaveLength(2);
-    expect(text(facilities[0])).toContain('石巻みなと総合病院（0410610011）');
-    expect(text(facilities[0])).toContain('2026-11-23（R8.11.23）');
+    const sent = start().snapshots[0].facilities;
+    expect(facilities).toHaveLength(sent.length);
+    expect(text(facilities[0])).toContain(`${sent[0].name}（${sent[0].code}）`);
+    expect(text(facilities[0])).toContain(formatDay(sent[0].dataAsOf, 'ja'));
     expect(text(m.$('#step-number'))).toBe('1. 開始');
   });
 
   it('says the validity in words and marks an expired card red, opening only by break-glass', async () => {
     const m = mount();
     await m.app.actions.start();
-    const [valid, expired] = m.$$('.snapshot-card');
-    expect(text(valid.querySelector('.validity-words'))).toBe('有効（あと29日）');
+    const card = (state) => m.$(`.snapshot-card[data-state="${state}"]`);
+    const [valid, expired] = [card('valid'), card('expired')];
+    expect(text(valid.querySelector('.validity-words'))).toBe(`有効（あと${byState('valid').validity.daysLeft}日）`);
     expect(valid.classList.contains('tone-ok')).toBe(true);
     expect(text(expired.querySelector('.validity-words'))).toBe('期限切れ');
     expect(expired.classList.contains('tone-bad')).toBe(true);
     expect(expired.classList.contains('expired')).toBe(true);
     expect(text(expired.querySelector('.open-snapshot'))).toContain('ブレークグラス');
-    expect(text(expired)).toContain("the snapshot's validity ended on 2026-10-31");
+    expect(text(expired)).toContain(byState('expired').validity.message);
+  });
+
+  it('an older snapshot of the same hub is marked superseded, below the newer one, and not the primary choice', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    const cards = m.$$('.snapshot-card');
+    const states = cards.map((c) => c.dataset.state);
+    expect(states.indexOf('superseded')).toBeGreaterThan(states.indexOf('valid'));
+    const older = m.$('.snapshot-card[data-state="superseded"]');
+    expect(older.classList.contains('tone-warn')).toBe(true);
+    expect(older.classList.contains('superseded')).toBe(true);
+    expect(text(older.querySelector('.validity-words'))).toContain('古い版');
+    expect(text(older.querySelector('.tech-detail'))).toContain(byState('superseded').validity.message);
+    const button = older.querySelector('.open-snapshot');
+    expect(button.classList.contains('primary')).toBe(false);
+    expect(text(button)).toBe('古い版を開く');
+    expect(m.$('.snapshot-card[data-state="valid"] .open-snapshot').classList.contains('primary')).toBe(true);
+    m.$('#lang-toggle').click();
+    expect(text(m.$('.snapshot-card[data-state="superseded"] .validity-words'))).toContain('Older');
   });
 
   it('shows the drill band and each drill card’s mark', async () => {
     const m = mount();
     await m.app.actions.start();
     expect(text(m.$('#drill-banner'))).toContain('訓練 / DRILL');
-    expect(m.$$('.snapshot-card .drill-mark')).toHaveLength(2);
+    expect(m.$$('.snapshot-card .drill-mark')).toHaveLength(start().snapshots.length);
   });
 
   it('shows no drill band when no snapshot is a drill', async () => {
@@ -63,13 +88,14 @@ describe('step 1, start', () => {
   it('folds the desk’s English reason under 技術的な詳細, keeping the words and dates in view', async () => {
     const m = mount();
     await m.app.actions.start();
-    const [valid, expired] = m.$$('.snapshot-card');
+    const valid = m.$('.snapshot-card[data-state="valid"]');
+    const expired = m.$('.snapshot-card[data-state="expired"]');
     expect(valid.querySelector('.tech-detail')).toBeNull();
     const folded = expired.querySelector('.validity details.tech-detail');
     expect(folded).not.toBeNull();
     expect(folded.open).toBe(false);
     expect(text(folded.querySelector('summary'))).toBe('技術的な詳細');
-    expect(text(folded.querySelector('p'))).toBe("the snapshot's validity ended on 2026-10-31");
+    expect(text(folded.querySelector('p'))).toBe(byState('expired').validity.message);
     // What the user must read stays outside the fold.
     for (const cls of ['.validity-words', '.validity-dates']) {
       const line = expired.querySelector(cls);
@@ -79,19 +105,19 @@ describe('step 1, start', () => {
     expect(text(expired.querySelector('.validity-dates'))).toContain('有効期限');
     // No line of the desk's English sits outside the fold.
     const outside = [...expired.querySelectorAll('.validity p')].filter((p) => !p.closest('details'));
-    expect(outside.map(text).join(' ')).not.toContain('validity ended');
+    expect(outside.map(text).join(' ')).not.toContain('expired at');
     m.$('#lang-toggle').click();
-    expect(text(m.$$('.snapshot-card')[1].querySelector('.tech-detail summary'))).toBe('Technical detail');
+    expect(text(m.$('.snapshot-card[data-state="expired"] .tech-detail summary'))).toBe('Technical detail');
   });
 
   it('the unlock screen of an expired snapshot folds the reason too', async () => {
     const m = mount();
     await m.app.actions.start();
-    m.$$('.open-snapshot')[1].click();
+    m.$('.snapshot-card[data-state="expired"] .open-snapshot').click();
     const folded = m.$('main .validity details.tech-detail');
     expect(folded).not.toBeNull();
     expect(folded.open).toBe(false);
-    expect(text(folded)).toContain('validity ended on 2026-10-31');
+    expect(text(folded)).toContain(byState('expired').validity.message);
     expect(m.$('main .validity-words').closest('details')).toBeNull();
   });
 });
@@ -111,8 +137,11 @@ describe('step 2, unlock', () => {
 
   it('an expired snapshot offers the break-glass reason, and a missing key disables the key button', async () => {
     const m = mount();
+    const noKey = start();
+    for (const c of noKey.snapshots) if (c.validity.state === 'expired') c.deviceKey = false;
+    m.api.start.mockImplementation(async () => noKey);
     await m.app.actions.start();
-    m.$$('.open-snapshot')[1].click();
+    m.$('.snapshot-card[data-state="expired"] .open-snapshot').click();
     expect(m.$('#break-glass-reason')).not.toBeNull();
     expect(m.$('#unlock-break-glass')).not.toBeNull();
     expect(m.$('#unlock-device-key').disabled).toBe(true);
@@ -138,7 +167,7 @@ describe('step 3, who is viewing', () => {
     select.value = 'nurse';
     select.dispatchEvent(new Event('change'));
     expect(authField.hidden).toBe(true);
-    expect(m.$('#viewer-event').value).toBe('令和8年 能登豪雨（訓練）');
+    expect(m.$('#viewer-event').value).toBe(fixture('declare').defaultEvent);
     for (const id of ['viewer-name', 'viewer-team', 'declare']) expect(m.$(`#${id}`)).not.toBeNull();
     expect(text(m.$('#step-number'))).toBe('3. 閲覧者の申告');
   });
@@ -148,7 +177,7 @@ describe('step 3, who is viewing', () => {
     await m.app.actions.start();
     m.$('.open-snapshot').click();
     await m.app.actions.unlock('device-key');
-    expect(text(m.$('#data-age'))).toContain('2026-11-23（R8.11.23）');
+    expect(text(m.$('#data-age'))).toContain(formatDay(fixture('declare').banner.dataAge.asOf, 'ja'));
     expect(m.$('#data-age').classList.contains('stale')).toBe(false);
     expect(m.$('#lock-button')).toBeNull();
     expect(m.$('#end-button')).not.toBeNull();
@@ -187,18 +216,17 @@ describe('step 4, find the patient', () => {
     await toSearch(m);
     await m.app.actions.search();
     const results = m.$$('.result');
-    expect(results.map((r) => [r.dataset.facility, r.dataset.patient])).toEqual([
-      ['0410610011', '0010000000'],
-      ['0410710387', '00200000'],
-      ['0410610011', '0010000042'],
-    ]);
+    const sent = fixture('results').results;
+    expect(results.map((r) => [r.dataset.facility, r.dataset.patient])).toEqual(sent.map((r) => [r.facility.code, r.patientId]));
     const first = text(results[0]);
-    for (const words of ['山田 花子', 'ヤマダ ハナコ', '1970-03-12（昭和45年3月12日・S45.3.12）', '56歳', '女', '宮城県石巻市中央1-2-3',
-      '石巻みなと総合病院（0410610011）', '2026-11-13 11:48（R8.11.13）', '不明']) {
+    const r = sent[0];
+    for (const words of [r.nameKanji, r.nameKana, formatBirthDate(r.dob, 'ja'), `${r.age}歳`, r.sex.ja, r.address,
+      `${r.facility.name}（${r.facility.code}）`, formatDay(r.lastContact, 'ja')]) {
       expect(first).toContain(words);
     }
-    expect(text(results[1].querySelector('.consent'))).toBe('同意あり');
-    expect(text(results[2].querySelector('.consent'))).toBe('拒否');
+    expect(first).toContain('1970-03-12（昭和45年3月12日・S45.3.12）');
+    const words = { consented: '同意あり', unknown: '不明', refused: '拒否' };
+    expect(results.map((row) => text(row.querySelector('.consent')))).toEqual(sent.map((x) => words[x.consent]));
   });
 
   it('the date-of-birth placeholder reads as an example, not a typed value', async () => {
@@ -214,7 +242,8 @@ describe('step 4, find the patient', () => {
     const m = mount();
     await toSearch(m);
     await m.app.actions.search();
-    const [unknown, consented, refused] = m.$$('.result');
+    const rowOf = (consent) => m.$(`.result.consent-${consent}`);
+    const [unknown, consented, refused] = ['unknown', 'consented', 'refused'].map(rowOf);
     expect(text(refused.querySelector('.consent'))).toBe('拒否');
     expect(text(refused.querySelector('.consent-note'))).toBe('本人が拒否：開くにはブレークグラス（理由の記録）が必要');
     expect(refused.querySelector('.consent-note').classList.contains('consent-note-refused')).toBe(true);
@@ -223,11 +252,10 @@ describe('step 4, find the patient', () => {
     expect(text(consented.querySelector('.consent'))).toBe('同意あり');
     expect(consented.querySelector('.consent-note')).toBeNull();
     m.$('#lang-toggle').click();
-    const rows = m.$$('.result');
-    expect(text(rows[2].querySelector('.consent'))).toBe('Refused');
-    expect(text(rows[2].querySelector('.consent-note'))).toBe('Refused: opens only by break-glass, with a recorded reason');
-    expect(text(rows[0].querySelector('.consent-note'))).toBe('Consent unknown: you will choose the legal basis when opening');
-    expect(rows[1].querySelector('.consent-note')).toBeNull();
+    expect(text(rowOf('refused').querySelector('.consent'))).toBe('Refused');
+    expect(text(rowOf('refused').querySelector('.consent-note'))).toBe('Refused: opens only by break-glass, with a recorded reason');
+    expect(text(rowOf('unknown').querySelector('.consent-note'))).toBe('Consent unknown: you will choose the legal basis when opening');
+    expect(rowOf('consented').querySelector('.consent-note')).toBeNull();
   });
 
   it('the Open button is enabled only when both name and date of birth are ticked', async () => {
@@ -293,14 +321,25 @@ describe('step 5, summary first', () => {
     const firstSection = main.querySelector('section[id^="summary-"]');
     expect(banner.compareDocumentPosition(firstSection) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     const flags = m.$$('#critical-banner .critical-flag');
-    expect(flags.map((f) => f.dataset.class)).toEqual(['severe-drug-allergy', 'anticoagulant', 'infection']);
-    expect(text(flags[0])).toContain('重篤な薬剤アレルギー');
-    expect(text(flags[0])).toContain('ペニシリン');
-    expect(text(flags[1])).toContain('ワーファリン錠1mg');
-    expect(text(flags[1])).toContain('石巻みなと総合病院');
-    expect(text(flags[1])).toContain('2026-11-13 11:48（R8.11.13）');
-    expect(flags[2].querySelector('.undisclosed')).not.toBeNull();
-    expect(flags[1].querySelector('.undisclosed')).toBeNull();
+    const sent = fixture('record-doctor').critical;
+    expect(flags.map((f) => f.dataset.class)).toEqual(sent.map((c) => c.class));
+    const warfarin = flags[sent.findIndex((c) => c.class === 'anticoagulant')];
+    expect(text(warfarin)).toContain('抗凝固薬');
+    expect(text(warfarin)).toContain('ワーファリン錠1mg');
+    expect(text(warfarin)).toContain('石巻みなと総合病院');
+    expect(text(warfarin)).toContain(formatDay(sent.find((c) => c.class === 'anticoagulant').date, 'ja'));
+    const allergy = flags[sent.findIndex((c) => c.class === 'severe-drug-allergy')];
+    expect(text(allergy)).toContain('重篤な薬剤アレルギー');
+    expect(flags.map(text).join(' ')).toContain('ペニシリン');
+    expect(warfarin.querySelector('.undisclosed')).toBeNull();
+    // The persona has no infection; one the patient was not told of carries 未告知.
+    const record = fixture('record-doctor');
+    record.critical.push({ ...record.critical[0], class: 'infection', ja: '感染症', en: 'Infection', what: 'HBs抗原 陽性', undisclosed: true });
+    const other = mount();
+    other.api.openRecord.mockImplementation(async () => record);
+    await toSummary(other);
+    const infection = other.$('#critical-banner .critical-flag[data-class="infection"]');
+    expect(infection.querySelector('.undisclosed')).not.toBeNull();
     expect(text(m.$('#step-number'))).toBe('5. まず要約');
     expect(document.activeElement.id).toBe('critical-banner');
   });
@@ -309,14 +348,24 @@ describe('step 5, summary first', () => {
     const m = mount();
     await toSummary(m);
     const af = m.$$('#summary-problems .row').find((r) => text(r).includes('心房細動'));
+    const sent = fixture('record-doctor').summary.problems.find((p) => p.text.includes('心房細動'));
     expect(text(af.querySelector('.row-onset'))).toContain('診断日');
-    expect(text(af.querySelector('.row-onset'))).toContain('発症: 2026-10-14（R8.10.14）');
-    const others = m.$$('#summary-problems .row').filter((r) => !text(r).includes('心房細動'));
+    expect(text(af.querySelector('.row-onset'))).toContain(`発症: ${formatDay(sent.onset, 'ja')}`);
+    const record = fixture('record-doctor');
+    for (const p of record.summary.problems) if (!p.text.includes('心房細動')) p.onset = null;
+    const same = mount();
+    same.api.openRecord.mockImplementation(async () => record);
+    await toSummary(same);
+    const others = same.$$('#summary-problems .row').filter((r) => !text(r).includes('心房細動'));
+    expect(others.length).toBeGreaterThan(0);
     for (const r of others) expect(r.querySelector('.row-onset')).toBeNull();
   });
 
   it('has each summary section, suspected problems apart, and every item shows facility and date', async () => {
+    const record = fixture('record-doctor');
+    record.summary.suspected = [{ ...record.summary.problems[0], text: '慢性腎臓病の疑い', suspected: true }];
     const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
     await toSummary(m);
     for (const id of ['summary-medicines', 'summary-allergies', 'summary-problems', 'summary-labs', 'summary-suspected',
       'summary-infections', 'summary-encounters']) {
@@ -328,7 +377,7 @@ describe('step 5, summary first', () => {
     expect(rows.length).toBeGreaterThan(5);
     for (const row of rows) {
       expect(text(row.querySelector('.source-facility')).length, text(row)).toBeGreaterThan(0);
-      expect(text(row.querySelector('.source-date'))).toMatch(/^\d{4}-\d{2}-\d{2}.*（[A-Z]\d+\.\d+\.\d+）$/);
+      expect(text(row.querySelector('.source-date'))).toMatch(/^\d{4}-\d{2}(-\d{2})?.*（[A-Z]\d+\.\d+(\.\d+)?）$/);
     }
     expect(m.$('.withheld')).toBeNull();
   });
@@ -339,17 +388,23 @@ describe('step 5, summary first', () => {
     const headers = m.$$('#summary-medicines thead th').map(text);
     expect(headers).toEqual(['薬名', '量', '用法', '日数', '最終処方日', '施設']);
     const first = m.$$('#summary-medicines tbody tr')[0].querySelectorAll('th, td');
-    expect([...first].map(text)).toEqual(['ワーファリン錠1mg', '3 錠', '内服・経口・１日１回朝食後', '28日', '2026-11-13（R8.11.13）', '石巻みなと総合病院']);
+    const sent = fixture('record-doctor').summary.medicines[0];
+    expect([...first].map(text)).toEqual([
+      sent.drug, sent.dose, sent.usage, `${sent.days}日`, formatDay(sent.lastPrescribed, 'ja', { time: false }), sent.facility.name,
+    ]);
+    expect(sent.drug).toBe('ワーファリン錠1mg');
   });
 
   it('draws a small trend plot per lab trend', async () => {
     const m = mount();
     await toSummary(m);
     const trends = m.$$('#summary-labs .trend');
-    expect(trends.map((t) => t.dataset.code)).toEqual(['3B035000002327201', '3D046000001906202']);
+    const sent = fixture('record-doctor').summary;
+    expect(trends.map((t) => t.dataset.code)).toEqual(sent.trends.map((t) => t.code));
     for (const t of trends) expect(t.querySelector('.sparkline canvas')).not.toBeNull();
-    expect(m.$('#summary-labs .sparkline').getAttribute('aria-label')).toContain('2.4 H (2026-11-13 11:48（R8.11.13）)');
-    expect(m.$$('#summary-labs tbody tr .flag').map(text)).toEqual(['H', 'H', 'H']);
+    const last = sent.trends[0].points.at(-1);
+    expect(m.$('#summary-labs .sparkline').getAttribute('aria-label')).toContain(`${last.value}${last.flag ? ` ${last.flag}` : ''} (${formatDay(last.date, 'ja')})`);
+    expect(m.$$('#summary-labs tbody tr .flag').map(text)).toEqual(sent.labs.filter((l) => l.flag).map((l) => l.flag));
   });
 
   it('a withheld section says 非表示（権限）, never なし', async () => {
@@ -365,7 +420,7 @@ describe('step 5, summary first', () => {
       expect(m.$(`#summary-${area} .withheld`).dataset.area).toBe(area);
     }
     expect(m.$('#summary-encounters .withheld')).toBeNull();
-    expect(m.$$('#summary-encounters .row')).toHaveLength(2);
+    expect(m.$$('#summary-encounters .row')).toHaveLength(fixture('record-clerk').summary.encounters.length);
     expect(text(m.$('#critical-banner'))).toContain('職種により非表示の項目があります');
   });
 
@@ -391,13 +446,16 @@ describe('step 5, summary first', () => {
   it('a consented patient viewed by consent reads 同意あり once, not 同意あり・同意', async () => {
     const accessFact = (m) => m.$$('.patient-header .fact').find((f) => ['閲覧の根拠', 'Basis for viewing'].includes(text(f.querySelector('dt'))));
     const m = mount();
-    m.api.openRecord.mockImplementation(async () => fixture('record-clerk'));
+    expect(fixture('record-doctor').access).toMatchObject({ consent: 'consented', basis: 'consent', since: null });
     await toSummary(m);
     expect(text(accessFact(m).querySelector('dd'))).toBe('同意あり');
     m.$('#lang-toggle').click();
     expect(text(accessFact(m).querySelector('dd'))).toBe('Consented');
     // Any other basis is still said after the consent state.
+    const vital = fixture('record-doctor');
+    vital.access = { ...vital.access, consent: 'unknown', basis: 'vital-interest' };
     const other = mount();
+    other.api.openRecord.mockImplementation(async () => vital);
     await toSummary(other);
     expect(text(accessFact(other).querySelector('dd'))).toBe('同意: 不明・生命・身体の保護');
     const verbal = fixture('record-doctor');
@@ -410,8 +468,9 @@ describe('step 5, summary first', () => {
 });
 
 describe('step 6, details', () => {
-  async function toDetails() {
+  async function toDetails(record = 'record-doctor') {
     const m = mount();
+    m.api.openRecord.mockImplementation(async () => fixture(record));
     await toSummary(m);
     m.$('#go-details').click();
     await flush();
@@ -429,9 +488,13 @@ describe('step 6, details', () => {
     const headers = m.$$('#details-medicines thead th').map(text);
     expect(headers).toEqual(['薬名', '量', '用法', '日数', '種別', '最終処方日', '終了日', '医師', '施設']);
     const rows = m.$$('#details-medicines tbody tr');
-    expect(rows).toHaveLength(4);
-    expect([...rows[3].querySelectorAll('th, td')].map(text)).toEqual([
-      'ダビガトラン75mg', '2 カプセル', '内服・経口・１日２回', '14日', '処方', '2026-08-20（R8.8.20）', '2026-09-03（R8.9.3）', '小野 恵理', '石巻みなと総合病院',
+    const sent = fixture('record-doctor').details.medicines;
+    expect(rows).toHaveLength(sent.length);
+    const last = sent.at(-1);
+    const day = (d) => formatDay(d, 'ja', { time: false });
+    expect([...rows.at(-1).querySelectorAll('th, td')].map(text)).toEqual([
+      last.drug, last.dose, last.usage, `${last.days}日`, { prescription: '処方', injection: '注射' }[last.kind],
+      day(last.lastPrescribed), day(last.until), last.doctor, last.facility.name,
     ]);
   });
 
@@ -439,12 +502,14 @@ describe('step 6, details', () => {
     const m = await toDetails();
     m.$('#tab-labs').click();
     expect(m.$('#lab-chart').tagName).toBe('CANVAS');
-    expect(m.$$('.labs-panel table tbody tr')).toHaveLength(5);
+    const sent = fixture('record-doctor').details;
+    expect(m.$$('.labs-panel table tbody tr')).toHaveLength(sent.labs.length);
     const buttons = m.$$('.trend-select');
-    expect(buttons.map((b) => b.getAttribute('aria-pressed'))).toEqual(['true', 'false']);
+    const pressed = (i) => sent.labTrends.map((_, j) => String(i === j));
+    expect(buttons.map((b) => b.getAttribute('aria-pressed'))).toEqual(pressed(0));
     buttons[1].click();
-    expect(m.$$('.trend-select').map((b) => b.getAttribute('aria-pressed'))).toEqual(['false', 'true']);
-    expect(m.$('#lab-chart').closest('[role="img"]').getAttribute('aria-label')).toContain('HbA1c');
+    expect(m.$$('.trend-select').map((b) => b.getAttribute('aria-pressed'))).toEqual(pressed(1));
+    expect(m.$('#lab-chart').closest('[role="img"]').getAttribute('aria-label')).toContain(sent.labTrends[1].name);
   });
 
   it('arrow keys move between tabs', async () => {
@@ -456,26 +521,44 @@ describe('step 6, details', () => {
     expect(document.activeElement.id).toBe('tab-documents');
   });
 
-  it('documents show CDA sections as text and load thumbnails through the document command', async () => {
+  /** The files of a record's documents, as the desk listed them. */
+  const files = (record) => fixture(record).details.documents.flatMap((d) => d.files);
+
+  it('documents show CDA sections as text', async () => {
     const m = await toDetails();
     m.$('#tab-documents').click();
     await flush();
     const doc = m.$('.document');
-    expect(text(doc)).toContain('紹介目的');
-    expect(text(doc)).toContain('心房細動の抗凝固療法継続のため。');
+    const letter = fixture('record-doctor').details.documents[0];
+    for (const section of letter.sections) {
+      expect(text(doc)).toContain(section.title);
+      expect(text(doc)).toContain(section.text.split('\n')[0].trim());
+    }
     expect(text(doc)).toContain('紹介状');
-    expect(m.api.document).toHaveBeenCalledWith({ blob: 13 });
+  });
+
+  it('a photo loads its thumbnail through the document command, and a scanned letter offers its PDF', async () => {
+    const m = await toDetails('record-documents');
+    m.$('#tab-documents').click();
+    await flush();
+    const thumb = files('record-documents').find((f) => f.thumbnail !== null);
+    expect(m.api.document).toHaveBeenCalledWith({ blob: thumb.thumbnail });
     expect(m.$('.thumb img').getAttribute('src')).toMatch(/^blob:/);
-    expect(m.$('.open-pdf')).not.toBeNull();
+    const scan = await toDetails('record-scan');
+    scan.$('#tab-documents').click();
+    await flush();
+    expect(files('record-scan').some((f) => f.mediaType === 'application/pdf')).toBe(true);
+    expect(scan.$('.open-pdf')).not.toBeNull();
   });
 
   it('a thumbnail opens the full-size image in an overlay that Escape closes', async () => {
-    const m = await toDetails();
+    const m = await toDetails('record-documents');
     m.$('#tab-documents').click();
     await flush();
     m.$('.thumb').click();
     await flush();
-    expect(m.api.document).toHaveBeenCalledWith({ blob: 12 });
+    const thumb = files('record-documents').find((f) => f.thumbnail !== null);
+    expect(m.api.document).toHaveBeenCalledWith({ blob: thumb.blob });
     expect(m.$('.overlay .full-image')).not.toBeNull();
     expect(m.root.hasAttribute('inert')).toBe(true);
     m.$('.overlay').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
@@ -497,7 +580,8 @@ describe('step 6, details', () => {
   it('a CDA letter’s own XML is listed as the original shown above, not as a format it cannot show', async () => {
     const record = fixture('record-doctor');
     const letter = record.details.documents[0];
-    letter.files.push({ name: 'main_document.xml', mediaType: 'application/xml', bytes: 4200, blob: 15, thumbnail: null, note: null });
+    // The desk lists the letter's own CDA file beside its sections.
+    expect(letter.files.map((f) => f.name)).toContain('main_document.xml');
     record.details.documents.push({
       ...letter,
       title: '検査結果',
@@ -517,7 +601,7 @@ describe('step 6, details', () => {
     expect(text(original)).toBe('原本（CDA XML）: 上に本文として表示');
     expect(original.dataset.file).toBe('main_document.xml');
     expect(text(withText)).not.toContain('表示できない形式');
-    expect(text(withText)).toContain('心房細動の抗凝固療法継続のため。');
+    expect(text(withText)).toContain(letter.sections[0].title);
     // Without sections on screen, an XML file is still said to be a format that cannot be shown.
     expect(withoutText.querySelector('.cda-original')).toBeNull();
     expect(text(withoutText.querySelector('.unsupported'))).toBe('表示できない形式：raw.xml（text/xml）');
@@ -604,10 +688,12 @@ describe('step 8, lock and end', () => {
     await flush();
     expect(m.$('#end-screen')).not.toBeNull();
     const rows = m.$$('#drill-report tbody tr');
-    expect(rows).toHaveLength(7);
-    expect(text(rows[0])).toBe('1. 開始12.3');
-    expect(text(m.$('#drill-report tfoot'))).toContain('95.0');
-    expect(text(m.$('#drill-report'))).toContain('drill-report-20261124T101500.txt');
+    const sent = fixture('end').report.steps;
+    expect(rows).toHaveLength(sent.length);
+    expect(text(rows[0])).toBe(`1. 開始${sent[0].seconds.toFixed(1)}`);
+    const report = fixture('end').report;
+    expect(text(m.$('#drill-report tfoot'))).toContain(report.total.toFixed(1));
+    expect(text(m.$('#drill-report'))).toContain(report.savedTo);
     expect(m.$('#drill-banner')).not.toBeNull();
   });
 
@@ -632,20 +718,24 @@ describe('what the desk sends beyond docs/app.md', () => {
     m.api.openRecord.mockImplementation(async () => record);
     await toSummary(m);
     const rows = m.$$('#summary-encounters .row-text').map(text);
-    expect(rows).toEqual(['外来受診', 'teleport']);
+    expect(record.summary.encounters[0].kind).toBe('outpatient_visit');
+    expect(rows.slice(0, 2)).toEqual(['外来受診', 'teleport']);
     m.$('#lang-toggle').click();
-    expect(m.$$('#summary-encounters .row-text').map(text)).toEqual(['Outpatient visit', 'teleport']);
+    expect(m.$$('#summary-encounters .row-text').map(text).slice(0, 2)).toEqual(['Outpatient visit', 'teleport']);
   });
 
   it('a suspected problem carries the 疑い mark in the details', async () => {
+    const record = fixture('record-doctor');
+    record.details.problems.push({ ...record.details.problems[0], text: '慢性腎臓病の疑い', suspected: true });
     const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
     await toSummary(m);
     m.$('#go-details').click();
     await flush();
     m.$('#tab-problems').click();
     const rows = m.$$('#details-problems .row');
-    expect(rows.map((r) => Boolean(r.querySelector('.suspected-mark')))).toEqual([false, false, true]);
-    expect(text(rows[2].querySelector('.suspected-mark'))).toBe('疑い');
+    expect(rows.map((r) => Boolean(r.querySelector('.suspected-mark')))).toEqual(record.details.problems.map((p) => p.suspected));
+    expect(text(rows.at(-1).querySelector('.suspected-mark'))).toBe('疑い');
   });
 
   it('a deceased patient is marked in the header and on the print page', async () => {
@@ -668,23 +758,31 @@ describe('what the desk sends beyond docs/app.md', () => {
     await toSummary(m);
     const age = m.$('.record-age');
     expect(text(age)).toContain('この施設のデータの時点');
-    expect(text(age)).toContain('2026-11-23（R8.11.23）（9日前）');
+    expect(text(age)).toContain(`${formatDay(record.dataAsOf.asOf, 'ja')}（9日前）`);
     expect(age.classList.contains('stale')).toBe(true);
   });
 
   it('a document file the snapshot does not carry is named with the desk’s note, not offered', async () => {
+    const record = fixture('record-documents');
+    const shown = record.details.documents[0].files.length;
+    record.details.documents[0].files.push({
+      name: 'ecg.dcm', mediaType: 'application/dicom', bytes: 512000, blob: null, thumbnail: null, note: 'not kept in the snapshot',
+    });
     const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
     await toSummary(m);
     m.$('#go-details').click();
     await flush();
     m.$('#tab-documents').click();
     await flush();
-    const files = m.$$('.file-list li');
-    expect(files).toHaveLength(3);
-    expect(files[2].querySelector('button')).toBeNull();
-    expect(text(files[2])).toContain('ecg.dcm');
-    expect(text(files[2])).toContain('not kept in the snapshot');
-    expect(m.api.document.mock.calls.map((c) => c[0].blob)).toEqual([13]);
+    const files = m.$$('.document')[0].querySelectorAll('.file-list li');
+    expect(files).toHaveLength(shown + 1);
+    const kept = files[shown];
+    expect(kept.querySelector('button')).toBeNull();
+    expect(text(kept)).toContain('ecg.dcm');
+    expect(text(kept)).toContain('not kept in the snapshot');
+    const thumbnails = record.details.documents.flatMap((d) => d.files).map((f) => f.thumbnail).filter((b) => b !== null);
+    expect(m.api.document.mock.calls.map((c) => c[0].blob)).toEqual(thumbnails);
   });
 
   it('a lab row not yet told to the patient carries 未告知 in the table', async () => {

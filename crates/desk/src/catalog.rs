@@ -1,14 +1,24 @@
 //! Step 1: the snapshots this laptop can see, each as a card that says whose data it holds, how
 //! old that data is, whether it is valid and whether it is a drill, read from the signed plaintext
 //! envelope before anything is unlocked.
+//!
+//! The order is decided from what the hub signed, never from the file system: a copy's modification
+//! time says when it was copied, not how old its data is, so an older snapshot synced later must not
+//! take the newer one's place. Cards are ordered by how usable they are, then by the signed
+//! creation time (newest first), then by the data's age, then the laptop's folders before media.
+//! A valid snapshot is *superseded* when a newer valid one signed by the same hub is also here.
 
+use std::cmp::Reverse;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use fieldchart_failure::Failure;
 use fieldchart_store::manifest::Label;
-use fieldchart_vault::{TrustedKey, VaultError};
+use fieldchart_vault::{Outline, TrustedKey, VaultError};
 use serde::Serialize;
 
+use crate::config::Zone;
+use crate::contract::{Location, ValidityState};
 use crate::day::Day;
 use crate::screens::Facility;
 
@@ -22,8 +32,7 @@ const MAGIC: &[u8] = b"FIELDCHART-SNAPSHOT\n";
 pub struct SnapshotCard {
     pub path: String,
     pub file: String,
-    /// `local` (this laptop's folders) or `removable` (a mounted medium).
-    pub location: &'static str,
+    pub location: Location,
     pub snapshot_id: Option<String>,
     pub created: Option<Day>,
     pub not_after: Option<Day>,
@@ -39,31 +48,43 @@ pub struct SnapshotCard {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Validity {
-    /// `valid`, `expired`, `not-yet-valid`, `untrusted` or `damaged`.
-    pub state: &'static str,
+    pub state: ValidityState,
     /// Whole days until it expires (negative once expired).
     pub days_left: Option<i64>,
-    /// Why it is not valid, as the vault words it.
+    /// Why it is not valid (as the vault words it), or which newer snapshot supersedes it.
     pub message: Option<String>,
 }
 
-/// Every snapshot file in the laptop's folders and on removable media: the ones that open first
-/// (valid, then expired, which opens by break-glass, then those that do not open at all), and
-/// within each the laptop's folders before media, newest first. The card on top is the one to use.
+/// A card with what its order is decided by: the signed envelope's facts, not the file's.
+struct Found {
+    card: SnapshotCard,
+    /// Who signed it and when, for a snapshot whose envelope checked out.
+    signed: Option<(String, DateTime<Utc>)>,
+    /// The oldest facility's data-as-of, as the label says.
+    data_as_of: Option<String>,
+}
+
+/// Every snapshot file in the laptop's folders and on removable media, the one to use on top: by
+/// usability (valid, superseded, expired, which opens by break-glass, then those that do not open),
+/// then newest signed creation time, then newest data, then the laptop's folders before media.
 pub fn find(
     local: &[PathBuf],
     removable_roots: &[PathBuf],
     trusted: &[TrustedKey],
     device_key: bool,
     now: DateTime<Utc>,
+    zone: Zone,
 ) -> Vec<SnapshotCard> {
-    let mut cards = Vec::new();
+    let mut found = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    let mut look = |path: PathBuf, location: Location| {
+        if seen.insert(canonical(&path)) {
+            found.push(card(&path, location, trusted, device_key, now, zone));
+        }
+    };
     for dir in local {
         for path in snapshot_files(dir) {
-            if seen.insert(canonical(&path)) {
-                cards.push(card(&path, "local", trusted, device_key, now));
-            }
+            look(path, Location::Local);
         }
     }
     for root in removable_roots {
@@ -73,26 +94,58 @@ pub fn find(
             dirs.extend(subdirs(&medium));
             for dir in dirs {
                 for path in snapshot_files(&dir) {
-                    if seen.insert(canonical(&path)) {
-                        cards.push(card(&path, "removable", trusted, device_key, now));
-                    }
+                    look(path, Location::Removable);
                 }
             }
         }
     }
-    // Stable: the folder order and newest-first stay within each rank.
-    cards.sort_by_key(|c| rank(c.validity.state));
-    cards
+    mark_superseded(&mut found);
+    found.sort_by(|a, b| {
+        let key = |f: &Found| {
+            (
+                f.card.validity.state,
+                Reverse(f.signed.as_ref().map(|(_, created)| *created)),
+                Reverse(f.data_as_of.clone()),
+                f.card.location,
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.card.path.cmp(&b.card.path))
+    });
+    found.into_iter().map(|f| f.card).collect()
 }
 
-/// How usable a snapshot is, most usable first.
-fn rank(state: &str) -> u8 {
-    match state {
-        "valid" => 0,
-        "expired" => 1,
-        "not-yet-valid" => 2,
-        "untrusted" => 3,
-        _ => 4,
+/// A valid snapshot is superseded when a valid one signed by the same hub was created after it.
+/// (An expired one keeps its louder label: it already opens only by break-glass.)
+fn mark_superseded(found: &mut [Found]) {
+    let newest: Vec<(String, DateTime<Utc>, String)> = found
+        .iter()
+        .filter(|f| f.card.validity.state == ValidityState::Valid)
+        .filter_map(|f| {
+            let (signer, created) = f.signed.clone()?;
+            Some((signer, created, f.card.file.clone()))
+        })
+        .collect();
+    for f in found.iter_mut() {
+        if f.card.validity.state != ValidityState::Valid {
+            continue;
+        }
+        let Some((signer, created)) = &f.signed else {
+            continue;
+        };
+        let newer = newest
+            .iter()
+            .filter(|(s, c, _)| s == signer && c > created)
+            .max_by_key(|(_, c, _)| *c);
+        if let Some((_, newer_created, file)) = newer {
+            f.card.validity.state = ValidityState::Superseded;
+            f.card.validity.message = Some(format!(
+                "{file}, signed by the same hub, was created later ({}): use it unless this older \
+                 data is needed",
+                newer_created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
     }
 }
 
@@ -112,9 +165,9 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The snapshot files directly in `dir`, newest first.
+/// The snapshot files directly in `dir`, by name.
 fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
@@ -126,16 +179,9 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
                 .is_some_and(|x| EXTENSIONS.contains(&x))
         })
         .filter(|p| has_marker(p))
-        .map(|p| {
-            let modified = p
-                .metadata()
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH);
-            (modified, p)
-        })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    found.into_iter().map(|(_, p)| p).collect()
+    found.sort();
+    found
 }
 
 fn has_marker(path: &Path) -> bool {
@@ -149,18 +195,19 @@ fn has_marker(path: &Path) -> bool {
 
 fn card(
     path: &Path,
-    location: &'static str,
+    location: Location,
     trusted: &[TrustedKey],
     device_key: bool,
     now: DateTime<Utc>,
-) -> SnapshotCard {
+    zone: Zone,
+) -> Found {
     let (outline, validity) = match fieldchart_vault::check_outline(path, trusted, now) {
         Ok(o) => {
             let days_left = (o.not_after - now).num_days();
             (
                 Some(o),
                 Validity {
-                    state: "valid",
+                    state: ValidityState::Valid,
                     days_left: Some(days_left),
                     message: None,
                 },
@@ -173,33 +220,32 @@ fn card(
             (
                 o,
                 Validity {
-                    state: "expired",
+                    state: ValidityState::Expired,
                     days_left,
                     message: Some(e.to_string()),
                 },
             )
         }
-        Err(e) => {
-            let state = match e {
-                VaultError::UntrustedSigner { .. } => "untrusted",
-                VaultError::ClockWrong { .. } => "not-yet-valid",
-                _ => "damaged",
-            };
-            (
-                None,
-                Validity {
-                    state,
-                    days_left: None,
-                    message: Some(e.to_string()),
-                },
-            )
-        }
+        Err(e) => (
+            None,
+            Validity {
+                state: state_of(e.failure()),
+                days_left: None,
+                message: Some(e.to_string()),
+            },
+        ),
     };
     let label: Label = outline
         .as_ref()
         .and_then(|o| serde_json::from_value(o.label.clone()).ok())
         .unwrap_or_default();
-    SnapshotCard {
+    let data_as_of = label
+        .facilities
+        .iter()
+        .filter_map(|f| f.data_as_of.clone())
+        .min();
+    let day = |t: DateTime<Utc>| Day::parse(&local_time(t, zone));
+    let card = SnapshotCard {
         path: path.display().to_string(),
         file: path
             .file_name()
@@ -207,10 +253,8 @@ fn card(
             .unwrap_or_default(),
         location,
         snapshot_id: outline.as_ref().map(|o| o.snapshot_id.clone()),
-        created: outline.as_ref().map(|o| Day::parse(&local_time(o.created))),
-        not_after: outline
-            .as_ref()
-            .map(|o| Day::parse(&local_time(o.not_after))),
+        created: outline.as_ref().map(|o| day(o.created)),
+        not_after: outline.as_ref().map(|o| day(o.not_after)),
         validity,
         drill: outline.as_ref().is_some_and(|o| o.drill),
         facilities: label
@@ -224,12 +268,25 @@ fn card(
             .collect(),
         passphrase: outline.as_ref().is_some_and(|o| o.has_emergency_passphrase),
         device_key,
+    };
+    Found {
+        card,
+        signed: outline.map(|o: Outline| (o.signer, o.created)),
+        data_as_of,
     }
 }
 
-/// A UTC instant as the laptop's local wall time, which is what people read.
-pub fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono::Local)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string()
+/// The state of a snapshot whose envelope did not check out (an expired one is handled apart).
+fn state_of(failure: Failure) -> ValidityState {
+    match failure {
+        Failure::Untrusted => ValidityState::Untrusted,
+        Failure::ClockWrong => ValidityState::NotYetValid,
+        Failure::Expired => ValidityState::Expired,
+        _ => ValidityState::Damaged,
+    }
+}
+
+/// A UTC instant as the laptop's wall clock shows it, which is what people read.
+pub fn local_time(t: DateTime<Utc>, zone: Zone) -> String {
+    zone.local(t).format("%Y-%m-%dT%H:%M:%S").to_string()
 }

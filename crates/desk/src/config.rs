@@ -7,10 +7,30 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 
 /// The clock every decision uses (the system clock outside tests).
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The time zone of the wall clock people read: dates on screen, "today" for ages and look-back,
+/// the drill report's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    /// The laptop's own setting.
+    System,
+    /// A fixed offset (a test that must read the same on any machine; +09:00 is Japan's).
+    Fixed(FixedOffset),
+}
+
+impl Zone {
+    /// `t` as the wall clock shows it.
+    pub fn local(self, t: DateTime<Utc>) -> NaiveDateTime {
+        match self {
+            Zone::System => t.with_timezone(&chrono::Local).naive_local(),
+            Zone::Fixed(offset) => t.with_timezone(&offset).naive_local(),
+        }
+    }
+}
 
 /// Everything the app finds or writes on this laptop.
 #[derive(Clone)]
@@ -30,6 +50,7 @@ pub struct Config {
     /// The audit log of drills, kept apart from real use; drill reports are written beside it.
     pub drill_audit_log: PathBuf,
     pub clock: Clock,
+    pub zone: Zone,
 }
 
 impl Config {
@@ -86,6 +107,7 @@ impl Config {
             drill_audit_log: env_path("FIELDCHART_DRILL_AUDIT_LOG")
                 .unwrap_or_else(|| data.join("drill").join("audit.log")),
             clock: Arc::new(Utc::now),
+            zone: Zone::System,
         }
     }
 
@@ -127,6 +149,11 @@ impl Config {
 
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// The wall-clock time now.
+    pub fn local_now(&self) -> NaiveDateTime {
+        self.zone.local(self.now())
     }
 }
 

@@ -1,27 +1,40 @@
-//! The one error the app's commands return: a `kind` the front end turns into a sentence in the
-//! viewer's language, and the core crates' own English message as the detail (docs/app.md).
+//! The one error the app's commands return: an [`ErrorKind`] the front end turns into a sentence in
+//! the viewer's language, the core crates' own English message as the detail, and for a refusal the
+//! policy's rule (docs/app.md).
+//!
+//! A core crate's error becomes a kind in one place, [`AppError::of_failure`], from the row of the
+//! exit-code table it says it is ([`Failure`]); the CLI maps the same rows to exit codes. What the
+//! table cannot tell apart is given beside it: how the viewer was unlocking (a wrong key file and a
+//! wrong passphrase are one row but two different things to do), and the refusal's rule (consent
+//! unknown asks for a legal basis; any other refusal is a refusal). The desk's own kinds (a command
+//! out of order, a path not listed, two identifiers not confirmed, a locked session) are made with
+//! [`AppError::desk`].
 
+use fieldchart_failure::Failure;
 use fieldchart_policy::{Refusal, Rule};
 use fieldchart_query::QueryError;
 use fieldchart_session::{SessionError, ViewError};
 use fieldchart_vault::VaultError;
 use serde::Serialize;
 
+use crate::contract::{ErrorKind, Method};
+
 /// Why a command did not answer with a screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct AppError {
-    /// A stable name the front end words itself (see docs/app.md for the list).
-    pub kind: &'static str,
+    /// A stable name the front end words itself.
+    pub kind: ErrorKind,
     /// What the core crate said, in English: what happened and what to do.
     pub message: String,
-    /// For a policy refusal: the rule that refused (as the audit trail names it).
+    /// For a policy refusal: the rule that refused (as the policy and the audit trail name it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<&'static str>,
+    pub rule: Option<Rule>,
 }
 
 impl AppError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> AppError {
+    /// One of the desk's own kinds, decided by the desk itself.
+    pub fn desk(kind: ErrorKind, message: impl Into<String>) -> AppError {
         AppError {
             kind,
             message: message.into(),
@@ -31,46 +44,69 @@ impl AppError {
 
     /// A command that does not fit the current step (the front end's bug, or a double click).
     pub fn state(what: &str) -> AppError {
-        AppError::new("state", format!("{what} is not possible at this step"))
+        AppError::desk(
+            ErrorKind::State,
+            format!("{what} is not possible at this step"),
+        )
     }
 
-    /// A vault or session failure while unlocking; `passphrase` says how the viewer unlocked, so
-    /// that a wrong passphrase is not worded as a wrong key file.
-    pub fn unlocking(e: &SessionError, passphrase: bool) -> AppError {
-        let kind = match e {
-            SessionError::Vault(v) => match v {
-                VaultError::WrongKey if passphrase => "wrong-passphrase",
-                VaultError::WrongKey => "wrong-key",
-                VaultError::NoEmergencyPassphrase => "wrong-passphrase",
-                VaultError::UntrustedSigner { .. } => "untrusted",
-                VaultError::Tampered { .. } | VaultError::NotASnapshot { .. } => "tampered",
-                VaultError::Truncated { .. } => "truncated",
-                VaultError::Expired { .. } => "expired",
-                VaultError::ClockWrong { .. } => "clock-wrong",
-                VaultError::UnsupportedVersion { .. } => "damaged",
-                VaultError::BadKey { .. } => "wrong-key",
-                VaultError::Io { .. } | VaultError::DiskFull { .. } => "io",
-                _ => "damaged",
+    /// An argument the command cannot use.
+    pub fn bad_input(message: impl Into<String>) -> AppError {
+        AppError::desk(ErrorKind::BadInput, message)
+    }
+
+    /// The kind of a core failure: the one mapping from the exit-code table to the window's words.
+    /// `method` is how the viewer was unlocking (only a wrong key depends on it).
+    pub fn of_failure(
+        failure: Failure,
+        message: String,
+        method: Method,
+        rule: Option<Rule>,
+    ) -> AppError {
+        let kind = match failure {
+            Failure::WrongKey => match method {
+                Method::Passphrase => ErrorKind::WrongPassphrase,
+                Method::DeviceKey => ErrorKind::WrongKey,
             },
-            SessionError::ContentVersion { .. } | SessionError::Damaged(_) => "damaged",
-            SessionError::NotADrill => "bad-input",
+            // An unreadable key file: this laptop's key does not open it either.
+            Failure::BadKey => ErrorKind::WrongKey,
+            Failure::Untrusted => ErrorKind::Untrusted,
+            Failure::Tampered => ErrorKind::Tampered,
+            Failure::Truncated => ErrorKind::Truncated,
+            Failure::Expired => ErrorKind::Expired,
+            Failure::ClockWrong => ErrorKind::ClockWrong,
+            Failure::UnsupportedVersion => ErrorKind::UnsupportedVersion,
+            Failure::NotASnapshot => ErrorKind::Damaged,
+            Failure::Refused if rule == Some(Rule::ConsentBasis) => ErrorKind::NeedsBasis,
+            Failure::Refused => ErrorKind::Refused,
+            Failure::AuditUnusable | Failure::AuditTampered => ErrorKind::Audit,
+            Failure::Usage => ErrorKind::BadInput,
+            Failure::Io | Failure::DiskFull | Failure::Exists | Failure::Incomplete => {
+                ErrorKind::Io
+            }
+            Failure::Internal => ErrorKind::Internal,
         };
-        AppError::new(kind, e.to_string())
+        AppError {
+            kind,
+            message,
+            rule,
+        }
+    }
+
+    /// A vault or session failure while unlocking (or resuming) by `method`.
+    pub fn unlocking(e: &SessionError, method: Method) -> AppError {
+        AppError::of_failure(e.failure(), e.to_string(), method, None)
     }
 }
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> AppError {
-        let kind = match r.rule {
-            // Consent unknown and no legal basis chosen yet: the screen asks for one.
-            Rule::ConsentBasis => "needs-basis",
-            _ => "refused",
-        };
-        AppError {
-            kind,
-            message: r.message.clone(),
-            rule: Some(r.rule.as_str()),
-        }
+        AppError::of_failure(
+            Failure::Refused,
+            r.message.clone(),
+            Method::DeviceKey,
+            Some(r.rule),
+        )
     }
 }
 
@@ -78,9 +114,9 @@ impl From<ViewError> for AppError {
     fn from(e: ViewError) -> AppError {
         match e {
             ViewError::Refused(r) => r.into(),
-            ViewError::Audit(a) => AppError::new("audit", ViewError::Audit(a).to_string()),
-            ViewError::Session(s) => AppError::new("damaged", s.to_string()),
-            ViewError::NotShown(_) => AppError::new("bad-input", e.to_string()),
+            other => {
+                AppError::of_failure(other.failure(), other.to_string(), Method::DeviceKey, None)
+            }
         }
     }
 }
@@ -89,8 +125,67 @@ impl From<QueryError> for AppError {
     fn from(e: QueryError) -> AppError {
         match e {
             QueryError::View(v) => v.into(),
-            QueryError::EmptyQuery => AppError::new("bad-input", e.to_string()),
-            other => AppError::new("damaged", other.to_string()),
+            other => {
+                AppError::of_failure(other.failure(), other.to_string(), Method::DeviceKey, None)
+            }
+        }
+    }
+}
+
+impl From<SessionError> for AppError {
+    fn from(e: SessionError) -> AppError {
+        AppError::unlocking(&e, Method::DeviceKey)
+    }
+}
+
+impl From<VaultError> for AppError {
+    fn from(e: VaultError) -> AppError {
+        AppError::of_failure(e.failure(), e.to_string(), Method::DeviceKey, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_key_is_worded_by_how_the_viewer_unlocked() {
+        let by = |u| AppError::of_failure(Failure::WrongKey, String::new(), u, None).kind;
+        assert_eq!(by(Method::Passphrase), ErrorKind::WrongPassphrase);
+        assert_eq!(by(Method::DeviceKey), ErrorKind::WrongKey);
+    }
+
+    #[test]
+    fn consent_unknown_asks_for_a_basis_and_every_other_rule_refuses() {
+        for rule in crate::contract::RULES {
+            let kind = AppError::of_failure(
+                Failure::Refused,
+                String::new(),
+                Method::DeviceKey,
+                Some(rule),
+            )
+            .kind;
+            let want = if rule == Rule::ConsentBasis {
+                ErrorKind::NeedsBasis
+            } else {
+                ErrorKind::Refused
+            };
+            assert_eq!(kind, want, "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn every_failure_has_a_kind_that_is_not_a_desk_decision() {
+        let desk_only = [
+            ErrorKind::NoSnapshot,
+            ErrorKind::NoDeviceKey,
+            ErrorKind::NeedsConfirmation,
+            ErrorKind::Locked,
+            ErrorKind::State,
+        ];
+        for f in Failure::ALL {
+            let kind = AppError::of_failure(f, String::new(), Method::DeviceKey, None).kind;
+            assert!(!desk_only.contains(&kind), "{f:?} became {kind:?}");
         }
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod contract;
 pub mod day;
 mod error;
 pub mod screens;
@@ -23,14 +24,15 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use base64::Engine;
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use fieldchart_audit::{PatientRef, UnlockMethod};
 use fieldchart_policy::{Basis, Declaration, Policy, Profession};
 use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
 use fieldchart_vault::Unlock;
 
 pub use catalog::SnapshotCard;
-pub use config::Config;
+pub use config::{Config, Zone};
+use contract::{ErrorKind, Identifier, Language, Method, Step, StepOf};
 pub use day::Day;
 pub use error::AppError;
 use screens::*;
@@ -38,8 +40,6 @@ use steps::StepClock;
 
 /// How many results a search shows.
 const RESULTS: usize = 20;
-/// Identifiers a viewer may confirm a patient on; two different ones are needed.
-const IDENTIFIERS: [&str; 5] = ["name", "dob", "address", "patientId", "phone"];
 
 /// How the open snapshot was unlocked, and what a resume needs again.
 #[derive(Clone)]
@@ -54,10 +54,17 @@ struct How {
 }
 
 impl How {
-    fn method(&self) -> UnlockMethod {
+    fn method(&self) -> Method {
         match self.device_key {
-            Some(_) => UnlockMethod::DeviceKey,
-            None => UnlockMethod::EmergencyPassphrase,
+            Some(_) => Method::DeviceKey,
+            None => Method::Passphrase,
+        }
+    }
+
+    fn audit_method(&self) -> UnlockMethod {
+        match self.method() {
+            Method::DeviceKey => UnlockMethod::DeviceKey,
+            Method::Passphrase => UnlockMethod::EmergencyPassphrase,
         }
     }
 }
@@ -106,6 +113,8 @@ pub struct Desk {
     cards: Vec<SnapshotCard>,
     steps: StepClock,
     last_input: DateTime<Utc>,
+    /// The language the viewer chose: the drill report puts it first.
+    lang: Language,
 }
 
 impl Desk {
@@ -117,6 +126,7 @@ impl Desk {
             cards: Vec::new(),
             steps: StepClock::new(now),
             last_input: now,
+            lang: Language::default(),
         }
     }
 
@@ -125,7 +135,7 @@ impl Desk {
     }
 
     fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&Local).date_naive()
+        self.config.local_now().date()
     }
 
     /// Step 1: the snapshots this laptop can see. Whatever was open is ended first.
@@ -140,9 +150,10 @@ impl Desk {
             &self.config.trusted_keys(),
             device_key.is_some(),
             now,
+            self.config.zone,
         );
         Ok(StartScreen {
-            step: 1,
+            step: StepOf::new(),
             snapshots: self.cards.clone(),
             device_key,
         })
@@ -165,7 +176,9 @@ impl Desk {
             .iter()
             .find(|c| c.path == path)
             .cloned()
-            .ok_or_else(|| AppError::new("no-snapshot", format!("{path} is not in the list")))?;
+            .ok_or_else(|| {
+                AppError::desk(ErrorKind::NoSnapshot, format!("{path} is not in the list"))
+            })?;
         let audit_log = self.audit_log(card.drill);
         let break_glass = break_glass
             .map(|r| r.trim().to_string())
@@ -173,25 +186,22 @@ impl Desk {
         let (unlock, device_key) = match passphrase {
             Some(p) if !p.is_empty() => (Unlock::typed_passphrase(p), None),
             Some(_) => {
-                return Err(AppError::new(
-                    "wrong-passphrase",
+                return Err(AppError::desk(
+                    ErrorKind::WrongPassphrase,
                     "type the emergency passphrase",
                 ));
             }
             None => {
                 let key = self.config.device_key().map(PathBuf::from).ok_or_else(|| {
-                    AppError::new(
-                        "no-device-key",
+                    AppError::desk(
+                        ErrorKind::NoDeviceKey,
                         "this laptop has no device key; use the emergency passphrase",
                     )
                 })?;
-                let identity = fieldchart_vault::load_identity(&key).map_err(|e| {
-                    AppError::unlocking(&fieldchart_session::SessionError::Vault(e), false)
-                })?;
+                let identity = fieldchart_vault::load_identity(&key)?;
                 (Unlock::Identity(identity), Some(key))
             }
         };
-        let by_passphrase = device_key.is_none();
         let how = How {
             path: PathBuf::from(path),
             device_key,
@@ -199,17 +209,17 @@ impl Desk {
             drill: card.drill,
             audit_log,
         };
-        if self.steps.current() == 1 {
+        if self.steps.current() == Step::Start {
             // The screen did not say a snapshot was chosen: unlocking is step 2 all the same.
             let now = self.now();
-            self.steps.enter(2, now);
+            self.steps.enter(Step::Unlock, now);
         }
         let session = self.open_session(&how, unlock)?;
         let policy = session
             .policy()
-            .map_err(|e| AppError::unlocking(&e, by_passphrase))?;
+            .map_err(|e| AppError::unlocking(&e, how.method()))?;
         let now = self.now();
-        self.steps.enter(3, now);
+        self.steps.enter(Step::Declare, now);
         let opened = Opened {
             session,
             policy,
@@ -219,7 +229,7 @@ impl Desk {
         let default_event = opened.policy.event.name.clone();
         self.state = State::Unlocked(Box::new(opened));
         Ok(DeclareScreen {
-            step: 3,
+            step: StepOf::new(),
             banner,
             professions: Profession::ALL
                 .into_iter()
@@ -257,7 +267,7 @@ impl Desk {
                 &how.path.display().to_string(),
                 &e.to_string(),
             );
-            AppError::unlocking(&e, how.device_key.is_none())
+            AppError::unlocking(&e, how.method())
         })
     }
 
@@ -271,9 +281,7 @@ impl Desk {
         event: &str,
         auth_code: Option<String>,
     ) -> Result<SearchScreen, AppError> {
-        let profession: Profession = profession
-            .parse()
-            .map_err(|e: String| AppError::new("bad-input", e))?;
+        let profession: Profession = profession.parse().map_err(AppError::bad_input)?;
         let declaration = Declaration {
             name: name.trim().to_string(),
             profession,
@@ -313,10 +321,10 @@ impl Desk {
     fn began(&mut self, active: Active) -> Result<SearchScreen, AppError> {
         self.state = State::Viewing(Box::new(active));
         let now = self.now();
-        self.steps.enter(4, now);
+        self.steps.enter(Step::Find, now);
         self.last_input = now;
         Ok(SearchScreen {
-            step: 4,
+            step: StepOf::new(),
             banner: self.banner()?,
         })
     }
@@ -333,7 +341,7 @@ impl Desk {
             declaration,
             audit_log: how.audit_log.clone(),
             break_glass: how.break_glass.clone(),
-            method: how.method(),
+            method: how.audit_method(),
             clock: Box::new(move || clock()),
         };
         match Viewing::begin_keeping(session, opts) {
@@ -358,14 +366,14 @@ impl Desk {
                 limit > 0 && (now - self.last_input).num_seconds() >= limit * 60
             }
             State::Locked(_) => {
-                return Err(AppError::new("locked", "the session is locked"));
+                return Err(AppError::desk(ErrorKind::Locked, "the session is locked"));
             }
             _ => return Err(AppError::state("this")),
         };
         if idle {
             self.lock()?;
-            return Err(AppError::new(
-                "locked",
+            return Err(AppError::desk(
+                ErrorKind::Locked,
                 "the session locked itself after the policy's idle time",
             ));
         }
@@ -419,9 +427,9 @@ impl Desk {
             .iter()
             .map(|r| ResultRow::of(r, &active.facilities))
             .collect();
-        self.steps.enter(4, now);
+        self.steps.enter(Step::Find, now);
         Ok(Results {
-            step: 4,
+            step: StepOf::new(),
             banner: self.banner()?,
             query: text,
             results: rows,
@@ -434,19 +442,15 @@ impl Desk {
         &mut self,
         facility: &str,
         patient_id: &str,
-        confirmed: &[String],
+        confirmed: &[Identifier],
         basis: Option<&str>,
     ) -> Result<RecordScreen, AppError> {
-        let mut ids: Vec<&str> = confirmed
-            .iter()
-            .map(String::as_str)
-            .filter(|c| IDENTIFIERS.contains(c))
-            .collect();
+        let mut ids: Vec<Identifier> = confirmed.iter().copied().filter(|c| c.confirms()).collect();
         ids.sort_unstable();
         ids.dedup();
         if ids.len() < 2 {
-            return Err(AppError::new(
-                "needs-confirmation",
+            return Err(AppError::desk(
+                ErrorKind::NeedsConfirmation,
                 "confirm the patient on two identifiers (name and date of birth) before opening",
             ));
         }
@@ -455,10 +459,9 @@ impl Desk {
             Some("vital-interest") => Some(Basis::VitalInterest),
             Some("verbal-consent") => Some(Basis::VerbalConsent),
             Some(other) => {
-                return Err(AppError::new(
-                    "bad-input",
-                    format!("unknown basis {other:?}: vital-interest or verbal-consent"),
-                ));
+                return Err(AppError::bad_input(format!(
+                    "unknown basis {other:?}: vital-interest or verbal-consent"
+                )));
             }
         };
         let today = self.today();
@@ -470,8 +473,8 @@ impl Desk {
                 .iter()
                 .any(|(f, p)| f == facility && p == patient_id)
             {
-                return Err(AppError::new(
-                    "state",
+                return Err(AppError::desk(
+                    ErrorKind::State,
                     "open a patient from the search results shown",
                 ));
             }
@@ -486,7 +489,7 @@ impl Desk {
             basis,
             today,
         )?
-        .ok_or_else(|| AppError::new("bad-input", "this snapshot has no such patient"))?;
+        .ok_or_else(|| AppError::bad_input("this snapshot has no such patient"))?;
         let parts = RecordParts::of(&view, &active.facilities);
         let as_of = Day::opt(view.data_as_of.facility_data_as_of.as_deref());
         let days = as_of
@@ -511,7 +514,7 @@ impl Desk {
             age,
             blobs,
         });
-        self.steps.enter(5, now);
+        self.steps.enter(Step::Summary, now);
         self.record_screen()
     }
 
@@ -528,7 +531,7 @@ impl Desk {
         let mut access = s.parts.access.clone();
         access.break_glass = banner.break_glass.clone();
         Ok(RecordScreen {
-            step: 5,
+            step: StepOf::new(),
             banner,
             patient: s.parts.patient.clone(),
             access,
@@ -554,8 +557,7 @@ impl Desk {
             return Err(AppError::state("a document without a record"));
         };
         if !shown.blobs.contains(&blob) {
-            return Err(AppError::new(
-                "bad-input",
+            return Err(AppError::bad_input(
                 "that file is not part of the record on screen",
             ));
         }
@@ -568,18 +570,18 @@ impl Desk {
 
     /// Steps only the screen knows of: 2 a snapshot was chosen (its unlock screen shows), and in a
     /// viewing 4 back to the search, 5 back to the summary, 6 a details tab, 7 print preview.
-    pub fn mark_step(&mut self, step: u8) -> Result<(), AppError> {
+    pub fn mark_step(&mut self, step: Step) -> Result<(), AppError> {
         let now = self.now();
         match (step, &self.state) {
-            (2, State::Start) => {}
-            (4..=7, _) => {
+            (Step::Unlock, State::Start) => {}
+            (Step::Find | Step::Summary | Step::Details | Step::Print, _) => {
                 self.active()?;
             }
             _ => {
-                return Err(AppError::new(
-                    "bad-input",
-                    format!("no step {step} to mark here"),
-                ));
+                return Err(AppError::bad_input(format!(
+                    "no step {} to mark here",
+                    step.number()
+                )));
             }
         }
         self.steps.enter(step, now);
@@ -597,12 +599,12 @@ impl Desk {
         active
             .viewing
             .printed(Some(shown.patient.clone()), "record summary (A4)", None)?;
-        self.steps.enter(7, now);
+        self.steps.enter(Step::Print, now);
         let r = self.record_screen()?;
         Ok(PrintScreen {
-            step: 7,
+            step: StepOf::new(),
             banner: r.banner,
-            printed_at: Day::parse(&catalog::local_time(now)),
+            printed_at: Day::parse(&catalog::local_time(now, self.config.zone)),
             patient: r.patient,
             access: r.access,
             data_as_of: r.data_as_of,
@@ -622,7 +624,7 @@ impl Desk {
         let now = self.now();
         let active = self.active()?;
         active.shown = None;
-        self.steps.enter(4, now);
+        self.steps.enter(Step::Find, now);
         Ok(())
     }
 
@@ -639,15 +641,12 @@ impl Desk {
         let drill = viewing.manifest().drill;
         let session = viewing.suspend()?;
         let now = self.now();
-        self.steps.enter(8, now);
+        self.steps.enter(Step::LockOrEnd, now);
         let screen = LockScreen {
-            step: 8,
+            step: StepOf::new(),
             drill,
             viewer: Some(viewer(&declaration)),
-            method: match how.device_key {
-                Some(_) => "device-key",
-                None => "passphrase",
-            },
+            method: how.method(),
         };
         self.state = State::Locked(Box::new(Paused {
             session,
@@ -677,7 +676,7 @@ impl Desk {
             Some(key) => match fieldchart_vault::load_identity(key) {
                 Ok(_) => session,
                 Err(e) => {
-                    let e = AppError::unlocking(&fieldchart_session::SessionError::Vault(e), false);
+                    let e = AppError::from(e);
                     self.state = State::Locked(Box::new(Paused {
                         session,
                         policy,
@@ -690,8 +689,8 @@ impl Desk {
             None => {
                 let attempt = match passphrase.filter(|p| !p.is_empty()) {
                     Some(p) => self.open_session(&how, Unlock::typed_passphrase(p)),
-                    None => Err(AppError::new(
-                        "wrong-passphrase",
+                    None => Err(AppError::desk(
+                        ErrorKind::WrongPassphrase,
                         "type the emergency passphrase",
                     )),
                 };
@@ -737,7 +736,7 @@ impl Desk {
         let was_open = !matches!(self.state, State::Start);
         self.end_open()?;
         let now = self.now();
-        self.steps.enter(8, now);
+        self.steps.enter(Step::LockOrEnd, now);
         let report = if drill && was_open {
             let (steps, total) = self.steps.report(now);
             let saved_to = self.save_report(&steps, total, now);
@@ -750,7 +749,7 @@ impl Desk {
             None
         };
         Ok(EndScreen {
-            step: 8,
+            step: StepOf::new(),
             drill,
             report,
         })
@@ -765,7 +764,9 @@ impl Desk {
         Ok(())
     }
 
-    /// The drill report as a small text file (steps and seconds only: no patient, no viewer).
+    /// The drill report as a small text file (steps and seconds only: no patient, no viewer). Every
+    /// line is in both languages, the one the viewer chose first: the report is read later by the
+    /// drill's organiser, who may read the other.
     fn save_report(
         &self,
         steps: &[steps::StepTime],
@@ -774,32 +775,43 @@ impl Desk {
     ) -> Option<String> {
         let dir = self.config.drill_audit_log.parent()?;
         std::fs::create_dir_all(dir).ok()?;
-        let local = now.with_timezone(&Local);
+        let local = self.config.zone.local(now);
         let path = dir.join(format!(
             "drill-report-{}.txt",
             local.format("%Y%m%dT%H%M%S")
         ));
+        let both = |ja: &str, en: &str| match self.lang {
+            Language::Ja => format!("{ja} / {en}"),
+            Language::En => format!("{en} / {ja}"),
+        };
         let mut text = format!(
-            "FieldChart 訓練報告 / drill report\n{}\n\n",
+            "FieldChart {}\n{}\n\n",
+            both("訓練報告", "drill report"),
             local.format("%Y-%m-%d %H:%M:%S")
         );
         for s in steps {
             text.push_str(&format!(
-                "{}. {} / {}\t{:.1} s\n",
-                s.step, s.ja, s.en, s.seconds
+                "{}. {}\t{:.1} s\n",
+                s.step.number(),
+                both(s.ja, s.en),
+                s.seconds
             ));
         }
-        text.push_str(&format!("\n合計 / total\t{total:.1} s\n"));
+        text.push_str(&format!("\n{}\t{total:.1} s\n", both("合計", "total")));
         std::fs::write(&path, text).ok()?;
         Some(path.display().to_string())
     }
 
-    /// The language the viewer chose (kept for nothing but a check that it is one we have).
+    /// The language the viewer chose (`ja` or `en`): the drill report is written with it first.
     pub fn set_language(&mut self, lang: &str) -> Result<(), AppError> {
-        match lang {
-            "ja" | "en" => Ok(()),
-            other => Err(AppError::new("bad-input", format!("no language {other:?}"))),
-        }
+        self.lang = serde_json::from_value(serde_json::Value::from(lang))
+            .map_err(|_| AppError::bad_input(format!("no language {lang:?}: ja or en")))?;
+        Ok(())
+    }
+
+    /// The language the drill report puts first.
+    pub fn language(&self) -> Language {
+        self.lang
     }
 }
 

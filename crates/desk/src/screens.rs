@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use fieldchart_policy::{Area, Profession};
+use fieldchart_policy::{Area, Basis, Consent, Profession};
 use fieldchart_query::record::{ItemView, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
 use serde::Serialize;
 
+use crate::contract::{Identifier, Method, Screen, Step, StepOf};
 use crate::day::Day;
 
 /// A facility as shown: its code, its name when the hub gave one, and how fresh its data is.
@@ -138,9 +139,13 @@ pub struct Banner {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub snapshots: Vec<crate::catalog::SnapshotCard>,
     pub device_key: Option<String>,
+}
+
+impl Screen for StartScreen {
+    const STEP: Step = Step::Start;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,16 +159,24 @@ pub struct ProfessionChoice {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeclareScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub banner: Banner,
     pub professions: Vec<ProfessionChoice>,
     pub default_event: String,
 }
 
+impl Screen for DeclareScreen {
+    const STEP: Step = Step::Declare;
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub banner: Banner,
+}
+
+impl Screen for SearchScreen {
+    const STEP: Step = Step::Find;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,51 +191,42 @@ pub struct ResultRow {
     pub sex: Words,
     pub address: Option<String>,
     pub last_contact: Option<Day>,
-    pub consent: &'static str,
+    pub consent: Consent,
     /// What the viewer can confirm identity on (two are needed).
-    pub identifiers: Vec<&'static str>,
-    /// Which of those the query matched.
-    pub matched: Vec<&'static str>,
+    pub identifiers: Vec<Identifier>,
+    /// What the query matched (sex too, which confirms nothing).
+    pub matched: Vec<Identifier>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub banner: Banner,
     pub query: String,
     pub results: Vec<ResultRow>,
 }
 
-/// An identifier a result can be confirmed on, as the query names the field it matched.
-pub fn identifier_of_field(field: &str) -> Option<&'static str> {
-    match field {
-        "name_kanji" | "name_kana" => Some("name"),
-        "dob" => Some("dob"),
-        "address" => Some("address"),
-        "phone" => Some("phone"),
-        "patient_id" => Some("patientId"),
-        "sex" => Some("sex"),
-        _ => None,
-    }
+impl Screen for Results {
+    const STEP: Step = Step::Find;
 }
 
 impl ResultRow {
     pub fn of(r: &SearchResult, facilities: &Facilities) -> ResultRow {
         let mut identifiers = Vec::new();
         if r.name_kanji.is_some() || r.name_kana.is_some() {
-            identifiers.push("name");
+            identifiers.push(Identifier::Name);
         }
         if r.dob.is_some() {
-            identifiers.push("dob");
+            identifiers.push(Identifier::Dob);
         }
         if r.address.is_some() {
-            identifiers.push("address");
+            identifiers.push(Identifier::Address);
         }
-        identifiers.push("patientId");
-        let mut matched: Vec<&'static str> = r
+        identifiers.push(Identifier::PatientId);
+        let mut matched: Vec<Identifier> = r
             .matched
             .iter()
-            .filter_map(|m| identifier_of_field(&m.field))
+            .filter_map(|m| Identifier::of_field(&m.field))
             .collect();
         matched.sort_unstable();
         matched.dedup();
@@ -236,7 +240,7 @@ impl ResultRow {
             sex: sex_words(r.sex),
             address: r.address.clone(),
             last_contact: Day::opt(r.last_contact.as_deref()),
-            consent: r.consent.as_str(),
+            consent: r.consent,
             identifiers,
             matched,
         }
@@ -263,8 +267,8 @@ pub struct PatientHeader {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessShown {
-    pub consent: &'static str,
-    pub basis: &'static str,
+    pub consent: Consent,
+    pub basis: Basis,
     pub withheld: Vec<Words>,
     /// Items before this day are not shown to this profession.
     pub since: Option<Day>,
@@ -406,7 +410,7 @@ pub struct RecordAge {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub banner: Banner,
     pub patient: PatientHeader,
     pub access: AccessShown,
@@ -416,10 +420,14 @@ pub struct RecordScreen {
     pub details: Details,
 }
 
+impl Screen for RecordScreen {
+    const STEP: Step = Step::Summary;
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrintScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub banner: Banner,
     pub printed_at: Day,
     pub patient: PatientHeader,
@@ -429,13 +437,21 @@ pub struct PrintScreen {
     pub summary: Summary,
 }
 
+impl Screen for PrintScreen {
+    const STEP: Step = Step::Print;
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LockScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub drill: bool,
     pub viewer: Option<Viewer>,
-    /// `device-key` (one press to resume) or `passphrase` (typed again).
-    pub method: &'static str,
+    /// What resuming asks for again.
+    pub method: Method,
+}
+
+impl Screen for LockScreen {
+    const STEP: Step = Step::LockOrEnd;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -448,9 +464,13 @@ pub struct DrillReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EndScreen {
-    pub step: u8,
+    pub step: StepOf<Self>,
     pub drill: bool,
     pub report: Option<DrillReport>,
+}
+
+impl Screen for EndScreen {
+    const STEP: Step = Step::LockOrEnd;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -490,8 +510,8 @@ impl RecordParts {
         };
         let a = &v.access;
         let access = AccessShown {
-            consent: a.consent.as_str(),
-            basis: a.basis.as_str(),
+            consent: a.consent,
+            basis: a.basis,
             withheld: a.withheld.iter().map(|&w| area_words(w)).collect(),
             since: a.since.map(Day::of),
             break_glass: a.break_glass.clone(),

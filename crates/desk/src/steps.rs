@@ -3,24 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use strum::VariantArray;
 
-/// The emergency manual's eight steps, in its words (docs/emergency-manual.*.md).
-pub const STEPS: [(u8, &str, &str); 8] = [
-    (1, "開始", "Start"),
-    (2, "解錠", "Unlock"),
-    (3, "閲覧者の申告", "Who is viewing"),
-    (4, "患者を探す", "Find the patient"),
-    (5, "まず要約", "Summary first"),
-    (6, "詳細", "Details"),
-    (7, "印刷", "Print"),
-    (8, "ロック・終了", "Lock or end"),
-];
+use crate::contract::Step;
 
 /// Time spent per step; a step visited twice adds up.
 #[derive(Debug, Clone)]
 pub struct StepClock {
     started: DateTime<Utc>,
-    current: u8,
+    current: Step,
     since: DateTime<Utc>,
     seconds: [f64; 8],
     visited: [bool; 8],
@@ -30,7 +21,7 @@ pub struct StepClock {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepTime {
-    pub step: u8,
+    pub step: Step,
     pub ja: &'static str,
     pub en: &'static str,
     pub seconds: f64,
@@ -43,49 +34,51 @@ impl StepClock {
         visited[0] = true;
         StepClock {
             started: now,
-            current: 1,
+            current: Step::Start,
             since: now,
             seconds: [0.0; 8],
             visited,
         }
     }
 
-    pub fn current(&self) -> u8 {
+    pub fn current(&self) -> Step {
         self.current
     }
 
-    /// Moves to `step` (1–8; others are ignored), closing the time of the step before.
-    pub fn enter(&mut self, step: u8, now: DateTime<Utc>) {
-        if !(1..=8).contains(&step) {
-            return;
-        }
+    /// Moves to `step`, closing the time of the step before.
+    pub fn enter(&mut self, step: Step, now: DateTime<Utc>) {
         self.close(now);
         self.current = step;
-        self.visited[usize::from(step - 1)] = true;
+        self.visited[slot(step)] = true;
     }
 
     fn close(&mut self, now: DateTime<Utc>) {
         let spent = (now - self.since).num_milliseconds().max(0) as f64 / 1000.0;
-        self.seconds[usize::from(self.current - 1)] += spent;
+        self.seconds[slot(self.current)] += spent;
         self.since = now;
     }
 
     /// The time per visited step, and the total, up to `now`.
     pub fn report(&mut self, now: DateTime<Utc>) -> (Vec<StepTime>, f64) {
         self.close(now);
-        let steps = STEPS
+        let steps = Step::VARIANTS
             .iter()
-            .filter(|(n, _, _)| self.visited[usize::from(n - 1)])
-            .map(|&(step, ja, en)| StepTime {
+            .filter(|&&step| self.visited[slot(step)])
+            .map(|&step| StepTime {
                 step,
-                ja,
-                en,
-                seconds: (self.seconds[usize::from(step - 1)] * 10.0).round() / 10.0,
+                ja: step.ja(),
+                en: step.en(),
+                seconds: (self.seconds[slot(step)] * 10.0).round() / 10.0,
             })
             .collect();
         let total = (now - self.started).num_milliseconds().max(0) as f64 / 1000.0;
         (steps, (total * 10.0).round() / 10.0)
     }
+}
+
+/// A step's place in the per-step arrays.
+fn slot(step: Step) -> usize {
+    usize::from(step.number() - 1)
 }
 
 #[cfg(test)]
@@ -100,15 +93,15 @@ mod tests {
             .with_timezone(&Utc);
         let at = |s: i64| t0 + TimeDelta::seconds(s);
         let mut clock = StepClock::new(t0);
-        clock.enter(2, at(10));
-        clock.enter(3, at(15));
-        clock.enter(4, at(45));
-        clock.enter(5, at(75));
-        clock.enter(4, at(95));
-        clock.enter(5, at(100));
-        clock.enter(8, at(130));
+        clock.enter(Step::Unlock, at(10));
+        clock.enter(Step::Declare, at(15));
+        clock.enter(Step::Find, at(45));
+        clock.enter(Step::Summary, at(75));
+        clock.enter(Step::Find, at(95));
+        clock.enter(Step::Summary, at(100));
+        clock.enter(Step::LockOrEnd, at(130));
         let (steps, total) = clock.report(at(131));
-        let by: Vec<(u8, f64)> = steps.iter().map(|s| (s.step, s.seconds)).collect();
+        let by: Vec<(u8, f64)> = steps.iter().map(|s| (s.step.number(), s.seconds)).collect();
         assert_eq!(
             by,
             vec![
@@ -121,14 +114,5 @@ mod tests {
             ]
         );
         assert_eq!(total, 131.0);
-    }
-
-    #[test]
-    fn a_step_outside_the_manual_is_ignored() {
-        let t0 = Utc::now();
-        let mut clock = StepClock::new(t0);
-        clock.enter(9, t0);
-        clock.enter(0, t0);
-        assert_eq!(clock.current(), 1);
     }
 }

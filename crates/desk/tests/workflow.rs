@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use fieldchart_audit::{Event, Record};
-use fieldchart_desk::{AppError, Config, Desk};
+use fieldchart_desk::contract::{ErrorKind, Identifier, Location, Method, Step, ValidityState};
+use fieldchart_desk::{AppError, Config, Desk, Zone};
+use fieldchart_policy::{Basis, Consent, Rule};
 use fieldchart_testbed::{CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, Testbed};
 
 fn testbed() -> &'static Testbed {
@@ -48,6 +50,7 @@ impl Laptop {
             audit_log: dir.path().join("real").join("audit.log"),
             drill_audit_log: drill_log.clone(),
             clock: Arc::new(move || *now.lock().unwrap()),
+            zone: Zone::System,
         };
         change(&mut config);
         Laptop {
@@ -91,15 +94,15 @@ impl Laptop {
     }
 }
 
-fn both() -> Vec<String> {
-    vec!["name".into(), "dob".into()]
+fn both() -> Vec<Identifier> {
+    vec![Identifier::Name, Identifier::Dob]
 }
 
 #[test]
 fn start_lists_each_snapshot_with_its_facilities_validity_and_drill_mark() {
     let mut l = Laptop::new();
     let start = l.desk.start().unwrap();
-    assert_eq!(start.step, 1);
+    assert_eq!(start.step.get(), Step::Start);
     assert!(
         start.device_key.is_some(),
         "the device key is found by itself"
@@ -112,7 +115,7 @@ fn start_lists_each_snapshot_with_its_facilities_validity_and_drill_mark() {
             .unwrap_or_else(|| panic!("{} listed", p.display()))
     };
     let drill = card(&testbed().drill);
-    assert_eq!(drill.validity.state, "valid");
+    assert_eq!(drill.validity.state, ValidityState::Valid);
     assert!(drill.validity.days_left.unwrap() >= 29);
     assert!(drill.drill);
     assert!(drill.passphrase);
@@ -123,7 +126,7 @@ fn start_lists_each_snapshot_with_its_facilities_validity_and_drill_mark() {
         assert!(as_of.era.is_some() && as_of.short.is_some(), "{as_of:?}");
     }
     let expired = card(&testbed().expired);
-    assert_eq!(expired.validity.state, "expired");
+    assert_eq!(expired.validity.state, ValidityState::Expired);
     assert!(
         expired
             .validity
@@ -155,9 +158,9 @@ fn a_wrong_passphrase_gets_its_own_message_and_the_right_one_opens() {
         .desk
         .unlock(&path, Some("not the passphrase".into()), None)
         .unwrap_err();
-    assert_eq!(err.kind, "wrong-passphrase", "{err:?}");
+    assert_eq!(err.kind, ErrorKind::WrongPassphrase, "{err:?}");
     let declare = l.desk.unlock(&path, Some(PASSPHRASE.into()), None).unwrap();
-    assert_eq!(declare.step, 3);
+    assert_eq!(declare.step.get(), Step::Declare);
     assert!(declare.banner.drill);
     assert_eq!(declare.professions.len(), 10);
     assert!(
@@ -174,7 +177,7 @@ fn an_expired_snapshot_says_so_and_opens_only_by_break_glass() {
     l.desk.start().unwrap();
     let path = Laptop::path(&testbed().expired);
     let err = l.desk.unlock(&path, None, None).unwrap_err();
-    assert_eq!(err.kind, "expired", "{err:?}");
+    assert_eq!(err.kind, ErrorKind::Expired, "{err:?}");
     l.desk
         .unlock(&path, None, Some("避難所で透析患者の薬歴確認が必要".into()))
         .unwrap();
@@ -205,8 +208,11 @@ fn search_finds_the_persona_by_kana_romaji_and_era_birth_date() {
         let dob = hit.dob.as_ref().unwrap();
         assert_eq!(dob.iso, "1970-03-12");
         assert_eq!(dob.short.as_deref(), Some("S45.3.12"));
-        assert_eq!(hit.consent, "consented");
-        assert!(hit.identifiers.contains(&"name") && hit.identifiers.contains(&"dob"));
+        assert_eq!(hit.consent, Consent::Consented);
+        assert!(
+            hit.identifiers.contains(&Identifier::Name)
+                && hit.identifiers.contains(&Identifier::Dob)
+        );
         assert!(hit.facility.name.is_some());
     }
 }
@@ -218,11 +224,11 @@ fn a_record_opens_only_on_two_identifiers_and_shows_what_keeps_her_alive() {
     let (f, p) = PERSONA;
     let one = l
         .desk
-        .open_record(f, p, &["name".into(), "name".into()], None)
+        .open_record(f, p, &[Identifier::Name, Identifier::Name], None)
         .unwrap_err();
-    assert_eq!(one.kind, "needs-confirmation");
+    assert_eq!(one.kind, ErrorKind::NeedsConfirmation);
     let r = l.desk.open_record(f, p, &both(), None).unwrap();
-    assert_eq!(r.step, 5);
+    assert_eq!(r.step.get(), Step::Summary);
     let classes: Vec<&str> = r.critical.iter().map(|c| c.class).collect();
     assert!(classes.contains(&"anticoagulant"), "{classes:?}");
     assert!(classes.contains(&"severe-drug-allergy"), "{classes:?}");
@@ -301,7 +307,7 @@ fn a_record_not_among_the_results_shown_does_not_open() {
     l.desk.search("さとう けんいち", None, None, None).unwrap();
     let (f, p) = PERSONA;
     let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
-    assert_eq!(err.kind, "state");
+    assert_eq!(err.kind, ErrorKind::State);
 }
 
 #[test]
@@ -311,16 +317,16 @@ fn unknown_consent_asks_for_a_legal_basis() {
     let hit = r
         .results
         .iter()
-        .find(|x| x.consent == "unknown")
+        .find(|x| x.consent == Consent::Unknown)
         .expect("a patient the consent list does not name");
     let (f, p) = (hit.facility.code.clone(), hit.patient_id.clone());
     let err = l.desk.open_record(&f, &p, &both(), None).unwrap_err();
-    assert_eq!(err.kind, "needs-basis", "{err:?}");
+    assert_eq!(err.kind, ErrorKind::NeedsBasis, "{err:?}");
     let r = l
         .desk
         .open_record(&f, &p, &both(), Some("vital-interest"))
         .unwrap();
-    assert_eq!(r.access.basis, "vital-interest");
+    assert_eq!(r.access.basis, Basis::VitalInterest);
 }
 
 #[test]
@@ -329,17 +335,22 @@ fn a_refusal_opens_only_after_break_glass_which_then_shows_everywhere() {
     l.desk.search("やまだ はなこ", None, None, None).unwrap();
     let (f, p) = PERSONA_REFUSED;
     let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
-    assert_eq!(err.kind, "refused");
-    assert_eq!(err.rule, Some("consent-refused"));
+    assert_eq!(err.kind, ErrorKind::Refused);
+    assert_eq!(err.rule, Some(Rule::ConsentRefused));
     let short = l.desk.break_glass("急ぎ").unwrap_err();
-    assert_eq!(short.kind, "refused", "a reason under 8 characters");
+    assert_eq!(
+        short.kind,
+        ErrorKind::Refused,
+        "a reason under 8 characters"
+    );
+    assert_eq!(short.rule, Some(Rule::BreakGlass));
     let banner = l
         .desk
         .break_glass("意識障害で搬送、服薬確認が必要")
         .unwrap();
     assert!(banner.break_glass.is_some());
     let r = l.desk.open_record(f, p, &both(), None).unwrap();
-    assert_eq!(r.access.basis, "break-glass");
+    assert_eq!(r.access.basis, Basis::BreakGlass);
     assert!(r.banner.break_glass.is_some());
 }
 
@@ -354,7 +365,23 @@ fn a_clerk_without_the_code_is_refused_and_may_declare_again_without_unlocking()
         .desk
         .declare("受付 花子", "clerk", "避難所受付", "", None)
         .unwrap_err();
-    assert_eq!(err.kind, "refused", "{err:?}");
+    assert_eq!(err.kind, ErrorKind::Refused, "{err:?}");
+    assert_eq!(
+        err.rule,
+        Some(Rule::Authorisation),
+        "the code is what is wrong"
+    );
+    let wrong = l
+        .desk
+        .declare(
+            "受付 花子",
+            "clerk",
+            "避難所受付",
+            "",
+            Some("DRILL-9999".into()),
+        )
+        .unwrap_err();
+    assert_eq!(wrong.rule, Some(Rule::Authorisation), "{wrong:?}");
     let ok = l
         .desk
         .declare(
@@ -365,7 +392,7 @@ fn a_clerk_without_the_code_is_refused_and_may_declare_again_without_unlocking()
             Some(CLERK_CODE.into()),
         )
         .unwrap();
-    assert_eq!(ok.step, 4);
+    assert_eq!(ok.step.get(), Step::Find);
 }
 
 #[test]
@@ -390,11 +417,15 @@ fn printing_is_audited_before_the_page_is_given() {
     let mut l = Laptop::declared("doctor", None);
     l.desk.search("やまだ はなこ", None, None, None).unwrap();
     let err = l.desk.print_summary().unwrap_err();
-    assert_eq!(err.kind, "state", "nothing to print before a record");
+    assert_eq!(
+        err.kind,
+        ErrorKind::State,
+        "nothing to print before a record"
+    );
     let (f, p) = PERSONA;
     l.desk.open_record(f, p, &both(), None).unwrap();
     let page = l.desk.print_summary().unwrap();
-    assert_eq!(page.step, 7);
+    assert_eq!(page.step.get(), Step::Print);
     assert!(!page.critical.is_empty());
     let records = l.audit();
     let printed: Vec<&Record> = records
@@ -420,8 +451,8 @@ fn idle_time_locks_the_session_and_the_same_viewer_resumes() {
         .expect("input four minutes ago keeps it open");
     l.wait(5 * 60);
     let err: AppError = l.desk.search("やまだ", None, None, None).unwrap_err();
-    assert_eq!(err.kind, "locked");
-    assert_eq!(l.desk.activity().unwrap_err().kind, "locked");
+    assert_eq!(err.kind, ErrorKind::Locked);
+    assert_eq!(l.desk.activity().unwrap_err().kind, ErrorKind::Locked);
     let back = l.desk.resume(None).unwrap();
     assert_eq!(back.banner.viewer.unwrap().name, "訓練 太郎");
     let locks = l
@@ -447,12 +478,15 @@ fn a_passphrase_session_resumes_only_with_the_passphrase() {
         .declare("訓練 太郎", "看護師", "救護班", "", None)
         .unwrap();
     let lock = l.desk.lock().unwrap();
-    assert_eq!(lock.method, "passphrase");
+    assert_eq!(lock.method, Method::Passphrase);
     assert_eq!(
         l.desk.resume(Some("wrong".into())).unwrap_err().kind,
-        "wrong-passphrase"
+        ErrorKind::WrongPassphrase
     );
-    assert_eq!(l.desk.resume(None).unwrap_err().kind, "wrong-passphrase");
+    assert_eq!(
+        l.desk.resume(None).unwrap_err().kind,
+        ErrorKind::WrongPassphrase
+    );
     l.desk.resume(Some(PASSPHRASE.into())).unwrap();
 }
 
@@ -473,10 +507,10 @@ fn documents_are_served_only_for_the_record_on_screen() {
     assert!(!blob.base64.is_empty());
     assert_eq!(
         l.desk.document(file + 100_000).unwrap_err().kind,
-        "bad-input"
+        ErrorKind::BadInput
     );
     l.desk.close_record().unwrap();
-    assert_eq!(l.desk.document(file).unwrap_err().kind, "state");
+    assert_eq!(l.desk.document(file).unwrap_err().kind, ErrorKind::State);
 }
 
 #[test]
@@ -496,11 +530,15 @@ fn a_drill_ends_with_a_report_of_the_time_each_step_took() {
     let (f, p) = PERSONA;
     l.desk.open_record(f, p, &both(), None).unwrap();
     l.wait(60);
-    l.desk.mark_step(6).unwrap();
+    l.desk.mark_step(Step::Details).unwrap();
     l.wait(10);
     let end = l.desk.end().unwrap();
     let report = end.report.expect("a drill report");
-    let seconds: Vec<(u8, f64)> = report.steps.iter().map(|s| (s.step, s.seconds)).collect();
+    let seconds: Vec<(u8, f64)> = report
+        .steps
+        .iter()
+        .map(|s| (s.step.number(), s.seconds))
+        .collect();
     assert_eq!(
         seconds,
         vec![
@@ -541,7 +579,135 @@ fn a_snapshot_on_removable_media_is_listed_as_removable_and_opens() {
         "the file without the marker is not listed"
     );
     let card = &start.snapshots[0];
-    assert_eq!(card.location, "removable");
-    assert_eq!(card.validity.state, "valid");
+    assert_eq!(card.location, Location::Removable);
+    assert_eq!(card.validity.state, ValidityState::Valid);
     l.desk.unlock(&card.path.clone(), None, None).unwrap();
+}
+
+#[test]
+fn an_older_snapshot_copied_later_is_listed_below_the_newer_one_as_superseded() {
+    let bed = testbed();
+    let laptop = tempfile::tempdir().unwrap();
+    let local = laptop.path().join("snapshots");
+    // The newer one came on a USB stick; the older one was copied to the laptop after it.
+    let medium = laptop.path().join("media").join("HUB-USB");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::create_dir_all(&medium).unwrap();
+    let newer = medium.join("region-monday.fcs");
+    let older = local.join("region-saturday.fcs");
+    let now = Utc::now();
+    bed.snapshot(&newer, now - TimeDelta::hours(1), str::to_owned);
+    bed.snapshot(&older, now - TimeDelta::days(2), str::to_owned);
+    let touch = |p: &Path, at: std::time::SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .and_then(|f| f.set_modified(at))
+            .unwrap();
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    touch(&newer, std::time::SystemTime::now() - 24 * hour);
+    touch(&older, std::time::SystemTime::now());
+    let root = laptop.path().join("media");
+    let mut l = Laptop::with(|c| {
+        c.snapshot_dirs = vec![local];
+        c.removable_roots = vec![root];
+    });
+    let start = l.desk.start().unwrap();
+    let cards: Vec<(&str, ValidityState, Location)> = start
+        .snapshots
+        .iter()
+        .map(|c| (c.file.as_str(), c.validity.state, c.location))
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            (
+                "region-monday.fcs",
+                ValidityState::Valid,
+                Location::Removable
+            ),
+            (
+                "region-saturday.fcs",
+                ValidityState::Superseded,
+                Location::Local
+            ),
+        ],
+        "ordered by the signed creation time, not the file's time or folder"
+    );
+    let why = start.snapshots[1].validity.message.as_deref().unwrap();
+    assert!(why.contains("region-monday.fcs"), "{why}");
+    // Superseded is a label, not a lock: the older data still opens.
+    l.desk
+        .unlock(&start.snapshots[1].path.clone(), None, None)
+        .unwrap();
+}
+
+#[test]
+fn a_snapshot_of_another_hub_is_never_superseded_by_this_hubs_newer_one() {
+    let bed = testbed();
+    let folder = tempfile::tempdir().unwrap();
+    let other = folder.path().join("other-hub");
+    std::fs::create_dir_all(&other).unwrap();
+    // The testbed's drill snapshot, and an older one signed by a second hub this laptop trusts.
+    let second = Testbed::make(&other, 20);
+    let older = folder.path().join("second-hub.fcs");
+    second.snapshot(&older, Utc::now() - TimeDelta::days(3), str::to_owned);
+    let dir = folder.path().join("snapshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&bed.drill, dir.join("drill.fcs")).unwrap();
+    std::fs::rename(&older, dir.join("second-hub.fcs")).unwrap();
+    let (pub1, pub2) = (bed.hub_pub.clone(), second.hub_pub.clone());
+    let mut l = Laptop::with(|c| {
+        c.snapshot_dirs = vec![dir];
+        c.trusted = vec![pub1, pub2];
+    });
+    let start = l.desk.start().unwrap();
+    let states: Vec<(&str, ValidityState)> = start
+        .snapshots
+        .iter()
+        .map(|c| (c.file.as_str(), c.validity.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("drill.fcs", ValidityState::Valid),
+            ("second-hub.fcs", ValidityState::Valid)
+        ]
+    );
+}
+
+#[test]
+fn the_drill_report_is_written_in_both_languages_the_chosen_one_first() {
+    let walk = |lang: Option<&str>| {
+        let mut l = Laptop::new();
+        if let Some(lang) = lang {
+            l.desk.set_language(lang).unwrap();
+        }
+        l.desk.start().unwrap();
+        l.desk
+            .unlock(&Laptop::path(&testbed().drill), None, None)
+            .unwrap();
+        l.wait(2);
+        let end = l.desk.end().unwrap();
+        std::fs::read_to_string(end.report.unwrap().saved_to.unwrap()).unwrap()
+    };
+    let ja = walk(None);
+    assert!(
+        ja.starts_with("FieldChart 訓練報告 / drill report\n"),
+        "{ja}"
+    );
+    assert!(ja.contains("2. 解錠 / Unlock\t"), "{ja}");
+    assert!(ja.contains("合計 / total\t"), "{ja}");
+    let en = walk(Some("en"));
+    assert!(
+        en.starts_with("FieldChart drill report / 訓練報告\n"),
+        "{en}"
+    );
+    assert!(en.contains("2. Unlock / 解錠\t"), "{en}");
+    assert!(en.contains("total / 合計\t"), "{en}");
+    let mut l = Laptop::new();
+    let err = l.desk.set_language("fr").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::BadInput);
+    assert_eq!(l.desk.language(), fieldchart_desk::contract::Language::Ja);
 }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Local, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Local, Utc};
 use fieldchart_build::{BuildOptions, build, read_consent};
 use fieldchart_policy::Policy;
 use fieldchart_storage::{FacilityId, StorageRoot, scan_facility};
@@ -46,8 +46,17 @@ fn repo() -> PathBuf {
 }
 
 impl Testbed {
-    /// Makes everything under `root` (which must be empty or missing). Takes a few seconds.
+    /// Makes everything under `root` (which must be empty or missing), as of now. Takes a few
+    /// seconds.
     pub fn make(root: &Path, patients: u64) -> Testbed {
+        Testbed::make_at(root, patients, Local::now().fixed_offset())
+    }
+
+    /// [`Testbed::make`] as of `now`, on a wall clock at `now`'s offset: the region's data ends
+    /// the day before, the drill snapshot is created at `now` and the expired one 40 days earlier.
+    /// The same `now` makes the same region and snapshot contents (only keys and snapshot IDs
+    /// differ), so screens rendered from it can be compared across runs.
+    pub fn make_at(root: &Path, patients: u64, now: DateTime<FixedOffset>) -> Testbed {
         let snapshots = root.join("snapshots");
         let keys = snapshots.join("keys");
         let hub = root.join("hub");
@@ -56,7 +65,7 @@ impl Testbed {
         }
         let region = root.join("region");
         // The region's data ends yesterday, as after the hub's last nightly copy.
-        let yesterday = Local::now().date_naive() - Duration::days(1);
+        let yesterday = now.date_naive() - Duration::days(1);
         use chrono::Datelike;
         let as_of = CivilDate::new(yesterday.year(), yesterday.month(), yesterday.day())
             .expect("a civil date");
@@ -98,10 +107,16 @@ impl Testbed {
             device_pub,
             audit_pub,
         };
-        let now = Utc::now();
+        let now = now.to_utc();
         bed.build(&bed.drill, &policy_text, now);
         bed.build(&bed.expired, &policy_text, now - Duration::days(40));
         bed
+    }
+
+    /// Another drill snapshot of the same region, signed by the same hub, created at `created`
+    /// (valid for 30 days from then), with the drill policy as `edit` changes it.
+    pub fn snapshot(&self, out: &Path, created: DateTime<Utc>, edit: impl FnOnce(&str) -> String) {
+        self.build(out, &edit(&drill_policy()), created);
     }
 
     /// Another laptop folder: `folder/snapshots/<name>.fcs`, with this laptop's keys beside it
