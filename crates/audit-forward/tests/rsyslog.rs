@@ -21,7 +21,10 @@ fn acknowledged(state: &std::path::Path, log: &str, hub: &Hub) -> Option<u64> {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn every_entry_arrives_once_and_a_rerun_sends_only_what_is_new() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = Pki::new(dir.path(), "hub");
@@ -90,7 +93,10 @@ fn client_bytes(all: &[Message], batch: std::ops::Range<usize>, log: &str) -> us
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn a_connection_cut_mid_batch_is_resumed_without_duplicates_or_gaps() {
     let seed = std::env::var("FIELDCHART_CUT_SEED")
         .ok()
@@ -161,7 +167,10 @@ fn a_connection_cut_mid_batch_is_resumed_without_duplicates_or_gaps() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn an_unreachable_hub_fails_clearly_and_leaves_the_state_until_it_is_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = Pki::new(dir.path(), "hub");
@@ -219,7 +228,10 @@ fn an_unreachable_hub_fails_clearly_and_leaves_the_state_until_it_is_back() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn a_hub_certificate_from_another_ca_is_refused_before_anything_is_sent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = Pki::new(dir.path(), "hub");
@@ -263,7 +275,10 @@ fn a_hub_certificate_from_another_ca_is_refused_before_anything_is_sent() {
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn a_collector_that_closes_without_close_notify_never_counts_as_acknowledging() {
     // Measured finding: rsyslog's gtls driver closes TCP without a close_notify after reading
     // ours, exactly what a cut connection looks like, so no batch can be acknowledged.
@@ -298,7 +313,10 @@ fn a_collector_that_closes_without_close_notify_never_counts_as_acknowledging() 
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn an_entry_of_the_largest_size_arrives_whole_and_a_larger_one_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = Pki::new(dir.path(), "hub");

@@ -117,7 +117,10 @@ fn open_everything(
 }
 
 #[test]
-#[cfg_attr(not(heavy_tests), ignore = "heavy: builds a 300-patient drill snapshot and reopens it once per block; set FIELDCHART_HEAVY_TESTS=1")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: builds a 300-patient drill snapshot and reopens it once per block; set FIELDCHART_HEAVY_TESTS=1"
+)]
 fn damage_met_after_unlock_is_the_vaults_own_error_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     // Enough patients that the index files span several blocks, read only as a search needs them.
