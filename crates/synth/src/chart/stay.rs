@@ -27,12 +27,47 @@ impl Builder<'_> {
         }
     }
 
+    /// The stay in the order things happen on the ward (the order of the draws is part of the
+    /// output, see the module documentation of `chart`).
     pub(super) fn stay(&mut self, stay: &Stay) -> Result<(), SynthError> {
-        let as_of = self.input.as_of;
-        let last_day = stay.discharged.unwrap_or(as_of.add_days(-1));
+        let last_day = stay.discharged.unwrap_or(self.input.as_of.add_days(-1));
+        let (mut ward, admitted) = self.admission(stay);
+        let acute = *stay.reason == problems::PNEUMONIA;
+        self.admission_work_up(&ward, stay, admitted, acute);
+        self.diet(&ward, admitted, stay.diet);
+        if let Some((date, diet)) = stay.diet_change {
+            let at = self.time_on(date, 9, 16);
+            self.diet(&ward, at, diet);
+        }
+        self.injections(&ward, stay, admitted, last_day);
+        self.inpatient_prescription(&ward, admitted, last_day);
+        if let Some(date) = stay.follow_up_labs {
+            self.follow_up_labs(&ward, date, acute);
+        }
+        if stay.vitals_days > 0 {
+            self.vitals(&ward, stay, last_day)?;
+        }
+        if let Some(date) = stay.transfer {
+            self.transfer(&mut ward, date);
+        }
+        if let Some(date) = stay.cancelled_discharge {
+            self.cancelled_discharge(&ward, date, admitted);
+        }
+        if let Some(date) = stay.discharged {
+            self.discharge(&ward, stay, admitted, date)?;
+        }
+        if stay.photo {
+            self.photo(stay, last_day)?;
+        }
+        Ok(())
+    }
+
+    /// ADT-22 on a bed of the stay's department, and the reason for admission on the problem
+    /// list (cured or improving at discharge).
+    fn admission(&mut self, stay: &Stay) -> (Encounter, Moment) {
         let dept = Some(stay.department.code);
         let bed = self.bed();
-        let mut ward = Encounter {
+        let ward = Encounter {
             setting: Setting::Inpatient(bed),
             department: stay.department,
         };
@@ -68,16 +103,19 @@ impl Builder<'_> {
             false,
             outcome,
         );
+        (ward, admitted)
+    }
 
-        // Admission work-up: labs with infection screening, chest X-ray, ECG.
+    /// Admission work-up: labs with infection screening, chest X-ray, ECG (those two only when
+    /// they fall on the admission day).
+    fn admission_work_up(&mut self, ward: &Encounter, stay: &Stay, admitted: Moment, acute: bool) {
         let mut tests: Vec<&'static LabTest> = BASIC_PANEL.to_vec();
         tests.extend(self.condition_labs());
         tests.extend(INFECTION_PANEL);
         let collected = self.later(admitted, 10, 40);
-        let acute = *stay.reason == problems::PNEUMONIA;
         let with_order = self.draw.chance(0.5);
         self.lab_report(
-            &ward,
+            ward,
             stay.admitted,
             collected,
             &tests,
@@ -87,95 +125,102 @@ impl Builder<'_> {
         );
         let xray_at = self.later(admitted, 20, 60);
         if xray_at.date() == stay.admitted {
-            self.imaging(&ward, xray_at, &clinical::IMAGING[0]);
+            self.imaging(ward, xray_at, &clinical::IMAGING[0]);
         }
         if stay.ecg {
             let at = self.later(admitted, 30, 90);
             if at.date() == stay.admitted {
-                self.ecg(&ward, at);
+                self.ecg(ward, at);
             }
         }
-        self.diet(&ward, admitted, stay.diet);
-        if let Some((date, diet)) = stay.diet_change {
-            let at = self.time_on(date, 9, 16);
-            self.diet(&ward, at, diet);
+    }
+
+    fn follow_up_labs(&mut self, ward: &Encounter, date: CivilDate, acute: bool) {
+        let collected = self.time_on(date, 6, 8);
+        let tests: Vec<&'static LabTest> = vec![
+            &labs::WBC,
+            &labs::HEMOGLOBIN,
+            &labs::CRP,
+            &labs::CREATININE,
+            &labs::POTASSIUM,
+        ];
+        self.lab_report(ward, date, collected, &tests, acute, false, false);
+    }
+
+    /// ADT-42: to another bed of the same department.
+    fn transfer(&mut self, ward: &mut Encounter, date: CivilDate) {
+        let at = self.time_on(date, 10, 16);
+        let from = Encounter {
+            setting: ward.setting.clone(),
+            department: ward.department,
+        };
+        ward.setting = Setting::Inpatient(self.bed());
+        let stamp = self.stamp_after(at, 1, 10);
+        let message = adt::transfer(&self.subject(), &stamp, ward, &from, at);
+        self.push(StandardRecord::new(
+            "ADT-42",
+            Some(date),
+            NO_ORDER,
+            Some(ward.department.code),
+            stamp.time,
+            message,
+        ));
+    }
+
+    /// ADT-52 cancelled by ADT^A13 under the same key.
+    fn cancelled_discharge(&mut self, ward: &Encounter, date: CivilDate, admitted: Moment) {
+        let dept = Some(ward.department.code);
+        let at = self.time_on(date, 10, 12);
+        let stamp = self.stamp_after(at, 1, 10);
+        let message = adt::discharge(&self.subject(), &stamp, ward, admitted, at, false);
+        let mut record =
+            StandardRecord::new("ADT-52", Some(date), NO_ORDER, dept, stamp.time, message);
+        let stamp = self.stamp_after(stamp.time, 30, 240);
+        let cancel = adt::discharge(&self.subject(), &stamp, ward, admitted, at, true);
+        record.cancel(stamp.time, cancel);
+        self.push(record);
+    }
+
+    /// ADT-52, and the discharge summary when the plan has one.
+    fn discharge(
+        &mut self,
+        ward: &Encounter,
+        stay: &Stay,
+        admitted: Moment,
+        date: CivilDate,
+    ) -> Result<(), SynthError> {
+        let at = self.time_on(date, 10, 12);
+        let stamp = self.stamp_after(at, 1, 10);
+        let message = adt::discharge(&self.subject(), &stamp, ward, admitted, at, false);
+        self.push(StandardRecord::new(
+            "ADT-52",
+            Some(date),
+            NO_ORDER,
+            Some(ward.department.code),
+            stamp.time,
+            message,
+        ));
+        if stay.summary {
+            self.discharge_summary(stay, admitted, at)?;
         }
-        self.injections(&ward, stay, admitted, last_day);
-        self.inpatient_prescription(&ward, admitted, last_day);
-        if let Some(date) = stay.follow_up_labs {
-            let collected = self.time_on(date, 6, 8);
-            let tests: Vec<&'static LabTest> = vec![
-                &labs::WBC,
-                &labs::HEMOGLOBIN,
-                &labs::CRP,
-                &labs::CREATININE,
-                &labs::POTASSIUM,
-            ];
-            self.lab_report(&ward, date, collected, &tests, acute, false, false);
-        }
-        if stay.vitals_days > 0 {
-            self.vitals(&ward, stay, last_day)?;
-        }
-        if let Some(date) = stay.transfer {
-            let at = self.time_on(date, 10, 16);
-            let from = Encounter {
-                setting: ward.setting.clone(),
-                department: ward.department,
-            };
-            ward.setting = Setting::Inpatient(self.bed());
-            let stamp = self.stamp_after(at, 1, 10);
-            let message = adt::transfer(&self.subject(), &stamp, &ward, &from, at);
-            self.push(StandardRecord::new(
-                "ADT-42",
-                Some(date),
-                NO_ORDER,
-                dept,
-                stamp.time,
-                message,
-            ));
-        }
-        if let Some(date) = stay.cancelled_discharge {
-            let at = self.time_on(date, 10, 12);
-            let stamp = self.stamp_after(at, 1, 10);
-            let message = adt::discharge(&self.subject(), &stamp, &ward, admitted, at, false);
-            let mut record =
-                StandardRecord::new("ADT-52", Some(date), NO_ORDER, dept, stamp.time, message);
-            let stamp = self.stamp_after(stamp.time, 30, 240);
-            let cancel = adt::discharge(&self.subject(), &stamp, &ward, admitted, at, true);
-            record.cancel(stamp.time, cancel);
-            self.push(record);
-        }
-        if let Some(date) = stay.discharged {
-            let at = self.time_on(date, 10, 12);
-            let stamp = self.stamp_after(at, 1, 10);
-            let message = adt::discharge(&self.subject(), &stamp, &ward, admitted, at, false);
-            self.push(StandardRecord::new(
-                "ADT-52",
-                Some(date),
-                NO_ORDER,
-                dept,
-                stamp.time,
-                message,
-            ));
-            if stay.summary {
-                self.discharge_summary(stay, admitted, at)?;
-            }
-        }
-        if stay.photo {
-            let date = stay.admitted.add_days(1).min(last_day);
-            let at = self.time_on(date, 10, 16);
-            let bytes = extended::jpeg(self.draw)?;
-            self.document(
-                &extended::PHOTO,
-                at,
-                dept,
-                vec![Attachment {
-                    name: "main_document.jpg",
-                    bytes,
-                }],
-                Edit::None,
-            );
-        }
+        Ok(())
+    }
+
+    /// A clinical photo the day after admission (or on the last day, for a one-day stay).
+    fn photo(&mut self, stay: &Stay, last_day: CivilDate) -> Result<(), SynthError> {
+        let date = stay.admitted.add_days(1).min(last_day);
+        let at = self.time_on(date, 10, 16);
+        let bytes = extended::jpeg(self.draw)?;
+        self.document(
+            &extended::PHOTO,
+            at,
+            Some(stay.department.code),
+            vec![Attachment {
+                name: "main_document.jpg",
+                bytes,
+            }],
+            Edit::None,
+        );
         Ok(())
     }
 
