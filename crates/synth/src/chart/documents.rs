@@ -3,7 +3,6 @@
 
 use crate::calendar::Moment;
 use crate::clinical::{self, ConditionKind};
-use crate::error::SynthError;
 use crate::extended::{self, CdaHeader, DocumentType, Section, SectionText};
 use crate::facility::Staff;
 use crate::plan::{Edit, Stay};
@@ -49,11 +48,11 @@ impl Builder<'_> {
         index
     }
 
-    pub(super) fn documents(&mut self) -> Result<(), SynthError> {
+    pub(super) fn documents(&mut self) {
         let plan = self.input.plan;
         if let Some((date, edit)) = plan.referral.clone() {
             let at = self.time_on(date, 13, 17);
-            let bytes = self.referral_letter(at, "経過観察中です。")?;
+            let bytes = self.referral_letter(at, "経過観察中です。");
             let dept = crate::plan::main_department(self.input.person, self.input.as_of).code;
             let index = self.document(
                 &extended::REFERRAL,
@@ -68,7 +67,7 @@ impl Builder<'_> {
             if let Edit::Update(_) = edit {
                 let revised = self.later(at, 60, 600);
                 let bytes = self
-                    .referral_letter(revised, "経過観察中です。（追記）検査結果を追加しました。")?;
+                    .referral_letter(revised, "経過観察中です。（追記）検査結果を追加しました。");
                 self.chart.extended[index].update(
                     revised,
                     vec![Attachment {
@@ -103,7 +102,7 @@ impl Builder<'_> {
             let at = self
                 .time_on(date, 8, 12)
                 .min(Moment::at(self.input.as_of, 12, 0));
-            let bytes = self.jspeed(at)?;
+            let bytes = self.jspeed(at);
             self.document(
                 &extended::JSPEED,
                 at,
@@ -115,14 +114,13 @@ impl Builder<'_> {
                 Edit::None,
             );
         }
-        Ok(())
     }
 
     fn header_author(&self, department: &'static clinical::Department) -> Staff {
         self.input.facility.doctor(department)
     }
 
-    fn referral_letter(&mut self, at: Moment, course: &str) -> Result<Vec<u8>, SynthError> {
+    fn referral_letter(&mut self, at: Moment, course: &str) -> Vec<u8> {
         let person = self.input.person;
         let department = crate::plan::main_department(person, self.input.as_of);
         let author = self.header_author(department);
@@ -168,15 +166,10 @@ impl Builder<'_> {
             title: "診療情報提供書",
             recipient: Some(&recipient),
         };
-        Ok(extended::cda(&header, &sections))
+        extended::cda(&header, &sections)
     }
 
-    pub(super) fn discharge_summary(
-        &mut self,
-        stay: &Stay,
-        admitted: Moment,
-        discharged: Moment,
-    ) -> Result<(), SynthError> {
+    pub(super) fn discharge_summary(&mut self, stay: &Stay, admitted: Moment, discharged: Moment) {
         let author = self.header_author(stay.department);
         let document_id = self.order_no();
         let subject = self.subject();
@@ -235,10 +228,9 @@ impl Builder<'_> {
             }],
             Edit::None,
         );
-        Ok(())
     }
 
-    fn jspeed(&mut self, at: Moment) -> Result<Vec<u8>, SynthError> {
+    fn jspeed(&mut self, at: Moment) -> Vec<u8> {
         let person = self.input.person;
         let has = |k| person.has(k);
         let items: Vec<bool> = extended::JSPEED_ITEMS
@@ -278,6 +270,6 @@ impl Builder<'_> {
             title: "災害時JSPEED記録",
             recipient: None,
         };
-        Ok(extended::cda(&header, &sections))
+        extended::cda(&header, &sections)
     }
 }

@@ -97,7 +97,7 @@ pub(crate) fn build(input: &ChartInput<'_>, draw: &mut Draw) -> Result<Chart, Sy
     b.demographics();
     b.allergies();
     b.problem_list();
-    b.documents()?;
+    b.documents();
     Ok(b.chart)
 }
 

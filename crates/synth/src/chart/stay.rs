@@ -54,7 +54,7 @@ impl Builder<'_> {
             self.cancelled_discharge(&ward, date, admitted);
         }
         if let Some(date) = stay.discharged {
-            self.discharge(&ward, stay, admitted, date)?;
+            self.discharge(&ward, stay, admitted, date);
         }
         if stay.photo {
             self.photo(stay, last_day)?;
@@ -182,13 +182,7 @@ impl Builder<'_> {
     }
 
     /// ADT-52, and the discharge summary when the plan has one.
-    fn discharge(
-        &mut self,
-        ward: &Encounter,
-        stay: &Stay,
-        admitted: Moment,
-        date: CivilDate,
-    ) -> Result<(), SynthError> {
+    fn discharge(&mut self, ward: &Encounter, stay: &Stay, admitted: Moment, date: CivilDate) {
         let at = self.time_on(date, 10, 12);
         let stamp = self.stamp_after(at, 1, 10);
         let message = adt::discharge(&self.subject(), &stamp, ward, admitted, at, false);
@@ -201,9 +195,8 @@ impl Builder<'_> {
             message,
         ));
         if stay.summary {
-            self.discharge_summary(stay, admitted, at)?;
+            self.discharge_summary(stay, admitted, at);
         }
-        Ok(())
     }
 
     /// A clinical photo the day after admission (or on the last day, for a one-day stay).
