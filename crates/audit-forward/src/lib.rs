@@ -65,7 +65,7 @@ pub use destination::{Destination, DestinationError};
 pub use forward::{ForwardReport, Forwarder, RetryPolicy};
 pub use message::{
     APP_NAME, FACILITY_LOG_AUDIT, Hostname, LogId, MAX_MESSAGE_BYTES, Message, MessageError,
-    Origin, SD_ID, Severity, escape_sd_value, octet_counted,
+    Origin, SD_ID, Severity, octet_counted,
 };
 pub use state::{ForwardState, StateError, state_path_for};
 pub use transport::{Failure, Timeouts, TrustedCa};

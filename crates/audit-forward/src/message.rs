@@ -255,7 +255,7 @@ fn is_print_us_ascii(s: &str, max: usize) -> bool {
 }
 
 /// RFC 5424 §6.3.3: inside a PARAM-VALUE, `"`, `\` and `]` MUST be escaped with a backslash.
-pub fn escape_sd_value(value: &str) -> String {
+fn escape_sd_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if matches!(c, '"' | '\\' | ']') {

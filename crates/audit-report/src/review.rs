@@ -607,11 +607,7 @@ impl Review {
 
         section(&mut out, "Refusals", self.refusals.len());
         for refusal in &self.refusals {
-            let patient = refusal
-                .patient
-                .as_ref()
-                .map(|p| format!(" {}", patient_text(p)))
-                .unwrap_or_default();
+            let patient = after_space(refusal.patient.as_ref());
             let _ = writeln!(
                 out,
                 "  {}  {}  {}{patient}  rule: {}",
@@ -643,11 +639,7 @@ impl Review {
             );
         }
         for damage in &self.snapshot_damage {
-            let patient = damage
-                .patient
-                .as_ref()
-                .map(|p| format!(" {}", patient_text(p)))
-                .unwrap_or_default();
+            let patient = after_space(damage.patient.as_ref());
             let _ = writeln!(
                 out,
                 "  {}  {}  {}{patient}",
@@ -746,6 +738,13 @@ fn who(person: Option<&Person>) -> String {
 
 fn patient_text(patient: &PatientRef) -> String {
     text::line(&patient_id(patient)).into_owned()
+}
+
+/// The patient, when there is one, as ` facility:id` to follow the action on its line.
+fn after_space(patient: Option<&PatientRef>) -> String {
+    patient
+        .map(|p| format!(" {}", patient_text(p)))
+        .unwrap_or_default()
 }
 
 fn list(items: &[String]) -> String {

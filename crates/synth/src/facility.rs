@@ -36,7 +36,20 @@ pub(crate) struct Staff {
     pub(crate) given_kana: &'static str,
 }
 
+/// Family name, its kana, given name, its kana.
 type StaffName = (&'static str, &'static str, &'static str, &'static str);
+
+impl Staff {
+    fn named(id: String, (family, family_kana, given, given_kana): StaffName) -> Staff {
+        Staff {
+            id,
+            family,
+            given,
+            family_kana,
+            given_kana,
+        }
+    }
+}
 
 const DOCTORS: &[StaffName] = &[
     ("相馬", "ソウマ", "俊介", "シュンスケ"),
@@ -170,39 +183,26 @@ impl Facility {
     /// The doctor who sees patients of `department` here (one per department and facility).
     pub(crate) fn doctor(&self, department: &Department) -> Staff {
         let salt: usize = department.code.bytes().map(usize::from).sum();
-        let (family, family_kana, given, given_kana) =
-            DOCTORS[(self.index as usize * 7 + salt) % DOCTORS.len()];
-        Staff {
-            id: format!("D{}{:02}", department.code, self.index % 100),
-            family,
-            given,
-            family_kana,
-            given_kana,
-        }
+        Staff::named(
+            format!("D{}{:02}", department.code, self.index % 100),
+            DOCTORS[(self.index as usize * 7 + salt) % DOCTORS.len()],
+        )
     }
 
     /// The nurse who records administrations on the wards.
     pub(crate) fn nurse(&self) -> Staff {
-        let (family, family_kana, given, given_kana) = NURSES[self.index as usize % NURSES.len()];
-        Staff {
-            id: format!("N{:04}", 200 + self.index % 100),
-            family,
-            given,
-            family_kana,
-            given_kana,
-        }
+        Staff::named(
+            format!("N{:04}", 200 + self.index % 100),
+            NURSES[self.index as usize % NURSES.len()],
+        )
     }
 
     /// The clerk who enters orders (ORC-10).
     pub(crate) fn clerk(&self) -> Staff {
-        let (family, family_kana, given, given_kana) = CLERKS[self.index as usize % CLERKS.len()];
-        Staff {
-            id: format!("C{:03}", 58 + self.index % 100),
-            family,
-            given,
-            family_kana,
-            given_kana,
-        }
+        Staff::named(
+            format!("C{:03}", 58 + self.index % 100),
+            CLERKS[self.index as usize % CLERKS.len()],
+        )
     }
 
     /// The patient ID of the `n`-th patient registered here (always longer than 6 characters, so

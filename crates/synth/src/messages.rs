@@ -64,10 +64,24 @@ pub(crate) fn coded(c: &Coded) -> Hl7 {
 
 /// XCN with the kanji representation (`I`) in XCN.15, as in the samples' doctor fields.
 pub(crate) fn xcn(staff: &Staff) -> Hl7 {
+    xcn_repetition(&staff.id, staff.family, staff.given, "I")
+}
+
+/// The same person with the kana repetition (`P`), as in the PPR-01 sample's ORC-12.
+pub(crate) fn xcn_with_kana(staff: &Staff) -> Hl7 {
+    Hl7::reps([
+        xcn(staff),
+        xcn_repetition("", staff.family_kana, staff.given_kana, "P"),
+    ])
+}
+
+/// One XCN repetition: ID, family and given name, name type `L` (legal) in XCN.10 and the name
+/// representation in XCN.15.
+fn xcn_repetition(id: &str, family: &str, given: &str, representation: &str) -> Hl7 {
     Hl7::c(&[
-        &staff.id,
-        staff.family,
-        staff.given,
+        id,
+        family,
+        given,
         "",
         "",
         "",
@@ -79,31 +93,7 @@ pub(crate) fn xcn(staff: &Staff) -> Hl7 {
         "",
         "",
         "",
-        "I",
-    ])
-}
-
-/// The same person with the kana repetition (`P`), as in the PPR-01 sample's ORC-12.
-pub(crate) fn xcn_with_kana(staff: &Staff) -> Hl7 {
-    Hl7::reps([
-        xcn(staff),
-        Hl7::c(&[
-            "",
-            staff.family_kana,
-            staff.given_kana,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "L",
-            "",
-            "",
-            "",
-            "",
-            "P",
-        ]),
+        representation,
     ])
 }
 

@@ -2,7 +2,7 @@
 //! registration date, outpatient visits with their prescriptions and labs, an inpatient stay,
 //! corrections and cancellations, and which extended documents exist.
 //!
-//! `chart.rs` turns a plan into records; personas (`personas.rs`) write their plans by hand.
+//! `chart` turns a plan into records; personas (`personas.rs`) write their plans by hand.
 //! Keeping the decisions here keeps the rendering code free of probabilities.
 
 use crate::calendar::CivilDate;

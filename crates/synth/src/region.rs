@@ -18,7 +18,7 @@ use crate::person::{self, Person};
 use crate::personas::{self, PERSONA_COUNT, PERSONA_SEED};
 use crate::plan;
 use crate::rng::{Draw, Stream};
-use crate::summary::{FacilitySummary, PersonaSummary, RegionSummary, Registration};
+use crate::summary::{FacilitySummary, PersonaSummary, RegionSummary, Registration, add_counts};
 
 /// Name of the summary file at the top of the output directory.
 pub const REGION_FILE: &str = "region.json";
@@ -160,20 +160,8 @@ pub fn generate(
                 let output = output?;
                 facility_summary.files += output.tally.files;
                 facility_summary.bytes += output.tally.bytes;
-                for (data_type, counts) in &output.tally.standard {
-                    facility_summary
-                        .standard
-                        .entry((*data_type).to_owned())
-                        .or_default()
-                        .merge(counts);
-                }
-                for (folder, counts) in &output.tally.extended {
-                    facility_summary
-                        .extended
-                        .entry((*folder).to_owned())
-                        .or_default()
-                        .merge(counts);
-                }
+                add_counts(&mut facility_summary.standard, &output.tally.standard);
+                add_counts(&mut facility_summary.extended, &output.tally.extended);
                 if let Some(line) = output.xref {
                     xref.write_all(line.as_bytes())
                         .map_err(|e| SynthError::io("write", &xref_path, e))?;

@@ -162,11 +162,22 @@ impl RegionSummary {
     pub fn standard_totals(&self) -> BTreeMap<String, TypeCounts> {
         let mut out: BTreeMap<String, TypeCounts> = BTreeMap::new();
         for f in &self.facilities {
-            for (k, v) in &f.standard {
-                out.entry(k.clone()).or_default().merge(v);
-            }
+            add_counts(&mut out, &f.standard);
         }
         out
+    }
+}
+
+/// Adds counts per data type (or per extended-storage folder) into `totals`.
+pub(crate) fn add_counts<'a, K: AsRef<str> + 'a>(
+    totals: &mut BTreeMap<String, TypeCounts>,
+    counts: impl IntoIterator<Item = (&'a K, &'a TypeCounts)>,
+) {
+    for (key, counts) in counts {
+        totals
+            .entry(key.as_ref().to_owned())
+            .or_default()
+            .merge(counts);
     }
 }
 
