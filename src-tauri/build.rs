@@ -21,6 +21,13 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The window's end-to-end test is a heavy suite: it runs when FIELDCHART_HEAVY_TESTS=1 was set
+    // at build time (the same rule as crates/testbed/heavy_tests.rs, the other crates' build script).
+    println!("cargo::rustc-check-cfg=cfg(heavy_tests)");
+    println!("cargo::rerun-if-env-changed=FIELDCHART_HEAVY_TESTS");
+    if std::env::var_os("FIELDCHART_HEAVY_TESTS").is_some_and(|v| v == "1") {
+        println!("cargo::rustc-cfg=heavy_tests");
+    }
     // The front end is embedded at compile time: a rebuilt ui/dist must rebuild the app.
     println!("cargo:rerun-if-changed=../ui/dist");
     let attributes = tauri_build::Attributes::new()

@@ -573,6 +573,10 @@ async fn session<'r>(rig: &'r Rig, name: &'static str) -> Window<'r> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -705,6 +709,10 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn a_clerk_is_refused_the_medicines() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -740,6 +748,10 @@ async fn a_clerk_is_refused_the_medicines() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn a_wrong_passphrase_gets_its_message() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -754,6 +766,10 @@ async fn a_wrong_passphrase_gets_its_message() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn an_expired_snapshot_gets_its_message() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -766,6 +782,10 @@ async fn an_expired_snapshot_gets_its_message() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn break_glass_shows_its_banner() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -784,6 +804,10 @@ async fn break_glass_shows_its_banner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn the_manual_works_from_the_keyboard_alone() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -884,6 +908,10 @@ async fn the_manual_works_from_the_keyboard_alone() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn documents_show_a_pdf_and_a_full_size_image() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -996,6 +1024,10 @@ async fn wait_for_image(w: &Window<'_>, img: &Element) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn the_app_locks_itself_after_the_policy_idle_minutes() {
     let _turn = TURN.lock().await;
     let rig = rig();
@@ -1045,6 +1077,10 @@ async fn the_app_locks_itself_after_the_policy_idle_minutes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn every_screen_reads_at_1366x768_in_high_contrast() {
     let _turn = TURN.lock().await;
     let rig = rig();
