@@ -522,11 +522,6 @@ impl SearchAccess<'_> {
         self.viewing.session.index.fields()
     }
 
-    /// The consent state shown for a patient the hub's list does not name.
-    pub fn default_consent(&self) -> Consent {
-        self.viewing.policy.consent.default
-    }
-
     /// The best `limit` patients for `query`.
     pub fn top(
         &mut self,
