@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn nho() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ssmix2-samples/nho")
+    fieldchart_samples::nho()
 }
 
 fn fieldchart(args: &[&str]) -> (i32, String, String) {

@@ -4,7 +4,6 @@
 //! removed, replaced, segments shuffled), plus messages assembled from random segments, mapped under
 //! every data type, so each mapping meets segments in orders and shapes it was not written for.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use fieldchart_hl7::{Message, Text, decode};
@@ -12,10 +11,6 @@ use fieldchart_reader::map::{DocumentInput, MapSeverity, map_document, map_messa
 use fieldchart_reader::model::Item;
 use proptest::prelude::*;
 
-const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ssmix2-samples/nho"
-);
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/documents");
 
 const DATA_TYPES: &[&str] = &[
@@ -32,7 +27,7 @@ fn sample_texts() -> &'static [String] {
 
 fn read_samples() -> Vec<String> {
     let mut texts = Vec::new();
-    let mut stack = vec![PathBuf::from(SAMPLES)];
+    let mut stack = vec![fieldchart_samples::nho()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("samples") {
             let path = entry.expect("entry").path();
