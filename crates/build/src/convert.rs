@@ -2,8 +2,9 @@
 //! display-ready rows the snapshot keeps (`fieldchart_store::rows`).
 //!
 //! Times become ISO text at the precision written (or the raw text), coded values keep their codes,
-//! and the facts the summary needs (active, suspected, infection marker, 未告知, the last day a
-//! prescription covers) are settled here once, at the hub.
+//! and the facts the summary needs (suspected, infection marker, 未告知, the last day a prescription
+//! covers) are settled here once, at the hub. Whether a problem is active is not: it depends on the
+//! facility's data-as-of, and the query decides it with `ProblemEntry::standing`.
 
 use chrono::{Duration, NaiveDate};
 use fieldchart_hl7::Hl7Time;
@@ -110,13 +111,14 @@ pub fn convert(item: &Item) -> Option<Converted> {
             Entry::Problem(ProblemEntry {
                 diagnosis: code(&p.diagnosis),
                 icd10: p.icd10.clone(),
+                diagnosis_type: p.diagnosis_type.as_ref().map(code),
                 suspected: p.suspected,
                 main: p.main,
                 onset: time(&p.onset),
                 diagnosed: time(&p.diagnosed),
                 resolved: time(&p.resolved),
                 outcome: p.outcome.as_ref().map(code),
-                active: p.is_active(),
+                deleted: p.is_deleted(),
                 department: code_text(&p.department),
                 doctor: clinician(&p.doctor),
                 text: p.text.clone(),
@@ -366,5 +368,64 @@ pub fn patient_row(p: &m::Patient, facility: &str, patient_id: &str, source: Sou
         last_contact: None,
         source,
         id_mismatches: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use fieldchart_hl7::{Message, Text};
+    use fieldchart_reader::map::map_message;
+    use fieldchart_store::standing::StandingReason;
+
+    use super::*;
+
+    /// The stored problems of a PPR-01 message, as the reader maps it and the builder stores it.
+    fn stored_problems(prbs: &[&str]) -> Vec<ProblemEntry> {
+        let mut text =
+            String::from("MSH|^~\\&|HIS|||||20261101||PPR^ZD1^PPR_ZD1|1|P|2.5\rPID|1||7");
+        for prb in prbs {
+            text.push('\r');
+            text.push_str(prb);
+        }
+        let (message, _) = Message::parse(Text::from_unicode(text));
+        map_message("PPR-01", &message)
+            .items
+            .iter()
+            .filter_map(convert)
+            .map(|c| match c.entry {
+                Entry::Problem(p) => p,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_current_problem_list_saying_cured_without_a_date_is_not_an_active_problem() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let [cured, ongoing, conflicting, deleted] = &stored_problems(&[
+            "PRB|AD|20261001|20054174^胃炎^MDCDX2|1|||20261001|||||||F^治癒^HL70241",
+            "PRB|AD|20110915|20054174^胃炎^MDCDX2|2|||20110831||20110915|||||N^回復せず^HL70241",
+            "PRB|AD|20261001|1^骨折^MDCDX2|3|||20261001||20261020|||||F^回復せず^HL70241",
+            "PRB|DE|20261001|2^感冒^MDCDX2|4|||20261001",
+        ])[..] else {
+            panic!("four problems");
+        };
+        assert_eq!(cured.resolved, None);
+        assert_eq!(cured.standing(as_of).reason, StandingReason::Recovered);
+        assert!(!cured.standing(as_of).active);
+        assert_eq!(ongoing.resolved.as_deref(), Some("2011-09-15"));
+        assert_eq!(ongoing.standing(as_of).reason, StandingReason::Persists);
+        let c = conflicting.outcome.as_ref().unwrap();
+        assert_eq!(
+            (c.code.as_deref(), c.text.as_str()),
+            (Some("F"), "回復せず")
+        );
+        assert_eq!(
+            conflicting.standing(as_of).reason,
+            StandingReason::Conflicting
+        );
+        assert!(deleted.deleted);
+        assert_eq!(deleted.standing(as_of).reason, StandingReason::Deleted);
     }
 }

@@ -125,9 +125,9 @@ impl BuildError {
                 Failure::of_io(source)
             }
             BuildError::Sqlite(_) | BuildError::Index(_) => Failure::Io,
-            BuildError::NoStorage
-            | BuildError::Consent { .. }
-            | BuildError::AuditRecipient(_) => Failure::Usage,
+            BuildError::NoStorage | BuildError::Consent { .. } | BuildError::AuditRecipient(_) => {
+                Failure::Usage
+            }
         }
     }
 }

@@ -156,3 +156,102 @@ fn a_missing_root_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not a readable directory"), "{stderr}");
 }
+
+/// A snapshot of the NHO samples, built once for this test binary, with the keys to open it:
+/// (folder, snapshot, device key, hub public key).
+fn nho_snapshot() -> &'static (PathBuf, PathBuf, PathBuf, String) {
+    static BUILT: std::sync::OnceLock<(PathBuf, PathBuf, PathBuf, String)> =
+        std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("nho-snapshot");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = |kind: &str, name: &str| {
+            let path = dir.join(name);
+            let (code, stdout, stderr) =
+                fieldchart(&["keys", kind, "--out", path.to_str().unwrap()]);
+            assert_eq!(code, 0, "{stderr}");
+            (path, stdout.trim().to_string())
+        };
+        let (device_key, device_pub) = key("device", "device.key");
+        let (hub_key, hub_pub) = key("signing", "hub.key");
+        let (_, audit_pub) = key("device", "audit.key");
+        let snapshot = dir.join("nho.fcs");
+        let root = format!("1234567890={}", nho().display());
+        let (code, _, stderr) = fieldchart(&[
+            "snapshot",
+            "build",
+            "--storage",
+            &root,
+            "--out",
+            snapshot.to_str().unwrap(),
+            "--recipient",
+            &device_pub,
+            "--signing-key",
+            hub_key.to_str().unwrap(),
+            "--audit-recipient",
+            &audit_pub,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        (dir, snapshot, device_key, hub_pub)
+    })
+}
+
+/// `record` of the NHO patient 9999013 as a doctor, on the vital-interest basis.
+fn nho_record(json: bool) -> String {
+    let (dir, snapshot, device_key, hub_pub) = nho_snapshot();
+    let log = dir.join(format!("audit-{json}.log"));
+    let mut args = vec![
+        "record",
+        snapshot.to_str().unwrap(),
+        "--identity",
+        device_key.to_str().unwrap(),
+        "--trust",
+        hub_pub,
+        "--user",
+        "試験 太郎",
+        "--profession",
+        "医師",
+        "--team",
+        "DMAT-TEST-01",
+        "--event",
+        "drill",
+        "--audit-log",
+        log.to_str().unwrap(),
+        "--patient",
+        "1234567890:9999013",
+        "--basis",
+        "vital-interest",
+    ];
+    if json {
+        args.push("--json");
+    }
+    let (code, stdout, stderr) = fieldchart(&args);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+}
+
+#[test]
+fn the_nho_gastritis_with_an_outcome_date_and_not_recovering_stays_listed_with_its_outcome() {
+    let view: Value = serde_json::from_str(&nho_record(true)).unwrap();
+    let problems = view["summary"]["problems"].as_array().unwrap();
+    let gastritis = problems
+        .iter()
+        .find(|p| p["label"] == "胃炎")
+        .expect("PRB-9 20110915 with N^回復せず: the gastritis is still a problem");
+    assert_eq!(gastritis["standing"]["reason"], "persists");
+    assert_eq!(gastritis["standing"]["outcome"], "not_recovering");
+    assert_eq!(gastritis["outcome"]["code"], "N");
+    assert_eq!(gastritis["outcome"]["text"], "回復せず");
+    assert_eq!(gastritis["resolved"], "2011-09-15");
+
+    let text = nho_record(false);
+    let line = text
+        .lines()
+        .find(|l| l.contains("胃炎"))
+        .expect("the readable record lists the gastritis");
+    assert!(
+        line.contains("persists, outcome N 回復せず, outcome date 2011-09-15"),
+        "{line}"
+    );
+}

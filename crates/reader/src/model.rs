@@ -184,7 +184,8 @@ pub struct Problem {
     pub recorded: Option<Hl7Time>,
     /// PRB-7 diagnosis date.
     pub diagnosed: Option<Hl7Time>,
-    /// PRB-9 resolution date.
+    /// PRB-9: read as a resolution date in HL7, but in Japanese 病名 practice the 転帰日, the day the
+    /// outcome (PRB-14) was recorded.
     pub resolved: Option<Hl7Time>,
     /// PRB-16 onset date.
     pub onset: Option<Hl7Time>,
@@ -192,7 +193,8 @@ pub struct Problem {
     pub suspected: bool,
     /// PRB-18 ranking `1^主診断`: the main diagnosis.
     pub main: bool,
-    /// PRB-14 outcome (HL70241).
+    /// PRB-14 outcome (HL7 table 0241: D died, F fully recovered, N not recovering, R recovering,
+    /// S sequelae, W worsening, U unknown), code and text as written.
     pub outcome: Option<Coded>,
     /// PRB-17 free text as the doctor wrote it.
     pub text: Option<String>,
@@ -203,9 +205,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Active: not deleted, no resolution date.
-    pub fn is_active(&self) -> bool {
-        self.resolved.is_none() && !matches!(self.action.as_deref(), Some("DE"))
+    /// PRB-1 `DE`: the message deletes this diagnosis.
+    ///
+    /// Whether a problem is still active is not decided here: it needs PRB-9 and PRB-14 together and
+    /// the facility's data-as-of, which only the snapshot knows (`fieldchart_store::standing`).
+    pub fn is_deleted(&self) -> bool {
+        self.action
+            .as_deref()
+            .is_some_and(|a| a.trim().eq_ignore_ascii_case("DE"))
     }
 }
 

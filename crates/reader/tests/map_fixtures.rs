@@ -399,7 +399,8 @@ fn suspected_diagnosis_from_a_jhsd0005_flag_is_suspected() {
     };
     assert!(p.suspected);
     assert!(!p.main);
-    assert!(p.is_active());
+    assert!(!p.is_deleted());
+    assert_eq!((&p.outcome, &p.resolved), (&None, &None));
     assert_eq!(p.exchange_code.as_deref(), Some("TSQF"));
 }
 
