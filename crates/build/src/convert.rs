@@ -23,9 +23,20 @@ pub struct Converted {
     pub entry: Entry,
 }
 
-/// ISO at the precision written, else the text as written: what `Hl7Time` displays.
+/// ISO at the precision written; None for a time that is not a real one (minute 80, 31 June, words
+/// in a date field), which the reader has already reported. Such a value never becomes an item's
+/// date or the time it sorts by.
 pub fn time(t: &Option<Hl7Time>) -> Option<String> {
-    t.as_ref().map(Hl7Time::to_string)
+    t.as_ref().and_then(Hl7Time::iso)
+}
+
+/// An onset written as words where a date belongs (IAM-11 `小学校低学年の頃`): shown as the words,
+/// never as a date. Digits that fail as a date are a broken date, not words, and are not shown.
+fn onset_words(t: &Option<Hl7Time>) -> Option<String> {
+    t.as_ref()
+        .filter(|t| !t.is_valid() && !t.raw.trim().chars().all(|c| c.is_ascii_digit()))
+        .map(|t| t.raw.trim().to_string())
+        .filter(|w| !w.is_empty())
 }
 
 fn code(c: &m::Coded) -> Code {
@@ -99,7 +110,9 @@ pub fn convert(item: &Item) -> Option<Converted> {
                 allergen: code(&a.allergen),
                 severity: a.severity.as_ref().map(code),
                 reactions: a.reactions.clone(),
-                onset: time(&a.onset).or_else(|| a.onset_text.clone()),
+                onset: time(&a.onset)
+                    .or_else(|| a.onset_text.clone())
+                    .or_else(|| onset_words(&a.onset)),
                 active: a.is_active(),
             }),
         ),
@@ -398,6 +411,51 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn an_impossible_time_is_never_an_item_date() {
+        let [p] = &stored_problems(&["PRB|AD|20261001|1^胃炎^MDCDX2|1|||201109318080"])[..]
+        else {
+            panic!("one problem");
+        };
+        assert_eq!(p.diagnosed, None);
+        let text = "MSH|^~\\&|HIS|||||20261101||OUL^R22^OUL_R22|1|P|2.5\rPID|1||7\r\
+                    SPM|1|||023^血清^JC10|||||||||||||201112191500\r\
+                    OBR|1|||1^生化学^99X\r\
+                    OBX|1|NM|3A010000002327101^総蛋白^JC10||7.2|g/dl|||||F|||201112198000";
+        let (message, _) = Message::parse(Text::from_unicode(text));
+        let mapped = map_message("OML-11", &message);
+        let c = convert(&mapped.items[0]).unwrap();
+        // OBX-14 (minute 80) is not a time; the specimen's SPM-17 stands in as the date.
+        assert_eq!(c.at.as_deref(), Some("2011-12-19T15:00"));
+    }
+
+    #[test]
+    fn an_onset_written_as_words_shows_as_words_and_broken_digits_not_at_all() {
+        let allergy = |iam11: &str| {
+            let text = format!(
+                "MSH|^~\\&|HIS|||||20261101||ADT^A60^ADT_A60|1|P|2.5\rEVN||20261101\rPID|1||7\r\
+                 IAM|1|FA^食物^HL70127|1^ソバ^99X|SV^重度^HL70128|||||||{iam11}"
+            );
+            let (message, _) = Message::parse(Text::from_unicode(text));
+            let mapped = map_message("ADT-61", &message);
+            let c = convert(&mapped.items[0]).unwrap();
+            match c.entry {
+                Entry::Allergy(a) => (a.onset, c.at),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            allergy("幼少期"),
+            (Some("幼少期".to_string()), None),
+            "words are no date but are shown"
+        );
+        assert_eq!(allergy("19961340"), (None, None));
+        assert_eq!(
+            allergy("199601"),
+            (Some("1996-01".to_string()), Some("1996-01".to_string()))
+        );
     }
 
     #[test]

@@ -359,6 +359,15 @@ fn read_cda(root: Node<'_, '_>, doc: &mut Document, issues: &mut Vec<MapIssue>, 
     doc.created = child(root, "effectiveTime")
         .and_then(|n| n.attribute("value"))
         .map(|v| Hl7Time::parse(v.trim()));
+    if doc.created.as_ref().is_some_and(|t| !t.is_valid()) {
+        issues.push(MapIssue::warning(
+            MapIssueCode::InvalidTime,
+            format!(
+                "{file}: the CDA effectiveTime is not a readable date or time; it is not used as \
+                 the document's date"
+            ),
+        ));
+    }
     doc.author = child(root, "author")
         .and_then(|a| child(a, "assignedAuthor"))
         .and_then(author_text);

@@ -457,6 +457,7 @@ fn diagnostic_code(code: MapIssueCode) -> DiagnosticCode {
         MapIssueCode::Hl7Syntax => DiagnosticCode::Hl7Syntax,
         MapIssueCode::MessageTypeMismatch => DiagnosticCode::MessageTypeMismatch,
         MapIssueCode::BadDocument => DiagnosticCode::BadDocument,
+        MapIssueCode::InvalidTime => DiagnosticCode::InvalidTime,
         MapIssueCode::MissingSegment | MapIssueCode::BadValue | MapIssueCode::Unmapped => {
             DiagnosticCode::Unmapped
         }

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use fieldchart_hl7::Encoding;
-use fieldchart_storage::{Diagnostic, DiagnosticCode, FacilityId, Severity, StorageKind};
+use fieldchart_storage::{
+    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind,
+};
 use serde::Serialize;
 
 use crate::read::{FileRecord, PatientRecords, Storage};
@@ -52,7 +54,9 @@ pub struct FacilitySummary {
     pub current: u64,
     pub errors: u64,
     pub warnings: u64,
-    /// The newest 発生日時 of any record: how fresh this facility's data is.
+    /// The newest real 発生日時 of any record, as ISO 8601 local time: how fresh this facility's
+    /// data is. A name whose time is impossible (minute 80) never counts; with no real time at all
+    /// this is absent, never the bare digits.
     pub data_as_of: Option<String>,
 }
 
@@ -103,8 +107,8 @@ pub struct CheckReport {
 pub struct Tally {
     report: CheckReport,
     facility_index: BTreeMap<FacilityId, usize>,
-    /// Newest 発生日時 per facility, as 17 digits (comparable as text).
-    newest: BTreeMap<FacilityId, String>,
+    /// Newest real 発生日時 per facility.
+    newest: BTreeMap<FacilityId, EventTime>,
 }
 
 impl Tally {
@@ -179,13 +183,10 @@ impl Tally {
         let facility = self.facility(&facility_id);
         facility.files += files;
         facility.records += files;
-        let time = record.event_time.to_millis_precision();
-        if self
-            .newest
-            .get(&facility_id)
-            .is_none_or(|seen| time > *seen)
-        {
-            self.newest.insert(facility_id, time);
+        // An impossible time was reported by the walk (invalid_time) and is no data age.
+        let time = &record.event_time;
+        if time.is_real_time() && self.newest.get(&facility_id).is_none_or(|seen| time > seen) {
+            self.newest.insert(facility_id, time.clone());
         }
     }
 
@@ -229,18 +230,8 @@ impl Tally {
     }
 
     pub fn finish(mut self) -> CheckReport {
-        for (facility, digits) in std::mem::take(&mut self.newest) {
-            // 発生日時 is YYYYMMDDHHMMSSFFF with no dot; HL7 time wants the fraction after one.
-            let dotted = match (digits.get(..14), digits.get(14..)) {
-                (Some(whole), Some(fraction)) if !fraction.is_empty() => {
-                    format!("{whole}.{fraction}")
-                }
-                _ => digits.clone(),
-            };
-            let iso = fieldchart_hl7::Hl7Time::parse(&dotted)
-                .iso()
-                .unwrap_or(digits);
-            self.facility(&facility).data_as_of = Some(iso);
+        for (facility, time) in std::mem::take(&mut self.newest) {
+            self.facility(&facility).data_as_of = time.iso();
         }
         self.report.errors.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.warnings.sort_by(|a, b| a.path.cmp(&b.path));

@@ -51,6 +51,9 @@ pub enum DiagnosticCode {
     HashFolderMismatch,
     /// A care-date folder that is neither `-` nor a valid YYYYMMDD.
     BadCareDateFolder,
+    /// A time that is not a real time (a file or content-folder name's 発生日時, an HL7 timestamp, a
+    /// document's date): the item is kept, but that time is never used as a date or a data age.
+    InvalidTime,
     /// An extended-storage content folder holding no file.
     EmptyContentFolder,
     // Condition flags (this crate, `resolve`).
@@ -100,6 +103,7 @@ impl DiagnosticCode {
             Self::NameMismatch => "name_mismatch",
             Self::HashFolderMismatch => "hash_folder_mismatch",
             Self::BadCareDateFolder => "bad_care_date_folder",
+            Self::InvalidTime => "invalid_time",
             Self::EmptyContentFolder => "empty_content_folder",
             Self::SeveralCurrentFiles => "several_current_files",
             Self::DuplicateFile => "duplicate_file",

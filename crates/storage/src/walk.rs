@@ -507,6 +507,7 @@ impl PatientWalker<'_> {
             parsed.data_type == folders.data_type,
             "file name",
         );
+        check_event_time(&mut warn, &parsed.event_time, "file name");
         let key = LogicalKey {
             patient: self.patient.clone(),
             care_date,
@@ -564,6 +565,7 @@ impl PatientWalker<'_> {
             document_type.matches(folders.data_type.as_str(), parsed.data_type.as_str()),
             "content-folder name",
         );
+        check_event_time(&mut warn, &parsed.event_time, "content-folder name");
         if files.is_empty() {
             warn(
                 DiagnosticCode::EmptyContentFolder,
@@ -673,6 +675,26 @@ fn cross_check(
             );
             name_care_date.clone()
         }
+    }
+}
+
+/// Warns when a name's 発生日時 has the right digits but is not a real time (minute 80, 31 June). The
+/// item is still read and its versions still ordered by the digits, but the time is never used as a
+/// date or as the facility's data-as-of.
+fn check_event_time(
+    warn: &mut impl FnMut(DiagnosticCode, String),
+    time: &crate::domain::EventTime,
+    what: &str,
+) {
+    if let Some(fault) = time.fault() {
+        warn(
+            DiagnosticCode::InvalidTime,
+            format!(
+                "the {what}'s event time (発生日時) is not a real time: {fault}; the record is read, \
+                 but this time is not used as a date or as the data's age (guide §1.2: \
+                 YYYYMMDDHHMMSSFFF)"
+            ),
+        );
     }
 }
 
@@ -1177,6 +1199,41 @@ mod tests {
         assert!(reasons[0].contains("patient 9999013"), "{reasons:?}");
         assert!(reasons[1].contains("data type"), "{reasons:?}");
         assert!(reasons[2].contains("care date 20110630"), "{reasons:?}");
+    }
+
+    #[test]
+    fn an_impossible_event_time_in_a_name_warns_with_the_path_and_the_file_is_still_listed() {
+        let root = tempfile::tempdir().unwrap();
+        let minute_80 = "9999013_20110701_OMP-01_000000011000185_20110701228003984_01_1";
+        touch(
+            root.path(),
+            &format!("999/901/9999013/20110701/OMP-01/{minute_80}"),
+        );
+        let folder = VITALS_FOLDER.replace("201601011500321", "201602301500321");
+        touch(
+            root.path(),
+            &format!("012/345/0123456789/20160101/{VITALS}/{folder}/main_document.hl7"),
+        );
+        let scan = scan_facility(&roots(&[&root]));
+        let files = scan.walk_patient(&id("9999013"));
+        let file = &files.standard[0];
+        assert_eq!(
+            codes(&file.warnings),
+            [(DiagnosticCode::InvalidTime, &*file.rel_path)]
+        );
+        assert!(
+            file.warnings[0].reason.contains("minute is past 59"),
+            "{}",
+            file.warnings[0].reason
+        );
+        assert_eq!(file.name.event_time.iso(), None);
+        let extended = scan.walk_patient(&id("0123456789"));
+        let content = &extended.extended[0];
+        assert_eq!(
+            codes(&content.warnings),
+            [(DiagnosticCode::InvalidTime, &*content.rel_path)]
+        );
+        assert!(content.warnings[0].reason.contains("date does not exist"));
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum MapIssueCode {
     NonStandardEncoding,
     /// An HL7 main document has syntax problems the parser worked around.
     Hl7Syntax,
+    /// A timestamp that is not a real time; it is kept as written but never used as a date.
+    InvalidTime,
 }
 
 impl MapIssueCode {
@@ -83,6 +85,7 @@ impl MapIssueCode {
             MapIssueCode::BadDocument => "bad_document",
             MapIssueCode::NonStandardEncoding => "non_standard_encoding",
             MapIssueCode::Hl7Syntax => "hl7_syntax",
+            MapIssueCode::InvalidTime => "invalid_time",
         }
     }
 }
@@ -440,6 +443,24 @@ impl<'m> Ctx<'m> {
 
     pub(crate) fn first(&self, id: &str) -> Option<Segment<'m>> {
         self.message.first(id)
+    }
+
+    /// A timestamp field (TS, DTM, DT) of `seg`, read leniently (guide §4.3 step 5). A value that is
+    /// not a real time (minute 80, 31 June, words in a date field) is kept as written in the model,
+    /// and reported here by its position and kind only, so no view takes it for a date.
+    pub(crate) fn time(&mut self, seg: &Segment<'_>, n: usize) -> Option<Hl7Time> {
+        let time = fields::time(seg.field(n))?;
+        if !time.is_valid() {
+            self.warn(
+                MapIssueCode::InvalidTime,
+                format!(
+                    "line {}: {}-{n} is not a readable date or time; it is not used as a date",
+                    seg.line(),
+                    seg.id()
+                ),
+            );
+        }
+        Some(time)
     }
 }
 
