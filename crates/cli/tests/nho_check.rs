@@ -157,10 +157,12 @@ fn a_missing_root_is_a_clear_error() {
     assert!(stderr.contains("not a readable directory"), "{stderr}");
 }
 
-/// A snapshot of the NHO samples, built once for this test binary, with the keys to open it:
-/// (folder, snapshot, device key, hub public key).
-fn nho_snapshot() -> &'static (PathBuf, PathBuf, PathBuf, String) {
-    static BUILT: std::sync::OnceLock<(PathBuf, PathBuf, PathBuf, String)> =
+const NHO: &str = "1234567890";
+
+/// A snapshot of the NHO samples, built once for this test binary, with the keys to open it and
+/// what the build printed on standard error: (folder, snapshot, device key, hub public key, stderr).
+fn nho_snapshot() -> &'static (PathBuf, PathBuf, PathBuf, String, String) {
+    static BUILT: std::sync::OnceLock<(PathBuf, PathBuf, PathBuf, String, String)> =
         std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("nho-snapshot");
@@ -193,13 +195,13 @@ fn nho_snapshot() -> &'static (PathBuf, PathBuf, PathBuf, String) {
             &audit_pub,
         ]);
         assert_eq!(code, 0, "{stderr}");
-        (dir, snapshot, device_key, hub_pub)
+        (dir, snapshot, device_key, hub_pub, stderr)
     })
 }
 
 /// `record` of the NHO patient 9999013 as a doctor, on the vital-interest basis.
 fn nho_record(json: bool) -> String {
-    let (dir, snapshot, device_key, hub_pub) = nho_snapshot();
+    let (dir, snapshot, device_key, hub_pub, _) = nho_snapshot();
     let log = dir.join(format!("audit-{json}.log"));
     let mut args = vec![
         "record",
@@ -254,4 +256,53 @@ fn the_nho_gastritis_with_an_outcome_date_and_not_recovering_stays_listed_with_i
         line.contains("persists, outcome N 回復せず, outcome date 2011-09-15"),
         "{line}"
     );
+}
+
+#[test]
+fn a_build_warns_of_a_facility_whose_data_is_years_old() {
+    let (dir, _, _, _, stderr) = nho_snapshot();
+    assert!(
+        stderr.contains(
+            "warning: facility 1234567890: its newest record is of 2011-12-20T22:44:47.339"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("older than the policy's 7 days"),
+        "{stderr}"
+    );
+
+    // --json carries the same warning.
+    let out = dir.join("nho-json.fcs");
+    let key = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let pubkey = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+            .unwrap()
+    };
+    let root = format!("{NHO}={}", nho().display());
+    let (code, stdout, stderr) = fieldchart(&[
+        "snapshot",
+        "build",
+        "--storage",
+        &root,
+        "--out",
+        out.to_str().unwrap(),
+        "--recipient",
+        &pubkey("device.key"),
+        "--signing-key",
+        &key("hub.key"),
+        "--audit-recipient",
+        &pubkey("audit.key"),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["stale_data_days"], 7);
+    let stale = report["stale_facilities"].as_array().unwrap();
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!(stale[0]["code"], NHO);
+    assert!(stale[0]["days_old"].as_i64().unwrap() > 365 * 5);
 }

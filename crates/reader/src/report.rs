@@ -52,6 +52,10 @@ pub struct FacilitySummary {
     pub files: u64,
     pub records: u64,
     pub current: u64,
+    /// Record files after resolution that are not current, as in the report's totals.
+    pub superseded: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
     pub errors: u64,
     pub warnings: u64,
     /// The newest real 発生日時 of any record, as ISO 8601 local time: how fresh this facility's
@@ -69,6 +73,9 @@ impl FacilitySummary {
             files: 0,
             records: 0,
             current: 0,
+            superseded: 0,
+            deleted: 0,
+            cancelled: 0,
             errors: 0,
             warnings: 0,
             data_as_of: None,
@@ -209,21 +216,20 @@ impl Tally {
                 }
             }
         }
-        self.report.superseded += patient
-            .superseded
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        self.report.deleted += patient
-            .deleted
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        self.report.cancelled += patient
-            .cancelled
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
+        let files =
+            |records: &[FileRecord]| records.iter().map(|r| r.file_count as u64).sum::<u64>();
+        let (superseded, deleted, cancelled) = (
+            files(&patient.superseded),
+            files(&patient.deleted),
+            files(&patient.cancelled),
+        );
+        self.report.superseded += superseded;
+        self.report.deleted += deleted;
+        self.report.cancelled += cancelled;
+        let facility = self.facility(&patient.patient.facility);
+        facility.superseded += superseded;
+        facility.deleted += deleted;
+        facility.cancelled += cancelled;
         for d in &patient.diagnostics {
             self.diagnostic(d);
         }
