@@ -302,7 +302,14 @@ fn read_xml(
         Err(e) => {
             issues.push(MapIssue::warning(
                 MapIssueCode::BadDocument,
-                format!("{}: not well-formed XML ({e}); the file is listed but its content cannot be shown", file.name),
+                // roxmltree's message may quote names from the document; its position is enough.
+                format!(
+                    "{}: not well-formed XML (at line {}, column {}); the file is listed but its \
+                     content cannot be shown",
+                    file.name,
+                    e.pos().row,
+                    e.pos().col
+                ),
             ));
             return;
         }

@@ -196,6 +196,47 @@ proptest! {
         prop_assert!(mapped.issues.iter().all(|i| i.severity == MapSeverity::Warning));
     }
 
+    /// A broken line is usually a name, an address or a phone number spilled out of its field: no
+    /// parse or mapping issue may quote it, whatever field or line it lands in.
+    #[test]
+    fn issues_never_quote_content_however_a_line_breaks(
+        pick in any::<prop::sample::Index>(),
+        at in prop::collection::vec(any::<usize>(), 1..6),
+        breaks in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        const SECRET: &str = "秘密太郎";
+        let sample: &String = pick.get(sample_texts());
+        let mut chars: Vec<char> = sample.chars().collect();
+        for i in breaks {
+            chars.insert(i % (chars.len() + 1), '\r');
+        }
+        for i in at {
+            let i = i % (chars.len() + 1);
+            chars.splice(i..i, SECRET.chars());
+        }
+        let text: String = chars.into_iter().collect();
+        let (message, parse_issues) = Message::parse(Text::from_unicode(text.clone()));
+        for issue in &parse_issues {
+            prop_assert!(!issue.to_string().contains('秘'), "{}", issue);
+        }
+        for data_type in DATA_TYPES {
+            for issue in map_message(data_type, &message).issues {
+                prop_assert!(!issue.message.contains('秘'), "{data_type}: {}", issue.message);
+            }
+        }
+        let xml = format!("<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><{SECRET}>{text}");
+        let mapped = map_document(
+            "L12345^入院診療録^99ZZZ^11506-3^経過記録^LN",
+            &[
+                DocumentInput::whole("main_document.hl7", "p", text.as_bytes()),
+                DocumentInput::whole("letter.xml", "q", xml.as_bytes()),
+            ],
+        );
+        for issue in mapped.issues {
+            prop_assert!(!issue.message.contains('秘'), "{}", issue.message);
+        }
+    }
+
     #[test]
     fn random_bytes_as_a_document_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let mapped = map_document("L1^x^99X", &[DocumentInput::whole("f", "p", &bytes)]);

@@ -207,7 +207,7 @@ pub(super) fn iam_allergies(ctx: &mut Ctx<'_>) -> Vec<Item> {
             ctx.warn(
                 MapIssueCode::BadValue,
                 format!(
-                    "line {}: IAM-6 action {a} is not one of A, U, D, X (HL7 table 0323); the allergy is kept as active",
+                    "line {}: IAM-6 (action) is not one of A, U, D, X (HL7 table 0323); the allergy is kept as active",
                     seg.line()
                 ),
             );
@@ -260,7 +260,12 @@ pub(super) fn encounter(
     let Some(kind) = kind.or_else(|| kind_from_trigger(trigger)) else {
         ctx.warn(
             MapIssueCode::Unmapped,
-            format!("ADT trigger {trigger} names no encounter kind; no encounter was made"),
+            if super::is_code_like(trigger) {
+                format!("ADT trigger {trigger} names no encounter kind; no encounter was made")
+            } else {
+                "MSH-9.2 (the ADT trigger) names no encounter kind; no encounter was made"
+                    .to_string()
+            },
         );
         return Vec::new();
     };

@@ -130,6 +130,21 @@ pub struct MappedMessage {
     pub issues: Vec<MapIssue>,
 }
 
+/// Whether a value read from a message may be quoted in a diagnostic: a short code of ASCII letters,
+/// digits and `^ _ - .` (a message type, a trigger, an ID). Anything else may be patient content
+/// spilled into the field by a broken line, so diagnostics name the field instead.
+pub fn is_code_like(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 24
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'^' | b'_' | b'-' | b'.'))
+}
+
+fn key_of(message_type: &MessageType) -> String {
+    format!("{}^{}", message_type.code, message_type.trigger)
+}
+
 /// ADT triggers that cancel an earlier event; they are stored under the data type of the event they
 /// cancel (guide §2, last bullet).
 const CANCEL_TRIGGERS: &[&str] = &[
@@ -502,8 +517,10 @@ fn map_with(data_type: Option<&str>, message: &Message) -> MappedMessage {
     let key = format!("{}^{}", message_type.code, message_type.trigger);
     let shown = if message_type.code.is_empty() {
         "an empty MSH-9".to_string()
-    } else {
+    } else if is_code_like(&message_type.to_string()) {
         format!("MSH-9 {message_type}")
+    } else {
+        "an MSH-9 that is not a message type code".to_string()
     };
     let mut ctx = Ctx {
         message,
@@ -623,7 +640,7 @@ fn report_unknown_segments(ctx: &mut Ctx<'_>, mapping: Mapping, message_type: &M
     let unknown: Vec<String> = ctx
         .body()
         .filter(|s| !known.contains(&s.id()))
-        .map(|s| format!("{} (line {})", s.id(), s.line()))
+        .map(|s| s.label())
         .collect();
     if unknown.is_empty() {
         return;
@@ -637,10 +654,10 @@ fn report_unknown_segments(ctx: &mut Ctx<'_>, mapping: Mapping, message_type: &M
     if unknown.len() > SHOWN {
         list.push_str(&format!(" and {} more", unknown.len() - SHOWN));
     }
-    let within = if message_type.code.is_empty() {
+    let within = if message_type.code.is_empty() || !is_code_like(&key_of(message_type)) {
         "this message".to_string()
     } else {
-        format!("{}^{}", message_type.code, message_type.trigger)
+        key_of(message_type)
     };
     ctx.warn(
         MapIssueCode::Unmapped,
