@@ -1,14 +1,18 @@
 //! The intake report a hub makes of storage (`fieldchart check`): counts that add up, and every
 //! problem with its path and reason.
 //!
-//! Invariant: `files == records + errors.len()`. Every regular file became part of a record or is one
-//! error; nothing is counted twice and nothing is left out.
+//! Invariant: `files == records + file errors` (the errors whose subject is a file). Every regular
+//! file seen became part of a record or is one error; nothing is counted twice and nothing is left
+//! out. What could not be looked into is said apart: `unlisted` folders (unreadable, a name that is
+//! not UTF-8, a path too long to open, a skipped root) and `not_files` (links, sockets, entries whose
+//! type could not be read), each also an error with its path and reason. A file inside an unlisted
+//! folder was not seen, so it is not counted as one.
 
 use std::collections::BTreeMap;
 
 use fieldchart_hl7::Encoding;
 use fieldchart_storage::{
-    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind,
+    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind, Subject,
 };
 use serde::Serialize;
 
@@ -21,6 +25,8 @@ pub struct Problem {
     pub path: String,
     pub reason: String,
     pub code: DiagnosticCode,
+    /// A file, a folder whose contents were not listed, or another entry.
+    pub subject: Subject,
     pub facility: FacilityId,
 }
 
@@ -30,6 +36,7 @@ impl From<&Diagnostic> for Problem {
             path: d.full_path().display().to_string(),
             reason: d.reason.clone(),
             code: d.code,
+            subject: d.subject,
             facility: d.facility.clone(),
         }
     }
@@ -86,9 +93,14 @@ impl FacilitySummary {
 /// What `fieldchart check --json` prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
-    /// Every regular file seen (plus entries that could not be read as one: links, sockets,
-    /// unreadable folders), each exactly once.
+    /// Every regular file seen, each exactly once: `records` plus the errors about a file.
     pub files: u64,
+    /// Folders whose contents could not be listed (unreadable, a name that is not UTF-8, a path too
+    /// long to open, a skipped root); each is an error naming it. What is inside was not counted.
+    pub unlisted: u64,
+    /// Entries that are neither a regular file nor a folder (links, sockets, pipes, entries whose
+    /// type could not be read); each is an error naming it.
+    pub not_files: u64,
     /// Files read into records.
     pub records: u64,
     /// Record files by condition flag after resolution.
@@ -164,8 +176,14 @@ impl Tally {
         match d.severity {
             Severity::Error => {
                 facility.errors += 1;
-                facility.files += 1;
-                self.report.files += 1;
+                match d.subject {
+                    Subject::File => {
+                        facility.files += 1;
+                        self.report.files += 1;
+                    }
+                    Subject::Folder => self.report.unlisted += 1,
+                    Subject::Entry => self.report.not_files += 1,
+                }
                 self.report.errors.push(Problem::from(d));
             }
             Severity::Warning => {
