@@ -686,7 +686,10 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         Entry::Problem(p) => {
             r.text = p.diagnosis.text.clone();
             r.suspected = p.suspected;
-            r.detail = join(&[p.department.as_deref(), p.doctor.as_deref()], " ");
+            // PRB-10's diagnosis type (外来時, 入院時, 最終 …) first: it says in which setting the
+            // diagnosis was made.
+            let kind = p.diagnosis_type.as_ref().map(|t| t.text.as_str());
+            r.detail = join(&[kind, p.department.as_deref(), p.doctor.as_deref()], " ");
             r.onset = Day::opt(p.onset.as_deref())
                 .filter(|o| r.date.as_ref().is_none_or(|d| d.iso != o.iso));
             let outcome_code = p
@@ -927,8 +930,17 @@ mod tests {
     #[test]
     fn every_problem_standing_reaches_the_screen_with_its_outcome_as_written() {
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let mut gastritis = problem("胃炎", Some(("N", "回復せず")), Some("2011-09-15"));
+        if let Entry::Problem(p) = &mut gastritis.entry {
+            p.diagnosis_type = Some(Code {
+                text: "外来時".into(),
+                code: Some("O".into()),
+                system: Some("JHSD0004".into()),
+                ..Code::default()
+            });
+        }
         let items = [
-            problem("胃炎", Some(("N", "回復せず")), Some("2011-09-15")),
+            gastritis,
             problem("肺炎", Some(("F", "治癒")), None),
             problem("骨折", Some(("F", "回復せず")), Some("2011-09-15")),
             problem("脳梗塞", Some(("D", "")), Some("2011-09-15")),
@@ -959,6 +971,11 @@ mod tests {
                 ("感冒", false, StandingReason::Resolved),
                 ("高血圧症", true, StandingReason::Open),
             ]
+        );
+        assert_eq!(
+            rows[0].detail.as_deref(),
+            Some("外来時"),
+            "PRB-10's diagnosis type"
         );
         let conflicting = rows[2].problem.as_ref().unwrap();
         assert_eq!(

@@ -127,6 +127,21 @@ pub struct Patient {
     pub deceased: bool,
     /// PID-33 last update.
     pub last_updated: Option<Hl7Time>,
+    /// NK1 (ADT-00): next of kin and emergency contacts, in message order.
+    pub contacts: Vec<Contact>,
+}
+
+/// A next of kin or emergency contact (NK1): who to call, and how they are related.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// NK1-2, the name chosen by representation like PID-5 (kanji first).
+    pub name: Option<PersonName>,
+    /// NK1-3 relationship (HL7 table 0063: `SPO` spouse, `SEL` self, `CHD` child …).
+    pub relationship: Option<Coded>,
+    /// NK1-5 home and NK1-6 work phone numbers.
+    pub phones: Vec<Phone>,
+    /// NK1-4 addresses.
+    pub addresses: Vec<Address>,
 }
 
 /// Where an allergy came from.
@@ -285,6 +300,8 @@ pub struct MedicationOrder {
     pub end: Option<Hl7Time>,
     /// RXR-1 route.
     pub route: Option<Coded>,
+    /// RXR-3 administration device (an infusion pump, a syringe pump; HL70164).
+    pub device: Option<Coded>,
     /// RXE-23/24: infusion rate.
     pub rate: Option<Quantity>,
     /// RXE-15 prescription number.

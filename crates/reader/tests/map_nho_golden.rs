@@ -113,6 +113,15 @@ fn adt00_patient_names_are_chosen_by_representation_and_decode_exactly() {
     assert_eq!(numbers, ["054-000-0000", "03-5999-9999", "03-3599-9993"]);
     assert_eq!(mapped.patient_id.as_deref(), Some("9999013"));
     assert_eq!(mapped.care_date, None);
+    // NK1: the contact (here the patient himself, SEL) with both of his numbers.
+    let [contact] = &p.contacts[..] else {
+        panic!("one NK1: {:?}", p.contacts);
+    };
+    assert_eq!(
+        contact.relationship.as_ref().unwrap().code.as_deref(),
+        Some("SEL")
+    );
+    assert_eq!(contact.phones.len(), 2);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use fieldchart_hl7::{Rep, Segment};
 use super::fields::{clinician, coded_field, comp_text, location, obx_value, rep_text, value, xpn};
 use super::{Ctx, MapIssueCode, care_date_field};
 use crate::model::{
-    Address, Allergy, AllergySegment, Encounter, EncounterKind, Item, Observation, ObservationKind,
-    Patient, PersonName, Phone, Sex,
+    Address, Allergy, AllergySegment, Contact, Encounter, EncounterKind, Item, Observation,
+    ObservationKind, Patient, PersonName, Phone, Sex,
 };
 
 /// ADT-00: the patient, then body measurements (OBX) and allergies (AL1), in message order.
@@ -76,6 +76,28 @@ pub(super) fn patient(ctx: &mut Ctx<'_>, pid: &Segment<'_>) -> Patient {
         death,
         deceased,
         last_updated: ctx.time(pid, 33),
+        contacts: ctx
+            .body()
+            .filter(|s| s.id() == "NK1")
+            .map(|nk1| contact(&nk1))
+            .filter(|c| c != &Contact::default())
+            .collect(),
+    }
+}
+
+/// NK1 (guide §3 table, ADT-00): `NK1|1|患者^太郎^^^^^L^I~カンジャ^タロウ^^^^^L^P|SEL^本人^HL70063|
+/// <address>|<home phone>|<work phone>`; the name is chosen by representation as in PID-5.
+fn contact(nk1: &Segment<'_>) -> Contact {
+    let (kanji, kana, others) = names(nk1.field(2).reps());
+    Contact {
+        name: kanji.or(kana).or_else(|| others.into_iter().next()),
+        relationship: coded_field(nk1.field(3)),
+        phones: [5, 6]
+            .into_iter()
+            .flat_map(|n| nk1.field(n).reps().collect::<Vec<_>>())
+            .filter_map(|r| phone(&r))
+            .collect(),
+        addresses: nk1.field(4).reps().filter_map(|r| address(&r)).collect(),
     }
 }
 

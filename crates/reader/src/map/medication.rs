@@ -158,6 +158,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -> Vec<Ite
             start: g.tq1.and_then(|t| ctx.time(&t, 7)),
             end: g.tq1.and_then(|t| ctx.time(&t, 8)),
             route: g.rxr.and_then(|r| coded_field(r.field(1))),
+            device: g.rxr.and_then(|r| coded_field(r.field(3))),
             rate: quantity(value(rxe.field(23)), coded_field(rxe.field(24))),
             prescription_no: value(rxe.field(15)),
         })));
