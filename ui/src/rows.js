@@ -65,12 +65,32 @@ export function rowItem(row, v) {
       row.undisclosed ? undisclosedMark(v) : null,
     ),
     row.detail ? h('div', { class: 'row-detail' }, row.detail) : null,
+    row.problem ? problemOutcome(row.problem, v) : null,
     h('div', { class: 'row-source' }, source(row.facility, row.date, v),
       // A problem dated by its diagnosis also shows its onset when that is another day: a referral
       // letter quotes the onset, and the two must not read as one date off by a month.
       row.onset
         ? h('span', { class: 'row-onset' }, ` （${v.t('row.diagnosed')}） ・ ${v.t('row.onset')}: ${formatDay(row.onset, v.lang)}`)
         : null),
+  );
+}
+
+/**
+ * A problem's outcome line: PRB-14 code and text exactly as written (both, so a code and a text that
+ * disagree are never reconciled here), PRB-9 as the outcome date (転帰日), and the words for how the
+ * desk's rule stands the problem. Nothing is shown for an open problem with neither outcome nor date.
+ */
+export function problemOutcome(problem, v) {
+  const written = [problem.outcomeText, problem.outcomeCode ? `(${problem.outcomeCode})` : null]
+    .filter(Boolean).join(' ');
+  const needsWords = problem.standing !== 'open' || written || problem.outcomeDate;
+  if (!needsWords) return null;
+  const parts = [];
+  if (written) parts.push(`${v.t('row.outcome')}: ${written}`);
+  if (problem.outcomeDate) parts.push(`${v.t('row.outcomeDate')}: ${formatDay(problem.outcomeDate, v.lang)}`);
+  return h('div', { class: ['row-outcome', `standing-${problem.standing}`], dataset: { standing: problem.standing } },
+    parts.length > 0 ? h('span', { class: 'outcome-written' }, parts.join(' ・ ')) : null,
+    h('span', { class: ['badge', 'standing-mark'] }, v.t(`standing.${problem.standing}`)),
   );
 }
 

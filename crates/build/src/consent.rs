@@ -4,9 +4,11 @@
 //!
 //! The file is UTF-8 CSV, one patient per line: `facility,patient_id,state`, where state is
 //! `consented` or `refused` (同意 / 拒否 also read), or `unknown` to list a patient explicitly
-//! without a decision. Blank lines and lines starting with `#` are skipped, and a first line
-//! `facility,patient_id,state` is a header. A line that does not read is an error naming its
-//! number: a consent list is not something to guess at.
+//! without a decision. Blank lines and lines starting with `#` are skipped. The first other line may
+//! be the header docs/policy.md shows, `facility,patient_id,state` (any case, spaces around the
+//! commas allowed); only a line naming exactly those three columns is a header, anything else is a
+//! data line. A line that does not read is an error naming its number: a consent list is not
+//! something to guess at.
 
 use std::path::Path;
 
@@ -39,6 +41,7 @@ pub fn read_consent(path: &Path) -> Result<Vec<ConsentRow>, BuildError> {
 pub fn parse_consent(text: &str) -> Result<Vec<ConsentRow>, (usize, String)> {
     let mut rows: Vec<ConsentRow> = Vec::new();
     let mut seen = std::collections::HashMap::new();
+    let mut first = true;
     for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
         let n = i + 1;
         let line = line.trim();
@@ -46,8 +49,22 @@ pub fn parse_consent(text: &str) -> Result<Vec<ConsentRow>, (usize, String)> {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if n == 1 && fields.first() == Some(&"facility") {
-            continue;
+        if std::mem::take(&mut first) {
+            if is_header(&fields) {
+                continue;
+            }
+            // A header naming other columns must not become a patient called "patient_id".
+            if fields
+                .first()
+                .is_some_and(|f| f.eq_ignore_ascii_case("facility"))
+            {
+                return Err((
+                    n,
+                    "this looks like a header but is not the documented one; write \
+                     facility,patient_id,state or leave the header out"
+                        .into(),
+                ));
+            }
         }
         let [facility, patient_id, state] = fields[..] else {
             return Err((
@@ -83,9 +100,72 @@ pub fn parse_consent(text: &str) -> Result<Vec<ConsentRow>, (usize, String)> {
     Ok(rows)
 }
 
+/// The documented header: the three column names, in order.
+fn is_header(fields: &[&str]) -> bool {
+    const COLUMNS: [&str; 3] = ["facility", "patient_id", "state"];
+    fields.len() == COLUMNS.len()
+        && fields
+            .iter()
+            .zip(COLUMNS)
+            .all(|(field, column)| field.eq_ignore_ascii_case(column))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CSV example of docs/policy.md's consent section, as the operator copies it.
+    fn documented_example() -> String {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md"))
+                .expect("docs/policy.md");
+        let section = doc
+            .split("## 4. Consent")
+            .nth(1)
+            .expect("the consent section");
+        let block = section
+            .split("```")
+            .nth(1)
+            .expect("a code block in the consent section");
+        block.trim_start_matches('\n').to_string()
+    }
+
+    #[test]
+    fn the_documented_example_with_its_header_reads() {
+        let example = documented_example();
+        assert!(
+            example.starts_with("facility,patient_id,state\n"),
+            "{example}"
+        );
+        let rows = parse_consent(&example).expect("the documented example reads");
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| r.facility != "facility"));
+        // Also after a comment, in capitals and with spaces.
+        let rows = parse_consent(&format!(
+            "# exported by the hub\n\nFacility , Patient_ID , State\n{}",
+            example.lines().skip(1).collect::<Vec<_>>().join("\n")
+        ))
+        .unwrap();
+        assert_eq!(rows.len(), parse_consent(&example).unwrap().len());
+    }
+
+    #[test]
+    fn only_a_line_naming_the_three_columns_is_a_header() {
+        for not_a_header in [
+            "facility,patient_id",
+            "facility,patient_id,state,extra",
+            "facility,patient,consent",
+        ] {
+            let err = parse_consent(&format!("{not_a_header}\n0101,P1,consented\n")).unwrap_err();
+            assert_eq!(err.0, 1, "{not_a_header}: {err:?}");
+            assert!(err.1.contains("not the documented one"), "{err:?}");
+        }
+        // A header later in the file is a bad data line, with its number.
+        let (line, reason) =
+            parse_consent("0101,P1,consented\nfacility,patient_id,state\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(reason.contains("\"state\""), "{reason}");
+    }
 
     #[test]
     fn a_consent_list_reads_with_header_comments_and_japanese_states() {

@@ -2,8 +2,9 @@
 //! display-ready rows the snapshot keeps (`fieldchart_store::rows`).
 //!
 //! Times become ISO text at the precision written (or the raw text), coded values keep their codes,
-//! and the facts the summary needs (active, suspected, infection marker, 未告知, the last day a
-//! prescription covers) are settled here once, at the hub.
+//! and the facts the summary needs (suspected, infection marker, 未告知, the last day a prescription
+//! covers) are settled here once, at the hub. Whether a problem is active is not: it depends on the
+//! facility's data-as-of, and the query decides it with `ProblemEntry::standing`.
 
 use chrono::{Duration, NaiveDate};
 use fieldchart_hl7::Hl7Time;
@@ -22,9 +23,20 @@ pub struct Converted {
     pub entry: Entry,
 }
 
-/// ISO at the precision written, else the text as written: what `Hl7Time` displays.
+/// ISO at the precision written; None for a time that is not a real one (minute 80, 31 June, words
+/// in a date field), which the reader has already reported. Such a value never becomes an item's
+/// date or the time it sorts by.
 pub fn time(t: &Option<Hl7Time>) -> Option<String> {
-    t.as_ref().map(Hl7Time::to_string)
+    t.as_ref().and_then(Hl7Time::iso)
+}
+
+/// An onset written as words where a date belongs (IAM-11 `小学校低学年の頃`): shown as the words,
+/// never as a date. Digits that fail as a date are a broken date, not words, and are not shown.
+fn onset_words(t: &Option<Hl7Time>) -> Option<String> {
+    t.as_ref()
+        .filter(|t| !t.is_valid() && !t.raw.trim().chars().all(|c| c.is_ascii_digit()))
+        .map(|t| t.raw.trim().to_string())
+        .filter(|w| !w.is_empty())
 }
 
 fn code(c: &m::Coded) -> Code {
@@ -98,7 +110,9 @@ pub fn convert(item: &Item) -> Option<Converted> {
                 allergen: code(&a.allergen),
                 severity: a.severity.as_ref().map(code),
                 reactions: a.reactions.clone(),
-                onset: time(&a.onset).or_else(|| a.onset_text.clone()),
+                onset: time(&a.onset)
+                    .or_else(|| a.onset_text.clone())
+                    .or_else(|| onset_words(&a.onset)),
                 active: a.is_active(),
             }),
         ),
@@ -110,13 +124,14 @@ pub fn convert(item: &Item) -> Option<Converted> {
             Entry::Problem(ProblemEntry {
                 diagnosis: code(&p.diagnosis),
                 icd10: p.icd10.clone(),
+                diagnosis_type: p.diagnosis_type.as_ref().map(code),
                 suspected: p.suspected,
                 main: p.main,
                 onset: time(&p.onset),
                 diagnosed: time(&p.diagnosed),
                 resolved: time(&p.resolved),
                 outcome: p.outcome.as_ref().map(code),
-                active: p.is_active(),
+                deleted: p.is_deleted(),
                 department: code_text(&p.department),
                 doctor: clinician(&p.doctor),
                 text: p.text.clone(),
@@ -366,5 +381,109 @@ pub fn patient_row(p: &m::Patient, facility: &str, patient_id: &str, source: Sou
         last_contact: None,
         source,
         id_mismatches: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use fieldchart_hl7::{Message, Text};
+    use fieldchart_reader::map::map_message;
+    use fieldchart_store::standing::StandingReason;
+
+    use super::*;
+
+    /// The stored problems of a PPR-01 message, as the reader maps it and the builder stores it.
+    fn stored_problems(prbs: &[&str]) -> Vec<ProblemEntry> {
+        let mut text =
+            String::from("MSH|^~\\&|HIS|||||20261101||PPR^ZD1^PPR_ZD1|1|P|2.5\rPID|1||7");
+        for prb in prbs {
+            text.push('\r');
+            text.push_str(prb);
+        }
+        let (message, _) = Message::parse(Text::from_unicode(text));
+        map_message("PPR-01", &message)
+            .items
+            .iter()
+            .filter_map(convert)
+            .map(|c| match c.entry {
+                Entry::Problem(p) => p,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_impossible_time_is_never_an_item_date() {
+        let [p] = &stored_problems(&["PRB|AD|20261001|1^胃炎^MDCDX2|1|||201109318080"])[..]
+        else {
+            panic!("one problem");
+        };
+        assert_eq!(p.diagnosed, None);
+        let text = "MSH|^~\\&|HIS|||||20261101||OUL^R22^OUL_R22|1|P|2.5\rPID|1||7\r\
+                    SPM|1|||023^血清^JC10|||||||||||||201112191500\r\
+                    OBR|1|||1^生化学^99X\r\
+                    OBX|1|NM|3A010000002327101^総蛋白^JC10||7.2|g/dl|||||F|||201112198000";
+        let (message, _) = Message::parse(Text::from_unicode(text));
+        let mapped = map_message("OML-11", &message);
+        let c = convert(&mapped.items[0]).unwrap();
+        // OBX-14 (minute 80) is not a time; the specimen's SPM-17 stands in as the date.
+        assert_eq!(c.at.as_deref(), Some("2011-12-19T15:00"));
+    }
+
+    #[test]
+    fn an_onset_written_as_words_shows_as_words_and_broken_digits_not_at_all() {
+        let allergy = |iam11: &str| {
+            let text = format!(
+                "MSH|^~\\&|HIS|||||20261101||ADT^A60^ADT_A60|1|P|2.5\rEVN||20261101\rPID|1||7\r\
+                 IAM|1|FA^食物^HL70127|1^ソバ^99X|SV^重度^HL70128|||||||{iam11}"
+            );
+            let (message, _) = Message::parse(Text::from_unicode(text));
+            let mapped = map_message("ADT-61", &message);
+            let c = convert(&mapped.items[0]).unwrap();
+            match c.entry {
+                Entry::Allergy(a) => (a.onset, c.at),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            allergy("幼少期"),
+            (Some("幼少期".to_string()), None),
+            "words are no date but are shown"
+        );
+        assert_eq!(allergy("19961340"), (None, None));
+        assert_eq!(
+            allergy("199601"),
+            (Some("1996-01".to_string()), Some("1996-01".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_current_problem_list_saying_cured_without_a_date_is_not_an_active_problem() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let [cured, ongoing, conflicting, deleted] = &stored_problems(&[
+            "PRB|AD|20261001|20054174^胃炎^MDCDX2|1|||20261001|||||||F^治癒^HL70241",
+            "PRB|AD|20110915|20054174^胃炎^MDCDX2|2|||20110831||20110915|||||N^回復せず^HL70241",
+            "PRB|AD|20261001|1^骨折^MDCDX2|3|||20261001||20261020|||||F^回復せず^HL70241",
+            "PRB|DE|20261001|2^感冒^MDCDX2|4|||20261001",
+        ])[..] else {
+            panic!("four problems");
+        };
+        assert_eq!(cured.resolved, None);
+        assert_eq!(cured.standing(as_of).reason, StandingReason::Recovered);
+        assert!(!cured.standing(as_of).active);
+        assert_eq!(ongoing.resolved.as_deref(), Some("2011-09-15"));
+        assert_eq!(ongoing.standing(as_of).reason, StandingReason::Persists);
+        let c = conflicting.outcome.as_ref().unwrap();
+        assert_eq!(
+            (c.code.as_deref(), c.text.as_str()),
+            (Some("F"), "回復せず")
+        );
+        assert_eq!(
+            conflicting.standing(as_of).reason,
+            StandingReason::Conflicting
+        );
+        assert!(deleted.deleted);
+        assert_eq!(deleted.standing(as_of).reason, StandingReason::Deleted);
     }
 }

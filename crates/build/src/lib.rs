@@ -62,8 +62,53 @@ pub struct BuildSummary {
     pub errors: u64,
     pub warnings: u64,
     pub consent: ConsentCounts,
+    /// Facilities whose data is older than the policy's `stale_data_days` at build time (or whose
+    /// data age is unknown): the laptop will show them as possibly out of date, so the hub hears
+    /// it first.
+    pub stale: Vec<StaleFacility>,
+    /// The policy's limit the facilities were judged by.
+    pub stale_data_days: u32,
     pub bytes: u64,
     pub seconds: f64,
+}
+
+/// One facility the build summary warns about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaleFacility {
+    pub code: String,
+    pub name: Option<String>,
+    /// The facility's data-as-of (its newest real record time); None when no record had one.
+    pub data_as_of: Option<String>,
+    /// Whole days from the data-as-of to the build; None when the data age is unknown.
+    pub days_old: Option<i64>,
+}
+
+/// The facilities whose newest record is more than `limit_days` older than `built`, or that have
+/// no readable record time at all.
+pub fn stale_facilities(
+    facilities: &[FacilityManifest],
+    built: DateTime<Utc>,
+    limit_days: u32,
+) -> Vec<StaleFacility> {
+    let today = built.date_naive();
+    facilities
+        .iter()
+        .filter_map(|f| {
+            let as_of = f
+                .data_as_of
+                .as_deref()
+                .and_then(|t| t.get(..10))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let days_old = as_of.map(|d| (today - d).num_days());
+            let stale = days_old.is_none_or(|days| days > i64::from(limit_days));
+            stale.then(|| StaleFacility {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                data_as_of: f.data_as_of.clone(),
+                days_old,
+            })
+        })
+        .collect()
 }
 
 /// Where a build is, for a progress bar.
@@ -223,13 +268,16 @@ pub fn build(
             data_as_of: f.data_as_of.clone(),
             patients: f.patients,
             records: f.current,
-            superseded: 0,
-            deleted: 0,
-            cancelled: 0,
+            // The same tally `fieldchart check` prints, so the two can never disagree.
+            superseded: f.superseded,
+            deleted: f.deleted,
+            cancelled: f.cancelled,
             errors: f.errors,
             warnings: f.warnings,
         })
         .collect();
+    let stale_data_days = policy.session.stale_data_days;
+    let stale = stale_facilities(&facility_rows, opts.vault.created, stale_data_days);
     let finished = sink.finish(&facility_rows, &opts.consent, &policy)?;
 
     let counts = Counts {
@@ -296,6 +344,8 @@ pub fn build(
         errors: report.errors.len() as u64,
         warnings: report.warnings.len() as u64,
         consent: manifest.consent.clone(),
+        stale,
+        stale_data_days,
         bytes: done.bytes,
         seconds: started.elapsed().as_secs_f64(),
     })

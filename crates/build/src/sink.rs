@@ -34,8 +34,6 @@ pub struct Sink {
     items: u64,
     out_of_window: u64,
     documents: u64,
-    /// Per facility: superseded, deleted, cancelled files.
-    fates: BTreeMap<String, [u64; 3]>,
 }
 
 /// What the sink made, once finished.
@@ -107,7 +105,6 @@ impl Sink {
             items: 0,
             out_of_window: 0,
             documents: 0,
-            fates: BTreeMap::new(),
         })
     }
 
@@ -115,22 +112,6 @@ impl Sink {
     pub fn patient(&mut self, patient: &PatientRecords) -> Result<(), BuildError> {
         let facility = patient.patient.facility.as_str().to_string();
         let patient_id = patient.patient.id.as_str().to_string();
-        let fates = self.fates.entry(facility.clone()).or_default();
-        fates[0] += patient
-            .superseded
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        fates[1] += patient
-            .deleted
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        fates[2] += patient
-            .cancelled
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
 
         let pk = self.next_pk;
         self.next_pk += 1;
@@ -347,12 +328,6 @@ impl Sink {
         policy: &Policy,
     ) -> Result<Finished, BuildError> {
         for f in facilities {
-            let mut f = f.clone();
-            if let Some([s, d, c]) = self.fates.get(&f.code) {
-                f.superseded = *s;
-                f.deleted = *d;
-                f.cancelled = *c;
-            }
             let json = serde_json::to_string(&f).map_err(|e| BuildError::Io {
                 what: "facility row".into(),
                 source: std::io::Error::other(e),

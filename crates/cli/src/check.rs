@@ -84,6 +84,16 @@ fn render(report: &CheckReport, examples: usize) -> String {
             report.warnings.len()
         ),
     );
+    if report.unlisted > 0 || report.not_files > 0 {
+        line(
+            &mut out,
+            format!(
+                "not looked into: {} folders could not be listed (nothing in them is counted), {} \
+                 entries are not files (links, sockets); each is listed under errors",
+                report.unlisted, report.not_files
+            ),
+        );
+    }
     line(
         &mut out,
         format!(

@@ -104,7 +104,11 @@ fn inspect_message(path: &Path) -> anyhow::Result<Value> {
         diagnostics.push(json!({
             "severity": "warning",
             "code": "patient_id_mismatch",
-            "reason": format!("PID-3 is {pid} but the file name says {}", name.patient_id),
+            "reason": if fieldchart_reader::map::is_code_like(pid) {
+                format!("PID-3 is {pid} but the file name says {}", name.patient_id)
+            } else {
+                format!("PID-3 is not an ID; the file name says {}", name.patient_id)
+            },
         }));
     }
     Ok(json!({

@@ -132,6 +132,9 @@ struct BuildReport {
     errors: u64,
     warnings: u64,
     consent: ConsentCounts,
+    /// Facilities whose data is older than the policy's stale-data limit (or of unknown age).
+    stale_facilities: Vec<fieldchart_build::StaleFacility>,
+    stale_data_days: u32,
     bytes: u64,
     seconds: f64,
     records_per_second: f64,
@@ -221,6 +224,8 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         errors: summary.errors,
         warnings: summary.warnings,
         consent: summary.consent.clone(),
+        stale_facilities: summary.stale.clone(),
+        stale_data_days: summary.stale_data_days,
         bytes: summary.bytes,
         seconds: summary.seconds,
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
@@ -257,6 +262,25 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
                 String::new()
             }
         );
+        for f in &report.stale_facilities {
+            let who = match &f.name {
+                Some(name) => format!("{} ({name})", f.code),
+                None => f.code.clone(),
+            };
+            match (&f.data_as_of, f.days_old) {
+                (Some(as_of), Some(days)) => eprintln!(
+                    "warning: facility {who}: its newest record is of {as_of}, {days} days before \
+                     this build, older than the policy's {} days; laptops will show it as possibly \
+                     out of date: check that its storage copy is current",
+                    report.stale_data_days
+                ),
+                _ => eprintln!(
+                    "warning: facility {who}: no record has a readable time, so its data age is \
+                     unknown; laptops will show it as possibly out of date: check its storage \
+                     (`fieldchart check`)"
+                ),
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

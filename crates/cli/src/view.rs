@@ -173,13 +173,33 @@ fn print_items(title: &str, items: &[ItemView]) {
     println!("{title} ({})", items.len());
     for i in items {
         println!(
-            "  {}  {}  [{} {}]",
+            "  {}  {}{}  [{} {}]",
             i.at.as_deref().unwrap_or("----------"),
             i.label,
+            problem_standing(i),
             i.source.facility,
             i.source.path
         );
     }
+}
+
+/// For a problem: how it stands and its outcome (PRB-14 code and text as written, PRB-9 date).
+fn problem_standing(i: &ItemView) -> String {
+    let (Some(standing), fieldchart_store::rows::Entry::Problem(p)) = (&i.standing, &i.entry)
+    else {
+        return String::new();
+    };
+    let mut words = vec![standing.reason.as_str().replace('_', " ")];
+    if let Some(o) = &p.outcome {
+        let code = o.code.as_deref().or(o.local_code.as_deref());
+        let text = Some(o.text.as_str()).filter(|t| !t.is_empty() && Some(*t) != code);
+        let written: Vec<&str> = [code, text].into_iter().flatten().collect();
+        words.push(format!("outcome {}", written.join(" ")));
+    }
+    if let Some(date) = &p.resolved {
+        words.push(format!("outcome date {date}"));
+    }
+    format!("  ({})", words.join(", "))
 }
 
 fn print_record(v: &RecordView) {

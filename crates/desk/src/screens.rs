@@ -9,6 +9,7 @@ use fieldchart_query::record::{ItemView, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
+use fieldchart_store::standing::StandingReason;
 use serde::Serialize;
 
 use crate::contract::{Identifier, Method, Screen, Step, StepOf};
@@ -309,6 +310,27 @@ pub struct Row {
     /// For a problem, the onset (PRB-16) when it is another day than the diagnosis: a referral
     /// letter quotes the onset, and a newcomer read the two dates as one off by a month.
     pub onset: Option<Day>,
+    /// For a problem: where it stands and its outcome, as the one rule decided it.
+    pub problem: Option<ProblemShown>,
+}
+
+/// A problem's standing (`ProblemEntry::standing`: PRB-1, PRB-9 and PRB-14 against the data-as-of)
+/// and its outcome as written. The front end words the standing; it never decides it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemShown {
+    /// Listed among the patient's problems.
+    pub active: bool,
+    /// Why: `persists`, `conflicting`, `unrecognised`, `open`, `resolves_later` (listed) or
+    /// `recovered`, `died`, `resolved`, `deleted` (not listed).
+    pub standing: StandingReason,
+    /// PRB-14 code as written (`N`); with `outcome_text` both are shown, so a code and a text that
+    /// disagree are never reconciled by a guess.
+    pub outcome_code: Option<String>,
+    /// PRB-14 text as written (`回復せず`).
+    pub outcome_text: Option<String>,
+    /// PRB-9, the day the outcome was recorded (転帰日).
+    pub outcome_date: Option<Day>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -666,6 +688,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         facility: f.get(&i.source.facility),
         date: Day::opt(i.at.as_deref()),
         onset: None,
+        problem: None,
     };
     match &i.entry {
         Entry::Allergy(a) => {
@@ -683,9 +706,29 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         Entry::Problem(p) => {
             r.text = p.diagnosis.text.clone();
             r.suspected = p.suspected;
-            r.detail = join(&[p.department.as_deref(), p.doctor.as_deref()], " ");
+            // PRB-10's diagnosis type (外来時, 入院時, 最終 …) first: it says in which setting the
+            // diagnosis was made.
+            let kind = p.diagnosis_type.as_ref().map(|t| t.text.as_str());
+            r.detail = join(&[kind, p.department.as_deref(), p.doctor.as_deref()], " ");
             r.onset = Day::opt(p.onset.as_deref())
                 .filter(|o| r.date.as_ref().is_none_or(|d| d.iso != o.iso));
+            let outcome_code = p
+                .outcome
+                .as_ref()
+                .and_then(|o| o.code.clone().or_else(|| o.local_code.clone()));
+            // A stored code's text falls back to the code when none was written; that is not text.
+            let outcome_text = p
+                .outcome
+                .as_ref()
+                .map(|o| o.text.clone())
+                .filter(|t| !t.is_empty() && Some(t) != outcome_code.as_ref());
+            r.problem = i.standing.as_ref().map(|s| ProblemShown {
+                active: s.active,
+                standing: s.reason,
+                outcome_code,
+                outcome_text,
+                outcome_date: Day::opt(p.resolved.as_deref()),
+            });
         }
         Entry::Observation(o) => {
             r.text = o.item.text.clone();
@@ -872,6 +915,105 @@ fn document(i: &ItemView, f: &Facilities) -> Option<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fieldchart_store::rows::{Code, ProblemEntry, Section, Source, StoredItem};
+
+    /// A problem as the builder stores it, with PRB-14 written as `code^text^HL70241`.
+    fn problem(name: &str, outcome: Option<(&str, &str)>, resolved: Option<&str>) -> StoredItem {
+        StoredItem {
+            section: Section::Problem,
+            at: Some("2011-08-31".into()),
+            source: Source {
+                facility: "1234567890".into(),
+                path: "999/901/9999013/-/PPR-01/x".into(),
+            },
+            patient_id_in_message: None,
+            entry: Entry::Problem(ProblemEntry {
+                diagnosis: Code {
+                    text: name.into(),
+                    ..Code::default()
+                },
+                outcome: outcome.map(|(code, text)| Code {
+                    text: if text.is_empty() { code } else { text }.into(),
+                    code: Some(code.into()),
+                    system: Some("HL70241".into()),
+                    ..Code::default()
+                }),
+                resolved: resolved.map(String::from),
+                ..ProblemEntry::default()
+            }),
+        }
+    }
+
+    /// The rows the UI renders for each way a problem can stand, written by the real rule and the
+    /// real row builder to `ui/test/fixtures/problem-rows.json`, which the UI's tests read
+    /// (`UPDATE_EXPECT=1` rewrites it).
+    #[test]
+    fn every_problem_standing_reaches_the_screen_with_its_outcome_as_written() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let mut gastritis = problem("胃炎", Some(("N", "回復せず")), Some("2011-09-15"));
+        if let Entry::Problem(p) = &mut gastritis.entry {
+            p.diagnosis_type = Some(Code {
+                text: "外来時".into(),
+                code: Some("O".into()),
+                system: Some("JHSD0004".into()),
+                ..Code::default()
+            });
+        }
+        let items = [
+            gastritis,
+            problem("肺炎", Some(("F", "治癒")), None),
+            problem("骨折", Some(("F", "回復せず")), Some("2011-09-15")),
+            problem("脳梗塞", Some(("D", "")), Some("2011-09-15")),
+            problem("感冒", None, Some("2011-09-15")),
+            problem("高血圧症", None, None),
+        ];
+        let rows: Vec<Row> = items
+            .iter()
+            .map(|i| row(&ItemView::of(i, as_of), &Facilities::default()))
+            .collect();
+        let shown: Vec<(&str, bool, StandingReason)> = rows
+            .iter()
+            .map(|r| {
+                let p = r
+                    .problem
+                    .as_ref()
+                    .expect("every problem row says how it stands");
+                (r.text.as_str(), p.active, p.standing)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("胃炎", true, StandingReason::Persists),
+                ("肺炎", false, StandingReason::Recovered),
+                ("骨折", true, StandingReason::Conflicting),
+                ("脳梗塞", false, StandingReason::Died),
+                ("感冒", false, StandingReason::Resolved),
+                ("高血圧症", true, StandingReason::Open),
+            ]
+        );
+        assert_eq!(
+            rows[0].detail.as_deref(),
+            Some("外来時"),
+            "PRB-10's diagnosis type"
+        );
+        let conflicting = rows[2].problem.as_ref().unwrap();
+        assert_eq!(
+            (
+                conflicting.outcome_code.as_deref(),
+                conflicting.outcome_text.as_deref()
+            ),
+            (Some("F"), Some("回復せず")),
+            "both the code and the text are shown"
+        );
+        let died = rows[3].problem.as_ref().unwrap();
+        assert_eq!(
+            died.outcome_text, None,
+            "a code is not shown as its own text"
+        );
+        let json = serde_json::to_string_pretty(&rows).unwrap() + "\n";
+        expect_test::expect_file!["../../../ui/test/fixtures/problem-rows.json"].assert_eq(&json);
+    }
 
     #[test]
     fn numbers_plot_and_bounds_do_not() {

@@ -2,13 +2,12 @@
 //! the baseline measured in the same run.
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fieldchart_hl7::{Message, decode};
 
 fn samples() -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ssmix2-samples/nho");
+    let dir = fieldchart_samples::nho();
     let mut files = Vec::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {

@@ -6,6 +6,10 @@
 //!
 //! Field numbers are the ones the specifications use: `PID-5` is `segment.field(5)`. For MSH, `MSH-1` is
 //! the field separator itself and `MSH-2` the encoding characters, so `MSH-9` is `field(9)` as well.
+//!
+//! A [`ParseIssue`] says where (line, byte offset) and what kind of fault, never the text at fault: a
+//! broken line is usually a patient's name, address or phone spilled onto a line of its own, and
+//! issues end up in reports that are shown and kept.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -185,8 +189,10 @@ impl Message {
                 severity: Severity::Warning,
                 line: line_no,
                 message: format!(
-                    "segment ID {:?} is not three upper-case letters or digits",
-                    id.chars().take(12).collect::<String>()
+                    "the line (at byte {} of the decoded text) does not start with a segment ID of \
+                     three upper-case letters or digits; it is kept but is no segment any mapping \
+                     reads (a line break inside a field often causes this)",
+                    line.start
                 ),
             });
         }
@@ -308,6 +314,22 @@ impl<'a> Segment<'a> {
     /// 1-based line number in the decoded text.
     pub fn line(&self) -> usize {
         self.span().line_no
+    }
+
+    /// Whether the segment starts with a well-formed ID (three upper-case letters or digits). A line
+    /// that does not is text spilled from a broken field: its "ID" is content, never to be quoted.
+    pub fn has_segment_id(&self) -> bool {
+        is_segment_id(self.id())
+    }
+
+    /// The segment as a diagnostic may name it: `PID (line 3)`, or `line 3` when the line has no
+    /// segment ID, so no content is ever quoted.
+    pub fn label(&self) -> String {
+        if self.has_segment_id() {
+            format!("{} (line {})", self.id(), self.line())
+        } else {
+            format!("line {} (not a segment)", self.line())
+        }
     }
 
     /// The whole segment as written, without its terminator.
@@ -598,7 +620,9 @@ fn read_delimiters(msh: &str, line: usize, issues: &mut Vec<ParseIssue>) -> Deli
         issues.push(ParseIssue {
             severity: Severity::Error,
             line,
-            message: format!("MSH field separator {field:?} is unusable; assuming |^~\\&"),
+            message: "MSH-1 (the field separator) is a letter, digit or space, which cannot \
+                      separate fields; assuming |^~\\&"
+                .to_string(),
         });
         return d;
     }
@@ -611,12 +635,16 @@ fn read_delimiters(msh: &str, line: usize, issues: &mut Vec<ParseIssue>) -> Deli
         &mut d.subcomponent,
     ];
     let mut seen = vec![field];
-    for (slot, c) in slots.into_iter().zip(encoding.iter().copied()) {
+    for (position, (slot, c)) in slots.into_iter().zip(encoding.iter().copied()).enumerate() {
         if c.is_alphanumeric() || c.is_whitespace() || seen.contains(&c) {
             issues.push(ParseIssue {
                 severity: Severity::Warning,
                 line,
-                message: format!("MSH-2 encoding character {c:?} is unusable; keeping {slot:?}"),
+                message: format!(
+                    "MSH-2 encoding character {} is a letter, digit, space or a delimiter already \
+                     used; keeping {slot:?}",
+                    position + 1
+                ),
             });
             continue;
         }
@@ -746,6 +774,36 @@ mod tests {
             let _ = msh.field(1).raw();
             let _ = msh.field(9).value();
         }
+    }
+
+    #[test]
+    fn a_broken_line_is_reported_by_position_never_by_its_text() {
+        // PID-11 broken by a line break: the address, name and phone fall onto lines of their own.
+        let (m, issues) = parse(
+            "MSH|^~\\&|A\rPID|1||7||山田^花子||19700312|F|||宮城県石巻市\r中央一丁目2番3号 山田花子|||090-1234-5678\r09012345678",
+        );
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert_eq!((issues[0].line, issues[1].line), (3, 4));
+        for issue in &issues {
+            let shown = issue.to_string();
+            for content in ["中央", "山田", "花子", "090", "1234", "5678"] {
+                assert!(!shown.contains(content), "{shown}");
+            }
+            assert!(shown.contains("at byte"), "{shown}");
+        }
+        let broken = m.segment(2).unwrap();
+        assert!(!broken.has_segment_id());
+        assert_eq!(broken.label(), "line 3 (not a segment)");
+        assert_eq!(m.first("PID").unwrap().label(), "PID (line 2)");
+    }
+
+    #[test]
+    fn unusable_delimiters_are_named_by_position_not_quoted() {
+        let (_, issues) = parse("MSH山^~\\&|A");
+        assert!(!issues[0].message.contains('山'), "{issues:?}");
+        let (_, issues) = parse("MSH|山~\\&|A");
+        assert!(issues[0].message.contains("character 1"), "{issues:?}");
+        assert!(!issues[0].message.contains('山'), "{issues:?}");
     }
 
     #[test]

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use fieldchart_hl7::{Encoding, Message, decode};
 
 fn nho() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ssmix2-samples/nho")
+    fieldchart_samples::nho()
 }
 
 fn outline_of(rel: &str) -> (Encoding, String) {
-    let bytes = std::fs::read(nho().join(rel)).expect("shared NHO samples beside the project");
+    let bytes = std::fs::read(fieldchart_samples::nho_file(rel)).expect("a readable sample");
     let decoded = decode(&bytes);
     assert!(decoded.issues.is_empty(), "{rel}: {:?}", decoded.issues);
     let encoding = decoded.text.encoding();

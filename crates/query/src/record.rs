@@ -5,7 +5,9 @@
 //! - medications: current only — the period covers the as-of date or ended in the last 100 days — and
 //!   at least the patient's last three prescriptions. The snapshot holds current records only, so
 //!   superseded and deleted orders can never appear.
-//! - suspected diagnoses apart from confirmed problems; resolved problems are not active.
+//! - suspected diagnoses apart from confirmed problems; which problems are still active is decided by
+//!   one rule, `ProblemEntry::standing` (PRB-1, PRB-9 and PRB-14 against the data-as-of), and every
+//!   problem shown carries that standing.
 //! - infections: positive infection markers (newest per test) and active infectious diseases; a
 //!   marker noted 未告知 keeps that flag.
 //! - critical flags come from the code tables in `fieldchart_store::codes`, nowhere else.
@@ -23,6 +25,7 @@ use fieldchart_store::codes::{self, CriticalClass};
 use fieldchart_store::rows::{
     Entry, MedicationEntry, ObservationEntry, PatientRow, Section, Source, StoredItem,
 };
+use fieldchart_store::standing::Standing;
 use serde::Serialize;
 
 use crate::QueryError;
@@ -73,18 +76,27 @@ pub struct ItemView {
     pub source: Source,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patient_id_in_message: Option<String>,
+    /// For a problem: whether it is still one of the patient's problems as of the data-as-of, and
+    /// why (`ProblemEntry::standing`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standing: Option<Standing>,
     #[serde(flatten)]
     pub entry: Entry,
 }
 
-impl From<&StoredItem> for ItemView {
-    fn from(i: &StoredItem) -> Self {
+impl ItemView {
+    /// The item as shown on `as_of` (the facility's data-as-of date).
+    pub fn of(i: &StoredItem, as_of: NaiveDate) -> Self {
         ItemView {
             section: i.section,
             at: i.at.clone(),
             label: i.entry.label(),
             source: i.source.clone(),
             patient_id_in_message: i.patient_id_in_message.clone(),
+            standing: match &i.entry {
+                Entry::Problem(p) => Some(p.standing(as_of)),
+                _ => None,
+            },
             entry: i.entry.clone(),
         }
     }
@@ -174,7 +186,12 @@ pub fn record(
     let empty = Vec::new();
     let get = |s: Section| sections.get(&s).unwrap_or(&empty);
     let summary = summarise(&sections, as_of);
-    let views = |items: &Vec<StoredItem>| items.iter().map(ItemView::from).collect::<Vec<_>>();
+    let views = |items: &Vec<StoredItem>| {
+        items
+            .iter()
+            .map(|i| ItemView::of(i, as_of))
+            .collect::<Vec<_>>()
+    };
     let history = History {
         medications: views(get(Section::Medication))
             .into_iter()
@@ -261,7 +278,7 @@ fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) ->
     let mut infections: Vec<&StoredItem> = Vec::new();
     for i in get(Section::Problem) {
         if let Entry::Problem(p) = &i.entry {
-            if !p.active {
+            if !p.standing(as_of).active {
                 continue;
             }
             if p.suspected {
@@ -350,7 +367,8 @@ fn summarise(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) ->
     flags.sort_by(|a, b| (a.class, &a.reason).cmp(&(b.class, &b.reason)));
     flags.dedup_by(|a, b| a.class == b.class && a.reason == b.reason);
 
-    let views = |items: Vec<&StoredItem>| items.into_iter().map(ItemView::from).collect();
+    let views =
+        |items: Vec<&StoredItem>| items.into_iter().map(|i| ItemView::of(i, as_of)).collect();
     Summary {
         allergies: views(allergies),
         contraindications: views(contraindications),
@@ -484,6 +502,58 @@ mod tests {
         let current = current_medications(&items, day("2026-11-01"));
         assert_eq!(current.len(), 3);
         assert_eq!(current[0].at.as_deref(), Some("2019-01-01"));
+    }
+
+    fn problem(name: &str, outcome: Option<(&str, &str)>, resolved: Option<&str>) -> StoredItem {
+        StoredItem {
+            section: Section::Problem,
+            at: Some("2011-08-31".into()),
+            source: Source::default(),
+            patient_id_in_message: None,
+            entry: Entry::Problem(fieldchart_store::rows::ProblemEntry {
+                diagnosis: Code {
+                    text: name.into(),
+                    ..Code::default()
+                },
+                outcome: outcome.map(|(code, text)| Code {
+                    text: text.into(),
+                    code: Some(code.into()),
+                    system: Some("HL70241".into()),
+                    ..Code::default()
+                }),
+                resolved: resolved.map(String::from),
+                ..fieldchart_store::rows::ProblemEntry::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn the_summary_lists_problems_by_their_standing_and_shows_it() {
+        use fieldchart_store::standing::StandingReason;
+        let sections = BTreeMap::from([(
+            Section::Problem,
+            vec![
+                problem("胃炎", Some(("N", "回復せず")), Some("2011-09-15")),
+                problem("肺炎", Some(("F", "治癒")), None),
+                problem("骨折", Some(("F", "回復せず")), Some("2011-09-15")),
+                problem("感冒", None, Some("2011-09-15")),
+                problem("高血圧症", None, None),
+            ],
+        )]);
+        let summary = summarise(&sections, day("2026-11-01"));
+        let listed: Vec<(&str, StandingReason)> = summary
+            .problems
+            .iter()
+            .map(|v| (v.label.as_str(), v.standing.as_ref().unwrap().reason))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("胃炎", StandingReason::Persists),
+                ("骨折", StandingReason::Conflicting),
+                ("高血圧症", StandingReason::Open),
+            ]
+        );
     }
 
     #[test]

@@ -302,7 +302,14 @@ fn read_xml(
         Err(e) => {
             issues.push(MapIssue::warning(
                 MapIssueCode::BadDocument,
-                format!("{}: not well-formed XML ({e}); the file is listed but its content cannot be shown", file.name),
+                // roxmltree's message may quote names from the document; its position is enough.
+                format!(
+                    "{}: not well-formed XML (at line {}, column {}); the file is listed but its \
+                     content cannot be shown",
+                    file.name,
+                    e.pos().row,
+                    e.pos().col
+                ),
             ));
             return;
         }
@@ -359,6 +366,15 @@ fn read_cda(root: Node<'_, '_>, doc: &mut Document, issues: &mut Vec<MapIssue>, 
     doc.created = child(root, "effectiveTime")
         .and_then(|n| n.attribute("value"))
         .map(|v| Hl7Time::parse(v.trim()));
+    if doc.created.as_ref().is_some_and(|t| !t.is_valid()) {
+        issues.push(MapIssue::warning(
+            MapIssueCode::InvalidTime,
+            format!(
+                "{file}: the CDA effectiveTime is not a readable date or time; it is not used as \
+                 the document's date"
+            ),
+        ));
+    }
     doc.author = child(root, "author")
         .and_then(|a| child(a, "assignedAuthor"))
         .and_then(author_text);

@@ -11,7 +11,8 @@
 //!   ORU^R30 vitals).
 //! - [`read`]: the pipeline: walk (via `fieldchart-storage`), read bytes, decode and parse (via
 //!   `fieldchart-hl7`), map, cross-check with the folders, resolve.
-//! - [`report`]: counts that add up (`files == records + errors`) and problems with paths.
+//! - [`report`]: counts that add up (`files == records + file errors`, what could not be listed
+//!   counted apart) and problems with paths.
 //!
 //! Architecture invariants: this crate knows nothing of SQLite, search, encryption or UI. Every item
 //! travels inside a [`read::FileRecord`] that names its facility, root-relative path and encoding; a

@@ -127,6 +127,21 @@ pub struct Patient {
     pub deceased: bool,
     /// PID-33 last update.
     pub last_updated: Option<Hl7Time>,
+    /// NK1 (ADT-00): next of kin and emergency contacts, in message order.
+    pub contacts: Vec<Contact>,
+}
+
+/// A next of kin or emergency contact (NK1): who to call, and how they are related.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// NK1-2, the name chosen by representation like PID-5 (kanji first).
+    pub name: Option<PersonName>,
+    /// NK1-3 relationship (HL7 table 0063: `SPO` spouse, `SEL` self, `CHD` child …).
+    pub relationship: Option<Coded>,
+    /// NK1-5 home and NK1-6 work phone numbers.
+    pub phones: Vec<Phone>,
+    /// NK1-4 addresses.
+    pub addresses: Vec<Address>,
 }
 
 /// Where an allergy came from.
@@ -184,7 +199,8 @@ pub struct Problem {
     pub recorded: Option<Hl7Time>,
     /// PRB-7 diagnosis date.
     pub diagnosed: Option<Hl7Time>,
-    /// PRB-9 resolution date.
+    /// PRB-9: read as a resolution date in HL7, but in Japanese 病名 practice the 転帰日, the day the
+    /// outcome (PRB-14) was recorded.
     pub resolved: Option<Hl7Time>,
     /// PRB-16 onset date.
     pub onset: Option<Hl7Time>,
@@ -192,7 +208,8 @@ pub struct Problem {
     pub suspected: bool,
     /// PRB-18 ranking `1^主診断`: the main diagnosis.
     pub main: bool,
-    /// PRB-14 outcome (HL70241).
+    /// PRB-14 outcome (HL7 table 0241: D died, F fully recovered, N not recovering, R recovering,
+    /// S sequelae, W worsening, U unknown), code and text as written.
     pub outcome: Option<Coded>,
     /// PRB-17 free text as the doctor wrote it.
     pub text: Option<String>,
@@ -203,9 +220,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Active: not deleted, no resolution date.
-    pub fn is_active(&self) -> bool {
-        self.resolved.is_none() && !matches!(self.action.as_deref(), Some("DE"))
+    /// PRB-1 `DE`: the message deletes this diagnosis.
+    ///
+    /// Whether a problem is still active is not decided here: it needs PRB-9 and PRB-14 together and
+    /// the facility's data-as-of, which only the snapshot knows (`fieldchart_store::standing`).
+    pub fn is_deleted(&self) -> bool {
+        self.action
+            .as_deref()
+            .is_some_and(|a| a.trim().eq_ignore_ascii_case("DE"))
     }
 }
 
@@ -278,6 +300,8 @@ pub struct MedicationOrder {
     pub end: Option<Hl7Time>,
     /// RXR-1 route.
     pub route: Option<Coded>,
+    /// RXR-3 administration device (an infusion pump, a syringe pump; HL70164).
+    pub device: Option<Coded>,
     /// RXE-23/24: infusion rate.
     pub rate: Option<Quantity>,
     /// RXE-15 prescription number.

@@ -242,11 +242,17 @@ pub fn read_standard_file(
         .filter(|pid| *pid != folder_id)
         .map(str::to_string);
     if let Some(pid) = &patient_id_in_message {
+        // An ID is quoted as a path would show it; anything else in PID-3 may be spilled content.
+        let said = if crate::map::is_code_like(pid) {
+            format!("PID-3 is {pid}")
+        } else {
+            "PID-3 is not an ID".to_string()
+        };
         issues.push((
             Severity::Warning,
             DiagnosticCode::PatientIdMismatch,
             format!(
-                "PID-3 is {pid} but the patient folder is {folder_id}; the record is kept under the \
+                "{said} but the patient folder is {folder_id}; the record is kept under the \
                  folder's patient and flagged: check with the producing system"
             ),
         ));
@@ -261,8 +267,8 @@ pub fn read_standard_file(
                 Severity::Warning,
                 DiagnosticCode::CareDateMismatch,
                 format!(
-                    "the care date in the message ({}) differs from the care-date folder ({folder_date})",
-                    mapped.care_date.as_ref().map_or("", |t| t.raw.as_str())
+                    "the care date in the message ({in_message}, its care-date field of guide \
+                     §1.3) differs from the care-date folder ({folder_date})"
                 ),
             ));
         }
@@ -457,6 +463,7 @@ fn diagnostic_code(code: MapIssueCode) -> DiagnosticCode {
         MapIssueCode::Hl7Syntax => DiagnosticCode::Hl7Syntax,
         MapIssueCode::MessageTypeMismatch => DiagnosticCode::MessageTypeMismatch,
         MapIssueCode::BadDocument => DiagnosticCode::BadDocument,
+        MapIssueCode::InvalidTime => DiagnosticCode::InvalidTime,
         MapIssueCode::MissingSegment | MapIssueCode::BadValue | MapIssueCode::Unmapped => {
             DiagnosticCode::Unmapped
         }

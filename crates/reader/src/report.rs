@@ -1,13 +1,19 @@
 //! The intake report a hub makes of storage (`fieldchart check`): counts that add up, and every
 //! problem with its path and reason.
 //!
-//! Invariant: `files == records + errors.len()`. Every regular file became part of a record or is one
-//! error; nothing is counted twice and nothing is left out.
+//! Invariant: `files == records + file errors` (the errors whose subject is a file). Every regular
+//! file seen became part of a record or is one error; nothing is counted twice and nothing is left
+//! out. What could not be looked into is said apart: `unlisted` folders (unreadable, a name that is
+//! not UTF-8, a path too long to open, a skipped root) and `not_files` (links, sockets, entries whose
+//! type could not be read), each also an error with its path and reason. A file inside an unlisted
+//! folder was not seen, so it is not counted as one.
 
 use std::collections::BTreeMap;
 
 use fieldchart_hl7::Encoding;
-use fieldchart_storage::{Diagnostic, DiagnosticCode, FacilityId, Severity, StorageKind};
+use fieldchart_storage::{
+    Diagnostic, DiagnosticCode, EventTime, FacilityId, Severity, StorageKind, Subject,
+};
 use serde::Serialize;
 
 use crate::read::{FileRecord, PatientRecords, Storage};
@@ -19,6 +25,8 @@ pub struct Problem {
     pub path: String,
     pub reason: String,
     pub code: DiagnosticCode,
+    /// A file, a folder whose contents were not listed, or another entry.
+    pub subject: Subject,
     pub facility: FacilityId,
 }
 
@@ -28,6 +36,7 @@ impl From<&Diagnostic> for Problem {
             path: d.full_path().display().to_string(),
             reason: d.reason.clone(),
             code: d.code,
+            subject: d.subject,
             facility: d.facility.clone(),
         }
     }
@@ -50,9 +59,15 @@ pub struct FacilitySummary {
     pub files: u64,
     pub records: u64,
     pub current: u64,
+    /// Record files after resolution that are not current, as in the report's totals.
+    pub superseded: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
     pub errors: u64,
     pub warnings: u64,
-    /// The newest 発生日時 of any record: how fresh this facility's data is.
+    /// The newest real 発生日時 of any record, as ISO 8601 local time: how fresh this facility's
+    /// data is. A name whose time is impossible (minute 80) never counts; with no real time at all
+    /// this is absent, never the bare digits.
     pub data_as_of: Option<String>,
 }
 
@@ -65,6 +80,9 @@ impl FacilitySummary {
             files: 0,
             records: 0,
             current: 0,
+            superseded: 0,
+            deleted: 0,
+            cancelled: 0,
             errors: 0,
             warnings: 0,
             data_as_of: None,
@@ -75,9 +93,14 @@ impl FacilitySummary {
 /// What `fieldchart check --json` prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
-    /// Every regular file seen (plus entries that could not be read as one: links, sockets,
-    /// unreadable folders), each exactly once.
+    /// Every regular file seen, each exactly once: `records` plus the errors about a file.
     pub files: u64,
+    /// Folders whose contents could not be listed (unreadable, a name that is not UTF-8, a path too
+    /// long to open, a skipped root); each is an error naming it. What is inside was not counted.
+    pub unlisted: u64,
+    /// Entries that are neither a regular file nor a folder (links, sockets, pipes, entries whose
+    /// type could not be read); each is an error naming it.
+    pub not_files: u64,
     /// Files read into records.
     pub records: u64,
     /// Record files by condition flag after resolution.
@@ -103,8 +126,8 @@ pub struct CheckReport {
 pub struct Tally {
     report: CheckReport,
     facility_index: BTreeMap<FacilityId, usize>,
-    /// Newest 発生日時 per facility, as 17 digits (comparable as text).
-    newest: BTreeMap<FacilityId, String>,
+    /// Newest real 発生日時 per facility.
+    newest: BTreeMap<FacilityId, EventTime>,
 }
 
 impl Tally {
@@ -153,8 +176,14 @@ impl Tally {
         match d.severity {
             Severity::Error => {
                 facility.errors += 1;
-                facility.files += 1;
-                self.report.files += 1;
+                match d.subject {
+                    Subject::File => {
+                        facility.files += 1;
+                        self.report.files += 1;
+                    }
+                    Subject::Folder => self.report.unlisted += 1,
+                    Subject::Entry => self.report.not_files += 1,
+                }
                 self.report.errors.push(Problem::from(d));
             }
             Severity::Warning => {
@@ -179,13 +208,10 @@ impl Tally {
         let facility = self.facility(&facility_id);
         facility.files += files;
         facility.records += files;
-        let time = record.event_time.to_millis_precision();
-        if self
-            .newest
-            .get(&facility_id)
-            .is_none_or(|seen| time > *seen)
-        {
-            self.newest.insert(facility_id, time);
+        // An impossible time was reported by the walk (invalid_time) and is no data age.
+        let time = &record.event_time;
+        if time.is_real_time() && self.newest.get(&facility_id).is_none_or(|seen| time > seen) {
+            self.newest.insert(facility_id, time.clone());
         }
     }
 
@@ -208,39 +234,28 @@ impl Tally {
                 }
             }
         }
-        self.report.superseded += patient
-            .superseded
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        self.report.deleted += patient
-            .deleted
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
-        self.report.cancelled += patient
-            .cancelled
-            .iter()
-            .map(|r| r.file_count as u64)
-            .sum::<u64>();
+        let files =
+            |records: &[FileRecord]| records.iter().map(|r| r.file_count as u64).sum::<u64>();
+        let (superseded, deleted, cancelled) = (
+            files(&patient.superseded),
+            files(&patient.deleted),
+            files(&patient.cancelled),
+        );
+        self.report.superseded += superseded;
+        self.report.deleted += deleted;
+        self.report.cancelled += cancelled;
+        let facility = self.facility(&patient.patient.facility);
+        facility.superseded += superseded;
+        facility.deleted += deleted;
+        facility.cancelled += cancelled;
         for d in &patient.diagnostics {
             self.diagnostic(d);
         }
     }
 
     pub fn finish(mut self) -> CheckReport {
-        for (facility, digits) in std::mem::take(&mut self.newest) {
-            // 発生日時 is YYYYMMDDHHMMSSFFF with no dot; HL7 time wants the fraction after one.
-            let dotted = match (digits.get(..14), digits.get(14..)) {
-                (Some(whole), Some(fraction)) if !fraction.is_empty() => {
-                    format!("{whole}.{fraction}")
-                }
-                _ => digits.clone(),
-            };
-            let iso = fieldchart_hl7::Hl7Time::parse(&dotted)
-                .iso()
-                .unwrap_or(digits);
-            self.facility(&facility).data_as_of = Some(iso);
+        for (facility, time) in std::mem::take(&mut self.newest) {
+            self.facility(&facility).data_as_of = time.iso();
         }
         self.report.errors.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.warnings.sort_by(|a, b| a.path.cmp(&b.path));

@@ -399,7 +399,8 @@ fn suspected_diagnosis_from_a_jhsd0005_flag_is_suspected() {
     };
     assert!(p.suspected);
     assert!(!p.main);
-    assert!(p.is_active());
+    assert!(!p.is_deleted());
+    assert_eq!((&p.outcome, &p.resolved), (&None, &None));
     assert_eq!(p.exchange_code.as_deref(), Some("TSQF"));
 }
 
@@ -427,4 +428,27 @@ fn orphan_segments_are_reported_with_their_line() {
     };
     assert_eq!(o.kind, Some(MedicationKind::Injection));
     assert_eq!(o.drugs.len(), 1);
+}
+
+#[test]
+fn an_impossible_timestamp_is_reported_by_position_and_kept_only_as_written() {
+    let m = map(
+        "PPR-01",
+        "PPR^ZD1^PPR_ZD1",
+        &[
+            "PID|1||0012345",
+            "PRB|AD|20240101|20054174^胃炎^MDCDX2|1|||202401018075",
+        ],
+    );
+    assert_eq!(codes(&m), [MapIssueCode::InvalidTime]);
+    assert_eq!(
+        m.issues[0].message,
+        "line 3: PRB-7 is not a readable date or time; it is not used as a date"
+    );
+    let [Item::Problem(p)] = &m.items[..] else {
+        panic!("one problem: {:?}", m.items);
+    };
+    let diagnosed = p.diagnosed.as_ref().unwrap();
+    assert_eq!(diagnosed.raw, "202401018075");
+    assert!(!diagnosed.is_valid());
 }

@@ -4,7 +4,6 @@
 //! removed, replaced, segments shuffled), plus messages assembled from random segments, mapped under
 //! every data type, so each mapping meets segments in orders and shapes it was not written for.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use fieldchart_hl7::{Message, Text, decode};
@@ -12,10 +11,6 @@ use fieldchart_reader::map::{DocumentInput, MapSeverity, map_document, map_messa
 use fieldchart_reader::model::Item;
 use proptest::prelude::*;
 
-const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ssmix2-samples/nho"
-);
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/documents");
 
 const DATA_TYPES: &[&str] = &[
@@ -32,7 +27,7 @@ fn sample_texts() -> &'static [String] {
 
 fn read_samples() -> Vec<String> {
     let mut texts = Vec::new();
-    let mut stack = vec![PathBuf::from(SAMPLES)];
+    let mut stack = vec![fieldchart_samples::nho()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("samples") {
             let path = entry.expect("entry").path();
@@ -199,6 +194,47 @@ proptest! {
         let mapped = map_document(document_type, &[DocumentInput::whole(name, "p", text.as_bytes())]);
         prop_assert!(matches!(mapped.items.first(), Some(Item::Document(d)) if d.files.len() == 1));
         prop_assert!(mapped.issues.iter().all(|i| i.severity == MapSeverity::Warning));
+    }
+
+    /// A broken line is usually a name, an address or a phone number spilled out of its field: no
+    /// parse or mapping issue may quote it, whatever field or line it lands in.
+    #[test]
+    fn issues_never_quote_content_however_a_line_breaks(
+        pick in any::<prop::sample::Index>(),
+        at in prop::collection::vec(any::<usize>(), 1..6),
+        breaks in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        const SECRET: &str = "秘密太郎";
+        let sample: &String = pick.get(sample_texts());
+        let mut chars: Vec<char> = sample.chars().collect();
+        for i in breaks {
+            chars.insert(i % (chars.len() + 1), '\r');
+        }
+        for i in at {
+            let i = i % (chars.len() + 1);
+            chars.splice(i..i, SECRET.chars());
+        }
+        let text: String = chars.into_iter().collect();
+        let (message, parse_issues) = Message::parse(Text::from_unicode(text.clone()));
+        for issue in &parse_issues {
+            prop_assert!(!issue.to_string().contains('秘'), "{}", issue);
+        }
+        for data_type in DATA_TYPES {
+            for issue in map_message(data_type, &message).issues {
+                prop_assert!(!issue.message.contains('秘'), "{data_type}: {}", issue.message);
+            }
+        }
+        let xml = format!("<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><{SECRET}>{text}");
+        let mapped = map_document(
+            "L12345^入院診療録^99ZZZ^11506-3^経過記録^LN",
+            &[
+                DocumentInput::whole("main_document.hl7", "p", text.as_bytes()),
+                DocumentInput::whole("letter.xml", "q", xml.as_bytes()),
+            ],
+        );
+        for issue in mapped.issues {
+            prop_assert!(!issue.message.contains('秘'), "{}", issue.message);
+        }
     }
 
     #[test]

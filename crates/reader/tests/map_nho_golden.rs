@@ -12,11 +12,6 @@ use fieldchart_reader::map::{MapSeverity, MappedMessage, map_message};
 use fieldchart_reader::model::{AllergySegment, Item, MedicationKind, ObservationKind, Sex};
 use serde_json::Value;
 
-const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ssmix2-samples/nho"
-);
-
 /// A sample file and the folders it sits in.
 struct Sample {
     path: PathBuf,
@@ -28,16 +23,17 @@ struct Sample {
 /// Every file of the sample tree: `<hash>/<hash>/<patient>/<date>/<data type>/<file>`.
 fn samples() -> Vec<Sample> {
     let mut found = Vec::new();
-    let mut stack = vec![PathBuf::from(SAMPLES)];
+    let root = fieldchart_samples::nho();
+    let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("the NHO samples are at ../shared") {
+        for entry in std::fs::read_dir(&dir).expect("a readable sample folder") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 stack.push(path);
                 continue;
             }
             let rel: Vec<String> = path
-                .strip_prefix(SAMPLES)
+                .strip_prefix(&root)
                 .expect("under the sample root")
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -117,6 +113,15 @@ fn adt00_patient_names_are_chosen_by_representation_and_decode_exactly() {
     assert_eq!(numbers, ["054-000-0000", "03-5999-9999", "03-3599-9993"]);
     assert_eq!(mapped.patient_id.as_deref(), Some("9999013"));
     assert_eq!(mapped.care_date, None);
+    // NK1: the contact (here the patient himself, SEL) with both of his numbers.
+    let [contact] = &p.contacts[..] else {
+        panic!("one NK1: {:?}", p.contacts);
+    };
+    assert_eq!(
+        contact.relationship.as_ref().unwrap().code.as_deref(),
+        Some("SEL")
+    );
+    assert_eq!(contact.phones.len(), 2);
 }
 
 #[test]
@@ -194,6 +199,19 @@ fn ppr01_has_gastritis_k297_as_main_diagnosis() {
     assert!(p.main);
     assert!(!p.suspected);
     assert_eq!(p.exchange_code.as_deref(), Some("TSQF"));
+    // PRB-9 holds a date and PRB-14 says the gastritis is not recovering: both are kept, so the
+    // snapshot can list it with its outcome rather than as resolved.
+    assert_eq!(p.resolved.as_ref().unwrap().raw, "20110915");
+    let outcome = p.outcome.as_ref().unwrap();
+    assert_eq!(
+        (
+            outcome.code.as_deref(),
+            outcome.text.as_deref(),
+            outcome.system.as_deref()
+        ),
+        (Some("N"), Some("回復せず"), Some("HL70241"))
+    );
+    assert!(!p.is_deleted());
     assert_eq!(p.department.as_ref().unwrap().text.as_deref(), Some("内科"));
     let doctor = p.doctor.as_ref().unwrap();
     assert_eq!(doctor.name.as_ref().unwrap().full, "医師 一郎");

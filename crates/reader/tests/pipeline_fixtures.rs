@@ -480,3 +480,55 @@ fn large_scanned_letter_is_listed_with_its_size_and_its_cda_read_whole() {
     );
     assert_eq!(record.file_count, 2);
 }
+
+#[test]
+fn an_impossible_time_in_a_file_name_is_never_the_data_age() {
+    let root = tempfile::tempdir().unwrap();
+    let id = "0000123";
+    // The newest name says minute 80; the real newest time is the prescription's.
+    put(
+        root.path(),
+        &format!("{id}_-_ADT-00_999999999999999_20240301128000000_-_1"),
+        &jis(&adt00(id)),
+    );
+    put(
+        root.path(),
+        &format!("{id}_20240110_OMP-01_000000000000001_20240110103045000_01_1"),
+        &jis(&prescription(
+            id,
+            "000000000000001",
+            "620000001^ワーファリン錠1mg^HOT9",
+        )),
+    );
+    let storage = Storage::scan([StorageRoot::new(FacilityId::new(FACILITY_A), root.path())]);
+    let report = check(&storage, |_| {});
+    assert_eq!(
+        report.facilities[0].data_as_of.as_deref(),
+        Some("2024-01-10T10:30:45.000")
+    );
+    let invalid: Vec<_> = report
+        .warnings
+        .iter()
+        .filter(|w| w.code == DiagnosticCode::InvalidTime)
+        .collect();
+    assert_eq!(invalid.len(), 1, "{:?}", report.warnings);
+    assert!(invalid[0].path.ends_with("_20240301128000000_-_1"));
+    assert!(invalid[0].reason.contains("minute is past 59"));
+    assert_eq!(
+        report.records, 2,
+        "the file with the bad name is still read"
+    );
+
+    // With no real time at all there is no data age, never the bare digits.
+    let only_bad = tempfile::tempdir().unwrap();
+    put(
+        only_bad.path(),
+        &format!("{id}_-_ADT-00_999999999999999_20240301128000000_-_1"),
+        &jis(&adt00(id)),
+    );
+    let storage = Storage::scan([StorageRoot::new(
+        FacilityId::new(FACILITY_A),
+        only_bad.path(),
+    )]);
+    assert_eq!(check(&storage, |_| {}).facilities[0].data_as_of, None);
+}

@@ -51,6 +51,9 @@ pub enum DiagnosticCode {
     HashFolderMismatch,
     /// A care-date folder that is neither `-` nor a valid YYYYMMDD.
     BadCareDateFolder,
+    /// A time that is not a real time (a file or content-folder name's 発生日時, an HL7 timestamp, a
+    /// document's date): the item is kept, but that time is never used as a date or a data age.
+    InvalidTime,
     /// An extended-storage content folder holding no file.
     EmptyContentFolder,
     // Condition flags (this crate, `resolve`).
@@ -100,6 +103,7 @@ impl DiagnosticCode {
             Self::NameMismatch => "name_mismatch",
             Self::HashFolderMismatch => "hash_folder_mismatch",
             Self::BadCareDateFolder => "bad_care_date_folder",
+            Self::InvalidTime => "invalid_time",
             Self::EmptyContentFolder => "empty_content_folder",
             Self::SeveralCurrentFiles => "several_current_files",
             Self::DuplicateFile => "duplicate_file",
@@ -125,11 +129,42 @@ impl fmt::Display for DiagnosticCode {
     }
 }
 
+/// What a diagnostic is about, so that counts add up: a report counts the regular files it saw, and
+/// says apart what it could not look into.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// A regular file (or a record read from one): it was seen, and counts as one file.
+    #[default]
+    File,
+    /// A folder whose contents were not listed (unreadable, a name that is not UTF-8, a path too long
+    /// for the system, a root that was skipped): what is inside was not seen and is not counted.
+    Folder,
+    /// An entry that is neither a regular file nor a folder (a link, a socket, an entry whose type
+    /// could not be read): seen, but not a file.
+    Entry,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::File => "file",
+            Subject::Folder => "folder",
+            Subject::Entry => "entry",
+        }
+    }
+}
+
 /// One problem with one file or folder of a storage root.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: DiagnosticCode,
+    /// Whether the path is a file, a folder that was not listed, or another entry.
+    #[serde(default)]
+    pub subject: Subject,
     pub facility: FacilityId,
     /// The storage root the path is relative to.
     pub root: PathBuf,
@@ -151,6 +186,7 @@ impl Diagnostic {
         Self {
             severity,
             code,
+            subject: Subject::File,
             facility: facility.clone(),
             root: root.into(),
             path: path.into(),
@@ -178,6 +214,12 @@ impl Diagnostic {
         reason: impl Into<String>,
     ) -> Self {
         Self::new(Severity::Warning, code, facility, root, path, reason)
+    }
+
+    /// The same diagnostic about a folder or another entry rather than a file.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = subject;
+        self
     }
 
     /// The absolute path of the file or folder concerned.

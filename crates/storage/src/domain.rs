@@ -378,7 +378,12 @@ impl fmt::Display for OrderNo {
 /// 発生日時 (event time) from a file name: 17 digits `YYYYMMDDHHMMSSFFF` (guide §1.2), 14 from the
 /// VB.NET writer, and 15 (`YYYYMMDDHHMMSSF`) in the NHO support-documents samples guide §1.2 and
 /// §6 quote (`…_200802031630123_01_1`, `…_201601011500321_1`). So 14 to 17 digits are accepted:
-/// seconds plus 0–3 fraction digits. Only the digit count is checked; the raw text is kept.
+/// seconds plus 0–3 fraction digits, and the raw text is kept.
+///
+/// Parsing checks only the digit count, so that a file whose name holds an impossible time (minute
+/// 80, 31 June) is still read and its versions still ordered. Whether the digits are a real time is
+/// [`EventTime::iso`]: `None` for an impossible one, which the walk reports and which never becomes
+/// a data age.
 ///
 /// Ordering treats the fraction as if padded with zeros to milliseconds (a 14-digit time as if
 /// followed by `000`); when two times are equal that way, the shorter sorts first so that the
@@ -400,6 +405,63 @@ impl EventTime {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The time as ISO 8601 local time (`2011-12-20T22:44:47.339`, or to the second for 14 digits),
+    /// or `None` when the digits are not a real time: a date that does not exist, an hour past 23,
+    /// a minute or second past 59. A file name is written from a clock, so unlike HL7 content the
+    /// night-shift hours 24–47 are not real here.
+    pub fn iso(&self) -> Option<String> {
+        let digits = &self.0;
+        let date = digits.get(..8)?;
+        if !is_calendar_date(date) {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| digits.get(range)?.parse::<u32>().ok();
+        let (hour, minute, second) = (number(8..10)?, number(10..12)?, number(12..14)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let fraction = digits.get(14..).unwrap_or_default();
+        let mut iso = format!(
+            "{}-{}-{}T{hour:02}:{minute:02}:{second:02}",
+            &date[..4],
+            &date[4..6],
+            &date[6..8]
+        );
+        if !fraction.is_empty() {
+            iso.push('.');
+            iso.push_str(&format!("{fraction:0<3}"));
+        }
+        Some(iso)
+    }
+
+    /// Whether the digits are a real time (see [`EventTime::iso`]).
+    pub fn is_real_time(&self) -> bool {
+        self.iso().is_some()
+    }
+
+    /// What is impossible about the time, for a diagnostic: `None` for a real time.
+    pub fn fault(&self) -> Option<&'static str> {
+        if self.is_real_time() {
+            return None;
+        }
+        let digits = &self.0;
+        let number = |range: std::ops::Range<usize>| {
+            digits
+                .get(range)
+                .and_then(|d| d.parse::<u32>().ok())
+                .unwrap_or(0)
+        };
+        Some(if !digits.get(..8).is_some_and(is_calendar_date) {
+            "its date does not exist"
+        } else if number(8..10) > 23 {
+            "its hour is past 23"
+        } else if number(10..12) > 59 {
+            "its minute is past 59"
+        } else {
+            "its second is past 59"
+        })
     }
 
     /// The time as 17 digits, the fraction padded with zeros to milliseconds.
@@ -688,6 +750,36 @@ mod tests {
         assert_eq!(tenths.to_millis_precision(), "20160101150032100");
         assert!(tenths > EventTime::parse("20160101150032099").unwrap());
         assert!(tenths < EventTime::parse("20160101150032101").unwrap());
+    }
+
+    #[test]
+    fn an_event_time_is_a_real_time_or_says_what_is_impossible() {
+        let real = EventTime::parse("20111220224447339").unwrap();
+        assert_eq!(real.iso().as_deref(), Some("2011-12-20T22:44:47.339"));
+        assert_eq!(real.fault(), None);
+        assert_eq!(
+            EventTime::parse("20111220224447").unwrap().iso().as_deref(),
+            Some("2011-12-20T22:44:47")
+        );
+        assert_eq!(
+            EventTime::parse("201601011500321")
+                .unwrap()
+                .iso()
+                .as_deref(),
+            Some("2016-01-01T15:00:32.100")
+        );
+        for (digits, fault) in [
+            ("20111220228047339", "its minute is past 59"),
+            ("20110631120000000", "its date does not exist"),
+            ("20111220240000000", "its hour is past 23"),
+            ("20111220225961", "its second is past 59"),
+        ] {
+            let time = EventTime::parse(digits).expect("the digit count is right");
+            assert_eq!(time.iso(), None, "{digits}");
+            assert!(!time.is_real_time());
+            assert_eq!(time.fault(), Some(fault), "{digits}");
+            assert_eq!(time.as_str(), digits, "the raw digits are kept");
+        }
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub mod name;
 pub mod resolve;
 pub mod walk;
 
-pub use diagnostic::{Diagnostic, DiagnosticCode, Severity, join_relative};
+pub use diagnostic::{Diagnostic, DiagnosticCode, Severity, Subject, join_relative};
 pub use domain::{
     CareDate, ConditionFlag, DataType, Department, EventTime, FacilityId, LogicalKey, OrderNo,
     PatientId, PatientKey,

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, DiagnosticCode, join_relative};
+use crate::diagnostic::{Diagnostic, DiagnosticCode, Subject, join_relative};
 use crate::domain::{CareDate, DataType, FacilityId, LogicalKey, OrderNo, PatientId, PatientKey};
 use crate::name::{
     ContentFolderName, DocumentType, NameHint, StandardFileName,
@@ -202,7 +202,8 @@ pub fn scan_facility(roots: &[StorageRoot]) -> FacilityScan {
                      it was skipped: scan each facility's roots separately",
                     root.facility
                 ),
-            ));
+            )
+            .about(Subject::Folder));
             continue;
         }
         if !seen_paths.insert(&root.path) {
@@ -242,13 +243,16 @@ pub fn scan_facility(roots: &[StorageRoot]) -> FacilityScan {
                             root_index,
                             rel_path: patient,
                         }),
-                        Err(error) => diagnostics.push(Diagnostic::error(
-                            DiagnosticCode::BadName,
-                            &facility,
-                            &root.path,
-                            patient,
-                            format!("this folder name cannot be a patient ID: {error}"),
-                        )),
+                        Err(error) => diagnostics.push(
+                            Diagnostic::error(
+                                DiagnosticCode::BadName,
+                                &facility,
+                                &root.path,
+                                patient,
+                                format!("this folder name cannot be a patient ID: {error}"),
+                            )
+                            .about(Subject::Folder),
+                        ),
                     }
                 }
             }
@@ -346,17 +350,20 @@ pub fn walk_patient(
     };
     for dir in dirs {
         let Some(root) = roots.get(dir.root_index) else {
-            files.diagnostics.push(Diagnostic::error(
-                DiagnosticCode::Other,
-                facility,
-                PathBuf::new(),
-                dir.rel_path.clone(),
-                format!(
-                    "this patient folder refers to root number {} but only {} roots were given",
-                    dir.root_index,
-                    roots.len()
-                ),
-            ));
+            files.diagnostics.push(
+                Diagnostic::error(
+                    DiagnosticCode::Other,
+                    facility,
+                    PathBuf::new(),
+                    dir.rel_path.clone(),
+                    format!(
+                        "this patient folder refers to root number {} but only {} roots were given",
+                        dir.root_index,
+                        roots.len()
+                    ),
+                )
+                .about(Subject::Folder),
+            );
             continue;
         };
         PatientWalker {
@@ -414,6 +421,7 @@ impl PatientWalker<'_> {
                     Err(error) => {
                         self.error(
                             DiagnosticCode::BadName,
+                            Subject::Folder,
                             &type_rel,
                             format!("this folder name cannot be a data type: {error}"),
                         );
@@ -458,14 +466,17 @@ impl PatientWalker<'_> {
         }
     }
 
-    fn error(&mut self, code: DiagnosticCode, rel_path: &str, reason: String) {
-        self.out.diagnostics.push(Diagnostic::error(
-            code,
-            self.lister.facility,
-            self.lister.root,
-            rel_path,
-            reason,
-        ));
+    fn error(&mut self, code: DiagnosticCode, subject: Subject, rel_path: &str, reason: String) {
+        self.out.diagnostics.push(
+            Diagnostic::error(
+                code,
+                self.lister.facility,
+                self.lister.root,
+                rel_path,
+                reason,
+            )
+            .about(subject),
+        );
     }
 
     fn hint<'h>(&'h self, folders: &'h Folders<'_>) -> NameHint<'h> {
@@ -482,6 +493,7 @@ impl PatientWalker<'_> {
             Err(error) => {
                 self.error(
                     DiagnosticCode::BadName,
+                    Subject::File,
                     &rel_path,
                     format!("this is not an SS-MIX2 file name, so the file was not read: {error}"),
                 );
@@ -507,6 +519,7 @@ impl PatientWalker<'_> {
             parsed.data_type == folders.data_type,
             "file name",
         );
+        check_event_time(&mut warn, &parsed.event_time, "file name");
         let key = LogicalKey {
             patient: self.patient.clone(),
             care_date,
@@ -535,11 +548,16 @@ impl PatientWalker<'_> {
                      was not read: {error}"
                 );
                 if files.is_empty() {
-                    self.error(DiagnosticCode::BadName, &rel_path, reason);
+                    self.error(DiagnosticCode::BadName, Subject::Folder, &rel_path, reason);
                     return;
                 }
                 for file in files {
-                    self.error(DiagnosticCode::BadName, &file.rel_path, reason.clone());
+                    self.error(
+                        DiagnosticCode::BadName,
+                        Subject::File,
+                        &file.rel_path,
+                        reason.clone(),
+                    );
                 }
                 return;
             }
@@ -564,6 +582,7 @@ impl PatientWalker<'_> {
             document_type.matches(folders.data_type.as_str(), parsed.data_type.as_str()),
             "content-folder name",
         );
+        check_event_time(&mut warn, &parsed.event_time, "content-folder name");
         if files.is_empty() {
             warn(
                 DiagnosticCode::EmptyContentFolder,
@@ -676,6 +695,26 @@ fn cross_check(
     }
 }
 
+/// Warns when a name's 発生日時 has the right digits but is not a real time (minute 80, 31 June). The
+/// item is still read and its versions still ordered by the digits, but the time is never used as a
+/// date or as the facility's data-as-of.
+fn check_event_time(
+    warn: &mut impl FnMut(DiagnosticCode, String),
+    time: &crate::domain::EventTime,
+    what: &str,
+) {
+    if let Some(fault) = time.fault() {
+        warn(
+            DiagnosticCode::InvalidTime,
+            format!(
+                "the {what}'s event time (発生日時) is not a real time: {fault}; the record is read, \
+                 but this time is not used as a date or as the data's age (guide §1.2: \
+                 YYYYMMDDHHMMSSFFF)"
+            ),
+        );
+    }
+}
+
 fn last_segment(rel_path: &str) -> &str {
     rel_path.rsplit('/').next().unwrap_or(rel_path)
 }
@@ -703,16 +742,13 @@ impl Lister<'_> {
         &self,
         diagnostics: &mut Vec<Diagnostic>,
         code: DiagnosticCode,
+        subject: Subject,
         rel_path: &str,
         reason: impl Into<String>,
     ) {
-        diagnostics.push(Diagnostic::error(
-            code,
-            self.facility,
-            self.root,
-            rel_path,
-            reason,
-        ));
+        diagnostics.push(
+            Diagnostic::error(code, self.facility, self.root, rel_path, reason).about(subject),
+        );
     }
 
     /// The sub-folders of a folder, as root-relative paths; regular files there are reported with
@@ -732,6 +768,7 @@ impl Lister<'_> {
                 EntryKind::File => self.error(
                     diagnostics,
                     DiagnosticCode::WrongDepth,
+                    Subject::File,
                     &rel_path,
                     format!("{file_reason} (guide §1.1); the file was not read"),
                 ),
@@ -751,13 +788,23 @@ impl Lister<'_> {
                 } else {
                     (DiagnosticCode::Unreadable, "this folder")
                 };
+                let next = if error.kind() == std::io::ErrorKind::InvalidFilename {
+                    format!(
+                        "its path is {} bytes, longer than the system can open: move what it \
+                         holds to a shallower folder",
+                        folder.as_os_str().len()
+                    )
+                } else {
+                    "check that it exists and is readable".to_string()
+                };
                 self.error(
                     diagnostics,
                     code,
+                    Subject::Folder,
                     folder_rel,
                     format!(
-                        "{what} could not be listed ({error}); nothing in it was read: check \
-                         that it exists and is readable"
+                        "{what} could not be listed ({error}); nothing in it was seen or counted: \
+                         {next}"
                     ),
                 );
                 return Vec::new();
@@ -771,6 +818,7 @@ impl Lister<'_> {
                     self.error(
                         diagnostics,
                         DiagnosticCode::Unreadable,
+                        Subject::Entry,
                         folder_rel,
                         format!("an entry of this folder could not be read ({error})"),
                     );
@@ -781,13 +829,17 @@ impl Lister<'_> {
             let name = match entry.file_name().into_string() {
                 Ok(name) => name,
                 Err(raw) => {
-                    let what = match &file_type {
-                        Ok(kind) if kind.is_dir() => "folder (its contents were not read)",
-                        _ => "file (it was not read)",
+                    let (what, subject) = match &file_type {
+                        Ok(kind) if kind.is_dir() => {
+                            ("folder (its contents were not read)", Subject::Folder)
+                        }
+                        Ok(kind) if kind.is_file() => ("file (it was not read)", Subject::File),
+                        _ => ("entry (it was not read)", Subject::Entry),
                     };
                     self.error(
                         diagnostics,
                         DiagnosticCode::NonUtf8Name,
+                        subject,
                         &child(folder_rel, &raw.to_string_lossy()),
                         format!(
                             "the name of this {what} is not valid UTF-8; rename it (the shown \
@@ -802,12 +854,14 @@ impl Lister<'_> {
                 Err(error) => self.error(
                     diagnostics,
                     DiagnosticCode::Unreadable,
+                    Subject::Entry,
                     &rel_path,
                     format!("the type of this entry could not be read ({error}); it was skipped"),
                 ),
                 Ok(kind) if kind.is_symlink() => self.error(
                     diagnostics,
                     DiagnosticCode::SymlinkNotFollowed,
+                    Subject::Entry,
                     &rel_path,
                     "symbolic link not followed (links could leave the storage root or loop); \
                      copy the target into the storage if it holds data",
@@ -823,6 +877,7 @@ impl Lister<'_> {
                 Ok(_) => self.error(
                     diagnostics,
                     DiagnosticCode::NotRegularFile,
+                    Subject::Entry,
                     &rel_path,
                     "this is a device, socket or pipe, not a file or folder; it was skipped",
                 ),
@@ -844,7 +899,7 @@ fn child(folder_rel: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Severity;
+    use crate::diagnostic::{Severity, Subject};
     use crate::domain::ConditionFlag;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::symlink;
@@ -1098,6 +1153,91 @@ mod tests {
         assert_all_files_accounted(&scan);
     }
 
+    /// `depth` nested folders `a/` made below `folder` one relative step at a time (a path that
+    /// long cannot be made, or opened, in one call), with `deep.txt` at the bottom.
+    fn nest(folder: &Path, depth: usize) {
+        // 100 levels per step keeps each relative path short; `cd -P` keeps the shell from
+        // tracking the whole logical path, which it cannot past the system limit either.
+        let step = vec!["a"; 100].join("/");
+        let (steps, rest) = (depth / 100, depth % 100);
+        let tail = vec!["a"; rest].join("/");
+        let mut script = format!(
+            "cd \"$1\" && for i in $(seq {steps}); do mkdir -p {step} && cd -P {step} || exit 1; done"
+        );
+        if rest > 0 {
+            script.push_str(&format!(" && mkdir -p {tail} && cd -P {tail}"));
+        }
+        script.push_str(" && echo x > deep.txt");
+        let status = std::process::Command::new("sh")
+            .args(["-c", &script, "sh"])
+            .arg(folder)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    #[test]
+    fn folders_that_cannot_be_listed_are_diagnostics_about_folders_and_links_about_entries() {
+        let root = tempfile::tempdir().unwrap();
+        let folder = format!("012/345/0123456789/20160101/{VITALS}/{VITALS_FOLDER}");
+        touch(root.path(), &format!("{folder}/main_document.hl7"));
+        nest(&root.path().join(&folder), 2100);
+        let type_folder = root.path().join("999/901/9999013/20110701/OMP-01");
+        fs::create_dir_all(&type_folder).unwrap();
+        let odd = type_folder.join(std::ffi::OsStr::from_bytes(b"\xffcontent"));
+        fs::create_dir(&odd).unwrap();
+        fs::write(odd.join("inside.xml"), b"x").unwrap();
+        fs::write(
+            type_folder.join(std::ffi::OsStr::from_bytes(b"file\xff")),
+            b"x",
+        )
+        .unwrap();
+        symlink(root.path(), type_folder.join("link")).unwrap();
+
+        let scan = scan_facility(&roots(&[&root]));
+        let deep = scan.walk_patient(&id("0123456789"));
+        // Everything above the system's path limit is listed; the folder past it is one diagnostic.
+        let content = &deep.extended[0];
+        assert_eq!(content.files[0].inner_path, "main_document.hl7");
+        let unlisted: Vec<&Diagnostic> = deep
+            .diagnostics
+            .iter()
+            .filter(|d| d.subject == Subject::Folder)
+            .collect();
+        assert_eq!(unlisted.len(), 1, "{:?}", deep.diagnostics);
+        assert_eq!(unlisted[0].code, DiagnosticCode::Unreadable);
+        assert!(
+            unlisted[0]
+                .reason
+                .contains("longer than the system can open"),
+            "{}",
+            unlisted[0].reason
+        );
+        assert!(unlisted[0].path.starts_with(&format!("{folder}/a/a/")));
+        assert!(
+            !deep.extended[0]
+                .files
+                .iter()
+                .any(|f| f.inner_path.ends_with("deep.txt"))
+        );
+
+        let odd = scan.walk_patient(&id("9999013"));
+        let mut subjects: Vec<(DiagnosticCode, Subject)> = odd
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.subject))
+            .collect();
+        subjects.sort();
+        assert_eq!(
+            subjects,
+            [
+                (DiagnosticCode::SymlinkNotFollowed, Subject::Entry),
+                (DiagnosticCode::NonUtf8Name, Subject::File),
+                (DiagnosticCode::NonUtf8Name, Subject::Folder),
+            ]
+        );
+    }
+
     #[test]
     fn hash_folders_not_matching_the_id_are_a_warning_and_the_files_are_read() {
         let root = tempfile::tempdir().unwrap();
@@ -1177,6 +1317,41 @@ mod tests {
         assert!(reasons[0].contains("patient 9999013"), "{reasons:?}");
         assert!(reasons[1].contains("data type"), "{reasons:?}");
         assert!(reasons[2].contains("care date 20110630"), "{reasons:?}");
+    }
+
+    #[test]
+    fn an_impossible_event_time_in_a_name_warns_with_the_path_and_the_file_is_still_listed() {
+        let root = tempfile::tempdir().unwrap();
+        let minute_80 = "9999013_20110701_OMP-01_000000011000185_20110701228003984_01_1";
+        touch(
+            root.path(),
+            &format!("999/901/9999013/20110701/OMP-01/{minute_80}"),
+        );
+        let folder = VITALS_FOLDER.replace("201601011500321", "201602301500321");
+        touch(
+            root.path(),
+            &format!("012/345/0123456789/20160101/{VITALS}/{folder}/main_document.hl7"),
+        );
+        let scan = scan_facility(&roots(&[&root]));
+        let files = scan.walk_patient(&id("9999013"));
+        let file = &files.standard[0];
+        assert_eq!(
+            codes(&file.warnings),
+            [(DiagnosticCode::InvalidTime, &*file.rel_path)]
+        );
+        assert!(
+            file.warnings[0].reason.contains("minute is past 59"),
+            "{}",
+            file.warnings[0].reason
+        );
+        assert_eq!(file.name.event_time.iso(), None);
+        let extended = scan.walk_patient(&id("0123456789"));
+        let content = &extended.extended[0];
+        assert_eq!(
+            codes(&content.warnings),
+            [(DiagnosticCode::InvalidTime, &*content.rel_path)]
+        );
+        assert!(content.warnings[0].reason.contains("date does not exist"));
     }
 
     #[test]

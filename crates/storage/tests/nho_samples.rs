@@ -11,19 +11,9 @@ use fieldchart_storage::{
     scan_facility,
 };
 
-const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/ssmix2-samples/nho"
-);
-
-fn samples() -> Option<PathBuf> {
-    let path = PathBuf::from(SAMPLES);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        println!("skipped: the NHO sample tree is not at {SAMPLES}");
-        None
-    }
+/// The NHO tree; a missing tree fails the test with a setup hint rather than skipping it.
+fn samples() -> PathBuf {
+    fieldchart_samples::nho()
 }
 
 fn regular_files(folder: &Path, found: &mut BTreeSet<PathBuf>) {
@@ -40,7 +30,7 @@ fn regular_files(folder: &Path, found: &mut BTreeSet<PathBuf>) {
 
 #[test]
 fn all_22_nho_sample_files_are_listed_or_diagnosed() {
-    let Some(root) = samples() else { return };
+    let root = samples();
     let storage = StorageRoot::new(FacilityId::unnamed(), &root);
     assert_eq!(storage.detect_kind(), StorageKind::Standard);
     let scan = scan_facility(&[storage]);
@@ -72,7 +62,7 @@ fn all_22_nho_sample_files_are_listed_or_diagnosed() {
 
 #[test]
 fn misplaced_adt_31_file_reports_name_versus_folder_mismatch() {
-    let Some(root) = samples() else { return };
+    let root = samples();
     let scan = scan_facility(&[StorageRoot::new(FacilityId::unnamed(), root)]);
     let files = scan.walk_patient(&PatientId::new("0000001").unwrap());
     let misplaced = files
@@ -99,7 +89,7 @@ fn misplaced_adt_31_file_reports_name_versus_folder_mismatch() {
 
 #[test]
 fn nho_omp_11_file_flagged_zero_resolves_as_deleted() {
-    let Some(root) = samples() else { return };
+    let root = samples();
     let scan = scan_facility(&[StorageRoot::new(FacilityId::unnamed(), root)]);
     let files = scan.walk_patient(&PatientId::new("0000001").unwrap());
     assert_eq!(files.standard.len(), 3);
@@ -126,7 +116,7 @@ fn nho_omp_11_file_flagged_zero_resolves_as_deleted() {
 
 #[test]
 fn nho_sample_patient_has_one_current_file_per_data_type() {
-    let Some(root) = samples() else { return };
+    let root = samples();
     let scan = scan_facility(&[StorageRoot::new(FacilityId::unnamed(), root)]);
     let files = scan.walk_patient(&PatientId::new("9999013").unwrap());
     assert!(files.diagnostics.is_empty(), "{:?}", files.diagnostics);

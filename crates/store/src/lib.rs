@@ -13,10 +13,13 @@ pub mod manifest;
 pub mod read;
 pub mod rows;
 pub mod sql;
+pub mod standing;
 
 /// Version of the content inside the vault (tables, index fields, row JSON). The vault has its own
-/// container version; a content change bumps this one.
-pub const CONTENT_VERSION: u32 = 2;
+/// container version; a content change bumps this one. 3: a problem row no longer stores whether it
+/// is active (the query decides it from PRB-1, PRB-9 and PRB-14, `standing`), and says when PRB-1
+/// deleted it.
+pub const CONTENT_VERSION: u32 = 3;
 
 /// Names of the vault parts.
 pub mod parts {

@@ -192,20 +192,29 @@ impl AllergyEntry {
     }
 }
 
+/// One diagnosis of the current problem list (PPR-01 PRB). Whether it is still one of the patient's
+/// problems is not stored: [`ProblemEntry::standing`] decides it from `deleted`, `resolved` and
+/// `outcome` against the facility's data-as-of, by one rule (`crate::standing`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemEntry {
     pub diagnosis: Code,
     pub icd10: Option<String>,
+    /// PRB-10.4–6 diagnosis type (JHSD0004: H 入院時, L 退院時, O 外来, B 術前, A 術後, F 最終).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis_type: Option<Code>,
     /// 疑い病名: suspected, not confirmed.
     pub suspected: bool,
     /// The main diagnosis (PRB-18).
     pub main: bool,
     pub onset: Option<String>,
     pub diagnosed: Option<String>,
+    /// PRB-9: in Japanese 病名 practice the 転帰日, the day the outcome was recorded.
     pub resolved: Option<String>,
+    /// PRB-14 outcome (HL7 table 0241), code and text as written.
     pub outcome: Option<Code>,
-    /// False once resolved or deleted.
-    pub active: bool,
+    /// PRB-1 `DE`: the hospital deleted this diagnosis.
+    #[serde(default)]
+    pub deleted: bool,
     pub department: Option<String>,
     pub doctor: Option<String>,
     pub text: Option<String>,

@@ -3,13 +3,11 @@
 
 use fieldchart_hl7::{Rep, Segment};
 
-use super::fields::{
-    clinician, coded_field, comp_text, location, obx_value, rep_text, time, value, xpn,
-};
+use super::fields::{clinician, coded_field, comp_text, location, obx_value, rep_text, value, xpn};
 use super::{Ctx, MapIssueCode, care_date_field};
 use crate::model::{
-    Address, Allergy, AllergySegment, Encounter, EncounterKind, Item, Observation, ObservationKind,
-    Patient, PersonName, Phone, Sex,
+    Address, Allergy, AllergySegment, Contact, Encounter, EncounterKind, Item, Observation,
+    ObservationKind, Patient, PersonName, Phone, Sex,
 };
 
 /// ADT-00: the patient, then body measurements (OBX) and allergies (AL1), in message order.
@@ -30,7 +28,7 @@ pub(super) fn demographics(ctx: &mut Ctx<'_>) -> Vec<Item> {
                     items.push(Item::Observation(obs));
                 }
             }
-            "AL1" => match al1_allergy(&seg) {
+            "AL1" => match al1_allergy(ctx, &seg) {
                 Some(allergy) => items.push(Item::Allergy(allergy)),
                 None => ctx.orphan(&seg, "names no allergen (AL1-3 is empty)"),
             },
@@ -60,14 +58,14 @@ pub(super) fn patient(ctx: &mut Ctx<'_>, pid: &Segment<'_>) -> Patient {
             Sex::Unknown
         }
     };
-    let death = time(pid.field(29));
+    let death = ctx.time(pid, 29);
     let deceased = death.is_some() || value(pid.field(30)).as_deref() == Some("Y");
     Patient {
         id_in_message: comp_text(&pid.field(3).first(), 1),
         name_kanji,
         name_kana,
         other_names,
-        birth_date: time(pid.field(7)),
+        birth_date: ctx.time(pid, 7),
         sex,
         addresses: pid.field(11).reps().filter_map(|r| address(&r)).collect(),
         phones: [13, 14]
@@ -77,7 +75,29 @@ pub(super) fn patient(ctx: &mut Ctx<'_>, pid: &Segment<'_>) -> Patient {
             .collect(),
         death,
         deceased,
-        last_updated: time(pid.field(33)),
+        last_updated: ctx.time(pid, 33),
+        contacts: ctx
+            .body()
+            .filter(|s| s.id() == "NK1")
+            .map(|nk1| contact(&nk1))
+            .filter(|c| c != &Contact::default())
+            .collect(),
+    }
+}
+
+/// NK1 (guide §3 table, ADT-00): `NK1|1|患者^太郎^^^^^L^I~カンジャ^タロウ^^^^^L^P|SEL^本人^HL70063|
+/// <address>|<home phone>|<work phone>`; the name is chosen by representation as in PID-5.
+fn contact(nk1: &Segment<'_>) -> Contact {
+    let (kanji, kana, others) = names(nk1.field(2).reps());
+    Contact {
+        name: kanji.or(kana).or_else(|| others.into_iter().next()),
+        relationship: coded_field(nk1.field(3)),
+        phones: [5, 6]
+            .into_iter()
+            .flat_map(|n| nk1.field(n).reps().collect::<Vec<_>>())
+            .filter_map(|r| phone(&r))
+            .collect(),
+        addresses: nk1.field(4).reps().filter_map(|r| address(&r)).collect(),
     }
 }
 
@@ -161,7 +181,7 @@ fn body_observation(ctx: &mut Ctx<'_>, obx: &Segment<'_>) -> Option<Observation>
         range: rep_text(&obx.field(7).first(), ctx.d()),
         flag: value_of(obx, 8),
         status: value_of(obx, 11),
-        observed_at: time(obx.field(14)),
+        observed_at: ctx.time(obx, 14),
         sub_id: value_of(obx, 4),
         comments: Vec::new(),
     })
@@ -180,14 +200,14 @@ fn reactions(seg: &Segment<'_>) -> Vec<String> {
 }
 
 /// AL1 (ADT-00): `AL1|1|DA^薬剤アレルギー^HL70127|1^ペニシリン^99XYZ` (guide §3.1).
-fn al1_allergy(al1: &Segment<'_>) -> Option<Allergy> {
+fn al1_allergy(ctx: &mut Ctx<'_>, al1: &Segment<'_>) -> Option<Allergy> {
     Some(Allergy {
         segment: AllergySegment::Al1,
         category: coded_field(al1.field(2)),
         allergen: coded_field(al1.field(3))?,
         severity: coded_field(al1.field(4)),
         reactions: reactions(al1),
-        onset: time(al1.field(6)),
+        onset: ctx.time(al1, 6),
         onset_text: None,
         action: None,
     })
@@ -209,7 +229,7 @@ pub(super) fn iam_allergies(ctx: &mut Ctx<'_>) -> Vec<Item> {
             ctx.warn(
                 MapIssueCode::BadValue,
                 format!(
-                    "line {}: IAM-6 action {a} is not one of A, U, D, X (HL7 table 0323); the allergy is kept as active",
+                    "line {}: IAM-6 (action) is not one of A, U, D, X (HL7 table 0323); the allergy is kept as active",
                     seg.line()
                 ),
             );
@@ -220,7 +240,7 @@ pub(super) fn iam_allergies(ctx: &mut Ctx<'_>) -> Vec<Item> {
             allergen,
             severity: coded_field(seg.field(4)),
             reactions: reactions(&seg),
-            onset: time(seg.field(11)),
+            onset: ctx.time(&seg, 11),
             onset_text: rep_text(&seg.field(12).first(), ctx.d()),
             action,
         }));
@@ -262,7 +282,12 @@ pub(super) fn encounter(
     let Some(kind) = kind.or_else(|| kind_from_trigger(trigger)) else {
         ctx.warn(
             MapIssueCode::Unmapped,
-            format!("ADT trigger {trigger} names no encounter kind; no encounter was made"),
+            if super::is_code_like(trigger) {
+                format!("ADT trigger {trigger} names no encounter kind; no encounter was made")
+            } else {
+                "MSH-9.2 (the ADT trigger) names no encounter kind; no encounter was made"
+                    .to_string()
+            },
         );
         return Vec::new();
     };
@@ -277,7 +302,7 @@ pub(super) fn encounter(
     let key = format!("ADT^{trigger}");
     let at = care_date_field(&key)
         .or(Some(("EVN", 6)))
-        .and_then(|(id, n)| ctx.first(id).and_then(|s| time(s.field(n))));
+        .and_then(|(id, n)| ctx.first(id).and_then(|s| ctx.time(&s, n)));
     // ADT-01 names the new attending doctor in PV1-7, or in a ROL segment (guide §3 table).
     let attending = pv1.and_then(|s| clinician(s.field(7))).or_else(|| {
         ctx.body()
@@ -293,7 +318,7 @@ pub(super) fn encounter(
         department: pv1.and_then(|s| coded_field(s.field(10))),
         attending,
         at,
-        recorded: evn.and_then(|s| time(s.field(2))),
+        recorded: evn.and_then(|s| ctx.time(&s, 2)),
         disposition: pv1.and_then(|s| coded_field(s.field(36))),
     })]
 }

@@ -1,6 +1,6 @@
 //! Diet orders (OMD, OMD^O03): one order per ORC group of TQ1, ODS and ODT.
 
-use super::fields::{coded, coded_in_subs, coded_reps, rep_text, time, value};
+use super::fields::{coded, coded_in_subs, coded_reps, rep_text, value};
 use super::{Ctx, MapIssueCode};
 use crate::model::{DietOrder, Item};
 
@@ -13,7 +13,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>) -> Vec<Item> {
         match seg.id() {
             "ORC" => orders.push(DietOrder {
                 order_no: value(seg.field(2)),
-                ordered_at: time(seg.field(9)),
+                ordered_at: ctx.time(&seg, 9),
                 ..DietOrder::default()
             }),
             "TQ1" | "ODS" | "ODT" => {
@@ -27,7 +27,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>) -> Vec<Item> {
                             order.schedule = coded_in_subs(&seg.field(3).first(), 1);
                         }
                         if order.start.is_none() {
-                            order.start = time(seg.field(7));
+                            order.start = ctx.time(&seg, 7);
                         }
                     }
                     "ODS" => {

@@ -1,9 +1,9 @@
 //! Specimen tests: orders (OML-01, OML^O33) and results (OML-11, OUL^R22), and the vital signs of an
 //! extended-storage ORU^R30, which share the result reading.
 
-use fieldchart_hl7::Segment;
+use fieldchart_hl7::{Hl7Time, Segment};
 
-use super::fields::{clinician, coded_field, obx_value, rep_text, time, value};
+use super::fields::{clinician, coded_field, obx_value, rep_text, value};
 use super::{Ctx, MapIssueCode};
 use crate::model::{Coded, Item, LabOrder, Observation, ObservationKind};
 
@@ -28,7 +28,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>) -> Vec<Item> {
                 in_order = false;
             }
             "OBR" => {
-                orders.push(lab_order(orc, Some(seg), specimen.clone()));
+                orders.push(lab_order(ctx, orc, Some(seg), specimen.clone()));
                 in_order = true;
             }
             "OBX" => {
@@ -38,7 +38,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>) -> Vec<Item> {
                         continue;
                     }
                     // An ORC with OBX and no OBR: an order without a battery.
-                    orders.push(lab_order(orc, None, specimen.clone()));
+                    orders.push(lab_order(ctx, orc, None, specimen.clone()));
                     in_order = true;
                 }
                 match (coded_field(seg.field(3)), orders.last_mut()) {
@@ -59,6 +59,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>) -> Vec<Item> {
 }
 
 fn lab_order(
+    ctx: &mut Ctx<'_>,
     orc: Option<Segment<'_>>,
     obr: Option<Segment<'_>>,
     specimen: Option<Coded>,
@@ -67,7 +68,7 @@ fn lab_order(
         order_no: orc
             .and_then(|o| value(o.field(2)))
             .or_else(|| obr.and_then(|o| value(o.field(2)))),
-        ordered_at: orc.and_then(|o| time(o.field(9))),
+        ordered_at: orc.and_then(|o| ctx.time(&o, 9)),
         specimen,
         battery: obr.and_then(|o| coded_field(o.field(4))),
         items: Vec::new(),
@@ -161,15 +162,21 @@ fn flags(obx: &Segment<'_>) -> Option<String> {
 }
 
 fn observation(
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     obx: &Segment<'_>,
     at: Context<'_>,
     item: Coded,
     kind: ObservationKind,
 ) -> Observation {
-    let observed_at = time(obx.field(14))
-        .or_else(|| at.spm.and_then(|s| time(s.field(17))))
-        .or_else(|| at.obr.and_then(|s| time(s.field(7))));
+    // OBX-14, else SPM-17, else OBR-7: the first that is a real time; an impossible OBX-14 (reported)
+    // is kept as written only when neither other holds a time.
+    let own = ctx.time(obx, 14);
+    let observed_at = own
+        .clone()
+        .filter(Hl7Time::is_valid)
+        .or_else(|| at.spm.and_then(|s| ctx.time(&s, 17)))
+        .or_else(|| at.obr.and_then(|s| ctx.time(&s, 7)))
+        .or(own);
     Observation {
         kind,
         order_no: at

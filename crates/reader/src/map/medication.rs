@@ -4,7 +4,7 @@
 use fieldchart_hl7::Segment;
 
 use super::fields::{
-    clinician, coded, coded_field, coded_in_subs, comp_text, quantity, setting, time, value,
+    clinician, coded, coded_field, coded_in_subs, comp_text, quantity, setting, value,
 };
 use super::{Ctx, MapIssueCode};
 use crate::model::{Administration, Coded, Drug, Item, MedicationKind, MedicationOrder};
@@ -141,7 +141,7 @@ pub(super) fn orders(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -> Vec<Ite
             kind: Some(kind),
             order_no: g.orc.and_then(|o| value(o.field(2))),
             group: g.orc.and_then(|o| value(o.field(4))),
-            ordered_at: g.orc.and_then(|o| time(o.field(9))),
+            ordered_at: g.orc.and_then(|o| ctx.time(&o, 9)),
             doctor: g.orc.and_then(|o| clinician(o.field(12))),
             department: g.orc.and_then(|o| coded_field(o.field(17))),
             setting: setting(g.orc, pv1),
@@ -155,9 +155,10 @@ pub(super) fn orders(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -> Vec<Ite
             instructions,
             days,
             duration_text,
-            start: g.tq1.and_then(|t| time(t.field(7))),
-            end: g.tq1.and_then(|t| time(t.field(8))),
+            start: g.tq1.and_then(|t| ctx.time(&t, 7)),
+            end: g.tq1.and_then(|t| ctx.time(&t, 8)),
             route: g.rxr.and_then(|r| coded_field(r.field(1))),
+            device: g.rxr.and_then(|r| coded_field(r.field(3))),
             rate: quantity(value(rxe.field(23)), coded_field(rxe.field(24))),
             prescription_no: value(rxe.field(15)),
         })));
@@ -215,8 +216,8 @@ pub(super) fn administrations(ctx: &mut Ctx<'_>, kind: Option<MedicationKind>) -
                 done.push(Administration {
                     kind,
                     order_no: orc.and_then(|o| value(o.field(2))),
-                    start: time(seg.field(3)),
-                    end: time(seg.field(4)),
+                    start: ctx.time(&seg, 3),
+                    end: ctx.time(&seg, 4),
                     drug: drug.unwrap_or_default(),
                     amount: quantity(value(seg.field(6)), coded_field(seg.field(7))),
                     comment: seg

@@ -68,6 +68,8 @@ pub enum MapIssueCode {
     NonStandardEncoding,
     /// An HL7 main document has syntax problems the parser worked around.
     Hl7Syntax,
+    /// A timestamp that is not a real time; it is kept as written but never used as a date.
+    InvalidTime,
 }
 
 impl MapIssueCode {
@@ -83,6 +85,7 @@ impl MapIssueCode {
             MapIssueCode::BadDocument => "bad_document",
             MapIssueCode::NonStandardEncoding => "non_standard_encoding",
             MapIssueCode::Hl7Syntax => "hl7_syntax",
+            MapIssueCode::InvalidTime => "invalid_time",
         }
     }
 }
@@ -125,6 +128,21 @@ pub struct MappedMessage {
     /// The care-date field of guide §1.3 for this message type, for a check against the folder.
     pub care_date: Option<Hl7Time>,
     pub issues: Vec<MapIssue>,
+}
+
+/// Whether a value read from a message may be quoted in a diagnostic: a short code of ASCII letters,
+/// digits and `^ _ - .` (a message type, a trigger, an ID). Anything else may be patient content
+/// spilled into the field by a broken line, so diagnostics name the field instead.
+pub fn is_code_like(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 24
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'^' | b'_' | b'-' | b'.'))
+}
+
+fn key_of(message_type: &MessageType) -> String {
+    format!("{}^{}", message_type.code, message_type.trigger)
 }
 
 /// ADT triggers that cancel an earlier event; they are stored under the data type of the event they
@@ -441,6 +459,24 @@ impl<'m> Ctx<'m> {
     pub(crate) fn first(&self, id: &str) -> Option<Segment<'m>> {
         self.message.first(id)
     }
+
+    /// A timestamp field (TS, DTM, DT) of `seg`, read leniently (guide §4.3 step 5). A value that is
+    /// not a real time (minute 80, 31 June, words in a date field) is kept as written in the model,
+    /// and reported here by its position and kind only, so no view takes it for a date.
+    pub(crate) fn time(&mut self, seg: &Segment<'_>, n: usize) -> Option<Hl7Time> {
+        let time = fields::time(seg.field(n))?;
+        if !time.is_valid() {
+            self.warn(
+                MapIssueCode::InvalidTime,
+                format!(
+                    "line {}: {}-{n} is not a readable date or time; it is not used as a date",
+                    seg.line(),
+                    seg.id()
+                ),
+            );
+        }
+        Some(time)
+    }
 }
 
 /// Maps one message read from a standardized-storage file of the given data type (the folder name,
@@ -481,8 +517,10 @@ fn map_with(data_type: Option<&str>, message: &Message) -> MappedMessage {
     let key = format!("{}^{}", message_type.code, message_type.trigger);
     let shown = if message_type.code.is_empty() {
         "an empty MSH-9".to_string()
-    } else {
+    } else if is_code_like(&message_type.to_string()) {
         format!("MSH-9 {message_type}")
+    } else {
+        "an MSH-9 that is not a message type code".to_string()
     };
     let mut ctx = Ctx {
         message,
@@ -602,7 +640,7 @@ fn report_unknown_segments(ctx: &mut Ctx<'_>, mapping: Mapping, message_type: &M
     let unknown: Vec<String> = ctx
         .body()
         .filter(|s| !known.contains(&s.id()))
-        .map(|s| format!("{} (line {})", s.id(), s.line()))
+        .map(|s| s.label())
         .collect();
     if unknown.is_empty() {
         return;
@@ -616,10 +654,10 @@ fn report_unknown_segments(ctx: &mut Ctx<'_>, mapping: Mapping, message_type: &M
     if unknown.len() > SHOWN {
         list.push_str(&format!(" and {} more", unknown.len() - SHOWN));
     }
-    let within = if message_type.code.is_empty() {
+    let within = if message_type.code.is_empty() || !is_code_like(&key_of(message_type)) {
         "this message".to_string()
     } else {
-        format!("{}^{}", message_type.code, message_type.trigger)
+        key_of(message_type)
     };
     ctx.warn(
         MapIssueCode::Unmapped,

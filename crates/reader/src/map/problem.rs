@@ -2,7 +2,7 @@
 
 use fieldchart_hl7::Segment;
 
-use super::fields::{clinician, coded_field, rep_text, time, value};
+use super::fields::{clinician, coded_field, rep_text, value};
 use super::{Ctx, MapIssueCode};
 use crate::model::{Coded, Item, Problem};
 
@@ -60,10 +60,10 @@ fn prb(ctx: &mut Ctx<'_>, prb: &Segment<'_>) -> Problem {
         diagnosis_type,
         exchange_code: None,
         instance_id: value(prb.field(4)),
-        recorded: time(prb.field(2)),
-        diagnosed: time(prb.field(7)),
-        resolved: time(prb.field(9)),
-        onset: time(prb.field(16)),
+        recorded: ctx.time(prb, 2),
+        diagnosed: ctx.time(prb, 7),
+        resolved: ctx.time(prb, 9),
+        onset: ctx.time(prb, 16),
         suspected: suspected(ctx, prb),
         main: value(prb.field(18)).as_deref() == Some("1"),
         outcome: coded_field(prb.field(14)),

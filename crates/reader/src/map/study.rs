@@ -3,7 +3,7 @@
 
 use fieldchart_hl7::Segment;
 
-use super::fields::{clinician, coded_field, obx_value, time, value};
+use super::fields::{clinician, coded_field, obx_value, value};
 use super::{Ctx, MapIssueCode};
 use crate::model::{Finding, Item, Study, StudyCategory, StudyPhase};
 
@@ -67,8 +67,8 @@ pub(super) fn study(
         order_no: first_orc
             .and_then(|o| value(o.field(2)))
             .or_else(|| first_obr.and_then(|o| value(o.field(2)))),
-        ordered_at: orcs.iter().find_map(|o| time(o.field(9))),
-        performed_at: obrs.iter().find_map(|o| time(o.field(7))),
+        ordered_at: orcs.iter().find_map(|o| ctx.time(o, 9)),
+        performed_at: obrs.iter().find_map(|o| ctx.time(o, 7)),
         procedures,
         findings,
         modality: ipc.and_then(|s| value(s.field(5))),
