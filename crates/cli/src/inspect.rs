@@ -1,6 +1,7 @@
 //! `fieldchart inspect`: one file, shown whole: encoding, segments, mapped record, diagnostics.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,11 +32,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(folder) => inspect_document(&folder)?,
         None => inspect_message(path)?,
     };
+    let mut out = crate::out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+        crate::out::json(&mut out, &view)?;
     } else {
-        print!("{}", render(&view));
+        out.write_all(render(&view).as_bytes())?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,6 +9,7 @@ mod forward;
 mod inspect;
 mod keys;
 mod open;
+mod out;
 mod progress;
 mod roots;
 mod snapshot;
@@ -67,13 +68,38 @@ fn main() -> ExitCode {
         Command::Audit(command) => audit::run(command),
         Command::Bench(command) => bench::run(command),
     };
+    // What a command left in standard output's buffer is written now, so that a closed pipe
+    // is seen here too, not at exit.
+    let result = result.and_then(|code| {
+        std::io::Write::flush(&mut out::stdout())?;
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): it has what it wanted.
+        Err(e) if out::is_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("fieldchart: {e:#}");
+            eprintln!("fieldchart: {}", message(&e));
             ExitCode::from(failure_of(&e).code())
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose words the message already holds (an
+/// error that quotes its source) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let words = cause.to_string();
+        if words.is_empty() || text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text
 }
 
 /// The one place the CLI turns an error into an exit code: the first cause in the chain that is

@@ -1,5 +1,6 @@
 //! `fieldchart snapshot build` (the hub) and `fieldchart snapshot verify` (anyone holding a key).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -210,6 +211,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             eprintln!("finishing the store and the index …");
         }
     })?;
+    let mut out = crate::out::stdout();
     let report = BuildReport {
         path: summary.path.display().to_string(),
         snapshot_id: summary.snapshot_id.clone(),
@@ -226,9 +228,10 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "snapshot {} written to {}\n  patients {}  records {}  items {}  documents {}  (left out as older than the window: {})\n  {} bytes in {:.1} s ({:.0} records/s); reader errors {}, warnings {} (see `fieldchart check`)",
             report.snapshot_id,
             report.path,
@@ -242,9 +245,10 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             report.records_per_second,
             report.errors,
             report.warnings
-        );
+        )?;
         let c = &report.consent;
-        println!(
+        writeln!(
+            out,
             "  consent list: {} consented, {} refused{}",
             c.consented,
             c.refused,
@@ -256,7 +260,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             } else {
                 String::new()
             }
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -273,13 +277,18 @@ struct Head {
 }
 
 impl Head {
-    fn print(&self, verdict: &str) {
-        println!("snapshot {} — {verdict}", self.snapshot_id);
+    fn print(&self, out: &mut impl Write, verdict: &str) -> std::io::Result<()> {
+        writeln!(out, "snapshot {} — {verdict}", self.snapshot_id)?;
         if self.drill {
-            println!("  DRILL: synthetic data for exercises");
+            writeln!(out, "  DRILL: synthetic data for exercises")?;
         }
-        println!("  format {}  created {}", self.format_version, self.created);
-        println!("  valid {} … {}", self.not_before, self.not_after);
+        writeln!(
+            out,
+            "  format {}  created {}",
+            self.format_version, self.created
+        )?;
+        writeln!(out, "  valid {} … {}", self.not_before, self.not_after)?;
+        Ok(())
     }
 }
 
@@ -297,6 +306,7 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = OpenOptions::new(a.open.trusted()?, a.open.unlock()?, Utc::now());
     let snapshot = fieldchart_vault::open(&a.open.file, &opts)?;
+    let mut out = crate::out::stdout();
     let total_bar = bar(0, "bytes");
     snapshot.verify_all(&mut |done, total| {
         total_bar.set_length(total);
@@ -319,30 +329,34 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         app: &app,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    report
-        .head
-        .print("OK (signature, validity, version, every part's hash)");
-    println!(
+    report.head.print(
+        &mut out,
+        "OK (signature, validity, version, every part's hash)",
+    )?;
+    writeln!(
+        out,
         "  scope: {} years from {} ({} kept whatever their age)",
         app.scope.window_years,
         app.scope.from,
         app.scope.kept_whole.join(", ")
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  patients {}  records {}  items {}  documents {}",
         app.counts.patients, app.counts.records, app.counts.items, app.counts.documents
-    );
+    )?;
     for f in &app.facilities {
-        println!(
+        writeln!(
+            out,
             "  facility {}: {} patients, {} records, data as of {}",
             f.code,
             f.patients,
             f.records,
             f.data_as_of.as_deref().unwrap_or("unknown")
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -362,6 +376,7 @@ struct OutlineReport {
 /// encryption header); the parts' hashes need a key.
 fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let o = fieldchart_vault::check_outline(&a.open.file, &a.open.trusted()?, Utc::now())?;
+    let mut out = crate::out::stdout();
     let report = OutlineReport {
         head: Head {
             snapshot_id: o.snapshot_id,
@@ -377,13 +392,15 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         parts_checked: false,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
         return Ok(ExitCode::SUCCESS);
     }
     report.head.print(
+        &mut out,
         "signature, validity, version and length OK; parts NOT checked (give --identity or --passphrase-file to check every part)",
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  {} bytes, signed by {}, emergency passphrase: {}",
         report.bytes,
         report.signer,
@@ -392,7 +409,7 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         } else {
             "no"
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -419,18 +436,23 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
         });
     });
     bar.finish_and_clear();
-    match synced? {
+    let synced = synced?;
+    let mut out = crate::out::stdout();
+    match synced {
         fieldchart_sync::Synced::Copied {
             path,
             snapshot_id,
             bytes,
-        } => println!(
+        } => writeln!(
+            out,
             "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
             path.display()
-        ),
-        fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => {
-            println!("snapshot {snapshot_id} is already at {}", path.display())
-        }
+        )?,
+        fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => writeln!(
+            out,
+            "snapshot {snapshot_id} is already at {}",
+            path.display()
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }
