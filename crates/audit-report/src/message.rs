@@ -215,7 +215,11 @@ pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
             ),
             ..base
         },
-        Event::Search { query, results } => AuditMessage {
+        Event::Search {
+            query,
+            results,
+            too_broad,
+        } => AuditMessage {
             event_id: codes::QUERY,
             participants: with_person_or_device(
                 actor.map(|a| person(record, a, Vec::new())),
@@ -231,7 +235,9 @@ pub(crate) fn messages(record: &Record) -> Vec<AuditMessage<'_>> {
                 id: "urn:fieldchart:patient-search".to_owned(),
                 name: None,
                 query: Some(query.clone()),
-                details: vec![("results", results.to_string())],
+                details: std::iter::once(("results", results.to_string()))
+                    .chain(too_broad.map(|max| ("too-broad-more-than", max.to_string())))
+                    .collect(),
             }],
             ..base
         },

@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldchart_failure::Failure;
 use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
 use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
 };
+use fieldchart_failure::Failure;
 use fieldchart_policy::{Area, Basis, Consent, Declaration, Grant, Policy, Refusal, SearchGrant};
 use fieldchart_store::codes;
 use fieldchart_store::rows::{Entry as Item, Section, StoredItem, unpack_items};
@@ -485,6 +485,20 @@ impl SearchAccess<'_> {
             Event::Search {
                 query: self.query,
                 results,
+                too_broad: None,
+            },
+            true,
+        )
+    }
+
+    /// Writes a search that matched more than the policy's `max_results` (`more_than`) and so
+    /// showed nobody: the review sees who asked for a list of the region.
+    pub fn finish_too_broad(self, more_than: u32) -> Result<(), ViewError> {
+        self.viewing.write(
+            Event::Search {
+                query: self.query,
+                results: 0,
+                too_broad: Some(more_than),
             },
             true,
         )
