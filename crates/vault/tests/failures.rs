@@ -278,9 +278,7 @@ fn a_named_pipe_or_a_device_given_as_a_key_is_an_unreadable_key_and_never_blocks
         assert!(err.to_string().contains("not a key file"), "{err}");
         let shown2 = shown.clone();
         let err = within_seconds(move || {
-            fieldchart_vault::read_passphrase_file(&shown2)
-                .err()
-                .expect("refused")
+            fieldchart_vault::read_passphrase_file(&shown2).expect_err("refused")
         });
         assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey, "{err}");
         let trust = shown.to_str().unwrap().to_string();
