@@ -77,6 +77,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    crate::input::check_audit_log(&a.log)?;
     let report = log::verify(&a.log)?;
     let mut out = crate::out::stdout();
     if a.json {
@@ -119,11 +120,15 @@ fn records(
     log_path: &std::path::Path,
     identity: &std::path::Path,
 ) -> anyhow::Result<Vec<fieldchart_audit::Record>> {
+    crate::input::check_audit_log(log_path)?;
     let identity = fieldchart_vault::load_identity(identity)?;
     Ok(log::read(log_path, &identity)?)
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &a.out {
+        crate::input::require_out_folder(out, "the export")?;
+    }
     let records = records(&a.log, &a.identity)?;
     let text = match a.format {
         Format::Atna => fieldchart_audit_report::to_xml(

@@ -29,6 +29,8 @@ pub struct ForwardArgs {
 }
 
 pub fn run(a: ForwardArgs) -> anyhow::Result<ExitCode> {
+    crate::input::check_audit_log(&a.log)?;
+    crate::input::check_regular(&a.ca, "the CA certificate")?;
     let report = fieldchart_audit::log::verify(&a.log)?;
     // Every verified line, the header first: the hub needs it to check the chain and the device.
     let lines = fieldchart_audit::log::raw_lines(&a.log)?;

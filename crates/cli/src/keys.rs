@@ -27,8 +27,14 @@ pub struct OutArgs {
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let public = match command {
-        Command::Device(a) => fieldchart_vault::generate_device_identity(&a.out)?,
-        Command::Signing(a) => fieldchart_vault::generate_signing_key(&a.out)?,
+        Command::Device(a) => {
+            crate::input::require_out_folder(&a.out, "the device key")?;
+            fieldchart_vault::generate_device_identity(&a.out)?
+        }
+        Command::Signing(a) => {
+            crate::input::require_out_folder(&a.out, "the signing key")?;
+            fieldchart_vault::generate_signing_key(&a.out)?
+        }
     };
     let mut out = crate::out::stdout();
     writeln!(out, "{public}")?;

@@ -6,10 +6,12 @@ mod bench;
 mod check;
 mod demo_data;
 mod forward;
+mod input;
 mod inspect;
 mod keys;
 mod open;
 mod out;
+mod policy;
 mod progress;
 mod roots;
 mod snapshot;
@@ -45,6 +47,8 @@ enum Command {
     Keys(keys::Command),
     #[command(subcommand)]
     Snapshot(snapshot::Command),
+    #[command(subcommand)]
+    Policy(policy::Command),
     /// Find patients in a snapshot by name, date of birth, sex, address, phone, ID or clinical words.
     Search(view::SearchArgs),
     /// Show one patient's record from a snapshot: summary first, then history.
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::DemoData(args) => demo_data::run(args),
         Command::Keys(command) => keys::run(command),
         Command::Snapshot(command) => snapshot::run(command),
+        Command::Policy(command) => policy::run(command),
         Command::Search(args) => view::run_search(args),
         Command::Record(args) => view::run_record(args),
         Command::Audit(command) => audit::run(command),

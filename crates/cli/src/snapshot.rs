@@ -174,16 +174,23 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         .map(fieldchart_vault::read_passphrase_file)
         .transpose()?;
     let signing_key = fieldchart_vault::load_signing_key(&a.signing_key)?;
+    crate::input::require_out_folder(&a.out, "the snapshot")?;
     let policy = match &a.policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the policy {}", path.display()))?;
-            Policy::parse(&text).with_context(|| format!("the policy {}", path.display()))?
-        }
+        Some(path) => crate::policy::read(path)?,
         None => Policy::default_policy(),
     };
     let consent = match &a.consent {
-        Some(path) => fieldchart_build::read_consent(path)?,
+        Some(path) => {
+            let text =
+                crate::input::read_text(path, crate::input::MAX_CONSENT_BYTES, "the consent list")?;
+            fieldchart_build::parse_consent(&text).map_err(|(line, reason)| {
+                fieldchart_build::BuildError::Consent {
+                    path: path.clone(),
+                    line,
+                    reason,
+                }
+            })?
+        }
         None => Vec::new(),
     };
     let created = a.created.unwrap_or_else(Utc::now);
@@ -418,6 +425,7 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
         Some(p) => p.clone(),
         None => crate::open::default_audit_log()?,
     };
+    crate::input::check_viewing_audit_log(&audit_log)?;
     let opts = fieldchart_sync::SyncOptions {
         source: a.open.file.clone(),
         dest_dir: a.to.clone(),
@@ -443,11 +451,24 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
             path,
             snapshot_id,
             bytes,
-        } => writeln!(
-            out,
-            "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
-            path.display()
-        )?,
+            newer,
+        } => {
+            writeln!(
+                out,
+                "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
+                path.display()
+            )?;
+            if let Some(held) = newer {
+                eprintln!(
+                    "warning: this laptop already holds a newer snapshot from the same hub: {} \
+                     (made {}, {}). The one just synced is older: open the newer one unless you \
+                     need this one on purpose",
+                    held.snapshot_id,
+                    held.created.to_rfc3339(),
+                    held.path.display()
+                );
+            }
+        }
         fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => writeln!(
             out,
             "snapshot {snapshot_id} is already at {}",
