@@ -7,7 +7,8 @@
 //   a "consent unknown" patient without a basis → needs-basis; a refused patient → refused until
 //   break-glass; a clerk sees record-clerk.json; a clerk code other than DRILL-0000 → refused by
 //   `authorisation`; query "none" finds nobody; query "stale" makes the data old; query "photo"
-//   opens record-documents.json (a wound photo), "scan" record-scan.json (a scanned PDF letter).
+//   opens record-documents.json (a wound photo), "scan" record-scan.json (a scanned PDF letter);
+//   query "宮城" is too broad (results-too-broad.json: nobody listed, narrow the search).
 //   Add ?lang=en to start in English
 //   (the app itself keeps the choice in localStorage).
 (() => {
@@ -78,6 +79,7 @@
     },
     search: ({ query }) => {
       if (!query?.trim()) return fail('bad-input');
+      if (/宮城/.test(query)) return withBanner(F['results-too-broad']);
       state.stale = /stale/.test(query);
       state.letters = /photo/.test(query) ? 'record-documents' : /scan/.test(query) ? 'record-scan' : null;
       const results = withBanner(F.results);

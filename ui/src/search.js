@@ -92,6 +92,14 @@ function renderForm(v) {
 
 function renderResults(results, v) {
   const list = results.results ?? [];
+  // More matched than the policy lets one search list: the desk listed nobody; ask to narrow it.
+  if (results.tooBroad) {
+    return h('div', { class: 'results', 'aria-live': 'polite' },
+      results.query ? h('p', { class: 'results-head' }, v.t('search.for', { query: results.query })) : null,
+      h('p', { id: 'search-too-broad', class: 'too-broad strong', role: 'status' },
+        v.t('search.tooBroad', { max: results.tooBroad.moreThan })),
+    );
+  }
   return h('div', { class: 'results', 'aria-live': 'polite' },
     h('p', { class: 'results-head' },
       h('strong', {}, v.t('search.count', { count: list.length })),

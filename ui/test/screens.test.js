@@ -310,6 +310,24 @@ describe('step 4, find the patient', () => {
     await m.app.actions.search();
     expect(text(m.$('.results'))).toContain('見つかりませんでした');
   });
+
+  it('a search too broad for the policy lists nobody and asks to narrow it, in both languages', async () => {
+    // The desk's too-broad answer, as the real desk renders it (crates/desk/tests/contract.rs).
+    const tooBroad = fixture('results-too-broad');
+    const m = mount();
+    m.api.search.mockImplementation(async () => tooBroad);
+    await toSearch(m);
+    await m.app.actions.search();
+    expect(m.$$('.result')).toHaveLength(0);
+    expect(text(m.$('#search-too-broad'))).toBe(
+      '該当する患者が100人を超えたため、一覧は表示しません。氏名と生年月日などで絞り込んでください。',
+    );
+    expect(text(m.$('.results'))).not.toContain('見つかりませんでした');
+    m.app.actions.toggleLanguage();
+    expect(text(m.$('#search-too-broad'))).toBe(
+      'More than 100 patients match, so none is listed. Narrow the search: name and date of birth, for example.',
+    );
+  });
 });
 
 describe('step 5, summary first', () => {

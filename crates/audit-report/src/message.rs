@@ -207,7 +207,11 @@ fn event_message<'r>(
         Event::UnlockFailed { file, reason } => unlock_failed(base, record, subject, file, reason),
         Event::Declare => user_authentication(base, record, codes::LOGIN),
         Event::Lock => user_authentication(base, record, codes::LOGOUT),
-        Event::Search { query, results } => search(base, record, query, *results),
+        Event::Search {
+            query,
+            results,
+            too_broad,
+        } => search(base, record, query, *results, *too_broad),
         Event::RecordView {
             patient,
             sections,
@@ -352,6 +356,7 @@ fn search<'r>(
     record: &Record,
     query: &str,
     results: u32,
+    too_broad: Option<u32>,
 ) -> AuditMessage<'r> {
     let actor = record.entry.actor.as_ref();
     AuditMessage {
@@ -370,7 +375,10 @@ fn search<'r>(
             id: "urn:fieldchart:patient-search".to_owned(),
             name: None,
             query: Some(query.to_owned()),
-            details: vec![("results", results.to_string())],
+            // A search wider than the policy's maximum listed nobody: the review says so.
+            details: std::iter::once(("results", results.to_string()))
+                .chain(too_broad.map(|max| ("too-broad-more-than", max.to_string())))
+                .collect(),
         }],
         ..base
     }

@@ -114,6 +114,7 @@ fn records(t: &Typed) -> Vec<Record> {
             Event::Search {
                 query: t.query.clone(),
                 results: 1,
+                too_broad: None,
             },
         ),
         record(

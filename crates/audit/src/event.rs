@@ -103,7 +103,14 @@ pub enum Event {
     /// The person declared who they are; the declaration is the entry's `actor`.
     Declare,
     /// A patient search, with the query as typed and how many results were shown.
-    Search { query: String, results: u32 },
+    Search {
+        query: String,
+        results: u32,
+        /// Set when more patients matched than the policy lets one search list (this many): none
+        /// was shown, and the viewer was asked to narrow the search.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        too_broad: Option<u32>,
+    },
     /// A patient record was shown: which sections, on which legal basis, and which sections the
     /// policy withheld from this profession.
     RecordView {

@@ -2,8 +2,11 @@
 //! key; `export` and `review` decrypt with the hub's audit key; `forward` sends the log to the hub's
 //! syslog collector over TLS.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use std::os::unix::fs::OpenOptionsExt;
 
 use anyhow::Context;
 use fieldchart_audit::log;
@@ -74,11 +77,13 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    crate::input::check_audit_log(&a.log)?;
     let report = log::verify(&a.log)?;
+    let mut out = crate::out::stdout();
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
+        crate::out::json(
+            &mut out,
+            &serde_json::json!({
                 "log_id": report.log_id,
                 "device": report.device,
                 "created": report.created,
@@ -86,10 +91,11 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 "first_at": report.first_at,
                 "last_at": report.last_at,
                 "head_lags_by_one": report.head_lags_by_one,
-            }))?
-        );
+            }),
+        )?;
     } else {
-        println!(
+        writeln!(
+            out,
             "audit log {} intact: {} entries, signed by device {}\n  from {} to {}{}",
             a.log.display(),
             report.entries,
@@ -104,8 +110,9 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ""
             }
-        );
+        )?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,11 +120,15 @@ fn records(
     log_path: &std::path::Path,
     identity: &std::path::Path,
 ) -> anyhow::Result<Vec<fieldchart_audit::Record>> {
+    crate::input::check_audit_log(log_path)?;
     let identity = fieldchart_vault::load_identity(identity)?;
     Ok(log::read(log_path, &identity)?)
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &a.out {
+        crate::input::require_out_folder(out, "the export")?;
+    }
     let records = records(&a.log, &a.identity)?;
     let text = match a.format {
         Format::Atna => fieldchart_audit_report::to_xml(
@@ -139,18 +150,25 @@ fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     match &a.out {
         Some(path) => {
-            use std::io::Write;
+            // Decrypted entries name who looked up which patient: readable by their owner only,
+            // from the moment the file exists (created with the mode, never chmod'ed after).
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
+                .mode(0o600)
                 .open(path)
                 .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
-            file.write_all(text.as_bytes())?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("{} entries written to {}", records.len(), path.display());
         }
-        None => println!("{text}"),
+        None => {
+            let mut out = crate::out::stdout();
+            writeln!(out, "{text}")?;
+            out.flush()?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -158,10 +176,12 @@ fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
 fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let records = records(&a.log, &a.identity)?;
     let review = fieldchart_audit_report::review(&records);
+    let mut out = crate::out::stdout();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&review)?);
+        crate::out::json(&mut out, &review)?;
     } else {
-        print!("{}", review.to_text());
+        out.write_all(review.to_text().as_bytes())?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `fieldchart check`: intake validation of SS-MIX2 storage, as a hub does it.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -51,11 +52,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bar = progress::bar(storage.patient_count() as u64, "patients");
     let report = check(&storage, |done| bar.set_position(done));
     bar.finish_and_clear();
+    let mut out = crate::out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
     } else {
-        print!("{}", render(&report, args.examples));
+        out.write_all(render(&report, args.examples).as_bytes())?;
     }
+    out.flush()?;
     let root_unreadable = report
         .errors
         .iter()

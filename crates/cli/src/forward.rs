@@ -1,6 +1,7 @@
 //! `fieldchart audit forward`: send a laptop's audit log to the hub's syslog collector over TLS,
 //! store-and-forward (the transport and its acknowledgement rule: `fieldchart-audit-forward`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ pub struct ForwardArgs {
 }
 
 pub fn run(a: ForwardArgs) -> anyhow::Result<ExitCode> {
+    crate::input::check_audit_log(&a.log)?;
+    crate::input::check_regular(&a.ca, "the CA certificate")?;
     let report = fieldchart_audit::log::verify(&a.log)?;
     // Every verified line, the header first: the hub needs it to check the chain and the device.
     let lines = fieldchart_audit::log::raw_lines(&a.log)?;
@@ -54,7 +57,9 @@ pub fn run(a: ForwardArgs) -> anyhow::Result<ExitCode> {
     let done = forwarder
         .forward(&messages, &state)
         .with_context(|| format!("forwarding {} to {}", a.log.display(), a.syslog))?;
-    println!(
+    let mut out = crate::out::stdout();
+    writeln!(
+        out,
         "{} entries sent to {} ({} already there), {} batches, {} reconnects; the hub has acknowledged up to entry {}",
         done.sent,
         a.syslog,
@@ -64,7 +69,8 @@ pub fn run(a: ForwardArgs) -> anyhow::Result<ExitCode> {
         done.acknowledged
             .map(|s| s.to_string())
             .unwrap_or_else(|| "-".into())
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

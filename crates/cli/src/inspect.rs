@@ -1,6 +1,7 @@
 //! `fieldchart inspect`: one file, shown whole: encoding, segments, mapped record, diagnostics.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +14,8 @@ use serde_json::{Value, json};
 /// Show one SS-MIX2 file: the encoding used, the segments, the mapped record and the diagnostics.
 ///
 /// FILE is a standardized-storage file, or an extended-storage content folder (or a file in one).
-/// The data type comes from the file name, else from the folder above it.
+/// The data type comes from the file name, else from the folder above it. FILE must be a regular
+/// file of at most 64 MiB, or a folder; a named pipe or a device is refused.
 #[derive(clap::Args)]
 pub struct Args {
     /// The file (or content folder) to show.
@@ -26,16 +28,21 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let path = args.file.as_path();
+    if !path.is_dir() {
+        crate::input::check_regular(path, "this file")?;
+    }
     let content_folder = content_folder_of(path);
     let view = match content_folder {
         Some(folder) => inspect_document(&folder)?,
         None => inspect_message(path)?,
     };
+    let mut out = crate::out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+        crate::out::json(&mut out, &view)?;
     } else {
-        print!("{}", render(&view));
+        out.write_all(render(&view).as_bytes())?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -57,7 +64,8 @@ fn content_folder_of(path: &Path) -> Option<PathBuf> {
 }
 
 fn inspect_message(path: &Path) -> anyhow::Result<Value> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = fieldchart_vault::input::read_bounded(path, crate::input::MAX_INSPECT_BYTES)
+        .context("cannot inspect this file")?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let name = parse_file_name(file_name);
     let folder_type = path
@@ -133,8 +141,10 @@ fn inspect_document(folder: &Path) -> anyhow::Result<Value> {
         .unwrap_or("")
         .to_string();
     let mut files = Vec::new();
-    collect_files(folder, folder, &mut files)?;
+    let mut skipped = Vec::new();
+    collect_files(folder, folder, &mut files, &mut skipped)?;
     files.sort();
+    skipped.sort();
     let contents: Vec<(String, (Vec<u8>, u64))> = files
         .iter()
         .map(|rel| Ok((rel.clone(), read_document_file(&folder.join(rel), rel)?)))
@@ -150,11 +160,15 @@ fn inspect_document(folder: &Path) -> anyhow::Result<Value> {
         })
         .collect();
     let mapped = map_document(&data_type, &inputs);
-    let diagnostics: Vec<Value> = mapped
+    let mut diagnostics: Vec<Value> = mapped
         .issues
         .iter()
         .map(|i| json!({"severity": "warning", "code": format!("{:?}", i.code), "reason": i.message}))
         .collect();
+    // Nothing in the folder goes unmentioned: what was not read says why.
+    diagnostics.extend(skipped.iter().map(|(rel, reason)| {
+        json!({"severity": "warning", "code": "not_read", "reason": format!("{rel}: {reason}")})
+    }));
     Ok(json!({
         "file": folder.display().to_string(),
         "encoding": mapped.encoding.map(|e| e.label()),
@@ -167,16 +181,31 @@ fn inspect_document(folder: &Path) -> anyhow::Result<Value> {
     }))
 }
 
-fn collect_files(base: &Path, dir: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
+/// The regular files of a content folder (root-relative), and what else is there with why it was
+/// not read (a named pipe, a link, a file over the size `inspect` reads).
+fn collect_files(
+    base: &Path,
+    dir: &Path,
+    out: &mut Vec<String>,
+    skipped: &mut Vec<(String, String)>,
+) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry?;
         let kind = entry.file_type()?;
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         if kind.is_dir() {
-            collect_files(base, &entry.path(), out)?;
-        } else if kind.is_file() {
-            let rel = entry.path();
-            let rel = rel.strip_prefix(base).unwrap_or(&rel);
-            out.push(rel.to_string_lossy().replace('\\', "/"));
+            collect_files(base, &path, out, skipped)?;
+        } else if !kind.is_file() {
+            skipped.push((rel, "not a regular file, not read".into()));
+        } else if entry.metadata()?.len() > crate::input::MAX_INSPECT_BYTES {
+            skipped.push((rel, "larger than the 64 MiB inspect reads, not read".into()));
+        } else {
+            out.push(rel);
         }
     }
     Ok(())

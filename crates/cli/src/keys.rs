@@ -1,5 +1,6 @@
 //! `fieldchart keys`: make a laptop's device key or the hub's signing key.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,9 +27,17 @@ pub struct OutArgs {
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let public = match command {
-        Command::Device(a) => fieldchart_vault::generate_device_identity(&a.out)?,
-        Command::Signing(a) => fieldchart_vault::generate_signing_key(&a.out)?,
+        Command::Device(a) => {
+            crate::input::require_out_folder(&a.out, "the device key")?;
+            fieldchart_vault::generate_device_identity(&a.out)?
+        }
+        Command::Signing(a) => {
+            crate::input::require_out_folder(&a.out, "the signing key")?;
+            fieldchart_vault::generate_signing_key(&a.out)?
+        }
     };
-    println!("{public}");
+    let mut out = crate::out::stdout();
+    writeln!(out, "{public}")?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

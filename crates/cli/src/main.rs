@@ -6,9 +6,12 @@ mod bench;
 mod check;
 mod demo_data;
 mod forward;
+mod input;
 mod inspect;
 mod keys;
 mod open;
+mod out;
+mod policy;
 mod progress;
 mod roots;
 mod snapshot;
@@ -44,6 +47,8 @@ enum Command {
     Keys(keys::Command),
     #[command(subcommand)]
     Snapshot(snapshot::Command),
+    #[command(subcommand)]
+    Policy(policy::Command),
     /// Find patients in a snapshot by name, date of birth, sex, address, phone, ID or clinical words.
     Search(view::SearchArgs),
     /// Show one patient's record from a snapshot: summary first, then history.
@@ -62,18 +67,44 @@ fn main() -> ExitCode {
         Command::DemoData(args) => demo_data::run(args),
         Command::Keys(command) => keys::run(command),
         Command::Snapshot(command) => snapshot::run(command),
+        Command::Policy(command) => policy::run(command),
         Command::Search(args) => view::run_search(args),
         Command::Record(args) => view::run_record(args),
         Command::Audit(command) => audit::run(command),
         Command::Bench(command) => bench::run(command),
     };
+    // What a command left in standard output's buffer is written now, so that a closed pipe
+    // is seen here too, not at exit.
+    let result = result.and_then(|code| {
+        std::io::Write::flush(&mut out::stdout())?;
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`| head`): it has what it wanted.
+        Err(e) if out::is_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("fieldchart: {e:#}");
+            eprintln!("fieldchart: {}", message(&e));
             ExitCode::from(failure_of(&e).code())
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose words the message already holds (an
+/// error that quotes its source) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let words = cause.to_string();
+        if words.is_empty() || text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text
 }
 
 /// The one place the CLI turns an error into an exit code: the first cause in the chain that is

@@ -62,6 +62,7 @@ impl OpenArgs {
     /// Opens the snapshot and begins a viewing session for the declared viewer. An expired snapshot
     /// is opened only with `--break-glass`, and then only if its signed policy allows it.
     pub fn viewing(&self, who: &ViewerArgs) -> anyhow::Result<Viewing> {
+        crate::input::check_viewing_audit_log(&who.audit_log()?)?;
         let opened = match self.open_session(self.unlock()?, self.trusted()?, false) {
             Err(SessionError::Vault(VaultError::Expired { .. })) if who.break_glass.is_some() => {
                 self.open_session(self.unlock()?, self.trusted()?, true)

@@ -1,5 +1,6 @@
 //! `fieldchart snapshot build` (the hub) and `fieldchart snapshot verify` (anyone holding a key).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -176,16 +177,23 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         .map(fieldchart_vault::read_passphrase_file)
         .transpose()?;
     let signing_key = fieldchart_vault::load_signing_key(&a.signing_key)?;
+    crate::input::require_out_folder(&a.out, "the snapshot")?;
     let policy = match &a.policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the policy {}", path.display()))?;
-            Policy::parse(&text).with_context(|| format!("the policy {}", path.display()))?
-        }
+        Some(path) => crate::policy::read(path)?,
         None => Policy::default_policy(),
     };
     let consent = match &a.consent {
-        Some(path) => fieldchart_build::read_consent(path)?,
+        Some(path) => {
+            let text =
+                crate::input::read_text(path, crate::input::MAX_CONSENT_BYTES, "the consent list")?;
+            fieldchart_build::parse_consent(&text).map_err(|(line, reason)| {
+                fieldchart_build::BuildError::Consent {
+                    path: path.clone(),
+                    line,
+                    reason,
+                }
+            })?
+        }
         None => Vec::new(),
     };
     let created = a.created.unwrap_or_else(Utc::now);
@@ -213,6 +221,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             eprintln!("finishing the store and the index …");
         }
     })?;
+    let mut out = crate::out::stdout();
     let report = BuildReport {
         path: summary.path.display().to_string(),
         snapshot_id: summary.snapshot_id.clone(),
@@ -231,9 +240,10 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "snapshot {} written to {}\n  patients {}  records {}  items {}  documents {}  (left out as older than the window: {})\n  {} bytes in {:.1} s ({:.0} records/s); reader errors {}, warnings {} (see `fieldchart check`)",
             report.snapshot_id,
             report.path,
@@ -247,9 +257,10 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             report.records_per_second,
             report.errors,
             report.warnings
-        );
+        )?;
         let c = &report.consent;
-        println!(
+        writeln!(
+            out,
             "  consent list: {} consented, {} refused{}",
             c.consented,
             c.refused,
@@ -261,7 +272,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             } else {
                 String::new()
             }
-        );
+        )?;
         for f in &report.stale_facilities {
             let who = match &f.name {
                 Some(name) => format!("{} ({name})", f.code),
@@ -297,13 +308,18 @@ struct Head {
 }
 
 impl Head {
-    fn print(&self, verdict: &str) {
-        println!("snapshot {} — {verdict}", self.snapshot_id);
+    fn print(&self, out: &mut impl Write, verdict: &str) -> std::io::Result<()> {
+        writeln!(out, "snapshot {} — {verdict}", self.snapshot_id)?;
         if self.drill {
-            println!("  DRILL: synthetic data for exercises");
+            writeln!(out, "  DRILL: synthetic data for exercises")?;
         }
-        println!("  format {}  created {}", self.format_version, self.created);
-        println!("  valid {} … {}", self.not_before, self.not_after);
+        writeln!(
+            out,
+            "  format {}  created {}",
+            self.format_version, self.created
+        )?;
+        writeln!(out, "  valid {} … {}", self.not_before, self.not_after)?;
+        Ok(())
     }
 }
 
@@ -321,6 +337,7 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = OpenOptions::new(a.open.trusted()?, a.open.unlock()?, Utc::now());
     let snapshot = fieldchart_vault::open(&a.open.file, &opts)?;
+    let mut out = crate::out::stdout();
     let total_bar = bar(0, "bytes");
     snapshot.verify_all(&mut |done, total| {
         total_bar.set_length(total);
@@ -343,30 +360,34 @@ fn run_verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         app: &app,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    report
-        .head
-        .print("OK (signature, validity, version, every part's hash)");
-    println!(
+    report.head.print(
+        &mut out,
+        "OK (signature, validity, version, every part's hash)",
+    )?;
+    writeln!(
+        out,
         "  scope: {} years from {} ({} kept whatever their age)",
         app.scope.window_years,
         app.scope.from,
         app.scope.kept_whole.join(", ")
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  patients {}  records {}  items {}  documents {}",
         app.counts.patients, app.counts.records, app.counts.items, app.counts.documents
-    );
+    )?;
     for f in &app.facilities {
-        println!(
+        writeln!(
+            out,
             "  facility {}: {} patients, {} records, data as of {}",
             f.code,
             f.patients,
             f.records,
             f.data_as_of.as_deref().unwrap_or("unknown")
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -386,6 +407,7 @@ struct OutlineReport {
 /// encryption header); the parts' hashes need a key.
 fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let o = fieldchart_vault::check_outline(&a.open.file, &a.open.trusted()?, Utc::now())?;
+    let mut out = crate::out::stdout();
     let report = OutlineReport {
         head: Head {
             snapshot_id: o.snapshot_id,
@@ -401,13 +423,15 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         parts_checked: false,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&mut out, &report)?;
         return Ok(ExitCode::SUCCESS);
     }
     report.head.print(
+        &mut out,
         "signature, validity, version and length OK; parts NOT checked (give --identity or --passphrase-file to check every part)",
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  {} bytes, signed by {}, emergency passphrase: {}",
         report.bytes,
         report.signer,
@@ -416,7 +440,7 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         } else {
             "no"
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -425,6 +449,7 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
         Some(p) => p.clone(),
         None => crate::open::default_audit_log()?,
     };
+    crate::input::check_viewing_audit_log(&audit_log)?;
     let opts = fieldchart_sync::SyncOptions {
         source: a.open.file.clone(),
         dest_dir: a.to.clone(),
@@ -443,18 +468,36 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
         });
     });
     bar.finish_and_clear();
-    match synced? {
+    let synced = synced?;
+    let mut out = crate::out::stdout();
+    match synced {
         fieldchart_sync::Synced::Copied {
             path,
             snapshot_id,
             bytes,
-        } => println!(
-            "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
-            path.display()
-        ),
-        fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => {
-            println!("snapshot {snapshot_id} is already at {}", path.display())
+            newer,
+        } => {
+            writeln!(
+                out,
+                "snapshot {snapshot_id} synced to {} ({bytes} bytes, every part verified)",
+                path.display()
+            )?;
+            if let Some(held) = newer {
+                eprintln!(
+                    "warning: this laptop already holds a newer snapshot from the same hub: {} \
+                     (made {}, {}). The one just synced is older: open the newer one unless you \
+                     need this one on purpose",
+                    held.snapshot_id,
+                    held.created.to_rfc3339(),
+                    held.path.display()
+                );
+            }
         }
+        fieldchart_sync::Synced::AlreadyPresent { path, snapshot_id } => writeln!(
+            out,
+            "snapshot {snapshot_id} is already at {}",
+            path.display()
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

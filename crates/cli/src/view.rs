@@ -1,5 +1,6 @@
 //! `fieldchart search` and `fieldchart record`: the viewer's two questions, on the command line.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -7,7 +8,7 @@ use chrono::Local;
 use fieldchart_policy::Basis;
 use fieldchart_query::QueryError;
 use fieldchart_query::record::{ItemView, RecordView, record};
-use fieldchart_query::search::{SearchResult, search};
+use fieldchart_query::search::{Breadth, SearchResult, search};
 use fieldchart_session::Viewing;
 use serde::Serialize;
 
@@ -22,9 +23,11 @@ pub struct SearchArgs {
     /// Print JSON: {"results": [...]}.
     #[arg(long)]
     json: bool,
-    /// At most this many results.
-    #[arg(long, default_value_t = 20)]
-    limit: usize,
+    /// At most this many results, best first: from 1 to the snapshot policy's maximum
+    /// (session.max_results, 100 by default) [default: 20, or that maximum if lower]. A search
+    /// that matches more than the maximum lists nobody and asks you to narrow it.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     /// Name (kanji, kana, romaji), date of birth (1970-03-12, S45.3.12, 昭和45年…, S45), sex
     /// (男/女/M/F), address fragment, phone number, patient ID, or clinical words; any mix.
     #[arg(required = true, value_name = "QUERY")]
@@ -49,9 +52,13 @@ pub struct RecordArgs {
     json: bool,
 }
 
+/// Results listed when `--limit` is not given (fewer if the policy's maximum is lower).
+const DEFAULT_LIMIT: usize = 20;
+
 #[derive(Serialize)]
 struct SearchOutput<'a> {
     results: &'a [SearchResult],
+    breadth: Breadth,
     #[serde(flatten)]
     banner: &'a Banner,
 }
@@ -90,13 +97,17 @@ struct Banner {
 }
 
 impl Banner {
-    fn print(&self) {
+    fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
         if self.drill {
-            println!("[DRILL — synthetic data]");
+            writeln!(out, "[DRILL — synthetic data]")?;
         }
         if let Some(reason) = &self.break_glass {
-            println!("[BREAK-GLASS — emergency override in force, audited for review: {reason}]");
+            writeln!(
+                out,
+                "[BREAK-GLASS — emergency override in force, audited for review: {reason}]"
+            )?;
         }
+        Ok(())
     }
 }
 
@@ -104,23 +115,41 @@ pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
     let viewing = a.open.viewing(&a.who)?;
     let today = Local::now().date_naive();
     let query = a.query.join(" ");
-    let (results, banner) = in_session(viewing, |v| search(v, &query, a.limit, today))?;
+    let (answer, banner) = in_session(viewing, |v| {
+        let max = v.policy().session.max_results as usize;
+        search(v, &query, a.limit.unwrap_or(DEFAULT_LIMIT.min(max)), today)
+    })?;
+    let results = &answer.results;
+    let mut out = crate::out::stdout();
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&SearchOutput {
-                results: &results,
+        crate::out::json(
+            &mut out,
+            &SearchOutput {
+                results,
+                breadth: answer.breadth,
                 banner: &banner,
-            })?
-        );
+            },
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    banner.print();
-    if results.is_empty() {
-        println!("no patient matches");
+    banner.print(&mut out)?;
+    match answer.breadth {
+        Breadth::TooBroad { more_than } => writeln!(
+            out,
+            "more than {more_than} patients match {query:?}: none is listed. Narrow the search, \
+             e.g. name and date of birth (やまだ はなこ S45.3.12); add sex or address if needed"
+        )?,
+        Breadth::Within { matches: 0 } => writeln!(out, "no patient matches")?,
+        Breadth::Within { matches } if matches as usize > results.len() => writeln!(
+            out,
+            "{matches} patients match; the best {} are listed (--limit {matches} lists all)",
+            results.len()
+        )?,
+        Breadth::Within { .. } => {}
     }
-    for r in &results {
-        println!(
+    for r in results {
+        writeln!(
+            out,
             "{}:{}  {}  {}  {} ({})  {}歳  {:?}  {}  last contact {}  consent {}",
             r.facility,
             r.patient_id,
@@ -133,18 +162,19 @@ pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             r.address.as_deref().unwrap_or("-"),
             r.last_contact.as_deref().unwrap_or("-"),
             r.consent.as_str(),
-        );
+        )?;
         for m in &r.matched {
             match &m.item {
-                Some(i) => println!(
+                Some(i) => writeln!(
+                    out,
                     "    {} → {} {}: {} ({})",
                     m.term,
                     i.section,
                     i.at.as_deref().unwrap_or("-"),
                     i.label,
                     i.source.path
-                ),
-                None => println!("    {} → {}", m.term, m.field),
+                )?,
+                None => writeln!(out, "    {} → {}", m.term, m.field)?,
             }
         }
     }
@@ -160,27 +190,30 @@ pub fn run_record(a: RecordArgs) -> anyhow::Result<ExitCode> {
     let (view, banner) = in_session(viewing, |v| record(v, facility, id, a.basis, today))?;
     let view =
         view.with_context(|| format!("no patient {id} at facility {facility} in this snapshot"))?;
+    let mut out = crate::out::stdout();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&view)?);
+        crate::out::json(&mut out, &view)?;
     } else {
-        banner.print();
-        print_record(&view);
+        banner.print(&mut out)?;
+        print_record(&mut out, &view)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_items(title: &str, items: &[ItemView]) {
-    println!("{title} ({})", items.len());
+fn print_items(out: &mut impl Write, title: &str, items: &[ItemView]) -> std::io::Result<()> {
+    writeln!(out, "{title} ({})", items.len())?;
     for i in items {
-        println!(
+        writeln!(
+            out,
             "  {}  {}{}  [{} {}]",
             i.at.as_deref().unwrap_or("----------"),
             i.label,
             problem_standing(i),
             i.source.facility,
             i.source.path
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// For a problem: how it stands and its outcome (PRB-14 code and text as written, PRB-9 date).
@@ -202,9 +235,10 @@ fn problem_standing(i: &ItemView) -> String {
     format!("  ({})", words.join(", "))
 }
 
-fn print_record(v: &RecordView) {
+fn print_record(out: &mut impl Write, v: &RecordView) -> std::io::Result<()> {
     let p = &v.patient;
-    println!(
+    writeln!(
+        out,
         "{}:{}  {}  {}  {} ({})  {}歳  {:?}",
         p.row.facility,
         p.row.patient_id,
@@ -214,8 +248,9 @@ fn print_record(v: &RecordView) {
         p.dob_wareki.as_deref().unwrap_or("-"),
         p.age.map(|a| a.to_string()).unwrap_or_else(|| "-".into()),
         p.row.sex,
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "data as of {} (facility {}), snapshot {} made {}",
         v.data_as_of
             .facility_data_as_of
@@ -224,9 +259,10 @@ fn print_record(v: &RecordView) {
         v.data_as_of.facility,
         v.data_as_of.snapshot_id,
         v.data_as_of.snapshot_created
-    );
+    )?;
     let access = &v.access;
-    println!(
+    writeln!(
+        out,
         "opened on {} (consent: {}){}",
         access.basis.as_str(),
         access.consent.as_str(),
@@ -234,43 +270,46 @@ fn print_record(v: &RecordView) {
             .since
             .map(|d| format!("; items before {d} not shown to your profession"))
             .unwrap_or_default()
-    );
+    )?;
     if !access.withheld.is_empty() {
         let names: Vec<&str> = access.withheld.iter().map(|a| a.as_str()).collect();
-        println!(
+        writeln!(
+            out,
             "withheld by policy (not shown to your profession): {}",
             names.join(", ")
-        );
+        )?;
     }
     for id in &p.row.id_mismatches {
-        println!("WARNING: a file names another patient ID: {id}");
+        writeln!(out, "WARNING: a file names another patient ID: {id}")?;
     }
     let s = &v.summary;
-    println!("CRITICAL ({})", s.critical_flags.len());
+    writeln!(out, "CRITICAL ({})", s.critical_flags.len())?;
     for f in &s.critical_flags {
         let dose = f
             .dose
             .as_deref()
             .map(|d| format!(" {d}"))
             .unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "  {}: {}{dose}  [{} {} {}]",
             f.label,
             f.reason,
             f.source.facility,
             f.at.as_deref().unwrap_or("-"),
             f.source.path
-        );
+        )?;
     }
-    print_items("allergies", &s.allergies);
-    print_items("contraindications", &s.contraindications);
-    print_items("infections", &s.infections);
-    print_items("problems", &s.problems);
-    print_items("suspected problems", &s.suspected_problems);
-    print_items("current medications", &s.medications);
-    print_items("recent labs", &s.recent_labs);
+    print_items(out, "allergies", &s.allergies)?;
+    print_items(out, "contraindications", &s.contraindications)?;
+    print_items(out, "infections", &s.infections)?;
+    print_items(out, "problems", &s.problems)?;
+    print_items(out, "suspected problems", &s.suspected_problems)?;
+    print_items(out, "current medications", &s.medications)?;
+    print_items(out, "recent labs", &s.recent_labs)?;
     let h = &v.history;
-    println!(
+    writeln!(
+        out,
         "history: {} medications, {} labs, {} lab orders, {} encounters, {} diet orders, {} problems, {} reports, {} documents (--json for all)",
         h.medications.len(),
         h.labs.len(),
@@ -280,5 +319,6 @@ fn print_record(v: &RecordView) {
         h.problems.len(),
         h.reports.len(),
         h.documents.len()
-    );
+    )?;
+    Ok(())
 }

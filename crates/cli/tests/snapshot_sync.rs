@@ -165,3 +165,79 @@ fn an_untrusted_snapshot_is_not_even_copied() {
     assert_eq!(out.status.code(), Some(11));
     assert!(files(&to).is_empty());
 }
+
+#[test]
+fn a_web_address_is_refused_once_with_a_plain_not_supported_yet() {
+    let dir = scratch("http");
+    let out = sync(
+        Path::new("http://hub.example/snapshots/drill.fcs"),
+        &dir.join("to"),
+        &dir.join("audit.log"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not supported yet"), "{err}");
+    assert_eq!(
+        err.matches("http://hub.example/snapshots/drill.fcs")
+            .count(),
+        1,
+        "the error is said once: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_missing_source_file_is_named_once_with_its_cause() {
+    let dir = scratch("missing");
+    let source = dir.join("nowhere.fcs");
+    let out = sync(&source, &dir.join("to"), &dir.join("audit.log"));
+    assert_eq!(out.status.code(), Some(20));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("nowhere.fcs").count(),
+        1,
+        "each cause once: {err}"
+    );
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+#[test]
+fn an_older_snapshot_from_the_same_hub_is_copied_with_a_warning() {
+    let f = fixture();
+    let dir = scratch("older");
+    let newer = dir.join("noto-newer.fcs");
+    let older = dir.join("noto-older.fcs");
+    let created =
+        |days_ago: i64| (chrono::Utc::now() - chrono::Duration::days(days_ago)).to_rfc3339();
+    f.build(&newer, &["--created", &created(1)]);
+    f.build(&older, &["--created", &created(3)]);
+    let to = dir.join("laptop");
+    let log = dir.join("audit").join("audit.log");
+    let first = sync(&newer, &to, &log);
+    ok(&first);
+    assert!(
+        !String::from_utf8_lossy(&first.stderr).contains("warning"),
+        "nothing newer was there"
+    );
+    let second = sync(&older, &to, &log);
+    ok(&second);
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("warning: this laptop already holds a newer snapshot from the same hub"),
+        "{err}"
+    );
+    assert!(err.contains("noto-newer.fcs"), "{err}");
+    assert_eq!(
+        files(&to),
+        vec!["noto-newer.fcs", "noto-older.fcs"],
+        "the older one is still copied"
+    );
+    let details: Vec<String> = imports(&log)
+        .iter()
+        .filter_map(|e| e["outcomeDesc"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains("older than snapshot")),
+        "the audit records it: {details:?}"
+    );
+}

@@ -27,6 +27,7 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldchart_audit::{PatientRef, UnlockMethod};
 use fieldchart_policy::{Basis, Declaration, Policy, Profession};
+use fieldchart_query::search::Breadth;
 use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
 use fieldchart_vault::Unlock;
 
@@ -38,7 +39,7 @@ pub use error::AppError;
 use screens::*;
 use steps::StepClock;
 
-/// How many results a search shows.
+/// How many results a search shows (fewer if the policy's `session.max_results` is lower).
 const RESULTS: usize = 20;
 
 /// How the open snapshot was unlocked, and what a resume needs again.
@@ -417,7 +418,13 @@ impl Desk {
         let today = self.today();
         let now = self.now();
         let active = self.active()?;
-        let results = fieldchart_query::search::search(&mut active.viewing, &text, RESULTS, today)?;
+        let limit = RESULTS.min(active.viewing.policy().session.max_results as usize);
+        let answer = fieldchart_query::search::search(&mut active.viewing, &text, limit, today)?;
+        let too_broad = match answer.breadth {
+            Breadth::TooBroad { more_than } => Some(TooBroad { more_than }),
+            Breadth::Within { .. } => None,
+        };
+        let results = answer.results;
         active.last_results = results
             .iter()
             .map(|r| (r.facility.clone(), r.patient_id.clone()))
@@ -433,6 +440,7 @@ impl Desk {
             banner: self.banner()?,
             query: text,
             results: rows,
+            too_broad,
         })
     }
 

@@ -200,11 +200,22 @@ pub struct ResultRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Results {
     pub step: StepOf<Self>,
     pub banner: Banner,
     pub query: String,
     pub results: Vec<ResultRow>,
+    /// Set when more patients matched than the policy lets one search list: `results` is empty,
+    /// and the screen asks the viewer to narrow the search.
+    pub too_broad: Option<TooBroad>,
+}
+
+/// A search that matched more than `more_than` patients (the policy's `session.max_results`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TooBroad {
+    pub more_than: u32,
 }
 
 impl Screen for Results {

@@ -297,6 +297,10 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     screens.insert("search", pretty(&search));
     let results = l.desk.search("やまだ", None, None, None).unwrap();
     screens.insert("results", pretty(&results));
+    // Every drill patient lives in 宮城県: more than the policy's maximum match, and none is listed.
+    let too_broad = l.desk.search("宮城", None, None, None).unwrap();
+    assert!(too_broad.results.is_empty() && too_broad.too_broad.is_some());
+    screens.insert("results-too-broad", pretty(&too_broad));
 
     let mut doctor = Laptop::new().declared("doctor", None);
     doctor

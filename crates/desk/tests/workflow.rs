@@ -218,6 +218,52 @@ fn search_finds_the_persona_by_kana_romaji_and_era_birth_date() {
 }
 
 #[test]
+fn a_search_that_matches_the_whole_region_lists_nobody_and_asks_to_narrow_it() {
+    // Every drill patient lives in 宮城県: more than the drill policy's 100 results match.
+    let mut l = Laptop::declared("clerk", Some(CLERK_CODE));
+    let r = l.desk.search("宮城", None, None, None).unwrap();
+    assert!(r.results.is_empty(), "no identity is listed");
+    let too_broad = r
+        .too_broad
+        .expect("the screen says the search was too broad");
+    assert_eq!(too_broad.more_than, 100);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["tooBroad"]["moreThan"], 100, "{json}");
+    assert_eq!(json["results"], serde_json::json!([]));
+    let (f, p) = PERSONA;
+    let refused = l.desk.open_record(f, p, &both(), None).unwrap_err();
+    assert_eq!(
+        refused.kind,
+        ErrorKind::State,
+        "only a listed patient opens: {refused:?}"
+    );
+    let searches: Vec<Event> = l
+        .audit()
+        .into_iter()
+        .map(|r| r.entry.event)
+        .filter(|e| matches!(e, Event::Search { .. }))
+        .collect();
+    assert_eq!(
+        searches,
+        [Event::Search {
+            query: "宮城".into(),
+            results: 0,
+            too_broad: Some(100)
+        }],
+        "the audit records the search and that it was too broad"
+    );
+    let narrowed = l
+        .desk
+        .search("やまだ はなこ", Some("S45.3.12"), None, None)
+        .unwrap();
+    assert!(narrowed.too_broad.is_none());
+    assert!(
+        !narrowed.results.is_empty(),
+        "a narrow search lists its patients"
+    );
+}
+
+#[test]
 fn a_record_opens_only_on_two_identifiers_and_shows_what_keeps_her_alive() {
     let mut l = Laptop::declared("doctor", None);
     l.desk.search("やまだ はなこ", None, None, None).unwrap();

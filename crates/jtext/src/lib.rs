@@ -44,7 +44,10 @@ pub use dob::{DOB_YEARS, DobQuery, age_on, parse_dob, wareki_long, wareki_short}
 pub use fold::fold;
 pub use kana::kana_key;
 pub use ngram::bigrams;
-pub use query::{Sex, Term, parse_query, parse_sex, phone_digits};
+pub use query::{
+    MAX_QUERY_CHARS, MAX_QUERY_WORDS, QueryTooLong, Sex, Term, check_query_size, parse_query,
+    parse_sex, phone_digits,
+};
 pub use romaji::romaji_to_kana;
 pub use variants::{canonical_kanji, variant_pairs};
 

@@ -120,6 +120,55 @@ pub fn parse_query(q: &str) -> Vec<Term> {
         .collect()
 }
 
+/// The most words one search query may have. A clinician types a name, a birth date, a sex, a
+/// place: a handful of words. Every word is one more required clause over the whole index, so a
+/// pasted document must be refused before it is parsed, not searched.
+pub const MAX_QUERY_WORDS: usize = 16;
+/// The most characters (whitespace included, leading and trailing left out) one query may have.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// A query beyond [`MAX_QUERY_WORDS`] or [`MAX_QUERY_CHARS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryTooLong {
+    Words { given: usize },
+    Chars { given: usize },
+}
+
+impl std::fmt::Display for QueryTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryTooLong::Words { given } => write!(
+                f,
+                "the query has {given} words; a search takes at most {MAX_QUERY_WORDS}. Search by name and date of birth (and sex or address if needed)"
+            ),
+            QueryTooLong::Chars { given } => write!(
+                f,
+                "the query has {given} characters; a search takes at most {MAX_QUERY_CHARS}. Search by name and date of birth (and sex or address if needed)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryTooLong {}
+
+/// Checks a query against [`MAX_QUERY_WORDS`] and [`MAX_QUERY_CHARS`] without allocating, so that
+/// it is cheap on any input.
+pub fn check_query_size(q: &str) -> Result<(), QueryTooLong> {
+    let q = q.trim();
+    let chars = q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(QueryTooLong::Chars { given: chars });
+    }
+    let words = q
+        .split(char::is_whitespace)
+        .filter(|w| !w.is_empty())
+        .count();
+    if words > MAX_QUERY_WORDS {
+        return Err(QueryTooLong::Words { given: words });
+    }
+    Ok(())
+}
+
 fn classify(word: &str) -> Option<Term> {
     if let Some(dob) = parse_dob(word) {
         return Some(Term::Dob(dob));

@@ -3,8 +3,9 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use fieldchart_jtext::{
-    DobQuery, age_on, bigrams, fold, kana_key, parse_dob, parse_query, parse_sex, phone_digits,
-    romaji_to_kana, wareki_long, wareki_short,
+    DobQuery, MAX_QUERY_CHARS, MAX_QUERY_WORDS, QueryTooLong, age_on, bigrams, check_query_size,
+    fold, kana_key, parse_dob, parse_query, parse_sex, phone_digits, romaji_to_kana, wareki_long,
+    wareki_short,
 };
 use proptest::prelude::*;
 
@@ -203,5 +204,49 @@ proptest! {
                 prop_assert_eq!(age_on(day, eve), years - 1);
             }
         }
+    }
+}
+
+#[test]
+fn a_query_of_forty_thousand_words_is_refused_before_it_is_parsed() {
+    let pasted = "やまだ ".repeat(40_000);
+    assert!(matches!(
+        check_query_size(&pasted),
+        Err(QueryTooLong::Chars { given: 159_999 })
+    ));
+    let many_short = "a ".repeat(MAX_QUERY_WORDS + 1);
+    assert_eq!(
+        check_query_size(&many_short),
+        Err(QueryTooLong::Words {
+            given: MAX_QUERY_WORDS + 1
+        })
+    );
+    assert_eq!(check_query_size("やまだ はなこ S45.3.12 女 宮城"), Ok(()));
+    assert_eq!(check_query_size(&"山".repeat(MAX_QUERY_CHARS)), Ok(()));
+    let message = check_query_size(&many_short).unwrap_err().to_string();
+    assert!(message.contains("at most 16"), "{message}");
+}
+
+proptest! {
+    #[test]
+    fn the_query_bound_holds_exactly_at_its_limits(
+        words in prop::collection::vec("[a-zやまだ山田0-9]{1,12}", 1..40),
+        gap in prop::sample::select(vec![" ", "\u{3000}", "  ", "\t"]),
+    ) {
+        let q = words.join(gap);
+        let chars = q.chars().count();
+        let verdict = check_query_size(&q);
+        if chars > MAX_QUERY_CHARS {
+            prop_assert_eq!(verdict, Err(QueryTooLong::Chars { given: chars }));
+        } else if words.len() > MAX_QUERY_WORDS {
+            prop_assert_eq!(verdict, Err(QueryTooLong::Words { given: words.len() }));
+        } else {
+            prop_assert_eq!(verdict, Ok(()));
+        }
+    }
+
+    #[test]
+    fn checking_the_query_size_never_panics(q in "\\PC{0,600}") {
+        let _ = check_query_size(&q);
     }
 }

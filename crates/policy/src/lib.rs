@@ -12,6 +12,7 @@ mod section;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use fieldchart_failure::Failure;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -24,25 +25,147 @@ pub const POLICY_VERSION: u32 = 1;
 /// The shipped default (documented in docs/policy.md).
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../default-policy.toml");
 
-#[derive(Debug, thiserror::Error)]
+/// What is wrong with a policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("the policy file is not valid TOML or has an unknown key: {0}")]
+    /// Not TOML, an unknown key, or a value of the wrong kind (the TOML reader's own words).
+    #[error("{0}")]
     Syntax(String),
     #[error(
         "policy version {found} is not supported (this FieldChart reads version {POLICY_VERSION})"
     )]
     Version { found: u32 },
-    #[error("the policy has no rule for {0}: every profession in the fixed list needs one")]
-    MissingProfession(&'static str),
+    #[error(
+        "the policy has no rule for {ja} (add a [professions.{key}] table): every profession in the fixed list needs one"
+    )]
+    MissingProfession { ja: &'static str, key: &'static str },
     #[error("the policy's event window ends ({end}) before it starts ({start})")]
     EmptyWindow {
         start: DateTime<FixedOffset>,
         end: DateTime<FixedOffset>,
     },
     #[error("the policy's event window is incomplete: give both start and end, or neither")]
-    HalfWindow,
-    #[error("clerk.authorisation_sha256 holds {0:?}, which is not a 64-digit hex SHA-256")]
-    BadHash(String),
+    HalfWindow { given: &'static str },
+    #[error("clerk.authorisation_sha256 holds {hash:?}, which is not a 64-digit hex SHA-256")]
+    BadHash { hash: String, index: usize },
+    #[error("{table}.{key} is {value}, but it must be {allowed}")]
+    OutOfRange {
+        table: &'static str,
+        key: &'static str,
+        value: u64,
+        allowed: &'static str,
+    },
+}
+
+impl PolicyError {
+    /// Which row of the exit-code table: a policy that cannot be used is an input to fix.
+    pub fn failure(&self) -> Failure {
+        Failure::Usage
+    }
+
+    /// Where in the file the fault sits, as a path of tables and keys (and the array element), when
+    /// the fault is about something written there.
+    fn place(&self) -> Option<(Vec<&'static str>, Option<usize>)> {
+        match self {
+            PolicyError::Syntax(_) => None,
+            PolicyError::Version { .. } => Some((vec!["version"], None)),
+            PolicyError::MissingProfession { .. } => Some((vec!["professions"], None)),
+            PolicyError::EmptyWindow { .. } => Some((vec!["event", "end"], None)),
+            PolicyError::HalfWindow { given } => Some((vec!["event", given], None)),
+            PolicyError::BadHash { index, .. } => {
+                Some((vec!["clerk", "authorisation_sha256"], Some(*index)))
+            }
+            PolicyError::OutOfRange { table, key, .. } => Some((vec![table, key], None)),
+        }
+    }
+}
+
+/// A place in a policy file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    /// The position of byte `offset` in `text`.
+    fn of(text: &str, offset: usize) -> Position {
+        let before = &text[..text.floor_char_boundary(offset)];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+/// A policy file that cannot be used: what is wrong, and where, when the file shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PolicyFileError {
+    pub error: PolicyError,
+    pub at: Option<Position>,
+}
+
+impl std::fmt::Display for PolicyFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.at {
+            Some(Position { line, column }) => {
+                write!(f, "line {line}, column {column}: {}", self.error)
+            }
+            None => write!(f, "{}", self.error),
+        }
+    }
+}
+
+impl PolicyFileError {
+    pub fn failure(&self) -> Failure {
+        self.error.failure()
+    }
+}
+
+/// Where the key at `path` (and, for an array, its element `index`) is written in `text`.
+fn locate(text: &str, path: &[&str], index: Option<usize>) -> Option<Position> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut table = root.get_ref();
+    let mut span = None;
+    for (i, name) in path.iter().enumerate() {
+        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+        span = Some(key.span());
+        match value.get_ref() {
+            DeValue::Table(inner) if i + 1 < path.len() => table = inner,
+            DeValue::Array(items) if i + 1 == path.len() => {
+                if let Some(item) = index.and_then(|n| items.get(n)) {
+                    span = Some(item.span());
+                }
+            }
+            _ if i + 1 < path.len() => return None,
+            _ => {}
+        }
+    }
+    span.map(|s| Position::of(text, s.start))
+}
+
+/// Characters of a typed reason that a reader can see: letters, numbers, punctuation and symbols
+/// (Unicode general categories L, N, P, S) after NFKC. Whitespace, control (Cc) and format (Cf)
+/// characters, marks on their own, unassigned code points and the Hangul fillers (letters that
+/// draw nothing) do not count, so a reason of zero-width spaces is no reason.
+pub fn visible_chars(text: &str) -> usize {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    const FILLERS: [char; 4] = ['\u{115F}', '\u{1160}', '\u{3164}', '\u{FFA0}'];
+    text.nfkc()
+        .filter(|c| !c.is_whitespace() && !FILLERS.contains(c))
+        .filter(|c| {
+            matches!(
+                c.general_category_group(),
+                GeneralCategoryGroup::Letter
+                    | GeneralCategoryGroup::Number
+                    | GeneralCategoryGroup::Punctuation
+                    | GeneralCategoryGroup::Symbol
+            )
+        })
+        .count()
 }
 
 /// A whole policy, as the hub writes it (TOML) and as the snapshot carries it (JSON, window filled).
@@ -62,22 +185,31 @@ pub struct Policy {
     pub professions: BTreeMap<Profession, ProfessionRule>,
 }
 
-/// How a viewing session behaves on the laptop.
+/// How a viewing session behaves on the laptop. A key left out takes its default, so a snapshot
+/// signed before a key existed still opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct SessionRules {
     /// The app locks itself after this many minutes without input.
     pub idle_lock_minutes: u32,
     /// A facility's data older than this many days (its data-as-of against the laptop's clock) is
     /// shown with a warning that it may be out of date.
     pub stale_data_days: u32,
+    /// The most patients one search may list. A search that matches more lists none of them and
+    /// asks the viewer to narrow it (name and date of birth, say): a viewer never pages through the
+    /// region's identities.
+    pub max_results: u32,
 }
+
+/// The largest `session.max_results` a policy may set: a search answer stays a short list.
+pub const MAX_RESULTS_CEILING: u32 = 1000;
 
 impl Default for SessionRules {
     fn default() -> Self {
         SessionRules {
             idle_lock_minutes: 5,
             stale_data_days: 7,
+            max_results: 100,
         }
     }
 }
@@ -111,6 +243,7 @@ impl Default for ConsentRules {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BreakGlassRules {
+    /// The shortest reason accepted, counted in [`visible_chars`].
     pub min_reason_chars: usize,
     /// Whether break-glass may open a snapshot past its "not after".
     pub expired_snapshot: bool,
@@ -311,12 +444,24 @@ impl Policy {
         Policy::parse(DEFAULT_POLICY_TOML).expect("the shipped default policy parses")
     }
 
-    /// Reads and checks a policy file's text.
-    pub fn parse(toml_text: &str) -> Result<Policy, PolicyError> {
-        let policy: Policy =
-            toml::from_str(toml_text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
-        policy.validate()?;
+    /// Reads and checks a policy file's text; a fault says where it is (line and column).
+    pub fn parse(toml_text: &str) -> Result<Policy, PolicyFileError> {
+        let policy: Policy = toml::from_str(toml_text).map_err(|e| PolicyFileError {
+            error: PolicyError::Syntax(e.message().trim().to_string()),
+            at: e.span().map(|s| Position::of(toml_text, s.start)),
+        })?;
+        policy.validate().map_err(|error| PolicyFileError {
+            at: error
+                .place()
+                .and_then(|(path, index)| locate(toml_text, &path, index)),
+            error,
+        })?;
         Ok(policy)
+    }
+
+    /// The policy as TOML with every default written out: what `fieldchart policy check` prints.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a policy serialises to TOML")
     }
 
     /// Reads the policy as the snapshot carries it.
@@ -339,24 +484,42 @@ impl Policy {
         }
         for p in Profession::ALL {
             if !self.professions.contains_key(&p) {
-                return Err(PolicyError::MissingProfession(p.ja()));
+                return Err(PolicyError::MissingProfession {
+                    ja: p.ja(),
+                    key: p.key(),
+                });
             }
         }
         match (self.event.start, self.event.end) {
             (Some(start), Some(end)) if end <= start => {
                 return Err(PolicyError::EmptyWindow { start, end });
             }
-            (Some(_), None) | (None, Some(_)) => return Err(PolicyError::HalfWindow),
+            (Some(_), None) => return Err(PolicyError::HalfWindow { given: "start" }),
+            (None, Some(_)) => return Err(PolicyError::HalfWindow { given: "end" }),
             _ => {}
         }
         if self.session.idle_lock_minutes == 0 {
-            return Err(PolicyError::Syntax(
-                "session.idle_lock_minutes must be at least 1".into(),
-            ));
+            return Err(PolicyError::OutOfRange {
+                table: "session",
+                key: "idle_lock_minutes",
+                value: 0,
+                allowed: "at least 1 (a lock that never comes is no lock)",
+            });
         }
-        for h in &self.clerk.authorisation_sha256 {
+        if !(1..=MAX_RESULTS_CEILING).contains(&self.session.max_results) {
+            return Err(PolicyError::OutOfRange {
+                table: "session",
+                key: "max_results",
+                value: u64::from(self.session.max_results),
+                allowed: "from 1 to 1000",
+            });
+        }
+        for (index, h) in self.clerk.authorisation_sha256.iter().enumerate() {
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(PolicyError::BadHash(h.clone()));
+                return Err(PolicyError::BadHash {
+                    hash: h.clone(),
+                    index,
+                });
             }
         }
         Ok(())
@@ -468,12 +631,12 @@ impl Policy {
                 ),
             ));
         }
-        let chars = reason.trim().chars().count();
+        let chars = visible_chars(reason);
         if chars < self.break_glass.min_reason_chars {
             return Err(refuse(
                 Rule::BreakGlass,
                 format!(
-                    "break-glass needs a reason of at least {} characters (given: {chars})",
+                    "break-glass needs a reason of at least {} visible characters (given: {chars}; spaces and invisible characters do not count)",
                     self.break_glass.min_reason_chars
                 ),
             ));

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldchart_policy::{
-    Area, Basis, Consent, Declaration, Policy, PolicyError, Profession, Rule, authorisation_hash,
+    Area, Basis, Consent, Declaration, Policy, PolicyError, Position, Profession, Rule,
+    authorisation_hash, visible_chars,
 };
 use proptest::prelude::*;
 
@@ -285,6 +286,25 @@ fn break_glass_needs_a_real_reason_and_a_profession_allowed_to_use_it() {
         .unwrap_err();
     assert_eq!(short.rule, Rule::BreakGlass);
     assert!(short.message.contains("at least 8"), "{}", short.message);
+    let invisible = p
+        .grant(
+            &who(Profession::Doctor),
+            Some(Consent::Refused),
+            None,
+            Some(&"\u{200B}".repeat(8)),
+            today,
+        )
+        .unwrap_err();
+    assert_eq!(
+        invisible.rule,
+        Rule::BreakGlass,
+        "eight zero-width spaces are no reason"
+    );
+    assert!(
+        invisible.message.contains("given: 0"),
+        "{}",
+        invisible.message
+    );
     let lab = p
         .grant(
             &who(Profession::LabTechnician),
@@ -379,66 +399,192 @@ fn professions_parse_from_the_fixed_list_and_from_their_keys() {
     );
 }
 
-#[test]
-fn bad_policy_files_are_refused_with_the_reason() {
-    let missing = fieldchart_policy::DEFAULT_POLICY_TOML
-        .split("[professions.clerk]")
-        .next()
-        .unwrap();
-    assert!(matches!(
-        Policy::parse(missing),
-        Err(PolicyError::MissingProfession("事務・その他"))
-    ));
-    let typo = fieldchart_policy::DEFAULT_POLICY_TOML
-        .replace("lookback_days = 180", "lookback_dayz = 180");
-    assert!(
-        matches!(Policy::parse(&typo), Err(PolicyError::Syntax(_))),
-        "unknown keys are errors"
-    );
-    let section = fieldchart_policy::DEFAULT_POLICY_TOML.replace("\"reports\"]", "\"xrays\"]");
-    assert!(matches!(
-        Policy::parse(&section),
-        Err(PolicyError::Syntax(_))
-    ));
-    let v2 = fieldchart_policy::DEFAULT_POLICY_TOML.replace("version = 1", "version = 2");
-    assert!(matches!(
-        Policy::parse(&v2),
-        Err(PolicyError::Version { found: 2 })
-    ));
-    let half = fieldchart_policy::DEFAULT_POLICY_TOML.replace(
-        "# start = \"2026-11-01T00:00:00+09:00\"",
-        "start = \"2026-11-01T00:00:00+09:00\"",
-    );
-    assert!(matches!(Policy::parse(&half), Err(PolicyError::HalfWindow)));
-    let backwards = fieldchart_policy::DEFAULT_POLICY_TOML.replace(
-        "# start = \"2026-11-01T00:00:00+09:00\"\n# end   = \"2026-12-01T00:00:00+09:00\"",
-        "start = \"2026-12-01T00:00:00+09:00\"\nend   = \"2026-11-01T00:00:00+09:00\"",
-    );
-    assert!(matches!(
-        Policy::parse(&backwards),
-        Err(PolicyError::EmptyWindow { .. })
-    ));
-    let hash = fieldchart_policy::DEFAULT_POLICY_TOML.replace(
-        "authorisation_sha256 = []",
-        "authorisation_sha256 = [\"NOTO-2026\"]",
-    );
-    assert!(
-        matches!(Policy::parse(&hash), Err(PolicyError::BadHash(_))),
-        "codes are listed hashed"
-    );
+/// The fault of a policy text that must not parse.
+fn fault(text: &str) -> fieldchart_policy::PolicyFileError {
+    Policy::parse(text).expect_err("this policy must be refused")
+}
+
+/// The 1-based line of the first line of the shipped default that contains `needle`.
+fn line_of(needle: &str) -> usize {
+    fieldchart_policy::DEFAULT_POLICY_TOML
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("the default policy has that line")
+        + 1
 }
 
 #[test]
-fn the_session_rules_default_to_a_five_minute_lock_and_a_week_of_data_age() {
+fn bad_policy_files_are_refused_with_the_reason_and_the_line() {
+    let default = fieldchart_policy::DEFAULT_POLICY_TOML;
+    let missing = default.split("[professions.clerk]").next().unwrap();
+    let e = fault(missing);
+    assert!(
+        matches!(
+            e.error,
+            PolicyError::MissingProfession {
+                ja: "事務・その他",
+                key: "clerk"
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("[professions.clerk]"), "{e}");
+
+    let typo = default.replace("lookback_days = 180", "lookback_dayz = 180");
+    let e = fault(&typo);
+    assert!(
+        matches!(e.error, PolicyError::Syntax(_)),
+        "unknown keys are errors"
+    );
+    assert_eq!(
+        e.at,
+        Some(Position {
+            line: line_of("lookback_days = 180"),
+            column: 1
+        }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("lookback_dayz"), "{e}");
+
+    let section = default.replace("\"reports\"]", "\"xrays\"]");
+    let e = fault(&section);
+    assert!(matches!(e.error, PolicyError::Syntax(_)), "{e}");
+    assert!(e.at.is_some(), "{e}");
+
+    let v2 = default.replace("version = 1", "version = 2");
+    let e = fault(&v2);
+    assert_eq!(e.error, PolicyError::Version { found: 2 });
+    assert_eq!(
+        e.at,
+        Some(Position {
+            line: line_of("version = 1"),
+            column: 1
+        })
+    );
+
+    let half = default.replace(
+        "# start = \"2026-11-01T00:00:00+09:00\"",
+        "start = \"2026-11-01T00:00:00+09:00\"",
+    );
+    let e = fault(&half);
+    assert_eq!(e.error, PolicyError::HalfWindow { given: "start" });
+    assert_eq!(e.at.map(|p| p.line), Some(line_of("start = ")));
+
+    let backwards = default.replace(
+        "# start = \"2026-11-01T00:00:00+09:00\"\n# end   = \"2026-12-01T00:00:00+09:00\"",
+        "start = \"2026-12-01T00:00:00+09:00\"\nend   = \"2026-11-01T00:00:00+09:00\"",
+    );
+    let e = fault(&backwards);
+    assert!(matches!(e.error, PolicyError::EmptyWindow { .. }), "{e}");
+    assert_eq!(e.at.map(|p| p.line), Some(line_of("start = ") + 1));
+
+    let hash = default.replace(
+        "authorisation_sha256 = []",
+        "authorisation_sha256 = [\"NOTO-2026\"]",
+    );
+    let e = fault(&hash);
+    assert!(
+        matches!(e.error, PolicyError::BadHash { index: 0, .. }),
+        "codes are listed hashed: {e}"
+    );
+    assert_eq!(
+        e.at,
+        Some(Position {
+            line: line_of("authorisation_sha256"),
+            column: "authorisation_sha256 = [".len() + 1
+        }),
+        "the position points at the bad element"
+    );
+    assert!(e.to_string().starts_with("line "), "{e}");
+}
+
+#[test]
+fn a_toml_syntax_error_names_its_line_and_column() {
+    let broken = fieldchart_policy::DEFAULT_POLICY_TOML
+        .replace("idle_lock_minutes = 5", "idle_lock_minutes = = 5");
+    let e = fault(&broken);
+    assert!(matches!(e.error, PolicyError::Syntax(_)), "{e}");
+    let at = e.at.expect("a syntax error has a position");
+    assert_eq!(at.line, line_of("idle_lock_minutes = 5"));
+    assert!(at.column > 1, "{at:?}");
+}
+
+#[test]
+fn the_session_rules_default_to_a_five_minute_lock_a_week_of_data_age_and_100_results() {
     let p = Policy::default_policy();
     assert_eq!(p.session.idle_lock_minutes, 5);
     assert_eq!(p.session.stale_data_days, 7);
+    assert_eq!(p.session.max_results, 100);
     let never = fieldchart_policy::DEFAULT_POLICY_TOML
         .replace("idle_lock_minutes = 5", "idle_lock_minutes = 0");
+    let e = fault(&never);
     assert!(
-        matches!(Policy::parse(&never), Err(PolicyError::Syntax(_))),
-        "a lock that never comes is refused"
+        matches!(
+            e.error,
+            PolicyError::OutOfRange {
+                key: "idle_lock_minutes",
+                ..
+            }
+        ),
+        "a lock that never comes is refused: {e}"
     );
+    assert_eq!(e.at.map(|p| p.line), Some(line_of("idle_lock_minutes")));
+    for bad in ["max_results = 0", "max_results = 1001"] {
+        let e = fault(&fieldchart_policy::DEFAULT_POLICY_TOML.replace("max_results = 100", bad));
+        assert!(
+            matches!(
+                e.error,
+                PolicyError::OutOfRange {
+                    key: "max_results",
+                    ..
+                }
+            ),
+            "{bad}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_session_table_may_leave_keys_out_and_they_take_their_defaults() {
+    let start = fieldchart_policy::DEFAULT_POLICY_TOML
+        .find("[session]")
+        .unwrap();
+    let end = fieldchart_policy::DEFAULT_POLICY_TOML
+        .find("[clerk]")
+        .unwrap();
+    let text = format!(
+        "{}[session]\nmax_results = 30\n\n{}",
+        &fieldchart_policy::DEFAULT_POLICY_TOML[..start],
+        &fieldchart_policy::DEFAULT_POLICY_TOML[end..]
+    );
+    let p = Policy::parse(&text).unwrap();
+    assert_eq!(p.session.max_results, 30);
+    assert_eq!(p.session.idle_lock_minutes, 5);
+    assert_eq!(p.session.stale_data_days, 7);
+}
+
+#[test]
+fn a_policy_signed_before_max_results_existed_still_opens_with_the_default() {
+    let mut json: serde_json::Value = serde_json::from_slice(&policy().to_json()).unwrap();
+    json["session"]
+        .as_object_mut()
+        .unwrap()
+        .remove("max_results");
+    let p = Policy::from_json(json.to_string().as_bytes()).unwrap();
+    assert_eq!(p.session.max_results, 100);
+}
+
+#[test]
+fn the_resolved_toml_reads_back_as_the_same_policy() {
+    for text in [
+        fieldchart_policy::DEFAULT_POLICY_TOML.to_string(),
+        default_policy_text_with_window(),
+    ] {
+        let p = Policy::parse(&text).unwrap();
+        let written = p.to_toml();
+        assert!(written.contains("max_results = 100"), "{written}");
+        assert_eq!(Policy::parse(&written).unwrap(), p, "{written}");
+    }
 }
 
 #[test]
@@ -447,7 +593,96 @@ fn the_policy_survives_the_trip_into_the_snapshot() {
     assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
 }
 
+#[test]
+fn visible_characters_leave_out_what_draws_nothing() {
+    assert_eq!(visible_chars("心肺停止のため"), 7);
+    assert_eq!(
+        visible_chars("ｶﾞｲﾀﾞﾝｽ"),
+        5,
+        "half-width kana count once NFKC joins the marks"
+    );
+    assert_eq!(visible_chars("a\u{200B}b\u{200D}c\u{FEFF}d\u{2060}"), 4);
+    assert_eq!(
+        visible_chars("\u{3000} \t\n\u{00A0}"),
+        0,
+        "whitespace of every kind"
+    );
+    assert_eq!(
+        visible_chars("\u{0301}\u{0301}\u{FE0F}"),
+        0,
+        "marks on their own"
+    );
+    assert_eq!(
+        visible_chars("\u{3164}\u{3164}\u{FFA0}"),
+        0,
+        "Hangul fillers"
+    );
+    assert_eq!(
+        visible_chars("\u{0007}\u{001B}\u{007F}"),
+        0,
+        "control characters"
+    );
+    assert_eq!(visible_chars("INR 3.2!"), 7);
+}
+
+/// Characters that never count: whitespace, format (Cf), control (Cc), lone marks, fillers.
+fn invisible() -> impl Strategy<Value = char> {
+    prop::sample::select(vec![
+        ' ',
+        '\u{3000}',
+        '\t',
+        '\n',
+        '\u{00A0}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{200E}',
+        '\u{2060}',
+        '\u{2062}',
+        '\u{FEFF}',
+        '\u{00AD}',
+        '\u{202E}',
+        '\u{E0041}',
+        '\u{0000}',
+        '\u{001F}',
+        '\u{0085}',
+        '\u{0301}',
+        '\u{FE0F}',
+        '\u{3164}',
+        '\u{115F}',
+    ])
+}
+
 proptest! {
+    #[test]
+    fn a_reason_made_only_of_invisible_characters_is_refused(
+        reason in prop::collection::vec(invisible(), 0..64)
+            .prop_map(|v| v.into_iter().collect::<String>())
+    ) {
+        prop_assert_eq!(visible_chars(&reason), 0);
+        let refused = policy().check_break_glass(&who(Profession::Doctor), &reason);
+        prop_assert_eq!(refused.map_err(|r| r.rule), Err(Rule::BreakGlass));
+    }
+
+    #[test]
+    fn invisible_characters_between_visible_ones_change_nothing(
+        words in "[a-zA-Z0-9あ-んア-ン一-龠]{1,20}",
+        noise in prop::collection::vec(invisible(), 0..20),
+    ) {
+        let base = visible_chars(&words);
+        prop_assert_eq!(base, words.chars().count());
+        let mut mixed = String::new();
+        let mut noise = noise.into_iter();
+        for c in words.chars() {
+            mixed.push(c);
+            // A mark after a letter may combine with it under NFKC; it is "invisible" only alone.
+            if let Some(n) = noise.next().filter(|n| !matches!(n, '\u{0301}' | '\u{FE0F}')) {
+                mixed.push(n);
+            }
+        }
+        prop_assert_eq!(visible_chars(&mixed), base);
+    }
+
     #[test]
     fn parsing_arbitrary_text_never_panics(text in "\\PC{0,400}") {
         let _ = Policy::parse(&text);

@@ -21,6 +21,12 @@ pub enum QueryError {
         "the query is empty: give a name, a date of birth, a sex, an address, a phone number or an ID"
     )]
     EmptyQuery,
+    #[error("{0}")]
+    TooLong(fieldchart_jtext::QueryTooLong),
+    #[error(
+        "{limit} results were asked for, but a search lists from 1 to {max} (this snapshot's policy, session.max_results)"
+    )]
+    Limit { limit: usize, max: u32 },
 }
 
 impl QueryError {
@@ -29,7 +35,9 @@ impl QueryError {
         match self {
             QueryError::Session(e) => e.failure(),
             QueryError::View(e) => e.failure(),
-            QueryError::EmptyQuery => Failure::Usage,
+            QueryError::EmptyQuery | QueryError::TooLong(_) | QueryError::Limit { .. } => {
+                Failure::Usage
+            }
         }
     }
 }

@@ -71,6 +71,27 @@ pub struct MatchedItem {
     pub source: Source,
 }
 
+/// What a search answers: the patients to list, and how many matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchAnswer {
+    /// The best `limit` matches, best first; none when the search was too broad.
+    pub results: Vec<SearchResult>,
+    pub breadth: Breadth,
+}
+
+/// How many patients a search matched, measured against the policy's maximum for results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Breadth {
+    /// `matches` patients matched, no more than the policy allows to list; `results` holds the
+    /// first `limit` of them.
+    Within { matches: u32 },
+    /// More than `more_than` (the policy's `session.max_results`) matched. None of them is listed:
+    /// the viewer narrows the search (name and date of birth, say) rather than paging through the
+    /// region's identities.
+    TooBroad { more_than: u32 },
+}
+
 /// Field weights: a name match outranks an address match, which outranks clinical text.
 const NAME_BOOST: f32 = 3.0;
 const KANA_BOOST: f32 = 3.0;
@@ -81,19 +102,62 @@ const EXACT_BOOST: f32 = 10.0;
 
 /// Searches the viewing session's snapshot, as far as its policy allows, and writes the search to
 /// the audit log before returning the results. `today` gives ages.
+///
+/// Bounded on every side: a query of more than [`jtext::MAX_QUERY_WORDS`] words or
+/// [`jtext::MAX_QUERY_CHARS`] characters, and a `limit` of 0 or above the policy's
+/// `session.max_results`, are refused before anything is read. A query that matches more patients
+/// than the policy's maximum lists none of them ([`Breadth::TooBroad`]), and the audit entry says so.
 pub fn search(
     viewing: &mut Viewing,
     query: &str,
     limit: usize,
     today: NaiveDate,
-) -> Result<Vec<SearchResult>, QueryError> {
+) -> Result<SearchAnswer, QueryError> {
+    jtext::check_query_size(query).map_err(QueryError::TooLong)?;
     if jtext::parse_query(query).is_empty() {
         return Err(QueryError::EmptyQuery);
     }
+    let max = viewing.policy().session.max_results;
+    if limit == 0 || limit > max as usize {
+        return Err(QueryError::Limit { limit, max });
+    }
     let mut access = viewing.search_access(query)?;
+    let matches = count_matches(&mut access, query)?;
+    if matches > max as usize {
+        access.finish_too_broad(max)?;
+        return Ok(SearchAnswer {
+            results: Vec::new(),
+            breadth: Breadth::TooBroad { more_than: max },
+        });
+    }
     let results = run(&mut access, query, limit, today)?;
     access.finish(u32::try_from(results.len()).unwrap_or(u32::MAX))?;
-    Ok(results)
+    Ok(SearchAnswer {
+        results,
+        // Not above `max`, which is a u32.
+        breadth: Breadth::Within {
+            matches: u32::try_from(matches).unwrap_or(max),
+        },
+    })
+}
+
+/// How many patients the index holds for the query, counted without loading any of them.
+fn count_matches(access: &mut SearchAccess<'_>, query: &str) -> Result<usize, QueryError> {
+    let terms = jtext::parse_query(query);
+    match index_query(access.fields(), &terms, access.grant.clinical) {
+        Some(q) => Ok(access.count(&q)?),
+        None => Ok(0),
+    }
+}
+
+/// Every query word as a required clause; `None` when a word can produce no index term
+/// (punctuation alone), so nothing can match.
+fn index_query(fields: &Fields, terms: &[QueryTerm], clinical: bool) -> Option<BooleanQuery> {
+    let clauses = terms
+        .iter()
+        .map(|term| Some((Occur::Must, term_query(fields, term, clinical)?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(BooleanQuery::new(clauses))
 }
 
 fn run(
@@ -104,16 +168,9 @@ fn run(
 ) -> Result<Vec<SearchResult>, QueryError> {
     let clinical = access.grant.clinical;
     let terms = jtext::parse_query(query);
-    let fields = access.fields();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for term in &terms {
-        match term_query(fields, term, clinical) {
-            Some(q) => clauses.push((Occur::Must, q)),
-            // A word that can produce no index term (punctuation alone) cannot match anything.
-            None => return Ok(Vec::new()),
-        }
-    }
-    let query = BooleanQuery::new(clauses);
+    let Some(query) = index_query(access.fields(), &terms, clinical) else {
+        return Ok(Vec::new());
+    };
     // Exact name parts are scored inside the index, so the first `limit` hits are the answer: only
     // they are loaded from the store (random reads, the cost that grows with the snapshot).
     let top = access.top(&query, limit)?;

@@ -522,6 +522,15 @@ impl SearchAccess<'_> {
         self.viewing.session.index.fields()
     }
 
+    /// How many patients match `query` (nothing is loaded).
+    pub fn count(&mut self, query: &dyn Query) -> Result<usize, ViewError> {
+        let counted = self.viewing.session.index.count(query);
+        counted.map_err(|e| {
+            let e = self.viewing.session.failed(e);
+            self.viewing.damaged("search", None, e)
+        })
+    }
+
     /// The best `limit` patients for `query`.
     pub fn top(
         &mut self,
@@ -581,6 +590,20 @@ impl SearchAccess<'_> {
             Event::Search {
                 query: self.query,
                 results,
+                too_broad: None,
+            },
+            true,
+        )
+    }
+
+    /// Writes a search that matched more than the policy's `max_results` (`more_than`) and so
+    /// showed nobody: the review sees who asked for a list of the region.
+    pub fn finish_too_broad(self, more_than: u32) -> Result<(), ViewError> {
+        self.viewing.write(
+            Event::Search {
+                query: self.query,
+                results: 0,
+                too_broad: Some(more_than),
             },
             true,
         )

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::Directory;
 use tantivy::query::Query;
 use tantivy::{Index, IndexReader, ReloadPolicy};
@@ -190,6 +190,11 @@ impl PatientIndex {
     /// The fields a query is built over.
     pub fn fields(&self) -> &Fields {
         &self.fields
+    }
+
+    /// How many patients match `query`, counted without loading any of them.
+    pub fn count(&self, query: &dyn Query) -> Result<usize, ReadError> {
+        Ok(self.reader.searcher().search(query, &Count)?)
     }
 
     /// The best `limit` patients for `query`, best first.

@@ -13,6 +13,11 @@
 //!
 //! A leftover temporary file (a power cut during an earlier sync) is removed by the next sync. An
 //! existing snapshot is never overwritten. Each sync, good or bad, is written to the audit log.
+//!
+//! A snapshot older than one the laptop already holds from the same hub (same signer, later signed
+//! creation time) is still copied, since it may be wanted on purpose, but the sync says so
+//! ([`Synced::Copied::newer`]) and the audit entry records it. Only files are synced: a web
+//! address is refused with a plain "not supported yet".
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -31,13 +36,18 @@ const PARTIAL_PREFIX: &str = ".fieldchart-sync-";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{source}")]
+    #[error(transparent)]
     Vault {
         #[from]
         source: VaultError,
     },
     #[error("{0} is not a file name a snapshot can be saved under")]
     BadName(PathBuf),
+    #[error(
+        "{0} is a web address, and syncing over HTTP is not supported yet: download the snapshot \
+         (or copy it from the hub's share or a USB stick) and give the path of the file"
+    )]
+    UnsupportedSource(String),
     #[error(
         "{dest} already holds another snapshot ({existing}); the new one is {new}. Move the old one away or give the new one another name"
     )]
@@ -70,6 +80,7 @@ impl SyncError {
             SyncError::Exists { .. } => Failure::Exists,
             SyncError::DiskFull { .. } => Failure::DiskFull,
             SyncError::Io { .. } | SyncError::BadName(_) => Failure::Io,
+            SyncError::UnsupportedSource(_) => Failure::Usage,
             SyncError::Manifest(_) => Failure::Tampered,
             SyncError::Audit(_) => Failure::AuditUnusable,
         }
@@ -95,9 +106,58 @@ pub enum Synced {
         path: PathBuf,
         snapshot_id: String,
         bytes: u64,
+        /// The newest snapshot from the same hub already in the folder, when it was made later than
+        /// this one: the copy is older than what the laptop holds.
+        newer: Option<Held>,
     },
     /// The same snapshot was already there (same ID and length); nothing was copied.
     AlreadyPresent { path: PathBuf, snapshot_id: String },
+}
+
+/// A snapshot already in the laptop's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub path: PathBuf,
+    pub snapshot_id: String,
+    pub created: DateTime<Utc>,
+}
+
+/// Whether a source names a web address (`http://…`, `https://…`) rather than a file.
+fn is_web_address(source: &Path) -> bool {
+    let text = source.to_string_lossy();
+    text.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+    })
+}
+
+/// The newest snapshot in `dir` (other than `except`) signed by `signer` and made after `created`.
+fn newer_held(
+    dir: &Path,
+    except: &Path,
+    signer: &str,
+    created: DateTime<Utc>,
+    opts: &SyncOptions,
+) -> Option<Held> {
+    fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()) && e.path() != except)
+        .filter_map(|e| {
+            // An expired one is still the laptop's newer data; an unreadable or foreign file is not.
+            let o =
+                fieldchart_vault::check_outline_even_if_expired(&e.path(), &opts.trusted, opts.now)
+                    .ok()?;
+            (o.signer == signer && o.created > created).then(|| Held {
+                path: e.path(),
+                snapshot_id: o.snapshot_id,
+                created: o.created,
+            })
+        })
+        .max_by_key(|h| h.created)
 }
 
 /// Syncs one snapshot; `progress(done, total)` is called with bytes copied, then bytes verified.
@@ -110,13 +170,29 @@ pub fn sync(
         Ok((synced, verified)) => {
             let (path, snapshot_id, detail) = match &synced {
                 Synced::Copied {
-                    path, snapshot_id, ..
-                } => (path, snapshot_id, "copied and verified"),
+                    path,
+                    snapshot_id,
+                    newer: None,
+                    ..
+                } => (path, snapshot_id, "copied and verified".to_string()),
+                Synced::Copied {
+                    path,
+                    snapshot_id,
+                    newer: Some(held),
+                    ..
+                } => (
+                    path,
+                    snapshot_id,
+                    format!(
+                        "copied and verified; older than snapshot {} from the same hub, already on this laptop",
+                        held.snapshot_id
+                    ),
+                ),
                 Synced::AlreadyPresent { path, snapshot_id } => {
-                    (path, snapshot_id, "already present")
+                    (path, snapshot_id, "already present".to_string())
                 }
             };
-            audit_success(opts, verified, path, snapshot_id, &source, detail)?;
+            audit_success(opts, verified, path, snapshot_id, &source, &detail)?;
             Ok(synced)
         }
         Err(e) => {
@@ -141,6 +217,11 @@ fn run(
     opts: &SyncOptions,
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<(Synced, Option<Snapshot>), SyncError> {
+    if is_web_address(&opts.source) {
+        return Err(SyncError::UnsupportedSource(
+            opts.source.display().to_string(),
+        ));
+    }
     let outline = fieldchart_vault::check_outline(&opts.source, &opts.trusted, opts.now)?;
     let name = opts
         .source
@@ -175,6 +256,13 @@ fn run(
         };
     }
 
+    let newer = newer_held(
+        &opts.dest_dir,
+        &dest,
+        &outline.signer,
+        outline.created,
+        opts,
+    );
     let partial = opts.dest_dir.join(format!(
         "{PARTIAL_PREFIX}{}.partial",
         name.to_string_lossy()
@@ -201,6 +289,7 @@ fn run(
             path: dest,
             snapshot_id: outline.snapshot_id,
             bytes,
+            newer,
         },
         Some(snapshot),
     ))

@@ -91,6 +91,13 @@ pub enum VaultError {
     )]
     NotASnapshot { path: PathBuf },
 
+    /// The path names a named pipe, a device or a folder, not a snapshot file.
+    #[error(
+        "{path} is {kind}, not a snapshot file: give the snapshot file itself (a FieldChart \
+         snapshot is a regular file)"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+
     /// A key file already exists; keys are never overwritten.
     #[error(
         "{path} already exists, and a key file is never overwritten. Choose another file name, or \
@@ -172,7 +179,7 @@ impl VaultError {
             Self::Expired { .. } => Failure::Expired,
             Self::ClockWrong { .. } => Failure::ClockWrong,
             Self::UnsupportedVersion { .. } => Failure::UnsupportedVersion,
-            Self::NotASnapshot { .. } => Failure::NotASnapshot,
+            Self::NotASnapshot { .. } | Self::NotAFile { .. } => Failure::NotASnapshot,
             Self::KeyExists { .. } | Self::OutputExists { .. } => Failure::Exists,
             Self::BadKey { .. } => Failure::BadKey,
             Self::Io { .. } | Self::PartSource { .. } => Failure::Io,
@@ -204,6 +211,15 @@ impl VaultError {
         Self::Io {
             path: path.to_owned(),
             source,
+        }
+    }
+
+    /// A snapshot that could not be opened as a regular file.
+    pub(crate) fn snapshot_input(e: crate::input::InputError) -> Self {
+        match e {
+            crate::input::InputError::NotAFile { path, kind } => Self::NotAFile { path, kind },
+            crate::input::InputError::Io { path, source } => Self::Io { path, source },
+            crate::input::InputError::TooLarge { path, .. } => Self::NotASnapshot { path },
         }
     }
 

@@ -90,9 +90,19 @@ fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     Ok(())
 }
 
-/// Reads a small key or passphrase file into memory that is wiped when dropped.
+/// Reads a small key or passphrase file into memory that is wiped when dropped. A named pipe, a
+/// device or a folder is refused without blocking or reading it.
 fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-    let file = fs::File::open(path).map_err(|e| VaultError::reading(path, e))?;
+    let file = crate::input::open_regular(path).map_err(|e| match e {
+        crate::input::InputError::NotAFile { kind, .. } => bad_key(
+            path,
+            &format!("this is {kind}, not a key file; give the key file itself"),
+        ),
+        crate::input::InputError::Io { source, .. } => VaultError::reading(path, source),
+        crate::input::InputError::TooLarge { .. } => {
+            bad_key(path, "this file is far too large to be a key")
+        }
+    })?;
     let mut bytes = Zeroizing::new(Vec::new());
     io::Read::read_to_end(&mut io::Read::take(file, MAX_KEY_FILE + 1), &mut bytes)
         .map_err(|e| VaultError::reading(path, e))?;
@@ -183,7 +193,8 @@ impl TrustedKey {
             });
         }
         let path = Path::new(s_or_path);
-        if !path.is_file() {
+        // Anything that exists is read as a key file, which refuses a pipe or a device by name.
+        if !path.exists() {
             return Err(VaultError::BadKey {
                 what: format!("the trusted key {s_or_path:?}"),
                 reason: format!(

@@ -82,6 +82,7 @@
 mod cache;
 mod error;
 mod format;
+pub mod input;
 mod keys;
 mod read;
 mod write;

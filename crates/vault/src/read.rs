@@ -174,7 +174,7 @@ fn checked_head(
     accept_expired: bool,
 ) -> Result<Head, VaultError> {
     let read_err = |e| VaultError::reading(path, e);
-    let mut file = File::open(path).map_err(read_err)?;
+    let mut file = crate::input::open_regular(path).map_err(VaultError::snapshot_input)?;
     let actual = file.metadata().map_err(read_err)?.len();
     let mut head = vec![0u8; actual.min(ENVELOPE_LEN as u64) as usize];
     file.read_exact(&mut head).map_err(read_err)?;

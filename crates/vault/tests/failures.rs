@@ -220,6 +220,74 @@ fn files_that_are_not_snapshots_say_so() {
     }
 }
 
+/// Runs `f` on another thread and fails the test if it has not returned within ten seconds: a
+/// read that blocks on a named pipe would otherwise hang the suite instead of failing it.
+fn within_seconds<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("returned at once, without blocking")
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn a_named_pipe_a_device_or_a_folder_is_not_a_snapshot_and_never_blocks() {
+    let hub = Hub::new();
+    let fifo = hub.path("pipe.fcs");
+    mkfifo(&fifo);
+    for path in [fifo, PathBuf::from("/dev/zero"), hub.path("")] {
+        let trusted = vec![hub.trusted];
+        let hub_now = hub.created;
+        let shown = path.clone();
+        let err = within_seconds(move || {
+            fieldchart_vault::check_outline(&path, &trusted, hub_now).unwrap_err()
+        });
+        assert!(
+            matches!(err, VaultError::NotAFile { .. }),
+            "{}: {err}",
+            shown.display()
+        );
+        assert_eq!(err.failure(), fieldchart_failure::Failure::NotASnapshot);
+        assert!(err.to_string().contains("not a snapshot file"), "{err}");
+    }
+}
+
+#[test]
+fn a_named_pipe_or_a_device_given_as_a_key_is_an_unreadable_key_and_never_blocks() {
+    let hub = Hub::new();
+    let fifo = hub.path("device.key");
+    mkfifo(&fifo);
+    for path in [fifo, PathBuf::from("/dev/zero")] {
+        let shown = path.clone();
+        let err = within_seconds(move || load_identity(&path).err().expect("refused"));
+        assert!(
+            matches!(err, VaultError::BadKey { .. }),
+            "{}: {err}",
+            shown.display()
+        );
+        assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey);
+        assert!(err.to_string().contains("not a key file"), "{err}");
+        let shown2 = shown.clone();
+        let err = within_seconds(move || {
+            fieldchart_vault::read_passphrase_file(&shown2).expect_err("refused")
+        });
+        assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey, "{err}");
+        let trust = shown.to_str().unwrap().to_string();
+        let err = within_seconds(move || TrustedKey::parse(&trust).unwrap_err());
+        assert_eq!(err.failure(), fieldchart_failure::Failure::BadKey, "{err}");
+        assert!(err.to_string().contains("not a key file"), "{err}");
+    }
+}
+
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
     let hub = Hub::new();

@@ -176,6 +176,7 @@ pub fn disaster_log() -> Vec<Record> {
             Event::Search {
                 query: "やまだ はなこ 1950".to_owned(),
                 results: 2,
+                too_broad: None,
             },
         )
         .by(doctor())

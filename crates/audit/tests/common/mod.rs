@@ -120,6 +120,7 @@ pub fn sample_entries() -> Vec<Entry> {
             Event::Search {
                 query: QUERY.to_owned(),
                 results: 3,
+                too_broad: None,
             },
             true,
             None,
