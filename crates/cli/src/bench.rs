@@ -9,6 +9,7 @@ mod queries;
 mod snapshot;
 mod viewer;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
 use std::time::{Duration, Instant};
@@ -89,6 +90,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
+    let mut out = crate::out::stdout();
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
@@ -131,9 +133,10 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
         rows.push(row);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{:>9} {:>9} {:>9} {:>10} {:>10} {:>12} {:>12} {:>7}",
             "patients",
             "files",
@@ -143,9 +146,10 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
             "cat files/s",
             "read msgs/s",
             "ratio"
-        );
+        )?;
         for r in &rows {
-            println!(
+            writeln!(
+                out,
                 "{:>9} {:>9} {:>9.1} {:>10.1} {:>10.1} {:>12.0} {:>12.0} {:>7.2}",
                 r.patients,
                 r.files,
@@ -155,9 +159,12 @@ fn read(args: ReadArgs) -> anyhow::Result<ExitCode> {
                 r.cat_files_per_s,
                 r.reader_messages_per_s,
                 r.ratio
-            );
+            )?;
         }
-        println!("ratio = reader throughput / cat throughput over the same files (goal >= 0.50)");
+        writeln!(
+            out,
+            "ratio = reader throughput / cat throughput over the same files (goal >= 0.50)"
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,6 +114,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
+    let mut out = crate::out::stdout();
     if args.queries == 0 {
         bail!("--queries must be at least 1");
     }
@@ -169,9 +170,9 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             sizes: &rows,
             goals,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print_table(&rows, goals.as_ref());
+        print_table(&mut out, &rows, goals.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -495,13 +496,15 @@ fn met(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
-fn print_table(rows: &[Row], goals: Option<&Goals>) {
-    println!(
+fn print_table(out: &mut impl Write, rows: &[Row], goals: Option<&Goals>) -> std::io::Result<()> {
+    writeln!(
+        out,
         "{:>9} {:>9} {:>8} {:>9} {:>10} {:>9} {:>9} {:>8}",
         "patients", "files", "raw MB", "build s", "records/s", "records", "snap MB", "snap/raw"
-    );
+    )?;
     for r in rows {
-        println!(
+        writeln!(
+            out,
             "{:>9} {:>9} {:>8.1} {:>9.1} {:>10.0} {:>9} {:>9.1} {:>8.3}{}",
             r.patients,
             r.files,
@@ -516,10 +519,11 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
             } else {
                 ""
             }
-        );
+        )?;
     }
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7} {:>28} {:>8} {:>11}",
         "patients",
         "open ms (min)",
@@ -530,7 +534,7 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
         "hit+crowded % kanji/kana/dob",
         "grep s",
         "grep/search"
-    );
+    )?;
     for r in rows {
         let v = &r.viewer;
         let pct = |hits: usize, crowded: usize, of: usize| {
@@ -541,7 +545,8 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
                 100.0 * crowded as f64 / of
             )
         };
-        println!(
+        writeln!(
+            out,
             "{:>9} {:>14} {:>9} {:>17} {:>17} {:>7.0} {:>28} {:>8.2} {:>11.0}",
             r.patients,
             format!("{:.1} ({:.1})", v.open_ms_median, v.open_ms_min),
@@ -558,14 +563,15 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
             ),
             r.grep_seconds_median,
             r.grep_to_search_p50
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "queries per size: {} (a third each by kanji name, kana name, era date of birth + sex); hit = the patient drawn is in the top 20, crowded = it is not because 20 others with the very same name (or birth date and sex) fill the list, the rest are real misses; grep = median of {} kanji names, `grep -r -l -F` over the raw tree, warm cache",
         rows.first().map_or(0, |r| r.viewer.queries),
         rows.first().map_or(0, |r| r.grep_names),
-    );
-    let Some(g) = goals else { return };
+    )?;
+    let Some(g) = goals else { return Ok(()) };
     let open = match (g.open_ratio, g.open_ratio_met) {
         (Some(ratio), Some(ok)) => format!(
             "open ratio largest/smallest {ratio:.2} (goal <= {GOAL_OPEN_RATIO}: {})",
@@ -573,8 +579,9 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
         ),
         _ => "open ratio needs two sizes".to_owned(),
     };
-    println!(
-        "goals at {} patients (issue 3 states them at 1000000): {open}; search p99 {:.2} ms (<= {GOAL_SEARCH_P99_MS}: {}); record p99 {:.2} ms (<= {GOAL_RECORD_P99_MS}: {}); peak RSS {:.0} MB (<= {GOAL_PEAK_RSS_MB}: {})",
+    writeln!(
+        out,
+        "goals at {} patients (PERF-3..PERF-6 state them at 1000000): {open}; search p99 {:.2} ms (<= {GOAL_SEARCH_P99_MS}: {}); record p99 {:.2} ms (<= {GOAL_RECORD_P99_MS}: {}); peak RSS {:.0} MB (<= {GOAL_PEAK_RSS_MB}: {})",
         g.at_patients,
         g.search_p99_ms,
         met(g.search_p99_met),
@@ -582,5 +589,6 @@ fn print_table(rows: &[Row], goals: Option<&Goals>) {
         met(g.record_p99_met),
         g.peak_rss_mb,
         met(g.peak_rss_met),
-    );
+    )?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 //! one JSON [`ViewerReport`] on stdout. It prints no patient data: only counts and times.
 
 use std::io::Read;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -79,6 +80,7 @@ pub struct ViewerReport {
 }
 
 pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
+    let mut out = crate::out::stdout();
     let queries = read_queries(&args)?;
     if queries.is_empty() {
         bail!("no queries given to the viewer benchmark");
@@ -193,9 +195,10 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
         records: record_ms.len(),
     };
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "open {:.1} ms (min {:.1}); search p50 {:.2} ms, p99 {:.2} ms; record p50 {:.2} ms, p99 {:.2} ms; peak RSS {:.0} MB; {} of {} queries found their patient",
             report.open_ms_median,
             report.open_ms_min,
@@ -206,7 +209,7 @@ pub fn run(args: ViewerArgs) -> anyhow::Result<ExitCode> {
             report.peak_rss_mb,
             report.hits,
             report.queries
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
