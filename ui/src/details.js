@@ -67,14 +67,29 @@ function renderPanel(tab, record, v) {
   const common = { id: `details-${tab}`, title: v.t(`tab.${tab}`), area, access, v };
   switch (tab) {
     case 'medicines':
-      return areaSection({ ...common, items: d.medicines, content: () => medicineTable(d.medicines, v, { history: true }) });
+      return areaSection({ ...common, items: [...(d.medicines ?? []), ...(d.given ?? [])], content: () => h('div', {},
+        d.medicines?.length ? medicineTable(d.medicines, v, { history: true }) : h('p', { class: 'none' }, v.t('none')),
+        subList('details-given', v.t('details.given'), d.given, v)) });
     case 'labs':
-      return areaSection({ ...common, items: [...(d.labs ?? []), ...(d.labTrends ?? [])], content: () => labsPanel(d, v) });
+      return areaSection({ ...common, items: [...(d.labs ?? []), ...(d.labTrends ?? []), ...(d.labOrders ?? [])], content: () => h('div', {},
+        labsPanel(d, v),
+        subList('details-lab-orders', v.t('details.labOrders'), d.labOrders, v)) });
+    case 'encounters':
+      return areaSection({ ...common, items: [...(d.encounters ?? []), ...(d.diet ?? [])], content: () => h('div', {},
+        d.encounters?.length ? rowList(d.encounters, v, 'rows encounters') : h('p', { class: 'none' }, v.t('none')),
+        subList('details-diet', v.t('details.diet'), d.diet, v)) });
     case 'documents':
       return areaSection({ ...common, items: d.documents, content: () => renderDocuments(d.documents, v) });
     default:
       return areaSection({ ...common, items: d[tab], content: () => rowList(d[tab], v, `rows ${tab}`) });
   }
+}
+
+/** A titled list inside a tab (what was given, lab orders, diet): "none" when empty. */
+function subList(id, title, rows, v) {
+  return h('section', { id, class: 'sub-list' },
+    h('h3', {}, title),
+    rows?.length ? rowList(rows, v) : h('p', { class: 'none' }, v.t('none')));
 }
 
 function labsPanel(d, v) {

@@ -6,6 +6,7 @@
 import { h } from './dom.js';
 import { formatBirthDate, formatDay, formatFacility, formatViewer, label } from './format.js';
 import { areaSection, labTable, medicineTable, rowList } from './rows.js';
+import { contactWords } from './summary.js';
 
 /** CSS pixels of one A4 page's height at 96 dpi (297 mm), for the overflow warning. */
 export const A4_HEIGHT_PX = Math.round((297 / 25.4) * 96);
@@ -66,6 +67,9 @@ function printPage(content, banner, printedAt, v) {
         ` ${sep}${v.t('result.facility')}: ${formatFacility(p.facility, v.lang)}`,
         ` ${sep}${v.t('result.patientId')}: ${p.patientId ?? ''}`),
       h('p', {}, `${v.t('result.address')}: ${p.address ?? ''}`, p.phone ? ` ${sep}${v.t('record.phone')}: ${p.phone}` : ''),
+      (p.contacts ?? []).length
+        ? h('p', { class: 'print-contacts' }, `${v.t('record.contacts')}: ${p.contacts.map((c) => contactWords(c, v)).join(v.lang === 'ja' ? '／' : ' / ')}`)
+        : null,
       withheld.length
         ? h('p', { class: 'print-withheld' }, `${v.t('withheld.list')}: ${withheld.map((w) => label(w, v.lang)).join(sep)}`)
         : null,
@@ -90,6 +94,7 @@ function printPage(content, banner, printedAt, v) {
         areaSection({ id: 'print-problems', title: v.t('summary.problems'), area: 'problems', items: s.problems, access, v, level: 'h2', content: () => rowList(s.problems, v) }),
         areaSection({ id: 'print-suspected', title: v.t('summary.suspected'), area: 'problems', items: s.suspected, access, v, level: 'h2', content: () => rowList(s.suspected, v) }),
         areaSection({ id: 'print-encounters', title: v.t('summary.encounters'), area: 'encounters', items: s.encounters, access, v, level: 'h2', content: () => rowList(s.encounters, v) }),
+        areaSection({ id: 'print-diet', title: v.t('summary.diet'), area: 'encounters', items: s.diet, access, v, level: 'h2', content: () => rowList(s.diet, v) }),
       ),
       h('div', {},
         areaSection({ id: 'print-medicines', title: v.t('summary.medicines'), area: 'medications', items: s.medicines, access, v, level: 'h2', content: () => medicineTable(s.medicines, v) }),

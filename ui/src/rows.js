@@ -4,7 +4,7 @@
 // "Withheld (your profession)" and never "none", so "not shown" cannot be read as "not there".
 
 import { h } from './dom.js';
-import { facilityName, formatDay } from './format.js';
+import { facilityName, formatDay, label } from './format.js';
 
 /** Whether the desk withheld `area` (a policy section key) from this viewer. */
 export function isWithheld(access, area) {
@@ -64,7 +64,10 @@ export function rowItem(row, v) {
       row.severity ? h('span', { class: 'severity' }, row.severity) : null,
       row.undisclosed ? undisclosedMark(v) : null,
     ),
+    row.class ? h('span', { class: 'badge encounter-class' }, label(row.class, v.lang)) : null,
     row.detail ? h('div', { class: 'row-detail' }, row.detail) : null,
+    row.belongsTo ? h('div', { class: 'row-belongs' }, `${v.t('row.belongsTo')}: ${row.belongsTo}`) : null,
+    row.disposition ? h('div', { class: 'row-disposition' }, `${v.t('row.disposition')}: ${row.disposition}`) : null,
     row.problem ? problemOutcome(row.problem, v) : null,
     h('div', { class: 'row-source' }, source(row.facility, row.date, v),
       // A problem dated by its diagnosis also shows its onset when that is another day: a referral
@@ -132,7 +135,7 @@ export function medicineTable(medicines, v, { history = false, id } = {}) {
     )),
     h('tbody', {}, medicines.map((m) =>
       h('tr', { class: 'medicine' },
-        h('th', { scope: 'row', class: 'drug' }, m.drug),
+        h('th', { scope: 'row', class: 'drug' }, h('span', { class: 'drug-name' }, m.drug), medicineDetail(m, v)),
         h('td', { class: 'nowrap' }, m.dose ?? ''),
         h('td', {}, m.usage ?? ''),
         h('td', { class: 'num nowrap' }, m.days !== null && m.days !== undefined ? v.t('days', { days: m.days }) : ''),
@@ -144,6 +147,17 @@ export function medicineTable(medicines, v, { history = false, id } = {}) {
       ),
     )),
   );
+}
+
+/** How a medicine is given and how much was handed out: route, rate, device, amount dispensed. */
+function medicineDetail(m, v) {
+  const parts = [
+    m.route ? `${v.t('medicine.route')}: ${m.route}` : null,
+    m.rate ? `${v.t('medicine.rate')}: ${m.rate}` : null,
+    m.device ? `${v.t('medicine.device')}: ${m.device}` : null,
+    m.dispense ? `${v.t('medicine.dispense')}: ${m.dispense}` : null,
+  ].filter(Boolean);
+  return parts.length ? h('span', { class: 'row-detail medicine-detail' }, parts.join(' ・ ')) : null;
 }
 
 /** Lab results as a table: test, value with unit and flag, range, date, facility. */
@@ -159,7 +173,8 @@ export function labTable(rows, v, { id } = {}) {
     h('tbody', {}, rows.map((r) =>
       h('tr', { class: ['lab', r.flag ? 'flagged' : null] },
         h('th', { scope: 'row' }, rowText(r, v), r.undisclosed ? undisclosedMark(v) : null,
-          r.detail ? h('span', { class: 'row-detail' }, r.detail) : null),
+          r.detail ? h('span', { class: 'row-detail' }, r.detail) : null,
+          r.belongsTo ? h('span', { class: 'row-belongs' }, `${v.t('row.belongsTo')}: ${r.belongsTo}`) : null),
         h('td', { class: 'num nowrap' }, r.value !== null && r.value !== undefined ? valueText(r) : '', r.flag ? flagMark(r.flag) : null),
         h('td', {}, r.range ?? ''),
         h('td', { class: 'date' }, formatDay(r.date, v.lang, { time: false })),

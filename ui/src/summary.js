@@ -27,6 +27,7 @@ export function patientHeader(record, v) {
       fact(v.t('result.patientId'), p.patientId),
       fact(v.t('result.address'), p.address, 'wraps'),
       p.phone ? fact(v.t('record.phone'), p.phone) : null,
+      (p.contacts ?? []).length ? fact(v.t('record.contacts'), contactList(p.contacts, v), 'wraps') : null,
       fact(v.t('record.access'), accessWords(access, v), 'wraps'),
       record.dataAsOf ? recordAge(record.dataAsOf, v) : null,
     ),
@@ -41,6 +42,16 @@ export function patientHeader(record, v) {
           access.withheld.map((w) => label(w, v.lang)).join(v.lang === 'ja' ? '、' : ', '))
       : null,
   );
+}
+
+/** Next of kin (NK1): name (relationship) and numbers, one per line, as written. */
+export function contactWords(c, v) {
+  const who = [c.name, c.relationship ? `（${c.relationship}）` : null].filter(Boolean).join(' ');
+  return [who || v.t('record.contactUnnamed'), ...(c.phones ?? [])].join(' ・ ');
+}
+
+function contactList(contacts, v) {
+  return h('ul', { class: 'contacts' }, contacts.map((c) => h('li', { class: 'contact' }, contactWords(c, v))));
 }
 
 function fact(term, value, cls = null) {
@@ -119,6 +130,8 @@ export function renderSummary(record, v) {
             s.trends?.length ? trendStrip(s.trends, v) : null) }),
         areaSection({ id: 'summary-encounters', title: v.t('summary.encounters'), area: 'encounters', items: s.encounters, access, v,
           content: () => rowList(s.encounters, v) }),
+        areaSection({ id: 'summary-diet', title: v.t('summary.diet'), area: 'encounters', items: s.diet, access, v,
+          content: () => rowList(s.diet, v, 'rows diet') }),
       ),
     ),
     h('nav', { class: 'record-nav', 'aria-label': v.t('tabs.label') },

@@ -51,3 +51,19 @@ describe('problem rows', () => {
     }
   });
 });
+
+// A culture's rows from `lab-rows.json` (written by the desk's `lab_rows` over results sharing an
+// OBX-4 sub-ID): a quantity names the organism it belongs to, in the table and in a list.
+describe('bacteriology rows', () => {
+  const lab = fixture('lab-rows');
+  it('a quantity says which organism it belongs to, in both languages', async () => {
+    const { labTable } = await import('../src/rows.js');
+    const quantity = lab.find((r) => r.value === '(+)');
+    expect(quantity.belongsTo).toBe('培養同定 E.Coli');
+    expect(text(rowItem(quantity, view('ja')).querySelector('.row-belongs'))).toBe('対応する結果: 培養同定 E.Coli');
+    expect(text(rowItem(quantity, view('en')).querySelector('.row-belongs'))).toBe('Belongs to: 培養同定 E.Coli');
+    const table = labTable(lab, view('ja'));
+    const belongs = [...table.querySelectorAll('tbody tr')].map((tr) => text(tr.querySelector('.row-belongs')));
+    expect(belongs).toEqual(lab.map((r) => (r.belongsTo ? `対応する結果: ${r.belongsTo}` : '')));
+  });
+});

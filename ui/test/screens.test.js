@@ -405,12 +405,14 @@ describe('step 5, summary first', () => {
     await toSummary(m);
     const headers = m.$$('#summary-medicines thead th').map(text);
     expect(headers).toEqual(['薬名', '量', '用法', '日数', '最終処方日', '施設']);
-    const first = m.$$('#summary-medicines tbody tr')[0].querySelectorAll('th, td');
+    const row = m.$$('#summary-medicines tbody tr')[0];
     const sent = fixture('record-doctor').summary.medicines[0];
-    expect([...first].map(text)).toEqual([
+    expect([text(row.querySelector('.drug-name')), ...[...row.querySelectorAll('td')].map(text)]).toEqual([
       sent.drug, sent.dose, sent.usage, `${sent.days}日`, formatDay(sent.lastPrescribed, 'ja', { time: false }), sent.facility.name,
     ]);
     expect(sent.drug).toBe('ワーファリン錠1mg');
+    // How it is given and how much was handed out (RXR-1, RXE-10/-11) sit under the drug's name.
+    expect(text(row.querySelector('.medicine-detail'))).toBe(`経路: ${sent.route} ・ 払出量: ${sent.dispense}`);
   });
 
   it('draws a small trend plot per lab trend', async () => {
@@ -510,7 +512,7 @@ describe('step 6, details', () => {
     expect(rows).toHaveLength(sent.length);
     const last = sent.at(-1);
     const day = (d) => formatDay(d, 'ja', { time: false });
-    expect([...rows.at(-1).querySelectorAll('th, td')].map(text)).toEqual([
+    expect([text(rows.at(-1).querySelector('.drug-name')), ...[...rows.at(-1).querySelectorAll('td')].map(text)]).toEqual([
       last.drug, last.dose, last.usage, `${last.days}日`, { prescription: '処方', injection: '注射' }[last.kind],
       day(last.lastPrescribed), day(last.until), last.doctor, last.facility.name,
     ]);
@@ -582,6 +584,44 @@ describe('step 6, details', () => {
     m.$('.overlay').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     expect(m.$('.overlay')).toBeNull();
     expect(m.root.hasAttribute('inert')).toBe(false);
+  });
+
+  it('what was given, the diet and an encounter’s class and disposition are shown as the desk sent them', async () => {
+    const m = await toDetails('record-documents');
+    const d = fixture('record-documents').details;
+    expect(d.given.length).toBeGreaterThan(0);
+    const given = m.$$('#details-given .row');
+    expect(given).toHaveLength(d.given.length);
+    expect(text(given[0].querySelector('.row-text'))).toBe(d.given[0].text);
+    expect(text(given[0].querySelector('.row-value'))).toBe(d.given[0].value);
+    expect(text(given[0].querySelector('.row-detail'))).toBe(d.given[0].detail);
+    m.$('#tab-encounters').click();
+    await flush();
+    expect(d.diet.length).toBeGreaterThan(0);
+    expect(m.$$('#details-diet .row').map((r) => text(r.querySelector('.row-text')))).toEqual(d.diet.map((r) => r.text));
+    const discharged = d.encounters.findIndex((e) => e.disposition);
+    expect(discharged).toBeGreaterThanOrEqual(0);
+    const row = m.$$('#details-encounters .encounters .row')[discharged];
+    expect(text(row.querySelector('.row-disposition'))).toBe(`退院先: ${d.encounters[discharged].disposition}`);
+    expect(text(row.querySelector('.encounter-class'))).toBe(d.encounters[discharged].class.ja);
+    m.$('#tab-labs').click();
+    await flush();
+    expect(m.$('#details-lab-orders')).not.toBeNull();
+  });
+
+  it('the summary shows the newest diet order and the header the next of kin', async () => {
+    const docs = mount();
+    docs.api.openRecord.mockImplementation(async () => fixture('record-documents'));
+    await toSummary(docs);
+    const diet = fixture('record-documents').summary.diet;
+    expect(diet).toHaveLength(1);
+    expect(text(docs.$('#summary-diet .row-text'))).toBe(diet[0].text);
+    const m = mount();
+    await toSummary(m);
+    const contacts = fixture('record-doctor').patient.contacts;
+    expect(contacts.length).toBeGreaterThan(0);
+    const c = contacts[0];
+    expect(m.$$('.patient-header .contact').map(text)).toContain(`${c.name} （${c.relationship}） ・ ${c.phones[0]}`);
   });
 
   it('a withheld tab says so', async () => {

@@ -11,8 +11,8 @@ use fieldchart_hl7::Hl7Time;
 use fieldchart_reader::model::{self as m, Item};
 use fieldchart_store::codes;
 use fieldchart_store::rows::{
-    AdministrationEntry, AllergyEntry, Code, DietEntry, DocumentEntry, DocumentSection,
-    EncounterEntry, Entry, Finding, LabOrderEntry, MedicationEntry, MedicationKind,
+    AdministrationEntry, AllergyEntry, Code, Contact, DietEntry, DocumentEntry, DocumentSection,
+    Drug, EncounterEntry, Entry, Finding, LabOrderEntry, MedicationEntry, MedicationKind,
     ObservationEntry, PatientRow, ProblemEntry, Section, Sex, Source, StudyEntry, UnmappedEntry,
 };
 
@@ -142,7 +142,15 @@ pub fn convert(item: &Item) -> Option<Converted> {
             time(&o.start).or_else(|| time(&o.ordered_at)),
             Entry::Medication(MedicationEntry {
                 kind: kind(o.kind),
-                drugs: o.drugs.iter().map(|d| code(&d.code)).collect(),
+                drugs: o
+                    .drugs
+                    .iter()
+                    .map(|d| Drug {
+                        code: code(&d.code),
+                        role: d.role.clone(),
+                        amount: quantity(&d.amount),
+                    })
+                    .collect(),
                 dose: quantity(&o.dose),
                 daily_dose: quantity(&o.daily_dose),
                 usage: code_text(&o.usage),
@@ -160,6 +168,8 @@ pub fn convert(item: &Item) -> Option<Converted> {
                 instructions: o.instructions.clone(),
                 injection_type: code_text(&o.injection_type),
                 rate: quantity(&o.rate),
+                dispense: quantity(&o.dispense),
+                device: code_text(&o.device),
             }),
         ),
         Item::Administration(a) => (
@@ -195,6 +205,7 @@ pub fn convert(item: &Item) -> Option<Converted> {
                 observed_at: time(&o.observed_at),
                 specimen: code_text(&o.specimen),
                 battery: code_text(&o.battery),
+                sub_id: o.sub_id.clone(),
                 comments: o.comments.clone(),
                 undisclosed: false,
             };
@@ -381,6 +392,31 @@ pub fn patient_row(p: &m::Patient, facility: &str, patient_id: &str, source: Sou
         last_contact: None,
         source,
         id_mismatches: Vec::new(),
+        contacts: p
+            .contacts
+            .iter()
+            .map(|c| Contact {
+                name: c
+                    .name
+                    .as_ref()
+                    .map(|n| n.full.clone())
+                    .filter(|n| !n.is_empty()),
+                relationship: code_text(&c.relationship),
+                phones: c
+                    .phones
+                    .iter()
+                    .map(|ph| ph.number.clone())
+                    .filter(|n| !n.is_empty())
+                    .collect(),
+                addresses: c
+                    .addresses
+                    .iter()
+                    .map(|a| a.text.clone())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+            })
+            .filter(|c| c != &Contact::default())
+            .collect(),
     }
 }
 
@@ -411,6 +447,99 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect()
+    }
+
+    fn mapped(data_type: &str, header: &str, segments: &[&str]) -> Vec<Item> {
+        let mut text = format!("MSH|^~\\&|HIS||||20261101||{header}|1|P|2.5\rPID|1||7");
+        for segment in segments {
+            text.push('\r');
+            text.push_str(segment);
+        }
+        let (message, _) = Message::parse(Text::from_unicode(text));
+        map_message(data_type, &message).items
+    }
+
+    #[test]
+    fn an_injection_keeps_each_components_amount_its_device_and_what_was_dispensed() {
+        let items = mapped(
+            "OMP-02",
+            "RDE^O11^RDE_O11",
+            &[
+                "ORC|NW|ORD4",
+                "RXE||00^一般^99I02|500||ML^ミリリットル^MR9P|||||2|HON^本^MR9P",
+                "TQ1|||||||201112200900",
+                "RXR|IV^静脈内^HL70162||IVP^点滴ポンプ^HL70164",
+                "RXC|B|620007329^ソリタ－Ｔ３号輸液５００ｍＬ^HOT9|500|ML^mL^MR9P",
+                "RXC|A|620004521^ＫＣＬ補正液^HOT9|20|ML^mL^MR9P",
+            ],
+        );
+        let Some(Entry::Medication(m)) = items.iter().filter_map(convert).map(|c| c.entry).next()
+        else {
+            panic!("one order: {items:?}");
+        };
+        let drugs: Vec<(String, Option<&str>)> = m
+            .drugs
+            .iter()
+            .map(|d| (d.text(), d.role.as_deref()))
+            .collect();
+        assert_eq!(
+            drugs,
+            [
+                ("ソリタ－Ｔ３号輸液５００ｍＬ 500 mL".to_string(), Some("B")),
+                ("ＫＣＬ補正液 20 mL".to_string(), Some("A")),
+            ]
+        );
+        assert_eq!(m.device.as_deref(), Some("点滴ポンプ"));
+        assert_eq!(m.dispense.as_deref(), Some("2 本"));
+        assert_eq!(
+            Entry::Medication(m).label(),
+            "ソリタ－Ｔ３号輸液５００ｍＬ 500 mL + ＫＣＬ補正液 20 mL"
+        );
+    }
+
+    #[test]
+    fn an_organism_and_its_quantity_keep_their_shared_sub_id() {
+        let items = mapped(
+            "OML-11",
+            "OUL^R22^OUL_R22",
+            &[
+                "SPM|1|||019^尿^JC10|||||||||||||201112191500",
+                "OBR|1|||1^細菌培養^99X",
+                "OBX|1|CWE|6B010000000000000^培養同定^JC10|1|2001^E.Coli^JANIS||||||F",
+                "OBX|2|ST|6B020000000000000^菌量^JC10|1|(+)||||||F",
+            ],
+        );
+        let subs: Vec<Option<String>> = items
+            .iter()
+            .filter_map(convert)
+            .map(|c| match c.entry {
+                Entry::Observation(o) => o.sub_id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(subs, [Some("1".to_string()), Some("1".to_string())]);
+    }
+
+    #[test]
+    fn the_next_of_kin_reach_the_patient_row() {
+        let items = mapped(
+            "ADT-00",
+            "ADT^A08^ADT_A01",
+            &[
+                "NK1|1|山田^花子^^^^^L^I~ヤマダ^ハナコ^^^^^L^P|SPO^妻^HL70063|\
+                 ^^石巻市^宮城県^986-0000^^H^^^^^^^^^^^宮城県石巻市中央１|^PRN^PH^^^^^^^^^090-1111-2222",
+            ],
+        );
+        let Some(Item::Patient(p)) = items.iter().find(|i| matches!(i, Item::Patient(_))) else {
+            panic!("a patient: {items:?}");
+        };
+        let row = patient_row(p, "F", "7", Source::default());
+        let [c] = &row.contacts[..] else {
+            panic!("one contact: {:?}", row.contacts);
+        };
+        assert_eq!(c.name.as_deref(), Some("山田 花子"));
+        assert_eq!(c.relationship.as_deref(), Some("妻"));
+        assert_eq!(c.phones, ["090-1111-2222"]);
     }
 
     #[test]

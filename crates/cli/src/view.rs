@@ -282,6 +282,19 @@ fn print_record(out: &mut impl Write, v: &RecordView) -> std::io::Result<()> {
     for id in &p.row.id_mismatches {
         writeln!(out, "WARNING: a file names another patient ID: {id}")?;
     }
+    for c in &p.row.contacts {
+        let relationship = c
+            .relationship
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "next of kin: {}{relationship}  {}",
+            c.name.as_deref().unwrap_or("-"),
+            c.phones.join(", ")
+        )?;
+    }
     let s = &v.summary;
     writeln!(out, "CRITICAL ({})", s.critical_flags.len())?;
     for f in &s.critical_flags {

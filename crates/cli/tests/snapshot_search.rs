@@ -397,3 +397,42 @@ fn diet_and_lab_orders_in_storage_are_in_the_record_history() {
         );
     }
 }
+
+#[test]
+fn an_injection_mixture_shows_each_component_with_its_amount_and_its_device() {
+    let patient = patient_with("OMP-02").expect("the fixture region holds no OMP-02 file");
+    let r = record(&patient);
+    let injections: Vec<&Value> = r["history"]["medications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["section"] == "medication" && m["kind"] == "injection")
+        .collect();
+    assert!(!injections.is_empty(), "{patient}: {}", r["history"]);
+    for m in &injections {
+        for d in m["drugs"].as_array().unwrap() {
+            assert!(d["amount"].is_string(), "RXC-3/-4 lost: {d}");
+            assert!(d["role"].is_string(), "RXC-1 lost: {d}");
+        }
+        assert!(m["device"].is_string(), "RXR-3 lost: {m}");
+        let label = m["label"].as_str().unwrap();
+        let amount = m["drugs"][0]["amount"].as_str().unwrap();
+        assert!(label.contains(amount), "{label} lacks {amount}");
+    }
+}
+
+#[test]
+fn the_next_of_kin_are_in_the_record_and_its_text() {
+    let f = fixture();
+    let r = record(YAMADA_1);
+    let contacts = r["patient"]["contacts"].as_array().expect("contacts");
+    assert!(!contacts.is_empty(), "{}", r["patient"]);
+    let name = contacts[0]["name"].as_str().unwrap();
+    let rest = ["--patient", YAMADA_1, "--basis", "vital-interest"];
+    let text = ok(&f.view(&f.snapshot, &f.doctor(), "record", &rest));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("next of kin: ") && l.contains(name)),
+        "{text}"
+    );
+}

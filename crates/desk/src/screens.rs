@@ -8,7 +8,7 @@ use fieldchart_policy::{Area, Basis, Consent, Profession};
 use fieldchart_query::record::{ItemView, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
-use fieldchart_store::rows::{Entry, MedicationEntry, Sex};
+use fieldchart_store::rows::{Contact, Drug, Entry, MedicationEntry, Sex};
 use fieldchart_store::standing::StandingReason;
 use serde::Serialize;
 
@@ -103,6 +103,21 @@ pub fn sex_words(s: Sex) -> Words {
         Sex::Unknown => ("unknown", "不明", "Unknown"),
     };
     Words { key, ja, en }
+}
+
+/// PV1-2 patient class (HL7 table 0004) in words; a class without words here is shown as written
+/// in the encounter's detail.
+pub fn patient_class_words(code: &str) -> Option<Words> {
+    let (key, ja, en) = match code {
+        "O" => ("outpatient", "外来", "Outpatient"),
+        "I" => ("inpatient", "入院", "Inpatient"),
+        "E" => ("emergency", "救急", "Emergency"),
+        "P" => ("preadmit", "入院予定", "Pre-admission"),
+        "B" => ("obstetrics", "産科", "Obstetrics"),
+        "R" => ("recurring", "継続外来", "Recurring patient"),
+        _ => return None,
+    };
+    Some(Words { key, ja, en })
 }
 
 /// The viewer, as every screen after step 3 names them.
@@ -274,6 +289,8 @@ pub struct PatientHeader {
     pub deceased: bool,
     /// Files that named another patient ID than their folder (shown as a warning).
     pub id_warnings: Vec<String>,
+    /// Next of kin and emergency contacts (NK1), in the order written: who to call.
+    pub contacts: Vec<Contact>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -303,6 +320,7 @@ pub struct Critical {
 
 /// One item as a line: `text`, then `detail` on a second line.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Row {
     pub text: String,
     pub detail: Option<String>,
@@ -323,6 +341,13 @@ pub struct Row {
     pub onset: Option<Day>,
     /// For a problem: where it stands and its outcome, as the one rule decided it.
     pub problem: Option<ProblemShown>,
+    /// For an encounter: PV1-2 patient class in words (a class without words is in `detail`).
+    pub class: Option<Words>,
+    /// For an encounter: PV1-36 discharge disposition, as written.
+    pub disposition: Option<String>,
+    /// For a lab result that shares its OBX-4 sub-ID with an earlier result of the same order:
+    /// that result (in bacteriology, the organism this quantity or susceptibility belongs to).
+    pub belongs_to: Option<String>,
 }
 
 /// A problem's standing (`ProblemEntry::standing`: PRB-1, PRB-9 and PRB-14 against the data-as-of)
@@ -357,6 +382,14 @@ pub struct Medicine {
     /// Until when it was prescribed.
     pub until: Option<Day>,
     pub doctor: Option<String>,
+    /// RXR-1 route.
+    pub route: Option<String>,
+    /// RXE-23/-24 infusion rate.
+    pub rate: Option<String>,
+    /// RXR-3 device (an infusion pump matters for a transfer).
+    pub device: Option<String>,
+    /// RXE-10/-11 the amount handed out.
+    pub dispense: Option<String>,
     pub facility: Facility,
 }
 
@@ -416,16 +449,24 @@ pub struct Summary {
     pub labs: Vec<Row>,
     pub trends: Vec<Trend>,
     pub encounters: Vec<Row>,
+    /// The newest diet order (OMD): a salt-restricted or fasting order matters in a shelter.
+    pub diet: Vec<Row>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Details {
     pub medicines: Vec<Medicine>,
+    /// Administrations (OMP-11/-12): what was given, by whom, and when.
+    pub given: Vec<Row>,
     pub labs: Vec<Row>,
     pub lab_trends: Vec<Trend>,
+    /// Lab tests ordered (OML-01), with results or not yet.
+    pub lab_orders: Vec<Row>,
     pub problems: Vec<Row>,
     pub encounters: Vec<Row>,
+    /// Diet orders (OMD), newest first.
+    pub diet: Vec<Row>,
     pub reports: Vec<Row>,
     pub documents: Vec<Document>,
 }
@@ -515,6 +556,8 @@ pub struct Blob {
 
 /// How many of the newest encounters the summary shows.
 const SUMMARY_ENCOUNTERS: usize = 5;
+/// Diet orders in the summary: the newest is the one the kitchen follows.
+const SUMMARY_DIET: usize = 1;
 
 /// Builds the record screen's parts from the query's view.
 pub struct RecordParts {
@@ -540,6 +583,7 @@ impl RecordParts {
             phone: p.phones.first().cloned(),
             deceased: p.deceased,
             id_warnings: p.id_mismatches.clone(),
+            contacts: p.contacts.clone(),
         };
         let a = &v.access;
         let access = AccessShown {
@@ -601,7 +645,7 @@ impl RecordParts {
             problems: rows(&s.problems),
             suspected: rows(&s.suspected_problems),
             medicines: meds(&s.medications),
-            labs: rows(&s.recent_labs),
+            labs: lab_rows(&s.recent_labs, f),
             trends: trends(&h.labs)
                 .into_iter()
                 .filter(|t| t.points.len() >= 2)
@@ -612,13 +656,23 @@ impl RecordParts {
                 })
                 .collect(),
             encounters: rows(&newest(&h.encounters, SUMMARY_ENCOUNTERS)),
+            diet: rows(&newest(&h.diet, SUMMARY_DIET)),
         };
         let details = Details {
             medicines: meds(&h.medications),
-            labs: rows(&h.labs),
+            given: rows(
+                &h.medications
+                    .iter()
+                    .filter(|i| matches!(i.entry, Entry::Administration(_)))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            labs: lab_rows(&h.labs, f),
             lab_trends: trends(&h.labs),
+            lab_orders: rows(&h.lab_orders),
             problems: rows(&h.problems),
             encounters: rows(&h.encounters),
+            diet: rows(&newest(&h.diet, h.diet.len())),
             reports: rows(&h.reports),
             documents: h.documents.iter().filter_map(|d| document(d, f)).collect(),
         };
@@ -700,6 +754,9 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         date: Day::opt(i.at.as_deref()),
         onset: None,
         problem: None,
+        class: None,
+        disposition: None,
+        belongs_to: None,
     };
     match &i.entry {
         Entry::Allergy(a) => {
@@ -752,7 +809,64 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         }
         Entry::Encounter(e) => {
             r.kind = Some(e.kind.clone());
-            r.detail = join(&[e.department.as_deref(), e.attending.as_deref()], " ");
+            r.class = e.patient_class.as_deref().and_then(patient_class_words);
+            let unworded_class = e.patient_class.as_deref().filter(|_| r.class.is_none());
+            // PV1-6 → PV1-3: a transfer reads as where from, then where to. An outpatient clinic
+            // written as the department's own code (`01^^^^^C`) is said once.
+            let location = e
+                .location
+                .as_deref()
+                .filter(|l| Some(*l) != e.department.as_deref());
+            let moved = match (e.prior_location.as_deref(), location) {
+                (Some(from), Some(to)) => Some(format!("{from} → {to}")),
+                (Some(from), None) => Some(format!("{from} →")),
+                (None, to) => to.map(str::to_string),
+            };
+            r.detail = join(
+                &[
+                    e.department.as_deref(),
+                    e.attending.as_deref(),
+                    moved.as_deref(),
+                    unworded_class,
+                ],
+                " ",
+            );
+            r.disposition = e.disposition.clone();
+        }
+        Entry::Administration(a) => {
+            r.text = a.drug.text.clone();
+            r.value = a.amount.clone();
+            r.detail = join(
+                &[
+                    a.route.as_deref(),
+                    a.status.as_deref(),
+                    a.performer.as_deref(),
+                    a.comment.as_deref(),
+                ],
+                " ・ ",
+            );
+        }
+        Entry::LabOrder(o) => {
+            let items: Vec<&str> = o.items.iter().map(|c| c.text.as_str()).collect();
+            let items = items.join("、");
+            // The label is the battery when one is named; the tests ordered then follow it.
+            let items = (o.battery.is_some() && !items.is_empty()).then_some(items.as_str());
+            r.detail = join(
+                &[
+                    o.specimen.as_deref(),
+                    items,
+                    o.department.as_deref(),
+                    o.doctor.as_deref(),
+                ],
+                " ・ ",
+            );
+        }
+        Entry::Diet(d) => {
+            let instructions = d.instructions.join("、");
+            r.detail = join(
+                &[d.schedule.as_deref(), Some(instructions.as_str())],
+                " ・ ",
+            );
         }
         Entry::Study(s) => {
             let procedures: Vec<&str> = s.procedures.iter().map(|p| p.text.as_str()).collect();
@@ -796,7 +910,7 @@ fn medicine(i: &ItemView, f: &Facilities) -> Option<Medicine> {
         doctor,
         ..
     } = m;
-    let drug: Vec<&str> = drugs.iter().map(|d| d.text.as_str()).collect();
+    let drug: Vec<String> = drugs.iter().map(Drug::text).collect();
     Some(Medicine {
         drug: if drug.is_empty() {
             i.label.clone()
@@ -818,8 +932,45 @@ fn medicine(i: &ItemView, f: &Facilities) -> Option<Medicine> {
         ),
         until: Day::opt(end.as_deref()),
         doctor: doctor.clone(),
+        route: m.route.clone(),
+        rate: m.rate.clone(),
+        device: m.device.clone(),
+        dispense: m.dispense.clone(),
         facility: f.get(&i.source.facility),
     })
+}
+
+/// Lab results as rows, each result that shares its OBX-4 sub-ID with an earlier result of the same
+/// file and order naming that result, so an organism and its quantity read as one finding.
+fn lab_rows(items: &[ItemView], f: &Facilities) -> Vec<Row> {
+    /// One sub-ID group: file, battery, time and sub-ID.
+    type Group<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str);
+    let mut first: HashMap<Group, String> = HashMap::new();
+    items
+        .iter()
+        .map(|i| {
+            let mut r = row(i, f);
+            if let Entry::Observation(o) = &i.entry
+                && let Some(sub) = o.sub_id.as_deref().filter(|s| !s.is_empty())
+            {
+                let key = (
+                    i.source.path.as_str(),
+                    o.battery.as_deref(),
+                    o.observed_at.as_deref(),
+                    sub,
+                );
+                let shown = join(&[Some(o.item.text.as_str()), o.value.as_deref()], " ")
+                    .unwrap_or_default();
+                match first.get(&key) {
+                    Some(head) => r.belongs_to = Some(head.clone()),
+                    None => {
+                        first.insert(key, shown);
+                    }
+                }
+            }
+            r
+        })
+        .collect()
 }
 
 /// The key that groups one test's results: its code with its system, else its name.
@@ -926,7 +1077,9 @@ fn document(i: &ItemView, f: &Facilities) -> Option<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldchart_store::rows::{Code, ProblemEntry, Section, Source, StoredItem};
+    use fieldchart_store::rows::{
+        Code, ObservationEntry, ProblemEntry, Section, Source, StoredItem,
+    };
 
     /// A problem as the builder stores it, with PRB-14 written as `code^text^HL70241`.
     fn problem(name: &str, outcome: Option<(&str, &str)>, resolved: Option<&str>) -> StoredItem {
@@ -1024,6 +1177,60 @@ mod tests {
         );
         let json = serde_json::to_string_pretty(&rows).unwrap() + "\n";
         expect_test::expect_file!["../../../ui/test/fixtures/problem-rows.json"].assert_eq(&json);
+    }
+
+    /// A culture: the organism and its quantity share OBX-4 sub-ID 1; a second organism has 2. The
+    /// rows the real builder makes are the UI's `lab-rows.json` (`UPDATE_EXPECT=1` rewrites it).
+    #[test]
+    fn a_quantity_names_the_organism_it_belongs_to() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let result = |name: &str, value: &str, sub: Option<&str>| {
+            let item = StoredItem {
+                section: Section::Lab,
+                at: Some("2026-11-10T15:00".into()),
+                source: Source {
+                    facility: "1234567890".into(),
+                    path: "999/901/9999013/20261110/OML-11/x".into(),
+                },
+                patient_id_in_message: None,
+                entry: Entry::Observation(ObservationEntry {
+                    item: Code {
+                        text: name.into(),
+                        ..Code::default()
+                    },
+                    value: Some(value.into()),
+                    battery: Some("細菌培養".into()),
+                    observed_at: Some("2026-11-10T15:00".into()),
+                    sub_id: sub.map(String::from),
+                    ..ObservationEntry::default()
+                }),
+            };
+            ItemView::of(&item, as_of)
+        };
+        let items = [
+            result("培養同定", "E.Coli", Some("1")),
+            result("菌量", "(+)", Some("1")),
+            result("培養同定", "S.aureus", Some("2")),
+            result("菌量", "(2+)", Some("2")),
+            result("グラム染色", "陰性桿菌", None),
+        ];
+        let rows = lab_rows(&items, &Facilities::default());
+        let belongs: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.value.as_deref().unwrap(), r.belongs_to.as_deref()))
+            .collect();
+        assert_eq!(
+            belongs,
+            [
+                ("E.Coli", None),
+                ("(+)", Some("培養同定 E.Coli")),
+                ("S.aureus", None),
+                ("(2+)", Some("培養同定 S.aureus")),
+                ("陰性桿菌", None),
+            ]
+        );
+        let json = serde_json::to_string_pretty(&rows).unwrap() + "\n";
+        expect_test::expect_file!["../../../ui/test/fixtures/lab-rows.json"].assert_eq(&json);
     }
 
     #[test]

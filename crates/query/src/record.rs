@@ -407,7 +407,7 @@ fn current_medications(items: &[StoredItem], as_of: NaiveDate) -> Vec<&StoredIte
         let drugs: Vec<String> = m
             .drugs
             .iter()
-            .map(|d| d.code.clone().unwrap_or_else(|| d.text.clone()))
+            .map(|d| d.code.code.clone().unwrap_or_else(|| d.code.text.clone()))
             .collect();
         if seen.insert(drugs) {
             out.push(i);
@@ -435,7 +435,7 @@ fn is_current(m: &MedicationEntry, as_of: NaiveDate, horizon: NaiveDate) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fieldchart_store::rows::Code;
+    use fieldchart_store::rows::{Code, Drug};
 
     fn med(start: &str, end: Option<&str>) -> MedicationEntry {
         MedicationEntry {
@@ -491,9 +491,12 @@ mod tests {
                 source: Source::default(),
                 patient_id_in_message: None,
                 entry: Entry::Medication(MedicationEntry {
-                    drugs: vec![Code {
-                        text: format!("drug {n}"),
-                        ..Code::default()
+                    drugs: vec![Drug {
+                        code: Code {
+                            text: format!("drug {n}"),
+                            ..Code::default()
+                        },
+                        ..Drug::default()
                     }],
                     ..med(&format!("201{}-01-01", 9 - n), Some("2019-02-01"))
                 }),
@@ -564,10 +567,13 @@ mod tests {
             source: Source::default(),
             patient_id_in_message: None,
             entry: Entry::Medication(MedicationEntry {
-                drugs: vec![Code {
-                    text: "ワーファリン錠1mg".into(),
-                    code: Some("105432101".into()),
-                    ..Code::default()
+                drugs: vec![Drug {
+                    code: Code {
+                        text: "ワーファリン錠1mg".into(),
+                        code: Some("105432101".into()),
+                        ..Code::default()
+                    },
+                    ..Drug::default()
                 }],
                 ..med(start, Some(end))
             }),

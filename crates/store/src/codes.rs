@@ -210,20 +210,20 @@ pub fn medication_class(m: &MedicationEntry) -> Vec<(CriticalClass, String)> {
         m.dosage_form.as_deref().unwrap_or(""),
         m.drugs
             .iter()
-            .map(|d| d.text.as_str())
+            .map(|d| d.code.text.as_str())
             .collect::<Vec<_>>()
             .join(" ")
     ));
     let mut out = Vec::new();
     for drug in &m.drugs {
-        for class in drug_classes(drug) {
+        for class in drug_classes(&drug.code) {
             let excluded = DRUG_CLASSES
                 .iter()
                 .filter(|c| c.class == class)
                 .flat_map(|c| c.excluded_forms)
                 .any(|f| form_text.contains(&jtext::fold(f)));
             if !excluded {
-                out.push((class, drug.text.clone()));
+                out.push((class, drug.code.text.clone()));
             }
         }
     }
@@ -342,6 +342,7 @@ pub fn is_infectious_disease(p: &ProblemEntry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rows::Drug;
 
     fn code(text: &str) -> Code {
         Code {
@@ -352,7 +353,10 @@ mod tests {
 
     fn order(drug: &str, route: Option<&str>) -> MedicationEntry {
         MedicationEntry {
-            drugs: vec![code(drug)],
+            drugs: vec![Drug {
+                code: code(drug),
+                ..Drug::default()
+            }],
             route: route.map(String::from),
             ..MedicationEntry::default()
         }

@@ -18,8 +18,10 @@ pub mod standing;
 /// Version of the content inside the vault (tables, index fields, row JSON). The vault has its own
 /// container version; a content change bumps this one. 3: a problem row no longer stores whether it
 /// is active (the query decides it from PRB-1, PRB-9 and PRB-14, `standing`), and says when PRB-1
-/// deleted it.
-pub const CONTENT_VERSION: u32 = 3;
+/// deleted it. 4: rows carry next of kin (NK1), each injection component's amount (RXC-3/-4), the
+/// dispensed amount (RXE-10/-11), the device (RXR-3) and a result's sub-ID (OBX-4); a version-3
+/// snapshot would show those as never written.
+pub const CONTENT_VERSION: u32 = 4;
 
 /// Names of the vault parts.
 pub mod parts {

@@ -84,6 +84,24 @@ pub struct PatientRow {
     /// Files whose PID-3 named another patient than their folder: kept here, shown with a warning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_mismatches: Vec<String>,
+    /// NK1: next of kin and emergency contacts, in the order written: who to call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+}
+
+/// A next of kin or emergency contact (NK1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// NK1-2, kanji first, as PID-5.
+    pub name: Option<String>,
+    /// NK1-3 relationship (`妻`, or the HL7 0063 code when no text is written).
+    pub relationship: Option<String>,
+    /// NK1-5 and NK1-6 numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    /// NK1-4 addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
 }
 
 /// The section of the record an entry belongs to. Stored as text in `item.section`.
@@ -227,10 +245,33 @@ pub enum MedicationKind {
     Injection,
 }
 
+/// A drug of an order: RXE-2 for a prescription, one RXC component of an injection mixture.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drug {
+    #[serde(flatten)]
+    pub code: Code,
+    /// RXC-1: `B` base, `A` additive (injections only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// RXC-3/-4: this component's amount with its unit (`500 mL`), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+}
+
+impl Drug {
+    /// The drug's name, with its amount when one is written (`KCL補正液 20 mL`).
+    pub fn text(&self) -> String {
+        match &self.amount {
+            Some(a) => format!("{} {a}", self.code.text),
+            None => self.code.text.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MedicationEntry {
     pub kind: Option<MedicationKind>,
-    pub drugs: Vec<Code>,
+    pub drugs: Vec<Drug>,
     /// Amount per dose with unit, as written (`3 錠`).
     pub dose: Option<String>,
     pub daily_dose: Option<String>,
@@ -251,6 +292,12 @@ pub struct MedicationEntry {
     pub instructions: Vec<String>,
     pub injection_type: Option<String>,
     pub rate: Option<String>,
+    /// RXE-10/-11: how much was handed out (`14 錠`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispense: Option<String>,
+    /// RXR-3: the administration device (an infusion pump, a syringe pump).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,6 +326,10 @@ pub struct ObservationEntry {
     pub observed_at: Option<String>,
     pub specimen: Option<String>,
     pub battery: Option<String>,
+    /// OBX-4: results of one order that share a sub-ID belong together (in bacteriology, an organism
+    /// and its quantity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_id: Option<String>,
     pub comments: Vec<String>,
     /// An infection marker (see [`crate::codes::infection_marker`]).
     #[serde(default)]
@@ -394,7 +445,7 @@ impl Entry {
             Entry::Medication(m) => m
                 .drugs
                 .iter()
-                .map(|d| d.text.as_str())
+                .map(Drug::text)
                 .collect::<Vec<_>>()
                 .join(" + "),
             Entry::Administration(a) => a.drug.text.clone(),
