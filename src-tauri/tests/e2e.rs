@@ -4,9 +4,9 @@
 //!
 //! One test walks the emergency manual (unlock, declare a doctor, search by kana, romaji and an
 //! era birth date, confirm identity, see the penicillin allergy and the anticoagulant, open a lab
-//! trend, print preview, lock, resume, end with the drill report); the others are the cases the
-//! issue names: a clerk refused the medicines, a wrong passphrase, an expired snapshot, break-glass.
-//! Each session is a fresh app process. Screenshots of every step are written under
+//! trend, print preview, lock, resume, end with the drill report); the others are the cases
+//! TEST-11 names: a clerk refused the medicines, a wrong passphrase, an expired snapshot,
+//! break-glass. Each session is a fresh app process. Screenshots of every step are written under
 //! `target/tmp/e2e/shots/` (the path is printed).
 //!
 //! Needs `Xvfb`, `tauri-driver` (scripts/setup.sh installs both) and the front end built into
@@ -450,7 +450,7 @@ impl Window<'_> {
         );
     }
 
-    /// Checks the screen as it is now for what the issue asks of it at 1366×768 (and in high
+    /// Checks the screen as it is now for what APP-17 asks of it at 1366×768 (and in high
     /// contrast): nothing wider than the window, text of at least 14 px whose contrast with what is
     /// behind it is at least WCAG AA (4.5:1, 3:1 for large text), or AAA (7:1, 4.5:1) when the
     /// system asks for more contrast, and every control at least 44 px each way for a gloved

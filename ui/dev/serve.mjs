@@ -1,7 +1,7 @@
 // Serves ui/dist/ on http://127.0.0.1:PORT (default 5178) with the app's CSP, plus ui/dev/mock.js
 // standing in for Tauri, so the UI can be looked at (and screenshotted by dev/shots.mjs) in a plain
 // browser: `npm run build && node dev/serve.mjs`. Development only; nothing here reaches dist/.
-// The CSP is the app's (docs: job brief), so a violation shows in the browser console here too.
+// The CSP is the app's (requirements APP-19), so a violation shows in the browser console here too.
 
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';

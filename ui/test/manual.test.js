@@ -1,5 +1,5 @@
 // The app's step titles must read as the emergency manuals' numbered steps, word for word
-// (issue 5: "the app's flow is those same steps, in the same words").
+// (requirements APP-1: "the app follows the same steps in the same words").
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

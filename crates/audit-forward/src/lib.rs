@@ -1,5 +1,6 @@
 //! Forwards a field laptop's audit log to the hub: RFC 5424 messages over TLS (RFC 5425),
-//! store-and-forward (issue 4 §3, `fieldchart audit forward LOG --syslog HOST:PORT --ca FILE`).
+//! store-and-forward (requirements AUD-17,
+//! `fieldchart audit forward LOG --syslog HOST:PORT --ca FILE`).
 //!
 //! In: the log's entries as [`Message`]s (sequence number, time, kind, the line itself), the log's
 //! id and this machine's name ([`Origin`]), the hub ([`Destination`]) and the CA its certificate

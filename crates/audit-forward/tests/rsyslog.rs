@@ -1,6 +1,6 @@
 //! End-to-end forwarding against Debian's rsyslogd running the collector configuration, with TLS
-//! on loopback (issue 4 §4). Each test starts its own rsyslogd; none is skipped when rsyslogd is
-//! missing: the harness fails and names the packages to install.
+//! on loopback (requirements TEST-10). Each test starts its own rsyslogd; none is skipped when
+//! rsyslogd is missing: the harness fails and names the packages to install.
 
 mod support;
 

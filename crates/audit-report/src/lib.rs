@@ -1,4 +1,5 @@
-//! The hub's reports over a decrypted audit log (issue 4 §3 `audit export` and `audit review`).
+//! The hub's reports over a decrypted audit log (requirements AUD-16 `audit export` and AUD-18
+//! `audit review`).
 //!
 //! Input is [`fieldchart_audit::Record`]s that the log crate has already verified and decrypted;
 //! output is text for people and other systems:

@@ -1,4 +1,4 @@
-//! The privacy officer's review of a decrypted log (issue 4 §3 `audit review`).
+//! The privacy officer's review of a decrypted log (requirements AUD-18 `audit review`).
 //!
 //! [`review`] answers the questions a privacy officer asks after a disaster: who used break-glass,
 //! when, why, and which patients they opened under it until they locked; which records were opened
@@ -36,8 +36,8 @@ pub struct EntryRef {
     pub drill: bool,
 }
 
-/// Who acted, as declared. The clerk authorisation code is deliberately absent (issue 4: recorded,
-/// never shown in review).
+/// Who acted, as declared. The clerk authorisation code is deliberately absent (requirements POL-5,
+/// AUD-18: recorded, never shown in review).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Person {
     pub name: String,

@@ -1,4 +1,4 @@
-//! What one audit entry says (issue 4 §3 "What is recorded").
+//! What one audit entry says (requirements AUD-1, AUD-4 to AUD-6).
 //!
 //! An [`Entry`] is the *encrypted* content of a log line: only the hub's audit key reads it, so a lost
 //! laptop's log does not reveal who was looked up. The plaintext part of a line (sequence number, wall
@@ -27,7 +27,7 @@ pub struct Entry {
     pub clock: ClockInfo,
 }
 
-/// The person at the keyboard, as they declared themselves (issue 4 §1).
+/// The person at the keyboard, as they declared themselves (requirements POL-4, AUD-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub name: String,
@@ -58,7 +58,7 @@ pub struct PatientRef {
     pub patient_id: String,
 }
 
-/// Why a record could be opened (issue 4 §2 "Consent").
+/// Why a record could be opened (requirements POL-11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LegalBasis {
@@ -178,7 +178,7 @@ pub enum Event {
     },
 }
 
-/// What the clock was and how far to trust it (IHE CT spirit, issue 4 §3 "Time").
+/// What the clock was and how far to trust it (IHE CT spirit, requirements AUD-13, AUD-14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockInfo {
     /// Where the wall clock came from: "system" (and, when known, the sync daemon).

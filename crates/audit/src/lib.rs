@@ -1,4 +1,4 @@
-//! The audit trail of a field laptop (issue 4 §3).
+//! The audit trail of a field laptop (requirements AUD-1 to AUD-14).
 //!
 //! [`event`] says what is recorded: who looked, at what, on what basis, and what the clock said. The
 //! log itself (append-only, hash-chained, device-signed, contents encrypted to the hub's audit

@@ -1,4 +1,4 @@
-//! Clock anomalies (issue 4 §3 "Time"): a clock that goes back or jumps is flagged in the entry,
+//! Clock anomalies (requirements AUD-14): a clock that goes back or jumps is flagged in the entry,
 //! with a clock the test controls.
 
 mod common;

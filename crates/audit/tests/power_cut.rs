@@ -1,6 +1,6 @@
-//! Power cut (issue 4 §4): a writer is killed with SIGKILL at random points, again and again; each
-//! time the log must open (repairing at most a torn last line), verify, and never lose an entry
-//! that was finished.
+//! Power cut (requirements TEST-10, AUD-8): a writer is killed with SIGKILL at random points, again
+//! and again; each time the log must open (repairing at most a torn last line), verify, and never
+//! lose an entry that was finished.
 //!
 //! The writer is this same test binary, started again with [`WRITER_ENV`] set: it appends entries
 //! until it is killed. That is why this test has its own `main` (`harness = false`). Every other

@@ -1,5 +1,6 @@
-//! Tampering (issue 4 §4): every way of changing a log is caught, by `verify` and by `open`, and
-//! the first bad entry is named. Also the one change that is not tampering: a torn last line.
+//! Tampering (requirements TEST-10, AUD-15): every way of changing a log is caught, by `verify` and
+//! by `open`, and the first bad entry is named. Also the one change that is not tampering: a torn
+//! last line.
 
 mod common;
 

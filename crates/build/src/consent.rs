@@ -1,6 +1,6 @@
-//! The hub's consent list (issue 4 §2 "Consent"): which patients consented to sharing and which
-//! refused. SS-MIX2 storage does not carry consent, so the hub keeps it beside the storage and hands
-//! it to the build with `--consent FILE`.
+//! The hub's consent list (requirements POL-10, POL-12): which patients consented to sharing and
+//! which refused. SS-MIX2 storage does not carry consent, so the hub keeps it beside the storage
+//! and hands it to the build with `--consent FILE`.
 //!
 //! The file is UTF-8 CSV, one patient per line: `facility,patient_id,state`, where state is
 //! `consented` or `refused` (同意 / 拒否 also read), or `unknown` to list a patient explicitly

@@ -1,6 +1,7 @@
 //! `fieldchart bench`: figures on generated regions, each against a plain-tool baseline measured in the
 //! same run. `read` times the reader against `cat`; `snapshot` ([`snapshot`]) times the snapshot build
-//! and the viewer (in a child process, [`viewer`]) against `grep -r` (issue 3 §6).
+//! and the viewer (in a child process, [`viewer`]) against `grep -r`
+//! (requirements PERF-3 to PERF-7).
 //!
 //! Shared here: where regions live under `--dir` and how they are generated or reused, file counting,
 //! and the percentile every figure is reported with.
@@ -30,14 +31,14 @@ pub enum Command {
     /// same files, alternating, and reports the best of --runs for each: messages/s, MB/s and the
     /// ratio to `cat`.
     Read(ReadArgs),
-    /// Snapshot build and viewer figures (issue 3 §6), against `grep -r` over the raw tree.
+    /// Snapshot build and viewer figures (PERF-3 to PERF-7), against `grep -r` over the raw tree.
     ///
     /// For each size: generates (or reuses) the region under --dir, builds (or reuses) an encrypted
     /// snapshot of it with throwaway keys kept beside it, then runs the viewer in a fresh process:
     /// opens the snapshot 5 times, runs --queries patient searches (kanji name, kana name and era
     /// date of birth + sex, drawn with --seed from the snapshot's own patients) and 200 patient
     /// records. Reports build time, records/s, snapshot size against raw bytes, open, search and
-    /// record times, peak RSS, how often the patient was found, and the goals of issue 3.
+    /// record times, peak RSS, how often the patient was found, and the goals of PERF-3 to PERF-6.
     Snapshot(snapshot::SnapshotArgs),
     /// The viewer side of `bench snapshot`, run by it as a child process.
     #[command(hide = true)]

@@ -105,7 +105,7 @@ impl OpenArgs {
     }
 }
 
-/// Who is looking (issue 4 §1), where the audit goes, and an emergency override.
+/// Who is looking (requirements POL-4), where the audit goes, and an emergency override.
 #[derive(clap::Args, Clone)]
 pub struct ViewerArgs {
     /// Your name, as it should appear in the audit trail.

@@ -1,7 +1,7 @@
-//! Who may see what, through the real binary (issue 4 §2): professions and their sections and
-//! look-back, consent and the legal basis, break-glass, the event window, an expired snapshot, and
-//! refusals with their own exit code. Every one of these lands in the audit log, which the audit
-//! tests read back.
+//! Who may see what, through the real binary (requirements POL-6 to POL-17): professions and their
+//! sections and look-back, consent and the legal basis, break-glass, the event window, an expired
+//! snapshot, and refusals with their own exit code. Every one of these lands in the audit log,
+//! which the audit tests read back.
 
 mod common;
 

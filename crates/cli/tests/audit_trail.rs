@@ -1,7 +1,7 @@
-//! The audit trail through the real binary (issue 4 §3): every search, record view, refusal and
-//! break-glass of a viewing session is in the log, unreadable without the hub's audit key;
-//! `audit verify` checks it without a key and names a tampered entry; `audit review`, `audit export
-//! --format atna|fhir` read it with the key.
+//! The audit trail through the real binary (requirements AUD-1, AUD-9, AUD-10, AUD-15, AUD-16,
+//! AUD-18): every search, record view, refusal and break-glass of a viewing session is in the log,
+//! unreadable without the hub's audit key; `audit verify` checks it without a key and names a
+//! tampered entry; `audit review`, `audit export --format atna|fhir` read it with the key.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! Every way opening a snapshot can fail (issue 3 §3) gets its own message and exit code, nothing is
-//! half-opened, and a session leaves no plaintext behind on disk.
+//! Every way opening a snapshot can fail (requirements SNAP-15) gets its own message and exit code,
+//! nothing is half-opened, and a session leaves no plaintext behind on disk.
 
 mod common;
 

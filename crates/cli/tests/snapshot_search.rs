@@ -1,5 +1,5 @@
-//! `fieldchart search` and `fieldchart record` on a built snapshot: every search form of issue 3 §4
-//! and the record's summary rules, through the real binary.
+//! `fieldchart search` and `fieldchart record` on a built snapshot: every search form of SRCH-1 to
+//! SRCH-4 and the record's summary rules, through the real binary.
 
 mod common;
 

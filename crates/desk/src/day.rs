@@ -1,5 +1,5 @@
-//! Dates as the app shows them: the Western form and the Japanese era form side by side (issue 5
-//! §2 "Language"), worked out here so that the front end only picks one.
+//! Dates as the app shows them: the Western form and the Japanese era form side by side
+//! (requirements APP-16), worked out here so that the front end only picks one.
 
 use chrono::NaiveDate;
 use serde::Serialize;

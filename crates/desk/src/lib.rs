@@ -1,5 +1,6 @@
-//! The desktop app's workflow without a window (issue 5): the emergency manual's eight steps as
-//! commands, each answering with a screen model ([`screens`]) or an [`AppError`].
+//! The desktop app's workflow without a window (requirements APP-1 to APP-13): the emergency
+//! manual's eight steps as commands, each answering with a screen model ([`screens`]) or an
+//! [`AppError`].
 //!
 //! `src-tauri` holds one [`Desk`] and exposes each method as a Tauri command; the front end renders
 //! what comes back. Every decision is made here or below: which snapshots there are and whether

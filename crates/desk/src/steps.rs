@@ -1,5 +1,5 @@
 //! The manual's steps as a clock: how long the viewer spent in each numbered step. A drill ends
-//! with this as its report (issue 5 §2 "Drill mode"); it names steps, never patients.
+//! with this as its report (requirements APP-18); it names steps, never patients.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Dates of birth as people say and write them in Japan: Gregorian (1970-03-12, 19700312, 1970年3月12日)
 //! and the era calendar (和暦: S45.3.12, 昭和45年3月12日, 令和元年), a year or a year and month alone
-//! narrowing a search (issue 3 §4). Also the other direction, for display: a date as its era form, and
-//! the age on a day.
+//! narrowing a search (requirements SRCH-2). Also the other direction, for display: a date as its
+//! era form, and the age on a day.
 //!
 //! Era years are counted from each era's first Gregorian year (M 1868, T 1912, S 1926, H 1989,
 //! R 2019; 元年 = 1) without checking the era's first and last day: S64.2.1 is taken as 1989-02-01
@@ -91,7 +91,7 @@ const ERAS: [Era; 5] = [
 /// three-digit year should not land in another century.
 const MAX_ERA_YEAR: u32 = 99;
 
-/// Parses a date of birth in any form of issue 3 §4:
+/// Parses a date of birth in any form of requirements SRCH-2:
 /// - Gregorian: `1970-03-12`, `19700312`, `1970/3/12`, `1970.3.12`, `1970年3月12日`;
 /// - era: `S45.3.12`, `S45/3/12`, `s45-3-12`, `S450312`, `昭45.3.12`, `昭和45年3月12日`, with the era as a
 ///   letter (M T S H R, either case), one kanji (明 大 昭 平 令), its full name or a square (㍼), the year
@@ -400,7 +400,7 @@ mod tests {
     }
 
     #[test]
-    fn every_full_date_form_of_issue_3_reads_as_the_same_day() {
+    fn every_full_date_form_of_srch_2_reads_as_the_same_day() {
         let day = Some(DobQuery::Date(ymd(1970, 3, 12)));
         let forms = [
             "1970-03-12",

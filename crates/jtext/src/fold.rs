@@ -1,5 +1,6 @@
 //! The general fold: one canonical spelling for kanji, kana, address and clinical text, so that the
-//! snapshot index and a clinician's query compare equal however each was typed (issue 3 §4).
+//! snapshot index and a clinician's query compare equal however each was typed
+//! (requirements SRCH-1, SRCH-5).
 //!
 //! What it folds, in order: invisible characters are dropped (variation selectors, zero-width
 //! characters, controls); NFKC (half-width kana → full-width, full-width ASCII → ASCII, ㍼ → 昭和, ①

@@ -2,7 +2,7 @@
 //!
 //! The key exists because a name's reading is written many ways: ユウコ, ユーコ, ゆうこ, ﾕｳｺ and the
 //! romaji "yuko" are one person to a clinician, and registration clerks drop or add voicing marks and
-//! small kana (issue 3 §4: "voiced and small kana, and long vowels, treated tolerantly"). The key is
+//! small kana (requirements SRCH-1: "voiced and small kana and long vowels tolerated"). The key is
 //! deliberately lossy; it is for finding candidates, and the result list shows the real names to
 //! confirm identity.
 

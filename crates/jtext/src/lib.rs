@@ -1,6 +1,6 @@
 //! Japanese text normalisation for patient search: one folding shared by the snapshot builder (which
 //! indexes) and the query side (which searches), so that both turn 髙橋, 高橋, ﾀｶﾊｼ, タカハシ and
-//! "takahashi" into keys that meet (issue 3 §4).
+//! "takahashi" into keys that meet (requirements SRCH-1, SRCH-5).
 //!
 //! What goes in: strings — names, addresses, clinical words, and query words. What comes out: folded
 //! strings ([`fold`]), tolerant name keys ([`kana_key`]), kana from romaji ([`romaji_to_kana`]),

@@ -1,6 +1,6 @@
-//! Character bigrams: the tokens of the CJK-aware index and of the queries against it (issue 3 §4:
-//! "character bigrams over normalised text"; platform notes: lindera's dictionary does not build
-//! offline, and bigrams serve names and clinical terms well enough).
+//! Character bigrams: the tokens of the CJK-aware index and of the queries against it
+//! (requirements SRCH-6: "character bigrams over folded text"; platform notes: lindera's dictionary
+//! does not build offline, and bigrams serve names and clinical terms well enough).
 
 /// Character bigrams of each word of `s` (words are split on whitespace; [`crate::fold`] leaves only
 /// single ' ' between them). A one-character word is its own token, so that 林 or 肝 can be found.

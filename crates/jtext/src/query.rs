@@ -1,7 +1,7 @@
 //! A patient-search query split into typed terms: a clinician in a shelter types whatever they have
 //! ("やまだ S45 女", "yamada hanako 1970", "090-1234-5678") and each word is recognised for what it is
-//! (issue 3 §4, "combined queries"). Also the sex words and phone numbers on their own, which the
-//! index side uses to fold PID-8 and PID-13 the same way.
+//! (requirements SRCH-4: words combine). Also the sex words and phone numbers on their own, which
+//! the index side uses to fold PID-8 and PID-13 the same way.
 
 use crate::dob::{DobQuery, parse_dob};
 use crate::fold::fold;

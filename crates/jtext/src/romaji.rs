@@ -1,5 +1,6 @@
 //! Romaji → hiragana, so that a query typed on a laptop without a Japanese IME ("yamada hanako",
-//! "tyuuou") finds names stored in kana (issue 3 §4: romaji in both Hepburn and kunrei spelling).
+//! "tyuuou") finds names stored in kana (requirements SRCH-1: romaji in both Hepburn and
+//! kunrei spelling).
 //!
 //! Accepted: Hepburn (shi, chi, tsu, fu, ji, sha, cha, ja), kunrei and nihon-shiki (si, ti, tu, hu,
 //! zi, di, sya, tya, zya), the IME spellings (cya, jya, nn, x-prefixed small kana), n' and nn for ん,

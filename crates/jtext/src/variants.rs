@@ -1,11 +1,11 @@
 //! Variant kanji (異体字): the table that maps each variant or old form to one canonical form, so that
-//! a name registered as 髙橋 is found by 高橋 and the other way round (issue 3 §4, "variant kanji in
-//! either direction").
+//! a name registered as 髙橋 is found by 高橋 and the other way round (requirements SRCH-1, "variant
+//! kanji ... in either direction").
 //!
 //! The canonical form is the everyday one: the 新字体 of an old form, the commoner spelling of a name
-//! variant; where both are in everyday use (籠/篭, 檜/桧, 槇/槙) it is the simpler or the one the brief
-//! names second. The direction only has to be the same on the index side and the query side, which it
-//! is because both call [`crate::fold`]. Changing the table changes the index: bump
+//! variant; where both are in everyday use (籠/篭, 檜/桧, 槇/槙) it is the simpler or the one named
+//! second there. The direction only has to be the same on the index side and the query side, which
+//! it is because both call [`crate::fold`]. Changing the table changes the index: bump
 //! [`crate::FOLD_VERSION`].
 //!
 //! Only whole-character substitutions belong here. Ideographic variation sequences (a base kanji plus
@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn brief_pairs_map_to_one_form() {
+    fn common_name_variants_map_to_one_form() {
         let groups: &[&[char]] = &[
             &['髙', '高'],
             &['\u{FA11}', '崎', '嵜'],

@@ -1,6 +1,6 @@
-//! Every search form of issue 3 §4, from the point of view of the two sides that must agree: what the
-//! snapshot builder indexes (fold, kana_key, bigrams of the stored value) and what a clinician types
-//! (parse_query, then the same functions).
+//! Every search form of SRCH-1 to SRCH-4, from the point of view of the two sides that must agree:
+//! what the snapshot builder indexes (fold, kana_key, bigrams of the stored value) and what a
+//! clinician types (parse_query, then the same functions).
 
 use chrono::NaiveDate;
 use fieldchart_jtext::{

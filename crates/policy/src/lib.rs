@@ -1,6 +1,6 @@
-//! Who may see what (issue 4 §2): by profession, which sections and how far back; the event window
-//! emergency access is open in; consent and the legal basis for opening a record without it; and
-//! break-glass.
+//! Who may see what (requirements POL-6 to POL-16): by profession, which sections and how far back;
+//! the event window emergency access is open in; consent and the legal basis for opening a record
+//! without it; and break-glass.
 //!
 //! The hub signs a [`Policy`] into the snapshot; the laptop's viewing session asks it before every
 //! search and record, so the CLI and the app only ever receive what it allows. This crate is pure:
@@ -332,7 +332,7 @@ impl Basis {
     }
 }
 
-/// Who is looking, as declared at the start of a session (issue 4 §1).
+/// Who is looking, as declared at the start of a session (requirements POL-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declaration {
     pub name: String,
@@ -540,8 +540,8 @@ impl Policy {
         &self.professions[&p]
     }
 
-    /// Checks a declaration (issue 4 §1): name, team and event given; a clerk's code is one the hub
-    /// issued.
+    /// Checks a declaration (requirements POL-4, POL-5): name, team and event given; a clerk's code
+    /// is one the hub issued.
     pub fn check_declaration(&self, d: &Declaration) -> Result<(), Refusal> {
         let missing: Vec<&str> = [("name", &d.name), ("team", &d.team), ("event", &d.event)]
             .into_iter()
@@ -575,7 +575,7 @@ impl Policy {
         Ok(())
     }
 
-    /// Whether emergency access is open at `now` (issue 4 §2 "Event window"). Break-glass opens it
+    /// Whether emergency access is open at `now` (requirements POL-9). Break-glass opens it
     /// outside the window, for professions allowed to use it.
     pub fn check_window(
         &self,
@@ -653,7 +653,8 @@ impl Policy {
         }
     }
 
-    /// Whether a record may be opened, and what of it is shown (issue 4 §2).
+    /// Whether a record may be opened, and what of it is shown (requirements POL-6, POL-7, POL-11,
+    /// POL-15).
     ///
     /// `consent` is the hub's state for the patient (None: not on the list, so the policy default);
     /// `basis` is what the viewer chose; `break_glass` the reason of an override in force. The

@@ -1,5 +1,5 @@
-//! The fixed list of professions a viewer declares (issue 4 §1), by their Japanese names, with the
-//! ASCII keys the policy file uses.
+//! The fixed list of professions a viewer declares (requirements POL-4), by their Japanese names,
+//! with the ASCII keys the policy file uses.
 
 use std::fmt;
 use std::str::FromStr;

@@ -57,7 +57,7 @@ impl Area {
     }
 
     /// Whether a profession's look-back limits this area. Allergies, infections and problems are
-    /// shown whole whatever their age, as the snapshot keeps them (issue 3 §2 "Scope").
+    /// shown whole whatever their age, as the snapshot keeps them (requirements POL-7, SNAP-4).
     pub fn time_limited(self) -> bool {
         matches!(
             self,

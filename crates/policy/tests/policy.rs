@@ -1,4 +1,4 @@
-//! The policy's decisions, one rule at a time (issue 4 §4 "Policy").
+//! The policy's decisions, one rule at a time (requirements TEST-9).
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldchart_policy::{

@@ -1,7 +1,7 @@
 //! The patient record: who the patient is, how fresh the data is, a summary of what keeps them alive,
 //! and the history behind it. Every item carries its source (facility and file path).
 //!
-//! Summary rules (issue 3 §5):
+//! Summary rules (requirements REC-3 to REC-13):
 //! - medications: current only — the period covers the as-of date or ended in the last 100 days — and
 //!   at least the patient's last three prescriptions. The snapshot holds current records only, so
 //!   superseded and deleted orders can never appear.

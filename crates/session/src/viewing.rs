@@ -1,6 +1,6 @@
-//! A viewing session (issue 4): an opened snapshot, the person who declared themselves, the signed
-//! policy and the audit log, together. Patient data leaves this crate only through an access this
-//! module granted and audited:
+//! A viewing session (requirements GEN-11, AUD-3): an opened snapshot, the person who declared
+//! themselves, the signed policy and the audit log, together. Patient data leaves this crate only
+//! through an access this module granted and audited:
 //!
 //! - [`Viewing::begin`] writes the unlock, checks the declaration and the event window, and writes
 //!   the declaration (or the refusal);

@@ -1,9 +1,9 @@
 //! The one error type of the vault, its messages and the process exit code of each failure.
 //!
 //! Every failure that a clinician or IT person can meet in the field has its own variant, its own
-//! message saying what to do next, and its own exit code (issue 3 §3: "each of these cases gets its
-//! own clear message and its own exit code"). Messages never contain patient data: the vault never
-//! sees any in plaintext outside a part's bytes, and no part bytes are ever quoted.
+//! message saying what to do next, and its own exit code (requirements SNAP-15: "each way opening
+//! can fail has its own message and its own exit code"). Messages never contain patient data: the
+//! vault never sees any in plaintext outside a part's bytes, and no part bytes are ever quoted.
 
 use std::io;
 use std::path::PathBuf;

@@ -71,7 +71,7 @@ pub(crate) struct Envelope {
     /// Total file length: a short file is truncated, a long one has bytes appended.
     pub file_len: u64,
     /// Length of the age header plus its 16-byte payload nonce, which directly follow the
-    /// envelope. Not in the brief's list; it lets the header be hashed without parsing it.
+    /// envelope. Our own addition; it lets the header be hashed without parsing it.
     pub age_header_len: u64,
     /// SHA-256 of those `age_header_len` bytes.
     pub age_header_sha256: String,
@@ -147,7 +147,7 @@ pub(crate) struct DecodedEnvelope {
     signature: [u8; 64],
 }
 
-/// What the first bytes of a file say, checked in the order of the brief: magic, envelope hash,
+/// What the first bytes of a file say, checked in this order: magic, envelope hash,
 /// version. `head` is the file's first `min(len, ENVELOPE_LEN)` bytes and `file_len` its length.
 pub(crate) fn decode_envelope(
     head: &[u8],

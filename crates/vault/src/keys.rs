@@ -2,8 +2,8 @@
 //! trusted public keys a laptop accepts, and the ways to unlock a snapshot.
 //!
 //! Secret key files are created with mode 0600 and `create_new`, so an existing key is never
-//! overwritten (issue 3 §1). A device key file is an ordinary age identity file, so `age -d -i`
-//! can read it too. The signing key file is our own small text format:
+//! overwritten (requirements SNAP-3). A device key file is an ordinary age identity file, so
+//! `age -d -i` can read it too. The signing key file is our own small text format:
 //!
 //! ```text
 //! FIELDCHART-SIGNING-KEY-1

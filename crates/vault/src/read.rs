@@ -1,6 +1,6 @@
-//! Opening a snapshot and reading its parts: every check in the brief's order before anything is
-//! handed out, then random access where each 64 KiB block is decrypted through one seekable age
-//! stream and checked against its signed block hash before a byte of it is returned.
+//! Opening a snapshot and reading its parts: every check, in the order [`open`] lists, before
+//! anything is handed out, then random access where each 64 KiB block is decrypted through one
+//! seekable age stream and checked against its signed block hash before a byte of it is returned.
 //!
 //! Nothing is ever written to disk here. Decrypted blocks live in a bounded in-memory cache and
 //! are wiped when evicted.

@@ -1,7 +1,7 @@
 //! Writing a snapshot: parts are streamed through age encryption into a temporary file next to
 //! the output, hashed block by block on the way, and the file is renamed into place only after
-//! the manifest, trailer and signed envelope are written and synced (issue 3 §2: "writes to a
-//! temporary name and renames it only when complete").
+//! the manifest, trailer and signed envelope are written and synced (requirements SNAP-10: "written
+//! under a temporary name and takes its real name only once complete").
 
 use std::ffi::OsString;
 use std::fs::{self, File};

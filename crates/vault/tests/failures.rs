@@ -1,5 +1,5 @@
-//! Every way opening can fail (issue 3 §3), each with its own variant and exit code, and the rule
-//! that a damaged snapshot never yields wrong data.
+//! Every way opening can fail (requirements SNAP-15), each with its own variant and exit code, and
+//! the rule that a damaged snapshot never yields wrong data.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! Where an entry's time comes from, and when it cannot be right (issue 4 §3 "Time, in the IHE CT
-//! spirit").
+//! Where an entry's time comes from, and when it cannot be right (requirements AUD-13, AUD-14, in
+//! the IHE CT spirit).
 //!
 //! Each entry records three readings: the wall clock, the kernel's boot id, and CLOCK_BOOTTIME. The
 //! wall clock is what people read; the boot-time counter cannot be set by anyone, so within one boot

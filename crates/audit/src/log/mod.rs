@@ -1,4 +1,4 @@
-//! The audit log file (issue 4 §3 "Structure", "Privacy"): append-only, hash-chained, signed by the
+//! The audit log file (requirements AUD-7 to AUD-9): append-only, hash-chained, signed by the
 //! device, each entry's content encrypted to the hub's audit recipient.
 //!
 //! A log is one UTF-8 file, one JSON object per line, each line ending in a newline:

@@ -1,5 +1,5 @@
 //! Writing the log: creating it, repairing the torn last line a power cut leaves, and appending
-//! entries so that each one is on disk before `append` returns (issue 4 §3 "Structure").
+//! entries so that each one is on disk before `append` returns (requirements AUD-8).
 //!
 //! Order of writes for one entry: the line (one `write_all`), `sync_data`, then the head file
 //! (temporary file, `sync_all`, rename, sync of the directory). A power cut can therefore leave

@@ -1,7 +1,7 @@
 //! The patient queries of `bench snapshot`: drawn with a seed from the snapshot's own patients, in
 //! three equal kinds (kanji name, kana name in hiragana or half-width, era date of birth with sex),
-//! each with the patient it should find so that the viewer can count hits (issue 3 §6: "1,000 random
-//! name, kana and date-of-birth queries").
+//! each with the patient it should find so that the viewer can count hits (requirements PERF-4:
+//! "1,000 seeded name, kana and date-of-birth queries").
 //!
 //! The queries hold synthetic patients' names: they travel from the parent to the viewer process
 //! through a pipe and are never printed or logged.

@@ -1,7 +1,7 @@
-//! `fieldchart bench snapshot`: the figures of issue 3 §6 for each region size — build time and
-//! records/s, snapshot size against the raw storage, and the viewer's open, search and record times
-//! and peak RSS (measured in a child process, [`super::viewer`]), with `grep -r` over the raw tree for
-//! the same names as the baseline, in the same run.
+//! `fieldchart bench snapshot`: the figures of PERF-3 to PERF-7 for each region size — build time
+//! and records/s, snapshot size against the raw storage, and the viewer's open, search and record
+//! times and peak RSS (measured in a child process, [`super::viewer`]), with `grep -r` over the raw
+//! tree for the same names as the baseline, in the same run.
 //!
 //! Regions, snapshots and the keys that open them are kept under `--dir` and reused by later runs.
 //! The keys sit beside their snapshot (`snap-….keys/`) rather than in a temporary directory because a
@@ -62,7 +62,7 @@ pub struct SnapshotArgs {
 const VALID_DAYS: i64 = 3_650;
 const WINDOW_YEARS: u32 = 5;
 
-/// Issue 3 §6 goals.
+/// The goals of PERF-3 to PERF-6.
 const GOAL_OPEN_RATIO: f64 = 1.5;
 const GOAL_SEARCH_P99_MS: f64 = 50.0;
 const GOAL_RECORD_P99_MS: f64 = 100.0;
@@ -93,8 +93,8 @@ struct Row {
 
 #[derive(Serialize)]
 struct Goals {
-    /// The size the single-size goals are judged at (the largest measured; issue 3 states them at
-    /// 1,000,000).
+    /// The size the single-size goals are judged at (the largest measured; PERF-3 to PERF-6 state
+    /// them at 1,000,000).
     at_patients: u64,
     /// Median open time at the largest size divided by that at the smallest.
     open_ratio: Option<f64>,
