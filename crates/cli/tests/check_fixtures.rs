@@ -8,19 +8,10 @@ use std::process::Command;
 use encoding_rs::ISO_2022_JP;
 use serde_json::Value;
 
-const FACILITY: &str = "0412345678";
+mod common;
+use common::fieldchart;
 
-fn fieldchart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fieldchart"))
-        .args(args)
-        .output()
-        .expect("the fieldchart binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-        String::from_utf8(out.stderr).expect("UTF-8 errors"),
-    )
-}
+const FACILITY: &str = "0412345678";
 
 fn jis(text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = ISO_2022_JP.encode(text);

@@ -4,21 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-fn fieldchart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fieldchart"))
-        .args(args)
-        .output()
-        .expect("the fieldchart binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-        String::from_utf8(out.stderr).expect("UTF-8 errors"),
-    )
-}
+mod common;
+use common::fieldchart;
 
 fn demo(dir: &Path, seed: &str) {
     let (code, _, stderr) = fieldchart(&[

@@ -2,24 +2,14 @@
 //! ../shared/ssmix2-samples/README.md).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::fieldchart;
+
 fn nho() -> PathBuf {
     fieldchart_samples::nho()
-}
-
-fn fieldchart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fieldchart"))
-        .args(args)
-        .output()
-        .expect("the fieldchart binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-        String::from_utf8(out.stderr).expect("UTF-8 errors"),
-    )
 }
 
 fn check_json() -> Value {

@@ -32,11 +32,6 @@ impl Encoding {
             Encoding::ShiftJis => "Shift_JIS (CP932)",
         }
     }
-
-    /// Whether the SS-MIX2 guideline allows this encoding in storage.
-    pub fn is_standard(self) -> bool {
-        self == Encoding::Iso2022Jp
-    }
 }
 
 impl fmt::Display for Encoding {

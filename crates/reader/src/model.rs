@@ -581,23 +581,3 @@ pub enum Item {
     Document(Document),
     Unmapped(Unmapped),
 }
-
-impl Item {
-    /// A short English name of the item's kind, for reports.
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            Item::Patient(_) => "patient",
-            Item::Allergy(_) => "allergy",
-            Item::Problem(_) => "problem",
-            Item::MedicationOrder(_) => "medication_order",
-            Item::Administration(_) => "administration",
-            Item::LabOrder(_) => "lab_order",
-            Item::Observation(_) => "observation",
-            Item::Study(_) => "study",
-            Item::Encounter(_) => "encounter",
-            Item::DietOrder(_) => "diet_order",
-            Item::Document(_) => "document",
-            Item::Unmapped(_) => "unmapped",
-        }
-    }
-}

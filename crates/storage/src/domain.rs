@@ -292,12 +292,6 @@ impl DataType {
             .map(|(_, meaning)| *meaning)
     }
 
-    /// ADT types, whose files may hold a cancel event stored under the cancelled event's type
-    /// (guide §2, last bullet).
-    pub fn is_adt(&self) -> bool {
-        self.0.starts_with("ADT-")
-    }
-
     /// Types where one file holds the patient's whole current state, so only the newest current
     /// file counts across care dates and roots: PPR-01 and ADT-00 (guide §2).
     pub fn is_singleton(&self) -> bool {

@@ -163,10 +163,6 @@ pub struct FacilityScan {
 }
 
 impl FacilityScan {
-    pub fn patient_key(&self, id: &PatientId) -> PatientKey {
-        PatientKey::new(self.facility.clone(), id.clone())
-    }
-
     /// Lists one patient's files across all roots; an unknown ID gives an empty list.
     pub fn walk_patient(&self, id: &PatientId) -> PatientFiles {
         let dirs = self.patients.get(id).map(Vec::as_slice).unwrap_or_default();

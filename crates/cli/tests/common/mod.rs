@@ -252,6 +252,16 @@ pub fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
 }
 
+/// Runs the binary: its exit code (-1 when a signal ended it), stdout and stderr, both UTF-8.
+pub fn fieldchart(args: &[&str]) -> (i32, String, String) {
+    let out = run(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        String::from_utf8(out.stderr).expect("UTF-8 errors"),
+    )
+}
+
 pub fn run_in(dir: &Path, tmp: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
