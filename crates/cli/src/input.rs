@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use fieldchart_audit::log::{AuditError, VerifyError};
-use fieldchart_vault::input::{InputError, open_regular, read_bounded};
+use fieldchart_session::viewing::not_a_log;
+use fieldchart_vault::input::{open_regular, read_bounded};
 
 /// A policy file is a page of TOML.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
@@ -38,36 +38,11 @@ pub fn check_audit_log(log: &Path) -> anyhow::Result<()> {
 }
 
 /// The viewing commands' `--audit-log` (and the device's audit key beside it): a log that cannot
-/// be written means nothing is shown (31).
+/// be written means nothing is shown (31). The session checks the same when a viewing begins; the
+/// CLI checks first so that sync, which writes to the log too, refuses before it copies.
 pub fn check_viewing_audit_log(log: &Path) -> anyhow::Result<()> {
-    let key = fieldchart_session::viewing::device_key_path(log);
-    for path in [log, key.as_path()] {
-        if path.exists()
-            && let Err(e) = open_regular(path)
-        {
-            return Err(AuditError::Verify(not_a_log(e)).into());
-        }
-    }
+    fieldchart_session::viewing::check_device_log(log)?;
     Ok(())
-}
-
-fn not_a_log(e: InputError) -> VerifyError {
-    match e {
-        InputError::NotAFile { path, kind } => VerifyError::NotALog {
-            path,
-            reason: match kind {
-                "a named pipe (FIFO)" => "it is a named pipe (FIFO), not a regular file",
-                "a folder" => "it is a folder, not a regular file",
-                "a character device" | "a block device" => "it is a device, not a regular file",
-                _ => "it is not a regular file",
-            },
-        },
-        InputError::Io { path, source } => VerifyError::Io { path, source },
-        InputError::TooLarge { path, .. } => VerifyError::NotALog {
-            path,
-            reason: "it is too large",
-        },
-    }
 }
 
 /// Any other input file a library reads by path (the CA file): refuse what is not a regular file.

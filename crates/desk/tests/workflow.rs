@@ -757,3 +757,26 @@ fn the_drill_report_is_written_in_both_languages_the_chosen_one_first() {
     assert_eq!(err.kind, ErrorKind::BadInput);
     assert_eq!(l.desk.language(), fieldchart_desk::contract::Language::Ja);
 }
+
+#[test]
+fn a_named_pipe_as_the_audit_log_is_refused_at_the_declaration_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("audit.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let mut l = Laptop::with(|c| c.drill_audit_log = fifo.clone());
+    l.desk.start().unwrap();
+    l.desk
+        .unlock(&Laptop::path(&testbed().drill), None, None)
+        .unwrap();
+    // No writer ever opens the pipe: a blocking open would hang this test forever.
+    let e = l
+        .desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .expect_err("a pipe is no audit log");
+    assert_eq!(e.kind, fieldchart_desk::contract::ErrorKind::Audit, "{e:?}");
+    assert!(e.message.contains("named pipe"), "{e:?}");
+}

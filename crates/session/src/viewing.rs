@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey};
+use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey, VerifyError};
 use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
 };
@@ -28,6 +28,7 @@ use fieldchart_store::codes;
 use fieldchart_store::index::Fields;
 use fieldchart_store::read::PatientPk;
 use fieldchart_store::rows::{Entry as Item, PatientRow, Section, StoredItem};
+use fieldchart_vault::input::{InputError, open_regular};
 use serde::Serialize;
 use tantivy::query::Query;
 
@@ -82,6 +83,41 @@ pub fn device_key_path(audit_log: &std::path::Path) -> PathBuf {
     audit_log.with_file_name("device-audit.key")
 }
 
+/// A device's audit log and the audit key beside it must each be a regular file where they exist:
+/// a named pipe given as the log would block the viewer before anything is shown, and a folder or a
+/// device is no log. Checked before the key or the log is opened, by every way a viewing begins.
+pub fn check_device_log(audit_log: &std::path::Path) -> Result<(), AuditError> {
+    for path in [audit_log.to_path_buf(), device_key_path(audit_log)] {
+        if path.exists()
+            && let Err(e) = open_regular(&path)
+        {
+            return Err(AuditError::Verify(not_a_log(e)));
+        }
+    }
+    Ok(())
+}
+
+/// An audit input that is not a regular file (or cannot be read) as the audit trail words it:
+/// "not an audit log" with why.
+pub fn not_a_log(e: InputError) -> VerifyError {
+    match e {
+        InputError::NotAFile { path, kind } => VerifyError::NotALog {
+            path,
+            reason: match kind {
+                "a named pipe (FIFO)" => "it is a named pipe (FIFO), not a regular file",
+                "a folder" => "it is a folder, not a regular file",
+                "a character device" | "a block device" => "it is a device, not a regular file",
+                _ => "it is not a regular file",
+            },
+        },
+        InputError::Io { path, source } => VerifyError::Io { path, source },
+        InputError::TooLarge { path, .. } => VerifyError::NotALog {
+            path,
+            reason: "it is too large",
+        },
+    }
+}
+
 /// Writes a failed unlock (wrong key, tampered, expired, …) to the device's audit log, with who tried.
 ///
 /// The snapshot did not open, so its audit recipient is unknown: the entry is encrypted to the
@@ -96,6 +132,7 @@ pub fn record_failed_unlock(
     if !audit_log.exists() {
         return Ok(false);
     }
+    check_device_log(audit_log)?;
     let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
     let mut log = AuditLog::open(audit_log, &key)?;
     let Some(recipient) = log.last_recipient()? else {
@@ -182,6 +219,7 @@ impl Viewing {
                     SessionError::Damaged("the audit recipient in the manifest".into())
                 })?;
             let policy = session.policy()?;
+            check_device_log(&opts.audit_log)?;
             let key = DeviceKey::load_or_create(&device_key_path(&opts.audit_log))?;
             let log = AuditLog::open(&opts.audit_log, &key)?;
             Ok((recipient, policy, log))
