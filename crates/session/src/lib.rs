@@ -8,6 +8,36 @@
 //!
 //! Who may see what, and the audit trail of every look, are [`viewing`]: the CLI and the app open a
 //! [`Session`] only to begin a [`Viewing`], and read patient data only through the accesses it grants.
+//!
+//! That rule is the compiler's, not a convention: the store and the index inside a [`Session`] are
+//! private, and so is the session inside a [`Viewing`]. Code outside this crate that tries to reach
+//! them does not build, while what a session may say of itself does:
+//!
+//! ```no_run
+//! fn snapshot_id(s: &fieldchart_session::Session) -> String {
+//!     s.manifest().snapshot_id.clone()
+//! }
+//! ```
+//!
+//! ```compile_fail,E0616
+//! fn peek(s: &fieldchart_session::Session) {
+//!     let _ = &s.store; // the clinical store: only an access reads it
+//! }
+//! ```
+//!
+//! ```compile_fail,E0616
+//! fn peek(v: &fieldchart_session::Viewing) {
+//!     let _ = &v.session; // the snapshot behind a viewing: no way round the grant
+//! }
+//! ```
+//!
+//! ```compile_fail,E0599
+//! fn peek(s: &fieldchart_session::Session) {
+//!     let _ = s.db(); // there is no raw database handle
+//! }
+//! ```
+//!
+//! The one named exception is [`Session::benchmark_patients`], for the bench on a drill snapshot.
 
 mod directory;
 mod fault;
