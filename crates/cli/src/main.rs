@@ -6,6 +6,7 @@ mod bench;
 mod check;
 mod demo_data;
 mod forward;
+mod hub;
 mod input;
 mod inspect;
 mod keys;
@@ -57,6 +58,9 @@ enum Command {
     Audit(audit::Command),
     #[command(subcommand)]
     Bench(bench::Command),
+    /// The hub operator's commands on a hub folder (hub.toml and keys/, docs/hub.md).
+    #[command(subcommand)]
+    Hub(hub::Command),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Record(args) => view::run_record(args),
         Command::Audit(command) => audit::run(command),
         Command::Bench(command) => bench::run(command),
+        Command::Hub(command) => hub::run(command),
     };
     // What a command left in standard output's buffer is written now, so that a closed pipe
     // is seen here too, not at exit.
@@ -126,6 +131,8 @@ fn failure_of(e: &anyhow::Error) -> Failure {
                 Some(s.failure())
             } else if let Some(b) = any.downcast_ref::<fieldchart_build::BuildError>() {
                 Some(b.failure())
+            } else if let Some(h) = any.downcast_ref::<fieldchart_hub::HubError>() {
+                Some(h.failure())
             } else if let Some(v) = any.downcast_ref::<fieldchart_audit::log::VerifyError>() {
                 Some(v.failure())
             } else {

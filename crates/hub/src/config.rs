@@ -1,0 +1,398 @@
+//! `hub.toml`: what the operator writes, and the configuration as the hub resolves it.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::{CONFIG_FILE, HubError, MAX_CONFIG_BYTES, Position};
+
+/// `hub.toml` as written. Every table and key is documented in docs/hub.md; an unknown one is an
+/// error.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    pub hub: Hub,
+    #[serde(default)]
+    pub snapshot: Snapshot,
+    #[serde(default)]
+    pub keys: Keys,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default, rename = "facility")]
+    pub facilities: Vec<Facility>,
+    #[serde(default)]
+    pub recipients: Recipients,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hub {
+    /// The hub's name, shown to operators and in reports.
+    pub name: Spanned<String>,
+    /// Everything this hub publishes is drill (synthetic) data.
+    #[serde(default)]
+    pub drill: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Days a published snapshot stays valid after it is made.
+    #[serde(default = "Snapshot::default_valid_days")]
+    pub valid_days: Spanned<u32>,
+    /// Years of history kept (allergies, problems and infections are kept whatever their age).
+    #[serde(default = "Snapshot::default_history_years")]
+    pub history_years: Spanned<u32>,
+}
+
+impl Snapshot {
+    fn default_valid_days() -> Spanned<u32> {
+        Spanned::new(0..0, 30)
+    }
+    fn default_history_years() -> Spanned<u32> {
+        Spanned::new(0..0, 5)
+    }
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            valid_days: Snapshot::default_valid_days(),
+            history_years: Snapshot::default_history_years(),
+        }
+    }
+}
+
+/// The hub's keys, relative to the hub folder unless absolute.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keys {
+    /// The ed25519 key every published file is signed with.
+    #[serde(default = "Keys::default_signing")]
+    pub signing: Spanned<PathBuf>,
+    /// The age identity whose recipient the laptops encrypt their audit entries to.
+    #[serde(default = "Keys::default_audit")]
+    pub audit: Spanned<PathBuf>,
+    /// The hub's own age identity: every snapshot is also encrypted to it, so `hub verify` can
+    /// open what was published without any laptop's key.
+    #[serde(default = "Keys::default_own")]
+    pub own: Spanned<PathBuf>,
+    /// A file holding the emergency passphrase that also opens every snapshot (optional).
+    #[serde(default)]
+    pub passphrase: Option<Spanned<PathBuf>>,
+}
+
+impl Keys {
+    fn default_signing() -> Spanned<PathBuf> {
+        Spanned::new(0..0, PathBuf::from("keys/signing.key"))
+    }
+    fn default_audit() -> Spanned<PathBuf> {
+        Spanned::new(0..0, PathBuf::from("keys/audit.key"))
+    }
+    fn default_own() -> Spanned<PathBuf> {
+        Spanned::new(0..0, PathBuf::from("keys/hub.key"))
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            signing: Keys::default_signing(),
+            audit: Keys::default_audit(),
+            own: Keys::default_own(),
+            passphrase: None,
+        }
+    }
+}
+
+/// The policy and consent list signed into every snapshot.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The access policy (TOML, docs/policy.md); the shipped policy when not given.
+    #[serde(default)]
+    pub file: Option<Spanned<PathBuf>>,
+    /// The consent list (CSV, docs/policy.md); every patient takes the policy's default when not
+    /// given.
+    #[serde(default)]
+    pub consent: Option<Spanned<PathBuf>>,
+}
+
+/// One hospital or clinic and its SS-MIX2 storage roots.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    /// The 10-digit facility code (医療機関コード), as SS-MIX2 names the facility.
+    pub code: Spanned<String>,
+    /// The name the laptops show.
+    pub name: Spanned<String>,
+    /// The facility's storage roots (standard and extended storage, and any split by period).
+    pub roots: Spanned<Vec<PathBuf>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    /// The laptops' public keys (`age1…`, from `fieldchart keys device`).
+    #[serde(default)]
+    pub laptops: Vec<Spanned<String>>,
+}
+
+/// The configuration as the hub uses it: paths made absolute, keys read, every value checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub folder: PathBuf,
+    pub name: String,
+    pub drill: bool,
+    pub valid_days: u32,
+    pub history_years: u32,
+    pub signing_key: PathBuf,
+    /// The public half of the signing key: what laptops trust.
+    pub signing_public: String,
+    pub audit_key: PathBuf,
+    /// What laptops encrypt their audit entries to.
+    pub audit_recipient: String,
+    pub own_key: PathBuf,
+    /// The hub's own recipient, added to every snapshot's recipients.
+    pub own_recipient: String,
+    pub passphrase: Option<PathBuf>,
+    /// None: the shipped policy.
+    pub policy: Option<PathBuf>,
+    pub consent: Option<PathBuf>,
+    pub facilities: Vec<ResolvedFacility>,
+    pub laptops: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedFacility {
+    pub code: String,
+    pub name: String,
+    pub roots: Vec<PathBuf>,
+}
+
+impl HubConfig {
+    /// Parses `text` (the contents of `path`) without looking at the disk.
+    pub fn parse(text: &str, path: &Path) -> Result<HubConfig, HubError> {
+        toml::from_str(text).map_err(|e| HubError::Config {
+            path: path.to_owned(),
+            at: e.span().map(|s| Position::of(text, s.start)),
+            reason: e.message().trim().to_string(),
+        })
+    }
+
+    /// Reads and checks the hub folder `folder`: its `hub.toml`, its keys, its policy and every
+    /// facility's roots. The first fault names its line in `hub.toml`.
+    pub fn read(folder: &Path) -> Result<Resolved, HubError> {
+        let path = folder.join(CONFIG_FILE);
+        let bytes =
+            fieldchart_vault::input::read_bounded(&path, MAX_CONFIG_BYTES).map_err(|e| {
+                HubError::Config {
+                    path: path.clone(),
+                    at: None,
+                    reason: format!("{e}; `fieldchart hub init {}` makes one", folder.display()),
+                }
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| HubError::Config {
+            path: path.clone(),
+            at: None,
+            reason: "not UTF-8 text".into(),
+        })?;
+        let config = HubConfig::parse(&text, &path)?;
+        config.resolve(folder, &text, &path)
+    }
+
+    fn resolve(self, folder: &Path, text: &str, path: &Path) -> Result<Resolved, HubError> {
+        let fault = |span: std::ops::Range<usize>, reason: String| HubError::Config {
+            path: path.to_owned(),
+            // A default has an empty span at 0: it was not written, so there is no line to name.
+            at: (span != (0..0)).then(|| Position::of(text, span.start)),
+            reason,
+        };
+        let folder = std::path::absolute(folder).map_err(|source| HubError::Io {
+            path: folder.to_owned(),
+            source,
+        })?;
+        let local = |p: &Path| {
+            if p.is_absolute() {
+                p.to_owned()
+            } else {
+                folder.join(p)
+            }
+        };
+
+        let name = self.hub.name.get_ref().trim();
+        if name.is_empty() {
+            return Err(fault(
+                self.hub.name.span(),
+                "[hub] name is empty: name the hub".into(),
+            ));
+        }
+        let valid_days = *self.snapshot.valid_days.get_ref();
+        if !(1..=365).contains(&valid_days) {
+            return Err(fault(
+                self.snapshot.valid_days.span(),
+                format!("[snapshot] valid_days = {valid_days}: give 1 to 365 days"),
+            ));
+        }
+        let history_years = *self.snapshot.history_years.get_ref();
+        if !(1..=100).contains(&history_years) {
+            return Err(fault(
+                self.snapshot.history_years.span(),
+                format!("[snapshot] history_years = {history_years}: give 1 to 100 years"),
+            ));
+        }
+
+        let key_fault =
+            |span: std::ops::Range<usize>, key: &str, e: fieldchart_vault::VaultError| {
+                fault(span, format!("[keys] {key}: {e}"))
+            };
+        let signing_key = local(self.keys.signing.get_ref());
+        let signing = fieldchart_vault::load_signing_key(&signing_key)
+            .map_err(|e| key_fault(self.keys.signing.span(), "signing", e))?;
+        let audit_key = local(self.keys.audit.get_ref());
+        let audit = fieldchart_vault::load_identity(&audit_key)
+            .map_err(|e| key_fault(self.keys.audit.span(), "audit", e))?;
+        let own_key = local(self.keys.own.get_ref());
+        let own = fieldchart_vault::load_identity(&own_key)
+            .map_err(|e| key_fault(self.keys.own.span(), "own", e))?;
+        let passphrase = match &self.keys.passphrase {
+            Some(p) => {
+                let file = local(p.get_ref());
+                fieldchart_vault::input::open_regular(&file)
+                    .map_err(|e| fault(p.span(), format!("[keys] passphrase: {e}")))?;
+                Some(file)
+            }
+            None => None,
+        };
+
+        let policy = match &self.policy.file {
+            Some(p) => {
+                let file = local(p.get_ref());
+                let policy_text = fieldchart_vault::input::read_bounded(&file, MAX_CONFIG_BYTES)
+                    .map_err(|e| fault(p.span(), format!("[policy] file: {e}")))
+                    .and_then(|b| {
+                        String::from_utf8(b).map_err(|_| {
+                            fault(
+                                p.span(),
+                                format!("[policy] file {} is not UTF-8", file.display()),
+                            )
+                        })
+                    })?;
+                fieldchart_policy::Policy::parse(&policy_text).map_err(|e| {
+                    fault(p.span(), format!("[policy] file {}: {e}", file.display()))
+                })?;
+                Some(file)
+            }
+            None => None,
+        };
+        let consent = match &self.policy.consent {
+            Some(p) => {
+                let file = local(p.get_ref());
+                fieldchart_vault::input::open_regular(&file)
+                    .map_err(|e| fault(p.span(), format!("[policy] consent: {e}")))?;
+                Some(file)
+            }
+            None => None,
+        };
+
+        if self.facilities.is_empty() {
+            return Err(fault(
+                0..0,
+                "no [[facility]]: add one table per hospital, with its code, name and storage \
+                 roots (docs/hub.md)"
+                    .into(),
+            ));
+        }
+        let mut codes = HashSet::new();
+        let mut facilities = Vec::new();
+        for f in &self.facilities {
+            let code = f.code.get_ref().trim();
+            if code.len() != 10 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(fault(
+                    f.code.span(),
+                    format!(
+                        "facility code {code:?} is not a 10-digit facility code (医療機関コード), \
+                         as the facility's SS-MIX2 storage names it"
+                    ),
+                ));
+            }
+            if !codes.insert(code.to_string()) {
+                return Err(fault(
+                    f.code.span(),
+                    format!(
+                        "facility {code} is listed twice: give one [[facility]] with all its roots"
+                    ),
+                ));
+            }
+            if f.name.get_ref().trim().is_empty() {
+                return Err(fault(
+                    f.name.span(),
+                    format!("facility {code} has an empty name"),
+                ));
+            }
+            if f.roots.get_ref().is_empty() {
+                return Err(fault(
+                    f.roots.span(),
+                    format!("facility {code} has no storage roots"),
+                ));
+            }
+            let mut roots = Vec::new();
+            for root in f.roots.get_ref() {
+                let root = local(root);
+                if !root.is_dir() {
+                    return Err(fault(
+                        f.roots.span(),
+                        format!(
+                            "facility {code}: the storage root {} is not a folder this hub can \
+                             read (is the share mounted?)",
+                            root.display()
+                        ),
+                    ));
+                }
+                roots.push(root);
+            }
+            facilities.push(ResolvedFacility {
+                code: code.to_string(),
+                name: f.name.get_ref().trim().to_string(),
+                roots,
+            });
+        }
+
+        let own_recipient = own.to_public().to_string();
+        let mut seen = HashSet::from([own_recipient.clone()]);
+        let mut laptops = Vec::new();
+        for r in &self.recipients.laptops {
+            let key = r.get_ref().trim();
+            fieldchart_vault::parse_recipient(key)
+                .map_err(|e| fault(r.span(), format!("[recipients] laptops: {e}")))?;
+            if !seen.insert(key.to_string()) {
+                return Err(fault(
+                    r.span(),
+                    format!("[recipients] laptops: {key} is listed twice, or is the hub's own key"),
+                ));
+            }
+            laptops.push(key.to_string());
+        }
+
+        Ok(Resolved {
+            folder,
+            name: name.to_string(),
+            drill: self.hub.drill,
+            valid_days,
+            history_years,
+            signing_key,
+            signing_public: signing.trusted_key().to_string(),
+            audit_key,
+            audit_recipient: audit.to_public().to_string(),
+            own_key,
+            own_recipient,
+            passphrase,
+            policy,
+            consent,
+            facilities,
+            laptops,
+        })
+    }
+}
