@@ -5,7 +5,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use fieldchart_build::BuildOptions;
 use fieldchart_hub::HubConfig;
+use fieldchart_policy::Policy;
+use fieldchart_storage::{FacilityId, StorageRoot};
+use fieldchart_vault::WriteOptions;
+use std::collections::BTreeMap;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -17,6 +24,25 @@ pub enum Command {
     /// Check DIR's hub.toml, keys, policy and storage roots, and print the configuration as the
     /// hub reads it; or the line of the first fault, and exit 2.
     Check(CheckArgs),
+    /// Build a full snapshot from DIR's hub.toml into DIR/builds/, encrypted to every laptop and
+    /// to the hub's own key, signed with the hub's signing key.
+    ///
+    /// Reads every facility's storage roots again (a full build); the file appears only when
+    /// complete, named by its creation time (UTC).
+    Build(BuildArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// The hub folder.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// scrypt work factor (log2 N) of the emergency passphrase. Tests use a low one.
+    #[arg(long, hide = true)]
+    scrypt_log_n: Option<u8>,
 }
 
 #[derive(clap::Args)]
@@ -43,7 +69,66 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Init(a) => init(a),
         Command::Check(a) => check(a),
+        Command::Build(a) => build(a),
     }
+}
+
+/// The folder of a hub's builds.
+pub const BUILDS_DIR: &str = "builds";
+
+fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
+    let r = HubConfig::read(&a.dir)?;
+    let mut storage = Vec::new();
+    let mut facility_names = BTreeMap::new();
+    for f in &r.facilities {
+        for root in &f.roots {
+            storage.push(StorageRoot::new(FacilityId::new(&f.code), root.clone()));
+        }
+        facility_names.insert(f.code.clone(), f.name.clone());
+    }
+    let mut recipients = r
+        .laptops
+        .iter()
+        .map(|k| fieldchart_vault::parse_recipient(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    recipients.push(fieldchart_vault::parse_recipient(&r.own_recipient)?);
+    let passphrase = r
+        .passphrase
+        .as_deref()
+        .map(fieldchart_vault::read_passphrase_file)
+        .transpose()?;
+    let policy = match &r.policy {
+        Some(path) => crate::policy::read(path)?,
+        None => Policy::default_policy(),
+    };
+    let consent = match &r.consent {
+        Some(path) => crate::snapshot::read_consent_list(path)?,
+        None => Vec::new(),
+    };
+    let builds = r.folder.join(BUILDS_DIR);
+    std::fs::create_dir_all(&builds)
+        .with_context(|| format!("cannot make the builds folder {}", builds.display()))?;
+    let created = Utc::now();
+    let out = builds.join(format!("{}.fcs", created.format("%Y%m%dT%H%M%SZ")));
+    let opts = BuildOptions {
+        storage,
+        out,
+        vault: WriteOptions {
+            recipients,
+            passphrase,
+            scrypt_log_n: a.scrypt_log_n,
+            signing_key: fieldchart_vault::load_signing_key(&r.signing_key)?,
+            created,
+            not_after: created + Duration::days(i64::from(r.valid_days)),
+            drill: r.drill,
+        },
+        window_years: r.history_years,
+        policy,
+        consent,
+        audit_recipient: r.audit_recipient.clone(),
+        facility_names,
+    };
+    crate::snapshot::build_and_report(opts, a.json)
 }
 
 fn init(a: InitArgs) -> anyhow::Result<ExitCode> {

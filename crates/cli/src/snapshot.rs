@@ -183,17 +183,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         None => Policy::default_policy(),
     };
     let consent = match &a.consent {
-        Some(path) => {
-            let text =
-                crate::input::read_text(path, crate::input::MAX_CONSENT_BYTES, "the consent list")?;
-            fieldchart_build::parse_consent(&text).map_err(|(line, reason)| {
-                fieldchart_build::BuildError::Consent {
-                    path: path.clone(),
-                    line,
-                    reason,
-                }
-            })?
-        }
+        Some(path) => read_consent_list(path)?,
         None => Vec::new(),
     };
     let created = a.created.unwrap_or_else(Utc::now);
@@ -215,7 +205,28 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         audit_recipient: a.audit_recipient.trim().to_string(),
         facility_names,
     };
-    let json = a.json;
+    build_and_report(opts, a.json)
+}
+
+/// Reads the hub's consent list (docs/policy.md); a bad line stops the build with its number.
+pub fn read_consent_list(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<fieldchart_build::ConsentRow>> {
+    let text = crate::input::read_text(path, crate::input::MAX_CONSENT_BYTES, "the consent list")?;
+    Ok(
+        fieldchart_build::parse_consent(&text).map_err(|(line, reason)| {
+            fieldchart_build::BuildError::Consent {
+                path: path.to_owned(),
+                line,
+                reason,
+            }
+        })?,
+    )
+}
+
+/// Builds one snapshot with progress bars, then prints its summary and each stale facility's
+/// warning (`--json`: the summary as JSON).
+pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCode> {
     let summary = build_with_bars(opts, || {
         if !json {
             eprintln!("finishing the store and the index …");
@@ -239,7 +250,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         seconds: summary.seconds,
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
     };
-    if a.json {
+    if json {
         crate::out::json(&mut out, &report)?;
     } else {
         writeln!(
