@@ -30,6 +30,22 @@ pub enum Command {
     /// Reads every facility's storage roots again (a full build); the file appears only when
     /// complete, named by its creation time (UTC).
     Build(BuildArgs),
+    /// Open every snapshot in DIR/builds/ with the hub's own key and check each whole (signature,
+    /// version, manifest, every part's hash), expired ones too: no laptop's key is needed.
+    ///
+    /// Exits 0 when every file passes; otherwise with the first failing file's code (12 for
+    /// tampering, 13 for a truncated file …), after listing every file.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The hub folder.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Print each file's result as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -70,11 +86,51 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Init(a) => init(a),
         Command::Check(a) => check(a),
         Command::Build(a) => build(a),
+        Command::Verify(a) => verify(a),
     }
 }
 
-/// The folder of a hub's builds.
-pub const BUILDS_DIR: &str = "builds";
+fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let r = HubConfig::read(&a.dir)?;
+    let checked = fieldchart_hub::verify_builds(&r, Utc::now())?;
+    let mut out = crate::out::stdout();
+    if a.json {
+        crate::out::json(&mut out, &checked)?;
+    } else {
+        if checked.is_empty() {
+            writeln!(
+                out,
+                "no builds yet in {}",
+                r.folder.join(fieldchart_hub::BUILDS_DIR).display()
+            )?;
+        }
+        for c in &checked {
+            match &c.fault {
+                None => writeln!(
+                    out,
+                    "OK {}  snapshot {}  made {}  valid until {}{}",
+                    c.path.display(),
+                    c.snapshot_id.as_deref().unwrap_or("-"),
+                    c.created.as_deref().unwrap_or("-"),
+                    c.not_after.as_deref().unwrap_or("-"),
+                    if c.expired { " (expired)" } else { "" }
+                )?,
+                Some(fault) => writeln!(out, "FAILED {}: {fault}", c.path.display())?,
+            }
+        }
+    }
+    match checked.iter().find_map(|c| c.failure) {
+        Some(failure) => {
+            let failed = checked.iter().filter(|c| c.fault.is_some()).count();
+            eprintln!(
+                "fieldchart: {failed} of {} builds failed their check; do not publish them",
+                checked.len()
+            );
+            Ok(ExitCode::from(failure.code()))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
 
 fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
@@ -105,7 +161,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::snapshot::read_consent_list(path)?,
         None => Vec::new(),
     };
-    let builds = r.folder.join(BUILDS_DIR);
+    let builds = r.folder.join(fieldchart_hub::BUILDS_DIR);
     std::fs::create_dir_all(&builds)
         .with_context(|| format!("cannot make the builds folder {}", builds.display()))?;
     let created = Utc::now();

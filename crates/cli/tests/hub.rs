@@ -60,7 +60,7 @@ fn init_then_check_walks_an_operator_from_an_empty_folder_to_a_checked_hub() {
 }
 
 #[test]
-fn a_hub_build_from_hub_toml_opens_for_its_laptop_and_for_the_hub_itself() {
+fn a_hub_build_opens_for_its_laptop_and_the_hub_verifies_it_with_its_own_key() {
     let dir = tempfile::tempdir().unwrap();
     let region = dir.path().join("region");
     let region_arg = region.to_str().unwrap();
@@ -144,4 +144,17 @@ fn a_hub_build_from_hub_toml_opens_for_its_laptop_and_for_the_hub_itself() {
         );
         assert!(text.contains("\"drill\":true"), "{text}");
     }
+
+    // The hub checks what it built with its own key alone.
+    let (code, stdout, stderr) = fieldchart(&["hub", "verify", hub_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("OK "), "{stdout}");
+    let mut bytes = fs::read(&built).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    fs::write(&built, bytes).unwrap();
+    let (code, stdout, stderr) = fieldchart(&["hub", "verify", hub_arg]);
+    assert_eq!(code, 12, "a flipped byte is tampering: {stdout} {stderr}");
+    assert!(stdout.starts_with("FAILED "), "{stdout}");
+    assert!(stderr.contains("do not publish"), "{stderr}");
 }

@@ -13,9 +13,11 @@
 
 mod config;
 mod init;
+mod verify;
 
-pub use config::{Facility, HubConfig, Keys, Policy, Resolved, Snapshot};
+pub use config::{Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
 pub use init::{Initialised, init};
+pub use verify::{Checked, verify_builds};
 
 use std::path::PathBuf;
 
@@ -25,6 +27,8 @@ use fieldchart_failure::Failure;
 pub const CONFIG_FILE: &str = "hub.toml";
 /// The folder of the hub's keys inside the hub folder.
 pub const KEYS_DIR: &str = "keys";
+/// The folder `hub build` writes its snapshots to, inside the hub folder.
+pub const BUILDS_DIR: &str = "builds";
 /// The largest `hub.toml` read: a page of TOML per facility, for hundreds of facilities.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
