@@ -102,6 +102,11 @@ impl Envelope {
     /// `envelope_sha256` (over the JSON up to and including `signature`, closed again). So a flipped
     /// byte anywhere in the envelope is caught by a plain hash before any field is trusted.
     pub fn encode(&self, key: &SigningKey) -> Result<Vec<u8>, VaultError> {
+        self.encode_with_digest(key).map(|(bytes, _)| bytes)
+    }
+
+    /// [`Envelope::encode`], and the `envelope_sha256` it wrote: the file's digest.
+    pub fn encode_with_digest(&self, key: &SigningKey) -> Result<(Vec<u8>, String), VaultError> {
         let body = serde_json::to_vec(self).map_err(|e| VaultError::InvalidOptions {
             reason: format!("the envelope cannot be serialised: {e}"),
         })?;
@@ -129,7 +134,7 @@ impl Envelope {
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&json);
         out.resize(ENVELOPE_LEN, 0);
-        Ok(out)
+        Ok((out, hash))
     }
 }
 
@@ -145,6 +150,9 @@ pub(crate) struct DecodedEnvelope {
     pub envelope: Envelope,
     body: Vec<u8>,
     signature: [u8; 64],
+    /// The stored `envelope_sha256` (hex): it covers every field, and through `manifest_sha256`
+    /// and the block hashes every byte of the file, so it names the file's content.
+    pub digest: String,
 }
 
 /// What the first bytes of a file say, checked in this order: magic, envelope hash,
@@ -186,7 +194,7 @@ pub(crate) fn decode_envelope(
     if padding.iter().any(|&b| b != 0) {
         return Err(VaultError::tampered("the snapshot envelope's padding"));
     }
-    let (body, signature) = split_envelope_json(json)
+    let (body, signature, digest) = split_envelope_json(json)
         .ok_or_else(|| VaultError::tampered("the snapshot envelope's checksum"))?;
 
     // The version is read loosely first, so that a future layout of the other fields is reported
@@ -209,19 +217,21 @@ pub(crate) fn decode_envelope(
         envelope,
         body,
         signature,
+        digest,
     })
 }
 
 /// Splits the envelope JSON into the canonical body and the signature, after checking
 /// `envelope_sha256` on the raw bytes. `None` for any mismatch or malformation.
-fn split_envelope_json(json: &[u8]) -> Option<(Vec<u8>, [u8; 64])> {
+fn split_envelope_json(json: &[u8]) -> Option<(Vec<u8>, [u8; 64], String)> {
     let hash_tail = HASH_KEY.len() + HASH_HEX_LEN + CLOSE.len();
     let signed_open = json.get(..json.len().checked_sub(hash_tail)?)?;
     let tail = json.get(signed_open.len()..)?;
     let stored_hash = tail.strip_prefix(HASH_KEY)?.strip_suffix(CLOSE)?;
     let mut signed = signed_open.to_vec();
     signed.push(b'}');
-    if hex(&Sha256::digest(&signed)).as_bytes() != stored_hash {
+    let digest = hex(&Sha256::digest(&signed));
+    if digest.as_bytes() != stored_hash {
         return None;
     }
 
@@ -232,7 +242,7 @@ fn split_envelope_json(json: &[u8]) -> Option<(Vec<u8>, [u8; 64])> {
     let signature: [u8; 64] = STANDARD.decode(encoded).ok()?.try_into().ok()?;
     let mut body = body_open.to_vec();
     body.push(b'}');
-    Some((body, signature))
+    Some((body, signature, digest))
 }
 
 impl DecodedEnvelope {

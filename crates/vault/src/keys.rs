@@ -138,6 +138,12 @@ impl SigningKey {
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.0.sign(message).to_bytes()
     }
+
+    /// An ed25519 signature of `message`, base64: for signed files beside the snapshots (the
+    /// repository's metadata), checked with [`TrustedKey::verifies_base64`].
+    pub fn sign_base64(&self, message: &[u8]) -> String {
+        STANDARD.encode(self.sign(message))
+    }
 }
 
 impl fmt::Debug for SigningKey {
@@ -234,6 +240,17 @@ impl TrustedKey {
         ed25519_dalek::VerifyingKey::from_bytes(&bytes)
             .map(TrustedKey)
             .map_err(|_| "the public signing key is mistyped (not a valid ed25519 key)")
+    }
+
+    /// Checks a base64 ed25519 signature made by [`SigningKey::sign_base64`], strictly.
+    pub fn verifies_base64(&self, message: &[u8], signature: &str) -> bool {
+        let Ok(bytes) = STANDARD.decode(signature.trim()) else {
+            return false;
+        };
+        let Ok(signature) = <[u8; 64]>::try_from(bytes.as_slice()) else {
+            return false;
+        };
+        self.verifies(message, &signature)
     }
 
     /// Checks an ed25519 signature by this key, strictly (no malleable encodings).

@@ -80,6 +80,7 @@ pub struct Part {
 struct Shared {
     manifest: Manifest,
     signer: TrustedKey,
+    digest: String,
     by_name: HashMap<String, usize>,
     page_hashes: Vec<[u8; 32]>,
     source: Mutex<Source>,
@@ -112,6 +113,10 @@ pub struct Outline {
     pub file_len: u64,
     pub has_emergency_passphrase: bool,
     pub signer: String,
+    /// The file's digest: its envelope's SHA-256 (hex), which covers every field and, through the
+    /// manifest and block hashes they name, every byte. A layer names its base and the layer
+    /// before it by their digests.
+    pub digest: String,
     /// The signed plaintext label the builder gave [`crate::SnapshotWriter::finish`] (no patient
     /// data: facilities and their data-as-of), `null` when it gave none.
     pub label: serde_json::Value,
@@ -156,6 +161,7 @@ fn outline(
         file_len: e.file_len,
         has_emergency_passphrase: e.emergency.is_some(),
         signer: e.signer.clone(),
+        digest: head.decoded.digest.clone(),
         label: e.label.clone(),
     })
 }
@@ -251,6 +257,7 @@ pub fn open(path: &Path, opts: &OpenOptions) -> Result<Snapshot, VaultError> {
         shared: Arc::new(Shared {
             manifest,
             signer,
+            digest: decoded.digest.clone(),
             by_name,
             page_hashes,
             source: Mutex::new(source),
@@ -527,6 +534,11 @@ impl Snapshot {
     /// The verified manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.shared.manifest
+    }
+
+    /// The file's digest (see [`Outline::digest`]).
+    pub fn digest(&self) -> &str {
+        &self.shared.digest
     }
 
     /// The key that signed this snapshot (one of the trusted ones).

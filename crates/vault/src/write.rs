@@ -54,6 +54,9 @@ pub struct Written {
     /// Total file size.
     pub bytes: u64,
     pub snapshot_id: String,
+    /// The file's digest (its envelope's SHA-256, hex), which names its whole content: what a
+    /// layer names its base and the layer before it by ([`crate::Outline::digest`]).
+    pub digest: String,
 }
 
 /// Writes one snapshot. Dropping it before [`SnapshotWriter::finish`] removes the temporary file;
@@ -224,7 +227,7 @@ impl SnapshotWriter {
     /// renames the file to its final name.
     pub fn finish(mut self, app: serde_json::Value) -> Result<Written, VaultError> {
         let state = self.state.take().ok_or(VaultError::WriterFailed)?;
-        let (bytes, snapshot_id) = state.seal(app, &self.temp)?;
+        let (bytes, snapshot_id, digest) = state.seal(app, &self.temp)?;
         if fs::symlink_metadata(&self.out).is_ok() {
             return Err(VaultError::OutputExists {
                 path: self.out.clone(),
@@ -237,6 +240,7 @@ impl SnapshotWriter {
             path: self.out.clone(),
             bytes,
             snapshot_id,
+            digest,
         })
     }
 }
@@ -331,7 +335,11 @@ impl Writing {
     }
 
     /// Everything after the last part; returns the file length and the snapshot ID.
-    fn seal(mut self, app: serde_json::Value, temp: &Path) -> Result<(u64, String), VaultError> {
+    fn seal(
+        mut self,
+        app: serde_json::Value,
+        temp: &Path,
+    ) -> Result<(u64, String, String), VaultError> {
         let write_err = |e| VaultError::writing(temp, e);
         self.pad_to_block().map_err(write_err)?;
 
@@ -401,12 +409,12 @@ impl Writing {
             signer: self.signing_key.trusted_key().to_string(),
             label: self.label,
         };
-        let envelope_bytes = envelope.encode(&self.signing_key)?;
+        let (envelope_bytes, digest) = envelope.encode_with_digest(&self.signing_key)?;
         file.seek(SeekFrom::Start(0))
             .and_then(|_| file.write_all(&envelope_bytes))
             .and_then(|()| file.sync_all())
             .map_err(write_err)?;
-        Ok((file_len, manifest.snapshot_id))
+        Ok((file_len, manifest.snapshot_id, digest))
     }
 }
 
