@@ -7,6 +7,7 @@
 //! failed. They hold nothing the hub's SS-MIX2 storage does not already hold in plaintext; the field
 //! laptop never writes plaintext at all (see `fieldchart-session`).
 
+pub mod chain;
 mod consent;
 mod convert;
 mod documents;
@@ -14,7 +15,7 @@ mod sink;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,10 +23,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use fieldchart_failure::Failure;
 use fieldchart_policy::Policy;
 use fieldchart_reader::read::Storage;
-use fieldchart_reader::report::Tally;
-use fieldchart_storage::StorageRoot;
+use fieldchart_reader::report::{PatientTally, Tally};
+use fieldchart_storage::{FacilityId, StorageRoot};
 use fieldchart_store::manifest::{
-    AppManifest, ConsentCounts, Counts, FacilityManifest, Label, Scope,
+    AppManifest, ChainLink, ConsentCounts, Counts, FacilityManifest, Label, Scope,
 };
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
@@ -47,6 +48,28 @@ pub struct BuildOptions {
     pub audit_recipient: String,
     /// Facility code → name, as the hub knows its facilities (shown on the laptop's start screen).
     pub facility_names: BTreeMap<String, String>,
+    /// The file's place in a chain (the hub's builds, [`chain`]); None for a standalone snapshot.
+    pub chain: Option<ChainPlan>,
+}
+
+/// A (facility code, patient ID) pair, as the hub's state and a layer's tombstones name patients.
+pub type Key = (String, String);
+
+/// How a build fits into a chain: a base reads every patient; a layer only those named.
+#[derive(Debug, Clone)]
+pub struct ChainPlan {
+    /// Sequence, base and previous digests; the counts are filled in by the build.
+    pub link: ChainLink,
+    /// A layer's patients (new or changed), read and stored whole; None for a base (everyone).
+    pub only: Option<HashSet<Key>>,
+    /// Patients who left the storage since the file before.
+    pub tombstones: Vec<Key>,
+    /// Patients not read again (unchanged): their tallies still count in the facility rows, so a
+    /// layer's manifest describes each whole facility.
+    pub unchanged: Vec<(String, PatientTally)>,
+    /// Every patient in the chain once this file is applied: what the consent counts and the
+    /// patient count of a layer's manifest are taken against.
+    pub all_patients: Option<HashSet<Key>>,
 }
 
 /// What a build made.
@@ -70,6 +93,12 @@ pub struct BuildSummary {
     pub stale_data_days: u32,
     pub bytes: u64,
     pub seconds: f64,
+    /// The file's digest (`fieldchart_vault::Written::digest`).
+    pub digest: String,
+    /// The place in its chain, as written into the manifest.
+    pub chain: Option<ChainLink>,
+    /// Each patient read, with what they added to the counts: what the hub's state keeps.
+    pub tallies: Vec<(Key, PatientTally)>,
 }
 
 /// One facility the build summary warns about.
@@ -114,6 +143,8 @@ pub fn stale_facilities(
 /// Where a build is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
+    /// Patient folders checked for change so far, of the total (a hub build, [`chain`]).
+    Scanning { done: u64, total: u64 },
     /// Patients read and stored so far, of the total.
     Reading { done: u64, total: u64 },
     /// The store and the index are being finished (indexes created, segments merged).
@@ -236,18 +267,31 @@ pub fn build(
         f
     };
     let storage = Storage::scan(opts.storage);
-    let total = storage.patient_count() as u64;
+    let plan = opts.chain.clone();
+    let only = plan.as_ref().and_then(|p| p.only.as_ref());
+    let total = only.map_or(storage.patient_count(), HashSet::len) as u64;
     let from = window_start(opts.vault.created, opts.window_years);
 
     let mut sink = sink::Sink::create(work.path(), from)?;
     let mut tally = Tally::new(&storage);
+    let mut tallies: Vec<(Key, PatientTally)> = Vec::new();
     let mut failure: Option<BuildError> = None;
     let mut done = 0u64;
-    storage.read(|patient| {
+    let wanted = |facility: &FacilityId, id: &fieldchart_storage::PatientId| {
+        only.is_none_or(|o| o.contains(&(facility.as_str().to_string(), id.as_str().to_string())))
+    };
+    storage.read_where(wanted, |patient| {
         if failure.is_some() {
             return;
         }
         tally.patient(&patient);
+        if plan.is_some() {
+            let key = (
+                patient.patient.facility.as_str().to_string(),
+                patient.patient.id.as_str().to_string(),
+            );
+            tallies.push((key, PatientTally::of(&patient)));
+        }
         if let Err(e) = sink.patient(&patient) {
             failure = Some(e);
         }
@@ -256,6 +300,11 @@ pub fn build(
     });
     if let Some(e) = failure {
         return Err(e);
+    }
+    if let Some(plan) = &plan {
+        for (facility, t) in &plan.unchanged {
+            tally.unchanged(&FacilityId::new(facility), t);
+        }
     }
     progress(Progress::Finishing);
     let report = tally.finish();
@@ -278,10 +327,21 @@ pub fn build(
         .collect();
     let stale_data_days = policy.session.stale_data_days;
     let stale = stale_facilities(&facility_rows, opts.vault.created, stale_data_days);
-    let finished = sink.finish(&facility_rows, &opts.consent, &policy)?;
+    let tombstones: &[Key] = plan.as_ref().map_or(&[], |p| &p.tombstones);
+    let finished = sink.finish(&facility_rows, &opts.consent, tombstones, &policy)?;
+    let all_patients = plan.as_ref().and_then(|p| p.all_patients.as_ref());
+    let consent_counts = match all_patients {
+        Some(all) => consent_counts(&opts.consent, all),
+        None => finished.consent.clone(),
+    };
+    let chain = plan.as_ref().map(|p| ChainLink {
+        layer_patients: finished.patients,
+        tombstones: tombstones.len() as u64,
+        ..p.link.clone()
+    });
 
     let counts = Counts {
-        patients: finished.patients,
+        patients: all_patients.map_or(finished.patients, |a| a.len() as u64),
         records: report.current,
         items: finished.items,
         out_of_window: finished.out_of_window,
@@ -302,7 +362,8 @@ pub fn build(
         facilities: facility_rows,
         counts,
         audit_recipient: opts.audit_recipient.clone(),
-        consent: finished.consent.clone(),
+        consent: consent_counts,
+        chain: chain.clone(),
     };
 
     let parts_list = finished.parts();
@@ -348,7 +409,26 @@ pub fn build(
         stale_data_days,
         bytes: done.bytes,
         seconds: started.elapsed().as_secs_f64(),
+        digest: done.digest,
+        chain,
+        tallies,
     })
+}
+
+/// The consent list's counts against every patient of the chain (not only a layer's own).
+fn consent_counts(consent: &[ConsentRow], all: &HashSet<Key>) -> ConsentCounts {
+    let mut counts = ConsentCounts::default();
+    for c in consent {
+        // As the store counts them (sink::consent_counts): an "unknown" row held is neither.
+        if !all.contains(&(c.facility.clone(), c.patient_id.clone())) {
+            counts.unmatched += 1;
+        } else if c.consent == fieldchart_policy::Consent::Refused {
+            counts.refused += 1;
+        } else if c.consent == fieldchart_policy::Consent::Consented {
+            counts.consented += 1;
+        }
+    }
+    counts
 }
 
 fn file_len(path: &Path) -> u64 {

@@ -264,6 +264,7 @@ impl Sink {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.pk, pk as u64);
+        doc.add_text(f.key, ix::patient_key(&row.facility, &row.patient_id));
         doc.add_text(f.facility, &row.facility);
         for id in ix::patient_id_terms(&row.patient_id) {
             doc.add_text(f.patient_id, &id);
@@ -325,8 +326,17 @@ impl Sink {
         mut self,
         facilities: &[FacilityManifest],
         consent: &[ConsentRow],
+        tombstones: &[(String, String)],
         policy: &Policy,
     ) -> Result<Finished, BuildError> {
+        {
+            let mut insert = self
+                .db
+                .prepare("INSERT INTO tombstone (facility, patient_id) VALUES (?1, ?2)")?;
+            for (facility, patient_id) in tombstones {
+                insert.execute(params![facility, patient_id])?;
+            }
+        }
         for f in facilities {
             let json = serde_json::to_string(&f).map_err(|e| BuildError::Io {
                 what: "facility row".into(),

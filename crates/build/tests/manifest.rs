@@ -92,6 +92,7 @@ fn build_region_and_nho() -> Built {
             consent: Vec::new(),
             audit_recipient: audit_pub,
             facility_names: BTreeMap::new(),
+            chain: None,
         },
         &mut |_| {},
     )

@@ -24,11 +24,15 @@ pub enum Command {
     /// Check DIR's hub.toml, keys, policy and storage roots, and print the configuration as the
     /// hub reads it; or the line of the first fault, and exit 2.
     Check(CheckArgs),
-    /// Build a full snapshot from DIR's hub.toml into DIR/builds/, encrypted to every laptop and
+    /// Build the next file of DIR's chain into DIR/builds/: a small layer of the patients who are
+    /// new, changed or gone since the last build, or a fresh base. Encrypted to every laptop and
     /// to the hub's own key, signed with the hub's signing key.
     ///
-    /// Reads every facility's storage roots again (a full build); the file appears only when
-    /// complete, named by its creation time (UTC).
+    /// Looks at every patient folder, but reads only those whose files' names, sizes, times (and
+    /// then content hashes) changed, as DIR/state/ remembers them. A fresh base is written on
+    /// --full, on the first build, when the recipients or signer changed, and when the layers
+    /// pass [snapshot] layer_share or max_layers. The file appears only when complete, and the
+    /// state takes it only then: a build killed at any moment changes nothing.
     Build(BuildArgs),
     /// Open every snapshot in DIR/builds/ with the hub's own key and check each whole (signature,
     /// version, manifest, every part's hash), expired ones too: no laptop's key is needed.
@@ -56,6 +60,10 @@ pub struct BuildArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// The weekly full check: hash every file (a file changed in place with the same size and
+    /// time is found too) and write a fresh base.
+    #[arg(long)]
+    full: bool,
     /// scrypt work factor (log2 N) of the emergency passphrase. Tests use a low one.
     #[arg(long, hide = true)]
     scrypt_log_n: Option<u8>,
@@ -165,10 +173,21 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&builds)
         .with_context(|| format!("cannot make the builds folder {}", builds.display()))?;
     let created = Utc::now();
-    let out = builds.join(format!("{}.fcs", created.format("%Y%m%dT%H%M%SZ")));
+    // What a layer cannot change: who can open the chain, who signed it, and its scope.
+    let mut who: Vec<String> = r.laptops.clone();
+    who.sort();
+    let settings = format!(
+        "recipients={};own={};signer={};history_years={};drill={};content={}",
+        who.join(","),
+        r.own_recipient,
+        r.signing_public,
+        r.history_years,
+        r.drill,
+        fieldchart_store::CONTENT_VERSION
+    );
     let opts = BuildOptions {
         storage,
-        out,
+        out: builds.clone(),
         vault: WriteOptions {
             recipients,
             passphrase,
@@ -183,8 +202,55 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         consent,
         audit_recipient: r.audit_recipient.clone(),
         facility_names,
+        chain: None,
     };
-    crate::snapshot::build_and_report(opts, a.json)
+    let json = a.json;
+    let built = crate::progress::chain_with_bars(
+        fieldchart_build::chain::ChainOptions {
+            build: opts,
+            state_dir: r.folder.join(fieldchart_hub::STATE_DIR),
+            builds_dir: builds,
+            full: a.full,
+            layer_share: r.layer_share,
+            max_layers: r.max_layers,
+            settings,
+        },
+        || {
+            if !json {
+                eprintln!("finishing the store and the index …");
+            }
+        },
+    )?;
+    let mut lines = Vec::new();
+    for path in &built.cleaned {
+        lines.push(format!(
+            "removed {} (left by an interrupted build; never published)",
+            path.display()
+        ));
+    }
+    lines.push(match (&built.kind, &built.why_base) {
+        (fieldchart_build::chain::Kind::Base, why) => format!(
+            "a fresh base: {}",
+            why.as_deref().unwrap_or("a base was due")
+        ),
+        (fieldchart_build::chain::Kind::Layer, _) => format!(
+            "layer {} of the chain: {} new, {} changed, {} removed patients (of {} looked at; {} touched but unchanged; {} files hashed)",
+            built.chain.last().map_or(0, |e| e.sequence),
+            built.new,
+            built.changed,
+            built.removed,
+            built.scanned,
+            built.touched,
+            built.hashed_files
+        ),
+    });
+    lines.push(format!(
+        "the chain now: {} file(s), {} bytes in all",
+        built.chain.len(),
+        built.chain.iter().map(|e| e.bytes).sum::<u64>()
+    ));
+    crate::snapshot::report_build(&built.summary, json, Some((&built, lines)))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(a: InitArgs) -> anyhow::Result<ExitCode> {

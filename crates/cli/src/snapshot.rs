@@ -139,6 +139,11 @@ struct BuildReport {
     bytes: u64,
     seconds: f64,
     records_per_second: f64,
+    /// The file's digest: what a layer names the file before it by.
+    digest: String,
+    /// A hub build's place in its chain and what its change check found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hub: Option<serde_json::Value>,
 }
 
 fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
@@ -204,6 +209,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         consent,
         audit_recipient: a.audit_recipient.trim().to_string(),
         facility_names,
+        chain: None,
     };
     build_and_report(opts, a.json)
 }
@@ -232,6 +238,17 @@ pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCo
             eprintln!("finishing the store and the index …");
         }
     })?;
+    report_build(&summary, json, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what a build made (the summary, the consent list's counts, stale facilities); `hub`
+/// is a hub build's chain report, printed first and put into the JSON.
+pub fn report_build(
+    summary: &fieldchart_build::BuildSummary,
+    json: bool,
+    hub: Option<(&fieldchart_build::chain::ChainBuilt, Vec<String>)>,
+) -> anyhow::Result<()> {
     let mut out = crate::out::stdout();
     let report = BuildReport {
         path: summary.path.display().to_string(),
@@ -249,10 +266,18 @@ pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCo
         bytes: summary.bytes,
         seconds: summary.seconds,
         records_per_second: summary.records as f64 / summary.seconds.max(1e-9),
+        digest: summary.digest.clone(),
+        hub: hub
+            .as_ref()
+            .map(|(built, _)| serde_json::to_value(built))
+            .transpose()?,
     };
     if json {
         crate::out::json(&mut out, &report)?;
     } else {
+        for line in hub.iter().flat_map(|(_, lines)| lines) {
+            writeln!(out, "{line}")?;
+        }
         writeln!(
             out,
             "snapshot {} written to {}\n  patients {}  records {}  items {}  documents {}  (left out as older than the window: {})\n  {} bytes in {:.1} s ({:.0} records/s); reader errors {}, warnings {} (see `fieldchart check`)",
@@ -304,7 +329,7 @@ pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCo
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// What both kinds of verify print first: which snapshot, how old, valid until when.

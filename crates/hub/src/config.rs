@@ -45,6 +45,12 @@ pub struct Snapshot {
     /// Years of history kept (allergies, problems and infections are kept whatever their age).
     #[serde(default = "Snapshot::default_history_years")]
     pub history_years: Spanned<u32>,
+    /// A fresh base when the layers add up to more than this share of the base.
+    #[serde(default = "Snapshot::default_layer_share")]
+    pub layer_share: Spanned<f64>,
+    /// A fresh base when the chain has this many layers.
+    #[serde(default = "Snapshot::default_max_layers")]
+    pub max_layers: Spanned<u32>,
 }
 
 impl Snapshot {
@@ -54,6 +60,12 @@ impl Snapshot {
     fn default_history_years() -> Spanned<u32> {
         Spanned::new(0..0, 5)
     }
+    fn default_layer_share() -> Spanned<f64> {
+        Spanned::new(0..0, 0.3)
+    }
+    fn default_max_layers() -> Spanned<u32> {
+        Spanned::new(0..0, 30)
+    }
 }
 
 impl Default for Snapshot {
@@ -61,6 +73,8 @@ impl Default for Snapshot {
         Snapshot {
             valid_days: Snapshot::default_valid_days(),
             history_years: Snapshot::default_history_years(),
+            layer_share: Snapshot::default_layer_share(),
+            max_layers: Snapshot::default_max_layers(),
         }
     }
 }
@@ -148,6 +162,8 @@ pub struct Resolved {
     pub drill: bool,
     pub valid_days: u32,
     pub history_years: u32,
+    pub layer_share: f64,
+    pub max_layers: u32,
     pub signing_key: PathBuf,
     /// The public half of the signing key: what laptops trust.
     pub signing_public: String,
@@ -241,6 +257,23 @@ impl HubConfig {
             return Err(fault(
                 self.snapshot.history_years.span(),
                 format!("[snapshot] history_years = {history_years}: give 1 to 100 years"),
+            ));
+        }
+        let layer_share = *self.snapshot.layer_share.get_ref();
+        if !(layer_share > 0.0 && layer_share <= 1.0) {
+            return Err(fault(
+                self.snapshot.layer_share.span(),
+                format!(
+                    "[snapshot] layer_share = {layer_share}: give a share of the base above 0 and \
+                     at most 1 (0.3 is 30%)"
+                ),
+            ));
+        }
+        let max_layers = *self.snapshot.max_layers.get_ref();
+        if !(1..=1000).contains(&max_layers) {
+            return Err(fault(
+                self.snapshot.max_layers.span(),
+                format!("[snapshot] max_layers = {max_layers}: give 1 to 1000 layers"),
             ));
         }
 
@@ -382,6 +415,8 @@ impl HubConfig {
             drill: self.hub.drill,
             valid_days,
             history_years,
+            layer_share,
+            max_layers,
             signing_key,
             signing_public: signing.trusted_key().to_string(),
             audit_key,

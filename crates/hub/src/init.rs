@@ -80,6 +80,10 @@ drill = false
 valid_days = 30
 # Years of history kept; allergies, problems and infections are kept whatever their age (1 to 100).
 history_years = 5
+# Each night's build is a small layer of what changed; a fresh base is written when the layers add
+# up to more than this share of the base (0.3 is 30%), or when the chain has max_layers layers.
+layer_share = 0.3
+max_layers = 30
 
 [keys]
 # Relative to this folder unless absolute. `hub init` made the three below.

@@ -29,6 +29,9 @@ pub const CONFIG_FILE: &str = "hub.toml";
 pub const KEYS_DIR: &str = "keys";
 /// The folder `hub build` writes its snapshots to, inside the hub folder.
 pub const BUILDS_DIR: &str = "builds";
+/// The folder of the hub's build state (what each patient's files were at the last build, and
+/// the current chain), inside the hub folder.
+pub const STATE_DIR: &str = "state";
 /// The largest `hub.toml` read: a page of TOML per facility, for hundreds of facilities.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 

@@ -138,9 +138,23 @@ impl Storage {
     }
 
     /// Reads every patient, facility by facility and in ID order, calling `on_patient` for each.
-    pub fn read(&self, mut on_patient: impl FnMut(PatientRecords)) {
+    pub fn read(&self, on_patient: impl FnMut(PatientRecords)) {
+        self.read_where(|_, _| true, on_patient);
+    }
+
+    /// Reads the patients `wanted` says yes to (given the facility and the patient ID), as
+    /// [`Storage::read`] reads all of them: in parallel batches, handed out in order.
+    pub fn read_where(
+        &self,
+        wanted: impl Fn(&FacilityId, &PatientId) -> bool,
+        mut on_patient: impl FnMut(PatientRecords),
+    ) {
         for facility in &self.facilities {
-            let ids: Vec<&PatientId> = facility.patients.keys().collect();
+            let ids: Vec<&PatientId> = facility
+                .patients
+                .keys()
+                .filter(|id| wanted(&facility.facility, id))
+                .collect();
             for batch in ids.chunks(BATCH) {
                 let read: Vec<PatientRecords> = batch
                     .par_iter()

@@ -122,12 +122,61 @@ pub struct CheckReport {
     pub facilities: Vec<FacilitySummary>,
 }
 
+/// What one patient adds to their facility's row of the report, by the same rules as
+/// [`Tally::patient`]: what a hub keeps of a patient it did not read again, so that a layer's
+/// facility rows still count the whole facility ([`Tally::unchanged`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PatientTally {
+    pub files: u64,
+    pub current: u64,
+    pub superseded: u64,
+    pub deleted: u64,
+    pub cancelled: u64,
+    /// Errors about files (each also counts as a file) and about other entries.
+    pub file_errors: u64,
+    pub other_errors: u64,
+    pub warnings: u64,
+    /// The newest real 発生日時 of the patient's records (ISO 8601, as `data_as_of`).
+    pub newest: Option<String>,
+}
+
+impl PatientTally {
+    pub fn of(patient: &PatientRecords) -> PatientTally {
+        let mut t = PatientTally::default();
+        let mut newest: Option<&EventTime> = None;
+        for record in patient.all_records() {
+            t.files += record.file_count as u64;
+            let time = &record.event_time;
+            if time.is_real_time() && newest.is_none_or(|seen| time > seen) {
+                newest = Some(time);
+            }
+        }
+        t.newest = newest.and_then(EventTime::iso);
+        let files =
+            |records: &[FileRecord]| records.iter().map(|r| r.file_count as u64).sum::<u64>();
+        t.current = patient.current.iter().map(|c| c.file_count as u64).sum();
+        t.superseded = files(&patient.superseded);
+        t.deleted = files(&patient.deleted);
+        t.cancelled = files(&patient.cancelled);
+        for d in &patient.diagnostics {
+            match (d.severity, d.subject) {
+                (Severity::Error, Subject::File) => t.file_errors += 1,
+                (Severity::Error, _) => t.other_errors += 1,
+                (Severity::Warning, _) => t.warnings += 1,
+            }
+        }
+        t
+    }
+}
+
 /// Builds a [`CheckReport`] patient by patient, keeping only counts and problems.
 pub struct Tally {
     report: CheckReport,
     facility_index: BTreeMap<FacilityId, usize>,
     /// Newest real 発生日時 per facility.
     newest: BTreeMap<FacilityId, EventTime>,
+    /// Newest data-as-of of patients counted by [`Tally::unchanged`], per facility.
+    newest_unchanged: BTreeMap<FacilityId, String>,
 }
 
 impl Tally {
@@ -137,6 +186,7 @@ impl Tally {
             report: CheckReport::default(),
             facility_index: BTreeMap::new(),
             newest: BTreeMap::new(),
+            newest_unchanged: BTreeMap::new(),
         };
         for scan in storage.facilities() {
             tally
@@ -253,9 +303,44 @@ impl Tally {
         }
     }
 
+    /// Counts a patient who was not read again (their files are unchanged since `tally` was
+    /// taken) into their facility's row: the counts only, not the report's lists of problems.
+    pub fn unchanged(&mut self, facility: &FacilityId, tally: &PatientTally) {
+        let f = self.facility(facility);
+        f.patients += 1;
+        f.files += tally.files + tally.file_errors;
+        f.records += tally.files;
+        f.current += tally.current;
+        f.superseded += tally.superseded;
+        f.deleted += tally.deleted;
+        f.cancelled += tally.cancelled;
+        f.errors += tally.file_errors + tally.other_errors;
+        f.warnings += tally.warnings;
+        let r = &mut self.report;
+        r.patients += 1;
+        r.files += tally.files + tally.file_errors;
+        r.records += tally.files;
+        r.current += tally.current;
+        r.superseded += tally.superseded;
+        r.deleted += tally.deleted;
+        r.cancelled += tally.cancelled;
+        if let Some(newest) = &tally.newest {
+            let seen = self.newest_unchanged.entry(facility.clone()).or_default();
+            if newest > seen {
+                seen.clone_from(newest);
+            }
+        }
+    }
+
     pub fn finish(mut self) -> CheckReport {
         for (facility, time) in std::mem::take(&mut self.newest) {
             self.facility(&facility).data_as_of = time.iso();
+        }
+        for (facility, iso) in std::mem::take(&mut self.newest_unchanged) {
+            let f = self.facility(&facility);
+            if f.data_as_of.as_ref().is_none_or(|d| iso > *d) {
+                f.data_as_of = Some(iso);
+            }
         }
         self.report.errors.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.warnings.sort_by(|a, b| a.path.cmp(&b.path));

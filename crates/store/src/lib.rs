@@ -7,6 +7,7 @@
 //! reader), of encryption (the vault), of sessions or of who is looking. Both sides of the snapshot
 //! depend on it so that they cannot disagree about the format.
 
+pub mod chain;
 pub mod codes;
 pub mod index;
 pub mod manifest;
@@ -20,8 +21,9 @@ pub mod standing;
 /// is active (the query decides it from PRB-1, PRB-9 and PRB-14, `standing`), and says when PRB-1
 /// deleted it. 4: rows carry next of kin (NK1), each injection component's amount (RXC-3/-4), the
 /// dispensed amount (RXE-10/-11), the device (RXR-3) and a result's sub-ID (OBX-4); a version-3
-/// snapshot would show those as never written.
-pub const CONTENT_VERSION: u32 = 4;
+/// snapshot would show those as never written. 5: a snapshot can be a chain (a base and its
+/// layers): the manifest's `chain` link, the `tombstone` table and the index's `key` field.
+pub const CONTENT_VERSION: u32 = 5;
 
 /// Names of the vault parts.
 pub mod parts {

@@ -16,6 +16,33 @@ pub struct AppManifest {
     pub audit_recipient: String,
     /// What the hub's consent list held.
     pub consent: ConsentCounts,
+    /// Where this file stands in a chain: absent for a standalone snapshot (`snapshot build`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainLink>,
+}
+
+/// A file's place in a chain (a base and the layers built on it, each its own signed file).
+///
+/// A layer holds the patients who are new or changed since the file before it, whole, and a
+/// tombstone for each patient who left the storage. It names the digest
+/// (`fieldchart_vault::Outline::digest`) of its base and of the file before it, so it can be
+/// applied to no other chain. In a layer's manifest, `facilities`, `counts.patients`,
+/// `counts.records` and `consent` describe the whole chain as of this file (what the laptop shows);
+/// the other counts, `layer_patients` and `tombstones` say what this file itself holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainLink {
+    /// 0 for a base, then 1, 2, … for its layers in order.
+    pub sequence: u32,
+    /// The base's digest; absent in the base itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// The digest of the file this one follows (the base for layer 1); absent in the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// Patients this file holds (for a base: all of them).
+    pub layer_patients: u64,
+    /// Patients this file removes (always 0 in a base).
+    pub tombstones: u64,
 }
 
 /// The hub's consent list, as it went into the snapshot.

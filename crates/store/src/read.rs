@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::Directory;
-use tantivy::query::Query;
+use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::index::Fields;
@@ -152,6 +152,34 @@ impl ClinicalStore {
     }
 
     /// The highest patient key (benchmarks draw patients at random below it).
+    /// Whether this file removes the patient (a layer's tombstone: the patient left the storage).
+    pub fn is_tombstoned(&self, facility: &str, patient_id: &str) -> Result<bool, ReadError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM tombstone WHERE facility = ?1 AND patient_id = ?2")?;
+        Ok(stmt
+            .query_row([facility, patient_id], |r| r.get::<_, i64>(0))
+            .optional()?
+            .is_some())
+    }
+
+    /// Every patient this file holds or removes, as index keys ([`crate::index::patient_key`]):
+    /// what a layer hides of the files below it. Read from the patient index and the tombstone
+    /// table alone, never the rows.
+    pub fn shadowing_keys(&self) -> Result<Vec<String>, ReadError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT facility, patient_id FROM patient
+             UNION SELECT facility, patient_id FROM tombstone",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::index::patient_key(
+                &r.get::<_, String>(0)?,
+                &r.get::<_, String>(1)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     pub fn max_patient_pk(&self) -> Result<Option<i64>, ReadError> {
         Ok(self
             .conn
@@ -195,6 +223,26 @@ impl PatientIndex {
     /// How many patients match `query`, counted without loading any of them.
     pub fn count(&self, query: &dyn Query) -> Result<usize, ReadError> {
         Ok(self.reader.searcher().search(query, &Count)?)
+    }
+
+    /// [`PatientIndex::count`] and [`PatientIndex::top`] leaving out the patients whose keys are
+    /// in `hidden` (those a newer layer holds or removes).
+    pub fn without(&self, query: &dyn Query, hidden: Option<&TermSetQuery>) -> Box<dyn Query> {
+        match hidden {
+            None => query.box_clone(),
+            Some(hidden) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (Occur::MustNot, Box::new(hidden.clone()) as Box<dyn Query>),
+            ])),
+        }
+    }
+
+    /// The query that matches the patients with these keys ([`crate::index::patient_key`]).
+    pub fn keys_query(&self, keys: &[String]) -> TermSetQuery {
+        TermSetQuery::new(
+            keys.iter()
+                .map(|k| tantivy::Term::from_field_text(self.fields.key, k)),
+        )
     }
 
     /// The best `limit` patients for `query`, best first.

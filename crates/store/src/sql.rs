@@ -9,6 +9,11 @@
 //! patient's sections whole) and because JSON of one patient's items compresses about tenfold, which
 //! keeps a million-patient snapshot on a USB stick. Only current records are stored: superseded,
 //! deleted and cancelled files are counted in the manifest, never shown as care.
+//!
+//! A layer (see [`crate::manifest::ChainLink`]) has the same tables, holding only the patients who
+//! are new or changed since the file before it, whole, and a `tombstone` row for each patient who
+//! left the hub's storage; a base's `tombstone` table is empty. The `consent` table always holds
+//! the hub's whole consent list as it was when the file was made.
 
 /// Statements that create the empty store. Indexes come after the bulk insert ([`INDEXES`]).
 pub const SCHEMA: &str = "
@@ -48,6 +53,11 @@ CREATE TABLE consent (
     facility    TEXT NOT NULL,
     patient_id  TEXT NOT NULL,
     state       TEXT NOT NULL,
+    PRIMARY KEY (facility, patient_id)
+) WITHOUT ROWID;
+CREATE TABLE tombstone (
+    facility    TEXT NOT NULL,
+    patient_id  TEXT NOT NULL,
     PRIMARY KEY (facility, patient_id)
 ) WITHOUT ROWID;
 ";

@@ -193,6 +193,7 @@ impl Testbed {
             consent,
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
+            chain: None,
         };
         build(opts, &mut |_| {}).expect("drill snapshot");
     }

@@ -101,6 +101,7 @@ impl Envelope {
     /// closing brace: `signature` (ed25519 by `key` over the canonical JSON) and then
     /// `envelope_sha256` (over the JSON up to and including `signature`, closed again). So a flipped
     /// byte anywhere in the envelope is caught by a plain hash before any field is trusted.
+    #[cfg(test)]
     pub fn encode(&self, key: &SigningKey) -> Result<Vec<u8>, VaultError> {
         self.encode_with_digest(key).map(|(bytes, _)| bytes)
     }

@@ -318,6 +318,7 @@ impl SnapshotFiles {
             consent: Vec::new(),
             audit_recipient,
             facility_names: crate::roots::region_names(region)?,
+            chain: None,
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {

@@ -1,0 +1,720 @@
+//! The hub's chain of builds: a base, then small layers holding only what changed.
+//!
+//! `fieldchart hub build` calls [`build_next`] every night. It looks at every patient folder of
+//! the storage again, but opens only what changed since the last build:
+//!
+//! 1. **Change is decided per patient folder** from each file's name, size and mtime, kept in the
+//!    hub's state ([`STATE_FILE`] under `state/`: keys and hashes only, no clinical content). Where
+//!    those agree with the state the patient is unchanged without a byte being read; where they
+//!    disagree, the file's SHA-256 decides, so a file touched but not changed (a copy that kept
+//!    its content) does not make a layer. `--full` ([`ChainOptions::full`]) hashes every file, so
+//!    a file changed in place with the same size and mtime is still found, and writes a fresh base.
+//! 2. **The output is a layer**: the new and changed patients, read and stored whole (their chart,
+//!    index entry and documents), a tombstone for each patient who left the storage, and the
+//!    manifest's facility rows counted over the whole facility (unchanged patients from their
+//!    kept tallies). It names the digest of its base and of the file before it
+//!    ([`fieldchart_store::manifest::ChainLink`]).
+//! 3. **A fresh base** instead when there is no chain yet, on `--full`, when what decides who can
+//!    open the files changed (recipients, signer, history window: [`ChainOptions::settings`]),
+//!    when the layers add up to more than [`ChainOptions::layer_share`] of the base's bytes or the
+//!    changes touch more than that share of its patients, or when the chain has
+//!    [`ChainOptions::max_layers`] layers.
+//!
+//! A layer is written even when nothing changed: it renews the chain's validity and carries the
+//! current policy and consent list (a few kilobytes).
+//!
+//! **Crash safety.** The state changes in one SQLite transaction, committed only after the new file
+//! is complete under its final name. A build killed at any moment leaves the state as it was: the
+//! next build finds the same changes and writes the right layer, and removes what the killed one
+//! left in `builds/` (a half-written file, the work folder, or a finished file the state never
+//! took). What is published comes from the state's chain, so a file the state does not hold is
+//! never published.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use chrono::{DateTime, Utc};
+use fieldchart_reader::report::PatientTally;
+use fieldchart_storage::{FacilityScan, PatientFiles, PatientId, StorageRoot, scan_facility};
+use fieldchart_store::manifest::ChainLink;
+use rayon::prelude::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{BuildError, BuildOptions, BuildSummary, ChainPlan, Key, Progress};
+
+/// The hub's state file, inside the state folder.
+pub const STATE_FILE: &str = "hub-state.sqlite";
+
+/// Default share of the base past which the next build writes a fresh base.
+pub const DEFAULT_LAYER_SHARE: f64 = 0.3;
+/// Default most layers on one base.
+pub const DEFAULT_MAX_LAYERS: u32 = 30;
+
+/// What [`build_next`] is told.
+pub struct ChainOptions {
+    /// The build as a full one would be made (storage, keys, validity, policy, consent, names);
+    /// `out` and `chain` are set by [`build_next`].
+    pub build: BuildOptions,
+    /// `DIR/state`: the state file lives here.
+    pub state_dir: PathBuf,
+    /// `DIR/builds`: the chain's files are written here.
+    pub builds_dir: PathBuf,
+    /// Hash every file (the weekly full check) and write a fresh base.
+    pub full: bool,
+    /// A fresh base when the layers add up to more than this share of the base (bytes, or
+    /// patients changed).
+    pub layer_share: f64,
+    /// A fresh base when the chain already has this many layers.
+    pub max_layers: u32,
+    /// Whatever must stay the same for a layer to follow its base (recipients, signer, history
+    /// window, drill), as one text: a change writes a fresh base.
+    pub settings: String,
+}
+
+/// Whether a build wrote a base or a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Base,
+    Layer,
+}
+
+/// One file of the hub's current chain, as the state keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainEntry {
+    pub sequence: u32,
+    pub file: PathBuf,
+    pub digest: String,
+    pub created: String,
+    pub patients: u64,
+    pub tombstones: u64,
+    pub bytes: u64,
+}
+
+/// What one incremental build found and made.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainBuilt {
+    pub kind: Kind,
+    /// Why a base was written (None for a layer).
+    pub why_base: Option<String>,
+    #[serde(skip)]
+    pub summary: BuildSummary,
+    /// Patients in the storage.
+    pub scanned: u64,
+    /// Patients new since the last build.
+    pub new: u64,
+    /// Patients whose files changed.
+    pub changed: u64,
+    /// Patients who left the storage (a tombstone each).
+    pub removed: u64,
+    /// Patients whose files' names, sizes or times changed but not their content.
+    pub touched: u64,
+    /// Files whose content was hashed to decide.
+    pub hashed_files: u64,
+    /// Left-overs of an interrupted build removed from `builds/` before this one.
+    pub cleaned: Vec<PathBuf>,
+    /// The chain after this build, base first.
+    pub chain: Vec<ChainEntry>,
+}
+
+/// One file as the state remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct FileMeta {
+    /// `root index:root-relative path`.
+    p: String,
+    s: u64,
+    /// Modification time, nanoseconds since the epoch.
+    m: i64,
+    /// SHA-256 of the content, hex.
+    h: String,
+}
+
+/// A patient as the state holds them.
+struct Kept {
+    files: Vec<u8>,
+    content: String,
+    tally: PatientTally,
+}
+
+/// What the look at one patient's folder decided.
+enum Seen {
+    /// Names, sizes and times as kept: not read.
+    Same,
+    /// Names, sizes or times differ, content does not: only the state's file list is updated.
+    Touched { files: Vec<FileMeta>, hashed: u64 },
+    /// New or changed: read into the layer.
+    Changed {
+        files: Vec<FileMeta>,
+        content: String,
+        hashed: u64,
+        new: bool,
+    },
+}
+
+/// The current chain as the state holds it (empty before the first build).
+pub fn read_chain(state_dir: &Path) -> Result<Vec<ChainEntry>, BuildError> {
+    let path = state_dir.join(STATE_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let state = State::open(state_dir)?;
+    state.chain()
+}
+
+/// Builds the next file of the hub's chain: a layer of what changed, or a fresh base (see the
+/// module's documentation for when). The state changes only once the file is complete.
+pub fn build_next(
+    opts: ChainOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ChainBuilt, BuildError> {
+    std::fs::create_dir_all(&opts.state_dir).map_err(io("making the state folder"))?;
+    std::fs::create_dir_all(&opts.builds_dir).map_err(io("making the builds folder"))?;
+    let mut state = State::open(&opts.state_dir)?;
+    let chain = state.chain()?;
+    let cleaned = clean_builds(&opts.builds_dir, &chain)?;
+
+    // What changed, patient by patient, before anything is read.
+    let kept = state.patients()?;
+    let scans = scan(&opts.build.storage);
+    let total: u64 = scans.iter().map(|s| s.patients.len() as u64).sum();
+    let full = opts.full;
+    let mut seen: Vec<(Key, Seen)> = Vec::with_capacity(total as usize);
+    let mut done = 0u64;
+    for scan in &scans {
+        let ids: Vec<&PatientId> = scan.patients.keys().collect();
+        for batch in ids.chunks(256) {
+            let looked: Vec<(Key, Seen)> = batch
+                .par_iter()
+                .map(|id| {
+                    let key = (scan.facility.as_str().to_string(), id.as_str().to_string());
+                    let found = look(&scan.walk_patient(id), kept.get(&key), full);
+                    (key, found)
+                })
+                .collect();
+            done += looked.len() as u64;
+            seen.extend(looked);
+            progress(Progress::Scanning { done, total });
+        }
+    }
+    let present: HashSet<Key> = seen.iter().map(|(k, _)| k.clone()).collect();
+    let removed: Vec<Key> = kept
+        .keys()
+        .filter(|k| !present.contains(*k))
+        .cloned()
+        .collect();
+    let mut counts = (0u64, 0u64, 0u64, 0u64); // new, changed, touched, hashed
+    let mut layer: HashSet<Key> = HashSet::new();
+    for (key, s) in &seen {
+        match s {
+            Seen::Same => {}
+            Seen::Touched { hashed, .. } => {
+                counts.2 += 1;
+                counts.3 += hashed;
+            }
+            Seen::Changed { new, hashed, .. } => {
+                if *new {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
+                }
+                counts.3 += hashed;
+                layer.insert(key.clone());
+            }
+        }
+    }
+
+    let why_base = why_base(
+        &opts,
+        &state,
+        &chain,
+        (layer.len() + removed.len()) as u64,
+    )?;
+    let created = opts.build.vault.created;
+    let mut build = opts.build;
+    let kind = if why_base.is_some() {
+        Kind::Base
+    } else {
+        Kind::Layer
+    };
+    let sequence = match kind {
+        Kind::Base => 0,
+        Kind::Layer => chain.last().map_or(0, |l| l.sequence + 1),
+    };
+    build.out = free_name(&opts.builds_dir, kind, created, sequence);
+    build.chain = Some(match kind {
+        Kind::Base => ChainPlan {
+            link: ChainLink {
+                sequence: 0,
+                base: None,
+                previous: None,
+                layer_patients: 0,
+                tombstones: 0,
+            },
+            only: None,
+            tombstones: Vec::new(),
+            unchanged: Vec::new(),
+            all_patients: None,
+        },
+        Kind::Layer => ChainPlan {
+            link: ChainLink {
+                sequence,
+                base: chain.first().map(|b| b.digest.clone()),
+                previous: chain.last().map(|l| l.digest.clone()),
+                layer_patients: 0,
+                tombstones: 0,
+            },
+            only: Some(layer.clone()),
+            tombstones: removed.clone(),
+            unchanged: kept
+                .iter()
+                .filter(|(k, _)| present.contains(*k) && !layer.contains(*k))
+                .map(|(k, v)| (k.0.clone(), v.tally.clone()))
+                .collect(),
+            all_patients: Some(present.clone()),
+        },
+    });
+    drop(kept);
+    let summary = crate::build(build, progress)?;
+
+    // The file is complete under its final name: only now does the state take it.
+    let tallies: HashMap<&Key, &PatientTally> =
+        summary.tallies.iter().map(|(k, t)| (k, t)).collect();
+    let tx = state.conn.transaction()?;
+    {
+        let mut upsert = tx.prepare(
+            "INSERT OR REPLACE INTO patient (facility, patient_id, files, content, tally)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut touch = tx.prepare(
+            "UPDATE patient SET files = ?3 WHERE facility = ?1 AND patient_id = ?2",
+        )?;
+        let mut retally =
+            tx.prepare("UPDATE patient SET tally = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
+        for (key, s) in &seen {
+            match s {
+                Seen::Same => {}
+                Seen::Touched { files, .. } => {
+                    touch.execute(params![key.0, key.1, pack(files)?])?;
+                }
+                Seen::Changed { files, content, .. } => {
+                    let tally = tallies.get(key).map(|t| (*t).clone()).unwrap_or_default();
+                    upsert.execute(params![key.0, key.1, pack(files)?, content, json(&tally)?])?;
+                    continue;
+                }
+            }
+            // A base read everyone again: every tally is fresh.
+            if let Some(t) = tallies.get(key) {
+                retally.execute(params![key.0, key.1, json(t)?])?;
+            }
+        }
+        let mut delete =
+            tx.prepare("DELETE FROM patient WHERE facility = ?1 AND patient_id = ?2")?;
+        for key in &removed {
+            delete.execute(params![key.0, key.1])?;
+        }
+        if kind == Kind::Base {
+            tx.execute("DELETE FROM chain", [])?;
+        }
+        let file_name = summary
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        tx.execute(
+            "INSERT INTO chain (sequence, file, digest, created, patients, tombstones, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sequence,
+                file_name,
+                summary.digest,
+                created.to_rfc3339(),
+                summary.chain.as_ref().map_or(0, |c| c.layer_patients) as i64,
+                removed.len() as i64,
+                summary.bytes as i64,
+            ],
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO setting (key, value) VALUES ('settings', ?1)",
+            params![opts.settings],
+        )?;
+        if full {
+            tx.execute(
+                "INSERT OR REPLACE INTO setting (key, value) VALUES ('last_full_check', ?1)",
+                params![created.to_rfc3339()],
+            )?;
+        }
+    }
+    tx.commit()?;
+    // A base replaces the chain: the files of the old one are no longer the hub's current chain
+    // (publishing keeps what laptops may still be fetching; the builds folder keeps only this).
+    let chain = state.chain()?;
+    if kind == Kind::Base {
+        clean_builds(&opts.builds_dir, &chain)?;
+    }
+    Ok(ChainBuilt {
+        kind,
+        why_base,
+        summary,
+        scanned: total,
+        new: counts.0,
+        changed: counts.1,
+        removed: removed.len() as u64,
+        touched: counts.2,
+        hashed_files: counts.3,
+        cleaned,
+        chain,
+    })
+}
+
+fn why_base(
+    opts: &ChainOptions,
+    state: &State,
+    chain: &[ChainEntry],
+    changes: u64,
+) -> Result<Option<String>, BuildError> {
+    if opts.full {
+        return Ok(Some("a full check (--full) writes a fresh base".into()));
+    }
+    let Some(base) = chain.first() else {
+        return Ok(Some("there is no base yet".into()));
+    };
+    if state.setting("settings")?.as_deref() != Some(opts.settings.as_str()) {
+        return Ok(Some(
+            "the recipients, the signing key, the history window or drill changed since the base"
+                .into(),
+        ));
+    }
+    if chain
+        .iter()
+        .any(|e| !opts.builds_dir.join(&e.file).is_file())
+    {
+        return Ok(Some(
+            "a file of the current chain is missing from builds/".into(),
+        ));
+    }
+    let layers = chain.len() as u32 - 1;
+    if layers >= opts.max_layers {
+        return Ok(Some(format!(
+            "the chain has {layers} layers, the most allowed (max_layers)"
+        )));
+    }
+    let layer_bytes: u64 = chain.iter().skip(1).map(|e| e.bytes).sum();
+    if base.bytes > 0 && layer_bytes as f64 > opts.layer_share * base.bytes as f64 {
+        return Ok(Some(format!(
+            "the layers add up to {:.0}% of the base's size (layer_share {:.0}%)",
+            100.0 * layer_bytes as f64 / base.bytes as f64,
+            100.0 * opts.layer_share
+        )));
+    }
+    if base.patients > 0 && changes as f64 > opts.layer_share * base.patients as f64 {
+        return Ok(Some(format!(
+            "{changes} patients changed, more than {:.0}% of the base's {} (layer_share)",
+            100.0 * opts.layer_share,
+            base.patients
+        )));
+    }
+    Ok(None)
+}
+
+fn scan(roots: &[StorageRoot]) -> Vec<FacilityScan> {
+    StorageRoot::group_by_facility(roots.iter().cloned())
+        .into_values()
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|roots| scan_facility(roots))
+        .collect()
+}
+
+/// Decides whether a patient changed, hashing only the files whose name, size or time differ
+/// from the state (or every file on a full check).
+fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool) -> Seen {
+    let mut metas: Vec<(String, PathBuf)> = Vec::new();
+    for f in &files.standard {
+        metas.push((format!("{}:{}", f.root_index, f.rel_path), f.path.clone()));
+    }
+    for folder in &files.extended {
+        for f in &folder.files {
+            metas.push((format!("{}:{}", folder.root_index, f.rel_path), f.path.clone()));
+        }
+    }
+    metas.sort();
+    let before: HashMap<String, FileMeta> = kept
+        .and_then(|k| unpack(&k.files).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.p.clone(), m))
+        .collect();
+    let mut hashed = 0u64;
+    let mut same_meta = kept.is_some() && before.len() == metas.len();
+    let mut now: Vec<FileMeta> = Vec::with_capacity(metas.len());
+    for (p, path) in metas {
+        let (s, m) = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => (meta.len(), mtime_ns(&meta)),
+            Err(_) => (u64::MAX, -1),
+        };
+        let old = before.get(&p).filter(|o| o.s == s && o.m == m);
+        if old.is_none() {
+            same_meta = false;
+        }
+        let h = match old {
+            Some(o) if !full => o.h.clone(),
+            _ => {
+                hashed += 1;
+                hash_file(&path)
+            }
+        };
+        now.push(FileMeta { p, s, m, h });
+    }
+    let content = content_digest(&now, files);
+    match kept {
+        Some(k) if k.content == content => {
+            if same_meta {
+                Seen::Same
+            } else {
+                Seen::Touched { files: now, hashed }
+            }
+        }
+        _ => Seen::Changed {
+            files: now,
+            content,
+            hashed,
+            new: kept.is_none(),
+        },
+    }
+}
+
+/// One digest over a patient's files (names and content hashes) and the entries the walk could
+/// not list (their paths and why), so a new stray file changes the patient's counts too.
+fn content_digest(files: &[FileMeta], walked: &PatientFiles) -> String {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.p.as_bytes());
+        h.update([0]);
+        h.update(f.h.as_bytes());
+        h.update([b'\n']);
+    }
+    let mut others: Vec<String> = walked
+        .all_diagnostics()
+        .map(|d| format!("{:?}\0{}\0{}", d.code, d.root.display(), d.path))
+        .collect();
+    others.sort();
+    for o in others {
+        h.update(b"!");
+        h.update(o.as_bytes());
+        h.update([b'\n']);
+    }
+    hex(&h.finalize())
+}
+
+fn hash_file(path: &Path) -> String {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return "unreadable".into();
+    };
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return "unreadable".into(),
+        }
+    }
+    hex(&h.finalize())
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(-1, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A name in `builds/` no file has: `base-<UTC>.fcs` or `layer-<UTC>-<sequence>.fcs`.
+fn free_name(dir: &Path, kind: Kind, created: DateTime<Utc>, sequence: u32) -> PathBuf {
+    let stamp = created.format("%Y%m%dT%H%M%SZ");
+    let stem = match kind {
+        Kind::Base => format!("base-{stamp}"),
+        Kind::Layer => format!("layer-{stamp}-{sequence:03}"),
+    };
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            format!("{stem}.fcs")
+        } else {
+            format!("{stem}-{n}.fcs")
+        };
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return path;
+        }
+        n += 1;
+    }
+}
+
+/// Removes what is not part of the current chain from `builds/`: an interrupted build's work
+/// folder and half-written file, a finished file the state never took, and the files of a chain
+/// a fresh base replaced. Files the hub did not name (`base-…`, `layer-…`) are left alone.
+fn clean_builds(dir: &Path, chain: &[ChainEntry]) -> Result<Vec<PathBuf>, BuildError> {
+    let keep: HashSet<&Path> = chain.iter().map(|e| e.file.as_path()).collect();
+    let mut removed = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(io("listing the builds folder")(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io("listing the builds folder"))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let path = entry.path();
+        let ours = name.starts_with("base-") || name.starts_with("layer-");
+        let leftover = name.starts_with(".fieldchart-build-")
+            || (name.starts_with('.') && name.contains(".fcs.partial-"))
+            || (ours && name.contains(".fcs.partial-"));
+        let stale = ours && name.ends_with(".fcs") && !keep.contains(Path::new(&name));
+        if leftover || stale {
+            let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            gone.map_err(io("removing a left-over build"))?;
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+fn pack(files: &[FileMeta]) -> Result<Vec<u8>, BuildError> {
+    let json = serde_json::to_vec(files).map_err(|e| BuildError::Io {
+        what: "the state's file list".into(),
+        source: std::io::Error::other(e),
+    })?;
+    zstd::encode_all(json.as_slice(), 3).map_err(io("packing the state's file list"))
+}
+
+fn unpack(bytes: &[u8]) -> Result<Vec<FileMeta>, BuildError> {
+    let json = zstd::decode_all(bytes).map_err(io("reading the state's file list"))?;
+    serde_json::from_slice(&json).map_err(|e| BuildError::Io {
+        what: "the state's file list".into(),
+        source: std::io::Error::other(e),
+    })
+}
+
+fn json(tally: &PatientTally) -> Result<String, BuildError> {
+    serde_json::to_string(tally).map_err(|e| BuildError::Io {
+        what: "a patient's tally".into(),
+        source: std::io::Error::other(e),
+    })
+}
+
+fn io(what: &str) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io {
+        what: what.to_string(),
+        source,
+    }
+}
+
+/// The hub's state file: per patient the files last seen (name, size, time, hash), one content
+/// digest and the counts they added; the current chain; the settings the base was made with.
+struct State {
+    conn: Connection,
+}
+
+impl State {
+    fn open(dir: &Path) -> Result<State, BuildError> {
+        let conn = Connection::open(dir.join(STATE_FILE))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+             CREATE TABLE IF NOT EXISTS patient (
+                 facility   TEXT NOT NULL,
+                 patient_id TEXT NOT NULL,
+                 files      BLOB NOT NULL,
+                 content    TEXT NOT NULL,
+                 tally      TEXT NOT NULL,
+                 PRIMARY KEY (facility, patient_id)
+             ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS chain (
+                 sequence   INTEGER PRIMARY KEY,
+                 file       TEXT NOT NULL,
+                 digest     TEXT NOT NULL,
+                 created    TEXT NOT NULL,
+                 patients   INTEGER NOT NULL,
+                 tombstones INTEGER NOT NULL,
+                 bytes      INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS setting (
+                 key   TEXT PRIMARY KEY,
+                 value TEXT NOT NULL
+             );",
+        )?;
+        Ok(State { conn })
+    }
+
+    fn chain(&self) -> Result<Vec<ChainEntry>, BuildError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sequence, file, digest, created, patients, tombstones, bytes
+             FROM chain ORDER BY sequence",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ChainEntry {
+                sequence: r.get(0)?,
+                file: PathBuf::from(r.get::<_, String>(1)?),
+                digest: r.get(2)?,
+                created: r.get(3)?,
+                patients: r.get::<_, i64>(4)? as u64,
+                tombstones: r.get::<_, i64>(5)? as u64,
+                bytes: r.get::<_, i64>(6)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, BuildError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn patients(&self) -> Result<HashMap<Key, Kept>, BuildError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT facility, patient_id, files, content, tally FROM patient")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (key, files, content, tally) = row?;
+            // A tally that cannot be read counts as nothing, and the content digest still decides
+            // whether the patient is read again.
+            let tally = serde_json::from_str(&tally).unwrap_or_default();
+            out.insert(
+                key,
+                Kept {
+                    files,
+                    content,
+                    tally,
+                },
+            );
+        }
+        Ok(out)
+    }
+}
