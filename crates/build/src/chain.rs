@@ -227,12 +227,7 @@ pub fn build_next(
         }
     }
 
-    let why_base = why_base(
-        &opts,
-        &state,
-        &chain,
-        (layer.len() + removed.len()) as u64,
-    )?;
+    let why_base = why_base(&opts, &state, &chain, (layer.len() + removed.len()) as u64)?;
     let created = opts.build.vault.created;
     let mut build = opts.build;
     let kind = if why_base.is_some() {
@@ -289,9 +284,8 @@ pub fn build_next(
             "INSERT OR REPLACE INTO patient (facility, patient_id, files, content, tally)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        let mut touch = tx.prepare(
-            "UPDATE patient SET files = ?3 WHERE facility = ?1 AND patient_id = ?2",
-        )?;
+        let mut touch =
+            tx.prepare("UPDATE patient SET files = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         let mut retally =
             tx.prepare("UPDATE patient SET tally = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         for (key, s) in &seen {
@@ -438,7 +432,10 @@ fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool) -> Seen {
     }
     for folder in &files.extended {
         for f in &folder.files {
-            metas.push((format!("{}:{}", folder.root_index, f.rel_path), f.path.clone()));
+            metas.push((
+                format!("{}:{}", folder.root_index, f.rel_path),
+                f.path.clone(),
+            ));
         }
     }
     metas.sort();

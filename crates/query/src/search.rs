@@ -14,9 +14,8 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use fieldchart_jtext::{self as jtext, DobQuery, Term as QueryTerm};
 use fieldchart_policy::Consent;
-use fieldchart_session::{SearchAccess, Viewing};
+use fieldchart_session::{Hit, SearchAccess, Viewing};
 use fieldchart_store::index::{self as ix, Fields};
-use fieldchart_store::read::PatientPk;
 use fieldchart_store::rows::{PatientRow, Sex, Source, StoredItem};
 use serde::Serialize;
 use tantivy::Term;
@@ -175,7 +174,7 @@ fn run(
     // they are loaded from the store (random reads, the cost that grows with the snapshot).
     let top = access.top(&query, limit)?;
 
-    let mut results: Vec<(PatientPk, SearchResult)> = Vec::with_capacity(top.len());
+    let mut results: Vec<(Hit, SearchResult)> = Vec::with_capacity(top.len());
     for (score, pk) in top {
         let row = access.patient(pk)?;
         let mut result = SearchResult {

@@ -49,15 +49,17 @@ pub use viewing::{
 };
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Utc};
 use fieldchart_failure::Failure;
 use fieldchart_store::CONTENT_VERSION;
+use fieldchart_store::chain::ChainFile;
 use fieldchart_store::manifest::AppManifest;
-use fieldchart_store::read::{ClinicalStore, PatientIndex, ReadError};
+use fieldchart_store::read::{ClinicalStore, PatientIndex, PatientPk, ReadError};
 use fieldchart_store::rows::PatientRow;
 use fieldchart_vault::{OpenOptions, Snapshot, TrustedKey, Unlock, VaultError};
+use tantivy::query::{Query, TermSetQuery};
 
 use directory::VaultDirectory;
 use fault::Fault;
@@ -76,6 +78,11 @@ pub enum SessionError {
         "benchmarks read patients without a viewer only from a drill snapshot (synthetic data); this snapshot is not one"
     )]
     NotADrill,
+    /// The files of a chain do not make one chain: a layer of another chain, a missing layer.
+    #[error("the snapshot's files do not make one chain: {0}")]
+    Chain(String),
+    #[error(transparent)]
+    ChainFile(fieldchart_store::chain::ChainFileError),
 }
 
 impl SessionError {
@@ -84,8 +91,12 @@ impl SessionError {
         match self {
             SessionError::Vault(e) => e.failure(),
             SessionError::ContentVersion { .. } => Failure::UnsupportedVersion,
-            SessionError::Damaged(_) => Failure::Tampered,
+            SessionError::Damaged(_) | SessionError::Chain(_) => Failure::Tampered,
             SessionError::NotADrill => Failure::Usage,
+            SessionError::ChainFile(fieldchart_store::chain::ChainFileError::Io {
+                source, ..
+            }) => Failure::of_io(source),
+            SessionError::ChainFile(_) => Failure::NotASnapshot,
         }
     }
 
@@ -113,6 +124,7 @@ fn no_core_dumps() {
 
 /// What opening needs.
 pub struct SessionOptions {
+    /// A snapshot file, or a chain file (`*.fcchain`: a base and its layers).
     pub path: PathBuf,
     pub unlock: Unlock,
     pub trusted: Vec<TrustedKey>,
@@ -123,74 +135,139 @@ pub struct SessionOptions {
     pub accept_expired: bool,
 }
 
-/// An open snapshot. Its clinical store and patient index are private: patient data is read only
-/// through the accesses a [`Viewing`] grants and audits (or, on a drill snapshot, through
-/// [`Session::benchmark_patients`]).
-pub struct Session {
+/// Where a patient was found: which file of the chain, and their row there. Only a session makes
+/// one, from a search of its index or a look-up of its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hit {
+    layer: usize,
+    pk: PatientPk,
+}
+
+/// One file of an open chain: its vault, manifest, store and index.
+struct Layer {
     snapshot: Snapshot,
     app: AppManifest,
     store: Mutex<ClinicalStore>,
     // Dropped after `store`: the VFS entry must outlive the connection that reads through it.
     _db_name: sqlite::Registered,
     index: PatientIndex,
+}
+
+/// Document ids handed out by a session carry their file of the chain above this bit.
+const BLOB_LAYER_SHIFT: u32 = 40;
+
+/// An open snapshot: one file, or a chain of a base and its layers opened as one. Its clinical
+/// stores and patient indexes are private: patient data is read only through the accesses a
+/// [`Viewing`] grants and audits (or, on a drill snapshot, through
+/// [`Session::benchmark_patients`]).
+///
+/// In a chain the newest file that holds a patient, or removes them (a tombstone), wins for that
+/// patient: search runs over every file but leaves out a patient a newer file holds or removes,
+/// and a record and its documents come from the winning file. The newest file decides the
+/// validity, the policy, the consent list and what the start screen says of each facility.
+pub struct Session {
+    /// Base first, the newest last.
+    layers: Vec<Layer>,
     fault: Fault,
+    /// Per file, the patients newer files hold or remove, as an index query; made on the first
+    /// search (it reads every layer's patient keys, never the base's).
+    hidden: OnceLock<Result<Vec<Option<TermSetQuery>>, String>>,
 }
 
 impl Session {
     pub fn open(opts: SessionOptions) -> Result<Session, SessionError> {
         no_core_dumps();
-        let vault_opts = OpenOptions {
-            trusted: opts.trusted,
-            unlock: opts.unlock,
-            now: opts.now,
-            cache_bytes: 32 * 1024 * 1024,
-            accept_expired: opts.accept_expired,
+        let paths = if ChainFile::is_chain_path(&opts.path) {
+            ChainFile::read(&opts.path)
+                .map_err(SessionError::ChainFile)?
+                .1
+        } else {
+            vec![opts.path.clone()]
         };
-        let snapshot = fieldchart_vault::open(&opts.path, &vault_opts)?;
-        let app: AppManifest = serde_json::from_value(snapshot.manifest().app.clone())
-            .map_err(|e| SessionError::Damaged(format!("manifest: {e}")))?;
-        if app.content_version != CONTENT_VERSION {
-            return Err(SessionError::ContentVersion {
-                found: app.content_version,
-                supported: CONTENT_VERSION,
-            });
-        }
         let fault = Fault::default();
-        let failed = |e: ReadError| read_failure(&fault, e);
-        let part = snapshot
-            .part(fieldchart_store::parts::CLINICAL)
-            .ok_or_else(|| SessionError::Damaged("no clinical store".into()))?;
-        let (db, db_name) =
-            sqlite::open(part, fault.clone()).map_err(|e| failed(ReadError::Store(e)))?;
-        let store = ClinicalStore::new(db).map_err(failed)?;
-        let dir = VaultDirectory::new(&snapshot, fault.clone());
-        if dir.is_empty() {
-            return Err(SessionError::Damaged("no search index".into()));
+        let mut layers: Vec<Layer> = Vec::with_capacity(paths.len());
+        // The newest file is checked as a single snapshot would be (signer, validity); it vouches
+        // for the files it follows, which need only be signed by the same key and linked to it.
+        let (newest_path, older) = paths
+            .split_last()
+            .ok_or_else(|| SessionError::Chain("the chain file lists no files".into()))?;
+        let newest = open_layer(
+            newest_path,
+            &OpenOptions {
+                trusted: opts.trusted.clone(),
+                unlock: opts.unlock.clone(),
+                now: opts.now,
+                cache_bytes: 32 * 1024 * 1024,
+                accept_expired: opts.accept_expired,
+            },
+            &fault,
+        )?;
+        let signer = newest.snapshot.signer();
+        let drill = newest.snapshot.manifest().drill;
+        for path in older {
+            let layer = open_layer(
+                path,
+                &OpenOptions {
+                    trusted: vec![signer],
+                    unlock: opts.unlock.clone(),
+                    now: opts.now,
+                    cache_bytes: 8 * 1024 * 1024,
+                    accept_expired: true,
+                },
+                &fault,
+            )?;
+            if layer.snapshot.manifest().drill != drill {
+                return Err(SessionError::Chain(format!(
+                    "{} is {} but the newest file is not: they are not one chain",
+                    path.display(),
+                    if drill {
+                        "not drill data"
+                    } else {
+                        "drill data"
+                    }
+                )));
+            }
+            layers.push(layer);
         }
-        let index = PatientIndex::open(dir).map_err(failed)?;
+        layers.push(newest);
+        check_links(&layers, &paths)?;
         Ok(Session {
-            snapshot,
-            app,
-            store: Mutex::new(store),
-            _db_name: db_name,
-            index,
+            layers,
             fault,
+            hidden: OnceLock::new(),
         })
     }
 
-    /// The vault manifest: snapshot ID, creation, validity, drill flag, parts.
+    fn newest(&self) -> &Layer {
+        // `open` never makes a session without a file.
+        &self.layers[self.layers.len() - 1]
+    }
+
+    /// The vault manifest of the newest file: snapshot ID, creation, validity, drill flag, parts.
     pub fn manifest(&self) -> &fieldchart_vault::Manifest {
-        self.snapshot.manifest()
+        self.newest().snapshot.manifest()
     }
 
-    /// What the builder recorded: scope, facilities and their data-as-of, counts.
+    /// What the builder recorded in the newest file: scope, facilities and their data-as-of,
+    /// counts.
     pub fn app(&self) -> &AppManifest {
-        &self.app
+        &self.newest().app
     }
 
-    /// The access policy the hub signed into the snapshot.
+    /// How many files the snapshot is made of (1 for a single snapshot, base + layers for a chain).
+    pub fn files(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The digest of the newest file (what the next layer names as its previous file).
+    pub fn digest(&self) -> &str {
+        self.newest().snapshot.digest()
+    }
+
+    /// The access policy the hub signed into the newest file.
     pub fn policy(&self) -> Result<fieldchart_policy::Policy, SessionError> {
         let part = self
+            .newest()
             .snapshot
             .part(fieldchart_store::parts::POLICY)
             .ok_or_else(|| SessionError::Damaged("no access policy".into()))?;
@@ -208,9 +285,13 @@ impl Session {
         Ok(BenchmarkPatients { session: self })
     }
 
-    /// The clinical store. One connection, used by one query at a time.
-    fn store(&self) -> Result<MutexGuard<'_, ClinicalStore>, SessionError> {
-        self.store.lock().map_err(|_| {
+    /// The clinical store of file `layer`. One connection per file, used by one query at a time.
+    fn store(&self, layer: usize) -> Result<MutexGuard<'_, ClinicalStore>, SessionError> {
+        let layer = self
+            .layers
+            .get(layer)
+            .ok_or_else(|| SessionError::Damaged(format!("no file {layer} in the chain")))?;
+        layer.store.lock().map_err(|_| {
             SessionError::Damaged("store connection poisoned by an earlier panic".into())
         })
     }
@@ -220,12 +301,115 @@ impl Session {
         read_failure(&self.fault, e)
     }
 
-    /// The bytes of a document file or thumbnail (`blob.pk`), read from its part.
-    fn blob(&self, blob: i64) -> Result<Option<(String, Vec<u8>)>, SessionError> {
-        let Some(at) = self.store()?.blob(blob).map_err(|e| self.failed(e))? else {
+    /// The file that wins for a patient (the newest that holds or removes them), and their row
+    /// there; None when no file holds them or the winning file removed them.
+    fn find(&self, facility: &str, patient_id: &str) -> Result<Option<Hit>, SessionError> {
+        for layer in (0..self.layers.len()).rev() {
+            let store = self.store(layer)?;
+            if store
+                .is_tombstoned(facility, patient_id)
+                .map_err(|e| self.failed(e))?
+            {
+                return Ok(None);
+            }
+            if let Some((pk, _)) = store
+                .find_patient(facility, patient_id)
+                .map_err(|e| self.failed(e))?
+            {
+                return Ok(Some(Hit { layer, pk }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The consent state of a patient on the hub's consent list as the newest file holds it.
+    fn consent(&self, facility: &str, patient_id: &str) -> Result<Option<String>, SessionError> {
+        let store = self.store(self.layers.len() - 1)?;
+        store
+            .consent(facility, patient_id)
+            .map_err(|e| self.failed(e))
+    }
+
+    fn hidden(&self) -> Result<&[Option<TermSetQuery>], SessionError> {
+        let made = self.hidden.get_or_init(|| {
+            let mut out: Vec<Option<TermSetQuery>> = vec![None; self.layers.len()];
+            let mut newer: Vec<String> = Vec::new();
+            for layer in (0..self.layers.len()).rev() {
+                if !newer.is_empty() {
+                    out[layer] = Some(self.layers[layer].index.keys_query(&newer));
+                }
+                if layer > 0 {
+                    let keys = self
+                        .store(layer)
+                        .map_err(|e| e.to_string())?
+                        .shadowing_keys()
+                        .map_err(|e| self.failed(e).to_string())?;
+                    newer.extend(keys);
+                }
+            }
+            Ok(out)
+        });
+        made.as_deref()
+            .map_err(|e| SessionError::Damaged(e.clone()))
+    }
+
+    /// The index fields (the same in every file).
+    fn fields(&self) -> &fieldchart_store::index::Fields {
+        self.newest().index.fields()
+    }
+
+    /// How many patients match `query`, each counted once in the file that wins for them.
+    fn count(&self, query: &dyn Query) -> Result<usize, SessionError> {
+        let hidden = self.hidden()?;
+        let mut n = 0;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let q = layer.index.without(query, hidden[i].as_ref());
+            n += layer.index.count(q.as_ref()).map_err(|e| self.failed(e))?;
+        }
+        Ok(n)
+    }
+
+    /// The best `limit` patients for `query` over every file, each from the file that wins for
+    /// them, best first (ties: the newer file first).
+    fn top(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, Hit)>, SessionError> {
+        let hidden = self.hidden()?;
+        let mut all = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let q = layer.index.without(query, hidden[i].as_ref());
+            let found = layer
+                .index
+                .top(q.as_ref(), limit)
+                .map_err(|e| self.failed(e))?;
+            all.extend(
+                found
+                    .into_iter()
+                    .map(|(score, pk)| (score, Hit { layer: i, pk })),
+            );
+        }
+        all.sort_by(|(a, ha), (b, hb)| b.total_cmp(a).then(hb.layer.cmp(&ha.layer)));
+        all.truncate(limit);
+        Ok(all)
+    }
+
+    /// The manifests of the file a hit came from.
+    fn layer_of(&self, hit: Hit) -> &Layer {
+        &self.layers[hit.layer.min(self.layers.len() - 1)]
+    }
+
+    /// The id a record's document file is handed out under: its file of the chain and its row.
+    fn blob_id(hit: Hit, blob: i64) -> i64 {
+        ((hit.layer as i64) << BLOB_LAYER_SHIFT) | blob
+    }
+
+    /// The bytes of a document file or thumbnail, by the id [`Session::blob_id`] gave it.
+    fn blob(&self, id: i64) -> Result<Option<(String, Vec<u8>)>, SessionError> {
+        let layer = usize::try_from(id >> BLOB_LAYER_SHIFT)
+            .map_err(|_| SessionError::Damaged(format!("document file {id}")))?;
+        let blob = id & ((1i64 << BLOB_LAYER_SHIFT) - 1);
+        let Some(at) = self.store(layer)?.blob(blob).map_err(|e| self.failed(e))? else {
             return Ok(None);
         };
-        let part = self
+        let part = self.layers[layer]
             .snapshot
             .part(&at.part)
             .ok_or_else(|| SessionError::Damaged(format!("no part {}", at.part)))?;
@@ -235,6 +419,85 @@ impl Session {
         part.read_at(at.offset, &mut buf)?;
         Ok(Some((at.media_type, buf)))
     }
+}
+
+/// Opens one file of a chain: the vault's checks, the content version, the store and the index.
+fn open_layer(
+    path: &std::path::Path,
+    vault_opts: &OpenOptions,
+    fault: &Fault,
+) -> Result<Layer, SessionError> {
+    let snapshot = fieldchart_vault::open(path, vault_opts)?;
+    let app: AppManifest = serde_json::from_value(snapshot.manifest().app.clone())
+        .map_err(|e| SessionError::Damaged(format!("manifest: {e}")))?;
+    if app.content_version != CONTENT_VERSION {
+        return Err(SessionError::ContentVersion {
+            found: app.content_version,
+            supported: CONTENT_VERSION,
+        });
+    }
+    let failed = |e: ReadError| read_failure(fault, e);
+    let part = snapshot
+        .part(fieldchart_store::parts::CLINICAL)
+        .ok_or_else(|| SessionError::Damaged("no clinical store".into()))?;
+    let (db, db_name) =
+        sqlite::open(part, fault.clone()).map_err(|e| failed(ReadError::Store(e)))?;
+    let store = ClinicalStore::new(db).map_err(failed)?;
+    let dir = VaultDirectory::new(&snapshot, fault.clone());
+    if dir.is_empty() {
+        return Err(SessionError::Damaged("no search index".into()));
+    }
+    let index = PatientIndex::open(dir).map_err(failed)?;
+    Ok(Layer {
+        snapshot,
+        app,
+        store: Mutex::new(store),
+        _db_name: db_name,
+        index,
+    })
+}
+
+/// Each layer must follow the file before it in this chain: its sequence, its base's digest and
+/// the previous file's digest, as it signed them. A single snapshot (or a base alone) passes.
+fn check_links(layers: &[Layer], paths: &[PathBuf]) -> Result<(), SessionError> {
+    let Some(base) = layers.first() else {
+        return Ok(());
+    };
+    if layers.len() > 1 && base.app.chain.as_ref().is_none_or(|c| c.sequence != 0) {
+        return Err(SessionError::Chain(format!(
+            "{} is not the base of a chain, so no layer can be applied to it",
+            paths[0].display()
+        )));
+    }
+    for (i, pair) in layers.windows(2).enumerate() {
+        let (before, layer) = (&pair[0], &pair[1]);
+        let path = paths[i + 1].display();
+        let Some(link) = &layer.app.chain else {
+            return Err(SessionError::Chain(format!(
+                "{path} is not a layer, yet the chain lists it after another file"
+            )));
+        };
+        let expected = i as u32 + 1;
+        if link.sequence != expected {
+            return Err(SessionError::Chain(format!(
+                "{path} is layer {} of its chain, but the chain lists it as layer {expected}",
+                link.sequence
+            )));
+        }
+        if link.base.as_deref() != Some(base.snapshot.digest()) {
+            return Err(SessionError::Chain(format!(
+                "{path} was built on another base than {}: it belongs to another chain",
+                paths[0].display()
+            )));
+        }
+        if link.previous.as_deref() != Some(before.snapshot.digest()) {
+            return Err(SessionError::Chain(format!(
+                "{path} does not follow {}: it belongs to another chain (or a layer between them is missing)",
+                paths[i].display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn read_failure(fault: &Fault, e: ReadError) -> SessionError {
@@ -252,13 +515,13 @@ pub struct BenchmarkPatients<'s> {
 impl BenchmarkPatients<'_> {
     /// The highest patient key: patients are drawn at random below it.
     pub fn max_key(&self) -> Result<Option<i64>, SessionError> {
-        let store = self.session.store()?;
+        let store = self.session.store(0)?;
         store.max_patient_pk().map_err(|e| self.session.failed(e))
     }
 
     /// The patient with key `key`, if there is one.
     pub fn patient(&self, key: i64) -> Result<Option<PatientRow>, SessionError> {
-        let store = self.session.store()?;
+        let store = self.session.store(0)?;
         store
             .patient_numbered(key)
             .map_err(|e| self.session.failed(e))

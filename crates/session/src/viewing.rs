@@ -26,13 +26,12 @@ use fieldchart_failure::Failure;
 use fieldchart_policy::{Area, Basis, Consent, Declaration, Grant, Policy, Refusal, SearchGrant};
 use fieldchart_store::codes;
 use fieldchart_store::index::Fields;
-use fieldchart_store::read::PatientPk;
 use fieldchart_store::rows::{Entry as Item, PatientRow, Section, StoredItem};
 use fieldchart_vault::input::{InputError, open_regular};
 use serde::Serialize;
 use tantivy::query::Query;
 
-use crate::{Session, SessionError};
+use crate::{Hit, Session, SessionError};
 
 /// Why a viewing request did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -392,14 +391,13 @@ impl Viewing {
         })?;
         let found = self
             .session
-            .store()
-            .and_then(|store| {
-                store
-                    .find_patient(facility, patient_id)
-                    .map_err(|e| self.session.failed(e))
+            .find(facility, patient_id)
+            .and_then(|hit| match hit {
+                Some(hit) => Ok(Some((hit, self.session.consent(facility, patient_id)?))),
+                None => Ok(None),
             })
             .map_err(|e| self.damaged("record", Some(&patient), e))?;
-        let Some((pk, state)) = found else {
+        let Some((hit, state)) = found else {
             self.write(
                 Event::Refusal {
                     action: "record".into(),
@@ -425,7 +423,7 @@ impl Viewing {
         Ok(Some(RecordAccess {
             viewing: self,
             patient,
-            pk,
+            hit,
             consent: consent_shown,
             grant,
             documents: HashSet::new(),
@@ -557,36 +555,26 @@ pub struct SearchAccess<'v> {
 impl SearchAccess<'_> {
     /// The index fields a query is built over.
     pub fn fields(&self) -> &Fields {
-        self.viewing.session.index.fields()
+        self.viewing.session.fields()
     }
 
     /// How many patients match `query` (nothing is loaded).
     pub fn count(&mut self, query: &dyn Query) -> Result<usize, ViewError> {
-        let counted = self.viewing.session.index.count(query);
-        counted.map_err(|e| {
-            let e = self.viewing.session.failed(e);
-            self.viewing.damaged("search", None, e)
-        })
+        let counted = self.viewing.session.count(query);
+        counted.map_err(|e| self.viewing.damaged("search", None, e))
     }
 
     /// The best `limit` patients for `query`.
-    pub fn top(
-        &mut self,
-        query: &dyn Query,
-        limit: usize,
-    ) -> Result<Vec<(f32, PatientPk)>, ViewError> {
-        let found = self.viewing.session.index.top(query, limit);
-        found.map_err(|e| {
-            let e = self.viewing.session.failed(e);
-            self.viewing.damaged("search", None, e)
-        })
+    pub fn top(&mut self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, Hit)>, ViewError> {
+        let found = self.viewing.session.top(query, limit);
+        found.map_err(|e| self.viewing.damaged("search", None, e))
     }
 
     /// A found patient's identity row.
-    pub fn patient(&mut self, pk: PatientPk) -> Result<PatientRow, ViewError> {
-        let read = self.viewing.session.store().and_then(|store| {
+    pub fn patient(&mut self, hit: Hit) -> Result<PatientRow, ViewError> {
+        let read = self.viewing.session.store(hit.layer).and_then(|store| {
             store
-                .patient(pk)
+                .patient(hit.pk)
                 .map_err(|e| self.viewing.session.failed(e))
         });
         read.map_err(|e| self.viewing.damaged("search", None, e))
@@ -594,11 +582,7 @@ impl SearchAccess<'_> {
 
     /// A found patient's consent state: the hub's list, else the policy's default.
     pub fn consent(&mut self, facility: &str, patient_id: &str) -> Result<Consent, ViewError> {
-        let read = self.viewing.session.store().and_then(|store| {
-            store
-                .consent(facility, patient_id)
-                .map_err(|e| self.viewing.session.failed(e))
-        });
+        let read = self.viewing.session.consent(facility, patient_id);
         let state = read.map_err(|e| self.viewing.damaged("search", None, e))?;
         Ok(state
             .as_deref()
@@ -609,15 +593,15 @@ impl SearchAccess<'_> {
     /// A found patient's chart items, to say which clinical item a query word matched; `None`
     /// for a viewer the policy does not let search clinical text (their words never matched the
     /// chart, and the chart is not theirs to read).
-    pub fn clinical_items(&mut self, pk: PatientPk) -> Result<Option<Vec<StoredItem>>, ViewError> {
+    pub fn clinical_items(&mut self, hit: Hit) -> Result<Option<Vec<StoredItem>>, ViewError> {
         if !self.grant.clinical {
             return Ok(None);
         }
-        let read = self
-            .viewing
-            .session
-            .store()
-            .and_then(|store| store.chart(pk).map_err(|e| self.viewing.session.failed(e)));
+        let read = self.viewing.session.store(hit.layer).and_then(|store| {
+            store
+                .chart(hit.pk)
+                .map_err(|e| self.viewing.session.failed(e))
+        });
         let chart = read.map_err(|e| self.viewing.damaged("search", None, e))?;
         Ok(Some(chart.into_values().flatten().collect()))
     }
@@ -652,7 +636,7 @@ impl SearchAccess<'_> {
 pub struct RecordAccess<'v> {
     viewing: &'v mut Viewing,
     pub patient: PatientRef,
-    pk: PatientPk,
+    hit: Hit,
     consent: Consent,
     pub grant: Grant,
     /// The document files and thumbnails of the chart this access read.
@@ -660,22 +644,24 @@ pub struct RecordAccess<'v> {
 }
 
 impl RecordAccess<'_> {
-    /// Snapshot facts the record shows (facilities' data-as-of, scope): no patient data.
+    /// Snapshot facts the record shows (facilities' data-as-of, scope): no patient data. In a
+    /// chain, those of the file the patient's record comes from (the newest that holds them), so
+    /// the data age on screen is the age of what is on screen.
     pub fn app(&self) -> &fieldchart_store::manifest::AppManifest {
-        self.viewing.session.app()
+        &self.viewing.session.layer_of(self.hit).app
     }
 
-    /// The vault manifest (snapshot ID, creation).
+    /// The vault manifest (snapshot ID, creation) of the file the record comes from.
     pub fn manifest(&self) -> &fieldchart_vault::Manifest {
-        self.viewing.session.manifest()
+        self.viewing.session.layer_of(self.hit).snapshot.manifest()
     }
 
     /// The patient's identity row.
     pub fn patient_row(&mut self) -> Result<PatientRow, ViewError> {
-        let pk = self.pk;
-        let read = self.viewing.session.store().and_then(|store| {
+        let hit = self.hit;
+        let read = self.viewing.session.store(hit.layer).and_then(|store| {
             store
-                .patient(pk)
+                .patient(hit.pk)
                 .map_err(|e| self.viewing.session.failed(e))
         });
         read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))
@@ -686,23 +672,28 @@ impl RecordAccess<'_> {
     /// markers and infectious diseases are shown to whoever sees infections, even without labs or
     /// problems.
     pub fn chart(&mut self) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
-        let pk = self.pk;
-        let read = self
-            .viewing
-            .session
-            .store()
-            .and_then(|store| store.chart(pk).map_err(|e| self.viewing.session.failed(e)));
+        let hit = self.hit;
+        let read = self.viewing.session.store(hit.layer).and_then(|store| {
+            store
+                .chart(hit.pk)
+                .map_err(|e| self.viewing.session.failed(e))
+        });
         let chart = read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))?;
         let mut out = BTreeMap::new();
         for (section, items) in chart {
-            let shown: Vec<StoredItem> = items
+            let mut shown: Vec<StoredItem> = items
                 .into_iter()
                 .filter(|i| self.shows(section, i))
                 .collect();
-            for item in &shown {
-                if let Item::Document(d) = &item.entry {
-                    self.documents
-                        .extend(d.files.iter().flat_map(|f| [f.blob, f.thumbnail]).flatten());
+            for item in &mut shown {
+                if let Item::Document(d) = &mut item.entry {
+                    // Handed out under ids that name the file of the chain they are in.
+                    for f in &mut d.files {
+                        for id in [&mut f.blob, &mut f.thumbnail].into_iter().flatten() {
+                            *id = Session::blob_id(hit, *id);
+                            self.documents.insert(*id);
+                        }
+                    }
                 }
             }
             if !shown.is_empty() {

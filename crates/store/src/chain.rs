@@ -158,7 +158,10 @@ mod tests {
             )
             .expect("write");
             let err = ChainFile::read(&path).expect_err("refused");
-            assert!(matches!(err, ChainFileError::Invalid { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, ChainFileError::Invalid { .. }),
+                "{bad}: {err}"
+            );
         }
         std::fs::write(&path, b"{\"format\":\"other\",\"files\":[\"a\"]}").expect("write");
         assert!(ChainFile::read(&path).is_err());
