@@ -1,0 +1,438 @@
+//! End-to-end: the hub's incremental builds (`hub build` night after night) and a laptop opening the
+//! chain they make, through the real binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::fieldchart;
+
+/// A hub folder over a generated region, with one laptop: what an operator sets up once.
+struct Hub {
+    dir: tempfile::TempDir,
+    region: PathBuf,
+    hub: PathBuf,
+    laptop_key: PathBuf,
+}
+
+impl Hub {
+    fn new(patients: &str) -> Hub {
+        let dir = tempfile::tempdir().unwrap();
+        let region = dir.path().join("region");
+        let (code, _, stderr) = fieldchart(&[
+            "demo-data",
+            "--patients",
+            patients,
+            "--facilities",
+            "2",
+            "--seed",
+            "11",
+            "--out",
+            region.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let laptop_key = dir.path().join("laptop.key");
+        let (code, laptop, _) =
+            fieldchart(&["keys", "device", "--out", laptop_key.to_str().unwrap()]);
+        assert_eq!(code, 0);
+        let hub = dir.path().join("hub");
+        assert_eq!(fieldchart(&["hub", "init", hub.to_str().unwrap()]).0, 0);
+        let config = hub.join("hub.toml");
+        let mut text = fs::read_to_string(&config)
+            .unwrap()
+            .replace("drill = false", "drill = true")
+            // A layer's fixed cost (its index files, each a whole block) is a large share of a
+            // test region's base; the share rule has its own test.
+            .replace("layer_share = 0.3", "layer_share = 1.0")
+            .replace(
+                "laptops = []",
+                &format!("laptops = [\"{}\"]", laptop.trim()),
+            );
+        let mut facilities: Vec<_> = fs::read_dir(&region)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .collect();
+        facilities.sort_by_key(|e| e.file_name());
+        for f in &facilities {
+            let roots: Vec<String> = ["standard", "extended"]
+                .iter()
+                .map(|r| f.path().join(r))
+                .filter(|p| p.is_dir())
+                .map(|p| format!("\"{}\"", p.display()))
+                .collect();
+            text.push_str(&format!(
+                "\n[[facility]]\ncode = \"{}\"\nname = \"病院 {}\"\nroots = [{}]\n",
+                f.file_name().to_string_lossy(),
+                f.file_name().to_string_lossy(),
+                roots.join(", ")
+            ));
+        }
+        fs::write(&config, text).unwrap();
+        Hub {
+            dir,
+            region,
+            hub,
+            laptop_key,
+        }
+    }
+
+    /// `hub build DIR --json [more]`: the summary, after checking it exited 0.
+    fn build(&self, more: &[&str]) -> serde_json::Value {
+        let mut args = vec!["hub", "build", self.hub.to_str().unwrap(), "--json"];
+        args.extend_from_slice(more);
+        let (code, json, stderr) = fieldchart(&args);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str(&json).unwrap()
+    }
+
+    /// A chain file in the builds folder listing the hub's current chain, as a sync leaves one.
+    fn chain_file(&self, summary: &serde_json::Value) -> PathBuf {
+        let files: Vec<String> = summary["hub"]["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["file"].as_str().unwrap().to_string())
+            .collect();
+        let path = self.hub.join("builds").join("region.fcchain");
+        let json = serde_json::json!({ "format": "fieldchart-chain-1", "files": files });
+        fs::write(&path, json.to_string()).unwrap();
+        path
+    }
+
+    fn viewer(&self) -> Vec<String> {
+        [
+            "--trust",
+            self.hub.join("keys").join("signing.pub").to_str().unwrap(),
+            "--identity",
+            self.laptop_key.to_str().unwrap(),
+            "--user",
+            "試験 太郎",
+            "--profession",
+            "医師",
+            "--team",
+            "DMAT-T1",
+            "--audit-log",
+            self.dir.path().join("audit.log").to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn search(&self, snapshot: &Path, query: &str) -> (i32, serde_json::Value, String) {
+        let mut args = vec!["search", snapshot.to_str().unwrap(), query, "--json"];
+        let viewer = self.viewer();
+        args.extend(viewer.iter().map(String::as_str));
+        let (code, json, stderr) = fieldchart(&args);
+        let v = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        (code, v, stderr)
+    }
+
+    fn record(&self, snapshot: &Path, patient: &str) -> (i32, serde_json::Value, String) {
+        let mut args = vec![
+            "record",
+            snapshot.to_str().unwrap(),
+            "--patient",
+            patient,
+            "--basis",
+            "vital-interest",
+            "--json",
+        ];
+        let viewer = self.viewer();
+        args.extend(viewer.iter().map(String::as_str));
+        let (code, json, stderr) = fieldchart(&args);
+        let v = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+        (code, v, stderr)
+    }
+
+    /// The patient folders of the first facility's standard storage, in order.
+    fn patient_folders(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let facility = first_dir(&self.region).join("standard");
+        for a in sorted_dirs(&facility) {
+            for b in sorted_dirs(&a) {
+                out.extend(sorted_dirs(&b));
+            }
+        }
+        out
+    }
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+fn first_dir(dir: &Path) -> PathBuf {
+    sorted_dirs(dir).into_iter().next().unwrap()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn key_of(folder: &Path, hub: &Hub) -> String {
+    let facility = first_dir(&hub.region);
+    format!(
+        "{}:{}",
+        facility.file_name().unwrap().to_string_lossy(),
+        folder.file_name().unwrap().to_string_lossy()
+    )
+}
+
+fn ids(results: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = results["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| format!("{}:{}", r["facility"], r["patient_id"]).replace('"', ""))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Sets a file's modification time back to what it was.
+fn set_mtime(path: &Path, to: std::time::SystemTime) {
+    let f = fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.set_modified(to).unwrap();
+}
+
+#[test]
+fn nightly_builds_make_layers_of_exactly_what_changed_and_the_chain_opens_as_one_snapshot() {
+    let hub = Hub::new("120");
+    let base = hub.build(&[]);
+    assert_eq!(base["hub"]["kind"], "base", "{base}");
+    assert_eq!(base["hub"]["why_base"], "there is no base yet");
+
+    // Nothing changed: a layer with nobody in it (it renews the chain's validity), no file read.
+    let quiet = hub.build(&[]);
+    assert_eq!(quiet["hub"]["kind"], "layer", "{quiet}");
+    for field in ["new", "changed", "removed", "touched", "hashed_files"] {
+        assert_eq!(quiet["hub"][field], 0, "{field}: {quiet}");
+    }
+
+    let folders = hub.patient_folders();
+    // Touched (a copy that kept the content): hashed, found unchanged, not in the layer.
+    let touched = files_under(&folders[1])[0].clone();
+    set_mtime(
+        &touched,
+        std::time::SystemTime::now() + std::time::Duration::from_secs(60),
+    );
+    // Changed: one line added to a result file.
+    let changed_folder = &folders[2];
+    let changed = files_under(changed_folder)
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    let mut bytes = fs::read(&changed).unwrap();
+    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
+    fs::write(&changed, bytes).unwrap();
+    // Removed: a whole patient folder.
+    let removed = &folders[3];
+    let removed_key = key_of(removed, &hub);
+    let removed_id = removed.file_name().unwrap().to_string_lossy().to_string();
+    fs::remove_dir_all(removed).unwrap();
+
+    let layer = hub.build(&[]);
+    let h = &layer["hub"];
+    assert_eq!(h["kind"], "layer", "{layer}");
+    assert_eq!(h["changed"], 1, "{layer}");
+    assert_eq!(h["removed"], 1, "{layer}");
+    assert_eq!(h["new"], 0, "{layer}");
+    assert_eq!(h["touched"], 1, "{layer}");
+    assert_eq!(
+        h["hashed_files"], 2,
+        "only the two files whose time or size differ: {layer}"
+    );
+    assert_eq!(h["chain"].as_array().unwrap().len(), 3, "{layer}");
+    assert_eq!(h["chain"][2]["patients"], 1);
+    assert_eq!(h["chain"][2]["tombstones"], 1);
+    assert!(
+        layer["items"].as_u64().unwrap() * 20 < base["items"].as_u64().unwrap(),
+        "a layer holds one patient's items: {} of {}",
+        layer["items"],
+        base["items"]
+    );
+    // The manifest still counts the whole region.
+    assert_eq!(layer["patients"], 119, "{layer}");
+
+    let chain = hub.chain_file(&layer);
+    // The removed patient: not listed, no record, though the base still holds them.
+    let (code, found, stderr) = hub.search(&chain, &removed_id);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        ids(&found).is_empty(),
+        "a removed patient is never listed: {found}"
+    );
+    let base_file = hub
+        .hub
+        .join("builds")
+        .join(base["hub"]["chain"][0]["file"].as_str().unwrap());
+    let (_, in_base, _) = hub.search(&base_file, &removed_id);
+    assert_eq!(
+        ids(&in_base),
+        vec![removed_key.clone()],
+        "the base still holds them"
+    );
+    let (code, _, stderr) = hub.record(&chain, &removed_key);
+    assert_ne!(code, 0, "no record of a removed patient");
+    assert!(stderr.contains("no patient"), "{stderr}");
+
+    // The changed patient: listed once, the record from the layer, with the layer's data age.
+    let changed_key = key_of(changed_folder, &hub);
+    let changed_id = changed_folder
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let (_, found, _) = hub.search(&chain, &changed_id);
+    assert_eq!(
+        ids(&found),
+        vec![changed_key.clone()],
+        "listed once: {found}"
+    );
+    let (code, record, stderr) = hub.record(&chain, &changed_key);
+    assert_eq!(code, 0, "{stderr}");
+    let layer_id = layer["snapshot_id"].as_str().unwrap();
+    assert_eq!(
+        record["data_as_of"]["snapshot_id"], layer_id,
+        "the record and its data age come from the layer: {}",
+        record["data_as_of"]
+    );
+    // An unchanged patient's record still comes from the base.
+    let unchanged_key = key_of(&folders[0], &hub);
+    let (code, record, stderr) = hub.record(&chain, &unchanged_key);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(record["data_as_of"]["snapshot_id"], base["snapshot_id"]);
+
+    // A common name: every match once, none removed, the same set the base lists but the removed.
+    let name = found["results"][0]["name_kanji"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, over_chain, _) = hub.search(&chain, &name);
+    let (_, over_base, _) = hub.search(&base_file, &name);
+    let mut expected = ids(&over_base);
+    expected.retain(|k| *k != removed_key);
+    assert_eq!(ids(&over_chain), expected, "{name}");
+}
+
+#[test]
+fn a_file_changed_in_place_with_its_size_and_time_kept_is_found_by_the_full_check() {
+    let hub = Hub::new("60");
+    hub.build(&[]);
+    let folder = &hub.patient_folders()[4];
+    let file = files_under(folder)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+    let mut bytes = fs::read(&file).unwrap();
+    // Same length, one digit of the phone number changed, time put back.
+    let at = bytes.iter().rposition(u8::is_ascii_digit).unwrap();
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    fs::write(&file, &bytes).unwrap();
+    set_mtime(&file, mtime);
+
+    let nightly = hub.build(&[]);
+    assert_eq!(
+        nightly["hub"]["changed"], 0,
+        "names, sizes and times agree: {nightly}"
+    );
+    let full = hub.build(&["--full"]);
+    assert_eq!(full["hub"]["kind"], "base", "{full}");
+    assert_eq!(
+        full["hub"]["why_base"],
+        "a full check (--full) writes a fresh base"
+    );
+    assert_eq!(full["hub"]["changed"], 1, "every file hashed: {full}");
+    assert_eq!(full["hub"]["chain"].as_array().unwrap().len(), 1);
+    // The old chain's files are gone from builds/; the new base alone is there.
+    let left: Vec<_> = fs::read_dir(hub.hub.join("builds"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
+#[test]
+fn layers_past_the_share_of_the_base_make_a_fresh_base() {
+    let hub = Hub::new("40");
+    let config = hub.hub.join("hub.toml");
+    let text = fs::read_to_string(&config)
+        .unwrap()
+        .replace("layer_share = 1.0", "layer_share = 0.05");
+    fs::write(&config, text).unwrap();
+    hub.build(&[]);
+    for folder in hub.patient_folders().iter().take(5) {
+        fs::remove_dir_all(folder).unwrap();
+    }
+    let next = hub.build(&[]);
+    assert_eq!(next["hub"]["kind"], "base", "{next}");
+    assert!(
+        next["hub"]["why_base"]
+            .as_str()
+            .unwrap()
+            .contains("patients changed"),
+        "{next}"
+    );
+}
+
+#[test]
+fn a_layer_of_another_chain_or_a_missing_layer_is_refused() {
+    let hub = Hub::new("30");
+    let base = hub.build(&[]);
+    fs::remove_dir_all(&hub.patient_folders()[0]).unwrap();
+    let first = hub.build(&[]);
+    fs::remove_dir_all(&hub.patient_folders()[0]).unwrap();
+    let second = hub.build(&[]);
+    let file = |s: &serde_json::Value, i: usize| {
+        s["hub"]["chain"][i]["file"].as_str().unwrap().to_string()
+    };
+    let builds = hub.hub.join("builds");
+    let write_chain = |files: &[String]| {
+        let path = builds.join("test.fcchain");
+        let json = serde_json::json!({ "format": "fieldchart-chain-1", "files": files });
+        fs::write(&path, json.to_string()).unwrap();
+        path
+    };
+    // The whole chain opens.
+    let ok = write_chain(&[file(&base, 0), file(&first, 1), file(&second, 2)]);
+    assert_eq!(hub.search(&ok, "1").0, 0);
+    // Layer 2 straight on the base: a layer between them is missing.
+    let gap = write_chain(&[file(&base, 0), file(&second, 2)]);
+    let (code, _, stderr) = hub.search(&gap, "1");
+    assert_eq!(code, 12, "{stderr}");
+    assert!(stderr.contains("do not make one chain"), "{stderr}");
+
+    // A layer of an older chain of the same hub on the fresh base that replaced it.
+    fs::copy(builds.join(file(&first, 1)), builds.join("kept-layer.fcs")).unwrap();
+    let fresh = hub.build(&["--full"]);
+    let mixed = write_chain(&[file(&fresh, 0), "kept-layer.fcs".into()]);
+    let (code, _, stderr) = hub.search(&mixed, "1");
+    assert_eq!(code, 12, "{stderr}");
+    assert!(stderr.contains("another base"), "{stderr}");
+}
