@@ -436,3 +436,97 @@ fn a_layer_of_another_chain_or_a_missing_layer_is_refused() {
     assert_eq!(code, 12, "{stderr}");
     assert!(stderr.contains("another base"), "{stderr}");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "kills 24 hub builds; run with FIELDCHART_HEAVY_TESTS=1"
+)]
+fn a_hub_build_killed_at_any_moment_changes_nothing_and_the_next_build_makes_the_right_layer() {
+    let hub = Hub::new("150");
+    hub.build(&[]);
+    let folders = hub.patient_folders();
+    let changed = files_under(&folders[5])
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    let mut bytes = fs::read(&changed).unwrap();
+    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
+    fs::write(&changed, bytes).unwrap();
+    fs::remove_dir_all(&folders[6]).unwrap();
+    fs::remove_dir_all(&folders[7]).unwrap();
+    let after_base = hub.dir.path().join("after-base");
+    copy_tree(&hub.hub, &after_base);
+
+    // How long a whole build takes, so the kills fall all through it.
+    let started = std::time::Instant::now();
+    hub.build(&[]);
+    let whole = started.elapsed();
+    let (mut killed, mut finished_first) = (0, 0);
+    for i in 0..24u32 {
+        fs::remove_dir_all(&hub.hub).unwrap();
+        copy_tree(&after_base, &hub.hub);
+        let mut child = std::process::Command::new(common::BIN)
+            .args(["hub", "build", hub.hub.to_str().unwrap(), "--json"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole.mul_f64(f64::from(i) / 20.0));
+        let done_before = child.try_wait().unwrap().is_some();
+        child.kill().ok();
+        child.wait().unwrap();
+        if done_before {
+            finished_first += 1;
+        } else {
+            killed += 1;
+        }
+
+        let next = hub.build(&[]);
+        let h = &next["hub"];
+        let chain = h["chain"].as_array().unwrap();
+        if done_before || chain.len() == 3 {
+            // The killed build had finished and the state took it: this one finds nothing new.
+            assert_eq!(chain.len(), 3, "kill {i}: {next}");
+            assert_eq!(chain[1]["patients"], 1, "kill {i}: {next}");
+            assert_eq!(chain[1]["tombstones"], 2, "kill {i}: {next}");
+            assert_eq!(h["changed"], 0, "kill {i}: {next}");
+        } else {
+            assert_eq!(chain.len(), 2, "kill {i}: {next}");
+            assert_eq!(h["changed"], 1, "kill {i}: the right layer: {next}");
+            assert_eq!(h["removed"], 2, "kill {i}: {next}");
+        }
+        // Only the chain's files are left in builds/, and each one checks out.
+        let mut left: Vec<String> = fs::read_dir(hub.hub.join("builds"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = chain
+            .iter()
+            .map(|e| e["file"].as_str().unwrap().to_string())
+            .collect();
+        expected.sort();
+        assert_eq!(left, expected, "kill {i}: nothing half-built is left");
+        let (code, stdout, stderr) = fieldchart(&["hub", "verify", hub.hub.to_str().unwrap()]);
+        assert_eq!(code, 0, "kill {i}: {stdout} {stderr}");
+    }
+    assert!(
+        killed >= 12,
+        "most kills fell inside a build: {killed} of 24"
+    );
+    eprintln!("{killed} builds killed mid-way, {finished_first} had finished");
+}

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use fieldchart_failure::Failure;
+use fieldchart_store::chain::ChainFile;
 use fieldchart_store::manifest::Label;
 use fieldchart_vault::{Outline, TrustedKey, VaultError};
 use serde::Serialize;
@@ -165,23 +166,52 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The snapshot files directly in `dir`, by name.
+/// The snapshots directly in `dir`, by name: chain files (a synced base and its layers, one card
+/// each) and the snapshot files that are not part of a chain listed there.
 fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
+        .collect();
+    let chains: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| ChainFile::is_chain_path(p))
+        .cloned()
+        .collect();
+    let members: std::collections::BTreeSet<PathBuf> = chains
+        .iter()
+        .filter_map(|c| ChainFile::read(c).ok())
+        .flat_map(|(_, paths)| paths)
+        .collect();
+    let mut found: Vec<PathBuf> = files
+        .into_iter()
         .filter(|p| {
             p.extension()
                 .and_then(|x| x.to_str())
                 .is_some_and(|x| EXTENSIONS.contains(&x))
         })
+        .filter(|p| !members.contains(p))
         .filter(|p| has_marker(p))
+        .chain(chains)
         .collect();
     found.sort();
     found
+}
+
+/// The file whose envelope speaks for `path`: itself, or a chain's newest file (which vouches
+/// for the files before it). A chain file that cannot be read speaks for itself, and fails as
+/// not a snapshot.
+fn speaking_file(path: &Path) -> PathBuf {
+    if ChainFile::is_chain_path(path)
+        && let Ok((_, paths)) = ChainFile::read(path)
+        && let Some(newest) = paths.last()
+    {
+        return newest.clone();
+    }
+    path.to_path_buf()
 }
 
 fn has_marker(path: &Path) -> bool {
@@ -201,7 +231,8 @@ fn card(
     now: DateTime<Utc>,
     zone: Zone,
 ) -> Found {
-    let (outline, validity) = match fieldchart_vault::check_outline(path, trusted, now) {
+    let head = speaking_file(path);
+    let (outline, validity) = match fieldchart_vault::check_outline(&head, trusted, now) {
         Ok(o) => {
             let days_left = (o.not_after - now).num_days();
             (
@@ -215,7 +246,7 @@ fn card(
         }
         Err(e @ VaultError::Expired { .. }) => {
             // Still listed with its facilities: opening it is a break-glass decision.
-            let o = fieldchart_vault::check_outline_even_if_expired(path, trusted, now).ok();
+            let o = fieldchart_vault::check_outline_even_if_expired(&head, trusted, now).ok();
             let days_left = o.as_ref().map(|o| (o.not_after - now).num_days());
             (
                 o,
