@@ -26,11 +26,13 @@ fn sync(source: &Path, to: &Path, log: &Path) -> Output {
     ])
 }
 
+/// The folder's entries but the sync lock (which stays, empty, as a lock file does).
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
             d.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".fieldchart-sync.lock")
                 .collect()
         })
         .unwrap_or_default();
@@ -240,4 +242,39 @@ fn an_older_snapshot_from_the_same_hub_is_copied_with_a_warning() {
         details.iter().any(|d| d.contains("older than snapshot")),
         "the audit records it: {details:?}"
     );
+}
+
+#[test]
+fn three_syncs_into_one_folder_at_once_all_end_with_the_one_verified_snapshot() {
+    let f = fixture();
+    let dir = scratch("race");
+    let log = dir.join("audit").join("audit.log");
+    for round in 0..8 {
+        let to = dir.join(format!("round-{round}"));
+        let outs: Vec<Output> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| sync(&f.snapshot, &to, &log)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for out in &outs {
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let copied = outs
+            .iter()
+            .filter(|o| String::from_utf8_lossy(&o.stdout).contains("every part verified"))
+            .count();
+        assert_eq!(
+            copied, 1,
+            "round {round}: one copies, the others find it there"
+        );
+        assert_eq!(files(&to), vec!["drill.fcs"], "round {round}");
+    }
+    // Every one of the 24 syncs is in the log, and the log verifies.
+    let (code, _, stderr) = common::fieldchart(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
 }

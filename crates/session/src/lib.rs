@@ -460,44 +460,16 @@ fn open_layer(
 /// Each layer must follow the file before it in this chain: its sequence, its base's digest and
 /// the previous file's digest, as it signed them. A single snapshot (or a base alone) passes.
 fn check_links(layers: &[Layer], paths: &[PathBuf]) -> Result<(), SessionError> {
-    let Some(base) = layers.first() else {
-        return Ok(());
-    };
-    if layers.len() > 1 && base.app.chain.as_ref().is_none_or(|c| c.sequence != 0) {
-        return Err(SessionError::Chain(format!(
-            "{} is not the base of a chain, so no layer can be applied to it",
-            paths[0].display()
-        )));
-    }
-    for (i, pair) in layers.windows(2).enumerate() {
-        let (before, layer) = (&pair[0], &pair[1]);
-        let path = paths[i + 1].display();
-        let Some(link) = &layer.app.chain else {
-            return Err(SessionError::Chain(format!(
-                "{path} is not a layer, yet the chain lists it after another file"
-            )));
-        };
-        let expected = i as u32 + 1;
-        if link.sequence != expected {
-            return Err(SessionError::Chain(format!(
-                "{path} is layer {} of its chain, but the chain lists it as layer {expected}",
-                link.sequence
-            )));
-        }
-        if link.base.as_deref() != Some(base.snapshot.digest()) {
-            return Err(SessionError::Chain(format!(
-                "{path} was built on another base than {}: it belongs to another chain",
-                paths[0].display()
-            )));
-        }
-        if link.previous.as_deref() != Some(before.snapshot.digest()) {
-            return Err(SessionError::Chain(format!(
-                "{path} does not follow {}: it belongs to another chain (or a layer between them is missing)",
-                paths[i].display()
-            )));
-        }
-    }
-    Ok(())
+    let links: Vec<fieldchart_store::chain::Link<'_>> = layers
+        .iter()
+        .zip(paths)
+        .map(|(layer, path)| fieldchart_store::chain::Link {
+            name: path.display().to_string(),
+            digest: layer.snapshot.digest(),
+            chain: layer.app.chain.as_ref(),
+        })
+        .collect();
+    fieldchart_store::chain::check_links(&links).map_err(SessionError::Chain)
 }
 
 fn read_failure(fault: &Fault, e: ReadError) -> SessionError {

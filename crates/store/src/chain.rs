@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::manifest::ChainLink;
+
 /// The extension of a chain file.
 pub const EXTENSION: &str = "fcchain";
 /// The `format` a chain file states.
@@ -118,6 +120,58 @@ impl ChainFile {
         std::fs::rename(&temp, path)?;
         std::fs::File::open(dir)?.sync_all()
     }
+}
+
+/// One file of a chain as [`check_links`] sees it: a name to speak of it by, its digest
+/// (`fieldchart_vault::Outline::digest`) and the link its manifest signed.
+pub struct Link<'a> {
+    pub name: String,
+    pub digest: &'a str,
+    pub chain: Option<&'a ChainLink>,
+}
+
+/// Checks that files (base first) make one chain: each layer's sequence is its place, and it names
+/// the base's digest and the previous file's. A single file of any kind passes. The error says
+/// which file does not follow, in words for the person syncing or opening.
+pub fn check_links(files: &[Link<'_>]) -> Result<(), String> {
+    let Some(base) = files.first() else {
+        return Err("the chain lists no files".into());
+    };
+    if files.len() > 1 && base.chain.is_none_or(|c| c.sequence != 0) {
+        return Err(format!(
+            "{} is not the base of a chain, so no layer can be applied to it",
+            base.name
+        ));
+    }
+    for (i, pair) in files.windows(2).enumerate() {
+        let (before, layer) = (&pair[0], &pair[1]);
+        let Some(link) = layer.chain else {
+            return Err(format!(
+                "{} is not a layer, yet the chain lists it after another file",
+                layer.name
+            ));
+        };
+        let expected = i as u32 + 1;
+        if link.sequence != expected {
+            return Err(format!(
+                "{} is layer {} of its chain, but the chain lists it as layer {expected}",
+                layer.name, link.sequence
+            ));
+        }
+        if link.base.as_deref() != Some(base.digest) {
+            return Err(format!(
+                "{} was built on another base than {}: it belongs to another chain",
+                layer.name, base.name
+            ));
+        }
+        if link.previous.as_deref() != Some(before.digest) {
+            return Err(format!(
+                "{} does not follow {}: it belongs to another chain (or a layer between them is missing)",
+                layer.name, before.name
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A name that stays inside one folder: no separator, not `.` or `..`, not hidden, not empty.

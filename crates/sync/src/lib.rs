@@ -166,45 +166,101 @@ pub fn sync(
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<Synced, SyncError> {
     let source = opts.source.display().to_string();
-    match run(opts, progress) {
-        Ok((synced, verified)) => {
-            let (path, snapshot_id, detail) = match &synced {
-                Synced::Copied {
-                    path,
-                    snapshot_id,
-                    newer: None,
-                    ..
-                } => (path, snapshot_id, "copied and verified".to_string()),
-                Synced::Copied {
-                    path,
-                    snapshot_id,
-                    newer: Some(held),
-                    ..
-                } => (
-                    path,
-                    snapshot_id,
-                    format!(
-                        "copied and verified; older than snapshot {} from the same hub, already on this laptop",
-                        held.snapshot_id
-                    ),
-                ),
-                Synced::AlreadyPresent { path, snapshot_id } => {
-                    (path, snapshot_id, "already present".to_string())
-                }
-            };
-            audit_success(opts, verified, path, snapshot_id, &source, &detail)?;
-            Ok(synced)
+    // One sync at a time into a folder: a second waits, so neither removes the other's files.
+    let _lock = match lock_folder(&opts.dest_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = audit_failure(opts, &source, &e.to_string());
+            return Err(e);
         }
+    };
+    let published = run(opts, progress).and_then(|(synced, verified, partial)| {
+        let (path, snapshot_id, detail) = match &synced {
+            Synced::Copied {
+                path,
+                snapshot_id,
+                newer: None,
+                ..
+            } => (path, snapshot_id, "copied and verified".to_string()),
+            Synced::Copied {
+                path,
+                snapshot_id,
+                newer: Some(held),
+                ..
+            } => (
+                path,
+                snapshot_id,
+                format!(
+                    "copied and verified; older than snapshot {} from the same hub, already on this laptop",
+                    held.snapshot_id
+                ),
+            ),
+            Synced::AlreadyPresent { path, snapshot_id } => {
+                (path, snapshot_id, "already present".to_string())
+            }
+        };
+        // The entry is written before the rename publishes the file: a power cut between them
+        // leaves an entry and no new snapshot (the next sync copies it again), never the reverse.
+        let audited = audit_success(opts, verified, partial.as_deref().unwrap_or(path), snapshot_id, &source, &detail);
+        if let Err(e) = audited {
+            if let Some(partial) = &partial {
+                let _ = fs::remove_file(partial);
+            }
+            return Err(e);
+        }
+        if let Some(partial) = &partial {
+            publish(partial, path)?;
+        }
+        Ok(synced)
+    });
+    match published {
+        Ok(synced) => Ok(synced),
         Err(e) => {
             // A failed sync is audited to the hub the log already reports to, when there is one; a
             // failure to audit it must not hide the sync's own error.
-            let _ = audit_failure(opts, &source, &e.to_string());
+            if !matches!(e, SyncError::Audit(_)) {
+                let _ = audit_failure(opts, &source, &e.to_string());
+            }
             Err(e)
         }
     }
 }
 
-/// Where a sync is, for a progress bar.
+/// The name of the lock file a sync holds in the snapshot folder.
+pub const LOCK_FILE: &str = ".fieldchart-sync.lock";
+
+/// Takes the snapshot folder's sync lock (made if missing), waiting for a sync that holds it.
+pub fn lock_folder(dir: &Path) -> Result<File, SyncError> {
+    let io_err = |source: io::Error| SyncError::Io {
+        from: dir.to_path_buf(),
+        to: dir.join(LOCK_FILE),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(io_err)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(dir.join(LOCK_FILE))
+        .map_err(io_err)?;
+    file.lock().map_err(io_err)?;
+    Ok(file)
+}
+
+/// Renames a verified copy to its final name and syncs the folder: the viewer sees either no file
+/// or the whole verified one.
+fn publish(partial: &Path, dest: &Path) -> Result<(), SyncError> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    fs::rename(partial, dest)
+        .and_then(|_| File::open(dir)?.sync_all())
+        .map_err(|source| SyncError::Io {
+            from: partial.to_path_buf(),
+            to: dest.to_path_buf(),
+            source,
+        })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Copying,
@@ -213,10 +269,12 @@ pub enum Stage {
 
 /// The sync itself; with a copy, also the snapshot as opened for its verification (its manifest
 /// names the hub to audit to, so it is not opened a second time).
+/// Checks, copies and verifies; returns what to publish (the verified partial copy and its final
+/// name) without publishing it.
 fn run(
     opts: &SyncOptions,
     progress: &mut dyn FnMut(Stage, u64, u64),
-) -> Result<(Synced, Option<Snapshot>), SyncError> {
+) -> Result<(Synced, Option<Snapshot>, Option<PathBuf>), SyncError> {
     if is_web_address(&opts.source) {
         return Err(SyncError::UnsupportedSource(
             opts.source.display().to_string(),
@@ -244,6 +302,7 @@ fn run(
                         path: dest,
                         snapshot_id: outline.snapshot_id,
                     },
+                    None,
                     None,
                 ))
             }
@@ -276,14 +335,6 @@ fn run(
             return Err(e);
         }
     };
-    // The rename is the publication: the viewer sees either no file or the whole verified one.
-    fs::rename(&partial, &dest)
-        .and_then(|_| File::open(&opts.dest_dir)?.sync_all())
-        .map_err(|source| SyncError::Io {
-            from: partial.clone(),
-            to: dest.clone(),
-            source,
-        })?;
     Ok((
         Synced::Copied {
             path: dest,
@@ -292,6 +343,7 @@ fn run(
             newer,
         },
         Some(snapshot),
+        Some(partial),
     ))
 }
 
