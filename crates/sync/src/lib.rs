@@ -32,6 +32,8 @@ use fieldchart_store::manifest::AppManifest;
 use fieldchart_vault::{OpenOptions as VaultOptions, Snapshot, TrustedKey, Unlock, VaultError};
 
 /// Prefix of the temporary file a sync copies into.
+pub mod chain;
+
 const PARTIAL_PREFIX: &str = ".fieldchart-sync-";
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,9 @@ pub enum SyncError {
     Manifest(String),
     #[error("the sync succeeded but could not be audited: {0}")]
     Audit(#[from] AuditError),
+    /// The repository's files do not make one chain (a layer of another chain, a missing layer).
+    #[error("the repository's files do not make one chain: {0}")]
+    Chain(String),
 }
 
 impl SyncError {
@@ -81,7 +86,7 @@ impl SyncError {
             SyncError::DiskFull { .. } => Failure::DiskFull,
             SyncError::Io { .. } | SyncError::BadName(_) => Failure::Io,
             SyncError::UnsupportedSource(_) => Failure::Usage,
-            SyncError::Manifest(_) => Failure::Tampered,
+            SyncError::Manifest(_) | SyncError::Chain(_) => Failure::Tampered,
             SyncError::Audit(_) => Failure::AuditUnusable,
         }
     }
@@ -354,7 +359,12 @@ fn remove_leftovers(dir: &Path) {
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(".partial") {
+        // A chain member's partial (named by its SHA-256) is resumed by the next chain sync.
+        let chain_partial = name
+            .strip_prefix(PARTIAL_PREFIX)
+            .and_then(|n| n.strip_suffix(".partial"))
+            .is_some_and(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(".partial") && !chain_partial {
             let _ = fs::remove_file(e.path());
         }
     }
