@@ -165,6 +165,30 @@ pub fn read_chain(state_dir: &Path) -> Result<Vec<ChainEntry>, BuildError> {
     state.chain()
 }
 
+/// The highest repository version the hub has published (0 before the first publish): the floor
+/// the next publish stays above, whatever happened to the repository folder.
+pub fn published_version(state_dir: &Path) -> Result<u64, BuildError> {
+    if !state_dir.join(STATE_FILE).exists() {
+        return Ok(0);
+    }
+    let state = State::open(state_dir)?;
+    Ok(state
+        .setting("published_version")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Records the highest repository version published (never lowers it).
+pub fn set_published_version(state_dir: &Path, version: u64) -> Result<(), BuildError> {
+    let state = State::open(state_dir)?;
+    let now = published_version(state_dir)?;
+    state.conn.execute(
+        "INSERT OR REPLACE INTO setting (key, value) VALUES ('published_version', ?1)",
+        params![now.max(version).to_string()],
+    )?;
+    Ok(())
+}
+
 /// Builds the next file of the hub's chain: a layer of what changed, or a fresh base (see the
 /// module's documentation for when). The state changes only once the file is complete.
 pub fn build_next(
