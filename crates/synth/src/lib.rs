@@ -96,6 +96,7 @@ mod hl7_writer;
 mod layout;
 mod messages;
 mod names;
+mod next_day;
 mod person;
 mod personas;
 mod plan;
@@ -105,9 +106,10 @@ mod summary;
 
 pub use calendar::CivilDate;
 pub use error::SynthError;
+pub use next_day::{DEFAULT_SHARE, NextDaySpec, next_day};
 pub use person::Sex;
 pub use region::{DEFAULT_AS_OF, GENERATOR, REGION_FILE, RegionSpec, XREF_FILE, generate};
 pub use summary::{
-    FacilitySummary, FlagCounts, OutcomeCounts, PersonaSummary, RecordCounts, RegionSummary,
-    Registration, TypeCounts,
+    Change, FacilitySummary, FlagCounts, Generated, NextDaySummary, OutcomeCounts, PatientChange,
+    PersonaSummary, RecordCounts, RegionSummary, Registration, TypeCounts,
 };
