@@ -4,46 +4,100 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use fieldchart_synth::{CivilDate, RegionSpec, generate as synth_generate};
+use fieldchart_synth::{
+    CivilDate, DEFAULT_SHARE, NextDaySpec, RegionSpec, generate as synth_generate,
+    next_day as synth_next_day,
+};
 
 use crate::progress;
 
-/// Write a realistic synthetic SS-MIX2 region (drill data; no real patient).
+/// Write a realistic synthetic SS-MIX2 region (drill data; no real patient), or its next day.
 ///
 /// Layout: DIR/<facility ID>/standard/ and DIR/<facility ID>/extended/ per facility, ISO-2022-JP
 /// with CR and no extension, plus DIR/region.json (expected counts after condition-flag resolution
 /// and the drill personas) and DIR/pix-xref.tsv (people present at two facilities under different
 /// IDs). The output is determined by --seed, --patients, --facilities and --as-of. It streams patient
 /// by patient, so it scales to 1,000,000 patients.
+///
+/// With --next-day DIR it changes a region written before instead: as_of moves one day on, a
+/// --share of the patients get a visit, an update or a deletion, a few are new and one is removed;
+/// region.json lists them under "next_day", and every other file is left untouched.
 #[derive(clap::Args)]
 pub struct Args {
     /// Patients in the whole region, spread evenly over the facilities.
-    #[arg(long, value_name = "N")]
-    patients: u64,
+    #[arg(long, value_name = "N", required_unless_present = "next_day")]
+    patients: Option<u64>,
     /// Number of facilities (hospitals) in the region.
-    #[arg(long, value_name = "F", default_value_t = 2)]
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 2,
+        conflicts_with = "next_day"
+    )]
     facilities: u32,
-    /// Random seed; the same seed gives the same bytes.
+    /// Random seed; the same seed gives the same bytes. With --next-day it seeds the changes: the
+    /// same region and seed give the same next day.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
     /// The region's "today" (YYYY-MM-DD): recent prescriptions and labs are dated before it.
     /// Drills pass today's date; the default is fixed so that the seed alone decides the output.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", conflicts_with = "next_day")]
     as_of: Option<String>,
     /// Output directory; must be empty or absent.
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "next_day",
+        conflicts_with = "next_day"
+    )]
+    out: Option<PathBuf>,
+    /// Write the next day of the region in DIR (one demo-data wrote, or a next day of one) in
+    /// place; run it again for the day after.
+    #[arg(long, value_name = "DIR", conflicts_with = "patients")]
+    next_day: Option<PathBuf>,
+    /// With --next-day: the share of the patients that change, above 0 and at most 1 [default: 0.01].
+    #[arg(long, value_name = "FRACTION", requires = "next_day")]
+    share: Option<f64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    generate(
-        &args.out,
-        args.patients,
-        args.facilities,
-        args.seed,
-        args.as_of.as_deref(),
-    )?;
+    match (&args.next_day, args.patients, &args.out) {
+        (Some(dir), _, _) => next_day(dir, args.share, args.seed)?,
+        (None, Some(patients), Some(out)) => generate(
+            out,
+            patients,
+            args.facilities,
+            args.seed,
+            args.as_of.as_deref(),
+        )?,
+        _ => bail!("give --patients N --out DIR for a new region, or --next-day DIR"),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the next day of the region in `dir`, with a one-line summary on stderr.
+fn next_day(dir: &Path, share: Option<f64>, seed: u64) -> anyhow::Result<()> {
+    let spec = NextDaySpec {
+        share: share.unwrap_or(DEFAULT_SHARE),
+        seed,
+    };
+    let started = std::time::Instant::now();
+    let summary = synth_next_day(dir, &spec)
+        .with_context(|| format!("cannot write the next day of {}", dir.display()))?;
+    let (changed, new, removed) = summary.next_day.as_ref().map_or((0, 0, 0), |d| {
+        (d.changed.len(), d.new.len(), d.removed.len())
+    });
+    eprintln!(
+        "wrote {}: {changed} patients changed, {new} new, {removed} removed; now {} patients, \
+         {} files, {:.1} MB in {:.1} s → {}",
+        summary.as_of,
+        summary.patients,
+        summary.files,
+        summary.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Generates a region, with a progress bar on a terminal and a one-line summary on stderr.

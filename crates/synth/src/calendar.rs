@@ -259,6 +259,25 @@ impl Moment {
         format!("{}{h:02}{m:02}{s:02}{f:03}", self.date().compact())
     }
 
+    /// Reads a 17-digit 発生日時 back (the form [`Moment::event17`] writes); `None` for anything else.
+    pub(crate) fn from_event17(text: &str) -> Option<Moment> {
+        if text.len() != 17 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let date: CivilDate = text[..8].parse().ok()?;
+        let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
+        let (h, m, s, f) = (
+            number(8..10)?,
+            number(10..12)?,
+            number(12..14)?,
+            number(14..17)?,
+        );
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        Some(Moment::at(date, h, m).plus_ms(i64::from(s * 1000 + f)))
+    }
+
     /// `YYYYMMDDHHMMSS+0900`, the CDA `effectiveTime` form.
     pub(crate) fn cda(self) -> String {
         format!("{}+0900", self.to_second())
@@ -316,5 +335,9 @@ mod tests {
         assert_eq!(m.event17(), "20261101000001007");
         assert_eq!(m.to_minute(), "202611010000");
         assert_eq!(m.to_second().len(), 14);
+        assert_eq!(Moment::from_event17(&m.event17()), Some(m));
+        assert_eq!(Moment::from_event17("20261101240000000"), None);
+        assert_eq!(Moment::from_event17("2026110100000000"), None);
+        assert_eq!(Moment::from_event17("20261301000000000"), None);
     }
 }

@@ -56,6 +56,23 @@ pub(crate) const UROLOGY: Department = Department {
     name: "泌尿器科",
 };
 
+/// Every department above, for finding one by the code a file name carries.
+const DEPARTMENTS: &[&Department] = &[
+    &INTERNAL,
+    &CARDIOLOGY,
+    &PEDIATRICS,
+    &NEPHROLOGY,
+    &NEUROLOGY,
+    &ORTHOPEDICS,
+    &DERMATOLOGY,
+    &UROLOGY,
+];
+
+/// The department whose 診療科コード is `code`.
+pub(crate) fn department(code: &str) -> Option<&'static Department> {
+    DEPARTMENTS.iter().copied().find(|d| d.code == code)
+}
+
 /// A code^text^system triple from HL7 table or SS-MIX2 vocabulary.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Coded {

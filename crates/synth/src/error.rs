@@ -21,6 +21,12 @@ pub enum SynthError {
     )]
     OutputNotEmpty { path: PathBuf, entry: String },
 
+    /// A directory given to [`crate::next_day`] is not a finished region of this generator, or
+    /// its files no longer agree with its `region.json`. `reason` says what was found and what
+    /// to do.
+    #[error("{} is not a region that a next day can continue: {reason}", path.display())]
+    NotARegion { path: PathBuf, reason: String },
+
     /// A file-system operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -45,6 +51,13 @@ pub enum SynthError {
 }
 
 impl SynthError {
+    pub(crate) fn not_a_region(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        SynthError::NotARegion {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -214,6 +214,17 @@ impl Facility {
             width = self.id_width
         )
     }
+
+    /// The `n` whose [`Facility::patient_id`] is `id`, if any: how a later day finds who a
+    /// folder belongs to.
+    pub(crate) fn patient_index(&self, id: &str) -> Option<u64> {
+        if !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let offset = id.parse::<u64>().ok()?.checked_sub(self.id_start)?;
+        let n = (offset % self.id_step == 0).then_some(offset / self.id_step)?;
+        (self.patient_id(n) == id).then_some(n)
+    }
 }
 
 /// All facilities and the rules linking their patients.
@@ -362,6 +373,24 @@ mod tests {
             assert_eq!(first.len(), last.len(), "width overflow at {}", f.index);
             assert!(last > first);
         }
+    }
+
+    #[test]
+    fn patient_index_inverts_patient_id() {
+        let region = Region::new(1, 1000, 4);
+        for f in &region.facilities {
+            for n in [0, 1, 17, f.patients - 1, f.patients + 5000] {
+                assert_eq!(f.patient_index(&f.patient_id(n)), Some(n));
+            }
+            let first = f.patient_id(0);
+            assert_eq!(f.patient_index(&format!("0{first}")), None, "width counts");
+            assert_eq!(f.patient_index("12a4567"), None);
+            assert_eq!(f.patient_index(""), None);
+        }
+        // Facility 1 numbers every second ID.
+        let odd = region.facilities[1].patient_id(3);
+        let between = format!("{:0w$}", odd.parse::<u64>().unwrap() + 1, w = odd.len());
+        assert_eq!(region.facilities[1].patient_index(&between), None);
     }
 
     #[test]

@@ -65,11 +65,34 @@ impl Dirs {
     }
 }
 
-fn write(path: &Path, bytes: &[u8], tally: &mut Tally) -> Result<(), SynthError> {
-    fs::write(path, bytes).map_err(|e| SynthError::io("write", path, e))?;
+/// Whether files are written into a fresh tree, or added to a region that already has files
+/// (a next day), where a name already taken is an error rather than an overwrite.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Fresh,
+    Add,
+}
+
+fn write(path: &Path, bytes: &[u8], tally: &mut Tally, mode: Mode) -> Result<(), SynthError> {
+    match mode {
+        Mode::Fresh => fs::write(path, bytes).map_err(|e| SynthError::io("write", path, e))?,
+        Mode::Add => write_new(path, bytes)?,
+    }
     tally.files += 1;
     tally.bytes += bytes.len() as u64;
     Ok(())
+}
+
+/// Writes a file that must not exist yet: a next day never rewrites a file it did not change.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
+    use std::io::Write as _;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| SynthError::io("create", path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| SynthError::io("write", path, e))
 }
 
 /// Writes a chart under the facility's standard and extended roots.
@@ -78,6 +101,26 @@ pub(crate) fn write_chart(
     extended_root: &Path,
     id: &str,
     chart: &Chart,
+) -> Result<Tally, SynthError> {
+    write_records(standard_root, extended_root, id, chart, Mode::Fresh)
+}
+
+/// Adds a chart's records to a patient's folders, refusing to replace any file.
+pub(crate) fn add_chart(
+    standard_root: &Path,
+    extended_root: &Path,
+    id: &str,
+    chart: &Chart,
+) -> Result<Tally, SynthError> {
+    write_records(standard_root, extended_root, id, chart, Mode::Add)
+}
+
+fn write_records(
+    standard_root: &Path,
+    extended_root: &Path,
+    id: &str,
+    chart: &Chart,
+    mode: Mode,
 ) -> Result<Tally, SynthError> {
     let mut tally = Tally::default();
     let mut dirs = Dirs(Vec::new());
@@ -92,7 +135,7 @@ pub(crate) fn write_chart(
             let name =
                 standard_file_name(id, record, &version.event.event17(), version.flag.digit());
             let bytes = encode_iso_2022_jp(&version.message, record.data_type)?;
-            write(&dir.join(name), &bytes, &mut tally)?;
+            write(&dir.join(name), &bytes, &mut tally, mode)?;
         }
         tally
             .standard
@@ -116,7 +159,7 @@ pub(crate) fn write_chart(
             let dir = type_dir.join(folder);
             dirs.ensure(&dir)?;
             for file in &version.files {
-                write(&dir.join(file.name), &file.bytes, &mut tally)?;
+                write(&dir.join(file.name), &file.bytes, &mut tally, mode)?;
             }
         }
         tally

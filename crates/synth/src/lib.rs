@@ -1,6 +1,7 @@
 //! Synthetic SS-MIX2 regions: deterministic, realistic standardized and extended storage for
-//! drills, end-to-end tests and benchmarks of FieldChart. It writes files; it never reads them, and
-//! it depends on no other FieldChart crate (the reader is checked against it, not built from it).
+//! drills, end-to-end tests and benchmarks of FieldChart. It writes files and never reads their
+//! content (a next day reads names and sizes only), and it depends on no other FieldChart crate
+//! (the reader is checked against it, not built from it).
 //!
 //! Speed and size on a 2-core machine (release build): 10,000 patients in about 7 s; 100,000
 //! patients in about 2 minutes, 1.2 million files and 1.7 GB (about 12 files and 17 KB per
@@ -30,6 +31,15 @@
 //! iterated from a hash map, and no clock or locale is read. `as_of` defaults to
 //! [`DEFAULT_AS_OF`] (2026-11-01); drills pass today's date. Memory does not grow with the
 //! number of patients: patients are generated and written in batches of 256.
+//!
+//! # Next days
+//!
+//! [`next_day`] with a [`NextDaySpec`] `{ share, seed }` changes a region written before, in
+//! place: `as_of` moves one day on, round(share × patients) patients get a visit, an update or a
+//! deletion that day, a few are new and one is removed. No other file is written or renamed.
+//! `region.json` gets `generated` (the region as first written, from which every patient's
+//! first chart is rendered again) and `next_day` (who changed, in the last step), and its counts
+//! stay exact. Same region and change seed → byte-identical day. See `next_day.rs`.
 //!
 //! # Conventions a reader must know
 //!
@@ -96,6 +106,7 @@ mod hl7_writer;
 mod layout;
 mod messages;
 mod names;
+mod next_day;
 mod person;
 mod personas;
 mod plan;
@@ -105,9 +116,10 @@ mod summary;
 
 pub use calendar::CivilDate;
 pub use error::SynthError;
+pub use next_day::{DEFAULT_SHARE, NextDaySpec, next_day};
 pub use person::Sex;
 pub use region::{DEFAULT_AS_OF, GENERATOR, REGION_FILE, RegionSpec, XREF_FILE, generate};
 pub use summary::{
-    FacilitySummary, FlagCounts, OutcomeCounts, PersonaSummary, RecordCounts, RegionSummary,
-    Registration, TypeCounts,
+    Change, FacilitySummary, FlagCounts, Generated, NextDaySummary, OutcomeCounts, PatientChange,
+    PersonaSummary, RecordCounts, RegionSummary, Registration, TypeCounts,
 };

@@ -323,6 +323,92 @@ pub(crate) fn random(draw: &mut Draw, person: &Person, as_of: CivilDate, visitor
     }
 }
 
+/// The plan of a patient first registered on `day`, a next day's new patient: registered and
+/// seen that day, with their regular medicines for two weeks (they may have come without them)
+/// and the labs their conditions call for. An evacuee (`visitor`) may bring a scanned letter and
+/// is often recorded in J-SPEED.
+pub(crate) fn arrival(draw: &mut Draw, person: &Person, day: CivilDate, visitor: bool) -> Plan {
+    let regimen = regimen_items(draw, person);
+    let mut visit = Visit::plain(day, main_department(person, day));
+    if !regimen.is_empty() {
+        visit.prescription = Some(RxPlan {
+            items: regimen,
+            days: 14,
+            edit: Edit::None,
+        });
+    }
+    visit.labs = monitored(person) || draw.chance(0.3);
+    visit.infection_screen = draw.chance(0.05);
+    visit.labs |= visit.infection_screen;
+    visit.lab_order = visit.labs && draw.chance(0.25);
+    Plan {
+        registered: day,
+        demographics_update: None,
+        allergy_record: !person.allergies.is_empty() && draw.chance(0.7),
+        visits: vec![visit],
+        stay: None,
+        cancelled_admission: None,
+        untold: draw.chance(0.4),
+        referral: None,
+        scanned_referral: (visitor && draw.chance(0.15)).then_some(day),
+        jspeed: (visitor && draw.chance(0.3)).then_some(day),
+    }
+}
+
+/// Whether every visit has labs: warfarin needs its PT-INR, dialysis its Cre, BUN and K.
+fn monitored(person: &Person) -> bool {
+    person.takes(&drugs::WARFARIN_1) || person.has(ConditionKind::EndStageRenalDisease)
+}
+
+/// A next day's visit of a patient seen before: the regular medicines again for most people
+/// with a regimen, and labs as their conditions call for.
+pub(crate) fn follow_up(draw: &mut Draw, person: &Person, day: CivilDate) -> Visit {
+    let regimen = regimen_items(draw, person);
+    let mut visit = Visit::plain(day, main_department(person, day));
+    if regimen.is_empty() {
+        visit.labs = draw.chance(0.4);
+    } else {
+        let days = if person.has(ConditionKind::EndStageRenalDisease) {
+            14
+        } else {
+            28
+        };
+        if draw.chance(0.8) {
+            visit.prescription = Some(RxPlan {
+                items: regimen,
+                days,
+                edit: Edit::None,
+            });
+        }
+        visit.labs = monitored(person) || draw.chance(0.5);
+    }
+    visit.lab_order = visit.labs && draw.chance(0.25);
+    visit
+}
+
+/// What a next day does to one existing patient, before knowing which records they have: the
+/// caller drops what has nothing to apply to and falls back to a visit, so every chosen patient
+/// changes.
+pub(crate) struct DayChanges {
+    pub(crate) visit: bool,
+    /// Rewrite a prescription or lab result; `Some(true)`: twice, so the day's second version wins.
+    pub(crate) update: Option<bool>,
+    pub(crate) delete: bool,
+    /// Which of the newest few candidate records the update and the deletion pick.
+    pub(crate) update_pick: u64,
+    pub(crate) delete_pick: u64,
+}
+
+pub(crate) fn day_changes(draw: &mut Draw) -> DayChanges {
+    DayChanges {
+        visit: draw.chance(0.6),
+        update: draw.chance(0.35).then(|| draw.chance(0.3)),
+        delete: draw.chance(0.15),
+        update_pick: draw.next_u64(),
+        delete_pick: draw.next_u64(),
+    }
+}
+
 fn random_stay(
     draw: &mut Draw,
     person: &Person,

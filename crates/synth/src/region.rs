@@ -10,7 +10,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::calendar::CivilDate;
-use crate::chart::{self, ChartInput};
+use crate::chart::{self, Chart, ChartInput};
 use crate::error::SynthError;
 use crate::facility::Region;
 use crate::layout::{self, Tally};
@@ -130,6 +130,8 @@ pub fn generate(
             })
             .collect(),
         personas: Vec::new(),
+        generated: None,
+        next_day: None,
     };
     // Written first, so an interrupted run is still recognised as a region and can be replaced.
     write_summary(out, &summary)?;
@@ -187,7 +189,7 @@ pub fn generate(
 
 /// The person behind patient `n` of facility `f` (personas first, visitors resolved to their
 /// first registration), and whether this slot is a persona's own chart.
-fn person_at(region: &Region, as_of: CivilDate, f: u32, n: u64) -> Person {
+pub(crate) fn person_at(region: &Region, as_of: CivilDate, f: u32, n: u64) -> Person {
     if region.personas
         && f == 0
         && let Some(p) = personas::person(n, as_of)
@@ -196,6 +198,55 @@ fn person_at(region: &Region, as_of: CivilDate, f: u32, n: u64) -> Person {
     }
     let mut draw = Draw::new(region.seed, Stream::Person, u64::from(f), n);
     person::generate(&mut draw, as_of)
+}
+
+/// One patient's chart as [`generate`] renders it: the person, their plan and the records. A
+/// next day renders it again to continue where it ended (order numbers, a stay still going on).
+pub(crate) struct FirstChart {
+    pub(crate) person: Person,
+    pub(crate) plan: plan::Plan,
+    pub(crate) chart: Chart,
+    /// The index at the previous facility of the same person, for a visitor.
+    pub(crate) origin: Option<u64>,
+}
+
+pub(crate) fn first_chart(
+    region: &Region,
+    as_of: CivilDate,
+    f: u32,
+    n: u64,
+) -> Result<FirstChart, SynthError> {
+    let facility = &region.facilities[f as usize];
+    let id = facility.patient_id(n);
+    let origin = region.visitor_origin(f, n);
+    let person = match origin {
+        Some(k) => person_at(region, as_of, f - 1, k),
+        None => person_at(region, as_of, f, n),
+    };
+    let persona = region.personas && f == 0 && n < PERSONA_COUNT;
+    let (plan, mut draw) = if persona {
+        let draw = Draw::new(PERSONA_SEED, Stream::Chart, 0, n);
+        (personas::plan(n, &person, as_of), draw)
+    } else {
+        let mut draw = Draw::new(region.seed, Stream::Chart, u64::from(f), n);
+        let plan = plan::random(&mut draw, &person, as_of, origin.is_some());
+        (plan, draw)
+    };
+    let input = ChartInput {
+        facility,
+        patient_index: n,
+        patient_id: &id,
+        person: &person,
+        plan: &plan,
+        as_of,
+    };
+    let chart = chart::build(&input, &mut draw)?;
+    Ok(FirstChart {
+        person,
+        plan,
+        chart,
+        origin,
+    })
 }
 
 fn patient(
@@ -208,31 +259,9 @@ fn patient(
 ) -> Result<PatientOutput, SynthError> {
     let facility = &region.facilities[f as usize];
     let id = facility.patient_id(n);
-    let origin = region.visitor_origin(f, n);
-    let person = match origin {
-        Some(k) => person_at(region, spec.as_of, f - 1, k),
-        None => person_at(region, spec.as_of, f, n),
-    };
-    let persona = region.personas && f == 0 && n < PERSONA_COUNT;
-    let (plan, mut draw) = if persona {
-        let draw = Draw::new(PERSONA_SEED, Stream::Chart, 0, n);
-        (personas::plan(n, &person, spec.as_of), draw)
-    } else {
-        let mut draw = Draw::new(region.seed, Stream::Chart, u64::from(f), n);
-        let plan = plan::random(&mut draw, &person, spec.as_of, origin.is_some());
-        (plan, draw)
-    };
-    let input = ChartInput {
-        facility,
-        patient_index: n,
-        patient_id: &id,
-        person: &person,
-        plan: &plan,
-        as_of: spec.as_of,
-    };
-    let chart = chart::build(&input, &mut draw)?;
-    let tally = layout::write_chart(standard_root, extended_root, &id, &chart)?;
-    let xref = origin.and_then(|k| {
+    let first = first_chart(region, spec.as_of, f, n)?;
+    let tally = layout::write_chart(standard_root, extended_root, &id, &first.chart)?;
+    let xref = first.origin.and_then(|k| {
         let previous = region.facilities.get(f as usize - 1)?;
         Some(format!(
             "{}\t{}\t{}\t{}\n",
@@ -282,7 +311,7 @@ fn persona_summaries(region: &Region, as_of: CivilDate) -> Vec<PersonaSummary> {
         .collect()
 }
 
-fn write_summary(out: &Path, summary: &RegionSummary) -> Result<(), SynthError> {
+pub(crate) fn write_summary(out: &Path, summary: &RegionSummary) -> Result<(), SynthError> {
     let path = out.join(REGION_FILE);
     let mut text = serde_json::to_string_pretty(summary)
         .map_err(|e| SynthError::io("serialise", &path, std::io::Error::other(e)))?;

@@ -17,6 +17,8 @@ pub(crate) enum Stream {
     Chart = 2,
     /// Whether a patient slot is a person already registered at the previous facility.
     Visitor = 3,
+    /// What a next day changes in an existing region (`next_day.rs`), keyed by the change seed.
+    NextDay = 4,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixed bijection on `u64`.

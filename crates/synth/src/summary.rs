@@ -80,6 +80,38 @@ impl TypeCounts {
         }
     }
 
+    /// Takes away counts added before (a patient's records before a next day changed them);
+    /// `None` when `other` holds more than `self`, i.e. the summary does not describe the files.
+    pub(crate) fn without(&self, other: &TypeCounts) -> Option<TypeCounts> {
+        Some(TypeCounts {
+            on_disk: FlagCounts {
+                flag_0: self.on_disk.flag_0.checked_sub(other.on_disk.flag_0)?,
+                flag_1: self.on_disk.flag_1.checked_sub(other.on_disk.flag_1)?,
+                flag_2: self.on_disk.flag_2.checked_sub(other.on_disk.flag_2)?,
+            },
+            records: RecordCounts {
+                current: self.records.current.checked_sub(other.records.current)?,
+                deleted: self.records.deleted.checked_sub(other.records.deleted)?,
+                cancelled: self
+                    .records
+                    .cancelled
+                    .checked_sub(other.records.cancelled)?,
+            },
+            outcomes: OutcomeCounts {
+                current: self.outcomes.current.checked_sub(other.outcomes.current)?,
+                superseded: self
+                    .outcomes
+                    .superseded
+                    .checked_sub(other.outcomes.superseded)?,
+                deleted: self.outcomes.deleted.checked_sub(other.outcomes.deleted)?,
+                cancelled: self
+                    .outcomes
+                    .cancelled
+                    .checked_sub(other.outcomes.cancelled)?,
+            },
+        })
+    }
+
     pub(crate) fn merge(&mut self, other: &TypeCounts) {
         self.on_disk.flag_0 += other.on_disk.flag_0;
         self.on_disk.flag_1 += other.on_disk.flag_1;
@@ -155,6 +187,61 @@ pub struct RegionSummary {
     pub cross_references: u64,
     pub facilities: Vec<FacilitySummary>,
     pub personas: Vec<PersonaSummary>,
+    /// Absent in a region as [`crate::generate`] wrote it; set by the first next day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+    /// What the last next day changed; absent in a region as [`crate::generate`] wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_day: Option<NextDaySummary>,
+}
+
+/// The region as [`crate::generate`] wrote it (with the region's `seed` and facilities): a next
+/// day rebuilds each patient's first chart from it, so it never changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generated {
+    pub patients: u64,
+    pub as_of: CivilDate,
+}
+
+/// What one [`crate::next_day`] step changed: the region's `as_of` moved from `from_as_of` one
+/// day on, and these patients are the only ones whose folders differ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextDaySummary {
+    pub from_as_of: CivilDate,
+    /// The change seed (`--seed` of the step), not the region's seed.
+    pub seed: u64,
+    /// Existing patients with new or rewritten records, in facility order then ID order.
+    pub changed: Vec<PatientChange>,
+    /// New patient folders (new IDs).
+    pub new: Vec<Registration>,
+    /// The patient folder removed entirely.
+    pub removed: Vec<Registration>,
+}
+
+/// An existing patient a next day changed, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientChange {
+    pub facility: String,
+    pub patient_id: String,
+    /// Each kind once, in the order of [`Change`].
+    pub what: Vec<Change>,
+}
+
+/// A kind of change to an existing patient's records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// An outpatient visit on the new day (ADT-12).
+    Visit,
+    /// A laboratory result on the new day (OML-11, sometimes with its order OML-01).
+    Lab,
+    /// A prescription on the new day (OMP-01).
+    Prescription,
+    /// An existing prescription or lab result written again (guide §2: `_1` becomes `_2`, the
+    /// new version is `_1`), sometimes twice in the day, so the newest version wins.
+    Update,
+    /// An existing prescription deleted (guide §2: every file `_0`, plus the deletion message `_0`).
+    Delete,
 }
 
 impl RegionSummary {

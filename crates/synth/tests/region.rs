@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use encoding_rs::ISO_2022_JP;
-use fieldchart_synth::{CivilDate, RegionSpec, RegionSummary, SynthError, TypeCounts, generate};
+use fieldchart_synth::{
+    Change, CivilDate, Generated, NextDaySpec, RegionSpec, RegionSummary, SynthError, TypeCounts,
+    generate, next_day,
+};
 
 fn region(name: &str, spec: &RegionSpec) -> (PathBuf, RegionSummary) {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -271,13 +274,23 @@ fn count(counts: &mut TypeCounts, resolved: &Resolved, versions: &[Version]) {
 #[test]
 fn region_json_counts_equal_a_recount_of_the_files_on_disk() {
     let (out, summary) = main_region();
+    assert_eq!(
+        summary.facilities.iter().map(|f| f.patients).sum::<u64>(),
+        1000
+    );
+    assert_counts_match_disk(out, summary);
+}
+
+/// `region.json` holds `summary`, and every count in it equals an independent recount of the
+/// files on disk (condition flags from the names, cancels from MSH-9).
+fn assert_counts_match_disk(out: &Path, summary: &RegionSummary) {
     let on_disk: RegionSummary =
         serde_json::from_str(&fs::read_to_string(out.join("region.json")).unwrap()).unwrap();
     assert_eq!(&on_disk, summary, "region.json holds the returned summary");
     assert!(summary.complete);
     assert_eq!(
         summary.facilities.iter().map(|f| f.patients).sum::<u64>(),
-        1000
+        summary.patients
     );
 
     let mut total_files = 0u64;
@@ -369,8 +382,32 @@ fn region_json_counts_equal_a_recount_of_the_files_on_disk() {
 #[test]
 fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
     let (out, summary) = main_region();
-    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    let (by_type, escapes) = assert_standard_files_follow_the_guide(out, summary);
     // Free text with a line break (ECG findings) and a `^` inside a unit (`10^3/μL`) are escaped.
+    assert_eq!(
+        escapes,
+        (true, true),
+        "escaped line breaks and component separators occur"
+    );
+    for data_type in [
+        "ADT-00", "ADT-12", "ADT-22", "ADT-42", "ADT-52", "ADT-61", "PPR-01", "OMD", "OMP-01",
+        "OMP-02", "OMP-11", "OMP-12", "OML-01", "OML-11", "OMG-01", "OMG-11", "OMG-13",
+    ] {
+        assert!(
+            by_type.get(data_type).copied().unwrap_or(0) > 0,
+            "no {data_type} files in 1,000 patients"
+        );
+    }
+}
+
+/// Every standardized file is ISO-2022-JP HL7 whose header, patient and care date agree with
+/// its path, and nothing happens after `as_of`. Returns the files per data type, and whether
+/// an escaped line break and an escaped component separator were seen.
+fn assert_standard_files_follow_the_guide(
+    out: &Path,
+    summary: &RegionSummary,
+) -> (BTreeMap<String, usize>, (bool, bool)) {
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
     let mut escapes = (false, false);
     for facility in &summary.facilities {
         for f in standard_files(out, &facility.id) {
@@ -420,20 +457,7 @@ fn every_standard_file_is_iso_2022_jp_and_agrees_with_its_path() {
             *by_type.entry(f.data_type).or_default() += 1;
         }
     }
-    for data_type in [
-        "ADT-00", "ADT-12", "ADT-22", "ADT-42", "ADT-52", "ADT-61", "PPR-01", "OMD", "OMP-01",
-        "OMP-02", "OMP-11", "OMP-12", "OML-01", "OML-11", "OMG-01", "OMG-11", "OMG-13",
-    ] {
-        assert!(
-            by_type.get(data_type).copied().unwrap_or(0) > 0,
-            "no {data_type} files in 1,000 patients"
-        );
-    }
-    assert_eq!(
-        escapes,
-        (true, true),
-        "escaped line breaks and component separators occur"
-    );
+    (by_type, escapes)
 }
 
 #[test]
@@ -852,4 +876,347 @@ fn tiny_regions_without_personas_still_generate() {
         summary.facilities.iter().map(|f| f.patients).sum::<u64>(),
         3
     );
+}
+
+// Next days: the same checks hold after every day, and a day touches only whom it lists.
+
+/// A fresh region for next-day tests (each test its own, since a next day changes it in place).
+fn fresh_region(name: &str, spec: &RegionSpec) -> PathBuf {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    generate(spec, &out, &mut |_| {}).expect("region generates");
+    out
+}
+
+/// Every file below `out` with its bytes and modification time.
+fn files_with_mtime(out: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    files_under(out)
+        .into_iter()
+        .map(|rel| {
+            let path = out.join(&rel);
+            let modified = fs::metadata(&path).unwrap().modified().unwrap();
+            (rel, (fs::read(&path).unwrap(), modified))
+        })
+        .collect()
+}
+
+/// The (facility, patient ID) whose folder holds `rel`; `None` for region.json and pix-xref.tsv.
+fn owner(rel: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    (parts.len() > 5).then(|| (parts[0].to_owned(), parts[4].to_owned()))
+}
+
+fn registration(facility: &str, id: &str) -> (String, String) {
+    (facility.to_owned(), id.to_owned())
+}
+
+/// Files outside the listed patients keep bytes and mtime; each listed patient really changed:
+/// the changed have new files of the new day, the new appear, the removed are gone.
+fn assert_only_listed_patients_changed(
+    before: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+    after: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+    summary: &RegionSummary,
+) {
+    let step = summary.next_day.as_ref().unwrap();
+    let day = summary.as_of.to_string().replace('-', "");
+    let changed: Vec<_> = step
+        .changed
+        .iter()
+        .map(|c| registration(&c.facility, &c.patient_id))
+        .collect();
+    let new: Vec<_> = step
+        .new
+        .iter()
+        .map(|r| registration(&r.facility, &r.patient_id))
+        .collect();
+    let removed: Vec<_> = step
+        .removed
+        .iter()
+        .map(|r| registration(&r.facility, &r.patient_id))
+        .collect();
+    let listed = |o: &Option<(String, String)>| {
+        o.as_ref()
+            .is_some_and(|o| changed.contains(o) || new.contains(o) || removed.contains(o))
+    };
+    for rel in before.keys().chain(after.keys()) {
+        let o = owner(rel);
+        if o.is_none() || listed(&o) {
+            continue;
+        }
+        assert!(
+            before.get(rel) == after.get(rel),
+            "{rel} changed but its patient is not listed"
+        );
+    }
+    let of = |tree: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>, who: &(String, String)| {
+        tree.iter()
+            .filter(|(rel, _)| owner(rel).as_ref() == Some(who))
+            .map(|(rel, (bytes, _))| (rel.clone(), bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    for who in &changed {
+        let (was, is) = (of(before, who), of(after, who));
+        assert!(!was.is_empty(), "{who:?} existed");
+        let added: Vec<&String> = is
+            .iter()
+            .filter(|f| !was.contains(f))
+            .map(|(rel, _)| rel)
+            .collect();
+        assert!(!added.is_empty(), "{who:?} is listed as changed");
+        for rel in added {
+            let name = rel.rsplit('/').next().unwrap();
+            let event = name.split('_').nth(4).unwrap_or("");
+            let renamed = is
+                .iter()
+                .any(|(r, b)| r == rel && was.iter().any(|(_, wb)| wb == b));
+            assert!(
+                event.starts_with(&day) || renamed,
+                "{rel}: a new file of {who:?} is of the new day {day}, or an old one renamed"
+            );
+        }
+    }
+    for who in &new {
+        assert!(
+            of(before, who).is_empty() && !of(after, who).is_empty(),
+            "{who:?} is new"
+        );
+    }
+    for who in &removed {
+        assert!(
+            !of(before, who).is_empty() && of(after, who).is_empty(),
+            "{who:?} is removed"
+        );
+    }
+}
+
+/// pix-xref.tsv names existing patients only, each the same person twice, and agrees with the
+/// visitor counts.
+fn assert_cross_references_are_consistent(out: &Path, summary: &RegionSummary) {
+    let text = fs::read_to_string(out.join("pix-xref.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len() as u64, summary.cross_references);
+    for f in &summary.facilities {
+        let rows_here = rows.iter().filter(|r| r[2] == f.id).count() as u64;
+        assert_eq!(rows_here, f.visitors, "visitors of {}", f.id);
+    }
+    for row in &rows {
+        let (a, b) = (
+            demographics(out, row[0], row[1]),
+            demographics(out, row[2], row[3]),
+        );
+        for field in [5, 7, 8, 11] {
+            assert_eq!(
+                a.field("PID", field),
+                b.field("PID", field),
+                "PID-{field} of {row:?}"
+            );
+        }
+    }
+}
+
+fn is_persona(summary: &RegionSummary, facility: &str, id: &str) -> bool {
+    summary.personas.iter().any(|p| {
+        (p.facility == facility && p.patient_id == id)
+            || p.also_at
+                .iter()
+                .any(|r| r.facility == facility && r.patient_id == id)
+    })
+}
+
+#[test]
+fn next_days_keep_region_json_equal_to_a_recount_and_touch_only_whom_they_list() {
+    let spec = RegionSpec::new(250, 3, 21);
+    let out = fresh_region("next-days", &spec);
+    let mut previous: RegionSummary =
+        serde_json::from_slice(&fs::read(out.join("region.json")).unwrap()).unwrap();
+    for (seed, share) in [(1, 0.01), (2, 0.1), (3, 0.05)] {
+        let before = files_with_mtime(&out);
+        let summary = next_day(&out, &NextDaySpec { share, seed }).unwrap();
+        let step = summary.next_day.as_ref().unwrap();
+        assert_eq!(step.from_as_of, previous.as_of);
+        assert_eq!(step.seed, seed);
+        assert!(summary.as_of > previous.as_of);
+        assert_eq!(
+            summary.generated,
+            Some(Generated {
+                patients: 250,
+                as_of: spec.as_of
+            })
+        );
+        let expected = ((share * previous.patients as f64).round() as usize).max(1);
+        assert_eq!(step.changed.len(), expected, "share {share}");
+        assert!(step.changed.iter().all(|c| !c.what.is_empty()));
+        assert!(step.new.len() >= 2 && step.removed.len() == 1);
+        assert_eq!(
+            summary.patients,
+            previous.patients - 1 + step.new.len() as u64
+        );
+        for r in step
+            .changed
+            .iter()
+            .map(|c| (&c.facility, &c.patient_id))
+            .chain(step.removed.iter().map(|r| (&r.facility, &r.patient_id)))
+        {
+            assert!(!is_persona(&summary, r.0, r.1), "persona {r:?} touched");
+        }
+        assert_eq!(summary.personas, previous.personas);
+
+        assert_counts_match_disk(&out, &summary);
+        assert_standard_files_follow_the_guide(&out, &summary);
+        assert_only_listed_patients_changed(&before, &files_with_mtime(&out), &summary);
+        assert_cross_references_are_consistent(&out, &summary);
+        previous = summary;
+    }
+    assert_eq!(previous.as_of.to_string(), "2026-11-04", "three days on");
+}
+
+#[test]
+fn a_next_day_updates_and_deletes_as_the_guide_says() {
+    let out = fresh_region("next-day-edits", &RegionSpec::new(200, 2, 4));
+    let summary = next_day(
+        &out,
+        &NextDaySpec {
+            share: 0.5,
+            seed: 2,
+        },
+    )
+    .unwrap();
+    let day = summary.as_of.to_string().replace('-', "");
+    let step = summary.next_day.as_ref().unwrap();
+    let (mut updates, mut twice, mut deletions) = (0, 0, 0);
+    for change in &step.changed {
+        let mut keys: BTreeMap<Key, Vec<StandardFile>> = BTreeMap::new();
+        for f in standard_files(&out, &change.facility)
+            .into_iter()
+            .filter(|f| f.id == change.patient_id)
+        {
+            keys.entry((
+                f.id.clone(),
+                f.date.clone(),
+                f.data_type.clone(),
+                f.order.clone(),
+            ))
+            .or_default()
+            .push(f);
+        }
+        let mut found = (false, false);
+        for ((_, date, data_type, _), mut versions) in keys {
+            versions.sort_by(|a, b| a.event.cmp(&b.event));
+            let newest = versions.last().unwrap();
+            let today: Vec<&StandardFile> = versions
+                .iter()
+                .filter(|v| v.event.starts_with(&day))
+                .collect();
+            if date == day || today.is_empty() {
+                continue;
+            }
+            let control = Message::read(&newest.path)
+                .field("ORC", 1)
+                .map(str::to_owned);
+            if versions.iter().all(|v| v.flag == '0') {
+                // Guide §2 DEL: every file _0, and the deletion message (ORC-1 CA) is one more.
+                assert_eq!(data_type, "OMP-01");
+                assert_eq!(today.len(), 1);
+                assert_eq!(control.as_deref(), Some("CA"));
+                assert!(versions.len() >= 2);
+                found.1 = true;
+                deletions += 1;
+            } else {
+                // Guide §2 INS on an existing key: only the newest is _1, all before it _2.
+                assert_eq!(newest.flag, '1', "{}", newest.path.display());
+                assert!(versions[..versions.len() - 1].iter().all(|v| v.flag == '2'));
+                assert!(["OMP-01", "OML-11"].contains(&data_type.as_str()));
+                if data_type == "OMP-01" {
+                    assert_eq!(control.as_deref(), Some("XO"));
+                }
+                twice += usize::from(today.len() == 2);
+                found.0 = true;
+                updates += 1;
+            }
+        }
+        assert_eq!(found.0, change.what.contains(&Change::Update), "{change:?}");
+        assert_eq!(found.1, change.what.contains(&Change::Delete), "{change:?}");
+    }
+    assert!(
+        updates > 0 && twice > 0 && deletions > 0,
+        "{updates} {twice} {deletions}"
+    );
+    assert_counts_match_disk(&out, &summary);
+}
+
+#[test]
+fn the_same_region_and_seed_give_the_same_next_day() {
+    let spec = RegionSpec::new(120, 2, 13);
+    let (a, b, c) = (
+        fresh_region("next-day-a", &spec),
+        fresh_region("next-day-b", &spec),
+        fresh_region("next-day-c", &spec),
+    );
+    let change = NextDaySpec {
+        share: 0.05,
+        seed: 9,
+    };
+    next_day(&a, &change).unwrap();
+    // One worker thread instead of all cores: the output must not depend on scheduling.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| next_day(&b, &change)).unwrap();
+    next_day(&c, &NextDaySpec { seed: 10, ..change }).unwrap();
+    assert!(tree(&a) == tree(&b), "two next days with seed 9 differ");
+    assert!(
+        tree(&a) != tree(&c),
+        "seeds 9 and 10 give the same next day"
+    );
+}
+
+#[test]
+fn a_next_day_refuses_what_it_cannot_continue_and_leaves_it_as_it_was() {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("next-day-refusals");
+    let _ = fs::remove_dir_all(&base);
+    fs::create_dir_all(base.join("empty")).unwrap();
+    let change = NextDaySpec::new(1);
+    let err = next_day(&base.join("empty"), &change).unwrap_err();
+    assert!(matches!(err, SynthError::NotARegion { .. }), "{err}");
+    assert!(err.to_string().contains("region.json"), "{err}");
+
+    let out = fresh_region("next-day-refusals/region", &RegionSpec::new(40, 2, 3));
+    for share in [0.0, 1.5, f64::NAN] {
+        let err = next_day(&out, &NextDaySpec { share, seed: 1 }).unwrap_err();
+        assert!(matches!(err, SynthError::InvalidSpec(_)), "{err}");
+    }
+    // A patient folder the generator did not number.
+    let facility =
+        &serde_json::from_slice::<RegionSummary>(&fs::read(out.join("region.json")).unwrap())
+            .unwrap()
+            .facilities[0]
+            .id;
+    let stranger = out.join(facility).join("standard/999/999/9999999999");
+    fs::create_dir_all(&stranger).unwrap();
+    let unchanged = tree(&out);
+    let err = next_day(&out, &change).unwrap_err();
+    assert!(matches!(err, SynthError::NotARegion { .. }), "{err}");
+    assert!(err.to_string().contains("9999999999"), "{err}");
+    assert!(tree(&out) == unchanged, "nothing was written");
+    fs::remove_dir_all(out.join(facility).join("standard/999")).unwrap();
+
+    // An unfinished region.
+    let path = out.join("region.json");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace("\"complete\": true", "\"complete\": false"),
+    )
+    .unwrap();
+    let err = next_day(&out, &change).unwrap_err();
+    assert!(err.to_string().contains("complete: false"), "{err}");
+
+    // Too few ordinary patients for one change and one removal.
+    let tiny = fresh_region("next-day-refusals/tiny", &RegionSpec::new(1, 1, 3));
+    let err = next_day(&tiny, &change).unwrap_err();
+    assert!(matches!(err, SynthError::InvalidSpec(_)), "{err}");
 }

@@ -37,7 +37,7 @@ impl Builder<'_> {
     }
 
     /// A result value that fits the person's conditions, drifting between reports.
-    fn lab_value(&mut self, test: &'static LabTest, acute: bool) -> LabValue {
+    pub(super) fn lab_value(&mut self, test: &'static LabTest, acute: bool) -> LabValue {
         let person = self.input.person;
         let has = |k| person.has(k);
         match test.kind {

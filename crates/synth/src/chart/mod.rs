@@ -16,9 +16,11 @@
 //! - [`medication`]: prescriptions, injections, administrations, the current medicines;
 //! - [`stay`]: an inpatient stay from admission to discharge, and a cancelled admission;
 //! - [`patient`]: ADT-00 basic information and ADT-61 allergies;
-//! - [`documents`]: letters, summaries, scans and J-SPEED in extended storage.
+//! - [`documents`]: letters, summaries, scans and J-SPEED in extended storage;
+//! - [`follow_up`]: a later day of a chart already written (new records, new versions).
 
 mod documents;
+mod follow_up;
 mod labs;
 mod medication;
 mod patient;
@@ -28,8 +30,9 @@ mod stay;
 mod studies;
 mod visit;
 
+pub(crate) use follow_up::{FollowUp, OnDiskKey};
 pub(crate) use record::{
-    Attachment, ExtendedRecord, ExtendedVersion, Flag, NO_ORDER, Outcome, StandardRecord,
+    Attachment, ExtendedRecord, ExtendedVersion, Flag, NO_ORDER, Outcome, StandardRecord, Version,
 };
 
 use crate::calendar::{CivilDate, Moment};
@@ -47,6 +50,12 @@ use problems::ProblemFact;
 pub(crate) struct Chart {
     pub(crate) standard: Vec<StandardRecord>,
     pub(crate) extended: Vec<ExtendedRecord>,
+    /// Order numbers (and other IDs from the same sequence) used: a later day continues after them.
+    pub(crate) orders: u64,
+    /// Messages stamped (MSH-10 control IDs): a later day continues after them.
+    pub(crate) messages: u64,
+    /// The ward of a stay still going on at `as_of`, where a later day's labs are taken.
+    pub(crate) ward: Option<Encounter>,
 }
 
 /// Everything needed to render one patient's chart.
@@ -98,7 +107,7 @@ pub(crate) fn build(input: &ChartInput<'_>, draw: &mut Draw) -> Result<Chart, Sy
     b.allergies();
     b.problem_list();
     b.documents();
-    Ok(b.chart)
+    Ok(b.finish())
 }
 
 impl<'a> Builder<'a> {
@@ -154,6 +163,12 @@ impl<'a> Builder<'a> {
     /// Minutes later, with random milliseconds (distinct 発生日時 within a key).
     fn later(&mut self, at: Moment, min_minutes: i64, max_minutes: i64) -> Moment {
         at.plus_ms(self.draw.range(min_minutes * 60_000, max_minutes * 60_000))
+    }
+
+    fn finish(mut self) -> Chart {
+        self.chart.orders = self.order_seq;
+        self.chart.messages = self.message_seq;
+        self.chart
     }
 
     fn push(&mut self, record: StandardRecord) {

@@ -79,7 +79,7 @@ impl StandardRecord {
     }
 
     /// Guide §2, INS on an existing key: the `_1` file is renamed `_2`, the new file is `_1`.
-    pub(super) fn update(&mut self, event: Moment, message: String) {
+    pub(crate) fn update(&mut self, event: Moment, message: String) {
         for v in &mut self.versions {
             if v.flag == Flag::Current {
                 v.flag = Flag::Superseded;
@@ -94,7 +94,7 @@ impl StandardRecord {
 
     /// Guide §2, DEL: `_1` and `_2` files are renamed `_0`, and the deletion message itself is
     /// stored as a new `_0` file (standardized storage only).
-    pub(super) fn delete(&mut self, event: Moment, message: String) {
+    pub(crate) fn delete(&mut self, event: Moment, message: String) {
         for v in &mut self.versions {
             v.flag = Flag::Deleted;
         }

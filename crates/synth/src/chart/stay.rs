@@ -55,6 +55,11 @@ impl Builder<'_> {
         }
         if let Some(date) = stay.discharged {
             self.discharge(&ward, stay, admitted, date);
+        } else {
+            self.chart.ward = Some(Encounter {
+                setting: ward.setting.clone(),
+                department: ward.department,
+            });
         }
         if stay.photo {
             self.photo(stay, last_day)?;
@@ -135,7 +140,7 @@ impl Builder<'_> {
         }
     }
 
-    fn follow_up_labs(&mut self, ward: &Encounter, date: CivilDate, acute: bool) {
+    pub(super) fn follow_up_labs(&mut self, ward: &Encounter, date: CivilDate, acute: bool) {
         let collected = self.time_on(date, 6, 8);
         let tests: Vec<&'static LabTest> = vec![
             &labs::WBC,
