@@ -8,7 +8,10 @@ need_apt=()
 # collector (their own instance on loopback; the system daemon is never started or used).
 # The desktop app (Tauri 2 on WebKitGTK), its end-to-end test (Xvfb, WebKitWebDriver, screenshots
 # with imagemagick) and Japanese fonts (without fonts-noto-cjk kanji and kana show as boxes).
-for pkg in build-essential pkg-config rsyslog rsyslog-openssl rsyslog-gnutls \
+# nginx: the repository test serves a published repository with the shipped site config
+# (deploy/nginx/); in bookworm `nginx` is the smallest package with the binary (nginx-light only
+# adds a module to it). Its own service is never started or used.
+for pkg in build-essential pkg-config rsyslog rsyslog-openssl rsyslog-gnutls nginx \
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libssl-dev \
   xvfb imagemagick fonts-noto-cjk webkit2gtk-driver xdotool x11-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")

@@ -74,6 +74,11 @@ impl AppError {
             Failure::Tampered => ErrorKind::Tampered,
             Failure::Truncated => ErrorKind::Truncated,
             Failure::Expired => ErrorKind::Expired,
+            // The repository's two refusals (crates/repo) in the window's existing words until the
+            // app syncs from a repository: replayed old metadata is an alteration, expired metadata
+            // an expiry.
+            Failure::Rollback => ErrorKind::Tampered,
+            Failure::Frozen => ErrorKind::Expired,
             Failure::ClockWrong => ErrorKind::ClockWrong,
             Failure::UnsupportedVersion => ErrorKind::UnsupportedVersion,
             Failure::NotASnapshot => ErrorKind::Damaged,

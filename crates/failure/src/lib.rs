@@ -33,6 +33,10 @@ pub enum Failure {
     /// A failure only a programming error can cause (a writer used after it failed, a read past a
     /// part's end): report it.
     Internal = 22,
+    /// Repository metadata older than what this laptop already trusted (TUF's rollback attack).
+    Rollback = 23,
+    /// Repository metadata past its expiry (TUF's freeze attack, or a hub that stopped publishing).
+    Frozen = 24,
     Refused = 30,
     AuditUnusable = 31,
     AuditTampered = 40,
@@ -40,7 +44,7 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in the order of the README table.
-    pub const ALL: [Failure; 18] = [
+    pub const ALL: [Failure; 20] = [
         Failure::Incomplete,
         Failure::Usage,
         Failure::WrongKey,
@@ -56,6 +60,8 @@ impl Failure {
         Failure::Io,
         Failure::DiskFull,
         Failure::Internal,
+        Failure::Rollback,
+        Failure::Frozen,
         Failure::Refused,
         Failure::AuditUnusable,
         Failure::AuditTampered,
@@ -90,6 +96,12 @@ impl Failure {
             Failure::Io => "other I/O error",
             Failure::DiskFull => "disk full",
             Failure::Internal => "an internal error that only a bug can cause: please report it",
+            Failure::Rollback => {
+                "the repository served metadata older than this laptop has already seen (a rollback): refused"
+            }
+            Failure::Frozen => {
+                "the repository's metadata has expired (a freeze): this laptop may be cut off from fresh data"
+            }
             Failure::Refused => {
                 "refused by the access policy (the message says what and why; the refusal is audited)"
             }

@@ -19,6 +19,8 @@
 //! ([`Synced::Copied::newer`]) and the audit entry records it. Only files are synced: a web
 //! address is refused with a plain "not supported yet".
 
+pub mod fetch;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
