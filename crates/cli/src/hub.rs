@@ -34,12 +34,36 @@ pub enum Command {
     /// pass [snapshot] layer_share or max_layers. The file appears only when complete, and the
     /// state takes it only then: a build killed at any moment changes nothing.
     Build(BuildArgs),
+    /// Publish DIR's current chain (the state's, never a half-built file) into the repository
+    /// folder REPO: the files under their SHA-256, the signed targets metadata, and a fresh
+    /// signed timestamp (re-signed on every publish, even when nothing changed).
+    ///
+    /// Serve REPO with any static web server (deploy/nginx/fieldchart-repo.conf), a file share or
+    /// a USB stick; laptops run `fieldchart snapshot sync URL-or-folder`.
+    Publish(PublishArgs),
     /// Open every snapshot in DIR/builds/ with the hub's own key and check each whole (signature,
     /// version, manifest, every part's hash), expired ones too: no laptop's key is needed.
     ///
     /// Exits 0 when every file passes; otherwise with the first failing file's code (12 for
     /// tampering, 13 for a truncated file …), after listing every file.
     Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    /// The hub folder.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// The repository folder (made if missing).
+    #[arg(long, value_name = "REPO")]
+    to: PathBuf,
+    /// Hours the timestamp stays valid: a laptop that sees nothing newer for longer says it may
+    /// be cut off from fresh data.
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    timestamp_hours: u32,
+    /// Print what was published as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -95,7 +119,84 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check(a),
         Command::Build(a) => build(a),
         Command::Verify(a) => verify(a),
+        Command::Publish(a) => publish(a),
     }
+}
+
+fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
+    let r = HubConfig::read(&a.dir)?;
+    let state_dir = r.folder.join(fieldchart_hub::STATE_DIR);
+    let builds = r.folder.join(fieldchart_hub::BUILDS_DIR);
+    let chain = fieldchart_build::chain::read_chain(&state_dir)?;
+    if chain.is_empty() {
+        anyhow::bail!(
+            "nothing to publish: {} has no build yet; run `fieldchart hub build {}` first",
+            r.folder.display(),
+            a.dir.display()
+        );
+    }
+    let files = chain
+        .iter()
+        .map(|e| fieldchart_repo::ChainFile {
+            path: builds.join(&e.file),
+            role: if e.sequence == 0 {
+                fieldchart_repo::FileRole::Base
+            } else {
+                fieldchart_repo::FileRole::Layer
+            },
+            sequence: u64::from(e.sequence),
+            digest: e.digest.clone(),
+        })
+        .collect();
+    let key = fieldchart_vault::load_signing_key(&r.signing_key)?;
+    let mut input = fieldchart_repo::PublishInput::new(files, &key, Utc::now());
+    input.timestamp_expiry = Duration::hours(i64::from(a.timestamp_hours.max(1)));
+    input.version_floor = fieldchart_build::chain::published_version(&state_dir)?;
+    let published = fieldchart_repo::publish(&a.to, &input)?;
+    fieldchart_build::chain::set_published_version(&state_dir, published.highest_version())?;
+    let mut out = crate::out::stdout();
+    if a.json {
+        crate::out::json(
+            &mut out,
+            &serde_json::json!({
+                "repository": a.to.display().to_string(),
+                "timestamp_version": published.timestamp_version,
+                "targets": published.targets,
+                "targets_written": published.targets_written,
+                "copied": published.copied,
+                "removed": published.removed,
+                "warnings": published.warnings,
+                "chain": chain,
+            }),
+        )?;
+    } else {
+        writeln!(
+            out,
+            "published {} file(s) of the chain to {}: timestamp version {}, targets version {}{}",
+            chain.len(),
+            a.to.display(),
+            published.timestamp_version,
+            published.targets.version,
+            if published.targets_written {
+                ""
+            } else {
+                " (unchanged, re-signed)"
+            }
+        )?;
+        for f in &published.copied {
+            writeln!(out, "  copied {f}")?;
+        }
+        for f in &published.removed {
+            writeln!(
+                out,
+                "  removed {f} (no longer named by the newest two publications)"
+            )?;
+        }
+    }
+    for w in &published.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {

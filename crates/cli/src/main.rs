@@ -133,6 +133,8 @@ fn failure_of(e: &anyhow::Error) -> Failure {
                 Some(b.failure())
             } else if let Some(h) = any.downcast_ref::<fieldchart_hub::HubError>() {
                 Some(h.failure())
+            } else if let Some(r) = any.downcast_ref::<fieldchart_repo::RepoError>() {
+                Some(r.failure())
             } else if let Some(v) = any.downcast_ref::<fieldchart_audit::log::VerifyError>() {
                 Some(v.failure())
             } else {

@@ -480,12 +480,68 @@ fn verify_outline(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A sync from a hub's repository (a web address or a folder with `timestamp.json`).
+fn run_repo_sync(a: &SyncArgs, source: String, audit_log: PathBuf) -> anyhow::Result<ExitCode> {
+    let opts = fieldchart_sync::repository::RepoSyncOptions {
+        source,
+        dest_dir: a.to.clone(),
+        unlock: a.open.unlock()?,
+        trusted: a.open.trusted()?,
+        now: Utc::now(),
+        audit_log,
+    };
+    let bar = bar(0, "bytes");
+    let synced = fieldchart_sync::repository::sync_repository(&opts, &mut |what, done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(what.to_string());
+    });
+    bar.finish_and_clear();
+    let synced = synced?;
+    let b = &synced.brought;
+    let mut out = crate::out::stdout();
+    writeln!(
+        out,
+        "{} {} ({} file(s); {} fetched, {} bytes; every file verified); repository version {}",
+        if b.unchanged {
+            "already current:"
+        } else {
+            "switched to the chain"
+        },
+        b.chain_file.display(),
+        b.files,
+        b.fetched,
+        b.fetched_bytes,
+        synced.timestamp_version
+    )?;
+    for f in &b.app.facilities {
+        let before = synced
+            .before
+            .as_ref()
+            .and_then(|fs| fs.iter().find(|x| x.code == f.code))
+            .and_then(|x| x.data_as_of.clone());
+        writeln!(
+            out,
+            "  {} {}: data as of {} (before: {})",
+            f.code,
+            f.name.as_deref().unwrap_or(""),
+            f.data_as_of.as_deref().unwrap_or("unknown"),
+            before.as_deref().unwrap_or("none")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
     let audit_log = match &a.audit_log {
         Some(p) => p.clone(),
         None => crate::open::default_audit_log()?,
     };
     crate::input::check_viewing_audit_log(&audit_log)?;
+    let source = a.open.file.to_string_lossy().to_string();
+    if fieldchart_sync::repository::is_repository(&source) {
+        return run_repo_sync(&a, source, audit_log);
+    }
     let opts = fieldchart_sync::SyncOptions {
         source: a.open.file.clone(),
         dest_dir: a.to.clone(),

@@ -51,7 +51,7 @@ pub trait Fetch {
         sha256: &str,
         partial: &Path,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<(), SyncError>;
+    ) -> Result<u64, SyncError>;
 }
 
 /// What [`bring`] needs besides the chain.
@@ -71,9 +71,11 @@ pub struct Brought {
     pub chain_file: PathBuf,
     /// Files in the chain, base first.
     pub files: usize,
-    /// Files fetched by this sync, and their bytes.
+    /// Files fetched by this sync, their sizes, and the bytes transferred to fetch them (less
+    /// when a partial file from an earlier sync was resumed).
     pub fetched: usize,
     pub fetched_bytes: u64,
+    pub transferred: u64,
     /// Files the laptop no longer needed, removed after the switch.
     pub removed: usize,
     /// The newest file's snapshot ID: what the audit entry names.
@@ -131,7 +133,7 @@ pub fn bring(
     };
 
     // 1. What is missing, fetched and checked whole before it takes its member name.
-    let (mut fetched, mut fetched_bytes) = (0usize, 0u64);
+    let (mut fetched, mut fetched_bytes, mut transferred) = (0usize, 0u64, 0u64);
     for target in chain {
         if !is_hex_sha256(&target.sha256) {
             return Err(SyncError::Manifest(format!(
@@ -144,7 +146,7 @@ pub fn bring(
             continue;
         }
         let partial = dir.join(format!("{PARTIAL_PREFIX}{}.partial", target.sha256));
-        fetch.file(
+        transferred += fetch.file(
             &target.name,
             target.length,
             &target.sha256,
@@ -216,6 +218,7 @@ pub fn bring(
         files: chain.len(),
         fetched,
         fetched_bytes,
+        transferred,
         removed: 0,
         snapshot_id: newest.snapshot_id.clone(),
         unchanged,

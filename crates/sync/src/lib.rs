@@ -35,6 +35,7 @@ use fieldchart_vault::{OpenOptions as VaultOptions, Snapshot, TrustedKey, Unlock
 
 /// Prefix of the temporary file a sync copies into.
 pub mod chain;
+pub mod repository;
 
 const PARTIAL_PREFIX: &str = ".fieldchart-sync-";
 
@@ -77,6 +78,10 @@ pub enum SyncError {
     /// The repository's files do not make one chain (a layer of another chain, a missing layer).
     #[error("the repository's files do not make one chain: {0}")]
     Chain(String),
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
+    #[error(transparent)]
+    Repo(#[from] fieldchart_repo::RepoError),
 }
 
 impl SyncError {
@@ -89,6 +94,8 @@ impl SyncError {
             SyncError::Io { .. } | SyncError::BadName(_) => Failure::Io,
             SyncError::UnsupportedSource(_) => Failure::Usage,
             SyncError::Manifest(_) | SyncError::Chain(_) => Failure::Tampered,
+            SyncError::Fetch(e) => e.failure(),
+            SyncError::Repo(e) => e.failure(),
             SyncError::Audit(_) => Failure::AuditUnusable,
         }
     }
