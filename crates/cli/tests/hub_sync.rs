@@ -1,0 +1,187 @@
+//! End-to-end: the hub publishes its chain into a repository (a folder here, as a USB stick or a
+//! file share carries it), the laptop syncs from it night after night, and what a carrier can do to
+//! the repository (flip a byte, replay old metadata) is refused with the laptop's chain intact.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::fieldchart;
+use common::hub::{Hub, ids};
+
+fn chain_file(laptop: &Path) -> PathBuf {
+    fs::read_dir(laptop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "fcchain"))
+        .expect("the laptop holds a chain file")
+}
+
+fn members(laptop: &Path) -> BTreeSet<String> {
+    fs::read_dir(laptop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".fcm"))
+        .collect()
+}
+
+fn keys(list: &serde_json::Value) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}",
+                p["facility"].as_str().unwrap(),
+                p["patient_id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_laptop_syncs_the_next_day_as_one_small_layer_holding_exactly_who_changed() {
+    let hub = Hub::new("200");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    hub.publish(&repo);
+    let (code, stdout, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("switched to the chain"), "{stdout}");
+    assert_eq!(members(&laptop).len(), 1, "the base");
+
+    // The next day: a share of the patients change, a few are new, one is removed.
+    let day = hub.next_day("0.05", "2");
+    let layer = hub.build(&[]);
+    assert_eq!(layer["hub"]["kind"], "layer", "{layer}");
+    let changed = keys(&day["changed"]);
+    let new = keys(&day["new"]);
+    let removed = keys(&day["removed"]);
+    assert!(
+        !changed.is_empty() && !new.is_empty() && removed.len() == 1,
+        "{day}"
+    );
+    assert_eq!(layer["hub"]["changed"], changed.len() as u64, "{layer}");
+    assert_eq!(layer["hub"]["new"], new.len() as u64, "{layer}");
+    assert_eq!(layer["hub"]["removed"], 1, "{layer}");
+    let published = hub.publish(&repo);
+    let layer_bytes = published["chain"][1]["bytes"].as_u64().unwrap();
+
+    // The laptop fetches the layer alone.
+    let (code, stdout, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 file(s); 1 fetched"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{layer_bytes} bytes")),
+        "only the layer's bytes came over: {stdout}"
+    );
+    assert!(
+        stdout.contains("(before: "),
+        "each facility's data-as-of before and after: {stdout}"
+    );
+    assert_eq!(members(&laptop).len(), 2);
+
+    // On the laptop the chain opens as one snapshot: the removed patient is gone, every new and
+    // changed one is there once, with the record and its age from the layer.
+    let chain = chain_file(&laptop);
+    let removed_key = removed.iter().next().unwrap();
+    let (code, _, stderr) = hub.record(&chain, removed_key);
+    assert_ne!(code, 0, "a removed patient has no record: {stderr}");
+    let layer_id = layer["snapshot_id"].as_str().unwrap();
+    for key in changed.iter().chain(&new).take(6) {
+        let id = key.split(':').nth(1).unwrap();
+        let (code, found, stderr) = hub.search(&chain, id);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(ids(&found).contains(key), "{key}: {found}");
+        let (code, record, stderr) = hub.record(&chain, key);
+        assert_eq!(code, 0, "{key}: {stderr}");
+        assert_eq!(record["data_as_of"]["snapshot_id"], layer_id, "{key}");
+    }
+
+    // Nothing new: the laptop is told it is current and fetches nothing.
+    hub.publish(&repo);
+    let (code, stdout, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("already current"), "{stdout}");
+    assert!(stdout.contains("0 fetched"), "{stdout}");
+
+    // Every sync is in the laptop's audit log, which verifies.
+    let log = hub.dir.path().join("audit.log");
+    let (code, _, stderr) = fieldchart(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_flipped_byte_or_replayed_metadata_is_refused_and_the_laptop_keeps_its_chain() {
+    let hub = Hub::new("60");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    hub.publish(&repo);
+    let old = hub.dir.path().join("old-repo");
+    copy_tree(&repo, &old);
+    assert_eq!(hub.sync(repo.to_str().unwrap(), &laptop).0, 0);
+    fs::remove_dir_all(&hub.patient_folders()[0]).unwrap();
+    hub.build(&[]);
+    hub.publish(&repo);
+    assert_eq!(hub.sync(repo.to_str().unwrap(), &laptop).0, 0);
+    let held = fs::read(chain_file(&laptop)).unwrap();
+
+    // Yesterday's repository again (a stale stick): a rollback, refused.
+    let (code, _, stderr) = hub.sync(old.to_str().unwrap(), &laptop);
+    assert_eq!(code, 23, "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("rollback") || stderr.contains("older"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(chain_file(&laptop)).unwrap(),
+        held,
+        "the chain stays"
+    );
+
+    // A flipped byte in the newest published file: refused, deleted, the chain stays.
+    fs::remove_dir_all(&hub.patient_folders()[0]).unwrap();
+    hub.build(&[]);
+    let next = hub.publish(&repo);
+    let sha = next["copied"][0].as_str().unwrap().to_string();
+    let target = repo.join(&sha);
+    let mut bytes = fs::read(&target).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    fs::write(&target, bytes).unwrap();
+    let (code, _, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 12, "{stderr}");
+    assert_eq!(
+        fs::read(chain_file(&laptop)).unwrap(),
+        held,
+        "the chain stays"
+    );
+    let (code, _, stderr) = hub.search(&chain_file(&laptop), "1");
+    assert_eq!(code, 0, "the laptop still opens what it had: {stderr}");
+    let partials: Vec<_> = fs::read_dir(&laptop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(
+        partials.is_empty(),
+        "a file that is not the one named is not kept"
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
