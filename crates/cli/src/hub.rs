@@ -61,6 +61,9 @@ pub struct PublishArgs {
     /// be cut off from fresh data.
     #[arg(long, value_name = "HOURS", default_value_t = 24)]
     timestamp_hours: u32,
+    /// The timestamp's validity in seconds instead (tests of an expired repository).
+    #[arg(long, hide = true)]
+    timestamp_seconds: Option<u32>,
     /// Print what was published as JSON.
     #[arg(long)]
     json: bool,
@@ -150,7 +153,10 @@ fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let key = fieldchart_vault::load_signing_key(&r.signing_key)?;
     let mut input = fieldchart_repo::PublishInput::new(files, &key, Utc::now());
-    input.timestamp_expiry = Duration::hours(i64::from(a.timestamp_hours.max(1)));
+    input.timestamp_expiry = match a.timestamp_seconds {
+        Some(s) => Duration::seconds(i64::from(s.max(1))),
+        None => Duration::hours(i64::from(a.timestamp_hours.max(1))),
+    };
     input.version_floor = fieldchart_build::chain::published_version(&state_dir)?;
     let published = fieldchart_repo::publish(&a.to, &input)?;
     fieldchart_build::chain::set_published_version(&state_dir, published.highest_version())?;

@@ -185,3 +185,172 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn expired_repository_metadata_is_a_freeze_with_its_own_message() {
+    let hub = Hub::new("30");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    let (code, _, stderr) = fieldchart(&[
+        "hub",
+        "publish",
+        hub.hub.to_str().unwrap(),
+        "--to",
+        repo.to_str().unwrap(),
+        "--timestamp-seconds",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (code, _, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 24, "{stderr}");
+    assert!(
+        stderr.contains("cut off"),
+        "the freeze says what it means: {stderr}"
+    );
+    assert!(
+        !laptop.exists() || members(&laptop).is_empty(),
+        "nothing was fetched"
+    );
+}
+
+#[test]
+fn a_stick_pulled_mid_copy_keeps_what_was_copied_and_the_next_sync_resumes() {
+    let hub = Hub::new("60");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    let published = hub.publish(&repo);
+    let file = repo.join(published["copied"][0].as_str().unwrap());
+    let whole = fs::read(&file).unwrap();
+    // The stick is pulled after 40% of the file: what the laptop can read ends there.
+    fs::write(&file, &whole[..whole.len() * 2 / 5]).unwrap();
+    let (code, _, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        members(&laptop).is_empty(),
+        "nothing half-copied is a member"
+    );
+    let partial: u64 = fs::read_dir(&laptop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert_eq!(
+        partial,
+        (whole.len() * 2 / 5) as u64,
+        "what was copied is kept"
+    );
+    // Plugged in again: the sync resumes and fetches only the rest.
+    fs::write(&file, &whole).unwrap();
+    let (code, stdout, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("switched to the chain"), "{stdout}");
+    assert_eq!(members(&laptop).len(), 1);
+}
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "kills 200 syncs; run with FIELDCHART_HEAVY_TESTS=1"
+)]
+fn a_sync_killed_at_200_moments_always_leaves_a_chain_that_opens_and_the_next_sync_finishes() {
+    let hub = Hub::new("150");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    hub.publish(&repo);
+    assert_eq!(hub.sync(repo.to_str().unwrap(), &laptop).0, 0);
+    let old_chain = fs::read(chain_file(&laptop)).unwrap();
+    let before = hub.dir.path().join("laptop-before");
+    copy_tree(&laptop, &before);
+    hub.next_day("0.05", "3");
+    hub.build(&[]);
+    hub.publish(&repo);
+
+    let args = |laptop: &Path| -> Vec<String> {
+        [
+            "snapshot",
+            "sync",
+            repo.to_str().unwrap(),
+            "--identity",
+            hub.laptop_key.to_str().unwrap(),
+            "--trust",
+            hub.hub.join("keys").join("signing.pub").to_str().unwrap(),
+            "--to",
+            laptop.to_str().unwrap(),
+            "--audit-log",
+            hub.dir.path().join("audit.log").to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    // How long a whole sync of the layer takes, so the kills fall all through it.
+    let timing = hub.dir.path().join("laptop-timing");
+    copy_tree(&before, &timing);
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(common::BIN)
+        .args(args(&timing))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let whole = started.elapsed();
+    let new_chain = fs::read(chain_file(&timing)).unwrap();
+    assert_ne!(new_chain, old_chain);
+
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut old_seen, mut new_seen) = (0, 0);
+    for i in 0..200 {
+        fs::remove_dir_all(&laptop).unwrap();
+        copy_tree(&before, &laptop);
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = whole.mul_f64((rng % 1000) as f64 / 1000.0 * 1.1);
+        let mut child = std::process::Command::new(common::BIN)
+            .args(args(&laptop))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        child.kill().ok();
+        child.wait().unwrap();
+        // The laptop holds the old chain or the new one, whole, and it opens.
+        let held = fs::read(chain_file(&laptop)).unwrap();
+        if held == old_chain {
+            old_seen += 1;
+        } else {
+            assert_eq!(held, new_chain, "kill {i}: never a mix");
+            new_seen += 1;
+        }
+        let (code, _, stderr) = hub.search(&chain_file(&laptop), "1");
+        assert_eq!(code, 0, "kill {i} after {delay:?}: {stderr}");
+        // The next sync finishes the job.
+        let out = std::process::Command::new(common::BIN)
+            .args(args(&laptop))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kill {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            fs::read(chain_file(&laptop)).unwrap(),
+            new_chain,
+            "kill {i}"
+        );
+    }
+    eprintln!("of 200 kills, {old_seen} left the old chain and {new_seen} the new one");
+    assert!(
+        old_seen > 20,
+        "most kills fell before the switch: {old_seen}"
+    );
+    let log = hub.dir.path().join("audit.log");
+    let (code, _, stderr) = fieldchart(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "the log survives every kill: {stderr}");
+}
