@@ -8,6 +8,7 @@
 
 mod queries;
 mod snapshot;
+mod sync;
 mod viewer;
 
 use std::io::Write;
@@ -40,6 +41,10 @@ pub enum Command {
     /// records. Reports build time, records/s, snapshot size against raw bytes, open, search and
     /// record times, peak RSS, how often the patient was found, and the goals of PERF-3 to PERF-6.
     Snapshot(snapshot::SnapshotArgs),
+    /// The living snapshot (issue 13 §7): a layer build against a full one, a layer's bytes, a
+    /// laptop's sync of one day from nginx, search and record on base + layers against one base,
+    /// and the full build's throughput against the reader's, each a ratio measured in one run.
+    Sync(sync::SyncArgs),
     /// The viewer side of `bench snapshot`, run by it as a child process.
     #[command(hide = true)]
     Viewer(viewer::ViewerArgs),
@@ -86,6 +91,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Read(args) => read(args),
         Command::Snapshot(args) => snapshot::run(args),
+        Command::Sync(args) => sync::run(args),
         Command::Viewer(args) => viewer::run(args),
     }
 }

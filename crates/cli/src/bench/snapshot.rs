@@ -187,12 +187,38 @@ struct BuildRecord {
 }
 
 /// A benchmark snapshot and the throwaway keys that open it.
-struct SnapshotFiles {
-    snapshot: PathBuf,
-    keys: PathBuf,
+pub(super) struct SnapshotFiles {
+    pub(super) snapshot: PathBuf,
+    pub(super) keys: PathBuf,
 }
 
 impl SnapshotFiles {
+    /// Throwaway keys in `keys` (made now: device, signing, audit, and their public halves) for a
+    /// snapshot at `snapshot`.
+    pub(super) fn with_keys(snapshot: &Path, keys: &Path) -> anyhow::Result<SnapshotFiles> {
+        let files = SnapshotFiles {
+            snapshot: snapshot.to_path_buf(),
+            keys: keys.to_path_buf(),
+        };
+        std::fs::create_dir_all(keys)
+            .with_context(|| format!("cannot create {}", keys.display()))?;
+        let device = fieldchart_vault::generate_device_identity(&files.device_key())?;
+        let public = fieldchart_vault::generate_signing_key(&files.signing_key())?;
+        let audit = fieldchart_vault::generate_device_identity(&files.audit_key())?;
+        std::fs::write(files.trust_file(), format!("{public}\n"))?;
+        std::fs::write(keys.join("device.pub"), format!("{device}\n"))?;
+        std::fs::write(keys.join("audit.pub"), format!("{audit}\n"))?;
+        Ok(files)
+    }
+
+    /// The same keys, for another snapshot (or chain file).
+    pub(super) fn for_snapshot(&self, snapshot: &Path) -> SnapshotFiles {
+        SnapshotFiles {
+            snapshot: snapshot.to_path_buf(),
+            keys: self.keys.clone(),
+        }
+    }
+
     fn new(dir: &Path, patients: u64, facilities: u32, seed: u64) -> SnapshotFiles {
         let stem = format!("snap-p{patients}-f{facilities}-s{seed}");
         SnapshotFiles {
@@ -201,24 +227,24 @@ impl SnapshotFiles {
         }
     }
 
-    fn device_key(&self) -> PathBuf {
+    pub(super) fn device_key(&self) -> PathBuf {
         self.keys.join("device.key")
     }
 
-    fn signing_key(&self) -> PathBuf {
+    pub(super) fn signing_key(&self) -> PathBuf {
         self.keys.join("signing.key")
     }
 
-    fn trust_file(&self) -> PathBuf {
+    pub(super) fn trust_file(&self) -> PathBuf {
         self.keys.join("trust.pub")
     }
 
-    fn audit_key(&self) -> PathBuf {
+    pub(super) fn audit_key(&self) -> PathBuf {
         self.keys.join("audit.key")
     }
 
     /// The viewer's audit log: a fresh one per run.
-    fn audit_log(&self) -> PathBuf {
+    pub(super) fn audit_log(&self) -> PathBuf {
         self.keys.join("audit.log")
     }
 
@@ -226,7 +252,7 @@ impl SnapshotFiles {
         self.keys.join("build.json")
     }
 
-    fn trusted(&self) -> anyhow::Result<String> {
+    pub(super) fn trusted(&self) -> anyhow::Result<String> {
         let path = self.trust_file();
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -335,7 +361,10 @@ impl SnapshotFiles {
 
 /// Runs `fieldchart bench viewer` on the snapshot as a fresh process, the queries on its stdin, and
 /// reads its JSON report.
-fn run_viewer(files: &SnapshotFiles, queries: &[BenchQuery]) -> anyhow::Result<ViewerReport> {
+pub(super) fn run_viewer(
+    files: &SnapshotFiles,
+    queries: &[BenchQuery],
+) -> anyhow::Result<ViewerReport> {
     // Each run starts a new audit log (and its head), so its size does not grow run after run.
     for entry in std::fs::read_dir(&files.keys)? {
         let entry = entry?;
