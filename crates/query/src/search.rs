@@ -121,7 +121,11 @@ pub fn search(
         return Err(QueryError::Limit { limit, max });
     }
     let mut access = viewing.search_access(query)?;
-    let matches = count_matches(&mut access, query)?;
+    let terms = jtext::parse_query(query);
+    let (matches, top) = match index_query(access.fields(), &terms, access.grant.clinical) {
+        Some(q) => access.count_and_top(&q, limit)?,
+        None => (0, Vec::new()),
+    };
     if matches > max as usize {
         access.finish_too_broad(max)?;
         return Ok(SearchAnswer {
@@ -129,7 +133,7 @@ pub fn search(
             breadth: Breadth::TooBroad { more_than: max },
         });
     }
-    let results = run(&mut access, query, limit, today)?;
+    let results = run(&mut access, &terms, top, today)?;
     access.finish(u32::try_from(results.len()).unwrap_or(u32::MAX))?;
     Ok(SearchAnswer {
         results,
@@ -141,13 +145,6 @@ pub fn search(
 }
 
 /// How many patients the index holds for the query, counted without loading any of them.
-fn count_matches(access: &mut SearchAccess<'_>, query: &str) -> Result<usize, QueryError> {
-    let terms = jtext::parse_query(query);
-    match index_query(access.fields(), &terms, access.grant.clinical) {
-        Some(q) => Ok(access.count(&q)?),
-        None => Ok(0),
-    }
-}
 
 /// Every query word as a required clause; `None` when a word can produce no index term
 /// (punctuation alone), so nothing can match.
@@ -159,20 +156,15 @@ fn index_query(fields: &Fields, terms: &[QueryTerm], clinical: bool) -> Option<B
     Some(BooleanQuery::new(clauses))
 }
 
+/// The results shown for the index's best hits (`top`, counted and ranked in the same pass).
 fn run(
     access: &mut SearchAccess<'_>,
-    query: &str,
-    limit: usize,
+    terms: &[QueryTerm],
+    top: Vec<(f32, Hit)>,
     today: NaiveDate,
 ) -> Result<Vec<SearchResult>, QueryError> {
-    let clinical = access.grant.clinical;
-    let terms = jtext::parse_query(query);
-    let Some(query) = index_query(access.fields(), &terms, clinical) else {
-        return Ok(Vec::new());
-    };
     // Exact name parts are scored inside the index, so the first `limit` hits are the answer: only
     // they are loaded from the store (random reads, the cost that grows with the snapshot).
-    let top = access.top(&query, limit)?;
 
     let mut results: Vec<(Hit, SearchResult)> = Vec::with_capacity(top.len());
     for (score, pk) in top {
@@ -200,7 +192,7 @@ fn run(
             score,
             matched: Vec::new(),
         };
-        for term in &terms {
+        for term in terms {
             result.matched.push(explain(&row, term));
         }
         results.push((pk, result));

@@ -372,14 +372,25 @@ impl Session {
     /// The best `limit` patients for `query` over every file, each from the file that wins for
     /// them, best first (ties: the newer file first).
     fn top(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, Hit)>, SessionError> {
+        Ok(self.count_and_top(query, limit)?.1)
+    }
+
+    /// [`Session::count`] and [`Session::top`] in one pass over each file's index.
+    fn count_and_top(
+        &self,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<(usize, Vec<(f32, Hit)>), SessionError> {
         let hidden = self.hidden()?;
         let mut all = Vec::new();
+        let mut count = 0;
         for (i, layer) in self.layers.iter().enumerate() {
             let q = layer.index.without(query, hidden[i].as_ref());
-            let found = layer
+            let (n, found) = layer
                 .index
-                .top(q.as_ref(), limit)
+                .count_and_top(q.as_ref(), limit)
                 .map_err(|e| self.failed(e))?;
+            count += n;
             all.extend(
                 found
                     .into_iter()
@@ -388,7 +399,7 @@ impl Session {
         }
         all.sort_by(|(a, ha), (b, hb)| b.total_cmp(a).then(hb.layer.cmp(&ha.layer)));
         all.truncate(limit);
-        Ok(all)
+        Ok((count, all))
     }
 
     /// The manifests of the file a hit came from.

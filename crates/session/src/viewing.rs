@@ -570,6 +570,17 @@ impl SearchAccess<'_> {
         found.map_err(|e| self.viewing.damaged("search", None, e))
     }
 
+    /// How many patients match and the best `limit`, in one pass (a search needs both: the count
+    /// decides whether it is too broad to list).
+    pub fn count_and_top(
+        &mut self,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<(usize, Vec<(f32, Hit)>), ViewError> {
+        let found = self.viewing.session.count_and_top(query, limit);
+        found.map_err(|e| self.viewing.damaged("search", None, e))
+    }
+
     /// A found patient's identity row.
     pub fn patient(&mut self, hit: Hit) -> Result<PatientRow, ViewError> {
         let read = self.viewing.session.store(hit.layer).and_then(|store| {

@@ -247,8 +247,20 @@ impl PatientIndex {
 
     /// The best `limit` patients for `query`, best first.
     pub fn top(&self, query: &dyn Query, limit: usize) -> Result<Vec<(f32, PatientPk)>, ReadError> {
+        Ok(self.count_and_top(query, limit)?.1)
+    }
+
+    /// How many patients match `query` and the best `limit` of them, in one pass over the index.
+    pub fn count_and_top(
+        &self,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<(usize, Vec<(f32, PatientPk)>), ReadError> {
         let searcher = self.reader.searcher();
-        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let (count, top) = searcher.search(
+            query,
+            &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
+        )?;
         top.into_iter()
             .map(|(score, address)| {
                 let pk = searcher
@@ -263,6 +275,7 @@ impl PatientIndex {
                     .map_err(|_| ReadError::Damaged(format!("index patient key {pk}")))?;
                 Ok((score, PatientPk(pk)))
             })
-            .collect()
+            .collect::<Result<Vec<_>, ReadError>>()
+            .map(|top| (count, top))
     }
 }
