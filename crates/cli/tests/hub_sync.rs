@@ -354,3 +354,89 @@ fn a_sync_killed_at_200_moments_always_leaves_a_chain_that_opens_and_the_next_sy
     let (code, _, stderr) = fieldchart(&["audit", "verify", log.to_str().unwrap()]);
     assert_eq!(code, 0, "the log survives every kill: {stderr}");
 }
+
+/// A tmpfs of `bytes` mounted at `at` (root, or sudo without a password, as CI has), unmounted on
+/// drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, bytes: u64) -> SmallDisk {
+        fs::create_dir_all(at).unwrap();
+        let root = std::process::Command::new("id").arg("-u").output().unwrap();
+        let sudo: &[&str] = if String::from_utf8_lossy(&root.stdout).trim() == "0" {
+            &[]
+        } else {
+            &["sudo", "-n"]
+        };
+        let mut args: Vec<String> = sudo.iter().map(|s| s.to_string()).collect();
+        args.extend(
+            [
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={bytes}"),
+                "tmpfs",
+                at.to_str().unwrap(),
+            ]
+            .map(String::from),
+        );
+        let status = std::process::Command::new(&args[0])
+            .args(&args[1..])
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "the full-disk test mounts a small tmpfs and needs root or passwordless sudo"
+        );
+        SmallDisk(at.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::process::Command::new("sudo")
+            .args(["-n", "umount"])
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "mounts a small tmpfs (root); run with FIELDCHART_HEAVY_TESTS=1"
+)]
+fn a_full_disk_mid_sync_is_exit_21_and_the_laptop_keeps_the_chain_it_had() {
+    let hub = Hub::new("120");
+    let repo = hub.dir.path().join("repo");
+    hub.build(&[]);
+    let base = hub.publish(&repo);
+    let base_bytes = base["chain"][0]["bytes"].as_u64().unwrap();
+    // Room for the base and a little more: the next day's layer will not fit.
+    let laptop = hub.dir.path().join("laptop");
+    let _disk = SmallDisk::mount(&laptop, base_bytes + 128 * 1024);
+    let (code, _, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 0, "the base fits: {stderr}");
+    let held = fs::read(chain_file(&laptop)).unwrap();
+
+    hub.next_day("0.3", "4");
+    hub.build(&[]);
+    let layer = hub.publish(&repo);
+    assert!(
+        layer["chain"][1]["bytes"].as_u64().unwrap() > 256 * 1024,
+        "{layer}"
+    );
+    let (code, _, stderr) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 21, "{stderr}");
+    assert!(stderr.contains("full"), "the disk is named full: {stderr}");
+    assert_eq!(
+        fs::read(chain_file(&laptop)).unwrap(),
+        held,
+        "the chain stays"
+    );
+    let (code, _, stderr) = hub.search(&chain_file(&laptop), "1");
+    assert_eq!(code, 0, "the laptop still opens what it had: {stderr}");
+    assert_eq!(members(&laptop).len(), 1, "no half-fetched member");
+}

@@ -201,6 +201,48 @@ mod tests {
         );
     }
 
+    fn link(sequence: u32, base: Option<&str>, previous: Option<&str>) -> ChainLink {
+        ChainLink {
+            sequence,
+            base: base.map(str::to_string),
+            previous: previous.map(str::to_string),
+            layer_patients: 1,
+            tombstones: 0,
+        }
+    }
+
+    fn files<'a>(v: &[(&'a str, &'a ChainLink)]) -> Vec<Link<'a>> {
+        v.iter()
+            .map(|(d, c)| Link {
+                name: format!("file {d}"),
+                digest: d,
+                chain: Some(*c),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layers_follow_their_base_and_each_other_or_the_chain_is_refused() {
+        let b = link(0, None, None);
+        let l1 = link(1, Some("B"), Some("B"));
+        let l2 = link(2, Some("B"), Some("L1"));
+        let other = link(1, Some("OTHER"), Some("OTHER"));
+        let swapped = link(1, Some("B"), Some("NOT-B"));
+        assert!(check_links(&files(&[("B", &b), ("L1", &l1), ("L2", &l2)])).is_ok());
+        assert!(check_links(&files(&[("B", &b)])).is_ok(), "a base alone");
+        let gap = check_links(&files(&[("B", &b), ("L2", &l2)])).unwrap_err();
+        assert!(
+            gap.contains("layer 2") && gap.contains("as layer 1"),
+            "{gap}"
+        );
+        let foreign = check_links(&files(&[("B", &b), ("X", &other)])).unwrap_err();
+        assert!(foreign.contains("another base"), "{foreign}");
+        let wrong = check_links(&files(&[("B", &b), ("X", &swapped)])).unwrap_err();
+        assert!(wrong.contains("does not follow"), "{wrong}");
+        let layer_first = check_links(&files(&[("L1", &l1), ("L2", &l2)])).unwrap_err();
+        assert!(layer_first.contains("not the base"), "{layer_first}");
+    }
+
     #[test]
     fn a_chain_file_naming_a_file_outside_its_folder_is_refused() {
         let dir = tempfile::tempdir().expect("temp");
