@@ -440,3 +440,67 @@ fn a_full_disk_mid_sync_is_exit_21_and_the_laptop_keeps_the_chain_it_had() {
     assert_eq!(code, 0, "the laptop still opens what it had: {stderr}");
     assert_eq!(members(&laptop).len(), 1, "no half-fetched member");
 }
+
+#[test]
+fn a_session_over_a_synced_chain_writes_nothing_but_its_audit_log_and_the_files_hold_no_plaintext()
+{
+    let hub = Hub::new("60");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    hub.publish(&repo);
+    assert_eq!(hub.sync(repo.to_str().unwrap(), &laptop).0, 0);
+    fs::remove_dir_all(&hub.patient_folders()[0]).unwrap();
+    hub.build(&[]);
+    hub.publish(&repo);
+    assert_eq!(hub.sync(repo.to_str().unwrap(), &laptop).0, 0);
+    let chain = chain_file(&laptop);
+    let folder = hub.patient_folders()[1].clone();
+    let id = folder.file_name().unwrap().to_string_lossy().to_string();
+    let (_, found, _) = hub.search(&chain, &id);
+    let first = found["results"][0].clone();
+    let name = first["name_kanji"].as_str().unwrap().to_string();
+    let key = format!(
+        "{}:{}",
+        first["facility"].as_str().unwrap(),
+        first["patient_id"].as_str().unwrap()
+    );
+
+    let work = hub.dir.path().join("cwd");
+    let tmp = hub.dir.path().join("tmp");
+    fs::create_dir_all(&work).unwrap();
+    fs::create_dir_all(&tmp).unwrap();
+    let viewer = hub.viewer();
+    let who: Vec<&str> = viewer.iter().map(String::as_str).collect();
+    let chain_arg = chain.to_str().unwrap();
+    for mut args in [
+        vec!["search", chain_arg, name.as_str()],
+        vec![
+            "record",
+            chain_arg,
+            "--patient",
+            key.as_str(),
+            "--basis",
+            "vital-interest",
+        ],
+    ] {
+        args.extend(&who);
+        common::ok(&common::run_in(&work, &tmp, &args));
+    }
+    let written = |d: &Path| fs::read_dir(d).unwrap().count();
+    assert_eq!(written(&work), 0, "nothing in the working directory");
+    assert_eq!(written(&tmp), 0, "nothing in the temp directory");
+    for entry in fs::read_dir(&laptop).unwrap().filter_map(Result::ok) {
+        let bytes = fs::read(entry.path()).unwrap();
+        for needle in [
+            name.as_bytes(),
+            first["patient_id"].as_str().unwrap().as_bytes(),
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} holds patient data in plaintext",
+                entry.path().display()
+            );
+        }
+    }
+}
