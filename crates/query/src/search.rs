@@ -144,8 +144,6 @@ pub fn search(
     })
 }
 
-/// How many patients the index holds for the query, counted without loading any of them.
-
 /// Every query word as a required clause; `None` when a word can produce no index term
 /// (punctuation alone), so nothing can match.
 fn index_query(fields: &Fields, terms: &[QueryTerm], clinical: bool) -> Option<BooleanQuery> {
