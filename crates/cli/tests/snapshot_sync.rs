@@ -169,23 +169,23 @@ fn an_untrusted_snapshot_is_not_even_copied() {
 }
 
 #[test]
-fn a_web_address_is_refused_once_with_a_plain_not_supported_yet() {
+fn a_repository_address_nobody_answers_is_named_once_with_its_cause() {
     let dir = scratch("http");
+    // Nothing listens on the discard port of loopback: the connection is refused at once.
     let out = sync(
-        Path::new("http://hub.example/snapshots/drill.fcs"),
+        Path::new("http://127.0.0.1:9/repo"),
         &dir.join("to"),
         &dir.join("audit.log"),
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(20));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not supported yet"), "{err}");
     assert_eq!(
-        err.matches("http://hub.example/snapshots/drill.fcs")
-            .count(),
+        err.matches("127.0.0.1:9").count(),
         1,
         "the error is said once: {err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(files(&dir.join("to")).is_empty(), "nothing is kept");
 }
 
 #[test]

@@ -16,8 +16,11 @@
 //!
 //! A snapshot older than one the laptop already holds from the same hub (same signer, later signed
 //! creation time) is still copied, since it may be wanted on purpose, but the sync says so
-//! ([`Synced::Copied::newer`]) and the audit entry records it. Only files are synced: a web
-//! address is refused with a plain "not supported yet".
+//! ([`Synced::Copied::newer`]) and the audit entry records it.
+//!
+//! A hub's repository (a web address, or a folder holding `timestamp.json`) is synced by
+//! [`repository::sync_repository`]: a base and its layers, only what the laptop lacks, switched to
+//! in one step ([`chain`]). `fieldchart snapshot sync` picks the one that fits its SOURCE.
 
 pub mod fetch;
 
@@ -49,8 +52,8 @@ pub enum SyncError {
     #[error("{0} is not a file name a snapshot can be saved under")]
     BadName(PathBuf),
     #[error(
-        "{0} is a web address, and syncing over HTTP is not supported yet: download the snapshot \
-         (or copy it from the hub's share or a USB stick) and give the path of the file"
+        "{0} is a web address: it names a hub's repository, which is synced as a chain \
+         (repository::sync_repository), not copied as one file"
     )]
     UnsupportedSource(String),
     #[error(
