@@ -11,6 +11,8 @@ pub mod chain;
 mod consent;
 mod convert;
 mod documents;
+mod pipeline;
+mod prepare;
 mod sink;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
@@ -272,35 +274,23 @@ pub fn build(
     let total = only.map_or(storage.patient_count(), HashSet::len) as u64;
     let from = window_start(opts.vault.created, opts.window_years);
 
-    let mut sink = sink::Sink::create(work.path(), from)?;
-    let mut tally = Tally::new(&storage);
-    let mut tallies: Vec<(Key, PatientTally)> = Vec::new();
-    let mut failure: Option<BuildError> = None;
-    let mut done = 0u64;
+    let mut sink = sink::Sink::create(work.path())?;
     let wanted = |facility: &FacilityId, id: &fieldchart_storage::PatientId| {
         only.is_none_or(|o| o.contains(&(facility.as_str().to_string(), id.as_str().to_string())))
     };
-    storage.read_where(wanted, |patient| {
-        if failure.is_some() {
-            return;
-        }
-        tally.patient(&patient);
-        if plan.is_some() {
-            let key = (
-                patient.patient.facility.as_str().to_string(),
-                patient.patient.id.as_str().to_string(),
-            );
-            tallies.push((key, PatientTally::of(&patient)));
-        }
-        if let Err(e) = sink.patient(&patient) {
-            failure = Some(e);
-        }
-        done += 1;
-        progress(Progress::Reading { done, total });
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let mut done = 0u64;
+    let counted = pipeline::store(
+        &storage,
+        wanted,
+        &from.format("%Y-%m-%d").to_string(),
+        &mut sink,
+        pipeline::Counted::new(Tally::new(&storage), plan.is_some()),
+        &mut || {
+            done += 1;
+            progress(Progress::Reading { done, total });
+        },
+    )?;
+    let (mut tally, tallies) = (counted.tally, counted.tallies);
     if let Some(plan) = &plan {
         for (facility, t) in &plan.unchanged {
             tally.unchanged(&FacilityId::new(facility), t);

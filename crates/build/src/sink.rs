@@ -1,22 +1,19 @@
 //! Where each patient's records go: the SQLite clinical store, the tantivy patient index and the
-//! document blobs, all in the build's work directory.
+//! document blobs, all in the build's work directory. Patients arrive prepared
+//! ([`crate::prepare`]) and in order; the sink only appends, on one thread.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use fieldchart_policy::Policy;
-use fieldchart_reader::model::Item;
-use fieldchart_reader::read::PatientRecords;
-use fieldchart_store::index::{self as ix, Fields};
+use fieldchart_store::index::Fields;
 use fieldchart_store::manifest::{ConsentCounts, FacilityManifest};
-use fieldchart_store::rows::{Entry, PatientRow, Section, Source, StoredItem, pack_items};
 use fieldchart_store::{parts, sql};
 use rusqlite::{Connection, params};
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
 use crate::documents::Blobs;
-use crate::{BuildError, ConsentRow, convert};
+use crate::prepare::Prepared;
+use crate::{BuildError, ConsentRow};
 
 /// Memory the index writer may use before it flushes a segment.
 const INDEX_HEAP: usize = 200 * 1024 * 1024;
@@ -28,9 +25,8 @@ pub struct Sink {
     writer: IndexWriter,
     fields: Fields,
     blobs: Blobs,
-    /// Items dated before this day are out of scope (allergies, problems, infections excepted).
-    from: String,
-    next_pk: i64,
+    /// Patients written so far; the next one's pk is one more.
+    patients: u64,
     items: u64,
     out_of_window: u64,
     documents: u64,
@@ -78,7 +74,7 @@ fn io(what: &str) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
 }
 
 impl Sink {
-    pub fn create(dir: &Path, from: NaiveDate) -> Result<Sink, BuildError> {
+    pub fn create(dir: &Path) -> Result<Sink, BuildError> {
         let db = Connection::open(dir.join("clinical.sqlite"))?;
         // A build either completes or is thrown away, so no journal and no fsync; 8 KiB pages suit
         // the compressed chart rows.
@@ -100,124 +96,59 @@ impl Sink {
             writer,
             fields,
             blobs: Blobs::create(dir)?,
-            from: from.format("%Y-%m-%d").to_string(),
-            next_pk: 1,
+            patients: 0,
             items: 0,
             out_of_window: 0,
             documents: 0,
         })
     }
 
-    /// Stores one patient: the patient row, their chart rows, their documents, their index document.
-    pub fn patient(&mut self, patient: &PatientRecords) -> Result<(), BuildError> {
-        let facility = patient.patient.facility.as_str().to_string();
-        let patient_id = patient.patient.id.as_str().to_string();
+    /// The index's fields, for [`crate::prepare::Draft::prepare`].
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
 
-        let pk = self.next_pk;
-        self.next_pk += 1;
-        let mut row: Option<PatientRow> = None;
-        let mut row_is_adt00 = false;
-        let mut last_contact: Option<String> = None;
-        let mut mismatches = Vec::new();
-        let mut by_section: BTreeMap<Section, Vec<StoredItem>> = BTreeMap::new();
-
-        for current in &patient.current {
-            let record = current.get();
-            let source = Source {
-                facility: facility.clone(),
-                path: record.source.path.clone(),
-            };
-            if let Some(pid) = &record.patient_id_in_message {
-                mismatches.push(format!("{} (PID-3 {pid})", record.source.path));
-            }
-            if let fieldchart_storage::CareDate::Date(d) = &record.key.care_date {
-                let iso = format!(
-                    "{}-{}-{}",
-                    d.get(..4).unwrap_or(""),
-                    d.get(4..6).unwrap_or(""),
-                    d.get(6..8).unwrap_or("")
-                );
-                if last_contact.as_ref().is_none_or(|l| iso > *l) {
-                    last_contact = Some(iso);
-                }
-            }
-            let is_adt00 = record.key.data_type.as_str() == "ADT-00";
-            for item in &record.items {
-                if let Item::Patient(p) = item {
-                    // The current ADT-00 is the demographics of record; any other PID only fills in
-                    // when there is none.
-                    if row.is_none() || (is_adt00 && !row_is_adt00) {
-                        row = Some(convert::patient_row(
-                            p,
-                            &facility,
-                            &patient_id,
-                            source.clone(),
-                        ));
-                        row_is_adt00 = is_adt00;
-                    }
-                    continue;
-                }
-                let Some(mut c) = convert::convert(item) else {
-                    continue;
-                };
-                if !self.in_scope(&c) {
-                    self.out_of_window += 1;
-                    continue;
-                }
-                if let Entry::Document(doc) = &mut c.entry {
-                    if let Item::Document(original) = item {
-                        doc.files = self.blobs.store(&record.source.root, &original.files)?;
-                    }
-                    self.documents += 1;
-                }
-                self.items += 1;
-                by_section.entry(c.section).or_default().push(StoredItem {
-                    section: c.section,
-                    at: c.at,
-                    source: source.clone(),
-                    patient_id_in_message: record.patient_id_in_message.clone(),
-                    entry: c.entry,
-                });
-            }
+    /// Stores one prepared patient: their chart rows, patient row and blobs, and their index
+    /// document. Patients come in pk order, so the rows and the blob files are appended in order.
+    pub fn write(&mut self, patient: Prepared) -> Result<(), BuildError> {
+        let Prepared {
+            pk,
+            row,
+            json,
+            charts,
+            blobs,
+            document,
+            items,
+            out_of_window,
+            documents,
+        } = patient;
+        debug_assert_eq!(
+            pk,
+            self.patients as i64 + 1,
+            "patients are written in pk order"
+        );
+        self.patients += 1;
+        self.items += items;
+        self.out_of_window += out_of_window;
+        self.documents += documents;
+        // Blobs first, as their files are read: the rows point into the blob files.
+        let mut blob_rows = Vec::with_capacity(blobs.len());
+        for b in blobs {
+            blob_rows.push(self.blobs.append(b)?);
         }
-
-        let mut row = row.unwrap_or_else(|| PatientRow {
-            facility: facility.clone(),
-            patient_id: patient_id.clone(),
-            source: Source {
-                facility: facility.clone(),
-                path: String::new(),
-            },
-            ..PatientRow::default()
-        });
-        row.last_contact = last_contact;
-        row.id_mismatches = mismatches;
-
-        let mut clinical_text = Vec::new();
-        for (section, items) in &mut by_section {
-            // Newest first; undated items last.
-            items.sort_by(|a, b| b.at.cmp(&a.at));
-            for item in items.iter() {
-                clinical_text.extend(ix::clinical_grams(&item.entry.search_text()));
-            }
-            let packed = pack_items(items).map_err(io("compressing a chart"))?;
+        for chart in charts {
             self.db
                 .prepare_cached(
                     "INSERT INTO chart (patient, section, count, newest, items) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     pk,
-                    section.as_str(),
-                    items.len() as i64,
-                    items.first().and_then(|i| i.at.clone()),
-                    packed
+                    chart.section.as_str(),
+                    chart.count,
+                    chart.newest,
+                    chart.items
                 ])?;
         }
-
-        let json = serde_json::to_string(&row).map_err(|e| BuildError::Io {
-            what: "patient row".into(),
-            source: std::io::Error::other(e),
-        })?;
         self.db
             .prepare_cached(
                 "INSERT INTO patient (pk, facility, patient_id, name_kanji, name_kana, dob, sex, last_contact, json)
@@ -234,90 +165,15 @@ impl Sink {
                 row.last_contact,
                 json
             ])?;
-
-        for b in self.blobs.rows.drain(..) {
+        for b in blob_rows {
             self.db
                 .prepare_cached(
                     "INSERT INTO blob (pk, part, offset, len, media_type) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![b.pk, b.part, b.offset as i64, b.len as i64, b.media_type])?;
         }
-        self.writer
-            .add_document(self.index_document(pk, &row, clinical_text))?;
+        self.writer.add_document(document)?;
         Ok(())
-    }
-
-    /// Allergies, problems and infection markers are kept whatever their age; the rest only when
-    /// dated inside the window (or undated).
-    fn in_scope(&self, c: &convert::Converted) -> bool {
-        match (&c.section, &c.entry) {
-            (Section::Allergy | Section::Problem, _) => true,
-            (_, Entry::Observation(o)) if o.infection => true,
-            _ => match &c.at {
-                Some(at) if at.len() >= 10 => at.get(..10).is_none_or(|d| d >= self.from.as_str()),
-                _ => true,
-            },
-        }
-    }
-
-    fn index_document(&self, pk: i64, row: &PatientRow, clinical: Vec<String>) -> TantivyDocument {
-        let f = &self.fields;
-        let mut doc = TantivyDocument::default();
-        doc.add_u64(f.pk, pk as u64);
-        doc.add_text(f.key, ix::patient_key(&row.facility, &row.patient_id));
-        doc.add_text(f.facility, &row.facility);
-        for id in ix::patient_id_terms(&row.patient_id) {
-            doc.add_text(f.patient_id, &id);
-        }
-        let mut names = Vec::new();
-        for n in row.name_kanji.iter().chain(&row.other_names) {
-            names.extend(ix::name_grams(n));
-        }
-        doc.add_text(f.name, ix::join(names));
-        let mut kana = Vec::new();
-        for n in row.name_kana.iter().chain(&row.other_names) {
-            kana.extend(ix::kana_grams(n));
-        }
-        doc.add_text(f.kana, ix::join(kana));
-        for n in row.name_kanji.iter().chain(&row.other_names) {
-            for part in ix::name_parts(n, fieldchart_jtext::fold) {
-                doc.add_text(f.name_exact, part);
-            }
-        }
-        for n in row.name_kana.iter().chain(&row.other_names) {
-            for part in ix::name_parts(n, fieldchart_jtext::kana_key) {
-                doc.add_text(f.kana_exact, part);
-            }
-        }
-        let mut address = Vec::new();
-        for a in &row.addresses {
-            address.extend(ix::name_grams(a));
-        }
-        doc.add_text(f.address, ix::join(address));
-        doc.add_text(f.clinical, ix::join(clinical));
-        if let Some(dob) = &row.dob {
-            let digits: String = dob.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() >= 4 {
-                doc.add_text(f.dob_year, &digits[..4]);
-            }
-            if digits.len() >= 6 {
-                doc.add_text(f.dob_month, &digits[..6]);
-            }
-            if digits.len() == 8 {
-                doc.add_text(f.dob, &digits);
-            }
-        }
-        doc.add_text(f.sex, row.sex.letter());
-        for p in &row.phones {
-            let digits: String = fieldchart_jtext::fold(p)
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            if !digits.is_empty() {
-                doc.add_text(f.phone, digits);
-            }
-        }
-        doc
     }
 
     /// Finishes the store (facility rows, indexes) and the index (one merged segment), and closes
@@ -359,7 +215,6 @@ impl Sink {
         let consent_counts = self.consent_counts()?;
         self.db.execute_batch("COMMIT")?;
         self.db.execute_batch("PRAGMA optimize")?;
-        let patients = (self.next_pk - 1) as u64;
         self.db.close().map_err(|(_, e)| e)?;
 
         self.writer.commit()?;
@@ -389,7 +244,7 @@ impl Sink {
         Ok(Finished {
             dir: self.dir,
             index_files,
-            patients,
+            patients: self.patients,
             items: self.items,
             out_of_window: self.out_of_window,
             documents: self.documents,

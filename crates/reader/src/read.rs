@@ -5,6 +5,7 @@
 //! are read in parallel in batches and handed out in order, so memory stays bounded by a batch and the
 //! output is deterministic.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use fieldchart_hl7::{DecodeIssue, Encoding, Message, decode};
@@ -149,6 +150,26 @@ impl Storage {
         wanted: impl Fn(&FacilityId, &PatientId) -> bool,
         mut on_patient: impl FnMut(PatientRecords),
     ) {
+        self.read_batches_where(
+            wanted,
+            |patient| patient,
+            |batch| {
+                batch.into_iter().for_each(&mut on_patient);
+                ControlFlow::Continue(())
+            },
+        );
+    }
+
+    /// Reads the patients `wanted` says yes to as [`Storage::read_where`] does, but also turns
+    /// each one into a `T` with `prepare` inside the parallel batch, and hands out whole batches,
+    /// in order. A caller that passes each batch to another thread can have the next one read
+    /// while it works on the last; `on_batch` returns `Break` to stop reading.
+    pub fn read_batches_where<T: Send>(
+        &self,
+        wanted: impl Fn(&FacilityId, &PatientId) -> bool,
+        prepare: impl Fn(PatientRecords) -> T + Sync,
+        mut on_batch: impl FnMut(Vec<T>) -> ControlFlow<()>,
+    ) {
         for facility in &self.facilities {
             let ids: Vec<&PatientId> = facility
                 .patients
@@ -156,11 +177,13 @@ impl Storage {
                 .filter(|id| wanted(&facility.facility, id))
                 .collect();
             for batch in ids.chunks(BATCH) {
-                let read: Vec<PatientRecords> = batch
+                let read: Vec<T> = batch
                     .par_iter()
-                    .map(|id| read_patient(facility, id))
+                    .map(|id| prepare(read_patient(facility, id)))
                     .collect();
-                read.into_iter().for_each(&mut on_patient);
+                if on_batch(read).is_break() {
+                    return;
+                }
             }
         }
     }
