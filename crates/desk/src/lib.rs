@@ -165,13 +165,10 @@ impl Desk {
             now,
             self.config.zone,
         );
-        let sync = self
-            .config
-            .sync_target()
-            .map(|(source, into)| SyncOffer {
-                source: source.to_string(),
-                into: into.display().to_string(),
-            });
+        let sync = self.config.sync_target().map(|(source, into)| SyncOffer {
+            source: source.to_string(),
+            into: into.display().to_string(),
+        });
         StartScreen {
             step: StepOf::new(),
             snapshots: self.cards.clone(),
@@ -215,9 +212,10 @@ impl Desk {
         };
         let watch = self.sync_watch.clone();
         watch.begin();
-        let synced = fieldchart_sync::repository::sync_repository(&opts, &mut |file, done, total| {
-            watch.update(file, done, total)
-        });
+        let synced =
+            fieldchart_sync::repository::sync_repository(&opts, &mut |file, done, total| {
+                watch.update(file, done, total)
+            });
         watch.end();
         let synced = synced?;
         let start = self.list_snapshots();

@@ -124,10 +124,12 @@ fn repos() -> &'static Repos {
         let built = hub.join("built.fcs");
         std::fs::create_dir_all(&hub).unwrap();
         let at = now().to_utc();
-        b.bed.snapshot(&built, at - TimeDelta::hours(1), str::to_owned);
-        let trusted =
-            fieldchart_vault::TrustedKey::parse(std::fs::read_to_string(&b.bed.hub_pub).unwrap().trim())
-                .unwrap();
+        b.bed
+            .snapshot(&built, at - TimeDelta::hours(1), str::to_owned);
+        let trusted = fieldchart_vault::TrustedKey::parse(
+            std::fs::read_to_string(&b.bed.hub_pub).unwrap().trim(),
+        )
+        .unwrap();
         let digest = fieldchart_vault::check_outline_even_if_expired(&built, &[trusted], at)
             .unwrap()
             .digest;
@@ -148,11 +150,19 @@ fn repos() -> &'static Repos {
         let sha = {
             use std::io::Read;
             let mut bytes = Vec::new();
-            std::fs::File::open(&built).unwrap().read_to_end(&mut bytes).unwrap();
+            std::fs::File::open(&built)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
             let targets = std::fs::read_dir(repo.join("targets")).unwrap();
             let names: Vec<String> = targets
                 .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().trim_end_matches(".fcs").to_owned())
+                .map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .trim_end_matches(".fcs")
+                        .to_owned()
+                })
                 .collect();
             assert_eq!(names.len(), 1, "one file in the repository");
             names[0].clone()
@@ -160,7 +170,10 @@ fn repos() -> &'static Repos {
         let len = std::fs::metadata(&built).unwrap().len();
         VARYING.lock().unwrap().extend([
             (sha, "the-synced-file-sha256".to_owned()),
-            (format!("\"fetchedBytes\": {len}"), "\"fetchedBytes\": 2097152".to_owned()),
+            (
+                format!("\"fetchedBytes\": {len}"),
+                "\"fetchedBytes\": 2097152".to_owned(),
+            ),
         ]);
         Repos { repo, old }
     })
@@ -306,7 +319,11 @@ fn scrub(json: String) -> String {
     folders.sort();
     for folder in folders {
         // A synced laptop's folder is gone once its laptop is.
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().filter_map(Result::ok) {
+        for entry in std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
             let path = entry.path();
             let trusted = fieldchart_vault::TrustedKey::parse(&key(&b.bed.hub_pub)).unwrap();
             let outline =
@@ -486,8 +503,14 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     let progress = l.desk.sync_progress();
     // What verifying counts differs by a few bytes between runs, as the file's length does.
     VARYING.lock().unwrap().extend([
-        (format!("\"done\": {}", progress.done), "\"done\": 3145728".to_owned()),
-        (format!("\"total\": {}", progress.total), "\"total\": 3145728".to_owned()),
+        (
+            format!("\"done\": {}", progress.done),
+            "\"done\": 3145728".to_owned(),
+        ),
+        (
+            format!("\"total\": {}", progress.total),
+            "\"total\": 3145728".to_owned(),
+        ),
     ]);
     screens.insert("sync-progress", pretty(&progress));
     let again = l.desk.sync_now().unwrap();

@@ -26,10 +26,9 @@ fn testbed() -> &'static Testbed {
 fn publish(repo: &Path, snapshot: &Path, created: DateTime<Utc>, at: DateTime<Utc>) {
     let bed = testbed();
     bed.snapshot(snapshot, created, str::to_owned);
-    let trusted = fieldchart_vault::TrustedKey::parse(
-        std::fs::read_to_string(&bed.hub_pub).unwrap().trim(),
-    )
-    .unwrap();
+    let trusted =
+        fieldchart_vault::TrustedKey::parse(std::fs::read_to_string(&bed.hub_pub).unwrap().trim())
+            .unwrap();
     let digest = fieldchart_vault::check_outline_even_if_expired(snapshot, &[trusted], at)
         .unwrap()
         .digest;
@@ -178,10 +177,20 @@ fn a_replayed_older_repository_is_a_rollback_and_the_laptop_keeps_its_chain() {
     let hub = tempfile::tempdir().unwrap();
     let repo = hub.path().join("repo");
     let now = Utc::now();
-    publish(&repo, &hub.path().join("a.fcs"), now - TimeDelta::hours(2), now);
+    publish(
+        &repo,
+        &hub.path().join("a.fcs"),
+        now - TimeDelta::hours(2),
+        now,
+    );
     let old = hub.path().join("old-copy");
     copy_dir(&repo, &old);
-    publish(&repo, &hub.path().join("b.fcs"), now - TimeDelta::hours(1), now);
+    publish(
+        &repo,
+        &hub.path().join("b.fcs"),
+        now - TimeDelta::hours(1),
+        now,
+    );
 
     let mut l = Laptop::new(Some(&repo), None, now);
     l.desk.start().unwrap();
@@ -203,7 +212,12 @@ fn metadata_past_its_expiry_is_a_freeze() {
     let hub = tempfile::tempdir().unwrap();
     let repo = hub.path().join("repo");
     let now = Utc::now();
-    publish(&repo, &hub.path().join("a.fcs"), now - TimeDelta::hours(2), now);
+    publish(
+        &repo,
+        &hub.path().join("a.fcs"),
+        now - TimeDelta::hours(2),
+        now,
+    );
     let mut l = Laptop::new(Some(&repo), None, now + TimeDelta::days(2));
     l.desk.start().unwrap();
     let e = l.desk.sync_now().unwrap_err();
@@ -226,7 +240,12 @@ fn sync_now_is_only_for_the_start_screen() {
     let hub = tempfile::tempdir().unwrap();
     let repo = hub.path().join("repo");
     let now = Utc::now();
-    publish(&repo, &hub.path().join("a.fcs"), now - TimeDelta::hours(2), now);
+    publish(
+        &repo,
+        &hub.path().join("a.fcs"),
+        now - TimeDelta::hours(2),
+        now,
+    );
     let mut l = Laptop::new(Some(&repo), Some(&bed.snapshots), now);
     l.desk.start().unwrap();
     l.desk
