@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "close_record",
     "end",
     "set_language",
+    "sync_now",
+    "sync_progress",
 ];
 
 fn main() {

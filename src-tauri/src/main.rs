@@ -14,6 +14,7 @@ use fieldchart_desk::screens::{
     Banner, Blob, DeclareScreen, EndScreen, LockScreen, PrintScreen, RecordScreen, Results,
     SearchScreen, StartScreen,
 };
+use fieldchart_desk::sync::{SyncProgress, SyncScreen, SyncWatch};
 use fieldchart_desk::{AppError, Config, Desk};
 use tauri::State;
 
@@ -154,10 +155,25 @@ async fn set_language(desk: State<'_, Shared>, lang: String) -> Result<(), AppEr
     with(&desk, |d| d.set_language(&lang))
 }
 
+/// "Sync now" on the start screen; it holds the desk until the sync ends.
+#[tauri::command]
+async fn sync_now(desk: State<'_, Shared>) -> Result<SyncScreen, AppError> {
+    with(&desk, |d| d.sync_now())
+}
+
+/// Where the running sync is: read beside the desk's lock, which the sync holds meanwhile.
+#[tauri::command]
+async fn sync_progress(watch: State<'_, SyncWatch>) -> Result<SyncProgress, AppError> {
+    Ok(watch.get())
+}
+
 fn main() {
-    let desk: Shared = Mutex::new(Desk::new(Config::from_env()));
+    let desk = Desk::new(Config::from_env());
+    let watch = desk.sync_watch();
+    let desk: Shared = Mutex::new(desk);
     let app = tauri::Builder::default()
         .manage(desk)
+        .manage(watch)
         .invoke_handler(tauri::generate_handler![
             start,
             unlock,
@@ -174,7 +190,9 @@ fn main() {
             resume,
             close_record,
             end,
-            set_language
+            set_language,
+            sync_now,
+            sync_progress
         ])
         .build(tauri::generate_context!());
     match app {

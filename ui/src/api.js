@@ -66,4 +66,6 @@ export const api = {
   closeRecord: () => invoke('close_record'),
   end: () => invoke('end'),
   setLanguage: ({ lang }) => invoke('set_language', { lang }),
+  syncNow: () => invoke('sync_now'),
+  syncProgress: () => invoke('sync_progress'),
 };

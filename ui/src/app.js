@@ -86,7 +86,12 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     printFrom: null,
     lockScreen: null,
     endScreen: null,
+    // "Sync now" on the start screen: the last result (a SyncScreen) and, while it runs, its progress.
+    sync: null,
+    syncing: false,
+    syncProgress: null,
   };
+  let syncPoll = null;
   let idle = null;
   let pendingFocus = null;
   let lastScreen = null;
@@ -318,6 +323,36 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       state.startScreen = r.ok ? r.value : { step: 1, snapshots: [], deviceKey: null };
       go('start');
       render();
+    },
+
+    /** "Sync now": the sync runs in the desk; its progress is polled (the app has no event API). */
+    async syncNow() {
+      if (state.busy || state.syncing) return;
+      state.syncing = true;
+      state.sync = null;
+      state.syncProgress = null;
+      render();
+      syncPoll = setInterval(() => actions.pollSync(), 500);
+      const r = await command(() => api.syncNow());
+      clearInterval(syncPoll);
+      syncPoll = null;
+      state.syncing = false;
+      if (r.ok) {
+        state.sync = r.value;
+        state.startScreen = r.value.start;
+      }
+      if (state.screen === 'start') render();
+    },
+
+    /** Reads where the running sync is, and shows it. */
+    async pollSync() {
+      if (!state.syncing) return;
+      try {
+        state.syncProgress = await api.syncProgress();
+      } catch {
+        return;
+      }
+      if (state.syncing && state.screen === 'start') render();
     },
 
     chooseSnapshot(card) {

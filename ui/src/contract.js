@@ -12,6 +12,8 @@ export const ERROR_KINDS = Object.freeze([
   "truncated",
   "expired",
   "clock-wrong",
+  "rollback",
+  "frozen",
   "unsupported-version",
   "damaged",
   "refused",
@@ -109,4 +111,14 @@ export const METHODS = Object.freeze([
 export const LOCATIONS = Object.freeze([
   "local",
   "removable"
+]);
+
+export const SYNC_OUTCOMES = Object.freeze([
+  "switched",
+  "already-current"
+]);
+
+export const SYNC_PHASES = Object.freeze([
+  "fetching",
+  "verifying"
 ]);

@@ -34,8 +34,75 @@ export function renderStart(screen, v) {
       ? h('p', { class: ['device-key-line', screen.deviceKey ? null : 'missing'] },
           v.t(screen.deviceKey ? 'start.deviceKeyFound' : 'start.deviceKeyMissing'))
       : null,
+    renderSync(screen, v),
     snapshots.length === 0 && screen ? h('p', { class: 'empty' }, v.t('start.empty')) : null,
     h('ul', { class: 'snapshot-list' }, snapshots.map((card) => h('li', {}, renderCard(card, v)))),
+  );
+}
+
+/** Bytes as people read them: 834 KB, 12.3 MB. */
+export function formatBytes(bytes) {
+  const n = Number(bytes ?? 0);
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * "Sync now", when the desk offers it (`screen.sync`): the button and where it syncs from, the
+ * running sync's progress (bytes of the current file), then the result with each facility's
+ * data-as-of before → after. The card list below is the desk's, listed again after the sync.
+ */
+export function renderSync(screen, v) {
+  const offer = screen?.sync;
+  if (!offer) return null;
+  const { syncing, syncProgress, sync } = v.state ?? {};
+  return h('section', { class: 'sync-panel', 'aria-labelledby': 'sync-heading' },
+    h('h2', { id: 'sync-heading' }, v.t('sync.heading')),
+    h('p', { class: 'sync-source' }, `${v.t('sync.from')}: `, h('code', {}, offer.source)),
+    h('button', {
+      type: 'button',
+      id: 'sync-now',
+      class: 'secondary',
+      disabled: syncing ? true : undefined,
+      on: { click: () => v.actions.syncNow() },
+    }, v.t('sync.button')),
+    syncing ? renderSyncProgress(syncProgress, v) : null,
+    sync && !syncing ? renderSyncResult(sync, v) : null,
+  );
+}
+
+function renderSyncProgress(p, v) {
+  let words = v.t('sync.running');
+  if (p?.phase === 'fetching') {
+    words = v.t('sync.fetching', { file: (p.file ?? '').split('/').pop(), done: formatBytes(p.done), total: formatBytes(p.total) });
+  } else if (p?.phase === 'verifying') {
+    words = v.t('sync.verifying', { done: formatBytes(p.done), total: formatBytes(p.total) });
+  }
+  return h('div', { id: 'sync-progress', class: 'sync-progress', role: 'status' },
+    h('p', {}, words),
+    p?.total ? h('progress', { max: String(p.total), value: String(p.done ?? 0) }) : null,
+  );
+}
+
+function renderSyncResult(sync, v) {
+  return h('div', { id: 'sync-result', class: ['sync-result', 'tone-ok'], dataset: { outcome: sync.outcome }, role: 'status' },
+    h('p', { class: 'sync-outcome' }, v.t(`sync.outcome.${sync.outcome}`)),
+    h('p', { class: 'sync-fetched' },
+      v.t('sync.fetched', { fetched: sync.fetched, files: sync.files, bytes: formatBytes(sync.fetchedBytes) })),
+    h('table', { class: 'sync-facilities' },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, v.t('card.facilities')),
+        h('th', { scope: 'col' }, v.t('sync.before')),
+        h('th', { scope: 'col' }, v.t('sync.after')),
+      )),
+      h('tbody', {}, (sync.facilities ?? []).map((f) =>
+        h('tr', { class: 'sync-facility', dataset: { code: f.code } },
+          h('th', { scope: 'row' }, formatFacility(f, v.lang)),
+          h('td', { class: 'sync-before' }, f.before ? formatDay(f.before, v.lang) : v.t('sync.noData')),
+          h('td', { class: 'sync-after' }, `→ ${f.after ? formatDay(f.after, v.lang) : v.t('sync.noData')}`),
+        ))),
+    ),
   );
 }
 

@@ -34,6 +34,8 @@ export function fakeApi(overrides = {}) {
     closeRecord: () => null,
     end: () => fixture('end'),
     setLanguage: () => null,
+    syncNow: () => fixture('sync'),
+    syncProgress: () => fixture('sync-progress'),
   };
   const api = {};
   for (const [name, answer] of Object.entries(answers)) {

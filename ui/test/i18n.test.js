@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture, uiPath } from './helpers.js';
-import { IDENTIFIERS, LANGUAGES, STEPS, VALIDITY_STATES } from '../src/contract.js';
+import { IDENTIFIERS, LANGUAGES, STEPS, SYNC_OUTCOMES, VALIDITY_STATES } from '../src/contract.js';
 import { ERROR_KINDS, MESSAGES, REFUSAL_RULES, STEP_TITLES, errorSentence, stepLabel, t } from '../src/i18n.js';
 import { CLASS_OF } from '../src/search.js';
 import { VALIDITY_TONE } from '../src/start.js';
@@ -40,6 +40,7 @@ describe('i18n', () => {
       ...REFUSAL_RULES.map((rule) => `refused.${rule}`),
       ...VALIDITY_STATES.map((state) => `validity.${state}`),
       ...IDENTIFIERS.map((id) => `result.confirm.${id}`),
+      ...SYNC_OUTCOMES.map((outcome) => `sync.outcome.${outcome}`),
     ];
     expect(needed.length).toBeGreaterThan(30);
     for (const lang of LANGUAGES) {

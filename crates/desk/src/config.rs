@@ -49,6 +49,10 @@ pub struct Config {
     pub audit_log: PathBuf,
     /// The audit log of drills, kept apart from real use; drill reports are written beside it.
     pub drill_audit_log: PathBuf,
+    /// The hub's repository this laptop syncs from when asked ("Sync now" on the start screen):
+    /// an `http(s)://` address or a folder (a USB stick's or a file share's copy). The synced
+    /// chain goes into the first of [`Config::snapshot_dirs`]. `None`: no sync is offered.
+    pub sync_source: Option<String>,
     pub clock: Clock,
     pub zone: Zone,
 }
@@ -63,7 +67,9 @@ impl Config {
     /// - trusted hubs: `$FIELDCHART_TRUST` (`:`-separated files or folders),
     ///   `$XDG_CONFIG_HOME/fieldchart/trusted/`, then `keys/hub.pub` in each snapshot folder;
     /// - audit: `$FIELDCHART_AUDIT_LOG`, else `$XDG_DATA_HOME/fieldchart/audit.log`; drills
-    ///   `$FIELDCHART_DRILL_AUDIT_LOG`, else `$XDG_DATA_HOME/fieldchart/drill/audit.log`.
+    ///   `$FIELDCHART_DRILL_AUDIT_LOG`, else `$XDG_DATA_HOME/fieldchart/drill/audit.log`;
+    /// - sync source: `$FIELDCHART_SYNC_SOURCE` (a repository's `http(s)://` address or folder),
+    ///   else none (no "Sync now").
     pub fn from_env() -> Config {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let xdg = |var: &str, fallback: &str| {
@@ -106,6 +112,10 @@ impl Config {
             audit_log: env_path("FIELDCHART_AUDIT_LOG").unwrap_or_else(|| data.join("audit.log")),
             drill_audit_log: env_path("FIELDCHART_DRILL_AUDIT_LOG")
                 .unwrap_or_else(|| data.join("drill").join("audit.log")),
+            sync_source: std::env::var("FIELDCHART_SYNC_SOURCE")
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
             clock: Arc::new(Utc::now),
             zone: Zone::System,
         }
@@ -145,6 +155,14 @@ impl Config {
                 fieldchart_vault::TrustedKey::parse(text.trim()).ok()
             })
             .collect()
+    }
+
+    /// Where a sync would bring its chain from and into: the source and the laptop's first
+    /// snapshot folder (`None` when no source is configured, or the laptop has no folder).
+    pub fn sync_target(&self) -> Option<(&str, &Path)> {
+        let source = self.sync_source.as_deref()?;
+        let into = self.snapshot_dirs.first()?;
+        Some((source, into.as_path()))
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -1,5 +1,5 @@
 //! The vocabulary the desk and the window share, as types: every error kind, refusal rule, validity
-//! state, identifier, step and language the front end has words for.
+//! state, identifier, step, language and sync outcome the front end has words for.
 //!
 //! Each is an enum whose wire name comes from serde and whose list of every variant comes from the
 //! type itself (strum's `VariantArray`), so a variant cannot be left out of a list. The lists the
@@ -51,6 +51,12 @@ pub enum ErrorKind {
     Expired,
     /// Dated in the future: this laptop's clock is wrong.
     ClockWrong,
+    /// The sync's repository serves metadata older than this laptop has already seen (a replay,
+    /// or a repository restored from an old copy): nothing was changed.
+    Rollback,
+    /// The sync's repository metadata has expired: nobody refreshed it, or it is replayed; the
+    /// laptop may be cut off from fresh data and keeps the snapshots it has.
+    Frozen,
     /// Made in a format or content version this FieldChart does not read.
     UnsupportedVersion,
     /// Not a snapshot (any more) at that path.
@@ -358,6 +364,32 @@ pub enum Location {
     Removable,
 }
 
+/// How a "Sync now" ended.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum SyncOutcome {
+    /// The laptop now opens the repository's chain (its card is on the start screen).
+    Switched,
+    /// The laptop already held exactly the repository's chain: nothing changed.
+    AlreadyCurrent,
+}
+
+/// What a running sync is doing, for its progress bar.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum SyncPhase {
+    /// Fetching a file of the chain from the repository.
+    Fetching,
+    /// Checking a fetched file whole with the laptop's key.
+    Verifying,
+}
+
 /// A screen model: the manual's step it belongs to is part of its type.
 pub trait Screen {
     const STEP: Step;
@@ -422,6 +454,8 @@ pub struct Contract {
     pub languages: Vec<Language>,
     pub methods: Vec<Method>,
     pub locations: Vec<Location>,
+    pub sync_outcomes: Vec<SyncOutcome>,
+    pub sync_phases: Vec<SyncPhase>,
 }
 
 impl Contract {
@@ -442,6 +476,8 @@ impl Contract {
             languages: Language::VARIANTS.to_vec(),
             methods: Method::VARIANTS.to_vec(),
             locations: Location::VARIANTS.to_vec(),
+            sync_outcomes: SyncOutcome::VARIANTS.to_vec(),
+            sync_phases: SyncPhase::VARIANTS.to_vec(),
         }
     }
 }
@@ -466,6 +502,8 @@ mod tests {
         same_names(Language::VARIANTS);
         same_names(Method::VARIANTS);
         same_names(Location::VARIANTS);
+        same_names(SyncOutcome::VARIANTS);
+        same_names(SyncPhase::VARIANTS);
     }
 
     #[test]

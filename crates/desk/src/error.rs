@@ -14,6 +14,7 @@ use fieldchart_failure::Failure;
 use fieldchart_policy::{Refusal, Rule};
 use fieldchart_query::QueryError;
 use fieldchart_session::{SessionError, ViewError};
+use fieldchart_sync::SyncError;
 use fieldchart_vault::VaultError;
 use serde::Serialize;
 
@@ -74,11 +75,10 @@ impl AppError {
             Failure::Tampered => ErrorKind::Tampered,
             Failure::Truncated => ErrorKind::Truncated,
             Failure::Expired => ErrorKind::Expired,
-            // The repository's two refusals (crates/repo) in the window's existing words until the
-            // app syncs from a repository: replayed old metadata is an alteration, expired metadata
-            // an expiry.
-            Failure::Rollback => ErrorKind::Tampered,
-            Failure::Frozen => ErrorKind::Expired,
+            // The repository's two refusals (crates/repo), each its own words: a replay changes
+            // nothing; a freeze may mean the laptop is cut off from fresh data.
+            Failure::Rollback => ErrorKind::Rollback,
+            Failure::Frozen => ErrorKind::Frozen,
             Failure::ClockWrong => ErrorKind::ClockWrong,
             Failure::UnsupportedVersion => ErrorKind::UnsupportedVersion,
             Failure::NotASnapshot => ErrorKind::Damaged,
@@ -149,6 +149,12 @@ impl From<VaultError> for AppError {
     }
 }
 
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> AppError {
+        AppError::of_failure(e.failure(), e.to_string(), Method::DeviceKey, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +198,12 @@ mod tests {
             let kind = AppError::of_failure(f, String::new(), Method::DeviceKey, None).kind;
             assert!(!desk_only.contains(&kind), "{f:?} became {kind:?}");
         }
+    }
+
+    #[test]
+    fn a_replayed_or_frozen_repository_has_its_own_kind() {
+        let kind = |f| AppError::of_failure(f, String::new(), Method::DeviceKey, None).kind;
+        assert_eq!(kind(Failure::Rollback), ErrorKind::Rollback);
+        assert_eq!(kind(Failure::Frozen), ErrorKind::Frozen);
     }
 }

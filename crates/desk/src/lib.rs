@@ -20,6 +20,7 @@ pub mod day;
 mod error;
 pub mod screens;
 pub mod steps;
+pub mod sync;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -34,11 +35,12 @@ use fieldchart_vault::Unlock;
 
 pub use catalog::SnapshotCard;
 pub use config::{Config, Zone};
-use contract::{ErrorKind, Identifier, Language, Method, Step, StepOf};
+use contract::{ErrorKind, Identifier, Language, Method, Step, StepOf, SyncOutcome};
 pub use day::Day;
 pub use error::AppError;
 use screens::*;
 use steps::StepClock;
+use sync::{SyncOffer, SyncProgress, SyncScreen, SyncWatch};
 
 /// How many results a search shows (fewer if the policy's `session.max_results` is lower).
 const RESULTS: usize = 20;
@@ -117,6 +119,8 @@ pub struct Desk {
     last_input: DateTime<Utc>,
     /// The language the viewer chose: the drill report puts it first.
     lang: Language,
+    /// Where "Sync now" is, for the window to poll while the sync runs.
+    sync_watch: SyncWatch,
 }
 
 impl Desk {
@@ -129,6 +133,7 @@ impl Desk {
             steps: StepClock::new(now),
             last_input: now,
             lang: Language::default(),
+            sync_watch: SyncWatch::default(),
         }
     }
 
@@ -145,6 +150,12 @@ impl Desk {
         self.end_open()?;
         let now = self.now();
         self.steps = StepClock::new(now);
+        Ok(self.list_snapshots())
+    }
+
+    /// The start screen as the laptop's folders and media hold it now.
+    fn list_snapshots(&mut self) -> StartScreen {
+        let now = self.now();
         let device_key = self.config.device_key().map(|p| p.display().to_string());
         self.cards = catalog::find(
             &self.config.snapshot_dirs,
@@ -154,11 +165,86 @@ impl Desk {
             now,
             self.config.zone,
         );
-        Ok(StartScreen {
+        let sync = self.config.sync_target().map(|(source, into)| SyncOffer {
+            source: source.to_string(),
+            into: into.display().to_string(),
+        });
+        StartScreen {
             step: StepOf::new(),
             snapshots: self.cards.clone(),
             device_key,
+            sync,
+        }
+    }
+
+    /// "Sync now" (start screen only): brings the hub's chain from the configured repository into
+    /// the laptop's first snapshot folder with this laptop's device key and trusted hub keys, and
+    /// lists the snapshots again. The sync is written to the real audit log: which hub and whether
+    /// its data is a drill is known only once the repository was checked, and the entry itself
+    /// says whether it was a drill. Its progress is read meanwhile through [`Desk::sync_watch`].
+    pub fn sync_now(&mut self) -> Result<SyncScreen, AppError> {
+        if !matches!(self.state, State::Start) {
+            return Err(AppError::state("syncing"));
+        }
+        let Some((source, into)) = self
+            .config
+            .sync_target()
+            .map(|(s, i)| (s.to_string(), i.to_path_buf()))
+        else {
+            return Err(AppError::state(
+                "syncing without a sync source (FIELDCHART_SYNC_SOURCE)",
+            ));
+        };
+        let key = self.config.device_key().map(PathBuf::from).ok_or_else(|| {
+            AppError::desk(
+                ErrorKind::NoDeviceKey,
+                "this laptop has no device key: a sync checks every file with it",
+            )
+        })?;
+        let identity = fieldchart_vault::load_identity(&key)?;
+        let opts = fieldchart_sync::repository::RepoSyncOptions {
+            source: source.clone(),
+            dest_dir: into,
+            unlock: Unlock::Identity(identity),
+            trusted: self.config.trusted_keys(),
+            now: self.now(),
+            audit_log: self.config.audit_log.clone(),
+        };
+        let watch = self.sync_watch.clone();
+        watch.begin();
+        let synced =
+            fieldchart_sync::repository::sync_repository(&opts, &mut |file, done, total| {
+                watch.update(file, done, total)
+            });
+        watch.end();
+        let synced = synced?;
+        let start = self.list_snapshots();
+        let b = &synced.brought;
+        Ok(SyncScreen {
+            step: StepOf::new(),
+            outcome: if b.unchanged {
+                SyncOutcome::AlreadyCurrent
+            } else {
+                SyncOutcome::Switched
+            },
+            source,
+            files: b.files,
+            fetched: b.fetched,
+            fetched_bytes: b.fetched_bytes,
+            facilities: sync::facilities(&synced),
+            start,
         })
+    }
+
+    /// Where the running (or last) sync is.
+    pub fn sync_progress(&self) -> SyncProgress {
+        self.sync_watch.get()
+    }
+
+    /// A handle on the sync's progress that can be read while [`Desk::sync_now`] holds the desk
+    /// (the window keeps one beside the desk's lock).
+    pub fn sync_watch(&self) -> SyncWatch {
+        self.sync_watch.clone()
     }
 
     /// Step 2: opens a listed snapshot with this laptop's device key (`passphrase` None) or the

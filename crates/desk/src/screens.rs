@@ -158,6 +158,8 @@ pub struct StartScreen {
     pub step: StepOf<Self>,
     pub snapshots: Vec<crate::catalog::SnapshotCard>,
     pub device_key: Option<String>,
+    /// Whether "Sync now" is offered, and from where to where (`None`: no sync source is set).
+    pub sync: Option<crate::sync::SyncOffer>,
 }
 
 impl Screen for StartScreen {

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Duration, FixedOffset, TimeDelta, Utc};
-use fieldchart_desk::contract::{Contract, ErrorKind, Identifier, RULES, Step, ValidityState};
+use fieldchart_desk::contract::{
+    Contract, ErrorKind, Identifier, RULES, Step, SyncOutcome, ValidityState,
+};
 use fieldchart_desk::{AppError, Config, Desk, Zone};
 use fieldchart_policy::Rule;
 use fieldchart_testbed::{CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, Testbed};
@@ -106,6 +108,100 @@ fn bed() -> &'static Bed {
     })
 }
 
+/// The hub's repository (a folder, as a USB stick carries it) holding a drill snapshot made an hour
+/// before [`NOW`], published twice, and a copy of it as the first publication left it (a replay).
+struct Repos {
+    repo: PathBuf,
+    old: PathBuf,
+}
+
+fn repos() -> &'static Repos {
+    static REPOS: OnceLock<Repos> = OnceLock::new();
+    REPOS.get_or_init(|| {
+        let b = bed();
+        let hub = b.tmp.path().join("hub-repository");
+        let repo = hub.join("repo");
+        let built = hub.join("built.fcs");
+        std::fs::create_dir_all(&hub).unwrap();
+        let at = now().to_utc();
+        b.bed
+            .snapshot(&built, at - TimeDelta::hours(1), str::to_owned);
+        let trusted = fieldchart_vault::TrustedKey::parse(
+            std::fs::read_to_string(&b.bed.hub_pub).unwrap().trim(),
+        )
+        .unwrap();
+        let digest = fieldchart_vault::check_outline_even_if_expired(&built, &[trusted], at)
+            .unwrap()
+            .digest;
+        let key =
+            fieldchart_vault::load_signing_key(&b.bed.root.join("hub").join("hub.key")).unwrap();
+        let chain = vec![fieldchart_repo::ChainFile {
+            path: built.clone(),
+            role: fieldchart_repo::FileRole::Base,
+            sequence: 0,
+            digest,
+        }];
+        let input = fieldchart_repo::PublishInput::new(chain, &key, at);
+        fieldchart_repo::publish(&repo, &input).expect("publishes");
+        let old = hub.join("old-copy");
+        copy_dir(&repo, &old);
+        fieldchart_repo::publish(&repo, &input).expect("publishes again");
+        // The synced file's name is its SHA-256 and the chain file's the hub key's: both random.
+        let sha = {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            std::fs::File::open(&built)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
+            let targets = std::fs::read_dir(repo.join("targets")).unwrap();
+            let names: Vec<String> = targets
+                .filter_map(Result::ok)
+                .map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .trim_end_matches(".fcs")
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(names.len(), 1, "one file in the repository");
+            names[0].clone()
+        };
+        let len = std::fs::metadata(&built).unwrap().len();
+        VARYING.lock().unwrap().extend([
+            (sha, "the-synced-file-sha256".to_owned()),
+            (
+                format!("\"fetchedBytes\": {len}"),
+                "\"fetchedBytes\": 2097152".to_owned(),
+            ),
+        ]);
+        Repos { repo, old }
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// A laptop with its own empty snapshot folder that syncs from `source`.
+fn syncing(source: &Path) -> Laptop {
+    let mut l = Laptop::with(|c| c.sync_source = Some(show(source)));
+    let folder = l._dir.path().join("snapshots");
+    std::fs::create_dir_all(&folder).unwrap();
+    SYNCED.lock().unwrap().push(folder.clone());
+    l.config.snapshot_dirs = vec![folder];
+    l.desk = Desk::new(l.config.clone());
+    l
+}
+
 fn touch(path: &Path, at: std::time::SystemTime) {
     std::fs::File::options()
         .write(true)
@@ -117,6 +213,7 @@ fn touch(path: &Path, at: std::time::SystemTime) {
 /// A laptop on the testbed at [`NOW`] in Japan, with its own audit logs and a clock to move.
 struct Laptop {
     desk: Desk,
+    config: Config,
     clock: Arc<Mutex<DateTime<Utc>>>,
     _dir: tempfile::TempDir,
 }
@@ -139,12 +236,14 @@ impl Laptop {
             trusted: vec![b.bed.hub_pub.clone()],
             audit_log: dir.path().join("real").join("audit.log"),
             drill_audit_log: dir.path().join("drill").join("audit.log"),
+            sync_source: None,
             clock: Arc::new(move || *at.lock().unwrap()),
             zone: Zone::Fixed(*now().offset()),
         };
         change(&mut config);
         Laptop {
-            desk: Desk::new(config),
+            desk: Desk::new(config.clone()),
+            config,
             clock,
             _dir: dir,
         }
@@ -193,6 +292,8 @@ fn both() -> Vec<Identifier> {
 static HOMES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Other words that differ between runs, and what stands for them.
 static VARYING: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+/// The snapshot folders laptops synced into (their chain's snapshot IDs are random too).
+static SYNCED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Turns what differs between runs by nature into stable words.
 fn scrub(json: String) -> String {
@@ -214,15 +315,28 @@ fn scrub(json: String) -> String {
         b.after_event.clone(),
         b.no_override.clone(),
     ];
+    folders.extend(SYNCED.lock().unwrap().iter().cloned());
     folders.sort();
     for folder in folders {
-        for entry in std::fs::read_dir(&folder).unwrap().filter_map(Result::ok) {
+        // A synced laptop's folder is gone once its laptop is.
+        for entry in std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
             let path = entry.path();
             let trusted = fieldchart_vault::TrustedKey::parse(&key(&b.bed.hub_pub)).unwrap();
             let outline =
                 fieldchart_vault::check_outline_even_if_expired(&path, &[trusted], now().to_utc());
-            if let Ok(o) = outline {
+            if path.extension().is_some_and(|x| x == "fcchain") {
                 let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                pairs.push((stem, "hub-the-hub".to_owned()));
+            } else if let Ok(o) = outline {
+                // A synced chain's member is named by its SHA-256, which is random too.
+                let stem = match path.extension().is_some_and(|x| x == "fcm") {
+                    true => "synced".to_owned(),
+                    false => path.file_stem().unwrap().to_string_lossy().into_owned(),
+                };
                 pairs.push((o.snapshot_id, format!("{stem}-snapshot-id")));
             }
         }
@@ -380,6 +494,29 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     l.wait(3);
     screens.insert("end", pretty(&l.desk.end().unwrap()));
 
+    // Sync now, from a folder repository into an empty snapshot folder, then again.
+    let mut l = syncing(&repos().repo);
+    screens.insert("start-sync", pretty(&l.desk.start().unwrap()));
+    let synced = l.desk.sync_now().unwrap();
+    assert_eq!(synced.outcome, SyncOutcome::Switched);
+    screens.insert("sync", pretty(&synced));
+    let progress = l.desk.sync_progress();
+    // What verifying counts differs by a few bytes between runs, as the file's length does.
+    VARYING.lock().unwrap().extend([
+        (
+            format!("\"done\": {}", progress.done),
+            "\"done\": 3145728".to_owned(),
+        ),
+        (
+            format!("\"total\": {}", progress.total),
+            "\"total\": 3145728".to_owned(),
+        ),
+    ]);
+    screens.insert("sync-progress", pretty(&progress));
+    let again = l.desk.sync_now().unwrap();
+    assert_eq!(again.outcome, SyncOutcome::AlreadyCurrent);
+    screens.insert("sync-current", pretty(&again));
+
     for (name, json) in &screens {
         expect(&format!("ui/test/fixtures/{name}.json"), json);
     }
@@ -495,6 +632,24 @@ fn every_error() -> BTreeMap<ErrorKind, AppError> {
     );
     l.desk.lock().unwrap();
     errors.push(l.desk.search("やまだ", None, None, None).unwrap_err());
+
+    // A replayed repository (the old copy, after the laptop synced the newer one), and one whose
+    // metadata expired (the laptop's clock two days on).
+    let mut l = syncing(&repos().repo);
+    l.desk.start().unwrap();
+    l.desk.sync_now().unwrap();
+    let folder = l.config.snapshot_dirs[0].clone();
+    let old = show(&repos().old);
+    let mut replayed = Laptop::with(|c| {
+        c.sync_source = Some(old);
+        c.snapshot_dirs = vec![folder];
+    });
+    replayed.desk.start().unwrap();
+    errors.push(replayed.desk.sync_now().unwrap_err());
+    let mut frozen = syncing(&repos().repo);
+    frozen.wait(2 * 24 * 3600);
+    frozen.desk.start().unwrap();
+    errors.push(frozen.desk.sync_now().unwrap_err());
 
     errors.extend(every_refusal().into_values().map(|(_, e)| e));
     errors.push(
@@ -649,6 +804,8 @@ fn the_contract_lists_are_written_for_the_ui_from_the_desks_types() {
         ("languages", "LANGUAGES"),
         ("methods", "METHODS"),
         ("locations", "LOCATIONS"),
+        ("syncOutcomes", "SYNC_OUTCOMES"),
+        ("syncPhases", "SYNC_PHASES"),
     ];
     let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
     assert_eq!(

@@ -49,6 +49,7 @@ impl Laptop {
             trusted: vec![bed.snapshots.join("keys").join("hub.pub")],
             audit_log: dir.path().join("real").join("audit.log"),
             drill_audit_log: drill_log.clone(),
+            sync_source: None,
             clock: Arc::new(move || *now.lock().unwrap()),
             zone: Zone::System,
         };
