@@ -56,10 +56,11 @@ use fieldchart_failure::Failure;
 use fieldchart_store::CONTENT_VERSION;
 use fieldchart_store::chain::ChainFile;
 use fieldchart_store::manifest::AppManifest;
+use fieldchart_store::read::Hidden;
 use fieldchart_store::read::{ClinicalStore, PatientIndex, PatientPk, ReadError};
 use fieldchart_store::rows::PatientRow;
 use fieldchart_vault::{OpenOptions, Snapshot, TrustedKey, Unlock, VaultError};
-use tantivy::query::{Query, TermSetQuery};
+use tantivy::query::Query;
 
 use directory::VaultDirectory;
 use fault::Fault;
@@ -156,6 +157,11 @@ struct Layer {
 /// Document ids handed out by a session carry their file of the chain above this bit.
 const BLOB_LAYER_SHIFT: u32 = 40;
 
+/// The decrypted-block cache of each layer of a chain (the base gets
+/// [`fieldchart_vault::DEFAULT_CACHE_BYTES`]): a nightly layer of 1% of 100,000 patients is about
+/// 7 MB, so it is held whole.
+const LAYER_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 /// An open snapshot: one file, or a chain of a base and its layers opened as one. Its clinical
 /// stores and patient indexes are private: patient data is read only through the accesses a
 /// [`Viewing`] grants and audits (or, on a drill snapshot, through
@@ -171,7 +177,7 @@ pub struct Session {
     fault: Fault,
     /// Per file, the patients newer files hold or remove, as an index query; made on the first
     /// search (it reads every layer's patient keys, never the base's).
-    hidden: OnceLock<Result<Vec<Option<TermSetQuery>>, String>>,
+    hidden: OnceLock<Result<Vec<Option<Hidden>>, String>>,
 }
 
 impl Session {
@@ -191,27 +197,36 @@ impl Session {
         let (newest_path, older) = paths
             .split_last()
             .ok_or_else(|| SessionError::Chain("the chain file lists no files".into()))?;
+        // The decrypted-block cache goes where the reads are: the base holds nearly everyone and
+        // gets a single snapshot's budget; a layer is a few percent of it and gets a quarter.
+        let cache_of = |position: usize| {
+            if position == 0 {
+                fieldchart_vault::DEFAULT_CACHE_BYTES
+            } else {
+                LAYER_CACHE_BYTES
+            }
+        };
         let newest = open_layer(
             newest_path,
             &OpenOptions {
                 trusted: opts.trusted.clone(),
                 unlock: opts.unlock.clone(),
                 now: opts.now,
-                cache_bytes: 32 * 1024 * 1024,
+                cache_bytes: cache_of(older.len()),
                 accept_expired: opts.accept_expired,
             },
             &fault,
         )?;
         let signer = newest.snapshot.signer();
         let drill = newest.snapshot.manifest().drill;
-        for path in older {
+        for (position, path) in older.iter().enumerate() {
             let layer = open_layer(
                 path,
                 &OpenOptions {
                     trusted: vec![signer],
                     unlock: opts.unlock.clone(),
                     now: opts.now,
-                    cache_bytes: 8 * 1024 * 1024,
+                    cache_bytes: cache_of(position),
                     accept_expired: true,
                 },
                 &fault,
@@ -330,21 +345,25 @@ impl Session {
             .map_err(|e| self.failed(e))
     }
 
-    fn hidden(&self) -> Result<&[Option<TermSetQuery>], SessionError> {
+    /// Per file, the patients a search of it leaves out (those a newer file holds or removes), by
+    /// their `pk` in that file: worked out once per session, at the first search.
+    fn hidden(&self) -> Result<&[Option<Hidden>], SessionError> {
         let made = self.hidden.get_or_init(|| {
-            let mut out: Vec<Option<TermSetQuery>> = vec![None; self.layers.len()];
-            let mut newer: Vec<String> = Vec::new();
+            let mut out: Vec<Option<Hidden>> = vec![None; self.layers.len()];
+            let mut newer: Vec<(String, String)> = Vec::new();
             for layer in (0..self.layers.len()).rev() {
+                let store = self.store(layer).map_err(|e| e.to_string())?;
                 if !newer.is_empty() {
-                    out[layer] = Some(self.layers[layer].index.keys_query(&newer));
+                    let pks = store
+                        .pks_of(&newer)
+                        .map_err(|e| self.failed(e).to_string())?;
+                    out[layer] = (!pks.is_empty()).then_some(pks);
                 }
                 if layer > 0 {
-                    let keys = self
-                        .store(layer)
-                        .map_err(|e| e.to_string())?
-                        .shadowing_keys()
+                    let patients = store
+                        .shadowing_patients()
                         .map_err(|e| self.failed(e).to_string())?;
-                    newer.extend(keys);
+                    newer.extend(patients);
                 }
             }
             Ok(out)
@@ -363,8 +382,10 @@ impl Session {
         let hidden = self.hidden()?;
         let mut n = 0;
         for (i, layer) in self.layers.iter().enumerate() {
-            let q = layer.index.without(query, hidden[i].as_ref());
-            n += layer.index.count(q.as_ref()).map_err(|e| self.failed(e))?;
+            n += layer
+                .index
+                .count_hiding(query, hidden[i].as_ref())
+                .map_err(|e| self.failed(e))?;
         }
         Ok(n)
     }
@@ -385,10 +406,9 @@ impl Session {
         let mut all = Vec::new();
         let mut count = 0;
         for (i, layer) in self.layers.iter().enumerate() {
-            let q = layer.index.without(query, hidden[i].as_ref());
             let (n, found) = layer
                 .index
-                .count_and_top(q.as_ref(), limit)
+                .count_and_top_hiding(query, limit, hidden[i].as_ref())
                 .map_err(|e| self.failed(e))?;
             count += n;
             all.extend(

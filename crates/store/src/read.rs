@@ -6,16 +6,34 @@
 //! `RecordAccess`), so "nothing is read without an audited grant" is checked by the compiler, not by
 //! convention. The one other path, for benchmarks on synthetic data, is named as such there.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, FilterCollector, TopDocs};
 use tantivy::directory::Directory;
-use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
+use tantivy::query::Query;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::index::Fields;
 use crate::rows::{PatientRow, Section, StoredItem, unpack_items};
+
+/// The patients of one file that a search of it leaves out, by `pk` (the index's fast field):
+/// those a newer file of the chain holds or removes.
+pub type Hidden = Arc<HashSet<u64>>;
+
+/// `collector`, fed only the matches whose `pk` is not in `hidden`.
+fn shown<C: Collector>(
+    hidden: &Hidden,
+    collector: C,
+) -> FilterCollector<C, impl Fn(u64) -> bool + Clone + Send + Sync + 'static, u64> {
+    let hidden = Arc::clone(hidden);
+    FilterCollector::new(
+        "pk".to_string(),
+        move |pk: u64| !hidden.contains(&pk),
+        collector,
+    )
+}
 
 /// Why a read failed. The store and index are inside a signed snapshot, so any failure means the
 /// snapshot is damaged (or the vault underneath refused a block: the session says which).
@@ -163,21 +181,36 @@ impl ClinicalStore {
             .is_some())
     }
 
-    /// Every patient this file holds or removes, as index keys ([`crate::index::patient_key`]):
-    /// what a layer hides of the files below it. Read from the patient index and the tombstone
-    /// table alone, never the rows.
-    pub fn shadowing_keys(&self) -> Result<Vec<String>, ReadError> {
+    /// Every patient this file holds or removes, as (facility, patient ID): what a layer hides of
+    /// the files below it. Read from the patient index and the tombstone table alone, never the
+    /// rows.
+    pub fn shadowing_patients(&self) -> Result<Vec<(String, String)>, ReadError> {
         let mut stmt = self.conn.prepare(
             "SELECT facility, patient_id FROM patient
              UNION SELECT facility, patient_id FROM tombstone",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(crate::index::patient_key(
-                &r.get::<_, String>(0)?,
-                &r.get::<_, String>(1)?,
-            ))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The keys (`pk`, as the index holds them) of those of `patients` this file holds; the others
+    /// are not here and left out. One lookup in the patient table's ID index each.
+    pub fn pks_of(&self, patients: &[(String, String)]) -> Result<Hidden, ReadError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT pk FROM patient WHERE facility = ?1 AND patient_id = ?2")?;
+        let mut out = HashSet::with_capacity(patients.len());
+        for (facility, id) in patients {
+            if let Some(pk) = stmt
+                .query_row([facility, id], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                let pk = u64::try_from(pk)
+                    .map_err(|_| ReadError::Damaged(format!("patient key {pk}")))?;
+                out.insert(pk);
+            }
+        }
+        Ok(Arc::new(out))
     }
 
     pub fn max_patient_pk(&self) -> Result<Option<i64>, ReadError> {
@@ -222,27 +255,21 @@ impl PatientIndex {
 
     /// How many patients match `query`, counted without loading any of them.
     pub fn count(&self, query: &dyn Query) -> Result<usize, ReadError> {
-        Ok(self.reader.searcher().search(query, &Count)?)
+        self.count_hiding(query, None)
     }
 
-    /// [`PatientIndex::count`] and [`PatientIndex::top`] leaving out the patients whose keys are
-    /// in `hidden` (those a newer layer holds or removes).
-    pub fn without(&self, query: &dyn Query, hidden: Option<&TermSetQuery>) -> Box<dyn Query> {
-        match hidden {
-            None => query.box_clone(),
-            Some(hidden) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, query.box_clone()),
-                (Occur::MustNot, Box::new(hidden.clone()) as Box<dyn Query>),
-            ])),
-        }
-    }
-
-    /// The query that matches the patients with these keys ([`crate::index::patient_key`]).
-    pub fn keys_query(&self, keys: &[String]) -> TermSetQuery {
-        TermSetQuery::new(
-            keys.iter()
-                .map(|k| tantivy::Term::from_field_text(self.fields.key, k)),
-        )
+    /// [`PatientIndex::count`], leaving out the patients in `hidden` (those a newer layer holds
+    /// or removes).
+    pub fn count_hiding(
+        &self,
+        query: &dyn Query,
+        hidden: Option<&Hidden>,
+    ) -> Result<usize, ReadError> {
+        let searcher = self.reader.searcher();
+        Ok(match hidden {
+            None => searcher.search(query, &Count)?,
+            Some(h) => searcher.search(query, &shown(h, Count))?,
+        })
     }
 
     /// The best `limit` patients for `query`, best first.
@@ -256,11 +283,24 @@ impl PatientIndex {
         query: &dyn Query,
         limit: usize,
     ) -> Result<(usize, Vec<(f32, PatientPk)>), ReadError> {
+        self.count_and_top_hiding(query, limit, None)
+    }
+
+    /// [`PatientIndex::count_and_top`], leaving out the patients in `hidden`. They are dropped as
+    /// each match is collected (a look at its `pk` fast field), so the cost grows with the matches,
+    /// not with how many patients newer layers hold.
+    pub fn count_and_top_hiding(
+        &self,
+        query: &dyn Query,
+        limit: usize,
+        hidden: Option<&Hidden>,
+    ) -> Result<(usize, Vec<(f32, PatientPk)>), ReadError> {
         let searcher = self.reader.searcher();
-        let (count, top) = searcher.search(
-            query,
-            &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
-        )?;
+        let both = (Count, TopDocs::with_limit(limit.max(1)).order_by_score());
+        let (count, top) = match hidden {
+            None => searcher.search(query, &both)?,
+            Some(h) => searcher.search(query, &shown(h, both))?,
+        };
         top.into_iter()
             .map(|(score, address)| {
                 let pk = searcher
