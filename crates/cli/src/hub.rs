@@ -128,6 +128,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
+    let _lock = fieldchart_hub::lock(&r.folder, "hub publish")?;
     let state_dir = r.folder.join(fieldchart_hub::STATE_DIR);
     let builds = r.folder.join(fieldchart_hub::BUILDS_DIR);
     let chain = fieldchart_build::chain::read_chain(&state_dir)?;
@@ -249,6 +250,14 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
+    let _lock = fieldchart_hub::lock(
+        &r.folder,
+        if a.full {
+            "hub build --full"
+        } else {
+            "hub build"
+        },
+    )?;
     let mut storage = Vec::new();
     let mut facility_names = BTreeMap::new();
     for f in &r.facilities {

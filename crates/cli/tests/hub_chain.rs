@@ -194,6 +194,46 @@ fn layers_past_the_share_of_the_base_make_a_fresh_base() {
 }
 
 #[test]
+fn a_second_build_or_publish_while_one_works_in_the_hub_stops_at_once_with_exit_25() {
+    let hub = Hub::new("20");
+    hub.build(&[]);
+    let last = fs::read_to_string(hub.hub.join("state").join("hub.lock")).unwrap();
+    assert!(
+        last.starts_with("hub build (process "),
+        "the last holder: {last}"
+    );
+    // Another command holds the hub folder (as a running build does).
+    let held = fieldchart_hub::lock(&hub.hub, "hub build").unwrap();
+    let builds_before = fs::read_dir(hub.hub.join("builds")).unwrap().count();
+    let repo = hub.dir.path().join("repo");
+    for args in [
+        vec!["hub", "build", hub.hub.to_str().unwrap()],
+        vec![
+            "hub",
+            "publish",
+            hub.hub.to_str().unwrap(),
+            "--to",
+            repo.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, stderr) = fieldchart(&args);
+        assert_eq!(code, 25, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is busy: hub build (process ") && stderr.contains("try again"),
+            "{args:?}: the message names who holds it: {stderr}"
+        );
+    }
+    assert!(!repo.exists(), "nothing was published");
+    assert_eq!(
+        fs::read_dir(hub.hub.join("builds")).unwrap().count(),
+        builds_before
+    );
+    // Let go (as when that command ends, however it ends): the next one runs.
+    drop(held);
+    assert_eq!(hub.build(&[])["hub"]["kind"], "layer");
+}
+
+#[test]
 fn a_layer_of_another_chain_or_a_missing_layer_is_refused() {
     let hub = Hub::new("30");
     let base = hub.build(&[]);

@@ -86,9 +86,11 @@ impl AppError {
             Failure::Refused => ErrorKind::Refused,
             Failure::AuditUnusable | Failure::AuditTampered => ErrorKind::Audit,
             Failure::Usage => ErrorKind::BadInput,
-            Failure::Io | Failure::DiskFull | Failure::Exists | Failure::Incomplete => {
-                ErrorKind::Io
-            }
+            Failure::Io
+            | Failure::DiskFull
+            | Failure::Exists
+            | Failure::Incomplete
+            | Failure::Busy => ErrorKind::Io,
             Failure::Internal => ErrorKind::Internal,
         };
         AppError {

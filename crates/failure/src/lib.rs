@@ -37,6 +37,8 @@ pub enum Failure {
     Rollback = 23,
     /// Repository metadata past its expiry (TUF's freeze attack, or a hub that stopped publishing).
     Frozen = 24,
+    /// Another command holds what this one needs (a hub folder another build or publish works in).
+    Busy = 25,
     Refused = 30,
     AuditUnusable = 31,
     AuditTampered = 40,
@@ -44,7 +46,7 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in the order of the README table.
-    pub const ALL: [Failure; 20] = [
+    pub const ALL: [Failure; 21] = [
         Failure::Incomplete,
         Failure::Usage,
         Failure::WrongKey,
@@ -62,6 +64,7 @@ impl Failure {
         Failure::Internal,
         Failure::Rollback,
         Failure::Frozen,
+        Failure::Busy,
         Failure::Refused,
         Failure::AuditUnusable,
         Failure::AuditTampered,
@@ -101,6 +104,9 @@ impl Failure {
             }
             Failure::Frozen => {
                 "the repository's metadata has expired (a freeze): this laptop may be cut off from fresh data"
+            }
+            Failure::Busy => {
+                "another `hub build` or `hub publish` holds the hub folder (the message names it): try again when it ends"
             }
             Failure::Refused => {
                 "refused by the access policy (the message says what and why; the refusal is audited)"

@@ -13,10 +13,12 @@
 
 mod config;
 mod init;
+mod lock;
 mod verify;
 
 pub use config::{Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
 pub use init::{Initialised, init};
+pub use lock::{HubLock, LOCK_FILE, lock};
 pub use verify::{Checked, verify_builds};
 
 use std::path::PathBuf;
@@ -81,6 +83,12 @@ pub enum HubError {
         #[source]
         source: std::io::Error,
     },
+    /// Another `hub build` or `hub publish` works in this hub folder now.
+    #[error(
+        "{} is busy: {holder} holds it. Only one hub build or publish runs at a time; try again when it ends",
+        folder.display()
+    )]
+    Busy { folder: PathBuf, holder: String },
     #[error(transparent)]
     Vault(#[from] fieldchart_vault::VaultError),
 }
@@ -96,6 +104,7 @@ impl From<&HubError> for Failure {
         match e {
             HubError::Config { .. } => Failure::Usage,
             HubError::Exists { .. } => Failure::Exists,
+            HubError::Busy { .. } => Failure::Busy,
             HubError::Io { source, .. } => Failure::of_io(source),
             HubError::Vault(v) => v.failure(),
         }
