@@ -47,6 +47,14 @@ pub struct SyncArgs {
     /// The audit log (default as for search and record).
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// A PEM file of the CA certificates that signed the hub's web server certificate (a private
+    /// hospital CA), trusted instead of the public roots. Only for an https:// repository.
+    #[arg(long, value_name = "PEM", env = "FIELDCHART_SYNC_CA")]
+    ca_file: Option<PathBuf>,
+    /// An HTTP proxy to reach the repository through (http://host:port). None unless given:
+    /// the usual proxy variables are never read.
+    #[arg(long, value_name = "URL", env = "FIELDCHART_SYNC_PROXY")]
+    proxy: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -489,6 +497,11 @@ fn run_repo_sync(a: &SyncArgs, source: String, audit_log: PathBuf) -> anyhow::Re
         trusted: a.open.trusted()?,
         now: Utc::now(),
         audit_log,
+        http: fieldchart_sync::fetch::HttpSettings {
+            ca_file: a.ca_file.clone(),
+            proxy: a.proxy.clone(),
+            ..Default::default()
+        },
     };
     let bar = bar(0, "bytes");
     let synced = fieldchart_sync::repository::sync_repository(&opts, &mut |what, done, total| {

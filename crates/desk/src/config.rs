@@ -53,6 +53,8 @@ pub struct Config {
     /// an `http(s)://` address or a folder (a USB stick's or a file share's copy). The synced
     /// chain goes into the first of [`Config::snapshot_dirs`]. `None`: no sync is offered.
     pub sync_source: Option<String>,
+    /// How a sync reaches a web server: a private CA's certificates, a proxy.
+    pub sync_http: fieldchart_sync::fetch::HttpSettings,
     pub clock: Clock,
     pub zone: Zone,
 }
@@ -69,7 +71,9 @@ impl Config {
     /// - audit: `$FIELDCHART_AUDIT_LOG`, else `$XDG_DATA_HOME/fieldchart/audit.log`; drills
     ///   `$FIELDCHART_DRILL_AUDIT_LOG`, else `$XDG_DATA_HOME/fieldchart/drill/audit.log`;
     /// - sync source: `$FIELDCHART_SYNC_SOURCE` (a repository's `http(s)://` address or folder),
-    ///   else none (no "Sync now").
+    ///   else none (no "Sync now"); for a web address, `$FIELDCHART_SYNC_CA` (a PEM file of the
+    ///   private CA that signed the hub's web server, trusted instead of the public roots) and
+    ///   `$FIELDCHART_SYNC_PROXY` (an HTTP proxy; the usual proxy variables are never read).
     pub fn from_env() -> Config {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let xdg = |var: &str, fallback: &str| {
@@ -116,6 +120,14 @@ impl Config {
                 .ok()
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
+            sync_http: fieldchart_sync::fetch::HttpSettings {
+                ca_file: env_path("FIELDCHART_SYNC_CA"),
+                proxy: std::env::var("FIELDCHART_SYNC_PROXY")
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+                ..Default::default()
+            },
             clock: Arc::new(Utc::now),
             zone: Zone::System,
         }

@@ -209,6 +209,7 @@ impl Desk {
             trusted: self.config.trusted_keys(),
             now: self.now(),
             audit_log: self.config.audit_log.clone(),
+            http: self.config.sync_http.clone(),
         };
         let watch = self.sync_watch.clone();
         watch.begin();

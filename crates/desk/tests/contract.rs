@@ -237,6 +237,7 @@ impl Laptop {
             audit_log: dir.path().join("real").join("audit.log"),
             drill_audit_log: dir.path().join("drill").join("audit.log"),
             sync_source: None,
+            sync_http: Default::default(),
             clock: Arc::new(move || *at.lock().unwrap()),
             zone: Zone::Fixed(*now().offset()),
         };

@@ -50,6 +50,7 @@ impl Laptop {
             audit_log: dir.path().join("real").join("audit.log"),
             drill_audit_log: drill_log.clone(),
             sync_source: None,
+            sync_http: Default::default(),
             clock: Arc::new(move || *now.lock().unwrap()),
             zone: Zone::System,
         };

@@ -11,7 +11,9 @@
 //! variable set for something else must not send a hospital's traffic elsewhere), no redirect
 //! followed (the message names where the server points, to be given as the address), no
 //! compression (a byte range must be of the file itself). TLS is rustls with the Mozilla roots
-//! (`webpki-roots`); the signatures, not TLS, are what make the files trustworthy.
+//! (`webpki-roots`), or only the certificates of a CA file the hospital gives (a hub behind a
+//! private CA: [`HttpSettings::ca_file`]); a proxy is used only when one is given
+//! ([`HttpSettings::proxy`]). The signatures, not TLS, are what make the files trustworthy.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -53,6 +55,19 @@ impl Default for HttpTimeouts {
             read: Duration::from_secs(30),
         }
     }
+}
+
+/// How to reach a repository on a web server. The default: the default timeouts, the Mozilla
+/// roots, no proxy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpSettings {
+    pub timeouts: HttpTimeouts,
+    /// A PEM file of the CA certificates to trust *instead of* the Mozilla roots: the hospital's
+    /// private CA that signed the hub's web server certificate.
+    pub ca_file: Option<PathBuf>,
+    /// An HTTP proxy every request goes through (`http://host:port`, with `user:password@` if
+    /// the proxy asks). Never taken from the environment.
+    pub proxy: Option<String>,
 }
 
 /// Where a repository is.
@@ -144,6 +159,14 @@ pub enum FetchError {
         path.display()
     )]
     DiskFull { path: PathBuf },
+    #[error(
+        "the CA file {} cannot be used ({reason}): give a PEM file holding the CA \
+         certificates of the hub's web server",
+        path.display()
+    )]
+    BadCa { path: PathBuf, reason: String },
+    #[error("the proxy {proxy:?} cannot be used ({reason}): give it as http://host:port")]
+    BadProxy { proxy: String, reason: String },
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,
@@ -157,7 +180,10 @@ impl FetchError {
     /// Which row of the exit-code table.
     pub fn failure(&self) -> Failure {
         match self {
-            FetchError::BadSource { .. } | FetchError::BadName { .. } => Failure::Usage,
+            FetchError::BadSource { .. }
+            | FetchError::BadName { .. }
+            | FetchError::BadCa { .. }
+            | FetchError::BadProxy { .. } => Failure::Usage,
             FetchError::Unreachable { .. }
             | FetchError::Missing { .. }
             | FetchError::Status { .. }
@@ -188,8 +214,13 @@ impl FetchError {
 impl RepoSource {
     /// A web address (`http://…` or `https://…`, with the default timeouts) or a folder.
     pub fn parse(source: &str) -> Result<RepoSource, FetchError> {
+        RepoSource::parse_with(source, &HttpSettings::default())
+    }
+
+    /// [`RepoSource::parse`], reaching a web server with `http` (a folder ignores it).
+    pub fn parse_with(source: &str, http: &HttpSettings) -> Result<RepoSource, FetchError> {
         if source.starts_with("http://") || source.starts_with("https://") {
-            RepoSource::http(source, HttpTimeouts::default())
+            RepoSource::http_with(source, http)
         } else if source.contains("://") {
             Err(FetchError::BadSource {
                 source_given: source.to_owned(),
@@ -202,6 +233,18 @@ impl RepoSource {
 
     /// A repository on a web server, at `base` (the folder holding `timestamp.json`).
     pub fn http(base: &str, timeouts: HttpTimeouts) -> Result<RepoSource, FetchError> {
+        RepoSource::http_with(
+            base,
+            &HttpSettings {
+                timeouts,
+                ..HttpSettings::default()
+            },
+        )
+    }
+
+    /// [`RepoSource::http`] with a CA file or a proxy.
+    pub fn http_with(base: &str, http: &HttpSettings) -> Result<RepoSource, FetchError> {
+        let timeouts = http.timeouts;
         let bad = |reason| FetchError::BadSource {
             source_given: base.to_owned(),
             reason,
@@ -218,8 +261,21 @@ impl RepoSource {
         if uri.host().is_none_or(str::is_empty) {
             return Err(bad("the address names no server"));
         }
+        let proxy = match &http.proxy {
+            None => None,
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| FetchError::BadProxy {
+                proxy: p.clone(),
+                reason: e.to_string(),
+            })?),
+        };
+        let roots = match &http.ca_file {
+            None => ureq::tls::RootCerts::WebPki,
+            Some(path) => read_ca_file(path)?,
+        };
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
-            .proxy(None)
+            .proxy(proxy)
+            .tls_config(tls)
             .max_redirects(0)
             .max_redirects_will_error(false)
             .http_status_as_error(false)
@@ -368,6 +424,30 @@ fn check_name(name: &str) -> Result<(), FetchError> {
         })
     }
 }
+
+/// Every certificate of a PEM file, as the only roots to trust. A file with none is refused: it
+/// would make every server untrusted, with a puzzling message at the first sync.
+fn read_ca_file(path: &Path) -> Result<ureq::tls::RootCerts, FetchError> {
+    let bad = |reason: String| FetchError::BadCa {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = input::read_bounded(path, MAX_CA_FILE_LEN).map_err(|e| bad(e.to_string()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item.map_err(|e| bad(e.to_string()))? {
+            ureq::tls::PemItem::Certificate(c) => certs.push(c),
+            _ => return Err(bad("it holds a private key: never give a key here".into())),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad("it holds no CERTIFICATE block".into()));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+/// The largest CA file read: a bundle of a few hundred certificates.
+const MAX_CA_FILE_LEN: u64 = 1 << 20;
 
 fn request(
     agent: &ureq::Agent,

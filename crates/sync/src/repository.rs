@@ -24,7 +24,7 @@ use fieldchart_vault::{TrustedKey, Unlock};
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{BringOptions, Brought, ChainTarget, Fetch};
-use crate::fetch::RepoSource as Source;
+use crate::fetch::{HttpSettings, RepoSource as Source};
 use crate::{SyncError, audit_failure, lock_folder, open_log, random_id};
 
 /// What the laptop remembers of each hub it synced from, beside its snapshots.
@@ -39,6 +39,8 @@ pub struct RepoSyncOptions {
     pub trusted: Vec<TrustedKey>,
     pub now: DateTime<Utc>,
     pub audit_log: PathBuf,
+    /// How to reach a web server (a CA file, a proxy); a folder ignores it.
+    pub http: HttpSettings,
 }
 
 /// What a repository sync did.
@@ -96,7 +98,7 @@ pub fn sync_repository(
 }
 
 fn run(opts: &RepoSyncOptions, progress: &mut Progress<'_>) -> Result<RepoSynced, SyncError> {
-    let source = Source::parse(&opts.source)?;
+    let source = Source::parse_with(&opts.source, &opts.http)?;
     let seen_path = opts.dest_dir.join(SEEN_FILE);
     let mut seen = read_seen(&seen_path);
 

@@ -17,7 +17,7 @@ use chrono::TimeDelta;
 use common::{Hub, bytes_of, now, verified_targets};
 use fieldchart_failure::Failure;
 use fieldchart_repo::{MAX_TIMESTAMP_LEN, TIMESTAMP_NAME, verify_timestamp};
-use fieldchart_sync::fetch::{FetchError, HttpTimeouts, RepoSource};
+use fieldchart_sync::fetch::{FetchError, HttpSettings, HttpTimeouts, RepoSource};
 
 const NGINX: &str = "/usr/sbin/nginx";
 const SITE: &str = concat!(
@@ -30,10 +30,21 @@ struct Nginx {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    scheme: &'static str,
+}
+
+/// The certificate and key nginx serves HTTPS with.
+struct Tls<'a> {
+    cert: &'a Path,
+    key: &'a Path,
 }
 
 impl Nginx {
     fn serve(root: &Path) -> Nginx {
+        Nginx::serve_with(root, None)
+    }
+
+    fn serve_with(root: &Path, tls: Option<&Tls<'_>>) -> Nginx {
         assert!(
             Path::new(NGINX).exists(),
             "{NGINX} is missing: run scripts/setup.sh (it installs Debian's nginx)"
@@ -53,7 +64,7 @@ impl Nginx {
             .expect("a free port")
             .port();
         let shipped = fs::read_to_string(SITE).expect("the shipped site");
-        let site = substitute(&shipped, root, port);
+        let site = substitute(&shipped, root, port, tls);
         fs::write(dir.path().join("site.conf"), site).expect("site");
         let d = dir.path().display();
         let main = format!(
@@ -88,7 +99,12 @@ impl Nginx {
             .stderr(Stdio::null())
             .spawn()
             .expect("nginx starts");
-        let mut nginx = Nginx { child, dir, port };
+        let mut nginx = Nginx {
+            child,
+            dir,
+            port,
+            scheme: if tls.is_some() { "https" } else { "http" },
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline || nginx.child.try_wait().ok().flatten().is_some() {
@@ -100,7 +116,7 @@ impl Nginx {
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 
     fn source(&self) -> RepoSource {
@@ -121,23 +137,36 @@ impl Drop for Nginx {
 }
 
 /// The shipped site with its `root` and `listen` lines (not comments) replaced: one listen on
-/// loopback at `port`, the root at `root`. Every other line is as shipped.
-fn substitute(site: &str, root: &Path, port: u16) -> String {
-    let (mut roots, mut listens) = (0, 0);
+/// loopback at `port`, the root at `root`. With `tls`, the listen is `ssl` and the shipped
+/// commented `ssl_*` lines are used, their paths replaced. Every other line is as shipped.
+fn substitute(site: &str, root: &Path, port: u16, tls: Option<&Tls<'_>>) -> String {
+    let (mut roots, mut listens, mut ssl_lines) = (0, 0, 0);
     let lines: Vec<String> = site
         .lines()
         .map(|line| {
             let t = line.trim_start();
             let indent = &line[..line.len() - t.len()];
+            let ssl = t.strip_prefix("# ssl_").filter(|_| tls.is_some());
             if t.starts_with("root ") {
                 roots += 1;
                 format!("{indent}root {};", root.display())
             } else if t.starts_with("listen ") {
                 listens += 1;
                 if listens == 1 {
-                    format!("{indent}listen 127.0.0.1:{port};")
+                    let ssl = if tls.is_some() { " ssl" } else { "" };
+                    format!("{indent}listen 127.0.0.1:{port}{ssl};")
                 } else {
                     format!("{indent}# (test: one listen only) {t}")
+                }
+            } else if let (Some(rest), Some(tls)) = (ssl, tls) {
+                ssl_lines += 1;
+                let (key, _) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                match key {
+                    "certificate" => format!("{indent}ssl_certificate {};", tls.cert.display()),
+                    "certificate_key" => {
+                        format!("{indent}ssl_certificate_key {};", tls.key.display())
+                    }
+                    _ => format!("{indent}ssl_{rest}"),
                 }
             } else {
                 line.to_owned()
@@ -149,7 +178,53 @@ fn substitute(site: &str, root: &Path, port: u16) -> String {
         (1, 2),
         "the shipped site's root and listen lines moved"
     );
+    if tls.is_some() {
+        assert_eq!(
+            ssl_lines, 3,
+            "the shipped site's commented ssl_ lines moved"
+        );
+    }
     lines.join("\n") + "\n"
+}
+
+/// A private CA (as a hospital runs) and a certificate for 127.0.0.1 it signed, as PEM files.
+struct PrivateCa {
+    ca: std::path::PathBuf,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+}
+
+impl PrivateCa {
+    fn new(dir: &Path) -> PrivateCa {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "Test hospital private CA");
+        let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+        let issuer = Issuer::new(ca, ca_key);
+        let key = KeyPair::generate().expect("server key");
+        let mut server = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        server
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        let cert = server.signed_by(&key, &issuer).expect("server certificate");
+        fs::create_dir_all(dir).expect("pki folder");
+        let files = PrivateCa {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+        };
+        fs::write(&files.ca, ca_cert.pem()).expect("CA file");
+        fs::write(&files.cert, cert.pem()).expect("certificate file");
+        fs::write(&files.key, key.serialize_pem()).expect("key file");
+        // nginx may read as another user.
+        for f in [&files.cert, &files.key] {
+            fs::set_permissions(f, fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        files
+    }
 }
 
 fn heavy_hub(sizes: &[usize]) -> Hub {
@@ -417,4 +492,70 @@ fn a_connection_dropped_mid_file_keeps_the_partial_and_nginx_resumes_it() {
         (half as u64, file.length - half as u64)
     );
     assert_eq!(fs::read(&partial).expect("whole"), bytes);
+}
+
+#[test]
+#[cfg_attr(not(heavy_tests), ignore = "heavy: runs the real nginx")]
+fn https_behind_a_private_ca_syncs_with_its_ca_file_and_is_refused_without_it() {
+    let hub = heavy_hub(&[30_000]);
+    let pki = PrivateCa::new(&hub.dir.path().join("pki"));
+    let tls = Tls {
+        cert: &pki.cert,
+        key: &pki.key,
+    };
+    let nginx = Nginx::serve_with(&hub.repo(), Some(&tls));
+    assert!(nginx.url().starts_with("https://"));
+
+    // With the hospital's CA file: the metadata verifies and the file downloads whole.
+    let with_ca = HttpSettings {
+        ca_file: Some(pki.ca.clone()),
+        ..HttpSettings::default()
+    };
+    let source = RepoSource::http_with(&nginx.url(), &with_ca).expect("source");
+    let file = verified_targets(&source, &hub, None).files.remove(0);
+    let partial = hub.laptop().join(".tls.partial");
+    let got = source
+        .download(
+            &file.path(),
+            file.length,
+            &file.sha256,
+            &partial,
+            &mut |_, _| {},
+        )
+        .expect("downloads over https");
+    assert_eq!(got.transferred, file.length);
+    assert_eq!(fs::read(&partial).expect("file"), bytes_of(&hub, &file));
+
+    // The public roots alone do not trust a private CA: refused before any byte is used.
+    let public = RepoSource::http_with(&nginx.url(), &HttpSettings::default()).expect("source");
+    let err = public
+        .get_metadata(TIMESTAMP_NAME, MAX_TIMESTAMP_LEN)
+        .expect_err("an unknown issuer");
+    assert!(matches!(err, FetchError::Unreachable { .. }), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate")
+            || err.to_string().contains("UnknownIssuer"),
+        "the message says why: {err}"
+    );
+
+    // A CA file that holds no certificate is the operator's mistake, said as such (exit 2).
+    let empty = hub.dir.path().join("pki").join("empty.pem");
+    fs::write(&empty, "not a certificate\n").expect("file");
+    let bad = HttpSettings {
+        ca_file: Some(empty),
+        ..HttpSettings::default()
+    };
+    let err = RepoSource::http_with(&nginx.url(), &bad)
+        .err()
+        .expect("refused");
+    assert_eq!(err.failure(), Failure::Usage, "{err}");
+    assert!(err.to_string().contains("no CERTIFICATE"), "{err}");
+    let key_given = HttpSettings {
+        ca_file: Some(pki.key.clone()),
+        ..HttpSettings::default()
+    };
+    let err = RepoSource::http_with(&nginx.url(), &key_given)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("private key"), "{err}");
 }
