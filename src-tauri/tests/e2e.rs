@@ -1028,6 +1028,86 @@ async fn wait_for_image(w: &Window<'_>, img: &Element) -> u64 {
     not(heavy_tests),
     ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
 )]
+async fn sync_now_brings_the_hubs_chain_and_the_record_shows_its_data_age() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    // A freshly set-up laptop (its keys, no snapshot) and the hub's repository on a USB stick.
+    let folder = rig.shots.with_file_name("sync-laptop");
+    let snapshots = rig.bed.empty_laptop(&folder);
+    let stick = rig.shots.with_file_name("sync-stick");
+    let repo = stick.join("repo");
+    let now = chrono::Utc::now();
+    rig.bed.publish(
+        &repo,
+        &stick.join("first.fcs"),
+        now - chrono::TimeDelta::hours(2),
+        now,
+    );
+    let mut w = Window::open(
+        rig,
+        "sync",
+        &[
+            ("FIELDCHART_SNAPSHOTS", &snapshots),
+            ("FIELDCHART_SYNC_SOURCE", &repo),
+        ],
+    )
+    .await;
+
+    // 1. The start screen offers Sync now from the stick, and lists nothing yet.
+    w.at_step(1).await;
+    w.text_contains(".sync-source", &repo.display().to_string())
+        .await;
+    assert_eq!(w.count(".snapshot-card").await, 0);
+    w.readable("start before the sync").await;
+    w.shot("sync-offered").await;
+
+    // The first sync: switched, every facility's data-as-of from none to a day, one card.
+    w.click("#sync-now").await;
+    w.find("#sync-result[data-outcome=\"switched\"]").await;
+    let facilities = w.count(".sync-facility").await;
+    assert_eq!(facilities, 3, "the drill region's three hospitals");
+    for before in w.c.find_all(Locator::Css(".sync-before")).await.unwrap() {
+        assert_eq!(before.text().await.unwrap(), "なし", "no data before");
+    }
+    let (code, _) = PERSONA;
+    let after_css = format!(".sync-facility[data-code=\"{code}\"] .sync-after");
+    let after = w.text(&after_css).await;
+    let day = after.trim_start_matches('→').trim().to_owned();
+    assert!(!day.is_empty() && day != "なし", "a day after: {after:?}");
+    w.text_contains("#sync-result", "1ファイル中1ファイルを取得")
+        .await;
+    w.readable("start after the sync").await;
+    w.shot("sync-switched").await;
+    let card = w.find(".snapshot-card").await;
+    let path = card.attr("data-path").await.unwrap().expect("a card path");
+    assert!(path.ends_with(".fcchain"), "the card is the chain: {path}");
+    assert_eq!(w.count(".snapshot-card").await, 1);
+
+    // Again with nothing new on the stick: already current, the same day before and after.
+    w.click("#sync-now").await;
+    w.find("#sync-result[data-outcome=\"already-current\"]")
+        .await;
+    let before_css = format!(".sync-facility[data-code=\"{code}\"] .sync-before");
+    assert_eq!(w.text(&before_css).await, day);
+    w.shot("sync-current").await;
+
+    // The synced chain opens like any snapshot; the record's data age is the one the sync said.
+    w.declared_on(Path::new(&path), "訓練 太郎", "doctor", None)
+        .await;
+    w.search("やまだ はなこ", "", PERSONA).await;
+    w.confirm_and_open(PERSONA).await;
+    w.at_step(5).await;
+    w.text_contains("#critical-banner", "ペニシリン").await;
+    w.text_contains(".record-age", &day).await;
+    w.shot("synced-record").await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn the_app_locks_itself_after_the_policy_idle_minutes() {
     let _turn = TURN.lock().await;
     let rig = rig();

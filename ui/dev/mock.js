@@ -9,6 +9,9 @@
 //   `authorisation`; query "none" finds nobody; query "stale" makes the data old; query "photo"
 //   opens record-documents.json (a wound photo), "scan" record-scan.json (a scanned PDF letter);
 //   query "宮城" is too broad (results-too-broad.json: nobody listed, narrow the search).
+//   Add ?sync to offer "Sync now" (start-sync.json): the first sync runs for about two seconds
+//   with progress (sync-progress.json) and switches (sync.json), the next says already current
+//   (sync-current.json); ?sync=rollback or ?sync=frozen fails with that error instead.
 //   Add ?lang=en to start in English
 //   (the app itself keeps the choice in localStorage).
 (() => {
@@ -53,8 +56,35 @@
     return canvas.toDataURL('image/png').split(',')[1];
   }
 
+  const params = new URLSearchParams(location.search);
+  const syncMode = params.get('sync');
+  const offersSync = syncMode !== null;
+
+  /** The running sync: "Sync now" polls sync_progress while sync_now has not answered. */
+  function runSync() {
+    if (syncMode === 'rollback' || syncMode === 'frozen') return fail(syncMode);
+    state.syncing = true;
+    state.syncStarted = Date.now();
+    const answer = copy(state.synced ? F['sync-current'] : F.sync);
+    return new Promise((resolve) => setTimeout(() => {
+      state.syncing = false;
+      state.synced = true;
+      resolve(answer);
+    }, 2000));
+  }
+
   const commands = {
-    start: () => copy(F.start),
+    start: () => copy(offersSync ? F['start-sync'] : F.start),
+    sync_now: () => (offersSync ? runSync() : fail('bad-input')),
+    sync_progress: () => {
+      const p = copy(F['sync-progress']);
+      if (!state.syncing) return { ...p, running: false };
+      // The desk's progress shape, moved along by the time since "Sync now".
+      const share = Math.min(1, (Date.now() - state.syncStarted) / 1500);
+      return share < 1
+        ? { ...p, running: true, phase: 'fetching', done: Math.round(p.total * share) }
+        : { ...p, running: true, phase: 'verifying', done: p.total };
+    },
     unlock: ({ path, method, passphrase, breakGlass }) => {
       const card = F.start.snapshots.find((s) => s.path === path);
       if (!card) return fail('no-snapshot');
@@ -122,6 +152,11 @@
       if (state.record) Object.assign(p, { patient: state.record.patient, access: state.record.access, critical: state.record.critical, summary: state.record.summary });
       return p;
     },
+    // The app opens the system print dialog; a browser has its own.
+    print_page: () => {
+      window.print?.();
+      return null;
+    },
     activity: () => null,
     lock: () => ({ ...copy(F.lock), viewer: state.viewer, method: state.method }),
     resume: ({ passphrase }) => {
@@ -139,7 +174,7 @@
     set_language: () => null,
   };
 
-  const lang = new URLSearchParams(location.search).get('lang');
+  const lang = params.get('lang');
   if (lang === 'en' || lang === 'ja') localStorage.setItem('fieldchart.lang', lang);
 
   window.__TAURI__ = {

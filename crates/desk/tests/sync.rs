@@ -8,7 +8,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use fieldchart_audit::{Event, Outcome};
 use fieldchart_desk::contract::{ErrorKind, SyncOutcome, SyncPhase, ValidityState};
 use fieldchart_desk::{Config, Desk, Zone};
-use fieldchart_repo::{ChainFile, FileRole, PublishInput};
 use fieldchart_testbed::Testbed;
 
 fn testbed() -> &'static Testbed {
@@ -24,22 +23,7 @@ fn testbed() -> &'static Testbed {
 /// The hub's side: `snapshot` (a fresh testbed snapshot created at `created`) published as a
 /// one-file chain into `repo` at `at`.
 fn publish(repo: &Path, snapshot: &Path, created: DateTime<Utc>, at: DateTime<Utc>) {
-    let bed = testbed();
-    bed.snapshot(snapshot, created, str::to_owned);
-    let trusted =
-        fieldchart_vault::TrustedKey::parse(std::fs::read_to_string(&bed.hub_pub).unwrap().trim())
-            .unwrap();
-    let digest = fieldchart_vault::check_outline_even_if_expired(snapshot, &[trusted], at)
-        .unwrap()
-        .digest;
-    let key = fieldchart_vault::load_signing_key(&bed.root.join("hub").join("hub.key")).unwrap();
-    let chain = vec![ChainFile {
-        path: snapshot.to_path_buf(),
-        role: FileRole::Base,
-        sequence: 0,
-        digest,
-    }];
-    fieldchart_repo::publish(repo, &PublishInput::new(chain, &key, at)).expect("publishes");
+    testbed().publish(repo, snapshot, created, at);
 }
 
 /// A laptop with its own empty snapshot folder, syncing from `source`.
@@ -68,6 +52,7 @@ impl Laptop {
             audit_log: real_log.clone(),
             drill_audit_log: dir.path().join("drill").join("audit.log"),
             sync_source: source.map(|s| s.display().to_string()),
+            sync_http: Default::default(),
             clock: Arc::new(move || *clock.lock().unwrap()),
             zone: Zone::System,
         };

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, FixedOffset, Local, Utc};
 use fieldchart_build::{BuildOptions, build, read_consent};
 use fieldchart_policy::Policy;
+use fieldchart_repo::{ChainFile, FileRole, PublishInput};
 use fieldchart_storage::{FacilityId, StorageRoot, scan_facility};
 use fieldchart_synth::{CivilDate, RegionSpec};
 use fieldchart_vault::WriteOptions;
@@ -119,6 +120,43 @@ impl Testbed {
         self.build(out, &edit(&drill_policy()), created);
     }
 
+    /// The hub's side of a sync: a fresh drill snapshot of the region, created at `created`,
+    /// written to `snapshot` and published as a one-file chain into the repository folder `repo`
+    /// at `at` (signed with the testbed's hub key, as `fieldchart hub publish` signs it).
+    pub fn publish(&self, repo: &Path, snapshot: &Path, created: DateTime<Utc>, at: DateTime<Utc>) {
+        if let Some(folder) = snapshot.parent() {
+            std::fs::create_dir_all(folder).expect("the hub's folder");
+        }
+        self.snapshot(snapshot, created, str::to_owned);
+        let text = std::fs::read_to_string(&self.hub_pub).expect("hub.pub");
+        let trusted = fieldchart_vault::TrustedKey::parse(text.trim()).expect("the hub's key");
+        let digest = fieldchart_vault::check_outline_even_if_expired(snapshot, &[trusted], at)
+            .expect("the snapshot just built")
+            .digest;
+        let key = fieldchart_vault::load_signing_key(&self.root.join("hub").join("hub.key"))
+            .expect("the hub's signing key");
+        let chain = vec![ChainFile {
+            path: snapshot.to_path_buf(),
+            role: FileRole::Base,
+            sequence: 0,
+            digest,
+        }];
+        fieldchart_repo::publish(repo, &PublishInput::new(chain, &key, at)).expect("publishes");
+    }
+
+    /// A laptop folder with this laptop's keys and no snapshot yet (`folder/snapshots/keys/`),
+    /// as a freshly set-up laptop has before its first sync. Returns the snapshots folder.
+    pub fn empty_laptop(&self, folder: &Path) -> PathBuf {
+        let snapshots = folder.join("snapshots");
+        let keys = snapshots.join("keys");
+        std::fs::create_dir_all(&keys).expect("the laptop's folders");
+        for key in [&self.device_key, &self.hub_pub] {
+            let to = keys.join(key.file_name().expect("a key file"));
+            std::fs::copy(key, to).expect("the laptop's keys");
+        }
+        snapshots
+    }
+
     /// Another laptop folder: `folder/snapshots/<name>.fcs`, with this laptop's keys beside it
     /// where the app finds them, built from the same region with the drill policy as `edit`
     /// changes it (a shorter idle lock for a test that waits for it, say). Returns the snapshots
@@ -129,13 +167,7 @@ impl Testbed {
         name: &str,
         edit: impl FnOnce(&str) -> String,
     ) -> (PathBuf, PathBuf) {
-        let snapshots = folder.join("snapshots");
-        let keys = snapshots.join("keys");
-        std::fs::create_dir_all(&keys).expect("the other laptop's folders");
-        for key in [&self.device_key, &self.hub_pub] {
-            let to = keys.join(key.file_name().expect("a key file"));
-            std::fs::copy(key, to).expect("the laptop's keys");
-        }
+        let snapshots = self.empty_laptop(folder);
         let out = snapshots.join(format!("{name}.fcs"));
         self.build(&out, &edit(&drill_policy()), Utc::now());
         (snapshots, out)
