@@ -211,6 +211,14 @@ impl SnapshotFiles {
         Ok(files)
     }
 
+    /// The keys an earlier run left in `keys`, for `snapshot`.
+    pub(super) fn existing(snapshot: &Path, keys: &Path) -> SnapshotFiles {
+        SnapshotFiles {
+            snapshot: snapshot.to_path_buf(),
+            keys: keys.to_path_buf(),
+        }
+    }
+
     /// The same keys, for another snapshot (or chain file).
     pub(super) fn for_snapshot(&self, snapshot: &Path) -> SnapshotFiles {
         SnapshotFiles {
