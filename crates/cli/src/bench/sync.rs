@@ -90,7 +90,10 @@ struct Report {
 #[derive(Serialize)]
 struct LayerRow {
     day: u32,
+    /// The whole `build_next`, wall clock (scan, state and build).
     seconds: f64,
+    /// Of which the layer's own build (reading the changed patients, store, index, encryption).
+    build_seconds: f64,
     bytes: u64,
     patients: u64,
     tombstones: u64,
@@ -148,7 +151,11 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             },
         )?;
         say(&format!("day {day}: the layer …"));
+        // The whole nightly run, wall clock: the scan of every patient folder and the state
+        // included, not only the layer's own build (which is what BuildSummary::seconds times).
+        let started = Instant::now();
         let built = build_next(files.chain_options(&region, &state, &builds)?, &mut |_| {})?;
+        let wall = started.elapsed().as_secs_f64();
         if built.kind != Kind::Layer {
             bail!(
                 "day {day} wrote a base, not a layer: {}",
@@ -158,7 +165,8 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         let last = built.chain.last().context("an empty chain")?;
         layers.push(LayerRow {
             day,
-            seconds: built.summary.seconds,
+            seconds: wall,
+            build_seconds: built.summary.seconds,
             bytes: built.summary.bytes,
             patients: last.patients,
             tombstones: last.tombstones,
@@ -170,7 +178,9 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
     }
     // The same last day as one full snapshot, the baseline of every ratio.
     say("the same data as one full build …");
+    let started = Instant::now();
     let full = fieldchart_build::build(files.full_options(&region)?, &mut |_| {})?;
+    let full_wall = started.elapsed().as_secs_f64();
 
     // The laptop's sync of the last day, over nginx when it is there.
     let laptop = run_dir.join("laptop");
@@ -220,9 +230,9 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         patients: args.patients,
         days: args.days,
         share: args.share,
-        full_build_seconds: full.seconds,
+        full_build_seconds: full_wall,
         full_snapshot_bytes: full.bytes,
-        incremental_to_full_time: layer_seconds / full.seconds.max(1e-9),
+        incremental_to_full_time: layer_seconds / full_wall.max(1e-9),
         layer_to_full_bytes: last.bytes as f64 / full.bytes.max(1) as f64,
         changed_share: changed as f64 / args.patients.max(1) as f64,
         sync_from: if source.starts_with("http") {
@@ -264,13 +274,13 @@ fn print(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     for l in &r.layers {
         writeln!(
             out,
-            "  day {}: layer of {} patients and {} tombstones, {} bytes, {:.2} s",
-            l.day, l.patients, l.tombstones, l.bytes, l.seconds
+            "  day {}: layer of {} patients and {} tombstones, {} bytes, {:.2} s (of which {:.2} s the layer's build, the rest the scan of every folder)",
+            l.day, l.patients, l.tombstones, l.bytes, l.seconds, l.build_seconds
         )?;
     }
     writeln!(
         out,
-        "incremental build / full build time: {:.3} (goal ≤ 0.05: {})",
+        "incremental build / full build time, wall clock, scan included: {:.3} (goal ≤ 0.05: {})",
         r.incremental_to_full_time,
         met(r.incremental_to_full_time <= 0.05)
     )?;
