@@ -258,7 +258,6 @@ fn in_scope(c: &convert::Converted, from: &str) -> bool {
 fn index_document(f: &Fields, pk: i64, row: &PatientRow, clinical: Vec<String>) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.pk, pk as u64);
-    doc.add_text(f.key, ix::patient_key(&row.facility, &row.patient_id));
     doc.add_text(f.facility, &row.facility);
     for id in ix::patient_id_terms(&row.patient_id) {
         doc.add_text(f.patient_id, &id);

@@ -175,8 +175,9 @@ pub struct Session {
     /// Base first, the newest last.
     layers: Vec<Layer>,
     fault: Fault,
-    /// Per file, the patients newer files hold or remove, as an index query; made on the first
-    /// search (it reads every layer's patient keys, never the base's).
+    /// Per file, the patients newer files hold or remove, by their `pk` in that file; made on
+    /// the first search (it reads every layer's patient list, and looks those patients up in
+    /// each older file's patient table).
     hidden: OnceLock<Result<Vec<Option<Hidden>>, String>>,
 }
 

@@ -20,9 +20,6 @@ use tantivy::schema::{
 pub struct Fields {
     /// `patient.pk` in the clinical store.
     pub pk: Field,
-    /// Facility and patient ID together ([`patient_key`]): one term per patient, by which a
-    /// layer's newer copy of a patient hides the older one.
-    pub key: Field,
     pub facility: Field,
     /// The facility's patient ID, as written and without leading zeros.
     pub patient_id: Field,
@@ -63,7 +60,6 @@ impl Fields {
         };
         let fields = Fields {
             pk: b.add_u64_field("pk", INDEXED | STORED | FAST),
-            key: b.add_text_field("key", STRING),
             facility: b.add_text_field("facility", STRING),
             patient_id: b.add_text_field("patient_id", STRING),
             name: b.add_text_field("name", grams(IndexRecordOption::WithFreqs)),
@@ -84,12 +80,6 @@ impl Fields {
 }
 
 /// Index terms of a name or address: every unigram and bigram of each word of the folded text.
-/// The `key` term of a patient: facility code and patient ID, joined by a unit separator (a
-/// character neither can hold).
-pub fn patient_key(facility: &str, patient_id: &str) -> String {
-    format!("{facility}\u{1f}{patient_id}")
-}
-
 pub fn name_grams(text: &str) -> Vec<String> {
     let folded = jtext::fold(text);
     let mut out = unigrams(&folded);

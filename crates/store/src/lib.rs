@@ -22,8 +22,10 @@ pub mod standing;
 /// deleted it. 4: rows carry next of kin (NK1), each injection component's amount (RXC-3/-4), the
 /// dispensed amount (RXE-10/-11), the device (RXR-3) and a result's sub-ID (OBX-4); a version-3
 /// snapshot would show those as never written. 5: a snapshot can be a chain (a base and its
-/// layers): the manifest's `chain` link, the `tombstone` table and the index's `key` field.
-pub const CONTENT_VERSION: u32 = 5;
+/// layers): the manifest's `chain` link, the `tombstone` table and the index's `key` field. 6: the
+/// index's `key` field is gone again (a layer hides older copies by their `pk`, found through the
+/// patient table), so the index's fields are numbered as before version 5.
+pub const CONTENT_VERSION: u32 = 6;
 
 /// Names of the vault parts.
 pub mod parts {
