@@ -1,20 +1,17 @@
 // The development mock (ui/dev/mock.js) must answer every command the UI sends, or a screen seen in
 // a plain browser is not the screen the app shows. It is loaded as serve.mjs loads it: after the
-// real desk's fixtures (ui/test/fixtures, written by crates/desk/tests/contract.rs).
-import { readFileSync, readdirSync } from 'node:fs';
+// real desk's fixtures (ui/test/fixtures, written by crates/desk/tests/contract.rs), read by the
+// dev server's own dev/fixtures.mjs.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFixtures } from '../dev/fixtures.mjs';
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function loadMock(search) {
-  const fixtures = {};
-  for (const name of readdirSync(join(ui, 'test/fixtures'))) {
-    if (name.endsWith('.json')) {
-      fixtures[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(ui, 'test/fixtures', name), 'utf8'));
-    }
-  }
+  const fixtures = readFixtures();
   window.__FIXTURES__ = fixtures;
   window.history.replaceState({}, '', `/${search}`);
   // The mock is a plain script (an IIFE), as the dev server injects it.

@@ -116,16 +116,10 @@ impl Config {
             audit_log: env_path("FIELDCHART_AUDIT_LOG").unwrap_or_else(|| data.join("audit.log")),
             drill_audit_log: env_path("FIELDCHART_DRILL_AUDIT_LOG")
                 .unwrap_or_else(|| data.join("drill").join("audit.log")),
-            sync_source: std::env::var("FIELDCHART_SYNC_SOURCE")
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty()),
+            sync_source: env_text("FIELDCHART_SYNC_SOURCE"),
             sync_http: fieldchart_sync::fetch::HttpSettings {
                 ca_file: env_path("FIELDCHART_SYNC_CA"),
-                proxy: std::env::var("FIELDCHART_SYNC_PROXY")
-                    .ok()
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
+                proxy: env_text("FIELDCHART_SYNC_PROXY"),
                 ..Default::default()
             },
             clock: Arc::new(Utc::now),
@@ -191,6 +185,14 @@ fn env_path(var: &str) -> Option<PathBuf> {
     std::env::var_os(var)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+}
+
+/// A variable's text, trimmed; unset or blank is none.
+fn env_text(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn env_list(var: &str) -> Option<Vec<PathBuf>> {

@@ -126,26 +126,10 @@ fn repos() -> &'static Repos {
         let at = now().to_utc();
         b.bed
             .snapshot(&built, at - TimeDelta::hours(1), str::to_owned);
-        let trusted = fieldchart_vault::TrustedKey::parse(
-            std::fs::read_to_string(&b.bed.hub_pub).unwrap().trim(),
-        )
-        .unwrap();
-        let digest = fieldchart_vault::check_outline_even_if_expired(&built, &[trusted], at)
-            .unwrap()
-            .digest;
-        let key =
-            fieldchart_vault::load_signing_key(&b.bed.root.join("hub").join("hub.key")).unwrap();
-        let chain = vec![fieldchart_repo::ChainFile {
-            path: built.clone(),
-            role: fieldchart_repo::FileRole::Base,
-            sequence: 0,
-            digest,
-        }];
-        let input = fieldchart_repo::PublishInput::new(chain, &key, at);
-        fieldchart_repo::publish(&repo, &input).expect("publishes");
+        b.bed.publish_built(&repo, &built, at);
         let old = hub.join("old-copy");
         copy_dir(&repo, &old);
-        fieldchart_repo::publish(&repo, &input).expect("publishes again");
+        b.bed.publish_built(&repo, &built, at);
         // The synced file's name is its SHA-256 and the chain file's the hub key's: both random.
         let sha = {
             use std::io::Read;

@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::{Hub, bytes_of, verified_targets};
+use common::{Hub, bytes_of, download, verified_targets};
 use fieldchart_failure::Failure;
 use fieldchart_sync::fetch::{Downloaded, FetchError, RepoSource};
 
@@ -55,29 +55,13 @@ fn a_partial_file_resumes_and_only_the_rest_is_read() {
     let bytes = bytes_of(&hub, &file);
     let partial = hub.laptop().join(".base.partial");
     fs::write(&partial, &bytes[..123_456]).expect("partial");
-    let got = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("resumes");
+    let got = download(&source, &file, &partial).expect("resumes");
     assert_eq!(got.resumed_from, 123_456);
     assert_eq!(got.transferred, file.length - 123_456);
     assert_eq!(fs::read(&partial).expect("whole"), bytes);
     // A complete partial is only checked: nothing is read from the source.
     fs::remove_file(hub.repo().join(file.path())).expect("gone from the stick");
-    let again = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("already complete");
+    let again = download(&source, &file, &partial).expect("already complete");
     assert_eq!(again.transferred, 0);
 }
 
@@ -92,15 +76,7 @@ fn a_truncated_file_on_the_stick_keeps_what_was_read_and_resumes_once_it_is_whol
     let on_stick = hub.repo().join(file.path());
     fs::write(&on_stick, &bytes[..90_000]).expect("an interrupted copy onto the stick");
     let partial = hub.laptop().join(".base.partial");
-    let err = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect_err("truncated");
+    let err = download(&source, &file, &partial).expect_err("truncated");
     assert!(
         matches!(err, FetchError::Incomplete { found: 90_000, .. }),
         "{err}"
@@ -109,15 +85,7 @@ fn a_truncated_file_on_the_stick_keeps_what_was_read_and_resumes_once_it_is_whol
     assert_eq!(fs::metadata(&partial).expect("kept").len(), 90_000);
 
     fs::write(&on_stick, &bytes).expect("copied again");
-    let got = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("resumes");
+    let got = download(&source, &file, &partial).expect("resumes");
     assert_eq!(
         (got.resumed_from, got.transferred),
         (90_000, file.length - 90_000)
@@ -136,29 +104,13 @@ fn an_altered_file_is_refused_and_its_download_deleted() {
     bytes[30_000] ^= 0x01;
     fs::write(&on_stick, &bytes).expect("flip a byte");
     let partial = hub.laptop().join(".base.partial");
-    let err = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect_err("flipped byte");
+    let err = download(&source, &file, &partial).expect_err("flipped byte");
     assert_eq!(err.failure(), Failure::Tampered, "{err}");
     assert!(!partial.exists(), "a mismatch deletes the partial");
 
     bytes.push(0);
     fs::write(&on_stick, &bytes).expect("one byte more");
-    let err = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect_err("longer");
+    let err = download(&source, &file, &partial).expect_err("longer");
     assert!(err.to_string().contains("more than"), "{err}");
 }
 

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
-use common::{Hub, bytes_of, now, verified_targets};
+use common::{Hub, bytes_of, download, now, verified_targets};
 use fieldchart_failure::Failure;
 use fieldchart_repo::{MAX_TIMESTAMP_LEN, TIMESTAMP_NAME, verify_timestamp};
 use fieldchart_sync::fetch::{FetchError, HttpSettings, HttpTimeouts, RepoSource};
@@ -245,15 +245,7 @@ fn metadata_and_files_fetched_from_nginx_verify() {
     let targets = verified_targets(&source, &hub, None);
     for (i, file) in targets.files.iter().enumerate() {
         let partial = hub.laptop().join(format!(".{i}.partial"));
-        let got = source
-            .download(
-                &file.path(),
-                file.length,
-                &file.sha256,
-                &partial,
-                &mut |_, _| {},
-            )
-            .expect("downloads");
+        let got = download(&source, file, &partial).expect("downloads");
         assert_eq!((got.resumed_from, got.transferred), (0, file.length));
         assert_eq!(fs::read(&partial).expect("file"), bytes_of(&hub, file));
     }
@@ -269,15 +261,7 @@ fn a_partial_download_resumes_with_a_range_and_transfers_only_the_rest() {
     let bytes = bytes_of(&hub, &file);
     let partial = hub.laptop().join(".base.partial");
     fs::write(&partial, &bytes[..200_000]).expect("partial");
-    let got = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("resumes");
+    let got = download(&source, &file, &partial).expect("resumes");
     assert_eq!(
         (got.resumed_from, got.transferred),
         (200_000, file.length - 200_000)
@@ -367,15 +351,7 @@ fn a_byte_flipped_on_the_server_is_refused() {
     bytes[77_777] ^= 0x80;
     fs::write(&served, &bytes).expect("flip");
     let partial = hub.laptop().join(".base.partial");
-    let err = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect_err("flipped");
+    let err = download(&source, &file, &partial).expect_err("flipped");
     assert_eq!(err.failure(), Failure::Tampered, "{err}");
     assert!(!partial.exists());
 
@@ -463,30 +439,13 @@ fn a_connection_dropped_mid_file_keeps_the_partial_and_nginx_resumes_it() {
     let (url, server) = dropping_server(bytes.clone(), half);
     let partial = hub.laptop().join(".base.partial");
     let dropping = RepoSource::http(&url, HttpTimeouts::default()).expect("source");
-    let err = dropping
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect_err("dropped");
+    let err = download(&dropping, &file, &partial).expect_err("dropped");
     server.join().expect("server");
     assert!(matches!(err, FetchError::Interrupted { .. }), "{err}");
     assert!(err.to_string().contains("next sync resumes"), "{err}");
     assert_eq!(fs::metadata(&partial).expect("kept").len(), half as u64);
 
-    let got = nginx
-        .source()
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("resumes");
+    let got = download(&nginx.source(), &file, &partial).expect("resumes");
     assert_eq!(
         (got.resumed_from, got.transferred),
         (half as u64, file.length - half as u64)
@@ -514,15 +473,7 @@ fn https_behind_a_private_ca_syncs_with_its_ca_file_and_is_refused_without_it() 
     let source = RepoSource::http_with(&nginx.url(), &with_ca).expect("source");
     let file = verified_targets(&source, &hub, None).files.remove(0);
     let partial = hub.laptop().join(".tls.partial");
-    let got = source
-        .download(
-            &file.path(),
-            file.length,
-            &file.sha256,
-            &partial,
-            &mut |_, _| {},
-        )
-        .expect("downloads over https");
+    let got = download(&source, &file, &partial).expect("downloads over https");
     assert_eq!(got.transferred, file.length);
     assert_eq!(fs::read(&partial).expect("file"), bytes_of(&hub, &file));
 

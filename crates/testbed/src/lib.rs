@@ -121,17 +121,24 @@ impl Testbed {
     }
 
     /// The hub's side of a sync: a fresh drill snapshot of the region, created at `created`,
-    /// written to `snapshot` and published as a one-file chain into the repository folder `repo`
-    /// at `at` (signed with the testbed's hub key, as `fieldchart hub publish` signs it).
+    /// written to `snapshot` and published into the repository folder `repo` at `at`
+    /// ([`Testbed::publish_built`]).
     pub fn publish(&self, repo: &Path, snapshot: &Path, created: DateTime<Utc>, at: DateTime<Utc>) {
         if let Some(folder) = snapshot.parent() {
             std::fs::create_dir_all(folder).expect("the hub's folder");
         }
         self.snapshot(snapshot, created, str::to_owned);
+        self.publish_built(repo, snapshot, at);
+    }
+
+    /// Publishes the snapshot `snapshot` (built by this testbed) as a one-file chain into the
+    /// repository folder `repo` at `at`, signed with the testbed's hub key as `fieldchart hub
+    /// publish` signs it. Publishing the same file again writes a newer version.
+    pub fn publish_built(&self, repo: &Path, snapshot: &Path, at: DateTime<Utc>) {
         let text = std::fs::read_to_string(&self.hub_pub).expect("hub.pub");
         let trusted = fieldchart_vault::TrustedKey::parse(text.trim()).expect("the hub's key");
         let digest = fieldchart_vault::check_outline_even_if_expired(snapshot, &[trusted], at)
-            .expect("the snapshot just built")
+            .expect("a snapshot of this testbed")
             .digest;
         let key = fieldchart_vault::load_signing_key(&self.root.join("hub").join("hub.key"))
             .expect("the hub's signing key");

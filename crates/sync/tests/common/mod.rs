@@ -2,11 +2,11 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use fieldchart_repo::{ChainFile, FileRole, PublishInput, Published, TargetFile, Targets};
-use fieldchart_sync::fetch::RepoSource;
+use fieldchart_sync::fetch::{Downloaded, FetchError, RepoSource};
 use fieldchart_vault::{
     SigningKey, SnapshotWriter, TrustedKey, WriteOptions, generate_device_identity,
     generate_signing_key, load_signing_key, parse_recipient,
@@ -111,6 +111,22 @@ pub fn verified_targets(source: &RepoSource, hub: &Hub, seen: Option<u64>) -> Ta
         .expect("targets");
     fieldchart_repo::verify_targets(&targets, &ts.targets, &[hub.trusted], now(), None)
         .expect("targets verify")
+}
+
+/// Downloads `file` of the verified targets from `source` into `partial`, resuming what it holds,
+/// with no progress shown.
+pub fn download(
+    source: &RepoSource,
+    file: &TargetFile,
+    partial: &Path,
+) -> Result<Downloaded, FetchError> {
+    source.download(
+        &file.path(),
+        file.length,
+        &file.sha256,
+        partial,
+        &mut |_, _| {},
+    )
 }
 
 pub fn bytes_of(hub: &Hub, file: &TargetFile) -> Vec<u8> {
