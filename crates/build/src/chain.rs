@@ -9,6 +9,16 @@
 //!    disagree, the file's SHA-256 decides, so a file touched but not changed (a copy that kept
 //!    its content) does not make a layer. `--full` ([`ChainOptions::full`]) hashes every file, so
 //!    a file changed in place with the same size and mtime is still found, and writes a fresh base.
+//!
+//!    The names come from the folders, and reading every folder of a large storage each night is
+//!    most of the night's work (the kernel's `getdents`). So the state also keeps the modification
+//!    time of every folder a patient's walk read. A folder whose time is the same holds the same
+//!    entries (creating, removing or renaming one changes it), so a patient whose folders all have
+//!    their kept times is checked with a `stat` of each folder and each kept file, and their
+//!    folders are not read. Only where a folder's time differs, or a file's size or time does, is
+//!    the patient walked again. A time less than [`RACY_SLACK`] before the scan began is kept as
+//!    unknown: the clock that stamps folders is coarse, so a change in the same tick as the look
+//!    could leave the time as it was; such a folder is read again next night.
 //! 2. **The output is a layer**: the new and changed patients, read and stored whole (their chart,
 //!    index entry and documents), a tombstone for each patient who left the storage, and the
 //!    manifest's facility rows counted over the whole facility (unchanged patients from their
@@ -30,17 +40,22 @@
 //! took). What is published comes from the state's chain, so a file the state does not hold is
 //! never published.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use fieldchart_reader::report::PatientTally;
-use fieldchart_storage::{FacilityScan, PatientFiles, PatientId, StorageRoot, scan_facility};
+use fieldchart_storage::{
+    FacilityScan, PatientDir, PatientFiles, PatientId, StorageRoot, join_relative, modified_ns,
+    scan_facility,
+};
 use fieldchart_store::manifest::ChainLink;
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -53,6 +68,9 @@ pub const STATE_FILE: &str = "hub-state.sqlite";
 pub const DEFAULT_LAYER_SHARE: f64 = 0.3;
 /// Default most layers on one base.
 pub const DEFAULT_MAX_LAYERS: u32 = 30;
+
+/// A folder's time this close to the start of the scan (or after it) is not trusted next night.
+pub const RACY_SLACK: Duration = Duration::from_secs(2);
 
 /// What [`build_next`] is told.
 pub struct ChainOptions {
@@ -115,6 +133,9 @@ pub struct ChainBuilt {
     pub touched: u64,
     /// Files whose content was hashed to decide.
     pub hashed_files: u64,
+    /// Patients whose folders were read again (every one on a full check or a first build); the
+    /// others were checked from the times the state keeps, by a `stat` of each folder and file.
+    pub walked: u64,
     /// Left-overs of an interrupted build removed from `builds/` before this one.
     pub cleaned: Vec<PathBuf>,
     /// The chain after this build, base first.
@@ -133,22 +154,40 @@ struct FileMeta {
     h: String,
 }
 
+/// The folders one patient's walk read, as the state remembers them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+struct FolderList {
+    /// The patient folders (`root index:root-relative path`), as the scan found them.
+    tops: Vec<String>,
+    /// Every folder read, with its modification time (nanoseconds since the epoch), or -1 where
+    /// the time cannot be trusted (unknown, too recent, or the folder could not be listed).
+    all: Vec<(String, i64)>,
+}
+
 /// A patient as the state holds them.
 struct Kept {
     files: Vec<u8>,
+    /// `None` in a state written before folder times were kept: the patient is walked.
+    folders: Option<Vec<u8>>,
     content: String,
     tally: PatientTally,
 }
 
 /// What the look at one patient's folder decided.
 enum Seen {
-    /// Names, sizes and times as kept: not read.
-    Same,
+    /// Names, sizes and times as kept: not read. The folder list is `Some` when the state's must
+    /// be replaced (a time it did not have, or did not trust).
+    Same { folders: Option<FolderList> },
     /// Names, sizes or times differ, content does not: only the state's file list is updated.
-    Touched { files: Vec<FileMeta>, hashed: u64 },
+    Touched {
+        files: Vec<FileMeta>,
+        folders: FolderList,
+        hashed: u64,
+    },
     /// New or changed: read into the layer.
     Changed {
         files: Vec<FileMeta>,
+        folders: FolderList,
         content: String,
         hashed: u64,
         new: bool,
@@ -201,40 +240,73 @@ pub fn build_next(
     let chain = state.chain()?;
     let cleaned = clean_builds(&opts.builds_dir, &chain)?;
 
-    // What changed, patient by patient, before anything is read.
-    let kept = state.patients()?;
+    // What changed, patient by patient, before anything is read. The storage's patients, in key
+    // order, are joined with the state's rows as they stream out of it in the same order, so no
+    // more than one batch of the state is held at once, however large the region.
+    let trust_before = epoch_ns(SystemTime::now() - RACY_SLACK);
     let scans = scan(&opts.build.storage);
-    let total: u64 = scans.iter().map(|s| s.patients.len() as u64).sum();
+    let mut order: Vec<(Key, &FacilityScan, &PatientId, &Vec<PatientDir>)> = scans
+        .iter()
+        .flat_map(|scan| {
+            scan.patients.iter().map(move |(id, dirs)| {
+                let key = (scan.facility.as_str().to_string(), id.as_str().to_string());
+                (key, scan, id, dirs)
+            })
+        })
+        .collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let total = order.len() as u64;
     let full = opts.full;
-    let mut seen: Vec<(Key, Seen)> = Vec::with_capacity(total as usize);
+    let mut seen: Vec<(Key, Seen)> = Vec::with_capacity(order.len());
+    let mut unchanged_tallies: Vec<(String, PatientTally)> = Vec::new();
+    let mut removed: Vec<Key> = Vec::new();
     let mut done = 0u64;
-    for scan in &scans {
-        let ids: Vec<&PatientId> = scan.patients.keys().collect();
-        for batch in ids.chunks(256) {
-            let looked: Vec<(Key, Seen)> = batch
-                .par_iter()
-                .map(|id| {
-                    let key = (scan.facility.as_str().to_string(), id.as_str().to_string());
-                    let found = look(&scan.walk_patient(id), kept.get(&key), full);
-                    (key, found)
+    let mut walked = 0u64;
+    {
+        let mut rows = state.rows_in_order()?;
+        let mut cursor = Cursor::new(rows.query([])?)?;
+        for batch in order.chunks(256) {
+            let mut paired = Vec::with_capacity(batch.len());
+            for (key, scan, id, dirs) in batch {
+                removed.extend(cursor.take_before(key)?);
+                paired.push((key, *scan, *id, *dirs, cursor.take_if(key)?));
+            }
+            let looked: Vec<(Key, Seen, bool, Option<PatientTally>)> = paired
+                .into_par_iter()
+                .map(|(key, scan, id, dirs, kept)| {
+                    let (found, was_walked) = if !full
+                        && kept
+                            .as_ref()
+                            .is_some_and(|k| unchanged(&scan.roots, dirs, k))
+                    {
+                        (Seen::Same { folders: None }, false)
+                    } else {
+                        let found = look(&scan.walk_patient(id), kept.as_ref(), full, trust_before);
+                        (found, true)
+                    };
+                    (key.clone(), found, was_walked, kept.map(|k| k.tally))
                 })
                 .collect();
             done += looked.len() as u64;
-            seen.extend(looked);
+            for (key, found, was_walked, tally) in looked {
+                walked += u64::from(was_walked);
+                if let (Some(tally), false) = (tally, matches!(found, Seen::Changed { .. })) {
+                    unchanged_tallies.push((key.0.clone(), tally));
+                }
+                seen.push((key, found));
+            }
             progress(Progress::Scanning { done, total });
         }
+        // What is left of the state: patients who left the storage.
+        removed.extend(cursor.take_rest()?);
     }
+    drop(order);
     let present: HashSet<Key> = seen.iter().map(|(k, _)| k.clone()).collect();
-    let removed: Vec<Key> = kept
-        .keys()
-        .filter(|k| !present.contains(*k))
-        .cloned()
-        .collect();
     let mut counts = (0u64, 0u64, 0u64, 0u64); // new, changed, touched, hashed
     let mut layer: HashSet<Key> = HashSet::new();
     for (key, s) in &seen {
         match s {
-            Seen::Same => {}
+            Seen::Same { .. } => {}
             Seen::Touched { hashed, .. } => {
                 counts.2 += 1;
                 counts.3 += hashed;
@@ -288,15 +360,11 @@ pub fn build_next(
             },
             only: Some(layer.clone()),
             tombstones: removed.clone(),
-            unchanged: kept
-                .iter()
-                .filter(|(k, _)| present.contains(*k) && !layer.contains(*k))
-                .map(|(k, v)| (k.0.clone(), v.tally.clone()))
-                .collect(),
+            unchanged: std::mem::take(&mut unchanged_tallies),
             all_patients: Some(present.clone()),
         },
     });
-    drop(kept);
+    drop(unchanged_tallies);
     let summary = crate::build(build, progress)?;
 
     // The file is complete under its final name: only now does the state take it.
@@ -305,22 +373,42 @@ pub fn build_next(
     let tx = state.conn.transaction()?;
     {
         let mut upsert = tx.prepare(
-            "INSERT OR REPLACE INTO patient (facility, patient_id, files, content, tally)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO patient (facility, patient_id, files, folders, content, tally)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        let mut touch =
-            tx.prepare("UPDATE patient SET files = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
+        let mut touch = tx.prepare(
+            "UPDATE patient SET files = ?3, folders = ?4 WHERE facility = ?1 AND patient_id = ?2",
+        )?;
+        let mut refolder =
+            tx.prepare("UPDATE patient SET folders = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         let mut retally =
             tx.prepare("UPDATE patient SET tally = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         for (key, s) in &seen {
             match s {
-                Seen::Same => {}
-                Seen::Touched { files, .. } => {
-                    touch.execute(params![key.0, key.1, pack(files)?])?;
+                Seen::Same { folders: None } => {}
+                Seen::Same {
+                    folders: Some(folders),
+                } => {
+                    refolder.execute(params![key.0, key.1, pack(folders)?])?;
                 }
-                Seen::Changed { files, content, .. } => {
+                Seen::Touched { files, folders, .. } => {
+                    touch.execute(params![key.0, key.1, pack(files)?, pack(folders)?])?;
+                }
+                Seen::Changed {
+                    files,
+                    folders,
+                    content,
+                    ..
+                } => {
                     let tally = tallies.get(key).map(|t| (*t).clone()).unwrap_or_default();
-                    upsert.execute(params![key.0, key.1, pack(files)?, content, json(&tally)?])?;
+                    upsert.execute(params![
+                        key.0,
+                        key.1,
+                        pack(files)?,
+                        pack(folders)?,
+                        content,
+                        json(&tally)?
+                    ])?;
                     continue;
                 }
             }
@@ -383,6 +471,7 @@ pub fn build_next(
         removed: removed.len() as u64,
         touched: counts.2,
         hashed_files: counts.3,
+        walked,
         cleaned,
         chain,
     })
@@ -447,9 +536,73 @@ fn scan(roots: &[StorageRoot]) -> Vec<FacilityScan> {
         .collect()
 }
 
+/// Whether a patient is as the state keeps them, judged without reading a folder: the scan found
+/// the same patient folders, every folder the last walk read has its kept (trusted) time, and
+/// every kept file its kept size and time. Any doubt answers no, and the patient is walked.
+fn unchanged(roots: &[StorageRoot], dirs: &[PatientDir], kept: &Kept) -> bool {
+    let Some(folders) = kept
+        .folders
+        .as_deref()
+        .and_then(|b| unpack::<FolderList>(b).ok())
+    else {
+        return false;
+    };
+    if folders.tops.len() != dirs.len()
+        || folders
+            .tops
+            .iter()
+            .zip(dirs)
+            .any(|(top, d)| *top != place(d.root_index, &d.rel_path))
+    {
+        return false;
+    }
+    let stat = |p: &str| -> Option<std::fs::Metadata> {
+        let (index, rel) = p.split_once(':')?;
+        let root = roots.get(index.parse::<usize>().ok()?)?;
+        std::fs::symlink_metadata(join_relative(&root.path, rel)).ok()
+    };
+    let folders_same = folders
+        .all
+        .iter()
+        .all(|(p, m)| *m != -1 && stat(p).and_then(|meta| modified_ns(&meta)) == Some(*m));
+    if !folders_same {
+        return false;
+    }
+    let Ok(files) = unpack::<Vec<FileMeta>>(&kept.files) else {
+        return false;
+    };
+    files.iter().all(|f| {
+        stat(&f.p).is_some_and(|meta| meta.is_file() && meta.len() == f.s && mtime_ns(&meta) == f.m)
+    })
+}
+
+/// `root index:root-relative path`, as the state names files and folders.
+fn place(root_index: usize, rel_path: &str) -> String {
+    format!("{root_index}:{rel_path}")
+}
+
+/// The folders a walk read, as the state keeps them: a time at or after `trust_before` is kept
+/// as unknown (-1).
+fn folder_list(files: &PatientFiles, trust_before: i64) -> FolderList {
+    let mut tops = Vec::new();
+    let all = files
+        .folders
+        .iter()
+        .map(|f| {
+            let p = place(f.root_index, &f.rel_path);
+            if f.rel_path.matches('/').count() == 2 && !tops.contains(&p) {
+                tops.push(p.clone());
+            }
+            let m = f.modified_ns.filter(|m| *m < trust_before).unwrap_or(-1);
+            (p, m)
+        })
+        .collect();
+    FolderList { tops, all }
+}
+
 /// Decides whether a patient changed, hashing only the files whose name, size or time differ
 /// from the state (or every file on a full check).
-fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool) -> Seen {
+fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool, trust_before: i64) -> Seen {
     let mut metas: Vec<(String, PathBuf)> = Vec::new();
     for f in &files.standard {
         metas.push((format!("{}:{}", f.root_index, f.rel_path), f.path.clone()));
@@ -463,8 +616,9 @@ fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool) -> Seen {
         }
     }
     metas.sort();
+    let folders = folder_list(files, trust_before);
     let before: HashMap<String, FileMeta> = kept
-        .and_then(|k| unpack(&k.files).ok())
+        .and_then(|k| unpack::<Vec<FileMeta>>(&k.files).ok())
         .unwrap_or_default()
         .into_iter()
         .map(|m| (m.p.clone(), m))
@@ -494,13 +648,24 @@ fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool) -> Seen {
     match kept {
         Some(k) if k.content == content => {
             if same_meta {
-                Seen::Same
+                let kept_folders = k
+                    .folders
+                    .as_deref()
+                    .and_then(|b| unpack::<FolderList>(b).ok());
+                Seen::Same {
+                    folders: (kept_folders.as_ref() != Some(&folders)).then_some(folders),
+                }
             } else {
-                Seen::Touched { files: now, hashed }
+                Seen::Touched {
+                    files: now,
+                    folders,
+                    hashed,
+                }
             }
         }
         _ => Seen::Changed {
             files: now,
+            folders,
             content,
             hashed,
             new: kept.is_none(),
@@ -549,10 +714,14 @@ fn hash_file(path: &Path) -> String {
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.modified()
+    modified_ns(meta).unwrap_or(-1)
+}
+
+fn epoch_ns(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
         .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(-1, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -615,16 +784,41 @@ fn clean_builds(dir: &Path, chain: &[ChainEntry]) -> Result<Vec<PathBuf>, BuildE
     Ok(removed)
 }
 
-fn pack(files: &[FileMeta]) -> Result<Vec<u8>, BuildError> {
-    let json = serde_json::to_vec(files).map_err(|e| BuildError::Io {
+/// A patient's file or folder list as the state stores it: JSON, compressed as one zstd frame
+/// that records its own length, so [`unpack`] can use one decompression context per thread.
+fn pack<T: Serialize + ?Sized>(list: &T) -> Result<Vec<u8>, BuildError> {
+    let json = serde_json::to_vec(list).map_err(|e| BuildError::Io {
         what: "the state's file list".into(),
         source: std::io::Error::other(e),
     })?;
-    zstd::encode_all(json.as_slice(), 3).map_err(io("packing the state's file list"))
+    zstd::bulk::compress(&json, 3).map_err(io("packing the state's file list"))
 }
 
-fn unpack(bytes: &[u8]) -> Result<Vec<FileMeta>, BuildError> {
-    let json = zstd::decode_all(bytes).map_err(io("reading the state's file list"))?;
+/// The largest list [`unpack`] takes from one frame.
+const MAX_LIST_BYTES: u64 = 256 << 20;
+
+fn unpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BuildError> {
+    thread_local! {
+        static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { RefCell::new(None) };
+    }
+    let sized = zstd::zstd_safe::get_frame_content_size(bytes)
+        .ok()
+        .flatten()
+        .filter(|n| *n <= MAX_LIST_BYTES);
+    let json = match sized {
+        Some(n) => DECOMPRESSOR.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let decompressor = match cell.as_mut() {
+                Some(d) => d,
+                None => cell.insert(zstd::bulk::Decompressor::new()?),
+            };
+            decompressor.decompress(bytes, n as usize)
+        }),
+        // A state written before lists recorded their length.
+        None => zstd::decode_all(bytes),
+    }
+    .map_err(io("reading the state's file list"))?;
     serde_json::from_slice(&json).map_err(|e| BuildError::Io {
         what: "the state's file list".into(),
         source: std::io::Error::other(e),
@@ -660,6 +854,7 @@ impl State {
                  facility   TEXT NOT NULL,
                  patient_id TEXT NOT NULL,
                  files      BLOB NOT NULL,
+                 folders    BLOB,
                  content    TEXT NOT NULL,
                  tally      TEXT NOT NULL,
                  PRIMARY KEY (facility, patient_id)
@@ -678,6 +873,14 @@ impl State {
                  value TEXT NOT NULL
              );",
         )?;
+        // A state from before folder times were kept: the column is added, empty, and each
+        // patient's first build after it walks them and fills it in.
+        let has_folders = conn
+            .prepare("SELECT 1 FROM pragma_table_info('patient') WHERE name = 'folders'")?
+            .exists([])?;
+        if !has_folders {
+            conn.execute_batch("ALTER TABLE patient ADD COLUMN folders BLOB")?;
+        }
         Ok(State { conn })
     }
 
@@ -709,33 +912,86 @@ impl State {
             .optional()?)
     }
 
-    fn patients(&self) -> Result<HashMap<Key, Kept>, BuildError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT facility, patient_id, files, content, tally FROM patient")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                r.get::<_, Vec<u8>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (key, files, content, tally) = row?;
-            // A tally that cannot be read counts as nothing, and the content digest still decides
-            // whether the patient is read again.
-            let tally = serde_json::from_str(&tally).unwrap_or_default();
-            out.insert(
-                key,
-                Kept {
-                    files,
-                    content,
-                    tally,
-                },
-            );
+    /// Every patient row, ordered by key as [`build_next`] orders the storage's patients
+    /// (`BINARY` is byte order, as Rust orders strings).
+    fn rows_in_order(&self) -> Result<rusqlite::Statement<'_>, BuildError> {
+        Ok(self.conn.prepare(
+            "SELECT facility, patient_id, files, folders, content, tally FROM patient
+             ORDER BY facility COLLATE BINARY, patient_id COLLATE BINARY",
+        )?)
+    }
+}
+
+/// The state's patient rows as they stream out in key order, one row looked ahead.
+struct Cursor<'s> {
+    rows: rusqlite::Rows<'s>,
+    next: Option<(Key, Kept)>,
+}
+
+impl<'s> Cursor<'s> {
+    fn new(rows: rusqlite::Rows<'s>) -> Result<Self, BuildError> {
+        let mut cursor = Cursor { rows, next: None };
+        cursor.advance()?;
+        Ok(cursor)
+    }
+
+    fn advance(&mut self) -> Result<Option<(Key, Kept)>, BuildError> {
+        let row = match self.rows.next()? {
+            None => None,
+            Some(r) => {
+                let key: Key = (r.get(0)?, r.get(1)?);
+                if let Some((before, _)) = &self.next
+                    && *before >= key
+                {
+                    return Err(BuildError::Io {
+                        what: "the hub's state".into(),
+                        source: std::io::Error::other(format!(
+                            "its patients are not in key order ({before:?} before {key:?})"
+                        )),
+                    });
+                }
+                // A tally that cannot be read counts as nothing, and the content digest still
+                // decides whether the patient is read again.
+                let tally = serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default();
+                Some((
+                    key,
+                    Kept {
+                        files: r.get(2)?,
+                        folders: r.get(3)?,
+                        content: r.get(4)?,
+                        tally,
+                    },
+                ))
+            }
+        };
+        Ok(std::mem::replace(&mut self.next, row))
+    }
+
+    /// The keys of the rows before `key`: patients the storage no longer has.
+    fn take_before(&mut self, key: &Key) -> Result<Vec<Key>, BuildError> {
+        let mut gone = Vec::new();
+        while self.next.as_ref().is_some_and(|(k, _)| k < key) {
+            if let Some((k, _)) = self.advance()? {
+                gone.push(k);
+            }
         }
-        Ok(out)
+        Ok(gone)
+    }
+
+    /// The row of `key`, when it is the next one.
+    fn take_if(&mut self, key: &Key) -> Result<Option<Kept>, BuildError> {
+        if self.next.as_ref().is_some_and(|(k, _)| k == key) {
+            return Ok(self.advance()?.map(|(_, kept)| kept));
+        }
+        Ok(None)
+    }
+
+    /// The keys of every row left.
+    fn take_rest(&mut self) -> Result<Vec<Key>, BuildError> {
+        let mut gone = Vec::new();
+        while let Some((k, _)) = self.advance()? {
+            gone.push(k);
+        }
+        Ok(gone)
     }
 }

@@ -350,12 +350,13 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             why.as_deref().unwrap_or("a base was due")
         ),
         (fieldchart_build::chain::Kind::Layer, _) => format!(
-            "layer {} of the chain: {} new, {} changed, {} removed patients (of {} looked at; {} touched but unchanged; {} files hashed)",
+            "layer {} of the chain: {} new, {} changed, {} removed patients (of {} looked at, {} of them walked again; {} touched but unchanged; {} files hashed)",
             built.chain.last().map_or(0, |e| e.sequence),
             built.new,
             built.changed,
             built.removed,
             built.scanned,
+            built.walked,
             built.touched,
             built.hashed_files
         ),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 mod common;
 use common::fieldchart;
-use common::hub::{Hub, files_under, ids, key_of, set_mtime};
+use common::hub::{Hub, backdate, files_under, ids, key_of, set_mtime};
 
 #[test]
 fn nightly_builds_make_layers_of_exactly_what_changed_and_the_chain_opens_as_one_snapshot() {
@@ -129,6 +129,92 @@ fn nightly_builds_make_layers_of_exactly_what_changed_and_the_chain_opens_as_one
     let mut expected = ids(&over_base);
     expected.retain(|k| *k != removed_key);
     assert_eq!(ids(&over_chain), expected, "{name}");
+}
+
+#[test]
+fn a_nightly_build_reads_only_the_patients_whose_folder_or_file_times_changed() {
+    let hub = Hub::new("60");
+    // The storage as a copy made yesterday leaves it: every time well before the build.
+    let yesterday = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    backdate(&hub.region, yesterday);
+    let base = hub.build(&[]);
+    let scanned = base["hub"]["scanned"].as_u64().unwrap();
+    assert_eq!(scanned, 60, "{base}");
+    assert_eq!(
+        base["hub"]["walked"], scanned,
+        "a first build walks everyone"
+    );
+
+    let quiet = hub.build(&[]);
+    assert_eq!(
+        quiet["hub"]["walked"], 0,
+        "every folder has the time the state keeps, so none is read: {quiet}"
+    );
+    for field in ["new", "changed", "removed", "touched", "hashed_files"] {
+        assert_eq!(quiet["hub"][field], 0, "{field}: {quiet}");
+    }
+
+    let folders = hub.patient_folders();
+    // A file added to a data-type folder changes only that folder's time.
+    let first = files_under(&folders[1])
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    fs::write(first.parent().unwrap().join("memo.txt"), "a stray file").unwrap();
+    // A file rewritten in place (a longer result) leaves its folder's time alone.
+    let rewritten = files_under(&folders[2])
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    let mut bytes = fs::read(&rewritten).unwrap();
+    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
+    fs::write(&rewritten, bytes).unwrap();
+    // A new care-date folder changes the patient folder's time.
+    let visit = files_under(&folders[3])
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap();
+    let type_folder = visit.parent().unwrap();
+    let new_type = folders[3]
+        .join("29991231")
+        .join(type_folder.file_name().unwrap());
+    fs::create_dir_all(&new_type).unwrap();
+    fs::copy(&visit, new_type.join(visit.file_name().unwrap())).unwrap();
+
+    let layer = hub.build(&[]);
+    let h = &layer["hub"];
+    assert_eq!(h["kind"], "layer", "{layer}");
+    assert_eq!(
+        h["walked"], 3,
+        "only the three patients whose times moved: {layer}"
+    );
+    assert_eq!(h["changed"], 3, "{layer}");
+    assert_eq!(
+        h["hashed_files"], 2,
+        "the rewritten and the copied file: {layer}"
+    );
+
+    // Two of them had folders changed a moment ago: those times are not trusted, so they are
+    // read again. The rewritten file's folders kept their times.
+    let next = hub.build(&[]);
+    assert_eq!(next["hub"]["walked"], 2, "{next}");
+    assert_eq!(next["hub"]["changed"], 0, "{next}");
+    assert_eq!(next["hub"]["touched"], 0, "{next}");
+    // Once the times are old they are kept, and nobody is walked.
+    backdate(&hub.region, yesterday);
+    let settled = hub.build(&[]);
+    assert_eq!(
+        settled["hub"]["walked"], 3,
+        "the three again, now with old times: {settled}"
+    );
+    assert_eq!(settled["hub"]["changed"], 0, "{settled}");
+    let quiet = hub.build(&[]);
+    assert_eq!(quiet["hub"]["walked"], 0, "{quiet}");
+
+    // The weekly full check reads every folder.
+    let full = hub.build(&["--full"]);
+    assert_eq!(full["hub"]["walked"], scanned, "{full}");
+    assert_eq!(full["hub"]["changed"], 0, "{full}");
 }
 
 #[test]

@@ -43,6 +43,6 @@ pub use name::{
 };
 pub use resolve::{Current, Resolution, Versioned, resolve};
 pub use walk::{
-    ContentFile, ContentFolder, FacilityScan, PatientDir, PatientFiles, StandardFile, StorageKind,
-    StorageRoot, scan_facility, walk_patient,
+    ContentFile, ContentFolder, FacilityScan, ListedFolder, PatientDir, PatientFiles, StandardFile,
+    StorageKind, StorageRoot, modified_ns, scan_facility, walk_patient,
 };

@@ -13,10 +13,15 @@
 //! - Every regular file ends up in a patient's file list or in a diagnostic with its path and a
 //!   reason. Folders that cannot be listed are diagnostics too.
 //! - One `readdir` per folder and no `stat` per file: entry types come from `DirEntry::file_type`,
-//!   which costs nothing on Linux.
+//!   which costs nothing on Linux. A patient's walk also takes one `stat` of each folder *before*
+//!   reading it ([`PatientFiles::folders`]): a folder whose modification time is the same later
+//!   holds the same entries, because creating, removing or renaming an entry changes it, so a
+//!   caller that keeps those times can tell an unchanged patient from a `stat` of each folder
+//!   instead of reading them again.
 //! - Folders win over file names for patient ID, care date and data type (guide §1.2); a
 //!   disagreement is a warning on the file.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -215,6 +220,7 @@ pub fn scan_facility(roots: &[StorageRoot]) -> FacilityScan {
         let lister = Lister {
             facility: &facility,
             root: &root.path,
+            record: None,
         };
         let diagnostics = &mut scan.diagnostics;
         for first in lister.folders(
@@ -268,6 +274,31 @@ pub struct PatientFiles {
     /// folders) and warnings about the patient folders (hash mismatch). Warnings about a listed file
     /// are on the file.
     pub diagnostics: Vec<Diagnostic>,
+    /// Every folder the walk read, in the order it read them (each patient folder first, then
+    /// what is under it), each with its modification time as it was just before the read.
+    pub folders: Vec<ListedFolder>,
+}
+
+/// One folder a patient's walk read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedFolder {
+    pub root_index: usize,
+    /// Root-relative, `/`-separated.
+    pub rel_path: String,
+    /// Nanoseconds since the epoch, taken just before the folder was read; `None` when the folder
+    /// could not be looked at or listed (the walk then has a diagnostic about it).
+    pub modified_ns: Option<i64>,
+}
+
+/// A file's or folder's modification time in nanoseconds since the epoch, as [`ListedFolder`]
+/// and the hub's state keep it.
+pub fn modified_ns(meta: &fs::Metadata) -> Option<i64> {
+    let since = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    i64::try_from(since.as_nanos()).ok()
 }
 
 impl PatientFiles {
@@ -343,6 +374,7 @@ pub fn walk_patient(
         standard: Vec::new(),
         extended: Vec::new(),
         diagnostics: Vec::new(),
+        folders: Vec::new(),
     };
     for dir in dirs {
         let Some(root) = roots.get(dir.root_index) else {
@@ -362,16 +394,19 @@ pub fn walk_patient(
             );
             continue;
         };
+        let listed = RefCell::new(Vec::new());
         PatientWalker {
             lister: Lister {
                 facility,
                 root: &root.path,
+                record: Some((dir.root_index, &listed)),
             },
             root_index: dir.root_index,
             patient: &patient,
             out: &mut files,
         }
         .walk(&dir.rel_path);
+        files.folders.extend(listed.into_inner());
     }
     files
 }
@@ -731,6 +766,8 @@ struct Entry {
 struct Lister<'a> {
     facility: &'a FacilityId,
     root: &'a Path,
+    /// Where a patient's walk records each folder it reads, with the root's index.
+    record: Option<(usize, &'a RefCell<Vec<ListedFolder>>)>,
 }
 
 impl Lister<'_> {
@@ -745,6 +782,16 @@ impl Lister<'_> {
         diagnostics.push(
             Diagnostic::error(code, self.facility, self.root, rel_path, reason).about(subject),
         );
+    }
+
+    /// Forgets the time of the folder being read: it had an error that may not last, so a caller
+    /// keeping the times reads it again next time.
+    fn untimed(&self) {
+        if let Some((_, record)) = self.record
+            && let Some(last) = record.borrow_mut().last_mut()
+        {
+            last.modified_ns = None;
+        }
     }
 
     /// The sub-folders of a folder, as root-relative paths; regular files there are reported with
@@ -776,7 +823,21 @@ impl Lister<'_> {
     /// Regular files and folders of a folder, sorted by name.
     fn entries(&self, folder_rel: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
         let folder = join_relative(self.root, folder_rel);
-        let listing = match fs::read_dir(&folder) {
+        // The time before the read: a change while it reads gives a newer time than the one kept.
+        let modified = self.record.map(|_| {
+            fs::symlink_metadata(&folder)
+                .ok()
+                .and_then(|meta| modified_ns(&meta))
+        });
+        let listing = fs::read_dir(&folder);
+        if let Some((root_index, record)) = self.record {
+            record.borrow_mut().push(ListedFolder {
+                root_index,
+                rel_path: folder_rel.to_owned(),
+                modified_ns: modified.flatten().filter(|_| listing.is_ok()),
+            });
+        }
+        let listing = match listing {
             Ok(listing) => listing,
             Err(error) => {
                 let (code, what) = if folder_rel.is_empty() {
@@ -811,6 +872,7 @@ impl Lister<'_> {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
+                    self.untimed();
                     self.error(
                         diagnostics,
                         DiagnosticCode::Unreadable,
@@ -847,13 +909,18 @@ impl Lister<'_> {
             };
             let rel_path = child(folder_rel, &name);
             match file_type {
-                Err(error) => self.error(
-                    diagnostics,
-                    DiagnosticCode::Unreadable,
-                    Subject::Entry,
-                    &rel_path,
-                    format!("the type of this entry could not be read ({error}); it was skipped"),
-                ),
+                Err(error) => {
+                    self.untimed();
+                    self.error(
+                        diagnostics,
+                        DiagnosticCode::Unreadable,
+                        Subject::Entry,
+                        &rel_path,
+                        format!(
+                            "the type of this entry could not be read ({error}); it was skipped"
+                        ),
+                    )
+                }
                 Ok(kind) if kind.is_symlink() => self.error(
                     diagnostics,
                     DiagnosticCode::SymlinkNotFollowed,
@@ -1027,6 +1094,53 @@ mod tests {
         assert_eq!(omp.name.flag, ConditionFlag::Current);
         assert!(omp.warnings.is_empty());
         assert_all_files_accounted(&scan);
+    }
+
+    #[test]
+    fn a_walk_lists_every_folder_it_read_with_its_time_from_before_the_read() {
+        let undated = tempfile::tempdir().unwrap();
+        let dated = tempfile::tempdir().unwrap();
+        touch(undated.path(), &format!("999/901/9999013/-/ADT-00/{ADT00}"));
+        touch(
+            dated.path(),
+            &format!("999/901/9999013/20110701/OMP-01/{OMP01}"),
+        );
+        let scan = scan_facility(&roots(&[&undated, &dated]));
+        let files = scan.walk_patient(&id("9999013"));
+        let listed: Vec<_> = files
+            .folders
+            .iter()
+            .map(|f| (f.root_index, f.rel_path.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (0, "999/901/9999013"),
+                (0, "999/901/9999013/-"),
+                (0, "999/901/9999013/-/ADT-00"),
+                (1, "999/901/9999013"),
+                (1, "999/901/9999013/20110701"),
+                (1, "999/901/9999013/20110701/OMP-01"),
+            ]
+        );
+        for folder in &files.folders {
+            let root = [&undated, &dated][folder.root_index].path();
+            let meta = fs::symlink_metadata(root.join(&folder.rel_path)).unwrap();
+            assert_eq!(folder.modified_ns, modified_ns(&meta), "{folder:?}");
+        }
+
+        // A new entry changes its folder's time, and only its folder's.
+        let before = files.folders.clone();
+        let type_folder = dated.path().join("999/901/9999013/20110701/OMP-01");
+        let f = fs::File::open(&type_folder).unwrap();
+        f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1))
+            .unwrap();
+        let set_back = scan.walk_patient(&id("9999013")).folders;
+        assert_eq!(set_back[5].modified_ns, Some(1_000_000_000));
+        fs::write(type_folder.join("memo.txt"), "x").unwrap();
+        let after = scan.walk_patient(&id("9999013")).folders;
+        assert_ne!(after[5].modified_ns, Some(1_000_000_000));
+        assert_eq!(after[..5], before[..5]);
     }
 
     #[test]

@@ -262,3 +262,18 @@ pub fn set_mtime(path: &Path, to: std::time::SystemTime) {
     let f = fs::OpenOptions::new().write(true).open(path).unwrap();
     f.set_modified(to).unwrap();
 }
+
+/// Sets the modification time of every file and folder under `dir` (the folder itself included)
+/// to `to`, as a storage copied a day ago looks to the hub.
+pub fn backdate(dir: &Path, to: std::time::SystemTime) {
+    for e in fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            backdate(&p, to);
+        } else {
+            set_mtime(&p, to);
+        }
+    }
+    // A folder opens read-only; its owner may still set its times.
+    fs::File::open(dir).unwrap().set_modified(to).unwrap();
+}
