@@ -556,15 +556,13 @@ fn unchanged(roots: &[StorageRoot], dirs: &[PatientDir], kept: &Kept) -> bool {
     {
         return false;
     }
-    let stat = |p: &str| -> Option<std::fs::Metadata> {
-        let (index, rel) = p.split_once(':')?;
-        let root = roots.get(index.parse::<usize>().ok()?)?;
-        std::fs::symlink_metadata(join_relative(&root.path, rel)).ok()
+    let Some(looker) = Looker::open(roots, dirs) else {
+        return false;
     };
     let folders_same = folders
         .all
         .iter()
-        .all(|(p, m)| *m != -1 && stat(p).and_then(|meta| modified_ns(&meta)) == Some(*m));
+        .all(|(p, m)| *m != -1 && looker.stat(p).is_some_and(|s| !s.is_file && s.mtime == *m));
     if !folders_same {
         return false;
     }
@@ -572,8 +570,68 @@ fn unchanged(roots: &[StorageRoot], dirs: &[PatientDir], kept: &Kept) -> bool {
         return false;
     };
     files.iter().all(|f| {
-        stat(&f.p).is_some_and(|meta| meta.is_file() && meta.len() == f.s && mtime_ns(&meta) == f.m)
+        looker
+            .stat(&f.p)
+            .is_some_and(|s| s.is_file && s.size == f.s && s.mtime == f.m)
     })
+}
+
+/// What [`unchanged`] needs of one entry's `stat`.
+struct Looked {
+    is_file: bool,
+    size: u64,
+    /// As [`mtime_ns`] gives it: -1 before the epoch.
+    mtime: i64,
+}
+
+/// A patient's folders opened once (`O_PATH`, links not followed), so that each kept folder and
+/// file is looked at relative to its patient folder: a path walk of two or three names instead of
+/// the whole path from `/`, which was most of a nightly run's time (`__d_lookup_rcu` and
+/// `link_path_walk` in perf).
+struct Looker {
+    tops: Vec<(String, rustix::fd::OwnedFd)>,
+}
+
+impl Looker {
+    fn open(roots: &[StorageRoot], dirs: &[PatientDir]) -> Option<Looker> {
+        use rustix::fs::{CWD, Mode, OFlags, openat};
+        let mut tops = Vec::with_capacity(dirs.len());
+        for d in dirs {
+            let root = roots.get(d.root_index)?;
+            let fd = openat(
+                CWD,
+                join_relative(&root.path, &d.rel_path),
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .ok()?;
+            tops.push((place(d.root_index, &d.rel_path), fd));
+        }
+        Some(Looker { tops })
+    }
+
+    /// The `stat` of a kept entry (`root index:root-relative path`), without following a link.
+    fn stat(&self, p: &str) -> Option<Looked> {
+        use rustix::fs::{AtFlags, FileType, statat};
+        let (top, fd) = self.tops.iter().find(|(top, _)| {
+            p.strip_prefix(top.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })?;
+        let rest = &p[top.len()..];
+        let rel = if rest.is_empty() { "." } else { &rest[1..] };
+        let st = statat(fd, rel, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        let mtime = if st.st_mtime < 0 {
+            -1
+        } else {
+            i64::try_from(i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec))
+                .unwrap_or(-1)
+        };
+        Some(Looked {
+            is_file: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
+            size: u64::try_from(st.st_size).unwrap_or(u64::MAX),
+            mtime,
+        })
+    }
 }
 
 /// `root index:root-relative path`, as the state names files and folders.
