@@ -50,7 +50,7 @@ use chrono::{DateTime, Utc};
 use fieldchart_reader::report::PatientTally;
 use fieldchart_storage::{
     FacilityScan, PatientDir, PatientFiles, PatientId, StorageRoot, join_relative, modified_ns,
-    scan_facility,
+    scan_facility, stamp_ns,
 };
 use fieldchart_store::manifest::ChainLink;
 use rayon::prelude::*;
@@ -281,7 +281,8 @@ pub fn build_next(
                     {
                         (Seen::Same { folders: None }, false)
                     } else {
-                        let found = look(&scan.walk_patient(id), kept.as_ref(), full, trust_before);
+                        let walked = scan.walk_patient(id);
+                        let found = look(&walked, dirs, kept.as_ref(), full, trust_before);
                         (found, true)
                     };
                     (key.clone(), found, was_walked, kept.map(|k| k.tally))
@@ -620,16 +621,13 @@ impl Looker {
         let rest = &p[top.len()..];
         let rel = if rest.is_empty() { "." } else { &rest[1..] };
         let st = statat(fd, rel, AtFlags::SYMLINK_NOFOLLOW).ok()?;
-        let mtime = if st.st_mtime < 0 {
-            -1
-        } else {
-            i64::try_from(i128::from(st.st_mtime) * 1_000_000_000 + i128::from(st.st_mtime_nsec))
-                .unwrap_or(-1)
-        };
         Some(Looked {
             is_file: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
             size: u64::try_from(st.st_size).unwrap_or(u64::MAX),
-            mtime,
+            mtime: i64::try_from(st.st_mtime_nsec)
+                .ok()
+                .and_then(|nanos| stamp_ns(st.st_mtime, nanos))
+                .unwrap_or(-1),
         })
     }
 }
@@ -639,28 +637,35 @@ fn place(root_index: usize, rel_path: &str) -> String {
     format!("{root_index}:{rel_path}")
 }
 
-/// The folders a walk read, as the state keeps them: a time at or after `trust_before` is kept
-/// as unknown (-1).
-fn folder_list(files: &PatientFiles, trust_before: i64) -> FolderList {
-    let mut tops = Vec::new();
-    let all = files
-        .folders
-        .iter()
-        .map(|f| {
-            let p = place(f.root_index, &f.rel_path);
-            if f.rel_path.matches('/').count() == 2 && !tops.contains(&p) {
-                tops.push(p.clone());
-            }
-            let m = f.modified_ns.filter(|m| *m < trust_before).unwrap_or(-1);
-            (p, m)
-        })
-        .collect();
-    FolderList { tops, all }
+/// The folders a walk of the patient folders `dirs` read, as the state keeps them: the tops are
+/// `dirs` themselves, which [`unchanged`] compares with the next scan's; a time at or after
+/// `trust_before` is kept as unknown (-1).
+fn folder_list(files: &PatientFiles, dirs: &[PatientDir], trust_before: i64) -> FolderList {
+    FolderList {
+        tops: dirs
+            .iter()
+            .map(|d| place(d.root_index, &d.rel_path))
+            .collect(),
+        all: files
+            .folders
+            .iter()
+            .map(|f| {
+                let m = f.modified_ns.filter(|m| *m < trust_before).unwrap_or(-1);
+                (place(f.root_index, &f.rel_path), m)
+            })
+            .collect(),
+    }
 }
 
 /// Decides whether a patient changed, hashing only the files whose name, size or time differ
 /// from the state (or every file on a full check).
-fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool, trust_before: i64) -> Seen {
+fn look(
+    files: &PatientFiles,
+    dirs: &[PatientDir],
+    kept: Option<&Kept>,
+    full: bool,
+    trust_before: i64,
+) -> Seen {
     let mut metas: Vec<(String, PathBuf)> = Vec::new();
     for f in &files.standard {
         metas.push((format!("{}:{}", f.root_index, f.rel_path), f.path.clone()));
@@ -674,7 +679,7 @@ fn look(files: &PatientFiles, kept: Option<&Kept>, full: bool, trust_before: i64
         }
     }
     metas.sort();
-    let folders = folder_list(files, trust_before);
+    let folders = folder_list(files, dirs, trust_before);
     let before: HashMap<String, FileMeta> = kept
         .and_then(|k| unpack::<Vec<FileMeta>>(&k.files).ok())
         .unwrap_or_default()

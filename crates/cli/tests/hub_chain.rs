@@ -6,7 +6,7 @@ use std::path::Path;
 
 mod common;
 use common::fieldchart;
-use common::hub::{Hub, backdate, files_under, ids, key_of, set_mtime};
+use common::hub::{Hub, append_note, backdate, clinical_file, files_under, ids, key_of, set_mtime};
 
 #[test]
 fn nightly_builds_make_layers_of_exactly_what_changed_and_the_chain_opens_as_one_snapshot() {
@@ -31,13 +31,8 @@ fn nightly_builds_make_layers_of_exactly_what_changed_and_the_chain_opens_as_one
     );
     // Changed: one line added to a result file.
     let changed_folder = &folders[2];
-    let changed = files_under(changed_folder)
-        .into_iter()
-        .find(|p| !p.to_string_lossy().contains("ADT-00"))
-        .unwrap();
-    let mut bytes = fs::read(&changed).unwrap();
-    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
-    fs::write(&changed, bytes).unwrap();
+    let changed = clinical_file(changed_folder);
+    append_note(&changed);
     // Removed: a whole patient folder.
     let removed = &folders[3];
     let removed_key = key_of(removed, &hub);
@@ -156,24 +151,13 @@ fn a_nightly_build_reads_only_the_patients_whose_folder_or_file_times_changed() 
 
     let folders = hub.patient_folders();
     // A file added to a data-type folder changes only that folder's time.
-    let first = files_under(&folders[1])
-        .into_iter()
-        .find(|p| !p.to_string_lossy().contains("ADT-00"))
-        .unwrap();
+    let first = clinical_file(&folders[1]);
     fs::write(first.parent().unwrap().join("memo.txt"), "a stray file").unwrap();
     // A file rewritten in place (a longer result) leaves its folder's time alone.
-    let rewritten = files_under(&folders[2])
-        .into_iter()
-        .find(|p| !p.to_string_lossy().contains("ADT-00"))
-        .unwrap();
-    let mut bytes = fs::read(&rewritten).unwrap();
-    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
-    fs::write(&rewritten, bytes).unwrap();
+    let rewritten = clinical_file(&folders[2]);
+    append_note(&rewritten);
     // A new care-date folder changes the patient folder's time.
-    let visit = files_under(&folders[3])
-        .into_iter()
-        .find(|p| !p.to_string_lossy().contains("ADT-00"))
-        .unwrap();
+    let visit = clinical_file(&folders[3]);
     let type_folder = visit.parent().unwrap();
     let new_type = folders[3]
         .join("29991231")
@@ -376,13 +360,8 @@ fn a_hub_build_killed_at_any_moment_changes_nothing_and_the_next_build_makes_the
     let hub = Hub::new("150");
     hub.build(&[]);
     let folders = hub.patient_folders();
-    let changed = files_under(&folders[5])
-        .into_iter()
-        .find(|p| !p.to_string_lossy().contains("ADT-00"))
-        .unwrap();
-    let mut bytes = fs::read(&changed).unwrap();
-    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
-    fs::write(&changed, bytes).unwrap();
+    let changed = clinical_file(&folders[5]);
+    append_note(&changed);
     fs::remove_dir_all(&folders[6]).unwrap();
     fs::remove_dir_all(&folders[7]).unwrap();
     let after_base = hub.dir.path().join("after-base");

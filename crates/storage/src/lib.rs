@@ -44,5 +44,5 @@ pub use name::{
 pub use resolve::{Current, Resolution, Versioned, resolve};
 pub use walk::{
     ContentFile, ContentFolder, FacilityScan, ListedFolder, PatientDir, PatientFiles, StandardFile,
-    StorageKind, StorageRoot, modified_ns, scan_facility, walk_patient,
+    StorageKind, StorageRoot, modified_ns, scan_facility, stamp_ns, walk_patient,
 };

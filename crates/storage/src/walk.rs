@@ -293,12 +293,18 @@ pub struct ListedFolder {
 /// A file's or folder's modification time in nanoseconds since the epoch, as [`ListedFolder`]
 /// and the hub's state keep it.
 pub fn modified_ns(meta: &fs::Metadata) -> Option<i64> {
-    let since = meta
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    i64::try_from(since.as_nanos()).ok()
+    use std::os::unix::fs::MetadataExt;
+    stamp_ns(meta.mtime(), meta.mtime_nsec())
+}
+
+/// A `stat` time (seconds and nanoseconds since the epoch) as [`modified_ns`] gives it: `None`
+/// before the epoch or past what nanoseconds in an `i64` can hold. Whoever looks at a kept time
+/// again with another `stat` call compares it through this, so both sides agree to the nanosecond.
+pub fn stamp_ns(seconds: i64, nanoseconds: i64) -> Option<i64> {
+    if seconds < 0 || !(0..1_000_000_000).contains(&nanoseconds) {
+        return None;
+    }
+    seconds.checked_mul(1_000_000_000)?.checked_add(nanoseconds)
 }
 
 impl PatientFiles {

@@ -277,3 +277,20 @@ pub fn backdate(dir: &Path, to: std::time::SystemTime) {
     // A folder opens read-only; its owner may still set its times.
     fs::File::open(dir).unwrap().set_modified(to).unwrap();
 }
+
+/// The first file of a patient folder that is not the patient profile (ADT-00): a clinical record
+/// a test can change.
+pub fn clinical_file(folder: &Path) -> PathBuf {
+    files_under(folder)
+        .into_iter()
+        .find(|p| !p.to_string_lossy().contains("ADT-00"))
+        .unwrap()
+}
+
+/// Appends one NTE segment (テスト, ISO-2022-JP) to an HL7 file in place: its content and size
+/// change, its folder's time does not.
+pub fn append_note(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes.extend_from_slice(b"NTE|1||\x1b$B%F%9%H\x1b(B\r");
+    fs::write(path, bytes).unwrap();
+}
