@@ -59,6 +59,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod lists;
+
 use crate::{BuildError, BuildOptions, BuildSummary, ChainPlan, Key, Progress};
 
 /// The hub's state file, inside the state folder.
@@ -170,14 +172,19 @@ struct Kept {
     /// `None` in a state written before folder times were kept: the patient is walked.
     folders: Option<Vec<u8>>,
     content: String,
-    tally: PatientTally,
+    /// JSON, read on the pool (see [`look_batch`]).
+    tally: String,
 }
 
 /// What the look at one patient's folder decided.
 enum Seen {
-    /// Names, sizes and times as kept: not read. The folder list is `Some` when the state's must
-    /// be replaced (a time it did not have, or did not trust).
-    Same { folders: Option<FolderList> },
+    /// Names, sizes and times as kept: not read. A list is `Some` when the state's must be
+    /// replaced: a folder time it did not have or did not trust, or a list still in the form
+    /// before [`lists`] (rewritten once, so later nights read it quickly).
+    Same {
+        folders: Option<FolderList>,
+        files: Option<Vec<FileMeta>>,
+    },
     /// Names, sizes or times differ, content does not: only the state's file list is updated.
     Touched {
         files: Vec<FileMeta>,
@@ -245,7 +252,7 @@ pub fn build_next(
     // more than one batch of the state is held at once, however large the region.
     let trust_before = epoch_ns(SystemTime::now() - RACY_SLACK);
     let scans = scan(&opts.build.storage);
-    let mut order: Vec<(Key, &FacilityScan, &PatientId, &Vec<PatientDir>)> = scans
+    let mut order: Vec<Ordered> = scans
         .iter()
         .flat_map(|scan| {
             scan.patients.iter().map(move |(id, dirs)| {
@@ -265,29 +272,24 @@ pub fn build_next(
     {
         let mut rows = state.rows_in_order()?;
         let mut cursor = Cursor::new(rows.query([])?)?;
-        for batch in order.chunks(256) {
-            let mut paired = Vec::with_capacity(batch.len());
-            for (key, scan, id, dirs) in batch {
-                removed.extend(cursor.take_before(key)?);
-                paired.push((key, *scan, *id, *dirs, cursor.take_if(key)?));
-            }
-            let looked: Vec<(Key, Seen, bool, Option<PatientTally>)> = paired
-                .into_par_iter()
-                .map(|(key, scan, id, dirs, kept)| {
-                    let (found, was_walked) = if !full
-                        && kept
-                            .as_ref()
-                            .is_some_and(|k| unchanged(&scan.roots, dirs, k))
-                    {
-                        (Seen::Same { folders: None }, false)
-                    } else {
-                        let walked = scan.walk_patient(id);
-                        let found = look(&walked, dirs, kept.as_ref(), full, trust_before);
-                        (found, true)
-                    };
-                    (key.clone(), found, was_walked, kept.map(|k| k.tally))
-                })
-                .collect();
+        // The state's rows for the next batch are read on this thread while the pool looks at
+        // the current one, so reading the state costs no time of its own.
+        let mut batches = order.chunks(256);
+        let mut next = batches
+            .next()
+            .map(|batch| pair(&mut cursor, batch, &mut removed))
+            .transpose()?;
+        while let Some(paired) = next.take() {
+            let mut looked = Vec::new();
+            let mut read = Ok(None);
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| looked = look_batch(paired, full, trust_before));
+                read = batches
+                    .next()
+                    .map(|batch| pair(&mut cursor, batch, &mut removed))
+                    .transpose();
+            });
+            next = read?;
             done += looked.len() as u64;
             for (key, found, was_walked, tally) in looked {
                 walked += u64::from(was_walked);
@@ -382,18 +384,27 @@ pub fn build_next(
         )?;
         let mut refolder =
             tx.prepare("UPDATE patient SET folders = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
+        let mut refile =
+            tx.prepare("UPDATE patient SET files = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         let mut retally =
             tx.prepare("UPDATE patient SET tally = ?3 WHERE facility = ?1 AND patient_id = ?2")?;
         for (key, s) in &seen {
             match s {
-                Seen::Same { folders: None } => {}
-                Seen::Same {
-                    folders: Some(folders),
-                } => {
-                    refolder.execute(params![key.0, key.1, pack(folders)?])?;
+                Seen::Same { folders, files } => {
+                    if let Some(folders) = folders {
+                        refolder.execute(params![key.0, key.1, lists::pack_folders(folders)])?;
+                    }
+                    if let Some(files) = files {
+                        refile.execute(params![key.0, key.1, lists::pack_files(files)])?;
+                    }
                 }
                 Seen::Touched { files, folders, .. } => {
-                    touch.execute(params![key.0, key.1, pack(files)?, pack(folders)?])?;
+                    touch.execute(params![
+                        key.0,
+                        key.1,
+                        lists::pack_files(files),
+                        lists::pack_folders(folders)
+                    ])?;
                 }
                 Seen::Changed {
                     files,
@@ -405,8 +416,8 @@ pub fn build_next(
                     upsert.execute(params![
                         key.0,
                         key.1,
-                        pack(files)?,
-                        pack(folders)?,
+                        lists::pack_files(files),
+                        lists::pack_folders(folders),
                         content,
                         json(&tally)?
                     ])?;
@@ -478,6 +489,62 @@ pub fn build_next(
     })
 }
 
+/// One storage patient in key order: their key, facility scan, ID and patient folders.
+type Ordered<'a> = (Key, &'a FacilityScan, &'a PatientId, &'a Vec<PatientDir>);
+
+/// One storage patient paired with their state row, if the state has one.
+type Paired<'a> = (
+    &'a Key,
+    &'a FacilityScan,
+    &'a PatientId,
+    &'a Vec<PatientDir>,
+    Option<Kept>,
+);
+
+/// Pairs a batch of the storage's patients with the state's rows, adding the rows before each
+/// (patients the storage no longer has) to `removed`.
+fn pair<'a>(
+    cursor: &mut Cursor<'_>,
+    batch: &'a [Ordered<'a>],
+    removed: &mut Vec<Key>,
+) -> Result<Vec<Paired<'a>>, BuildError> {
+    let mut paired = Vec::with_capacity(batch.len());
+    for (key, scan, id, dirs) in batch {
+        removed.extend(cursor.take_before(key)?);
+        paired.push((key, *scan, *id, *dirs, cursor.take_if(key)?));
+    }
+    Ok(paired)
+}
+
+/// Looks at a batch of patients on the pool: unchanged by their kept folder and file times, or
+/// walked. Each comes back with whether they were walked and the tally the state kept.
+fn look_batch(
+    paired: Vec<Paired<'_>>,
+    full: bool,
+    trust_before: i64,
+) -> Vec<(Key, Seen, bool, Option<PatientTally>)> {
+    paired
+        .into_par_iter()
+        .map(|(key, scan, id, dirs, kept)| {
+            let (found, was_walked) = if !full
+                && kept
+                    .as_ref()
+                    .is_some_and(|k| unchanged(&scan.roots, dirs, k))
+            {
+                (repacked(kept.as_ref()), false)
+            } else {
+                let walked = scan.walk_patient(id);
+                let found = look(&walked, dirs, kept.as_ref(), full, trust_before);
+                (found, true)
+            };
+            // A tally that cannot be read counts as nothing, and the content digest still
+            // decides whether the patient is read again.
+            let tally = kept.map(|k| serde_json::from_str(&k.tally).unwrap_or_default());
+            (key.clone(), found, was_walked, tally)
+        })
+        .collect()
+}
+
 fn why_base(
     opts: &ChainOptions,
     state: &State,
@@ -541,40 +608,46 @@ fn scan(roots: &[StorageRoot]) -> Vec<FacilityScan> {
 /// the same patient folders, every folder the last walk read has its kept (trusted) time, and
 /// every kept file its kept size and time. Any doubt answers no, and the patient is walked.
 fn unchanged(roots: &[StorageRoot], dirs: &[PatientDir], kept: &Kept) -> bool {
-    let Some(folders) = kept
-        .folders
-        .as_deref()
-        .and_then(|b| unpack::<FolderList>(b).ok())
-    else {
+    let Some(folders) = kept.folders.as_deref() else {
         return false;
     };
-    if folders.tops.len() != dirs.len()
-        || folders
-            .tops
-            .iter()
-            .zip(dirs)
-            .any(|(top, d)| *top != place(d.root_index, &d.rel_path))
-    {
+    // The patient folders are opened only once the kept ones are known to be the scan's.
+    let looker = lists::for_each_folder(
+        folders,
+        |tops| {
+            let same =
+                tops.len() == dirs.len() && tops.iter().zip(dirs).all(|(top, d)| is_place(top, d));
+            same.then(|| Looker::open(roots, dirs)).flatten()
+        },
+        |looker, p, m| m != -1 && looker.stat(p).is_some_and(|s| !s.is_file && s.mtime == m),
+    );
+    let Ok(Some(looker)) = looker else {
         return false;
+    };
+    matches!(
+        lists::for_each_file(&kept.files, |p, size, mtime| {
+            looker
+                .stat(p)
+                .is_some_and(|s| s.is_file && s.size == size && s.mtime == mtime)
+        }),
+        Ok(true)
+    )
+}
+
+/// An unchanged patient, with their kept lists to be written again where they are in the form
+/// before [`lists`].
+fn repacked(kept: Option<&Kept>) -> Seen {
+    let old = |b: &[u8]| !b.starts_with(lists::MAGIC);
+    Seen::Same {
+        folders: kept
+            .and_then(|k| k.folders.as_deref())
+            .filter(|b| old(b))
+            .and_then(|b| lists::unpack_folders(b).ok()),
+        files: kept
+            .map(|k| k.files.as_slice())
+            .filter(|b| old(b))
+            .and_then(|b| lists::unpack_files(b).ok()),
     }
-    let Some(looker) = Looker::open(roots, dirs) else {
-        return false;
-    };
-    let folders_same = folders
-        .all
-        .iter()
-        .all(|(p, m)| *m != -1 && looker.stat(p).is_some_and(|s| !s.is_file && s.mtime == *m));
-    if !folders_same {
-        return false;
-    }
-    let Ok(files) = unpack::<Vec<FileMeta>>(&kept.files) else {
-        return false;
-    };
-    files.iter().all(|f| {
-        looker
-            .stat(&f.p)
-            .is_some_and(|s| s.is_file && s.size == f.s && s.mtime == f.m)
-    })
 }
 
 /// What [`unchanged`] needs of one entry's `stat`.
@@ -637,6 +710,12 @@ fn place(root_index: usize, rel_path: &str) -> String {
     format!("{root_index}:{rel_path}")
 }
 
+/// Whether `p` is the [`place`] of the patient folder `d`, without making one.
+fn is_place(p: &str, d: &PatientDir) -> bool {
+    p.split_once(':')
+        .is_some_and(|(i, rest)| i.parse() == Ok(d.root_index) && rest == d.rel_path)
+}
+
 /// The folders a walk of the patient folders `dirs` read, as the state keeps them: the tops are
 /// `dirs` themselves, which [`unchanged`] compares with the next scan's; a time at or after
 /// `trust_before` is kept as unknown (-1).
@@ -681,7 +760,7 @@ fn look(
     metas.sort();
     let folders = folder_list(files, dirs, trust_before);
     let before: HashMap<String, FileMeta> = kept
-        .and_then(|k| unpack::<Vec<FileMeta>>(&k.files).ok())
+        .and_then(|k| lists::unpack_files(&k.files).ok())
         .unwrap_or_default()
         .into_iter()
         .map(|m| (m.p.clone(), m))
@@ -714,9 +793,14 @@ fn look(
                 let kept_folders = k
                     .folders
                     .as_deref()
-                    .and_then(|b| unpack::<FolderList>(b).ok());
+                    .and_then(|b| lists::unpack_folders(b).ok());
                 Seen::Same {
-                    folders: (kept_folders.as_ref() != Some(&folders)).then_some(folders),
+                    folders: (kept_folders.as_ref() != Some(&folders)
+                        || k.folders
+                            .as_ref()
+                            .is_some_and(|b| !b.starts_with(lists::MAGIC)))
+                    .then_some(folders),
+                    files: (!k.files.starts_with(lists::MAGIC)).then_some(now),
                 }
             } else {
                 Seen::Touched {
@@ -847,8 +931,10 @@ fn clean_builds(dir: &Path, chain: &[ChainEntry]) -> Result<Vec<PathBuf>, BuildE
     Ok(removed)
 }
 
-/// A patient's file or folder list as the state stores it: JSON, compressed as one zstd frame
-/// that records its own length, so [`unpack`] can use one decompression context per thread.
+/// A patient's file or folder list as the state stored it before [`lists`]: JSON, compressed as
+/// one zstd frame that records its own length, so [`unpack`] can use one decompression context
+/// per thread. Only tests write it now, to check that such a state is still read.
+#[cfg(test)]
 fn pack<T: Serialize + ?Sized>(list: &T) -> Result<Vec<u8>, BuildError> {
     let json = serde_json::to_vec(list).map_err(|e| BuildError::Io {
         what: "the state's file list".into(),
@@ -912,7 +998,9 @@ impl State {
     fn open(dir: &Path) -> Result<State, BuildError> {
         let conn = Connection::open(dir.join(STATE_FILE))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+            // A new state's pages hold a whole patient row (a 4 KiB page spilled most rows to an
+            // overflow page); an existing state keeps the size it was made with.
+            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
              CREATE TABLE IF NOT EXISTS patient (
                  facility   TEXT NOT NULL,
                  patient_id TEXT NOT NULL,
@@ -1013,9 +1101,7 @@ impl<'s> Cursor<'s> {
                         )),
                     });
                 }
-                // A tally that cannot be read counts as nothing, and the content digest still
-                // decides whether the patient is read again.
-                let tally = serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default();
+                let tally = r.get(5)?;
                 Some((
                     key,
                     Kept {
@@ -1056,5 +1142,62 @@ impl<'s> Cursor<'s> {
             gone.push(k);
         }
         Ok(gone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(files: Vec<u8>, folders: Option<Vec<u8>>) -> Kept {
+        Kept {
+            files,
+            folders,
+            content: String::new(),
+            tally: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_patient_whose_lists_are_in_the_old_form_has_them_written_again_once() {
+        let files = vec![FileMeta {
+            p: "0:001/001/0010018347/-/ADT-00/a".into(),
+            s: 10,
+            m: 20,
+            h: "c".repeat(64),
+        }];
+        let folders = FolderList {
+            tops: vec!["0:001/001/0010018347".into()],
+            all: vec![("0:001/001/0010018347".into(), 30)],
+        };
+        let old = kept(pack(&files).unwrap(), Some(pack(&folders).unwrap()));
+        let Seen::Same {
+            files: Some(again),
+            folders: Some(folders_again),
+        } = repacked(Some(&old))
+        else {
+            panic!("the old lists are not written again");
+        };
+        assert_eq!((again, folders_again), (files.clone(), folders.clone()));
+
+        let new = kept(
+            lists::pack_files(&files),
+            Some(lists::pack_folders(&folders)),
+        );
+        assert!(matches!(
+            repacked(Some(&new)),
+            Seen::Same {
+                files: None,
+                folders: None
+            }
+        ));
+        // A state from before folder times were kept has no folder list to write again.
+        assert!(matches!(
+            repacked(Some(&kept(lists::pack_files(&files), None))),
+            Seen::Same {
+                files: None,
+                folders: None
+            }
+        ));
     }
 }
