@@ -32,6 +32,7 @@ export const REFUSAL_RULES = Object.freeze([
   "authorisation",
   "event-window",
   "expired-snapshot",
+  "lease-ended",
   "consent-basis",
   "consent-refused",
   "break-glass",

@@ -299,11 +299,13 @@ fn the_event_window_closes_access_and_break_glass_reopens_it() {
 }
 
 #[test]
-fn an_expired_snapshot_opens_only_by_break_glass() {
+fn an_expired_snapshot_opens_only_by_break_glass_and_only_within_its_lease() {
     let f = fixture();
+    // Expired five days ago: inside the shipped 14-day lease.
+    let created = (chrono::Utc::now() - chrono::Duration::days(35)).to_rfc3339();
     let snapshot = build_with(
         "expired.fcs",
-        &["--created", "2025-01-01T00:00:00Z", "--valid-days", "30"],
+        &["--created", &created, "--valid-days", "30"],
     );
     let out = view(&snapshot, &f.doctor(), "search", &["--json", "やまだ"]);
     assert_eq!(
@@ -312,18 +314,27 @@ fn an_expired_snapshot_opens_only_by_break_glass() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let reason = "通信途絶で新しいスナップショットがない";
     let out = json(&view(
         &snapshot,
         &f.doctor(),
         "search",
-        &[
-            "--json",
-            "--break-glass",
-            "通信途絶で新しいスナップショットがない",
-            "やまだ",
-        ],
+        &["--json", "--break-glass", reason, "やまだ"],
     ));
     assert!(!list(&out, &["results"]).is_empty());
+
+    // Expired long ago: past the lease, break-glass is refused with its own message.
+    let old = build_with(
+        "lease-ended.fcs",
+        &["--created", "2025-01-01T00:00:00Z", "--valid-days", "30"],
+    );
+    let err = refused(&view(
+        &old,
+        &f.doctor(),
+        "search",
+        &["--json", "--break-glass", reason, "やまだ"],
+    ));
+    assert!(err.contains("lease ended on 2025-02-14"), "{err}");
 }
 
 #[test]
@@ -361,4 +372,62 @@ fn a_bad_policy_file_stops_the_build_with_the_reason() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn a_short_emergency_passphrase_stops_the_build_before_anything_is_written() {
+    let f = fixture();
+    let dir = f.dir.join("short-passphrase");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("never.fcs");
+    let build = |passphrase: &str, policy: Option<&Path>| {
+        let file = dir.join("pass.txt");
+        std::fs::write(&file, format!("{passphrase}\n")).unwrap();
+        let mut args = vec![
+            "snapshot".to_owned(),
+            "build".into(),
+            "--region".into(),
+            f.region.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--recipient".into(),
+            "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
+            "--passphrase-file".into(),
+            file.display().to_string(),
+            "--scrypt-log-n".into(),
+            "10".into(),
+            "--signing-key".into(),
+            f.dir.join("hub.key").display().to_string(),
+            "--audit-recipient".into(),
+            f.audit_pub.clone(),
+        ];
+        if let Some(policy) = policy {
+            args.extend(["--policy".to_owned(), policy.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    };
+    // Eleven visible characters: the spaces and the zero-width space do not count.
+    let result = build("drill  pass\u{200b}wd", None);
+    assert_eq!(result.status.code(), Some(2), "the usage code");
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        err.contains("11 visible characters") && err.contains("at least 12"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+
+    // A policy may ask for more.
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        fieldchart_policy::DEFAULT_POLICY_TOML
+            .replace("min_passphrase_chars = 12", "min_passphrase_chars = 20"),
+    )
+    .unwrap();
+    let result = build("correct horse battery", Some(&policy));
+    assert_eq!(result.status.code(), Some(2));
+    assert!(!out.exists());
+    ok(&build("correct horse battery staple", Some(&policy)));
+    assert!(out.exists());
 }

@@ -98,11 +98,12 @@ impl fmt::Display for ErrorKind {
 ///
 /// The list lives here because the policy crate keeps none; `every_rule_is_listed` stops a new
 /// `Rule` variant from compiling until it is added here too.
-pub const RULES: [Rule; 8] = [
+pub const RULES: [Rule; 9] = [
     Rule::Declaration,
     Rule::Authorisation,
     Rule::EventWindow,
     Rule::Expired,
+    Rule::LeaseEnded,
     Rule::ConsentBasis,
     Rule::ConsentRefused,
     Rule::BreakGlass,
@@ -118,6 +119,7 @@ fn every_rule_is_listed(rule: Rule) {
         | Rule::Authorisation
         | Rule::EventWindow
         | Rule::Expired
+        | Rule::LeaseEnded
         | Rule::ConsentBasis
         | Rule::ConsentRefused
         | Rule::BreakGlass

@@ -47,6 +47,7 @@ struct Bed {
     after_event: PathBuf,
     /// A folder whose expired snapshot's policy does not let break-glass open it.
     no_override: PathBuf,
+    lease_over: PathBuf,
     /// Another hub's public key, and a device key no snapshot was made for.
     other_hub: PathBuf,
     other_device: PathBuf,
@@ -88,6 +89,15 @@ fn bed() -> &'static Bed {
             |policy| policy.replace("expired_snapshot = true", "expired_snapshot = false"),
         );
 
+        let lease_over = tmp.path().join("lease-over");
+        std::fs::create_dir_all(&lease_over).expect("folder");
+        // Expired 30 days before NOW: past the 14-day lease, so not even break-glass opens it.
+        bed.snapshot(
+            &lease_over.join("old.fcs"),
+            created - Duration::days(60),
+            str::to_owned,
+        );
+
         let keys = tmp.path().join("other-keys");
         std::fs::create_dir_all(&keys).expect("folder");
         let other_hub = keys.join("other-hub.pub");
@@ -102,6 +112,7 @@ fn bed() -> &'static Bed {
             previous,
             after_event,
             no_override,
+            lease_over,
             other_hub,
             other_device,
         }
@@ -299,6 +310,7 @@ fn scrub(json: String) -> String {
         b.bed.snapshots.clone(),
         b.after_event.clone(),
         b.no_override.clone(),
+        b.lease_over.clone(),
     ];
     folders.extend(SYNCED.lock().unwrap().iter().cloned());
     folders.sort();
@@ -685,6 +697,22 @@ fn every_refusal() -> BTreeMap<usize, (Rule, AppError)> {
 
     let old = b.no_override.join("old.fcs");
     let mut l = Laptop::of(&b.no_override);
+    l.desk.start().unwrap();
+    l.desk
+        .unlock(
+            &show(&old),
+            None,
+            Some("避難所で透析患者の薬歴確認が必要".into()),
+        )
+        .unwrap();
+    refusals.push(
+        l.desk
+            .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+            .unwrap_err(),
+    );
+
+    let old = b.lease_over.join("old.fcs");
+    let mut l = Laptop::of(&b.lease_over);
     l.desk.start().unwrap();
     l.desk
         .unlock(

@@ -48,6 +48,10 @@ pub enum PolicyError {
     HalfWindow { given: &'static str },
     #[error("clerk.authorisation_sha256 holds {hash:?}, which is not a 64-digit hex SHA-256")]
     BadHash { hash: String, index: usize },
+    #[error(
+        "the emergency passphrase has {given} visible characters, and this policy asks for at least {min} (emergency.min_passphrase_chars): anyone who learns it opens every copy, so choose a longer one"
+    )]
+    ShortPassphrase { given: usize, min: usize },
     #[error("{table}.{key} is {value}, but it must be {allowed}")]
     OutOfRange {
         table: &'static str,
@@ -76,6 +80,8 @@ impl PolicyError {
                 Some((vec!["clerk", "authorisation_sha256"], Some(*index)))
             }
             PolicyError::OutOfRange { table, key, .. } => Some((vec![table, key], None)),
+            // About the passphrase file, not about anything the policy file says.
+            PolicyError::ShortPassphrase { .. } => None,
         }
     }
 }
@@ -182,6 +188,8 @@ pub struct Policy {
     pub clerk: ClerkRules,
     #[serde(default)]
     pub session: SessionRules,
+    #[serde(default)]
+    pub emergency: EmergencyRules,
     pub professions: BTreeMap<Profession, ProfessionRule>,
 }
 
@@ -199,6 +207,25 @@ pub struct SessionRules {
     /// asks the viewer to narrow it (name and date of birth, say): a viewer never pages through the
     /// region's identities.
     pub max_results: u32,
+}
+
+/// The emergency passphrase, which opens every copy of a snapshot without a laptop's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmergencyRules {
+    /// The shortest passphrase a build accepts, counted in [`visible_chars`].
+    pub min_passphrase_chars: usize,
+}
+
+/// The least `emergency.min_passphrase_chars` a policy may set.
+pub const MIN_PASSPHRASE_FLOOR: usize = 12;
+
+impl Default for EmergencyRules {
+    fn default() -> Self {
+        EmergencyRules {
+            min_passphrase_chars: MIN_PASSPHRASE_FLOOR,
+        }
+    }
 }
 
 /// The largest `session.max_results` a policy may set: a search answer stays a short list.
@@ -247,6 +274,21 @@ pub struct BreakGlassRules {
     pub min_reason_chars: usize,
     /// Whether break-glass may open a snapshot past its "not after".
     pub expired_snapshot: bool,
+    /// The lease: how many days past its "not after" break-glass may still open a snapshot. Past
+    /// that, nothing opens it. A key left out (a snapshot signed before it existed) takes the default.
+    #[serde(default = "default_expired_grace_days")]
+    pub expired_grace_days: u32,
+}
+
+/// The lease's grace when a policy does not set `break_glass.expired_grace_days`.
+pub const DEFAULT_EXPIRED_GRACE_DAYS: u32 = 14;
+
+/// The longest grace a policy may set: a lost laptop's data stays readable at most this long after
+/// its last snapshot expires.
+pub const MAX_EXPIRED_GRACE_DAYS: u32 = 90;
+
+fn default_expired_grace_days() -> u32 {
+    DEFAULT_EXPIRED_GRACE_DAYS
 }
 
 impl Default for BreakGlassRules {
@@ -254,6 +296,7 @@ impl Default for BreakGlassRules {
         BreakGlassRules {
             min_reason_chars: 8,
             expired_snapshot: false,
+            expired_grace_days: DEFAULT_EXPIRED_GRACE_DAYS,
         }
     }
 }
@@ -366,6 +409,8 @@ pub enum Rule {
     /// The snapshot is past its validity end, without break-glass.
     #[serde(rename = "expired-snapshot")]
     Expired,
+    /// The snapshot is past its validity end and the lease's grace: nothing opens it.
+    LeaseEnded,
     /// No consent and no legal basis chosen.
     ConsentBasis,
     /// The patient refused consent; only break-glass opens the record.
@@ -383,6 +428,7 @@ impl Rule {
             Rule::Authorisation => "authorisation",
             Rule::EventWindow => "event-window",
             Rule::Expired => "expired-snapshot",
+            Rule::LeaseEnded => "lease-ended",
             Rule::ConsentBasis => "consent-basis",
             Rule::ConsentRefused => "consent-refused",
             Rule::BreakGlass => "break-glass",
@@ -514,6 +560,22 @@ impl Policy {
                 allowed: "from 1 to 1000",
             });
         }
+        if !(MIN_PASSPHRASE_FLOOR..=1024).contains(&self.emergency.min_passphrase_chars) {
+            return Err(PolicyError::OutOfRange {
+                table: "emergency",
+                key: "min_passphrase_chars",
+                value: self.emergency.min_passphrase_chars as u64,
+                allowed: "from 12 to 1024",
+            });
+        }
+        if self.break_glass.expired_grace_days > MAX_EXPIRED_GRACE_DAYS {
+            return Err(PolicyError::OutOfRange {
+                table: "break_glass",
+                key: "expired_grace_days",
+                value: u64::from(self.break_glass.expired_grace_days),
+                allowed: "from 0 to 90 (days a lost laptop can still open an expired snapshot)",
+            });
+        }
         for (index, h) in self.clerk.authorisation_sha256.iter().enumerate() {
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(PolicyError::BadHash {
@@ -605,8 +667,31 @@ impl Policy {
         ))
     }
 
-    /// Whether an expired snapshot may be opened: only by break-glass, and only if the policy allows.
-    pub fn check_expired(&self, d: &Declaration, break_glass: Option<&str>) -> Result<(), Refusal> {
+    /// Whether a snapshot that expired at `not_after` may be opened at `now`: only by break-glass,
+    /// only if the policy allows, and only within the lease's grace after `not_after`. `now` should
+    /// be the latest time the laptop can vouch for, not just its clock, so that a clock turned back
+    /// does not stretch the grace.
+    pub fn check_expired(
+        &self,
+        d: &Declaration,
+        break_glass: Option<&str>,
+        now: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let grace = Duration::days(i64::from(self.break_glass.expired_grace_days));
+        let lease_end = not_after.checked_add_signed(grace).unwrap_or(not_after);
+        if self.break_glass.expired_snapshot && now > lease_end {
+            return Err(refuse(
+                Rule::LeaseEnded,
+                format!(
+                    "this snapshot expired on {} and its lease ended on {} ({} days later): not even break-glass opens it now (judged at {}, the latest time this laptop has recorded). Sync a current snapshot from the hub",
+                    not_after.format("%Y-%m-%d %H:%M UTC"),
+                    lease_end.format("%Y-%m-%d %H:%M UTC"),
+                    self.break_glass.expired_grace_days,
+                    now.format("%Y-%m-%d %H:%M UTC"),
+                ),
+            ));
+        }
         match break_glass {
             Some(reason) if self.break_glass.expired_snapshot => self.check_break_glass(d, reason),
             Some(_) => Err(refuse(
@@ -618,6 +703,17 @@ impl Policy {
                 "this snapshot has expired; sync a current one, or use break-glass with a typed reason if care cannot wait",
             )),
         }
+    }
+
+    /// Whether an emergency passphrase is long enough to build a snapshot with (checked by the
+    /// build, before anything is encrypted to it).
+    pub fn check_emergency_passphrase(&self, passphrase: &str) -> Result<(), PolicyError> {
+        let given = visible_chars(passphrase);
+        let min = self.emergency.min_passphrase_chars;
+        if given < min {
+            return Err(PolicyError::ShortPassphrase { given, min });
+        }
+        Ok(())
     }
 
     /// Whether `d` may use break-glass with this reason.

@@ -15,6 +15,12 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
 }
 
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 fn who(p: Profession) -> Declaration {
     Declaration {
         name: "山田 太郎".into(),
@@ -335,19 +341,83 @@ fn break_glass_needs_a_real_reason_and_a_profession_allowed_to_use_it() {
 fn an_expired_snapshot_opens_only_by_break_glass() {
     let p = policy();
     let d = who(Profession::Doctor);
-    assert_eq!(p.check_expired(&d, None).unwrap_err().rule, Rule::Expired);
+    let not_after = utc("2026-03-31T00:00:00Z");
+    let now = utc("2026-04-02T00:00:00Z");
+    assert_eq!(
+        p.check_expired(&d, None, now, not_after).unwrap_err().rule,
+        Rule::Expired
+    );
     assert!(
-        p.check_expired(&d, Some("通信途絶が続き新しいスナップショットがない"))
-            .is_ok()
+        p.check_expired(
+            &d,
+            Some("通信途絶が続き新しいスナップショットがない"),
+            now,
+            not_after
+        )
+        .is_ok()
     );
     let mut strict = p.clone();
     strict.break_glass.expired_snapshot = false;
     assert_eq!(
         strict
-            .check_expired(&d, Some("通信途絶が続き新しいスナップショットがない"))
+            .check_expired(
+                &d,
+                Some("通信途絶が続き新しいスナップショットがない"),
+                now,
+                not_after
+            )
             .unwrap_err()
             .rule,
         Rule::Expired
+    );
+}
+
+#[test]
+fn break_glass_opens_an_expired_snapshot_only_within_the_lease() {
+    let p = policy();
+    assert_eq!(p.break_glass.expired_grace_days, 14, "the shipped grace");
+    let d = who(Profession::Doctor);
+    let reason = Some("通信途絶が続き新しいスナップショットがない");
+    let not_after = utc("2026-03-31T00:00:00Z");
+    // The last moment of the grace still opens; a second later nothing does, with its own rule.
+    assert!(
+        p.check_expired(&d, reason, utc("2026-04-14T00:00:00Z"), not_after)
+            .is_ok()
+    );
+    for break_glass in [reason, None] {
+        let refusal = p
+            .check_expired(&d, break_glass, utc("2026-04-14T00:00:01Z"), not_after)
+            .unwrap_err();
+        assert_eq!(refusal.rule, Rule::LeaseEnded, "{break_glass:?}");
+        assert!(
+            refusal.message.contains("2026-04-14 00:00 UTC"),
+            "the refusal names when the lease ended: {}",
+            refusal.message
+        );
+    }
+    let mut none = p.clone();
+    none.break_glass.expired_grace_days = 0;
+    assert_eq!(
+        none.check_expired(&d, reason, utc("2026-03-31T00:00:01Z"), not_after)
+            .unwrap_err()
+            .rule,
+        Rule::LeaseEnded
+    );
+}
+
+#[test]
+fn a_grace_past_the_ceiling_or_left_out_is_handled_when_the_policy_is_read() {
+    let long = fieldchart_policy::DEFAULT_POLICY_TOML
+        .replace("expired_grace_days = 14", "expired_grace_days = 91");
+    let err = Policy::parse(&long).unwrap_err().to_string();
+    assert!(err.contains("expired_grace_days"), "{err}");
+    let older = fieldchart_policy::DEFAULT_POLICY_TOML.replace("expired_grace_days = 14\n", "");
+    assert_ne!(older, fieldchart_policy::DEFAULT_POLICY_TOML);
+    let p = Policy::parse(&older).unwrap();
+    assert_eq!(
+        p.break_glass.expired_grace_days,
+        fieldchart_policy::DEFAULT_EXPIRED_GRACE_DAYS,
+        "a policy signed before the key existed takes the default"
     );
 }
 
@@ -694,4 +764,23 @@ proptest! {
         let c = [Consent::Consented, Consent::Refused, Consent::Unknown][i];
         prop_assert_eq!(Consent::parse(c.as_str()), Some(c));
     }
+}
+
+#[test]
+fn an_emergency_passphrase_is_counted_in_visible_characters_against_the_policy() {
+    let p = policy();
+    assert_eq!(p.emergency.min_passphrase_chars, 12, "the shipped minimum");
+    assert!(p.check_emergency_passphrase("correct horse").is_ok());
+    let err = p
+        .check_emergency_passphrase("correct\u{200b} hors")
+        .unwrap_err();
+    assert!(
+        matches!(err, PolicyError::ShortPassphrase { given: 11, min: 12 }),
+        "{err:?}"
+    );
+    // A policy cannot lower the floor.
+    let low = fieldchart_policy::DEFAULT_POLICY_TOML
+        .replace("min_passphrase_chars = 12", "min_passphrase_chars = 6");
+    let err = Policy::parse(&low).unwrap_err().to_string();
+    assert!(err.contains("min_passphrase_chars"), "{err}");
 }

@@ -16,9 +16,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey, VerifyError};
+use fieldchart_audit::log::{AuditError, AuditLog, DeviceKey, VerifyError, WallFrom};
 use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
 };
@@ -63,6 +64,8 @@ impl ViewError {
 
 /// The wall clock the policy's window is checked against (the system clock outside tests).
 pub type Clock = Box<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+type SharedClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// What a viewing session starts from.
 pub struct ViewingOptions {
@@ -182,7 +185,7 @@ pub struct Viewing {
     declaration: Declaration,
     session_ref: SessionRef,
     break_glass: Option<String>,
-    clock: Clock,
+    clock: SharedClock,
     /// The document files and thumbnails (`blob.pk`) of the record this viewing showed last: the
     /// only ones [`Viewing::blob`] serves.
     documents: HashSet<i64>,
@@ -212,6 +215,7 @@ impl Viewing {
     /// [`Viewing::begin`] that hands the opened snapshot back when the session does not begin (a
     /// refused declaration, say), so that an app can ask again without unlocking again.
     pub fn begin_keeping(session: Session, opts: ViewingOptions) -> Result<Viewing, Box<NotBegun>> {
+        let clock: SharedClock = Arc::from(opts.clock);
         let prepared = (|| -> Result<_, ViewError> {
             let recipient: age::x25519::Recipient =
                 session.app().audit_recipient.parse().map_err(|_| {
@@ -220,7 +224,14 @@ impl Viewing {
             let policy = session.policy()?;
             check_device_log(&opts.audit_log)?;
             let key = DeviceKey::load_or_create(&device_key_path(&opts.audit_log))?;
-            let log = AuditLog::open(&opts.audit_log, &key)?;
+            // The log reads the session's clock, so that what the trail records and what the
+            // policy decided by are one time.
+            let wall = clock.clone();
+            let log = AuditLog::open_with_clock(
+                &opts.audit_log,
+                &key,
+                Box::new(WallFrom(move || wall())),
+            )?;
             Ok((recipient, policy, log))
         })();
         let (recipient, policy, log) = match prepared {
@@ -247,7 +258,7 @@ impl Viewing {
             declaration,
             session_ref,
             break_glass: None,
-            clock: opts.clock,
+            clock,
             documents: HashSet::new(),
             session,
         };
@@ -276,6 +287,13 @@ impl Viewing {
         }
         let created = viewing.session.manifest().created;
         let now = (viewing.clock)();
+        // The latest time this laptop can vouch for: its clock, the newest entry of its own log
+        // (read before this session writes one) and the hub's signed creation of the snapshot. A
+        // clock turned back is flagged below, and it neither un-expires the snapshot nor stretches
+        // its lease.
+        let vouched = now
+            .max(viewing.log.last_time().with_timezone(&Utc))
+            .max(created);
         viewing.write(
             Event::Unlock {
                 snapshot_id: viewing.session_ref.snapshot_id.clone(),
@@ -300,9 +318,11 @@ impl Viewing {
         })?;
         viewing.write(Event::Declare, true)?;
         let reason = break_glass.as_deref().map(str::trim);
-        if now > viewing.session.manifest().not_after {
+        let not_after = viewing.session.manifest().not_after;
+        if vouched > not_after {
             viewing.refuse_if("open-expired-snapshot", None, |v| {
-                v.policy.check_expired(&v.declaration, reason)
+                v.policy
+                    .check_expired(&v.declaration, reason, vouched, not_after)
             })?;
         }
         if let Some(reason) = reason {

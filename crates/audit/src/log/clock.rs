@@ -52,6 +52,19 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system's boot id and boot-time counter, with the wall clock that a function gives: for a
+/// viewer whose decisions and log must read one clock (the system's, outside tests). With
+/// `Utc::now` it reads what [`SystemClock`] reads.
+pub struct WallFrom<F>(pub F);
+
+impl<F: Fn() -> DateTime<Utc> + Send> Clock for WallFrom<F> {
+    fn read(&self) -> ClockReading {
+        let mut reading = SystemClock.read();
+        reading.wall = (self.0)().with_timezone(&Local).fixed_offset();
+        reading
+    }
+}
+
 /// The kernel's random id for this boot. It cannot change while the process runs, so it is read once.
 fn boot_id() -> &'static str {
     static BOOT_ID: OnceLock<String> = OnceLock::new();

@@ -30,7 +30,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use clock::{Clock, ClockReading, JUMP_TOLERANCE, SystemClock};
+pub use clock::{Clock, ClockReading, JUMP_TOLERANCE, SystemClock, WallFrom};
 pub use error::{AuditError, VerifyError};
 pub use format::FORMAT_VERSION;
 pub use key::{DEVICE_KEY_HEADER, DeviceKey};

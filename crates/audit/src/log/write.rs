@@ -310,6 +310,13 @@ impl AuditLog {
             .and_then(|v| v.get("recipient")?.as_str()?.parse().ok()))
     }
 
+    /// The wall clock the newest entry recorded (the header's, when it is the only line). A clock
+    /// turned back since then is earlier than this; the session takes the later of the two as the
+    /// time its snapshot's lease is judged by.
+    pub fn last_time(&self) -> DateTime<FixedOffset> {
+        self.last.at
+    }
+
     /// The log's id, as in its header.
     pub fn log_id(&self) -> &str {
         &self.log_id
