@@ -11,9 +11,11 @@ need_apt=()
 # nginx: the repository test serves a published repository with the shipped site config
 # (deploy/nginx/); in bookworm `nginx` is the smallest package with the binary (nginx-light only
 # adds a module to it). Its own service is never started or used.
+# systemd: the schedule test checks deploy/systemd's units with systemd-analyze verify (no daemon
+# is started; a fresh Debian 12 machine has it already, a container may not).
 for pkg in build-essential pkg-config rsyslog rsyslog-openssl rsyslog-gnutls nginx \
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libssl-dev \
-  xvfb imagemagick fonts-noto-cjk webkit2gtk-driver xdotool x11-utils; do
+  xvfb imagemagick fonts-noto-cjk webkit2gtk-driver xdotool x11-utils systemd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
