@@ -241,6 +241,7 @@ pub fn build_next(
     opts: ChainOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ChainBuilt, BuildError> {
+    crate::check_inputs(&opts.build)?;
     std::fs::create_dir_all(&opts.state_dir).map_err(io("making the state folder"))?;
     std::fs::create_dir_all(&opts.builds_dir).map_err(io("making the builds folder"))?;
     let mut state = State::open(&opts.state_dir)?;

@@ -185,6 +185,9 @@ pub enum BuildError {
     AuditRecipient(String),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// The emergency passphrase is shorter than the policy allows.
+    #[error(transparent)]
+    Passphrase(fieldchart_policy::PolicyError),
 }
 
 impl BuildError {
@@ -203,9 +206,10 @@ impl BuildError {
                 Failure::of_io(source)
             }
             BuildError::Sqlite(_) | BuildError::Index(_) => Failure::Io,
-            BuildError::NoStorage | BuildError::Consent { .. } | BuildError::AuditRecipient(_) => {
-                Failure::Usage
-            }
+            BuildError::NoStorage
+            | BuildError::Consent { .. }
+            | BuildError::AuditRecipient(_)
+            | BuildError::Passphrase(_) => Failure::Usage,
         }
     }
 }
@@ -220,6 +224,18 @@ pub fn window_start(now: DateTime<Utc>, years: u32) -> NaiveDate {
         .unwrap_or(today - Duration::days(365 * i64::from(years)))
 }
 
+/// The checks of what a build is given that need no storage read: made before anything is read or
+/// written, by [`build`] and by a chain build before its scan.
+pub(crate) fn check_inputs(opts: &BuildOptions) -> Result<(), BuildError> {
+    if let Some(secret) = &opts.vault.passphrase {
+        use age::secrecy::ExposeSecret;
+        opts.policy
+            .check_emergency_passphrase(secret.expose_secret())
+            .map_err(BuildError::Passphrase)?;
+    }
+    Ok(())
+}
+
 /// Builds the snapshot. The output appears only when complete (the vault writes a temporary name and
 /// renames it).
 pub fn build(
@@ -230,6 +246,7 @@ pub fn build(
     if opts.storage.is_empty() {
         return Err(BuildError::NoStorage);
     }
+    check_inputs(&opts)?;
     if opts.out.exists() {
         return Err(BuildError::OutputExists(opts.out.clone()));
     }

@@ -281,10 +281,6 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::policy::read(path)?,
         None => Policy::default_policy(),
     };
-    if let Some(secret) = &passphrase {
-        use fieldchart_vault::ExposeSecret;
-        policy.check_emergency_passphrase(secret.expose_secret())?;
-    }
     let consent = match &r.consent {
         Some(path) => crate::snapshot::read_consent_list(path)?,
         None => Vec::new(),

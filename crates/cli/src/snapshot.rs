@@ -195,10 +195,6 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::policy::read(path)?,
         None => Policy::default_policy(),
     };
-    if let Some(secret) = &passphrase {
-        use fieldchart_vault::ExposeSecret;
-        policy.check_emergency_passphrase(secret.expose_secret())?;
-    }
     let consent = match &a.consent {
         Some(path) => read_consent_list(path)?,
         None => Vec::new(),

@@ -695,37 +695,24 @@ fn every_refusal() -> BTreeMap<usize, (Rule, AppError)> {
             .unwrap_err(),
     );
 
-    let old = b.no_override.join("old.fcs");
-    let mut l = Laptop::of(&b.no_override);
-    l.desk.start().unwrap();
-    l.desk
-        .unlock(
-            &show(&old),
-            None,
-            Some("避難所で透析患者の薬歴確認が必要".into()),
-        )
-        .unwrap();
-    refusals.push(
+    // Expired snapshots opened by break-glass: refused where the policy allows no override, and
+    // where the lease has ended.
+    for folder in [&b.no_override, &b.lease_over] {
+        let mut l = Laptop::of(folder);
+        l.desk.start().unwrap();
         l.desk
-            .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-            .unwrap_err(),
-    );
-
-    let old = b.lease_over.join("old.fcs");
-    let mut l = Laptop::of(&b.lease_over);
-    l.desk.start().unwrap();
-    l.desk
-        .unlock(
-            &show(&old),
-            None,
-            Some("避難所で透析患者の薬歴確認が必要".into()),
-        )
-        .unwrap();
-    refusals.push(
-        l.desk
-            .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-            .unwrap_err(),
-    );
+            .unlock(
+                &show(&folder.join("old.fcs")),
+                None,
+                Some("避難所で透析患者の薬歴確認が必要".into()),
+            )
+            .unwrap();
+        refusals.push(
+            l.desk
+                .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+                .unwrap_err(),
+        );
+    }
 
     let mut l = Laptop::new().declared("doctor", None);
     let r = l.desk.search("やまだ", None, None, None).unwrap();

@@ -87,8 +87,6 @@ mod keys;
 mod read;
 mod write;
 
-/// What a passphrase read by [`read_passphrase_file`] is held in, and how it is read back.
-pub use age::secrecy::{ExposeSecret, SecretString};
 pub use error::VaultError;
 pub use format::{Manifest, PartEntry, PartInfo};
 pub use keys::{
