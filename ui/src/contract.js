@@ -14,6 +14,7 @@ export const ERROR_KINDS = Object.freeze([
   "clock-wrong",
   "rollback",
   "frozen",
+  "revoked",
   "unsupported-version",
   "damaged",
   "refused",

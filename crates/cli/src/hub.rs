@@ -47,6 +47,10 @@ pub enum Command {
     /// Exits 0 when every file passes; otherwise with the first failing file's code (12 for
     /// tampering, 13 for a truncated file …), after listing every file.
     Verify(VerifyArgs),
+    /// The laptop register (DIR/laptops.toml): add a laptop from its enrolment line, list,
+    /// revoke a lost or stolen one, rotate a laptop's keys (docs/hub.md).
+    #[command(subcommand)]
+    Laptop(crate::laptop::HubLaptopCommand),
 }
 
 #[derive(clap::Args)]
@@ -123,6 +127,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Build(a) => build(a),
         Command::Verify(a) => verify(a),
         Command::Publish(a) => publish(a),
+        Command::Laptop(c) => crate::laptop::run_hub(c),
     }
 }
 
@@ -159,6 +164,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         None => Duration::hours(i64::from(a.timestamp_hours.max(1))),
     };
     input.version_floor = fieldchart_build::chain::published_version(&state_dir)?;
+    input.revoked = r.revoked.clone();
     let published = fieldchart_repo::publish(&a.to, &input)?;
     fieldchart_build::chain::set_published_version(&state_dir, published.highest_version())?;
     let mut out = crate::out::stdout();
@@ -436,13 +442,24 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "recipients: {} laptop(s) and the hub's own key",
-        r.laptops.len()
+        "recipients: {} laptop(s) of the register, {} key(s) of [recipients], and the hub's own key; {} revoked ID(s) published",
+        r.registered,
+        r.unregistered,
+        r.revoked.len()
     )?;
     if r.laptops.is_empty() {
         writeln!(
             out,
-            "note: no laptop is listed yet, so no laptop can open what this hub publishes"
+            "note: no laptop is registered yet, so no laptop can open what this hub publishes \
+             (`fieldchart laptop enrol` on each, then `fieldchart hub laptop add`)"
+        )?;
+    }
+    if r.unregistered > 0 {
+        writeln!(
+            out,
+            "warning: [recipients] laptops lists {} key(s) outside the laptop register: they \
+             cannot be revoked by name; add each laptop with `hub laptop add` and remove the list",
+            r.unregistered
         )?;
     }
     Ok(ExitCode::SUCCESS)

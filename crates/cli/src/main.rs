@@ -10,6 +10,7 @@ mod hub;
 mod input;
 mod inspect;
 mod keys;
+mod laptop;
 mod open;
 mod out;
 mod policy;
@@ -61,6 +62,9 @@ enum Command {
     /// The hub operator's commands on a hub folder (hub.toml and keys/, docs/hub.md).
     #[command(subcommand)]
     Hub(hub::Command),
+    /// This laptop's own set-up: its enrolment line for the hub's laptop register.
+    #[command(subcommand)]
+    Laptop(laptop::LaptopCommand),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Audit(command) => audit::run(command),
         Command::Bench(command) => bench::run(command),
         Command::Hub(command) => hub::run(command),
+        Command::Laptop(command) => laptop::run_laptop(command),
     };
     // What a command left in standard output's buffer is written now, so that a closed pipe
     // is seen here too, not at exit.

@@ -502,6 +502,7 @@ fn run_repo_sync(a: &SyncArgs, source: String, audit_log: PathBuf) -> anyhow::Re
             proxy: a.proxy.clone(),
             ..Default::default()
         },
+        device_key: a.open.identity.clone(),
     };
     let bar = bar(0, "bytes");
     let synced = fieldchart_sync::repository::sync_repository(&opts, &mut |what, done, total| {

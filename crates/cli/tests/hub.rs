@@ -42,7 +42,7 @@ fn init_then_check_walks_an_operator_from_an_empty_folder_to_a_checked_hub() {
         stdout.contains("facility 0410610011 石巻みなと総合病院"),
         "{stdout}"
     );
-    assert!(stdout.contains("no laptop is listed yet"), "{stdout}");
+    assert!(stdout.contains("no laptop is registered yet"), "{stdout}");
 
     let (code, json, _) = fieldchart(&["hub", "check", hub_arg, "--json"]);
     assert_eq!(code, 0);

@@ -57,6 +57,8 @@ pub enum ErrorKind {
     /// The sync's repository metadata has expired: nobody refreshed it, or it is replayed; the
     /// laptop may be cut off from fresh data and keeps the snapshots it has.
     Frozen,
+    /// The hub revoked this laptop: it destroyed its device key and the hub's snapshot it held.
+    Revoked,
     /// Made in a format or content version this FieldChart does not read.
     UnsupportedVersion,
     /// Not a snapshot (any more) at that path.

@@ -80,6 +80,7 @@ impl AppError {
             Failure::Rollback => ErrorKind::Rollback,
             Failure::Frozen => ErrorKind::Frozen,
             Failure::ClockWrong => ErrorKind::ClockWrong,
+            Failure::Revoked => ErrorKind::Revoked,
             Failure::UnsupportedVersion => ErrorKind::UnsupportedVersion,
             Failure::NotASnapshot => ErrorKind::Damaged,
             Failure::Refused if rule == Some(Rule::ConsentBasis) => ErrorKind::NeedsBasis,

@@ -210,6 +210,7 @@ impl Desk {
             now: self.now(),
             audit_log: self.config.audit_log.clone(),
             http: self.config.sync_http.clone(),
+            device_key: Some(key.clone()),
         };
         let watch = self.sync_watch.clone();
         watch.begin();

@@ -559,6 +559,25 @@ fn every_error() -> BTreeMap<ErrorKind, AppError> {
     let mut l = Laptop::with(|c| c.device_keys = vec![]);
     laptop(&mut l);
     errors.push(l.desk.unlock(&drill, None, None).unwrap_err());
+    // A laptop its hub revoked: the device key is the notice its last sync left in its place.
+    let keys = tempfile::tempdir_in(b.tmp.path()).expect("tempdir");
+    VARYING.lock().unwrap().push((
+        show(keys.path()),
+        "/home/field/.config/fieldchart".to_owned(),
+    ));
+    let revoked_key = keys.path().join("device.key");
+    fieldchart_vault::generate_device_identity(&revoked_key).unwrap();
+    let revocation = fieldchart_vault::laptop::Revocation {
+        laptop: "fcl1-0123456789abcdef0123".into(),
+        hub: "fcsig1-the-hub-key".into(),
+        at: now().to_utc(),
+        targets_version: 7,
+    };
+    fieldchart_vault::laptop::revoke_identity(&revoked_key, &revocation).unwrap();
+    let mut l = Laptop::with(|c| c.device_keys = vec![revoked_key.clone()]);
+    laptop(&mut l);
+    errors.push(l.desk.unlock(&drill, None, None).unwrap_err());
+    std::mem::forget(keys);
     let mut l = Laptop::new();
     *l.clock.lock().unwrap() -= TimeDelta::days(10);
     laptop(&mut l);

@@ -39,6 +39,8 @@ pub enum Failure {
     Frozen = 24,
     /// Another command holds what this one needs (a hub folder another build or publish works in).
     Busy = 25,
+    /// The hub revoked this laptop: it destroyed its device key and the hub's files it held.
+    Revoked = 26,
     Refused = 30,
     AuditUnusable = 31,
     AuditTampered = 40,
@@ -46,7 +48,7 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in the order of the README table.
-    pub const ALL: [Failure; 21] = [
+    pub const ALL: [Failure; 22] = [
         Failure::Incomplete,
         Failure::Usage,
         Failure::WrongKey,
@@ -65,6 +67,7 @@ impl Failure {
         Failure::Rollback,
         Failure::Frozen,
         Failure::Busy,
+        Failure::Revoked,
         Failure::Refused,
         Failure::AuditUnusable,
         Failure::AuditTampered,
@@ -107,6 +110,9 @@ impl Failure {
             }
             Failure::Busy => {
                 "another `hub build` or `hub publish` holds the hub folder (the message names it): try again when it ends"
+            }
+            Failure::Revoked => {
+                "this laptop was revoked by its hub and has locked itself: ask IT to enrol it again"
             }
             Failure::Refused => {
                 "refused by the access policy (the message says what and why; the refusal is audited)"

@@ -149,7 +149,8 @@ pub struct Facility {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipients {
-    /// The laptops' public keys (`age1…`, from `fieldchart keys device`).
+    /// Public keys (`age1…`) that also open every snapshot without being in the laptop register
+    /// (a test bench). Prefer `fieldchart hub laptop add`: only a registered laptop can be revoked.
     #[serde(default)]
     pub laptops: Vec<Spanned<String>>,
 }
@@ -178,7 +179,15 @@ pub struct Resolved {
     pub policy: Option<PathBuf>,
     pub consent: Option<PathBuf>,
     pub facilities: Vec<ResolvedFacility>,
+    /// Every laptop recipient of the next build: the register's laptops not revoked, then the
+    /// keys of `[recipients] laptops`.
     pub laptops: Vec<String>,
+    /// How many of `laptops` come from the register.
+    pub registered: usize,
+    /// How many come from `[recipients] laptops`: keys no `hub laptop revoke` can reach.
+    pub unregistered: usize,
+    /// The laptop IDs the repository lists as revoked ([`crate::Register::revoked_ids`]).
+    pub revoked: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -394,12 +403,44 @@ impl HubConfig {
         }
 
         let own_recipient = own.to_public().to_string();
+        let register = crate::register::Register::read(&folder)?;
         let mut seen = HashSet::from([own_recipient.clone()]);
         let mut laptops = Vec::new();
+        for key in register.recipients() {
+            if !seen.insert(key.clone()) {
+                return Err(HubError::Config {
+                    path: folder.join(crate::REGISTER_FILE),
+                    at: None,
+                    reason: format!("{key} is the hub's own key: it is no laptop's"),
+                });
+            }
+            laptops.push(key);
+        }
+        let registered = laptops.len();
         for r in &self.recipients.laptops {
             let key = r.get_ref().trim();
-            fieldchart_vault::parse_recipient(key)
+            let parsed = fieldchart_vault::parse_recipient(key)
                 .map_err(|e| fault(r.span(), format!("[recipients] laptops: {e}")))?;
+            let id = fieldchart_vault::laptop::laptop_id(&parsed);
+            if let Some(l) = register
+                .laptops
+                .iter()
+                .find(|l| l.id == id || l.retired.iter().any(|k| k.id == id))
+            {
+                let state = if l.id == id && !l.is_revoked() {
+                    "is in the laptop register already"
+                } else {
+                    "is revoked (or retired) in the laptop register"
+                };
+                return Err(fault(
+                    r.span(),
+                    format!(
+                        "[recipients] laptops: {key} is laptop {:?}'s key, which {state}: remove \
+                         it from hub.toml",
+                        l.name
+                    ),
+                ));
+            }
             if !seen.insert(key.to_string()) {
                 return Err(fault(
                     r.span(),
@@ -408,6 +449,8 @@ impl HubConfig {
             }
             laptops.push(key.to_string());
         }
+        let unregistered = laptops.len() - registered;
+        let revoked = register.revoked_ids();
 
         Ok(Resolved {
             folder,
@@ -428,6 +471,9 @@ impl HubConfig {
             consent,
             facilities,
             laptops,
+            registered,
+            unregistered,
+            revoked,
         })
     }
 }

@@ -12,13 +12,17 @@
 //! laptop.
 
 mod config;
+pub mod enrol;
 mod init;
 mod lock;
+pub mod register;
 mod verify;
 
 pub use config::{Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
+pub use enrol::Enrolment;
 pub use init::{Initialised, init};
 pub use lock::{HubLock, LOCK_FILE, lock};
+pub use register::{Laptop, REGISTER_FILE, Register, lock_register};
 pub use verify::{Checked, verify_builds};
 
 use std::path::PathBuf;

@@ -121,7 +121,8 @@ pub struct Targets {
     pub signer: String,
     /// The chain in order: the base, then its layers by sequence.
     pub files: Vec<TargetFile>,
-    /// Laptop IDs the hub no longer serves (used by a later issue; empty for now).
+    /// The IDs of laptops the hub revoked (`fcl1-…`, sorted): a laptop that finds its own here
+    /// locks itself.
     pub revoked: Vec<String>,
 }
 

@@ -54,6 +54,10 @@ pub struct PublishInput<'a> {
     /// Every version written is above this: the hub keeps [`Published::highest_version`], so a
     /// wiped or replaced repository folder never restarts at 1 (laptops would call it a rollback).
     pub version_floor: u64,
+    /// The laptop IDs the hub revoked (its register's): signed into the targets metadata, so a
+    /// revoked laptop that syncs learns it and locks itself. Sorted and without repeats when
+    /// written.
+    pub revoked: Vec<String>,
 }
 
 impl<'a> PublishInput<'a> {
@@ -66,6 +70,7 @@ impl<'a> PublishInput<'a> {
             timestamp_expiry: DEFAULT_TIMESTAMP_EXPIRY,
             targets_expiry: DEFAULT_TARGETS_EXPIRY,
             version_floor: 0,
+            revoked: Vec::new(),
         }
     }
 }
@@ -148,6 +153,18 @@ pub fn publish(repo_dir: &Path, input: &PublishInput<'_>) -> Result<Published, R
         .map_err(|e| RepoError::io("making the folder", &targets_dir, e))?;
     let existing = read_existing(repo_dir, &own, &mut warnings)?;
 
+    let mut revoked = input.revoked.clone();
+    revoked.sort();
+    revoked.dedup();
+    if let Some(bad) = revoked
+        .iter()
+        .find(|id| !fieldchart_vault::laptop::is_laptop_id(id))
+    {
+        return Err(RepoError::BadInput(format!(
+            "{bad:?} is not a laptop ID (fcl1-…)"
+        )));
+    }
+
     // 1. The files, each under its content's name.
     let mut copied = Vec::new();
     for c in &checked {
@@ -170,7 +187,7 @@ pub fn publish(repo_dir: &Path, input: &PublishInput<'_>) -> Result<Published, R
     let current = existing.targets.first();
     let same_chain = current.is_some_and(|(t, _)| {
         t.signer == signer
-            && t.revoked.is_empty()
+            && t.revoked == revoked
             && t.files.len() == checked.len()
             && t.files.iter().zip(&checked).all(|(f, c)| {
                 f.sha256 == c.sha256
@@ -221,7 +238,7 @@ pub fn publish(repo_dir: &Path, input: &PublishInput<'_>) -> Result<Published, R
                 expires: now + input.targets_expiry,
                 signer: signer.clone(),
                 files,
-                revoked: Vec::new(),
+                revoked: revoked.clone(),
             };
             let bytes = metadata::sign(&targets, input.signing_key);
             if bytes.len() as u64 > MAX_TARGETS_LEN {

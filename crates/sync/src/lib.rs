@@ -85,6 +85,19 @@ pub enum SyncError {
     Fetch(#[from] fetch::FetchError),
     #[error(transparent)]
     Repo(#[from] fieldchart_repo::RepoError),
+    /// The hub's signed metadata lists this laptop's ID as revoked: it has locked itself.
+    #[error(
+        "this laptop ({laptop}) was revoked by its hub ({hub}): it has locked itself. Its device \
+         key was destroyed and {removed} file(s) of the hub's snapshot removed{}; the audit log is \
+         kept. Ask IT to enrol it again",
+        if not_done.is_empty() { String::new() } else { format!(" (not done: {})", not_done.join("; ")) }
+    )]
+    Revoked {
+        laptop: String,
+        hub: String,
+        removed: usize,
+        not_done: Vec<String>,
+    },
 }
 
 impl SyncError {
@@ -100,6 +113,7 @@ impl SyncError {
             SyncError::Fetch(e) => e.failure(),
             SyncError::Repo(e) => e.failure(),
             SyncError::Audit(_) => Failure::AuditUnusable,
+            SyncError::Revoked { .. } => Failure::Revoked,
         }
     }
 }

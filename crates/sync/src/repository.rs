@@ -41,6 +41,9 @@ pub struct RepoSyncOptions {
     pub audit_log: PathBuf,
     /// How to reach a web server (a CA file, a proxy); a folder ignores it.
     pub http: HttpSettings,
+    /// The file `unlock`'s device key was read from: destroyed if the hub revoked this laptop.
+    /// None with a passphrase (no laptop's key is involved), or where the key was not a file.
+    pub device_key: Option<PathBuf>,
 }
 
 /// What a repository sync did.
@@ -144,6 +147,14 @@ fn run(opts: &RepoSyncOptions, progress: &mut Progress<'_>) -> Result<RepoSynced
         highest_targets,
     )?;
 
+    // A revoked laptop locks itself before it fetches anything.
+    if let Unlock::Identity(identity) = &opts.unlock {
+        let me = fieldchart_vault::laptop::laptop_id(&identity.to_public());
+        if targets.revoked.contains(&me) {
+            return Err(lock_laptop(opts, &hub, me, targets.version));
+        }
+    }
+
     // 3. The chain.
     let chain: Vec<ChainTarget> = targets
         .files
@@ -202,6 +213,59 @@ impl Fetch for Source {
     ) -> Result<u64, SyncError> {
         let done = self.download(name, length, sha256, partial, progress)?;
         Ok(done.transferred)
+    }
+}
+
+/// The hub's signed metadata lists this laptop as revoked: its device key is destroyed (replaced
+/// by a notice that says why) and the hub's chain it holds is removed. The audit log and its key
+/// stay, so what was done on the laptop still reaches the hub. Returns the error the sync ends with.
+fn lock_laptop(
+    opts: &RepoSyncOptions,
+    hub: &str,
+    laptop: String,
+    targets_version: u64,
+) -> SyncError {
+    let revocation = fieldchart_vault::laptop::Revocation {
+        laptop: laptop.clone(),
+        hub: hub.to_owned(),
+        at: opts.now,
+        targets_version,
+    };
+    let mut not_done = Vec::new();
+    match &opts.device_key {
+        Some(path) => {
+            if let Err(e) = fieldchart_vault::laptop::revoke_identity(path, &revocation) {
+                not_done.push(format!("its device key could not be destroyed ({e})"));
+            }
+        }
+        None => not_done.push("its device key file is not known to this sync".to_owned()),
+    }
+    let chain_file = opts.dest_dir.join(format!(
+        "{}.{}",
+        chain_name(hub),
+        fieldchart_store::chain::EXTENSION
+    ));
+    let mut removed = 0usize;
+    if let Ok((_, members)) = fieldchart_store::chain::ChainFile::read(&chain_file) {
+        // The chain file first: from then on no viewer takes the members for a snapshot.
+        if fs::remove_file(&chain_file).is_ok() {
+            for m in members {
+                if fs::remove_file(&m).is_ok() {
+                    removed += 1;
+                }
+            }
+        } else {
+            not_done.push(format!("{} could not be removed", chain_file.display()));
+        }
+        if let Ok(dir) = fs::File::open(&opts.dest_dir) {
+            let _ = dir.sync_all();
+        }
+    }
+    SyncError::Revoked {
+        laptop,
+        hub: hub.to_owned(),
+        removed,
+        not_done,
     }
 }
 

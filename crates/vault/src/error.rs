@@ -109,6 +109,21 @@ pub enum VaultError {
     #[error("{path} already exists. Choose another output name, or move the old snapshot away")]
     OutputExists { path: PathBuf },
 
+    /// The device key file is the notice a revoked laptop left when it locked itself.
+    #[error(
+        "this laptop ({}) was revoked by its hub ({}) and locked itself on {}: its device key at \
+         {} was destroyed, and it opens no snapshot made for it. Ask IT to enrol it again \
+         (`fieldchart laptop enrol --new-keys` here, then `fieldchart hub laptop rotate` at the hub)",
+        revocation.laptop,
+        revocation.hub,
+        revocation.at.format("%Y-%m-%d %H:%M UTC"),
+        path.display()
+    )]
+    Revoked {
+        path: PathBuf,
+        revocation: crate::laptop::Revocation,
+    },
+
     /// A key, recipient, trusted key or passphrase could not be read or parsed.
     #[error("{what}: {reason}")]
     BadKey { what: String, reason: String },
@@ -182,6 +197,7 @@ impl VaultError {
             Self::NotASnapshot { .. } | Self::NotAFile { .. } => Failure::NotASnapshot,
             Self::KeyExists { .. } | Self::OutputExists { .. } => Failure::Exists,
             Self::BadKey { .. } => Failure::BadKey,
+            Self::Revoked { .. } => Failure::Revoked,
             Self::Io { .. } | Self::PartSource { .. } => Failure::Io,
             Self::DiskFull { .. } => Failure::DiskFull,
             Self::DuplicatePart { .. }

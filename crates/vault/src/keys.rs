@@ -282,6 +282,24 @@ pub fn load_identity(path: &Path) -> Result<age::x25519::Identity, VaultError> {
     let bytes = read_secret_file(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| bad_key(path, "not an age identity file (it is not text)"))?;
+    match crate::laptop::Revocation::parse(text) {
+        Some(Ok(revocation)) => {
+            return Err(VaultError::Revoked {
+                path: path.to_owned(),
+                revocation,
+            });
+        }
+        Some(Err(reason)) => {
+            return Err(bad_key(
+                path,
+                &format!(
+                    "this is a revoked laptop's notice, not a key ({reason}): the laptop was \
+                     revoked; ask IT to enrol it again"
+                ),
+            ));
+        }
+        None => {}
+    }
     let line = data_lines(text)
         .next()
         .ok_or_else(|| bad_key(path, "this file holds no age identity"))?;

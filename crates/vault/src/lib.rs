@@ -84,6 +84,7 @@ mod error;
 mod format;
 pub mod input;
 mod keys;
+pub mod laptop;
 mod read;
 mod write;
 

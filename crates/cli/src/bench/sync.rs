@@ -211,6 +211,7 @@ pub fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
                 now: Utc::now(),
                 audit_log: audit_log.clone(),
                 http: Default::default(),
+                device_key: None,
             },
             &mut |_, _, _| {},
         )?)

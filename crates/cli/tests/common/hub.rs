@@ -30,10 +30,9 @@ impl Hub {
             region.to_str().unwrap(),
         ]);
         assert_eq!(code, 0, "{stderr}");
+        // The laptop enrols as a field laptop does: its line goes into the hub's register.
         let laptop_key = dir.path().join("laptop.key");
-        let (code, laptop, _) =
-            fieldchart(&["keys", "device", "--out", laptop_key.to_str().unwrap()]);
-        assert_eq!(code, 0);
+        let line = enrol(&laptop_key, &dir.path().join("audit.log"));
         let hub = dir.path().join("hub");
         assert_eq!(fieldchart(&["hub", "init", hub.to_str().unwrap()]).0, 0);
         let config = hub.join("hub.toml");
@@ -42,11 +41,7 @@ impl Hub {
             .replace("drill = false", "drill = true")
             // A layer's fixed cost (its index files, each a whole block) is a large share of a
             // test region's base; the share rule has its own test.
-            .replace("layer_share = 0.3", "layer_share = 1.0")
-            .replace(
-                "laptops = []",
-                &format!("laptops = [\"{}\"]", laptop.trim()),
-            );
+            .replace("layer_share = 0.3", "layer_share = 1.0");
         let mut facilities: Vec<_> = fs::read_dir(&region)
             .unwrap()
             .filter_map(Result::ok)
@@ -68,6 +63,18 @@ impl Hub {
             ));
         }
         fs::write(&config, text).unwrap();
+        let (code, _, stderr) = fieldchart(&[
+            "hub",
+            "laptop",
+            "add",
+            hub.to_str().unwrap(),
+            "dmat-01",
+            "--holder",
+            "DMAT 1",
+            "--enrol",
+            &line,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
         Hub {
             dir,
             region,
@@ -204,6 +211,23 @@ impl Hub {
         }
         out
     }
+}
+
+/// `laptop enrol` for a laptop whose device key is `key` and whose audit log is `audit_log`: its
+/// enrolment line.
+pub fn enrol(key: &Path, audit_log: &Path) -> String {
+    let (code, json, stderr) = fieldchart(&[
+        "laptop",
+        "enrol",
+        "--identity",
+        key.to_str().unwrap(),
+        "--audit-log",
+        audit_log.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["line"].as_str().unwrap().to_string()
 }
 
 pub fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
