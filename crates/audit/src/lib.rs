@@ -9,6 +9,7 @@
 //! transport. They build on these types.
 
 pub mod event;
+pub mod floor;
 pub mod log;
 
 pub use event::{

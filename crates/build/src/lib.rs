@@ -101,6 +101,17 @@ pub struct BuildSummary {
     pub chain: Option<ChainLink>,
     /// Each patient read, with what they added to the counts: what the hub's state keeps.
     pub tallies: Vec<(Key, PatientTally)>,
+    /// Each facility as the file's manifest describes it: its data-as-of and counts over all its
+    /// patients (those a layer kept from earlier builds too), reader errors included.
+    pub facilities: Vec<FacilityManifest>,
+}
+
+impl BuildSummary {
+    /// Reader errors over the whole storage, not only the patients this build read: what a
+    /// nightly build's exit code reports.
+    pub fn storage_errors(&self) -> u64 {
+        self.facilities.iter().map(|f| f.errors).sum()
+    }
 }
 
 /// One facility the build summary warns about.
@@ -419,6 +430,7 @@ pub fn build(
         digest: done.digest,
         chain,
         tallies,
+        facilities: manifest.facilities.clone(),
     })
 }
 

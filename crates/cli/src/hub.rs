@@ -2,7 +2,7 @@
 //! docs/hub.md).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -95,6 +95,18 @@ pub struct BuildArgs {
     /// time is found too) and write a fresh base.
     #[arg(long)]
     full: bool,
+    /// Publish the chain into this repository folder once the build is done (as `hub publish`
+    /// does), even when some files could not be read: the nightly unit's one command.
+    #[arg(long, value_name = "REPO")]
+    publish_to: Option<PathBuf>,
+    /// With --publish-to: hours the timestamp stays valid.
+    #[arg(
+        long,
+        value_name = "HOURS",
+        default_value_t = 24,
+        requires = "publish_to"
+    )]
+    timestamp_hours: u32,
     /// scrypt work factor (log2 N) of the emergency passphrase. Tests use a low one.
     #[arg(long, hide = true)]
     scrypt_log_n: Option<u8>,
@@ -134,6 +146,26 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
     let _lock = fieldchart_hub::lock(&r.folder, "hub publish")?;
+    let expiry = match a.timestamp_seconds {
+        Some(s) => Duration::seconds(i64::from(s.max(1))),
+        None => Duration::hours(i64::from(a.timestamp_hours.max(1))),
+    };
+    let (published, chain) = publish_chain(&r, &a.dir, &a.to, expiry)?;
+    let mut out = crate::out::stdout();
+    report_published(&mut out, &a.to, &chain, &published, a.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Publishes the state's current chain into `to` (the caller holds the hub folder's lock).
+fn publish_chain(
+    r: &fieldchart_hub::Resolved,
+    dir: &Path,
+    to: &Path,
+    timestamp_expiry: Duration,
+) -> anyhow::Result<(
+    fieldchart_repo::Published,
+    Vec<fieldchart_build::chain::ChainEntry>,
+)> {
     let state_dir = r.folder.join(fieldchart_hub::STATE_DIR);
     let builds = r.folder.join(fieldchart_hub::BUILDS_DIR);
     let chain = fieldchart_build::chain::read_chain(&state_dir)?;
@@ -141,7 +173,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "nothing to publish: {} has no build yet; run `fieldchart hub build {}` first",
             r.folder.display(),
-            a.dir.display()
+            dir.display()
         );
     }
     let files = chain
@@ -159,35 +191,39 @@ fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let key = fieldchart_vault::load_signing_key(&r.signing_key)?;
     let mut input = fieldchart_repo::PublishInput::new(files, &key, Utc::now());
-    input.timestamp_expiry = match a.timestamp_seconds {
-        Some(s) => Duration::seconds(i64::from(s.max(1))),
-        None => Duration::hours(i64::from(a.timestamp_hours.max(1))),
-    };
+    input.timestamp_expiry = timestamp_expiry;
     input.version_floor = fieldchart_build::chain::published_version(&state_dir)?;
     input.revoked = r.revoked.clone();
-    let published = fieldchart_repo::publish(&a.to, &input)?;
+    let published = fieldchart_repo::publish(to, &input)?;
     fieldchart_build::chain::set_published_version(&state_dir, published.highest_version())?;
-    let mut out = crate::out::stdout();
-    if a.json {
-        crate::out::json(
-            &mut out,
-            &serde_json::json!({
-                "repository": a.to.display().to_string(),
-                "timestamp_version": published.timestamp_version,
-                "targets": published.targets,
-                "targets_written": published.targets_written,
-                "copied": published.copied,
-                "removed": published.removed,
-                "warnings": published.warnings,
-                "chain": chain,
-            }),
-        )?;
+    Ok((published, chain))
+}
+
+fn report_published(
+    out: &mut dyn Write,
+    to: &Path,
+    chain: &[fieldchart_build::chain::ChainEntry],
+    published: &fieldchart_repo::Published,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let text = serde_json::to_string_pretty(&serde_json::json!({
+            "repository": to.display().to_string(),
+            "timestamp_version": published.timestamp_version,
+            "targets": published.targets,
+            "targets_written": published.targets_written,
+            "copied": published.copied,
+            "removed": published.removed,
+            "warnings": published.warnings,
+            "chain": chain,
+        }))?;
+        writeln!(out, "{text}")?;
     } else {
         writeln!(
             out,
             "published {} file(s) of the chain to {}: timestamp version {}, targets version {}{}",
             chain.len(),
-            a.to.display(),
+            to.display(),
             published.timestamp_version,
             published.targets.version,
             if published.targets_written {
@@ -209,7 +245,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     for w in &published.warnings {
         eprintln!("warning: {w}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -373,6 +409,37 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         built.chain.iter().map(|e| e.bytes).sum::<u64>()
     ));
     crate::snapshot::report_build(&built.summary, json, Some((&built, lines)))?;
+    if let Some(to) = &a.publish_to {
+        // Published even with reader errors: the rest of the region is fresh, and exit 3 makes the
+        // alert hook tell the operator which files to look at.
+        let expiry = Duration::hours(i64::from(a.timestamp_hours.max(1)));
+        let (published, chain) = publish_chain(&r, &a.dir, to, expiry)?;
+        // The build's report is standard output (JSON with --json); the publish is logged beside it.
+        let mut err = std::io::stderr().lock();
+        report_published(&mut err, to, &chain, &published, false)?;
+    }
+    let errors = built.summary.storage_errors();
+    if errors > 0 {
+        let facilities: Vec<String> = built
+            .summary
+            .facilities
+            .iter()
+            .filter(|f| f.errors > 0)
+            .map(|f| format!("{} ({})", f.code, f.errors))
+            .collect();
+        eprintln!(
+            "fieldchart: built{}, but {errors} storage file(s) could not be read, at {}: `fieldchart check` on those roots names them (exit 3)",
+            if a.publish_to.is_some() {
+                " and published"
+            } else {
+                ""
+            },
+            facilities.join(", ")
+        );
+        return Ok(ExitCode::from(
+            fieldchart_failure::Failure::BuiltWithErrors.code(),
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

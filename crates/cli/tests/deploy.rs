@@ -85,10 +85,23 @@ fn the_shipped_units_pass_systemd_analyze_verify_without_a_warning() {
 
     // The check bites: a unit with a fault fails it.
     let broken = tempfile::tempdir().unwrap();
+    // A service left without its command is refused outright.
     let (ok, said) = verify(&copied(broken.path(), |t| {
-        t.replace("Type=oneshot", "Type=oneshott")
+        t.replace("ExecStart=", "#ExecStart=")
     }));
     assert!(!ok, "{said}");
+    // A mistyped setting passes verify with only a warning, which the check above catches.
+    let typo = tempfile::tempdir().unwrap();
+    let (_, said) = verify(&copied(typo.path(), |t| {
+        t.replace("Type=oneshot", "Type=oneshott")
+    }));
+    assert!(said.contains("oneshott"), "{said}");
+}
+
+fn timestamp_version(repo: &Path) -> u64 {
+    let ts: serde_json::Value =
+        serde_json::from_slice(&fs::read(repo.join("timestamp.json")).unwrap()).unwrap();
+    ts["signed"]["version"].as_u64().unwrap()
 }
 
 /// `KEY=VALUE` lines of the shipped /etc/default/fieldchart-hub, comments left out.
@@ -212,6 +225,28 @@ fn the_units_and_the_cron_lines_run_the_real_commands_on_a_hub() {
             "the log has what the commands said"
         );
     }
+    // A file the reader cannot read: the night still builds and publishes the rest, and exits 3
+    // (which runs the alert hook); the next night, with nothing changed, says so again.
+    let folder = hub.patient_folders()[0].clone();
+    let broken = common::hub::files_under(&folder)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("ADT"))
+        .expect("an ADT file");
+    fs::write(&broken, b"NOT HL7 AT ALL\r").unwrap();
+    let published_before = timestamp_version(&repo);
+    for night in 0..2 {
+        let line = &exec_starts("fieldchart-hub.service")[0];
+        let (code, said) = run_line(line, &hub, &repo);
+        assert_eq!(code, 3, "night {night}: {said}");
+        assert!(said.contains("could not be read"), "{said}");
+        assert!(
+            timestamp_version(&repo) > published_before,
+            "published: {said}"
+        );
+    }
+    fs::write(&broken, b"").unwrap();
+    fs::remove_file(&broken).unwrap();
+
     let (code, said) = run_line(
         &format!("fieldchart hub verify {}", hub.hub.display()),
         &hub,

@@ -87,6 +87,8 @@ impl AppError {
             Failure::Refused => ErrorKind::Refused,
             Failure::AuditUnusable | Failure::AuditTampered => ErrorKind::Audit,
             Failure::Usage => ErrorKind::BadInput,
+            // A hub build's outcome; the app never builds.
+            Failure::BuiltWithErrors => ErrorKind::Internal,
             Failure::Io
             | Failure::DiskFull
             | Failure::Exists

@@ -222,6 +222,14 @@ fn break_glass_opens_an_expired_snapshot_only_within_its_lease_and_a_clock_turne
     l.wait(-5 * 86_400);
     let err = attempt(&mut l).unwrap_err();
     assert_eq!(err.rule, Some(Rule::LeaseEnded), "{err:?}");
+    // That refusal was written with the turned-back clock, so the log's newest entry is now
+    // backdated; the laptop's clock floor still holds the later time, so trying again (and again)
+    // gains nothing.
+    for _ in 0..2 {
+        l.desk.end().ok();
+        let err = attempt(&mut l).unwrap_err();
+        assert_eq!(err.rule, Some(Rule::LeaseEnded), "{err:?}");
+    }
     let audit = l.audit();
     assert!(
         audit

@@ -18,6 +18,8 @@ pub enum Failure {
     Incomplete = 1,
     /// The arguments or an input file cannot be used as given; the message says which and how.
     Usage = 2,
+    /// `hub build`: the build (and its publish) is done, but some storage files could not be read.
+    BuiltWithErrors = 3,
     WrongKey = 10,
     Untrusted = 11,
     Tampered = 12,
@@ -48,9 +50,10 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in the order of the README table.
-    pub const ALL: [Failure; 22] = [
+    pub const ALL: [Failure; 23] = [
         Failure::Incomplete,
         Failure::Usage,
+        Failure::BuiltWithErrors,
         Failure::WrongKey,
         Failure::Untrusted,
         Failure::Tampered,
@@ -86,6 +89,9 @@ impl Failure {
             }
             Failure::Usage => {
                 "wrong arguments, or an input that cannot be used as given (the message says which)"
+            }
+            Failure::BuiltWithErrors => {
+                "`hub build`: built (and published, with --publish-to), but some storage files could not be read: `fieldchart check` names them"
             }
             Failure::WrongKey => "wrong device key or passphrase",
             Failure::Untrusted => "signed by a key that is not trusted",

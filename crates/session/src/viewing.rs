@@ -288,12 +288,18 @@ impl Viewing {
         let created = viewing.session.manifest().created;
         let now = (viewing.clock)();
         // The latest time this laptop can vouch for: its clock, the newest entry of its own log
-        // (read before this session writes one) and the hub's signed creation of the snapshot. A
-        // clock turned back is flagged below, and it neither un-expires the snapshot nor stretches
-        // its lease.
+        // (read before this session writes one), the hub's signed creation of the snapshot, and
+        // the laptop's clock floor (fieldchart_audit::floor: the newest hub time a sync brought,
+        // and the latest its clock showed since). A clock turned back is flagged below, and it
+        // neither un-expires the snapshot nor stretches its lease, however often it is tried.
+        let floor = fieldchart_audit::floor::read_floor(viewing.log.path());
         let vouched = now
             .max(viewing.log.last_time().with_timezone(&Utc))
-            .max(created);
+            .max(created)
+            .max(floor.vouched().unwrap_or(now));
+        // A floor that cannot be written (a read-only home) weakens only this guard; the log
+        // entry below is what must not fail silently, and does not.
+        let _ = fieldchart_audit::floor::raise(viewing.log.path(), now);
         viewing.write(
             Event::Unlock {
                 snapshot_id: viewing.session_ref.snapshot_id.clone(),

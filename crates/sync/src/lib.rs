@@ -242,6 +242,11 @@ pub fn sync(
         if let Some(partial) = &partial {
             publish(partial, path)?;
         }
+        // The snapshot's validity window was checked against this clock: the clock floor is reset
+        // to it, and raised to the snapshot's signed creation (fieldchart_audit::floor).
+        if let Ok(o) = fieldchart_vault::check_outline(path, &opts.trusted, opts.now) {
+            let _ = fieldchart_audit::floor::reset_at_sync(&opts.audit_log, opts.now, o.created);
+        }
         Ok(synced)
     });
     match published {

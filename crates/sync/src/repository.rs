@@ -194,6 +194,9 @@ fn run(opts: &RepoSyncOptions, progress: &mut Progress<'_>) -> Result<RepoSynced
         },
     );
     write_seen(&seen_path, &seen);
+    // The sync checked the signed timestamp's expiry against this clock, so it is not far ahead:
+    // the clock floor is reset to it, and raised to the newest file's signed creation.
+    let _ = fieldchart_audit::floor::reset_at_sync(&opts.audit_log, opts.now, brought.created);
     Ok(RepoSynced {
         brought,
         before,
