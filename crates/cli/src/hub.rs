@@ -51,6 +51,10 @@ pub enum Command {
     /// revoke a lost or stolen one, rotate a laptop's keys (docs/hub.md).
     #[command(subcommand)]
     Laptop(crate::laptop::HubLaptopCommand),
+    /// At a glance: each facility's data-as-of and reader errors at the last build, the last
+    /// build and publish, and each laptop of the register. What is stale is marked (red on a
+    /// terminal).
+    Status(crate::hub_status::StatusArgs),
 }
 
 #[derive(clap::Args)]
@@ -140,6 +144,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => verify(a),
         Command::Publish(a) => publish(a),
         Command::Laptop(c) => crate::laptop::run_hub(c),
+        Command::Status(a) => crate::hub_status::run(a),
     }
 }
 
@@ -196,6 +201,18 @@ fn publish_chain(
     input.revoked = r.revoked.clone();
     let published = fieldchart_repo::publish(to, &input)?;
     fieldchart_build::chain::set_published_version(&state_dir, published.highest_version())?;
+    let now = Utc::now();
+    fieldchart_hub::status::record_publish(
+        &r.folder,
+        &fieldchart_hub::status::PublishRecord {
+            finished: now,
+            repository: std::path::absolute(to).unwrap_or_else(|_| to.to_owned()),
+            timestamp_version: published.timestamp_version,
+            targets_version: published.targets.version,
+            timestamp_expires: now + timestamp_expiry,
+            revoked: r.revoked.len(),
+        },
+    )?;
     Ok((published, chain))
 }
 
@@ -409,6 +426,38 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         built.chain.iter().map(|e| e.bytes).sum::<u64>()
     ));
     crate::snapshot::report_build(&built.summary, json, Some((&built, lines)))?;
+    fieldchart_hub::status::record_build(
+        &r.folder,
+        &fieldchart_hub::status::BuildRecord {
+            finished: Utc::now(),
+            kind: match built.kind {
+                fieldchart_build::chain::Kind::Base => "base".into(),
+                fieldchart_build::chain::Kind::Layer => "layer".into(),
+            },
+            file: built
+                .chain
+                .last()
+                .map(|e| e.file.display().to_string())
+                .unwrap_or_default(),
+            sequence: built.chain.last().map_or(0, |e| e.sequence),
+            patients: built.scanned,
+            storage_errors: built.summary.storage_errors(),
+            seconds: built.summary.seconds,
+            facilities: built
+                .summary
+                .facilities
+                .iter()
+                .map(|f| fieldchart_hub::status::FacilityRecord {
+                    code: f.code.clone(),
+                    name: f.name.clone(),
+                    data_as_of: f.data_as_of.clone(),
+                    patients: f.patients,
+                    errors: f.errors,
+                    warnings: f.warnings,
+                })
+                .collect(),
+        },
+    )?;
     if let Some(to) = &a.publish_to {
         // Published even with reader errors: the rest of the region is fresh, and exit 3 makes the
         // alert hook tell the operator which files to look at.

@@ -71,6 +71,12 @@ fn targets(repo: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(repo.join(name)).unwrap()).unwrap()
 }
 
+fn status(hub: &Hub) -> serde_json::Value {
+    let (code, json, err) = fieldchart(&["hub", "status", hub.hub.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&json).unwrap()
+}
+
 /// `snapshot verify FILE --identity KEY`: whether that key opens a published file.
 fn opens(hub: &Hub, file: &Path, key: &Path) -> (i32, String) {
     let (code, _, stderr) = fieldchart(&[
@@ -139,7 +145,37 @@ fn a_stolen_laptop_is_revoked_locks_itself_at_its_next_sync_and_opens_nothing_bu
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("hub publish"), "{out}");
     assert!(out.contains("readable without break-glass until"), "{out}");
+    // The status says the revocation is not published yet, and names the laptop as revoked.
+    let status = status(&hub);
+    assert_eq!(
+        status["last_publish"]["revocations_unpublished"], true,
+        "{status}"
+    );
+    assert_eq!(status["stale"], true);
+    let laptops = status["laptops"].as_array().unwrap();
+    assert_eq!(laptops.len(), 2);
+    assert_eq!(laptops[1]["name"], "dmat-02");
+    assert!(laptops[1]["revoked"].is_string(), "{status}");
     hub.publish(&repo);
+    let status = self::status(&hub);
+    assert_eq!(
+        status["last_publish"]["revocations_unpublished"], false,
+        "{status}"
+    );
+    assert_eq!(status["last_publish"]["revoked"], 1);
+    assert_eq!(status["last_build"]["kind"], "base");
+    assert_eq!(status["last_build"]["storage_errors"], 0);
+    for f in status["facilities"].as_array().unwrap() {
+        assert!(f["data_as_of"].is_string(), "{f}");
+        assert_eq!(f["errors_at_last_build"], 0, "{f}");
+    }
+    let (code, text, _) = fieldchart(&["hub", "status", hub.hub.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("laptop dmat-02") && text.contains("REVOKED"),
+        "{text}"
+    );
+    assert!(!text.contains("\x1b["), "no colour when not a terminal");
     assert_eq!(
         targets(&repo)["signed"]["revoked"],
         serde_json::json!([stolen_id])

@@ -16,6 +16,7 @@ pub mod enrol;
 mod init;
 mod lock;
 pub mod register;
+pub mod status;
 mod verify;
 
 pub use config::{Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
