@@ -75,14 +75,22 @@ impl OpenArgs {
                 // A failed unlock is audited too, when this laptop's log knows its hub.
                 let log = who.audit_log()?;
                 let declaration = who.declaration().ok();
-                let file = self.file.display().to_string();
-                if let Err(audit) = fieldchart_session::viewing::record_failed_unlock(
+                match fieldchart_session::viewing::record_failed_unlock(
                     &log,
                     declaration.as_ref(),
-                    &file,
+                    &self.file,
+                    &self.trusted().unwrap_or_default(),
+                    Utc::now(),
                     &e.to_string(),
                 ) {
-                    eprintln!("fieldchart: the failed unlock could not be audited: {audit}");
+                    Ok(true) => {}
+                    Ok(false) => eprintln!(
+                        "fieldchart: the failed unlock could not be audited: neither this laptop's \
+                         audit log nor the file names a hub to report to"
+                    ),
+                    Err(audit) => {
+                        eprintln!("fieldchart: the failed unlock could not be audited: {audit}")
+                    }
                 }
                 return Err(e.into());
             }

@@ -266,6 +266,76 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
 }
 
 #[test]
+fn a_failed_first_unlock_on_a_laptop_with_no_log_yet_is_still_audited() {
+    // A laptop never used (or whose log was deleted) and a key that does not open the file: the
+    // log has no hub to report to yet, so the file's signed label names it.
+    let f = fixture();
+    let dir = f.dir.join("audit").join("first-unlock");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("audit.log");
+    let other_key = dir.join("other.key");
+    ok(&run(&[
+        "keys",
+        "device",
+        "--out",
+        other_key.to_str().unwrap(),
+    ]));
+    let who = f.doctor_logging_to(&log);
+    let mut args = vec![
+        "search",
+        f.snapshot.to_str().unwrap(),
+        "--identity",
+        other_key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    args.extend(who.iter().map(String::as_str));
+    args.push("やまだ");
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(10), "wrong key");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("could not be audited"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(log.is_file(), "the log was begun for it");
+    let verified = audit(&["verify", log.to_str().unwrap()]);
+    assert_eq!(verified.status.code(), Some(0));
+    let review: Value = f.review(&log);
+    let failed = review["failed_unlocks"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{review}");
+    assert!(failed[0].to_string().contains("試験 太郎"), "{review}");
+
+    // A file no trusted hub signed names nobody: nothing is written, and the laptop says so.
+    let dir = f.dir.join("audit").join("first-unlock-untrusted");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("audit.log");
+    let who = f.doctor_logging_to(&log);
+    let junk = dir.join("junk.fcs");
+    std::fs::write(&junk, vec![7u8; 20_000]).unwrap();
+    let mut args = vec![
+        "search",
+        junk.to_str().unwrap(),
+        "--identity",
+        other_key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    args.extend(who.iter().map(String::as_str));
+    args.push("やまだ");
+    let out = run(&args);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not be audited"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!log.exists());
+}
+
+#[test]
 fn a_laptop_clock_behind_the_snapshot_is_flagged_for_review() {
     let f = fixture();
     let dir = fixture().dir.join("audit").join("clock");

@@ -350,11 +350,13 @@ impl Desk {
             accept_expired: how.break_glass.is_some(),
         });
         opened.map_err(|e| {
-            // The log may not know its hub yet (a first unlock); then there is nobody to tell.
+            // A first unlock has no log yet: the file's signed label names the hub to tell.
             let _ = fieldchart_session::viewing::record_failed_unlock(
                 &how.audit_log,
                 None,
-                &how.path.display().to_string(),
+                &how.path,
+                &self.config.trusted_keys(),
+                self.now(),
                 &e.to_string(),
             );
             AppError::unlocking(&e, how.method())

@@ -122,27 +122,52 @@ pub fn not_a_log(e: InputError) -> VerifyError {
 
 /// Writes a failed unlock (wrong key, tampered, expired, …) to the device's audit log, with who tried.
 ///
-/// The snapshot did not open, so its audit recipient is unknown: the entry is encrypted to the
-/// recipient of the log's newest entry (the hub this laptop reports to). A log with no entry yet has
-/// no recipient, and nothing can be written: returns `Ok(false)`.
+/// The snapshot did not open, so the entry is encrypted to the recipient of the log's newest entry
+/// (the hub this laptop reports to). A laptop with no log yet, or a log with no entry (a first
+/// unlock that fails: a thief trying the laptop's key, say), takes the hub's audit recipient from
+/// the file's plaintext label, once its signature is checked against a trusted hub key, and the log
+/// is begun for it. Only when neither is known (a file no trusted hub signed, or no file at all) is
+/// there nobody to tell: returns `Ok(false)`.
 pub fn record_failed_unlock(
     audit_log: &std::path::Path,
     declaration: Option<&Declaration>,
-    file: &str,
+    file: &std::path::Path,
+    trusted: &[fieldchart_vault::TrustedKey],
+    now: DateTime<Utc>,
     reason: &str,
 ) -> Result<bool, AuditError> {
-    if !audit_log.exists() {
-        return Ok(false);
-    }
-    check_device_log(audit_log)?;
-    let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
-    let mut log = AuditLog::open(audit_log, &key)?;
-    let Some(recipient) = log.last_recipient()? else {
+    let from_label = || -> Option<age::x25519::Recipient> {
+        let outline = fieldchart_vault::check_outline_even_if_expired(file, trusted, now).ok()?;
+        let label: fieldchart_store::manifest::Label =
+            serde_json::from_value(outline.label).ok()?;
+        label.audit_recipient?.parse().ok()
+    };
+    let recipient = if audit_log.exists() {
+        check_device_log(audit_log)?;
+        let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
+        let log = AuditLog::open(audit_log, &key)?;
+        log.last_recipient()?.or_else(from_label).map(|r| (log, r))
+    } else {
+        match from_label() {
+            Some(r) => {
+                if let Some(dir) = audit_log.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    // A folder that cannot be made shows as the log's own error just below.
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                check_device_log(audit_log)?;
+                let key = DeviceKey::load_or_create(&device_key_path(audit_log))?;
+                Some((AuditLog::open(audit_log, &key)?, r))
+            }
+            None => None,
+        }
+    };
+    let Some((mut log, recipient)) = recipient else {
         return Ok(false);
     };
+    let file = file.display().to_string();
     let entry = Entry {
         event: Event::UnlockFailed {
-            file: file.to_string(),
+            file,
             reason: reason.to_string(),
         },
         actor: declaration.map(actor),

@@ -107,6 +107,11 @@ pub struct Counts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     pub facilities: Vec<FacilityLabel>,
+    /// The hub's audit recipient (a public key): where a laptop that cannot open the snapshot
+    /// (a wrong key, a first unlock with no audit log yet) still sends the record of that failure.
+    /// Trusted only once the label's signature is checked against a trusted hub key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_recipient: Option<String>,
 }
 
 /// One facility in the [`Label`].
@@ -132,6 +137,7 @@ impl Label {
                     data_as_of: f.data_as_of.clone(),
                 })
                 .collect(),
+            audit_recipient: Some(manifest.audit_recipient.clone()),
         }
     }
 }
