@@ -108,20 +108,45 @@ impl Forwarder {
     ) -> Result<ForwardReport, ForwardError> {
         check_order(messages)?;
         let mut state = ForwardState::load(state_path, self.origin.log())?;
-        let acknowledged = state.acknowledged(&self.destination);
+        // A log shorter than what any collector acknowledged was cut or replaced: a fact about
+        // the log, known before connecting anywhere.
         let last_in_log = messages.last().map(Message::seq);
-        if let Some(ack) = acknowledged
+        if let Some((collector, ack)) = state.highest()
             && last_in_log.is_none_or(|last| last < ack)
         {
             return Err(ForwardError::LogBehindHub {
-                destination: self.destination.to_string(),
+                destination: collector,
                 acknowledged: ack,
                 last: last_in_log,
             });
         }
+        let mut report = ForwardReport::default();
+        if messages.is_empty() {
+            return Ok(report);
+        }
+        // Until the collector answers, what the name reached last time is the best knowledge
+        // (and what an error reports).
+        report.acknowledged = state.acknowledged_at_last_reach(&self.destination);
+        if let (Some(ack), Some(last)) = (report.acknowledged, last_in_log)
+            && last <= ack
+        {
+            report.already = messages.len();
+            return Ok(report);
+        }
+        // Which collector answers decides what it has acknowledged: its certificate, not the
+        // name it was reached by. The first connection tells, and carries the first batch.
+        let (first, identity) = self.retrying(&mut report, || {
+            let session = Session::open(&self.destination, &self.ca, self.timeouts)?;
+            let identity = session.identity();
+            Ok((session, identity))
+        })?;
+        let mut first = Some(first);
+        let acknowledged = state.acknowledged(&identity, &self.destination);
+        report.acknowledged = acknowledged;
 
         let pending_from = messages.partition_point(|m| acknowledged.is_some_and(|a| m.seq() <= a));
         let (done, pending) = messages.split_at(pending_from);
+        report.already = done.len();
         let frames = pending
             .iter()
             .map(|m| {
@@ -137,36 +162,38 @@ impl Forwarder {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let mut report = ForwardReport {
-            already: done.len(),
-            acknowledged,
-            ..ForwardReport::default()
-        };
         for batch in frames.chunks(self.batch_size) {
             let Some(&(last_seq, _)) = batch.last() else {
                 continue;
             };
-            self.deliver(batch, &mut report)?;
-            state.set(&self.destination, last_seq);
+            self.retrying(&mut report, || {
+                self.send_batch(batch, &mut first, &identity)
+            })?;
+            state.set(&identity, &self.destination, last_seq);
             state.save(state_path)?;
             report.sent += batch.len();
             report.batches += 1;
             report.acknowledged = Some(last_seq);
         }
+        if let Some(unused) = first {
+            // Nothing was pending: end the first connection as politely as a batch does.
+            let _ = unused.close_and_await_acknowledgement();
+        }
         Ok(report)
     }
 
-    /// One batch, retried until acknowledged or out of attempts.
-    fn deliver(
+    /// Runs `attempt` until it succeeds or the retries are spent; a certificate the CA refuses
+    /// or another collector answering is not retried.
+    fn retrying<T>(
         &self,
-        batch: &[(u64, Vec<u8>)],
         report: &mut ForwardReport,
-    ) -> Result<(), ForwardError> {
+        mut attempt_once: impl FnMut() -> Result<T, Failure>,
+    ) -> Result<T, ForwardError> {
         let mut backoff = self.retry.first_backoff;
         let mut attempt = 1;
         loop {
-            let failure = match self.send_batch(batch) {
-                Ok(()) => return Ok(()),
+            let failure = match attempt_once() {
+                Ok(done) => return Ok(done),
                 Err(failure) => failure,
             };
             let failure = match failure {
@@ -175,6 +202,14 @@ impl Forwarder {
                         destination: self.destination.to_string(),
                         ca: self.ca.path().to_owned(),
                         source,
+                        acknowledged: report.acknowledged,
+                    });
+                }
+                Failure::OtherHub { expected, found } => {
+                    return Err(ForwardError::OtherHub {
+                        destination: self.destination.to_string(),
+                        expected,
+                        found,
                         acknowledged: report.acknowledged,
                     });
                 }
@@ -195,8 +230,25 @@ impl Forwarder {
         }
     }
 
-    fn send_batch(&self, batch: &[(u64, Vec<u8>)]) -> Result<(), Failure> {
-        let mut session = Session::open(&self.destination, &self.ca, self.timeouts)?;
+    /// One batch over the run's first connection (if unused yet) or a new one to the same
+    /// collector.
+    fn send_batch(
+        &self,
+        batch: &[(u64, Vec<u8>)],
+        first: &mut Option<Session>,
+        identity: &str,
+    ) -> Result<(), Failure> {
+        let mut session = match first.take() {
+            Some(s) => s,
+            None => Session::open(&self.destination, &self.ca, self.timeouts)?,
+        };
+        let found = session.identity();
+        if found != identity {
+            return Err(Failure::OtherHub {
+                expected: identity.to_owned(),
+                found,
+            });
+        }
         for (_, frame) in batch {
             session.send(frame)?;
         }
@@ -272,7 +324,7 @@ mod tests {
         let state_path = state_path_for(&dir.path().join("audit.log"));
         let mut state = ForwardState::load(&state_path, &LogId::new("log-a").expect("id"))
             .expect("empty state");
-        state.set(forwarder.destination(), 50);
+        state.set("cert-sha256:test", forwarder.destination(), 50);
         state.save(&state_path).expect("save");
 
         let err = forwarder
@@ -298,7 +350,7 @@ mod tests {
         );
         let mut state = ForwardState::load(&state_path, &LogId::new("log-a").expect("id"))
             .expect("empty state");
-        state.set(forwarder.destination(), 2);
+        state.set("cert-sha256:test", forwarder.destination(), 2);
         state.save(&state_path).expect("save");
         let report = forwarder
             .forward(&[entry(1), entry(2)], &state_path)

@@ -120,6 +120,18 @@ pub enum ForwardError {
         last: Failure,
         acknowledged: Option<u64>,
     },
+    /// Mid-run, the destination answered with another collector's certificate (a failover, a DNS
+    /// change): nothing more is sent to it as if it were the first.
+    #[error(
+        "{destination} answered as another collector mid-run ({found}, not {expected}); stopped, and the next run starts from what that collector has. {}",
+        progress(*.acknowledged)
+    )]
+    OtherHub {
+        destination: String,
+        expected: String,
+        found: String,
+        acknowledged: Option<u64>,
+    },
 }
 
 fn ends(last: Option<u64>) -> String {

@@ -48,8 +48,13 @@ pub enum StateError {
 struct File1 {
     format: String,
     log: String,
-    /// Destination (`host:port`) → highest acknowledged sequence number.
+    /// Collector (`cert-sha256:…` of its certificate; `host:port` in a state written before) →
+    /// highest acknowledged sequence number.
     acknowledged: BTreeMap<String, u64>,
+    /// Destination (`host:port`) → the collector identity it last reached: lets a run with
+    /// nothing new end without connecting.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    reached: BTreeMap<String, String>,
 }
 
 /// The acknowledged positions of one log, as read from (and written back to) its state file.
@@ -57,6 +62,7 @@ struct File1 {
 pub struct ForwardState {
     log: LogId,
     acknowledged: BTreeMap<String, u64>,
+    reached: BTreeMap<String, String>,
 }
 
 impl ForwardState {
@@ -68,6 +74,7 @@ impl ForwardState {
                 return Ok(ForwardState {
                     log: log.clone(),
                     acknowledged: BTreeMap::new(),
+                    reached: BTreeMap::new(),
                 });
             }
             Err(source) => {
@@ -98,16 +105,45 @@ impl ForwardState {
         Ok(ForwardState {
             log: log.clone(),
             acknowledged: file.acknowledged,
+            reached: file.reached,
         })
     }
 
-    /// The highest sequence number `destination` has acknowledged, if any.
-    pub fn acknowledged(&self, destination: &Destination) -> Option<u64> {
-        self.acknowledged.get(&destination.to_string()).copied()
+    /// The highest sequence number the collector `identity` (its certificate's,
+    /// `Session::identity`) has acknowledged, if any. A state written before collectors were
+    /// known by identity has it under the `HOST:PORT` text it was reached by: that counts too,
+    /// until the next [`ForwardState::set`] moves it.
+    pub fn acknowledged(&self, identity: &str, reached_as: &Destination) -> Option<u64> {
+        self.acknowledged
+            .get(identity)
+            .or_else(|| self.acknowledged.get(&reached_as.to_string()))
+            .copied()
     }
 
-    pub(crate) fn set(&mut self, destination: &Destination, seq: u64) {
-        self.acknowledged.insert(destination.to_string(), seq);
+    /// The collector that acknowledged the most, and how far.
+    pub fn highest(&self) -> Option<(String, u64)> {
+        self.acknowledged
+            .iter()
+            .max_by_key(|(_, seq)| **seq)
+            .map(|(k, seq)| (k.clone(), *seq))
+    }
+
+    pub(crate) fn set(&mut self, identity: &str, reached_as: &Destination, seq: u64) {
+        self.acknowledged.remove(&reached_as.to_string());
+        self.acknowledged.insert(identity.to_owned(), seq);
+        self.reached
+            .insert(reached_as.to_string(), identity.to_owned());
+    }
+
+    /// How far the collector `destination` reached last time acknowledged: a run with nothing
+    /// beyond it need not connect. (If the name now leads to another collector, the next entry's
+    /// run finds out and sends it everything.)
+    pub fn acknowledged_at_last_reach(&self, destination: &Destination) -> Option<u64> {
+        let name = destination.to_string();
+        match self.reached.get(&name) {
+            Some(identity) => self.acknowledged.get(identity).copied(),
+            None => self.acknowledged.get(&name).copied(),
+        }
     }
 
     /// Replaces the file atomically and durably.
@@ -120,6 +156,7 @@ impl ForwardState {
             format: FORMAT.to_owned(),
             log: self.log.as_str().to_owned(),
             acknowledged: self.acknowledged.clone(),
+            reached: self.reached.clone(),
         };
         let mut text =
             serde_json::to_string_pretty(&file).map_err(|e| write_err(io::Error::other(e)))?;
@@ -169,27 +206,58 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = ForwardState::load(&dir.path().join("x.forwarded"), &log()).expect("load");
         let hub: Destination = "hub:6514".parse().expect("dest");
-        assert_eq!(state.acknowledged(&hub), None);
+        assert_eq!(state.acknowledged("cert-sha256:a", &hub), None);
+        assert_eq!(state.highest(), None);
     }
 
     #[test]
-    fn saved_positions_are_read_back_per_destination() {
+    fn positions_are_kept_per_collector_whatever_name_reached_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("audit.log.forwarded");
-        let hub: Destination = "hub:6514".parse().expect("dest");
+        let by_name: Destination = "localhost:6514".parse().expect("dest");
+        let by_address: Destination = "127.0.0.1:6514".parse().expect("dest");
         let backup: Destination = "backup:6514".parse().expect("dest");
         let mut state = ForwardState::load(&path, &log()).expect("load");
-        state.set(&hub, 500);
-        state.set(&backup, 20);
+        state.set("cert-sha256:hub", &by_name, 500);
+        state.set("cert-sha256:backup", &backup, 20);
         state.save(&path).expect("save");
         let again = ForwardState::load(&path, &log()).expect("reload");
-        assert_eq!(again.acknowledged(&hub), Some(500));
-        assert_eq!(again.acknowledged(&backup), Some(20));
+        // The same collector reached by another name is the same position.
+        assert_eq!(
+            again.acknowledged("cert-sha256:hub", &by_address),
+            Some(500)
+        );
+        assert_eq!(again.acknowledged("cert-sha256:backup", &backup), Some(20));
+        assert_eq!(again.acknowledged("cert-sha256:new", &by_address), None);
+        assert_eq!(again.highest(), Some(("cert-sha256:hub".to_owned(), 500)));
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .expect("dir")
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(leftovers, vec![OsString::from("audit.log.forwarded")]);
+    }
+
+    #[test]
+    fn a_state_of_names_is_taken_over_by_identity_at_the_next_acknowledgement() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.log.forwarded");
+        fs::write(
+            &path,
+            format!(r#"{{"format":"{FORMAT}","log":"log-a","acknowledged":{{"hub:6514":40}}}}"#),
+        )
+        .expect("old state");
+        let hub: Destination = "hub:6514".parse().expect("dest");
+        let mut state = ForwardState::load(&path, &log()).expect("load");
+        assert_eq!(state.acknowledged("cert-sha256:hub", &hub), Some(40));
+        state.set("cert-sha256:hub", &hub, 41);
+        state.save(&path).expect("save");
+        let file: File1 =
+            serde_json::from_str(&fs::read_to_string(&path).expect("read")).expect("json");
+        assert_eq!(
+            file.acknowledged,
+            BTreeMap::from([("cert-sha256:hub".to_owned(), 41)])
+        );
+        assert_eq!(file.reached["hub:6514"], "cert-sha256:hub");
     }
 
     #[test]

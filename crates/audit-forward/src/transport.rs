@@ -123,6 +123,12 @@ pub enum Failure {
         "the connection was closed without a TLS close_notify while {doing}, so the hub may not have read everything"
     )]
     Truncated { doing: &'static str },
+    /// A later connection of the same run reached another collector (another certificate): what
+    /// the first one acknowledged says nothing about this one.
+    #[error(
+        "the connection reached another collector ({found}) than the run began with ({expected})"
+    )]
+    OtherHub { expected: String, found: String },
 }
 
 impl Failure {
@@ -191,6 +197,23 @@ impl Session {
         };
         session.handshake()?;
         Ok(session)
+    }
+
+    /// Which collector this is: the SHA-256 of the certificate it presented (`cert-sha256:<hex>`).
+    /// Every name and address of one collector (`localhost`, `127.0.0.1`, its DNS name) gives the
+    /// same; a renewed certificate is a new identity, so the log is sent to it again from the
+    /// start (the collector keeps one copy of each entry, [`crate::RsyslogCollector`]).
+    pub(crate) fn identity(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match self.conn.peer_certificates().and_then(|c| c.first()) {
+            Some(cert) => {
+                let digest = Sha256::digest(cert.as_ref());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                format!("cert-sha256:{hex}")
+            }
+            // A handshake that succeeded verified a certificate, so there always is one.
+            None => "cert-sha256:none".to_owned(),
+        }
     }
 
     fn handshake(&mut self) -> Result<(), Failure> {

@@ -14,10 +14,13 @@ use fieldchart_audit_forward::{
 };
 use support::{Driver, Hub, Pki, Proxy, XorShift, forwarder, messages, origin, seqs};
 
-fn acknowledged(state: &std::path::Path, log: &str, hub: &Hub) -> Option<u64> {
+/// What the state says this hub's collector acknowledged (it has one certificate, so one
+/// identity: the highest position is its).
+fn acknowledged(state: &std::path::Path, log: &str, _hub: &Hub) -> Option<u64> {
     ForwardState::load(state, &LogId::new(log).expect("log id"))
         .expect("state")
-        .acknowledged(&hub.destination())
+        .highest()
+        .map(|(_, seq)| seq)
 }
 
 #[test]
@@ -348,5 +351,35 @@ fn an_entry_of_the_largest_size_arrives_whole_and_a_larger_one_is_refused() {
     assert!(
         matches!(err, ForwardError::TooLarge { seq: 2, .. }),
         "{err:?}"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
+fn one_collector_reached_by_two_names_is_one_hub() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = Pki::new(dir.path(), "hub");
+    let hub = Hub::start(dir.path(), &pki, 0);
+    let log = "two-names";
+    let state = dir.path().join("audit.log.forwarded");
+    let report = forwarder(hub.destination(), &pki.ca, log)
+        .forward(&messages(1, 50), &state)
+        .expect("by address");
+    assert_eq!(report.sent, 50);
+    let by_name: fieldchart_audit_forward::Destination =
+        format!("localhost:{}", hub.port).parse().expect("dest");
+    let report = forwarder(by_name, &pki.ca, log)
+        .forward(&messages(1, 60), &state)
+        .expect("by name");
+    assert_eq!((report.sent, report.already), (10, 50), "{report:?}");
+    assert_eq!(seqs(&hub.accepted_lines(60)), (1..=60).collect::<Vec<_>>());
+    let text = fs::read_to_string(&state).expect("state");
+    assert_eq!(
+        text.matches("cert-sha256:").count(),
+        3,
+        "one position, two names: {text}"
     );
 }

@@ -43,7 +43,8 @@ impl Pki {
 
         let server_key = KeyPair::generate().expect("server key");
         let mut server_params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
+            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .expect("server params");
         server_params
             .distinguished_name
             .push(DnType::CommonName, "127.0.0.1");
