@@ -24,6 +24,11 @@ pub struct RsyslogCollector {
     /// If set, every entry as it came off the wire, before replays are dropped. For measuring
     /// what the transport does; a hub has no need of it.
     pub wire_file: Option<PathBuf>,
+    /// Every entry dropped as a replay ((log, seq) not above the highest accepted), as one JSON
+    /// line. Most are a resent batch, byte for byte what was accepted; a different line under the
+    /// same (log, seq) is a second laptop writing under one log (a copied laptop folder), and
+    /// `fieldchart hub audit ingest` reads this file to keep that fork.
+    pub replayed_file: PathBuf,
 }
 
 /// The SD-ID as the collector addresses it after `mmpstrucdata` has parsed it.
@@ -111,6 +116,8 @@ ruleset(name="fieldchart-audit" queue.type="LinkedList" queue.workerThreads="1")
   set $.key = "fieldchart " & $.log;
   set $.last = get_property($/, $.key);
   if $.last != "" and $.seq <= cnum($.last) then {{
+    # Kept, not lost: a resend is harmless, but a different line here is a cloned laptop's fork.
+    action(type="omfile" file="{replayed}" template="fieldchart-audit-entry")
     stop
   }}
   # RainerScript cannot set a variable whose name is computed, but "set" merges an object into
@@ -122,6 +129,7 @@ ruleset(name="fieldchart-audit" queue.type="LinkedList" queue.workerThreads="1")
 }}
 "#,
             accepted = path(&self.accepted_file),
+            replayed = path(&self.replayed_file),
         );
         c
     }
@@ -168,6 +176,7 @@ mod tests {
             key_file: "/etc/fieldchart/audit-hub.key".into(),
             accepted_file: "/var/log/fieldchart/audit.jsonl".into(),
             wire_file: None,
+            replayed_file: "/var/log/fieldchart/audit-replayed.jsonl".into(),
         }
     }
 

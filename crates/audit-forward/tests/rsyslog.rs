@@ -361,7 +361,7 @@ fn an_entry_of_the_largest_size_arrives_whole_and_a_larger_one_is_refused() {
 )]
 fn one_collector_reached_by_two_names_is_one_hub() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pki = Pki::new(dir.path(), "hub");
+    let pki = Pki::for_names(dir.path(), "hub", &["127.0.0.1", "localhost"]);
     let hub = Hub::start(dir.path(), &pki, 0);
     let log = "two-names";
     let state = dir.path().join("audit.log.forwarded");

@@ -32,6 +32,11 @@ pub struct Pki {
 
 impl Pki {
     pub fn new(dir: &Path, name: &str) -> Pki {
+        Pki::for_names(dir, name, &["127.0.0.1"])
+    }
+
+    /// A server certificate for each of `names`.
+    pub fn for_names(dir: &Path, name: &str, names: &[&str]) -> Pki {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -43,7 +48,7 @@ impl Pki {
 
         let server_key = KeyPair::generate().expect("server key");
         let mut server_params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("server params");
         server_params
             .distinguished_name
@@ -101,6 +106,7 @@ impl Hub {
             key_file: pki.key.clone(),
             accepted_file: dir.join("accepted.jsonl"),
             wire_file: Some(dir.join("wire.jsonl")),
+            replayed_file: dir.join("replayed.jsonl"),
         };
         let mut conf = format!("global(workDirectory=\"{}\")\n", work.display());
         conf.push_str(&collector.rsyslog_config());

@@ -21,6 +21,7 @@
 //! at the hub (`fieldchart audit forward`) is the defence against both.
 
 mod clock;
+pub mod collected;
 mod error;
 pub mod format;
 mod key;

@@ -583,7 +583,7 @@ impl PendingSignatures {
     }
 }
 
-fn parse_genesis(path: &Path, line: &[u8]) -> Result<Genesis, VerifyError> {
+pub(crate) fn parse_genesis(path: &Path, line: &[u8]) -> Result<Genesis, VerifyError> {
     let not_a_log = |reason| VerifyError::NotALog {
         path: path.to_owned(),
         reason,
