@@ -30,8 +30,13 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    /// The audit log (its head file `<LOG>.head` is read too).
+    /// The audit log (its head file `<LOG>.head` is read too), a copy the hub collected (with
+    /// --collected), or the hub's syslog collector file itself (recognised by its first line).
     log: PathBuf,
+    /// The log is a copy kept at the hub (`hub audit ingest`'s chain files): it has no head file,
+    /// which only the laptop can sign.
+    #[arg(long)]
+    collected: bool,
     #[arg(long)]
     json: bool,
 }
@@ -56,6 +61,9 @@ pub struct ExportArgs {
     /// Write here instead of standard output (never overwrites).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// The log is a copy kept at the hub (no head file).
+    #[arg(long)]
+    collected: bool,
 }
 
 #[derive(clap::Args)]
@@ -63,6 +71,9 @@ pub struct ReviewArgs {
     log: PathBuf,
     #[arg(long, value_name = "HUB_AUDIT_KEY")]
     identity: PathBuf,
+    /// The log is a copy kept at the hub (no head file).
+    #[arg(long)]
+    collected: bool,
     #[arg(long)]
     json: bool,
 }
@@ -78,7 +89,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     crate::input::check_audit_log(&a.log)?;
-    let report = log::verify(&a.log)?;
+    if is_collector_file(&a.log) {
+        return verify_collector_file(&a);
+    }
+    let report = if a.collected {
+        log::collected::verify_collected(&a.log)?
+    } else {
+        log::verify(&a.log)?
+    };
     let mut out = crate::out::stdout();
     if a.json {
         crate::out::json(
@@ -119,17 +137,157 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
 fn records(
     log_path: &std::path::Path,
     identity: &std::path::Path,
+    collected: bool,
 ) -> anyhow::Result<Vec<fieldchart_audit::Record>> {
     crate::input::check_audit_log(log_path)?;
     let identity = fieldchart_vault::load_identity(identity)?;
-    Ok(log::read(log_path, &identity)?)
+    Ok(if collected {
+        log::read_collected(log_path, &identity)?
+    } else {
+        log::read(log_path, &identity)?
+    })
+}
+
+/// Whether `path` is the hub collector's file (JSON lines, each a forwarded entry) rather than a log.
+fn is_collector_file(path: &std::path::Path) -> bool {
+    let mut start = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut start))
+        .unwrap_or(0);
+    let start = &start[..n];
+    start.starts_with(b"{\"host\":") || start.starts_with(b"{\"log\":")
+}
+
+/// Every log in a collector file, put back together and checked (docs/audit.md, "At the hub").
+/// Exits 40 when a line fails its checks or a log's header has not arrived; a fork (two chains
+/// under one log: a copied laptop) and a gap (lines not arrived yet) are named, not failures of the
+/// lines received.
+fn verify_collector_file(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    use std::io::BufRead;
+    let file = fieldchart_vault::input::open_regular(&a.log)?;
+    let mut lines = Vec::new();
+    let mut unreadable = 0u64;
+    let mut foreign = 0u64;
+    for line in std::io::BufReader::new(file).split(b'\n') {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice::<serde_json::Value>(&line) {
+            Ok(v) => match (v["log"].as_str(), v["seq"].as_u64(), v["entry"].as_str()) {
+                // A log id is 32 hex digits; anything else on the port is not a FieldChart log.
+                (Some(log), Some(_), Some(_))
+                    if !(log.len() == 32 && log.bytes().all(|b| b.is_ascii_hexdigit())) =>
+                {
+                    foreign += 1
+                }
+                (Some(log), Some(seq), Some(entry)) => lines.push(log::collected::ReceivedLine {
+                    log: log.to_owned(),
+                    seq,
+                    line: entry.to_owned(),
+                }),
+                _ => unreadable += 1,
+            },
+            Err(_) => unreadable += 1,
+        }
+    }
+    let logs = log::collected::collect(lines);
+    let mut failed = unreadable > 0;
+    let mut out = crate::out::stdout();
+    let mut report = Vec::new();
+    for (id, (l, header)) in &logs {
+        failed |= header.is_none() || !l.rejected.is_empty();
+        report.push(serde_json::json!({
+            "log_id": id,
+            "device": l.device,
+            "header": header.is_some(),
+            "chains": l.chains.iter().map(|c| serde_json::json!({"last_seq": c.last_seq, "last_at": c.last_at})).collect::<Vec<_>>(),
+            "forked_after": l.forked_after,
+            "gaps": l.gaps,
+            "rejected": l.rejected,
+            "duplicates": l.duplicates,
+        }));
+    }
+    if a.json {
+        crate::out::json(
+            &mut out,
+            &serde_json::json!({ "collector_file": a.log.display().to_string(), "logs": report, "unreadable_lines": unreadable, "foreign_lines": foreign }),
+        )?;
+    } else {
+        writeln!(
+            out,
+            "collector file {}: {} log(s)",
+            a.log.display(),
+            logs.len()
+        )?;
+        for (id, (l, header)) in &logs {
+            let chains: Vec<String> = l
+                .chains
+                .iter()
+                .map(|c| format!("up to entry {}", c.last_seq))
+                .collect();
+            writeln!(
+                out,
+                "  log {id}: {}{}{}{}{}",
+                if header.is_some() {
+                    ""
+                } else {
+                    "NO HEADER received; "
+                },
+                if chains.is_empty() {
+                    "no chain".to_owned()
+                } else {
+                    chains.join(", ")
+                },
+                l.forked_after
+                    .map(|f| format!(
+                        "; FORK after entry {f} (two laptops under one log: a copied laptop)"
+                    ))
+                    .unwrap_or_default(),
+                if l.gaps.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} gap(s), first before entry {}",
+                        l.gaps.len(),
+                        l.gaps[0].resumes_at
+                    )
+                },
+                if l.rejected.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} line(s) FAILED (first: entry {}, {})",
+                        l.rejected.len(),
+                        l.rejected[0].seq,
+                        l.rejected[0].reason
+                    )
+                },
+            )?;
+        }
+        if unreadable > 0 {
+            writeln!(out, "  {unreadable} line(s) are not collector lines")?;
+        }
+        if foreign > 0 {
+            writeln!(
+                out,
+                "  {foreign} line(s) of other senders (not a FieldChart log id), left out"
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(fieldchart_failure::Failure::AuditTampered.code())
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &a.out {
         crate::input::require_out_folder(out, "the export")?;
     }
-    let records = records(&a.log, &a.identity)?;
+    let records = records(&a.log, &a.identity, a.collected)?;
     let text = match a.format {
         Format::Atna => fieldchart_audit_report::to_xml(
             &records,
@@ -174,7 +332,7 @@ fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let records = records(&a.log, &a.identity)?;
+    let records = records(&a.log, &a.identity, a.collected)?;
     let review = fieldchart_audit_report::review(&records);
     let mut out = crate::out::stdout();
     if a.json {

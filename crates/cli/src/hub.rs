@@ -55,6 +55,10 @@ pub enum Command {
     /// build and publish, and each laptop of the register. What is stale is marked (red on a
     /// terminal).
     Status(crate::hub_status::StatusArgs),
+    /// The laptops' audit trails at the hub: `ingest` what the syslog-TLS collector received,
+    /// `review` them all together (docs/audit.md, "At the hub").
+    #[command(subcommand)]
+    Audit(crate::hub_audit::HubAuditCommand),
 }
 
 #[derive(clap::Args)]
@@ -145,6 +149,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Publish(a) => publish(a),
         Command::Laptop(c) => crate::laptop::run_hub(c),
         Command::Status(a) => crate::hub_status::run(a),
+        Command::Audit(c) => crate::hub_audit::run(c),
     }
 }
 

@@ -77,7 +77,7 @@ struct LaptopStatus {
     added: DateTime<Utc>,
     revoked: Option<DateTime<Utc>>,
     revoked_reason: Option<String>,
-    /// From the laptop's audit trail at the hub; None until the hub has ingested it.
+    /// From the laptop's audit trail at the hub (`hub audit ingest`); None until one arrived.
     last_sync_seen: Option<DateTime<Utc>>,
     last_audit_received: Option<DateTime<Utc>>,
     snapshot_held: Option<String>,
@@ -138,19 +138,62 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
             record,
         }
     });
+    // From the audit trails the hub ingested (`hub audit ingest`): each laptop's newest entry, and
+    // its newest successful sync (decrypted with the hub's audit key).
+    let kept = crate::hub_audit::summaries(&r.folder);
+    let identity = fieldchart_vault::load_identity(&r.audit_key).ok();
     let laptops = register
         .laptops
         .iter()
-        .map(|l| LaptopStatus {
-            name: l.name.clone(),
-            holder: l.holder.clone(),
-            id: l.id.clone(),
-            added: l.added,
-            revoked: l.revoked,
-            revoked_reason: l.revoked_reason.clone(),
-            last_sync_seen: None,
-            last_audit_received: None,
-            snapshot_held: None,
+        .map(|l| {
+            let keys: Vec<&str> = std::iter::once(l.audit_key.as_str())
+                .chain(l.retired.iter().map(|k| k.audit_key.as_str()))
+                .collect();
+            let mine: Vec<&crate::hub_audit::LogSummary> = kept
+                .iter()
+                .filter(|s| s.device.as_deref().is_some_and(|d| keys.contains(&d)))
+                .collect();
+            let last_audit_received = mine
+                .iter()
+                .flat_map(|s| s.chains.iter().filter_map(|c| c.last_at))
+                .max()
+                .map(|t| t.with_timezone(&Utc));
+            let mut last_sync: Option<(DateTime<Utc>, Option<String>)> = None;
+            if let Some(identity) = &identity {
+                for s in &mine {
+                    for c in &s.chains {
+                        let path = crate::hub_audit::logs_dir(&r.folder)
+                            .join(&s.log_id)
+                            .join(&c.file);
+                        for rec in fieldchart_audit::log::read_collected(&path, identity)
+                            .unwrap_or_default()
+                        {
+                            if let fieldchart_audit::Event::Sync {
+                                outcome: fieldchart_audit::Outcome::Success,
+                                snapshot_id,
+                                ..
+                            } = &rec.entry.event
+                            {
+                                let at = rec.at.with_timezone(&Utc);
+                                if last_sync.as_ref().is_none_or(|(t, _)| at > *t) {
+                                    last_sync = Some((at, snapshot_id.clone()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            LaptopStatus {
+                name: l.name.clone(),
+                holder: l.holder.clone(),
+                id: l.id.clone(),
+                added: l.added,
+                revoked: l.revoked,
+                revoked_reason: l.revoked_reason.clone(),
+                last_sync_seen: last_sync.as_ref().map(|(t, _)| *t),
+                last_audit_received,
+                snapshot_held: last_sync.and_then(|(_, id)| id),
+            }
         })
         .collect();
     let stale = last_build.as_ref().is_none_or(|b| b.stale)
@@ -258,10 +301,21 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
             ),
             _ => "in use".into(),
         };
+        let when = |t: &Option<DateTime<Utc>>| {
+            t.map_or_else(
+                || "none seen".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+        };
         writeln!(
             out,
-            "laptop {} ({}) {}: {state}; last sync and audit: not known until its audit trail is ingested",
-            l.name, l.holder, l.id
+            "laptop {} ({}) {}: {state}; last sync {} (snapshot {}), newest audit entry {}",
+            l.name,
+            l.holder,
+            l.id,
+            when(&l.last_sync_seen),
+            l.snapshot_held.as_deref().unwrap_or("-"),
+            when(&l.last_audit_received)
         )?;
     }
     if status.laptops.is_empty() {

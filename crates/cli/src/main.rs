@@ -7,6 +7,7 @@ mod check;
 mod demo_data;
 mod forward;
 mod hub;
+mod hub_audit;
 mod hub_status;
 mod input;
 mod inspect;

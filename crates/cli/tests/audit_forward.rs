@@ -117,3 +117,185 @@ fn a_hub_certificate_from_another_ca_is_refused_and_nothing_is_sent() {
         "nothing was acknowledged, so no state was written"
     );
 }
+
+/// A hub folder whose audit key is the fixture's (the snapshots' audit recipient) and whose
+/// register holds the laptop writing `log`.
+fn hub_for(dir: &Path, log: &Path) -> std::path::PathBuf {
+    let f = fixture();
+    let hub = dir.join("hubdir");
+    ok(&run(&["hub", "init", hub.to_str().unwrap()]));
+    std::fs::remove_file(hub.join("keys/audit.key")).unwrap();
+    std::fs::copy(&f.audit_key, hub.join("keys/audit.key")).unwrap();
+    let region = dir.join("storage");
+    std::fs::create_dir_all(&region).unwrap();
+    let mut text = std::fs::read_to_string(hub.join("hub.toml")).unwrap();
+    text.push_str(&format!(
+        "\n[[facility]]\ncode = \"0410610011\"\nname = \"病院\"\nroots = [\"{}\"]\n",
+        region.display()
+    ));
+    std::fs::write(hub.join("hub.toml"), text).unwrap();
+    let enrolled = ok(&run(&[
+        "laptop",
+        "enrol",
+        "--identity",
+        dir.join("device.key").to_str().unwrap(),
+        "--audit-log",
+        log.to_str().unwrap(),
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&enrolled).unwrap();
+    ok(&run(&[
+        "hub",
+        "laptop",
+        "add",
+        hub.to_str().unwrap(),
+        "dmat-01",
+        "--holder",
+        "DMAT 1",
+        "--enrol",
+        v["line"].as_str().unwrap(),
+    ]));
+    hub
+}
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
+fn a_cloned_laptop_is_kept_as_a_fork_and_raised_in_the_hubs_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = dir.path().join("laptop");
+    std::fs::create_dir_all(&laptop).unwrap();
+    let log = laptop.join("audit.log");
+    search(&log);
+    let hub_dir = hub_for(dir.path(), &log);
+    // The laptop's folder is imaged after one use; both copies go on working.
+    let clone = dir.path().join("clone");
+    std::fs::create_dir_all(&clone).unwrap();
+    for name in ["audit.log", "audit.log.head", "device-audit.key"] {
+        std::fs::copy(laptop.join(name), clone.join(name)).unwrap();
+    }
+    let clone_log = clone.join("audit.log");
+    search(&log);
+    search(&clone_log);
+    let pki = Pki::new(dir.path(), "hub");
+    let hub = Hub::start(dir.path(), &pki, 0);
+    let total = std::fs::read_to_string(&log).unwrap().lines().count();
+    forward(&log, &hub, &pki.ca);
+    hub.accepted_lines(total);
+    // The clone's entries come under numbers the collector has seen: replays, kept apart.
+    let clone_out = forward(&clone_log, &hub, &pki.ca);
+    assert!(clone_out.contains("entries sent"), "{clone_out}");
+    let shared = 1 + 4; // the header and the first session's entries, the same in both
+    hub.replayed_lines(total - shared);
+
+    // The collector's own file verifies with the hub's tools (it is no longer exit 17).
+    let verified = run(&["audit", "verify", hub.accepted.to_str().unwrap()]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+
+    let ingest = |args: &[&str]| {
+        let mut all = vec![
+            "hub",
+            "audit",
+            "ingest",
+            hub_dir.to_str().unwrap(),
+            "--from",
+            hub.accepted.to_str().unwrap(),
+            "--from",
+            hub.replayed.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        ok(&run(&all))
+    };
+    let text = ingest(&[]);
+    assert!(text.contains("ALERT FORK"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&ingest(&["--json"])).unwrap();
+    let logs = json["logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 1, "{json}");
+    assert_eq!(logs[0]["laptop"], "dmat-01");
+    assert_eq!(logs[0]["key"], "current");
+    assert_eq!(
+        logs[0]["chains"].as_array().unwrap().len(),
+        2,
+        "both chains kept"
+    );
+    let id = logs[0]["log_id"].as_str().unwrap();
+    // Each kept chain is a log the hub's tools verify.
+    for chain in ["chain-1.log", "chain-2.log"] {
+        let path = hub_dir.join("audit/logs").join(id).join(chain);
+        let out = run(&["audit", "verify", "--collected", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Ingesting again (the collector's files rotated away) keeps what was kept.
+    let again: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "hub",
+        "audit",
+        "ingest",
+        hub_dir.to_str().unwrap(),
+        "--from",
+        dir.path().join("no-such-file").to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(
+        again["logs"][0]["chains"].as_array().unwrap().len(),
+        2,
+        "{again}"
+    );
+
+    // The review across laptops raises it, and counts both copies' searches once each.
+    let html = dir.path().join("review.html");
+    let review: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "hub",
+        "audit",
+        "review",
+        hub_dir.to_str().unwrap(),
+        "--json",
+        "--html",
+        html.to_str().unwrap(),
+    ])))
+    .unwrap();
+    assert!(
+        review["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("FORK")),
+        "{review}"
+    );
+    let laptop = &review["laptops"][0];
+    assert_eq!(laptop["name"], "dmat-01");
+    assert_eq!(
+        laptop["entries"].as_u64().unwrap() as usize,
+        total - 1 + (total - shared)
+    );
+    assert_eq!(laptop["silent"], false);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("FORK") && page.contains("dmat-01") && page.contains("class=\"bar\""));
+    let text = ok(&run(&["hub", "audit", "review", hub_dir.to_str().unwrap()]));
+    assert!(text.contains("SECURITY ALERTS (1)"), "{text}");
+    // The hub's status shows the laptop's newest entry from what was ingested.
+    let status: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "hub",
+        "status",
+        hub_dir.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    assert!(
+        status["laptops"][0]["last_audit_received"].is_string(),
+        "{status}"
+    );
+}

@@ -24,6 +24,44 @@ pub struct HubConfig {
     pub facilities: Vec<Facility>,
     #[serde(default)]
     pub recipients: Recipients,
+    #[serde(default)]
+    pub audit: Audit,
+}
+
+/// Where the laptops' forwarded audit trails arrive, and how the review judges them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// The collector's files (JSON lines): accepted entries and dropped replays.
+    #[serde(default = "Audit::default_collected")]
+    pub collected: Spanned<Vec<PathBuf>>,
+    /// A laptop silent for more than this many days is listed by the review.
+    #[serde(default = "Audit::default_silent_days")]
+    pub silent_days: Spanned<u32>,
+}
+
+impl Audit {
+    fn default_collected() -> Spanned<Vec<PathBuf>> {
+        Spanned::new(
+            0..0,
+            vec![
+                PathBuf::from("/var/log/fieldchart/audit.jsonl"),
+                PathBuf::from("/var/log/fieldchart/audit-replayed.jsonl"),
+            ],
+        )
+    }
+    fn default_silent_days() -> Spanned<u32> {
+        Spanned::new(0..0, 7)
+    }
+}
+
+impl Default for Audit {
+    fn default() -> Self {
+        Audit {
+            collected: Audit::default_collected(),
+            silent_days: Audit::default_silent_days(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +226,9 @@ pub struct Resolved {
     pub unregistered: usize,
     /// The laptop IDs the repository lists as revoked ([`crate::Register::revoked_ids`]).
     pub revoked: Vec<String>,
+    /// The collector's files `hub audit ingest` reads (absolute).
+    pub audit_collected: Vec<PathBuf>,
+    pub silent_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -451,6 +492,20 @@ impl HubConfig {
         }
         let unregistered = laptops.len() - registered;
         let revoked = register.revoked_ids();
+        let silent_days = *self.audit.silent_days.get_ref();
+        if !(1..=365).contains(&silent_days) {
+            return Err(fault(
+                self.audit.silent_days.span(),
+                format!("[audit] silent_days = {silent_days}: give 1 to 365 days"),
+            ));
+        }
+        let audit_collected = self
+            .audit
+            .collected
+            .get_ref()
+            .iter()
+            .map(|p| local(p))
+            .collect();
 
         Ok(Resolved {
             folder,
@@ -474,6 +529,8 @@ impl HubConfig {
             registered,
             unregistered,
             revoked,
+            audit_collected,
+            silent_days,
         })
     }
 }

@@ -98,6 +98,12 @@ own = "keys/hub.key"
 # The consent list (docs/policy.md): facility,patient_id,state lines.
 # consent = "consent.csv"
 
+[audit]
+# The files the syslog-TLS collector writes (docs/audit.md): what `hub audit ingest` reads.
+collected = ["/var/log/fieldchart/audit.jsonl", "/var/log/fieldchart/audit-replayed.jsonl"]
+# A registered laptop whose newest audit entry is older than this many days is listed as silent.
+silent_days = 7
+
 # One table per hospital or clinic: its 10-digit facility code, its name, and its storage roots.
 # [[facility]]
 # code = "0410610011"
@@ -105,7 +111,8 @@ own = "keys/hub.key"
 # roots = ["/srv/ssmix2/0410610011/standard", "/srv/ssmix2/0410610011/extended"]
 
 [recipients]
-# The laptops that may open what this hub publishes (`fieldchart keys device` prints each key).
+# Laptops belong in the laptop register (`fieldchart laptop enrol`, then `fieldchart hub laptop
+# add`): only a registered laptop can be revoked. Keys listed here also open every snapshot.
 laptops = []
 "#
     )

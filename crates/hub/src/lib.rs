@@ -19,7 +19,7 @@ pub mod register;
 pub mod status;
 mod verify;
 
-pub use config::{Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
+pub use config::{Audit, Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};
 pub use enrol::Enrolment;
 pub use init::{Initialised, init};
 pub use lock::{HubLock, LOCK_FILE, lock};

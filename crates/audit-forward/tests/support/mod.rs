@@ -75,6 +75,7 @@ pub struct Hub {
     pub port: u16,
     pub accepted: PathBuf,
     pub wire: PathBuf,
+    pub replayed: PathBuf,
     stderr: PathBuf,
 }
 
@@ -134,6 +135,7 @@ impl Hub {
             port,
             accepted: collector.accepted_file,
             wire: dir.join("wire.jsonl"),
+            replayed: collector.replayed_file.clone(),
             stderr,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -223,6 +225,11 @@ impl Hub {
 
     pub fn wire_lines(&self, n: usize) -> Vec<serde_json::Value> {
         wait_for_lines(&self.wire, n)
+    }
+
+    /// The lines the collector dropped as replays, once there are at least `n`.
+    pub fn replayed_lines(&self, n: usize) -> Vec<serde_json::Value> {
+        wait_for_lines(&self.replayed, n)
     }
 
     /// Stops rsyslogd (SIGTERM, so it flushes its files) and waits for it.

@@ -25,7 +25,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::format::{EntryLine, hex, is_canonical, line_hash, signature_holds};
 use super::verify::{Depth, Genesis, Head, io_error, parse_genesis, scan};
@@ -70,7 +70,7 @@ pub struct Chain {
 }
 
 /// Lines received after a line that was not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
     /// The first sequence number received after the gap.
     pub resumes_at: u64,
@@ -79,7 +79,7 @@ pub struct Gap {
 }
 
 /// A line kept out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejected {
     pub seq: u64,
     pub reason: String,

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use crate::event::{Entry, Record};
 use crate::log::AuditError;
 use crate::log::format::EntryLine;
-use crate::log::verify::{Checked, Depth, Lag, io_error, load_head, scan};
+use crate::log::verify::{Checked, Depth, Head, Lag, io_error, load_head, scan};
 
 /// One verified line as it is stored, without its newline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct RawLine {
 
 /// Every complete line of the log at `path`, header first, after verifying them all.
 pub fn raw_lines(path: &Path) -> Result<Vec<RawLine>, AuditError> {
-    let (bytes, checked) = load_verified(path)?;
+    let (bytes, checked) = load_verified(path, false)?;
     let mut lines = Vec::new();
     for (seq, line) in (0u64..).zip(complete_lines(&bytes, &checked)) {
         let at = if seq == 0 {
@@ -52,7 +52,18 @@ pub fn raw_lines(path: &Path) -> Result<Vec<RawLine>, AuditError> {
 
 /// Verifies the log at `path`, then decrypts every entry with the hub's audit `identity`.
 pub fn read(path: &Path, identity: &Identity) -> Result<Vec<Record>, AuditError> {
-    let (bytes, checked) = load_verified(path)?;
+    decrypt(load_verified(path, false)?, identity)
+}
+
+/// As [`read`], for a collected copy (no head file: [`super::collected::verify_collected`]).
+pub fn read_collected(path: &Path, identity: &Identity) -> Result<Vec<Record>, AuditError> {
+    decrypt(load_verified(path, true)?, identity)
+}
+
+fn decrypt(
+    (bytes, checked): (Vec<u8>, Checked),
+    identity: &Identity,
+) -> Result<Vec<Record>, AuditError> {
     let ours = identity.to_public().to_string();
     let mut records = Vec::new();
     for (seq, line) in (0u64..).zip(complete_lines(&bytes, &checked)).skip(1) {
@@ -85,12 +96,19 @@ pub fn read(path: &Path, identity: &Identity) -> Result<Vec<Record>, AuditError>
 }
 
 /// Reads the log in one go (so the lines checked are the lines returned) and verifies it.
-fn load_verified(path: &Path) -> Result<(Vec<u8>, Checked), AuditError> {
-    // The head first, as in `verify`: it can then only be behind the log read after it.
-    let head = load_head(path)?;
+fn load_verified(path: &Path, collected: bool) -> Result<(Vec<u8>, Checked), AuditError> {
+    // The head first, as in `verify`: it can then only be behind the log read after it. A
+    // collected copy has none (the device signs it).
+    let head = if collected {
+        Head::Missing
+    } else {
+        load_head(path)?
+    };
     let bytes = fs::read(path).map_err(|e| AuditError::Verify(io_error(path, e)))?;
     let checked = scan(path, bytes.as_slice(), &head, Depth::Full)?;
-    checked.judge_head(path, Lag::Any)?;
+    if !collected {
+        checked.judge_head(path, Lag::Any)?;
+    }
     Ok((bytes, checked))
 }
 
