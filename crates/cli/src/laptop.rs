@@ -190,6 +190,18 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
                 moved.push((path.clone(), aside));
             }
         }
+    } else if let (Some(made), Some(here)) = (
+        fieldchart_audit::log::key_made_on(&audit_key),
+        fieldchart_audit::log::machine_fingerprint(),
+    ) && made != here
+    {
+        bail!(
+            "the audit key {} was made on another machine ({made}; this one is {here}): this \
+             laptop's folder was copied from another laptop, and both would write one audit log. \
+             Run `fieldchart laptop enrol --new-keys` here: it moves the copied keys and log aside \
+             and makes this laptop its own",
+            audit_key.display()
+        );
     } else if let Some(r) = fieldchart_vault::laptop::read_revocation(&device_key) {
         return Err(fieldchart_vault::VaultError::Revoked {
             path: device_key.clone(),

@@ -355,3 +355,63 @@ fn enrol_writes_a_qr_code_png_of_the_line() {
     ]);
     assert_eq!(again.trim(), out.trim());
 }
+
+#[test]
+fn enrol_refuses_keys_copied_from_another_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("device.key");
+    let log = dir.path().join("audit.log");
+    let line = enrol(&key, &log);
+    let audit_key = dir.path().join("device-audit.key");
+    let text = fs::read_to_string(&audit_key).unwrap();
+    if !text.contains("# made on machine: ") {
+        // A machine without a /etc/machine-id (an empty one, in some containers) records none,
+        // and nothing can be compared.
+        assert!(
+            fs::read_to_string("/etc/machine-id")
+                .map(|t| t.trim().is_empty())
+                .unwrap_or(true)
+        );
+        return;
+    }
+    // Enrolling again on the same machine prints the same line.
+    assert_eq!(enrol(&key, &log), line);
+    // The same folder as it looks on an imaged laptop: the key says another machine made it.
+    let copied: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("# made on machine: ") {
+                "# made on machine: 0123456789abcdef".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(&audit_key, format!("{copied}\n")).unwrap();
+    let (code, _, err) = fieldchart(&[
+        "laptop",
+        "enrol",
+        "--identity",
+        key.to_str().unwrap(),
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("another machine") && err.contains("--new-keys"),
+        "{err}"
+    );
+    // --new-keys makes this laptop its own: a new line.
+    let (code, out, err) = fieldchart(&[
+        "laptop",
+        "enrol",
+        "--new-keys",
+        "--identity",
+        key.to_str().unwrap(),
+        "--audit-log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(out.trim(), line);
+}

@@ -165,7 +165,9 @@ fn a_nightly_build_reads_only_the_patients_whose_folder_or_file_times_changed() 
     fs::create_dir_all(&new_type).unwrap();
     fs::copy(&visit, new_type.join(visit.file_name().unwrap())).unwrap();
 
-    let layer = hub.build(&[]);
+    // The stray file is a reader error: built, exit 3.
+    let (code, layer) = hub.build_with_code(&[]);
+    assert_eq!(code, 3, "{layer}");
     let h = &layer["hub"];
     assert_eq!(h["kind"], "layer", "{layer}");
     assert_eq!(

@@ -104,9 +104,12 @@ impl DeviceKey {
             reason: e.to_string(),
         })?;
         let key = DeviceKey(ed25519_dalek::SigningKey::from_bytes(&seed));
+        let machine = machine_fingerprint()
+            .map(|m| format!("{MACHINE_COMMENT}{m}\n"))
+            .unwrap_or_default();
         let contents = Zeroizing::new(format!(
             "{DEVICE_KEY_HEADER}\n# public key: {}\n# FieldChart audit signing key of this laptop. Keep it: the audit log \
-             is verified against it.\n{}\n",
+             is verified against it.\n{machine}{}\n",
             key.public_b64(),
             STANDARD.encode(seed)
         ));
@@ -130,6 +133,36 @@ impl DeviceKey {
             Err(e) => Err(AuditError::writing(path, e)),
         }
     }
+}
+
+/// The comment a key file records its machine in.
+const MACHINE_COMMENT: &str = "# made on machine: ";
+
+/// This machine, as a key file records it: the first 16 hex digits of the SHA-256 of
+/// `/etc/machine-id` (made at installation, and made anew by a proper imaging process), never the
+/// id itself. None where there is none.
+pub fn machine_fingerprint() -> Option<String> {
+    let id = fs::read_to_string("/etc/machine-id").ok()?;
+    let id = id.trim();
+    if id.is_empty() {
+        return None;
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("fieldchart-machine\n{id}").as_bytes());
+    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The machine the key file at `path` says it was made on (None for a key made before keys
+/// recorded it, or an unreadable file). A key made on another machine than this one was copied
+/// here with its laptop's folder.
+pub fn key_made_on(path: &Path) -> Option<String> {
+    let file = fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(MAX_KEY_FILE).read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(MACHINE_COMMENT.trim_end()))
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
 }
 
 impl fmt::Debug for DeviceKey {

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 pub use clock::{Clock, ClockReading, JUMP_TOLERANCE, SystemClock, WallFrom};
 pub use error::{AuditError, VerifyError};
 pub use format::FORMAT_VERSION;
-pub use key::{DEVICE_KEY_HEADER, DeviceKey};
+pub use key::{DEVICE_KEY_HEADER, DeviceKey, key_made_on, machine_fingerprint};
 pub use read::{RawLine, raw_lines, read, read_collected};
 pub use verify::{VerifyReport, verify};
 pub use write::{Appended, AuditLog, Recovered};
