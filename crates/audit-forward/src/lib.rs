@@ -45,7 +45,7 @@
 //!   4). The forwarder saw garbage after the hub's close_notify, refused the acknowledgement and
 //!   resent, so nothing was lost on the device's side; the hub's file missed those entries. The
 //!   test harness opens the hub's files before any session closes; a hub needs the fixed
-//!   rsyslog (see `hub/fieldchart-audit.conf`).
+//!   rsyslog (see `deploy/rsyslog/fieldchart-audit.conf`).
 //!
 //! What remains: acknowledged means rsyslogd's input read the entry, not that it is on disk (a
 //! hub that crashes before its queue is written loses it); the hub's replay filter lives in

@@ -383,3 +383,62 @@ fn one_collector_reached_by_two_names_is_one_hub() {
         "one position, two names: {text}"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: starts a real rsyslogd on loopback; set FIELDCHART_HEAVY_TESTS=1"
+)]
+fn the_collector_config_opens_its_files_before_any_session_and_again_after_a_hup() {
+    // rsyslog 8.2302's ossl driver closes each session's socket twice; a file opened between the
+    // two closes loses its descriptor. The configuration's start and HUP markers open every file
+    // before any session can close: here without the harness's priming, as on a hub.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = Pki::new(dir.path(), "hub");
+    let hub = Hub::start_unprimed(dir.path(), &pki, 0, Driver::Ossl);
+    let marker = |path: &std::path::Path| {
+        fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"log\":\"rsyslogd\""))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while marker(&hub.accepted) == 0 || marker(&hub.replayed) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no start marker in the collector's files"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let log = "unprimed";
+    let state = dir.path().join("audit.log.forwarded");
+    // Many short sessions, each closing: the moments the fault strikes.
+    let report = forwarder(hub.destination(), &pki.ca, log)
+        .batch_size(3)
+        .forward(&messages(1, 90), &state)
+        .expect("first part");
+    assert_eq!(report.sent, 90);
+    assert_eq!(seqs(&hub.accepted_lines(90)), (1..=90).collect::<Vec<_>>());
+    // logrotate moves the files away and HUPs: the markers reopen them at once.
+    let rotated = dir.path().join("accepted.jsonl.1");
+    fs::rename(&hub.accepted, &rotated).expect("rotate");
+    hub.hup();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while marker(&hub.accepted) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the accepted file was not reopened after HUP"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let report = forwarder(hub.destination(), &pki.ca, log)
+        .batch_size(3)
+        .forward(&messages(1, 180), &state)
+        .expect("second part");
+    assert_eq!((report.sent, report.already), (90, 90));
+    assert_eq!(
+        seqs(&hub.accepted_lines(90)),
+        (91..=180).collect::<Vec<_>>()
+    );
+}

@@ -510,9 +510,11 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "the hub's own recipient: {}", made.own_recipient)?;
     writeln!(
         out,
-        "next: add the facilities and laptops to {}, then `fieldchart hub check {}`",
+        "next: add the facilities to {}, then `fieldchart hub check {dir}`; register each laptop \
+         with `fieldchart laptop enrol` on it and `fieldchart hub laptop add {dir} NAME --holder \
+         WHO --enrol LINE` here",
         made.config.display(),
-        a.dir.display()
+        dir = a.dir.display()
     )?;
     Ok(ExitCode::SUCCESS)
 }

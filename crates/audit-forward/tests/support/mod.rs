@@ -93,6 +93,14 @@ impl Hub {
     }
 
     pub fn start_with(dir: &Path, pki: &Pki, port: u16, driver: Driver) -> Hub {
+        let hub = Hub::start_unprimed(dir, pki, port, driver);
+        hub.prime(&pki.ca);
+        hub
+    }
+
+    /// As [`Hub::start_with`], without the harness's own priming: what a hub runs, the
+    /// configuration's start markers alone guarding against the ossl fault.
+    pub fn start_unprimed(dir: &Path, pki: &Pki, port: u16, driver: Driver) -> Hub {
         let rsyslogd = which_rsyslogd();
         let work = dir.join("hub");
         fs::create_dir_all(&work).expect("hub dir");
@@ -162,7 +170,6 @@ impl Hub {
             );
             thread::sleep(Duration::from_millis(20));
         }
-        hub.prime(&pki.ca);
         hub
     }
 
@@ -230,6 +237,14 @@ impl Hub {
     /// The lines the collector dropped as replays, once there are at least `n`.
     pub fn replayed_lines(&self, n: usize) -> Vec<serde_json::Value> {
         wait_for_lines(&self.replayed, n)
+    }
+
+    /// Sends rsyslogd a HUP, as logrotate does after moving its files.
+    pub fn hup(&self) {
+        let _ = Command::new("kill")
+            .arg("-HUP")
+            .arg(self.child.id().to_string())
+            .status();
     }
 
     /// Stops rsyslogd (SIGTERM, so it flushes its files) and waits for it.
@@ -309,7 +324,8 @@ fn wait_for_lines(path: &Path, n: usize) -> Vec<serde_json::Value> {
             .split_inclusive('\n')
             .filter(|l| l.ends_with('\n'))
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .filter(|l: &serde_json::Value| l["log"] != PRIME_LOG)
+            // The harness's priming entry, and the collector's own start and HUP markers.
+            .filter(|l: &serde_json::Value| l["log"] != PRIME_LOG && l["log"] != "rsyslogd")
             .collect();
         if lines.len() >= n || Instant::now() >= deadline {
             return lines;
