@@ -35,15 +35,6 @@ pub struct RsyslogCollector {
 const SD_PATH: &str = "$!rfc5424-sd!fieldchart@32473";
 
 impl RsyslogCollector {
-    /// Every file the collector writes.
-    fn outputs(&self) -> Vec<&Path> {
-        let mut v = vec![self.accepted_file.as_path(), self.replayed_file.as_path()];
-        if let Some(w) = &self.wire_file {
-            v.push(w);
-        }
-        v
-    }
-
     /// The configuration, for rsyslog 8.2302 (Debian 12) or later with the `rsyslog-openssl`
     /// package. It loads `imtcp` and `mmpstrucdata`, so it goes in the main configuration or in
     /// an included file of a configuration that does not load `imtcp` itself.
@@ -52,6 +43,13 @@ impl RsyslogCollector {
         c.push_str(HEADER);
         let port_file = match &self.port_file {
             Some(p) => format!(" listenPortFileName=\"{}\"", path(p)),
+            None => String::new(),
+        };
+        let wire = match &self.wire_file {
+            Some(w) => format!(
+                "  action(type=\"omfile\" file=\"{}\" template=\"fieldchart-audit-entry\")\n",
+                path(w)
+            ),
             None => String::new(),
         };
         // Writing to a String cannot fail.
@@ -65,18 +63,6 @@ global(maxMessageSize="{max}" processInternalMessages="on")
 
 module(load="imtcp")
 module(load="mmpstrucdata")
-
-# The workaround at the top: rsyslogd's start and HUP messages (re)open every output file at once,
-# before any device's TLS session can close. One marker line each; no device entry.
-template(name="fieldchart-audit-marker" type="list") {{
-  constant(value="{{\"host\":\"")   property(name="hostname" format="json")
-  constant(value="\",\"log\":\"rsyslogd\",\"seq\":0,\"kind\":\"collector-")
-  property(name="msg" regex.expression="(start|HUPed)" regex.submatch="1")
-  constant(value="\",\"entry\":\"\"}}\n")
-}}
-# No stop: the main configuration's own rules still log these messages as before.
-if $programname == "rsyslogd" and ($msg contains "] start" or $msg contains "was HUPed") then {{
-{markers}}}
 
 # RFC 5425: TLS only (mode 1). The ossl driver, not gtls: after reading a device's close_notify it
 # answers with its own, which is the device's only sign that every entry before it was read
@@ -106,58 +92,65 @@ template(name="fieldchart-audit-entry" type="list") {{
 # replay check below reads and then sets a global variable, which two workers could interleave.
 # Do not give this queue a queue.filename: disk assistance opens files while sessions close,
 # which widens the window of the double-close fault described at the top (entries went astray
-# in 4 of 30 runs of one test with it, none without).
+# in 4 of 30 runs of one test with it, none without). Each output file has exactly one omfile
+# action: two actions on one file each keep their own buffer, and lines were then written twice.
 ruleset(name="fieldchart-audit" queue.type="LinkedList" queue.workerThreads="1") {{
-  action(type="mmpstrucdata" sd_name.lowercase="off")
-  set $.log = {SD_PATH}!log;
-  if $.log == "" then {{
-    # Not a FieldChart audit message: this port is for nothing else.
-    stop
+  set $.marker = "";
+  if $inputname == "imtcp" then {{
+    action(type="mmpstrucdata" sd_name.lowercase="off")
+    set $.log = {SD_PATH}!log;
+    if $.log == "" then {{
+      # Not a FieldChart audit message: this port is for nothing else.
+      stop
+    }}
+    set $.seq = cnum({SD_PATH}!seq);
+  }} else {{
+    # rsyslogd's own start or HUP message, sent here by the rule at the end: a marker line in
+    # every output file (log "rsyslogd", which is no FieldChart log id), opening it at once.
+    set $.marker = "1";
+    set $.log = "rsyslogd";
+    set $.seq = 0;
   }}
-  set $.seq = cnum({SD_PATH}!seq);
+{wire}
+  # A device resends a batch whose acknowledgement it did not get, and part of that batch may
+  # have arrived already. Keep, per log, the highest seq accepted, in a global variable ($/ is
+  # shared by all messages) named "fieldchart <log id>", and drop anything not above it.
+  set $.replay = "";
+  if $.marker == "" then {{
+    set $.key = "fieldchart " & $.log;
+    set $.last = get_property($/, $.key);
+    if $.last != "" and $.seq <= cnum($.last) then {{
+      set $.replay = "1";
+    }} else {{
+      # RainerScript cannot set a variable whose name is computed, but "set" merges an object
+      # into the root of $/ key by key, so build {{"fieldchart <log id>": seq}} and merge it.
+      set $.parsed = parse_json("{{\"" & replace(replace($.key, "\\", "\\\\"), "\"", "\\\"") & "\":" & $.seq & "}}", "\$.update");
+      set $/ = $.update;
+    }}
+  }}
+  # Kept, not lost: a resend is harmless, but a different line under a seq already taken is a
+  # cloned laptop's fork, which `fieldchart hub audit ingest` keeps.
+  if $.marker == "1" or $.replay == "1" then {{
+    action(type="omfile" file="{replayed}" template="fieldchart-audit-entry")
+  }}
+  if $.replay == "" then {{
+    action(type="omfile" file="{accepted}" template="fieldchart-audit-entry")
+  }}
+  stop
+}}
+
+# The workaround at the top: rsyslogd's start and HUP messages go through the collector's
+# ruleset, which writes a marker line to every output file at once, so each is (re)opened before
+# any device's TLS session can close. No stop: the main configuration's own rules still log them.
+if $programname == "rsyslogd" and $inputname != "imtcp" and ($msg contains "] start" or $msg contains "was HUPed") then {{
+  call fieldchart-audit
+}}
 "#,
             max = MAX_MESSAGE_BYTES,
-            markers = self
-                .outputs()
-                .iter()
-                .map(|f| format!(
-                    "  action(type=\"omfile\" file=\"{}\" template=\"fieldchart-audit-marker\")\n",
-                    path(f)
-                ))
-                .collect::<String>(),
             port = self.port,
             ca = path(&self.ca_file),
             cert = path(&self.cert_file),
             key = path(&self.key_file),
-        );
-        if let Some(wire) = &self.wire_file {
-            let _ = writeln!(
-                c,
-                r#"  action(type="omfile" file="{}" template="fieldchart-audit-entry")"#,
-                path(wire)
-            );
-        }
-        let _ = write!(
-            c,
-            r#"
-  # A device resends a batch whose acknowledgement it did not get, and part of that batch may
-  # have arrived already. Keep, per log, the highest seq accepted, in a global variable ($/ is
-  # shared by all messages) named "fieldchart <log id>", and drop anything not above it.
-  set $.key = "fieldchart " & $.log;
-  set $.last = get_property($/, $.key);
-  if $.last != "" and $.seq <= cnum($.last) then {{
-    # Kept, not lost: a resend is harmless, but a different line here is a cloned laptop's fork.
-    action(type="omfile" file="{replayed}" template="fieldchart-audit-entry")
-    stop
-  }}
-  # RainerScript cannot set a variable whose name is computed, but "set" merges an object into
-  # the root of $/ key by key, so build {{"fieldchart <log id>": seq}} and merge it.
-  set $.parsed = parse_json("{{\"" & replace(replace($.key, "\\", "\\\\"), "\"", "\\\"") & "\":" & $.seq & "}}", "\$.update");
-  set $/ = $.update;
-  action(type="omfile" file="{accepted}" template="fieldchart-audit-entry")
-  stop
-}}
-"#,
             accepted = path(&self.accepted_file),
             replayed = path(&self.replayed_file),
         );
