@@ -173,22 +173,10 @@ fn verify_collector_file(a: &VerifyArgs) -> anyhow::Result<ExitCode> {
         if line.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<serde_json::Value>(&line) {
-            Ok(v) => match (v["log"].as_str(), v["seq"].as_u64(), v["entry"].as_str()) {
-                // A log id is 32 hex digits; anything else on the port is not a FieldChart log.
-                (Some(log), Some(_), Some(_))
-                    if !(log.len() == 32 && log.bytes().all(|b| b.is_ascii_hexdigit())) =>
-                {
-                    foreign += 1
-                }
-                (Some(log), Some(seq), Some(entry)) => lines.push(log::collected::ReceivedLine {
-                    log: log.to_owned(),
-                    seq,
-                    line: entry.to_owned(),
-                }),
-                _ => unreadable += 1,
-            },
-            Err(_) => unreadable += 1,
+        match log::collected::collector_line(&line) {
+            log::collected::CollectorLine::Entry { line, .. } => lines.push(line),
+            log::collected::CollectorLine::Other => foreign += 1,
+            log::collected::CollectorLine::Unreadable => unreadable += 1,
         }
     }
     let logs = log::collected::collect(lines);

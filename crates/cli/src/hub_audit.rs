@@ -16,7 +16,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
-use fieldchart_audit::log::collected::{CollectedLog, Gap, ReceivedLine, Rejected, collect};
+use fieldchart_audit::log::collected::{
+    self, CollectedLog, CollectorLine, Gap, ReceivedLine, Rejected, collect, is_log_id,
+};
 use fieldchart_hub::{HubConfig, Register};
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +26,6 @@ use serde::{Deserialize, Serialize};
 pub const AUDIT_DIR: &str = "audit";
 const LOGS_DIR: &str = "logs";
 const SUMMARY_FILE: &str = "summary.json";
-/// A collector line longer than this is not one (an entry is at most 64 KiB).
-const MAX_COLLECTED_LINE: u64 = 256 * 1024;
 
 #[derive(clap::Subcommand)]
 pub enum HubAuditCommand {
@@ -73,16 +73,6 @@ pub fn run(command: HubAuditCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// One line as the collector writes it (crates/audit-forward `RsyslogCollector`).
-#[derive(Deserialize)]
-struct CollectorLine {
-    #[serde(default)]
-    host: String,
-    log: String,
-    seq: u64,
-    entry: String,
-}
-
 /// What ingest keeps about one log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogSummary {
@@ -102,6 +92,16 @@ pub struct LogSummary {
     pub rejected: Vec<Rejected>,
     pub duplicates: u64,
     pub ingested: DateTime<Utc>,
+    /// The newest successful sync its entries record (decrypted once, at ingest, with the hub's
+    /// audit key), and the snapshot it brought.
+    #[serde(default)]
+    pub last_sync: Option<LastSync>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LastSync {
+    pub at: DateTime<FixedOffset>,
+    pub snapshot_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,14 +167,10 @@ pub(crate) fn logs_dir(folder: &Path) -> PathBuf {
     folder.join(AUDIT_DIR).join(LOGS_DIR)
 }
 
-/// Whether `id` can name a folder: a log id is 32 hex digits.
-fn is_log_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 fn ingest(a: IngestArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
     let register = Register::read(&r.folder)?;
+    let identity = fieldchart_vault::load_identity(&r.audit_key)?;
     let logs = logs_dir(&r.folder);
     fs::create_dir_all(&logs).with_context(|| format!("cannot make {}", logs.display()))?;
     let lock_path = r.folder.join(AUDIT_DIR).join("ingest.lock");
@@ -211,33 +207,26 @@ fn ingest(a: IngestArgs) -> anyhow::Result<ExitCode> {
             if line.is_empty() {
                 continue;
             }
-            let parsed = (line.len() as u64 <= MAX_COLLECTED_LINE)
-                .then(|| serde_json::from_slice::<CollectorLine>(&line).ok())
-                .flatten();
-            let Some(c) = parsed else {
-                unreadable += 1;
-                if unreadable <= 5 {
-                    notes.push(format!(
-                        "{} line {}: not a collector line, skipped",
-                        source.display(),
-                        n + 1
-                    ));
+            match collected::collector_line(&line) {
+                CollectorLine::Entry { host, line } => {
+                    read += 1;
+                    if !host.is_empty() {
+                        hosts.entry(line.log.clone()).or_default().insert(host);
+                    }
+                    lines.push(line);
                 }
-                continue;
-            };
-            if !is_log_id(&c.log) {
-                foreign_ids += 1;
-                continue;
+                CollectorLine::Other => foreign_ids += 1,
+                CollectorLine::Unreadable => {
+                    unreadable += 1;
+                    if unreadable <= 5 {
+                        notes.push(format!(
+                            "{} line {}: not a collector line, skipped",
+                            source.display(),
+                            n + 1
+                        ));
+                    }
+                }
             }
-            read += 1;
-            if !c.host.is_empty() {
-                hosts.entry(c.log.clone()).or_default().insert(c.host);
-            }
-            lines.push(ReceivedLine {
-                log: c.log,
-                seq: c.seq,
-                line: c.entry,
-            });
         }
         notes.push(format!("{}: {read} line(s)", source.display()));
     }
@@ -246,7 +235,7 @@ fn ingest(a: IngestArgs) -> anyhow::Result<ExitCode> {
     }
     if foreign_ids > 0 {
         notes.push(format!(
-            "{foreign_ids} line(s) under a log id that is not 32 hex digits: not a FieldChart log, skipped"
+            "{foreign_ids} line(s) under a log id that is not 32 hex digits (the collector's own markers, another sender): skipped"
         ));
     }
     // What earlier ingests kept is read again, so a collector file rotated away loses nothing.
@@ -288,9 +277,15 @@ fn ingest(a: IngestArgs) -> anyhow::Result<ExitCode> {
 
     let now = Utc::now();
     let collected = collect(lines);
+    let known = Known {
+        register: &register,
+        hosts: &hosts,
+        identity: &identity,
+        now,
+    };
     let mut summaries = Vec::new();
     for (id, (log, header)) in &collected {
-        let summary = keep(&logs, id, log, header.as_deref(), &register, &hosts, now)?;
+        let summary = keep(&logs, id, log, header.as_deref(), &known)?;
         summaries.push(summary);
     }
     let new_alerts: Vec<String> = summaries.iter().flat_map(|s| s.alerts()).collect();
@@ -354,16 +349,29 @@ fn chain_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// What one ingest knows besides the lines: whose keys are whose, the hosts each log came from,
+/// the hub's audit key, and its clock.
+struct Known<'a> {
+    register: &'a Register,
+    hosts: &'a BTreeMap<String, BTreeSet<String>>,
+    identity: &'a age::x25519::Identity,
+    now: DateTime<Utc>,
+}
+
 /// Writes one log's chains and summary into a fresh folder, then puts it in place of the old one.
 fn keep(
     logs: &Path,
     id: &str,
     log: &CollectedLog,
     header: Option<&str>,
-    register: &Register,
-    hosts: &BTreeMap<String, BTreeSet<String>>,
-    now: DateTime<Utc>,
+    known: &Known<'_>,
 ) -> anyhow::Result<LogSummary> {
+    let Known {
+        register,
+        hosts,
+        identity,
+        now,
+    } = *known;
     let (laptop, key, revoked) = match &log.device {
         None => (None, "no-header", false),
         Some(device) => match register.by_audit_key(device) {
@@ -376,11 +384,29 @@ fn keep(
     let _ = fs::remove_dir_all(&fresh);
     fs::create_dir_all(&fresh).with_context(|| format!("cannot make {}", fresh.display()))?;
     let mut chains = Vec::new();
+    let mut last_sync: Option<LastSync> = None;
     if let Some(header) = header {
         for (i, chain) in log.chains.iter().enumerate() {
             let name = format!("chain-{}.log", i + 1);
             let bytes = log.chain_file(header, i).unwrap_or_default();
             write_synced(&fresh.join(&name), &bytes)?;
+            // Entries encrypted to another hub's key say nothing here; the chain is kept all the same.
+            let records = fieldchart_audit::log::read_collected(&fresh.join(&name), identity)
+                .unwrap_or_default();
+            for rec in records {
+                if let fieldchart_audit::Event::Sync {
+                    outcome: fieldchart_audit::Outcome::Success,
+                    snapshot_id,
+                    ..
+                } = rec.entry.event
+                    && last_sync.as_ref().is_none_or(|s| rec.at > s.at)
+                {
+                    last_sync = Some(LastSync {
+                        at: rec.at,
+                        snapshot_id,
+                    });
+                }
+            }
             chains.push(ChainSummary {
                 file: name,
                 last_seq: chain.last_seq,
@@ -404,6 +430,7 @@ fn keep(
         rejected: log.rejected.clone(),
         duplicates: log.duplicates,
         ingested: now,
+        last_sync,
     };
     write_synced(
         &fresh.join(SUMMARY_FILE),
@@ -501,9 +528,7 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let silent_after = now - Duration::days(i64::from(r.silent_days));
     let mut laptops = Vec::new();
     for l in &register.laptops {
-        let keys: Vec<&str> = std::iter::once(l.audit_key.as_str())
-            .chain(l.retired.iter().map(|k| k.audit_key.as_str()))
-            .collect();
+        let keys: Vec<&str> = l.audit_keys().collect();
         let mine: Vec<&fieldchart_audit::Record> = records
             .iter()
             .filter(|rec| keys.contains(&rec.device.as_str()))

@@ -138,17 +138,14 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
             record,
         }
     });
-    // From the audit trails the hub ingested (`hub audit ingest`): each laptop's newest entry, and
-    // its newest successful sync (decrypted with the hub's audit key).
+    // From the audit trails the hub ingested (`hub audit ingest`, which decrypted them once): each
+    // laptop's newest entry, and its newest successful sync.
     let kept = crate::hub_audit::summaries(&r.folder);
-    let identity = fieldchart_vault::load_identity(&r.audit_key).ok();
     let laptops = register
         .laptops
         .iter()
         .map(|l| {
-            let keys: Vec<&str> = std::iter::once(l.audit_key.as_str())
-                .chain(l.retired.iter().map(|k| k.audit_key.as_str()))
-                .collect();
+            let keys: Vec<&str> = l.audit_keys().collect();
             let mine: Vec<&crate::hub_audit::LogSummary> = kept
                 .iter()
                 .filter(|s| s.device.as_deref().is_some_and(|d| keys.contains(&d)))
@@ -158,31 +155,10 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 .flat_map(|s| s.chains.iter().filter_map(|c| c.last_at))
                 .max()
                 .map(|t| t.with_timezone(&Utc));
-            let mut last_sync: Option<(DateTime<Utc>, Option<String>)> = None;
-            if let Some(identity) = &identity {
-                for s in &mine {
-                    for c in &s.chains {
-                        let path = crate::hub_audit::logs_dir(&r.folder)
-                            .join(&s.log_id)
-                            .join(&c.file);
-                        for rec in fieldchart_audit::log::read_collected(&path, identity)
-                            .unwrap_or_default()
-                        {
-                            if let fieldchart_audit::Event::Sync {
-                                outcome: fieldchart_audit::Outcome::Success,
-                                snapshot_id,
-                                ..
-                            } = &rec.entry.event
-                            {
-                                let at = rec.at.with_timezone(&Utc);
-                                if last_sync.as_ref().is_none_or(|(t, _)| at > *t) {
-                                    last_sync = Some((at, snapshot_id.clone()));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let last_sync = mine
+                .iter()
+                .filter_map(|s| s.last_sync.as_ref())
+                .max_by_key(|s| s.at);
             LaptopStatus {
                 name: l.name.clone(),
                 holder: l.holder.clone(),
@@ -190,9 +166,9 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 added: l.added,
                 revoked: l.revoked,
                 revoked_reason: l.revoked_reason.clone(),
-                last_sync_seen: last_sync.as_ref().map(|(t, _)| *t),
+                last_sync_seen: last_sync.map(|s| s.at.with_timezone(&Utc)),
                 last_audit_received,
-                snapshot_held: last_sync.and_then(|(_, id)| id),
+                snapshot_held: last_sync.and_then(|s| s.snapshot_id.clone()),
             }
         })
         .collect();

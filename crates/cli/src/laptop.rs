@@ -221,9 +221,7 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
         let line = fieldchart_vault::generate_device_identity(&device_key)?;
         fieldchart_vault::parse_recipient(&line)?
     };
-    if let Some(dir) = audit_log.parent().filter(|d| !d.as_os_str().is_empty()) {
-        make_private_dir(dir)?;
-    }
+    // It makes its own folder, owner-only, where there is none.
     let audit = fieldchart_audit::log::DeviceKey::load_or_create(&audit_key)?;
     let enrolment = Enrolment {
         recipient: recipient.to_string(),
@@ -408,11 +406,7 @@ struct Exposure {
 
 fn exposure(r: &fieldchart_hub::Resolved) -> anyhow::Result<Exposure> {
     let policy = match &r.policy {
-        Some(p) => fieldchart_policy::Policy::parse(&crate::input::read_text(
-            p,
-            fieldchart_hub::MAX_CONFIG_BYTES,
-            "the policy",
-        )?)?,
+        Some(p) => crate::policy::read(p)?,
         None => fieldchart_policy::Policy::default_policy(),
     };
     let grace_days = if policy.break_glass.expired_snapshot {

@@ -134,16 +134,7 @@ fn hub_for(dir: &Path, log: &Path) -> std::path::PathBuf {
         region.display()
     ));
     std::fs::write(hub.join("hub.toml"), text).unwrap();
-    let enrolled = ok(&run(&[
-        "laptop",
-        "enrol",
-        "--identity",
-        dir.join("device.key").to_str().unwrap(),
-        "--audit-log",
-        log.to_str().unwrap(),
-        "--json",
-    ]));
-    let v: serde_json::Value = serde_json::from_str(&enrolled).unwrap();
+    let line = common::hub::enrol(&dir.join("device.key"), log);
     ok(&run(&[
         "hub",
         "laptop",
@@ -153,7 +144,7 @@ fn hub_for(dir: &Path, log: &Path) -> std::path::PathBuf {
         "--holder",
         "DMAT 1",
         "--enrol",
-        v["line"].as_str().unwrap(),
+        &line,
     ]));
     hub
 }

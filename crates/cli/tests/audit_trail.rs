@@ -51,6 +51,23 @@ fn session_log(name: &str) -> PathBuf {
     log
 }
 
+/// A doctor's search of `file` with the device key `key`, logging to `log`.
+fn search_with(log: &Path, file: &Path, key: &Path) -> Output {
+    let f = fixture();
+    let who = f.doctor_logging_to(log);
+    let mut args = vec![
+        "search",
+        file.to_str().unwrap(),
+        "--identity",
+        key.to_str().unwrap(),
+        "--trust",
+        &f.hub_pub,
+    ];
+    args.extend(who.iter().map(String::as_str));
+    args.push("やまだ");
+    run(&args)
+}
+
 fn audit(args: &[&str]) -> Output {
     let mut all = vec!["audit"];
     all.extend_from_slice(args);
@@ -243,18 +260,7 @@ fn a_failed_unlock_is_audited_to_the_hub_the_log_already_reports_to() {
         "--out",
         other_key.to_str().unwrap(),
     ]));
-    let who = f.doctor_logging_to(&log);
-    let mut args = vec![
-        "search",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        other_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who.iter().map(String::as_str));
-    args.push("やまだ");
-    let out = run(&args);
+    let out = search_with(&log, &f.snapshot, &other_key);
     assert_eq!(out.status.code(), Some(10), "wrong key");
     let review: Value = f.review(&log);
     let failed = review["failed_unlocks"].as_array().unwrap();
@@ -281,18 +287,7 @@ fn a_failed_first_unlock_on_a_laptop_with_no_log_yet_is_still_audited() {
         "--out",
         other_key.to_str().unwrap(),
     ]));
-    let who = f.doctor_logging_to(&log);
-    let mut args = vec![
-        "search",
-        f.snapshot.to_str().unwrap(),
-        "--identity",
-        other_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who.iter().map(String::as_str));
-    args.push("やまだ");
-    let out = run(&args);
+    let out = search_with(&log, &f.snapshot, &other_key);
     assert_eq!(out.status.code(), Some(10), "wrong key");
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("could not be audited"),
@@ -312,20 +307,9 @@ fn a_failed_first_unlock_on_a_laptop_with_no_log_yet_is_still_audited() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("audit.log");
-    let who = f.doctor_logging_to(&log);
     let junk = dir.join("junk.fcs");
     std::fs::write(&junk, vec![7u8; 20_000]).unwrap();
-    let mut args = vec![
-        "search",
-        junk.to_str().unwrap(),
-        "--identity",
-        other_key.to_str().unwrap(),
-        "--trust",
-        &f.hub_pub,
-    ];
-    args.extend(who.iter().map(String::as_str));
-    args.push("やまだ");
-    let out = run(&args);
+    let out = search_with(&log, &junk, &other_key);
     assert_ne!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("could not be audited"),

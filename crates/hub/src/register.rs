@@ -94,6 +94,12 @@ impl Laptop {
         self.revoked.is_some()
     }
 
+    /// Every audit key this laptop has signed with: its current one, then its retired ones.
+    pub fn audit_keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.audit_key.as_str())
+            .chain(self.retired.iter().map(|r| r.audit_key.as_str()))
+    }
+
     fn holds_key(&self, e: &Enrolment) -> bool {
         let current = self.recipient == e.recipient || self.audit_key == e.audit_key;
         current
@@ -287,7 +293,7 @@ impl Register {
         enrolment: &Enrolment,
         now: DateTime<Utc>,
     ) -> Result<&Laptop, String> {
-        self.get_mut(name)?;
+        // Known keys first: a refusal changes nothing.
         self.refuse_known_keys(enrolment)?;
         let now = now.trunc_subsecs(0);
         let laptop = self.get_mut(name)?;

@@ -20,16 +20,14 @@
 //! and the hub never has the device's key) and that [`crate::read`]-style readers decrypt.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::format::{EntryLine, hex, is_canonical, line_hash, signature_holds};
-use super::verify::{Depth, Genesis, Head, io_error, parse_genesis, scan};
-use super::{VerifyError, VerifyReport};
+pub use super::verify::verify_collected;
+use super::verify::{Genesis, parse_genesis};
 
 /// One line as received, with the log id the collector filed it under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,27 +343,50 @@ fn check_entry(
     Ok((at, prev))
 }
 
-/// Verifies a collected copy of a log (one chain as [`CollectedLog::chain_file`] wrote it, or any
-/// log without its head file): every line's signature and link, as [`super::verify`] does, but no
-/// head is asked for: the head is the device's to sign, and a copy ends where the collector's
-/// lines end.
-pub fn verify_collected(path: &Path) -> Result<VerifyReport, VerifyError> {
-    let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let checked = scan(path, BufReader::new(file), &Head::Missing, Depth::Full)?;
-    if checked.torn > 0 {
-        return Err(VerifyError::TornTail {
-            path: path.to_owned(),
-            after_seq: checked.last.seq,
-            bytes: checked.torn,
-        });
+/// What one line of the hub collector's file is (the JSON line crates/audit-forward's
+/// `RsyslogCollector` writes per message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CollectorLine {
+    /// A forwarded audit line, and the host name the collector saw it from.
+    Entry { host: String, line: ReceivedLine },
+    /// A message under a log id that is not a FieldChart log's (the collector's own start and HUP
+    /// markers, another sender on the port).
+    Other,
+    /// Not a collector line at all.
+    Unreadable,
+}
+
+/// The longest collector line read: an entry is at most 64 KiB, escaped as JSON.
+const MAX_COLLECTOR_LINE: usize = 256 * 1024;
+
+/// Reads one line of the collector's file.
+pub fn collector_line(bytes: &[u8]) -> CollectorLine {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        host: String,
+        log: String,
+        seq: u64,
+        entry: String,
     }
-    Ok(VerifyReport {
-        log_id: checked.genesis.log.clone(),
-        device: checked.genesis.device.clone(),
-        created: checked.genesis.created,
-        entries: checked.last.seq,
-        first_at: checked.first_at,
-        last_at: (checked.last.seq > 0).then_some(checked.last.at),
-        head_lags_by_one: false,
-    })
+    if bytes.len() > MAX_COLLECTOR_LINE {
+        return CollectorLine::Unreadable;
+    }
+    match serde_json::from_slice::<Raw>(bytes) {
+        Ok(r) if is_log_id(&r.log) => CollectorLine::Entry {
+            host: r.host,
+            line: ReceivedLine {
+                log: r.log,
+                seq: r.seq,
+                line: r.entry,
+            },
+        },
+        Ok(_) => CollectorLine::Other,
+        Err(_) => CollectorLine::Unreadable,
+    }
+}
+
+/// Whether `id` is a log id as a log header writes it: 32 hex digits (so it can name a folder).
+pub fn is_log_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
