@@ -38,13 +38,15 @@ async fn unlock(
     path: String,
     method: Method,
     passphrase: Option<String>,
+    pin: Option<String>,
     break_glass: Option<String>,
 ) -> Result<DeclareScreen, AppError> {
-    let passphrase = match method {
-        Method::DeviceKey => None,
-        Method::Passphrase => Some(passphrase.unwrap_or_default()),
-    };
-    with(&desk, |d| d.unlock(&path, passphrase, break_glass))
+    match method {
+        Method::DeviceKey => with(&desk, |d| d.unlock_device_key(&path, pin, break_glass)),
+        Method::Passphrase => with(&desk, |d| {
+            d.unlock(&path, Some(passphrase.unwrap_or_default()), break_glass)
+        }),
+    }
 }
 
 #[tauri::command]
@@ -136,8 +138,10 @@ async fn lock(desk: State<'_, Shared>) -> Result<LockScreen, AppError> {
 async fn resume(
     desk: State<'_, Shared>,
     passphrase: Option<String>,
+    pin: Option<String>,
 ) -> Result<SearchScreen, AppError> {
-    with(&desk, |d| d.resume(passphrase))
+    // The lock screen asks for one of them: the passphrase, or the device key's PIN.
+    with(&desk, |d| d.resume(passphrase.or(pin)))
 }
 
 #[tauri::command]
@@ -157,8 +161,8 @@ async fn set_language(desk: State<'_, Shared>, lang: String) -> Result<(), AppEr
 
 /// "Sync now" on the start screen; it holds the desk until the sync ends.
 #[tauri::command]
-async fn sync_now(desk: State<'_, Shared>) -> Result<SyncScreen, AppError> {
-    with(&desk, |d| d.sync_now())
+async fn sync_now(desk: State<'_, Shared>, pin: Option<String>) -> Result<SyncScreen, AppError> {
+    with(&desk, |d| d.sync_now(pin))
 }
 
 /// Where the running sync is: read beside the desk's lock, which the sync holds meanwhile.

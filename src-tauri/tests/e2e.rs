@@ -770,6 +770,56 @@ async fn a_wrong_passphrase_gets_its_message() {
     not(heavy_tests),
     ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
 )]
+async fn a_device_key_with_a_pin_is_opened_and_resumed_only_with_it() {
+    let _turn = TURN.lock().await;
+    let rig = rig();
+    let key = rig.shots.with_file_name("pin-device.key");
+    rig.bed.device_key_with_pin(&key, "shelter 7 pin");
+    let mut w = Window::open(rig, "pin", &[("FIELDCHART_DEVICE_KEY", &key)]).await;
+    w.at_step(1).await;
+    w.text_contains(".device-key-line", "PIN").await;
+    w.choose(&rig.bed.drill).await;
+    // The key alone does not open it, nor a wrong PIN; each says so and stays at step 2.
+    w.click("#unlock-device-key").await;
+    w.text_contains("#error", "PIN").await;
+    w.type_in("#device-key-pin", "shelter 8 pin").await;
+    w.click("#unlock-device-key").await;
+    w.text_contains("#error", "PIN").await;
+    assert!(w.step().await.contains('2'), "still at unlock");
+    w.shot("wrong-pin").await;
+    w.type_in("#device-key-pin", "shelter 7 pin").await;
+    w.click("#unlock-device-key").await;
+    w.at_step(3).await;
+    w.type_in("#viewer-name", "訓練 太郎").await;
+    w.find("#viewer-profession")
+        .await
+        .select_by_value("doctor")
+        .await
+        .unwrap();
+    w.type_in("#viewer-team", "DMAT-01").await;
+    w.click("#declare").await;
+    w.at_step(4).await;
+
+    // Locked, it resumes with the PIN typed again (not the passphrase).
+    w.click("#lock-button").await;
+    assert!(
+        w.exists("#resume-pin").await,
+        "the lock screen asks for the PIN"
+    );
+    assert!(!w.exists("#resume-passphrase").await);
+    w.click("#resume").await;
+    w.text_contains("#error", "PIN").await;
+    w.type_in("#resume-pin", "shelter 7 pin").await;
+    w.click("#resume").await;
+    w.at_step(4).await;
+    w.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(heavy_tests),
+    ignore = "heavy: the real window under Xvfb over WebDriver; set FIELDCHART_HEAVY_TESTS=1"
+)]
 async fn an_expired_snapshot_gets_its_message() {
     let _turn = TURN.lock().await;
     let rig = rig();

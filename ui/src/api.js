@@ -50,7 +50,7 @@ function withoutUndefined(args) {
 // One function per command, named as in docs/app.md, so a caller cannot misspell a command name.
 export const api = {
   start: () => invoke('start'),
-  unlock: ({ path, method, passphrase, breakGlass }) => invoke('unlock', { path, method, passphrase, breakGlass }),
+  unlock: ({ path, method, passphrase, pin, breakGlass }) => invoke('unlock', { path, method, passphrase, pin, breakGlass }),
   declare: ({ name, profession, team, event, authCode }) => invoke('declare', { name, profession, team, event, authCode }),
   search: ({ query, dob, sex, address }) => invoke('search', { query, dob, sex, address }),
   openRecord: ({ facility, patientId, confirmed, basis }) =>
@@ -62,10 +62,10 @@ export const api = {
   printPage: () => invoke('print_page'),
   activity: () => invoke('activity'),
   lock: () => invoke('lock'),
-  resume: ({ passphrase }) => invoke('resume', { passphrase }),
+  resume: ({ passphrase, pin }) => invoke('resume', { passphrase, pin }),
   closeRecord: () => invoke('close_record'),
   end: () => invoke('end'),
   setLanguage: ({ lang }) => invoke('set_language', { lang }),
-  syncNow: () => invoke('sync_now'),
+  syncNow: ({ pin } = {}) => invoke('sync_now', { pin }),
   syncProgress: () => invoke('sync_progress'),
 };

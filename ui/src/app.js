@@ -333,7 +333,8 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       state.syncProgress = null;
       render();
       syncPoll = setInterval(() => actions.pollSync(), 500);
-      const r = await command(() => api.syncNow());
+      const pin = doc.getElementById('sync-pin')?.value || undefined;
+      const r = await command(() => api.syncNow({ pin }));
       clearInterval(syncPoll);
       syncPoll = null;
       state.syncing = false;
@@ -375,7 +376,9 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
       const card = state.card;
       if (!card) return;
       const passphrase = method === 'passphrase' ? doc.getElementById('passphrase')?.value ?? '' : undefined;
-      const r = await command(() => api.unlock({ path: card.path, method, passphrase, breakGlass }));
+      // A device key protected by a PIN (the start screen says so) is opened with the PIN typed.
+      const pin = method === 'device-key' ? doc.getElementById('device-key-pin')?.value || undefined : undefined;
+      const r = await command(() => api.unlock({ path: card.path, method, passphrase, pin, breakGlass }));
       if (r.ok) {
         state.session = true;
         state.unlockMethod = method;
@@ -578,8 +581,9 @@ export function createApp({ root, api = tauriApi, storage = globalThis.localStor
     },
 
     async resume() {
-      const passphrase = doc.getElementById('resume-passphrase')?.value;
-      const r = await command(() => api.resume({ passphrase: passphrase === '' ? undefined : passphrase }));
+      const passphrase = doc.getElementById('resume-passphrase')?.value || undefined;
+      const pin = doc.getElementById('resume-pin')?.value || undefined;
+      const r = await command(() => api.resume({ passphrase, pin }));
       if (r.ok) {
         takeBanner(r.value);
         state.lockScreen = null;

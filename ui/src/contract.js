@@ -7,6 +7,7 @@ export const ERROR_KINDS = Object.freeze([
   "untrusted",
   "wrong-key",
   "no-device-key",
+  "wrong-pin",
   "wrong-passphrase",
   "tampered",
   "truncated",

@@ -8,6 +8,7 @@ import { stepLabel } from './i18n.js';
 
 export function renderLock(lock, v) {
   const needsPassphrase = lock?.method === 'passphrase';
+  const needsPin = lock?.method === 'device-key' && lock?.pin === true;
   return h('section', { id: 'lock-screen', class: 'screen lock-screen' },
     h('h1', {}, v.t('lock.heading')),
     lock?.viewer ? h('p', { class: 'lock-viewer' }, `${v.t('viewer.label')}: ${formatViewer(lock.viewer, v.lang)}`) : null,
@@ -17,6 +18,11 @@ export function renderLock(lock, v) {
         ? h('div', { class: 'field' },
             h('label', { for: 'resume-passphrase' }, v.t('lock.passphrase')),
             h('input', { id: 'resume-passphrase', type: 'password', autocomplete: 'off' }))
+        : null,
+      needsPin
+        ? h('div', { class: 'field' },
+            h('label', { for: 'resume-pin' }, v.t('lock.pin')),
+            h('input', { id: 'resume-pin', type: 'password', autocomplete: 'off' }))
         : null,
       h('button', { type: 'submit', id: 'resume', class: 'primary huge' }, v.t('lock.resume')),
     ),

@@ -32,7 +32,7 @@ export function renderStart(screen, v) {
     h('p', { class: 'help' }, v.t('start.help')),
     screen
       ? h('p', { class: ['device-key-line', screen.deviceKey ? null : 'missing'] },
-          v.t(screen.deviceKey ? 'start.deviceKeyFound' : 'start.deviceKeyMissing'))
+          v.t(screen.deviceKey ? (screen.deviceKeyPin ? 'start.deviceKeyPin' : 'start.deviceKeyFound') : 'start.deviceKeyMissing'))
       : null,
     renderSync(screen, v),
     snapshots.length === 0 && screen ? h('p', { class: 'empty' }, v.t('start.empty')) : null,
@@ -67,6 +67,12 @@ export function renderSync(screen, v) {
       disabled: syncing ? true : undefined,
       on: { click: () => v.actions.syncNow() },
     }, v.t('sync.button')),
+    // A sync opens every file with the device key: a protected one needs its PIN.
+    screen.deviceKeyPin
+      ? h('div', { class: 'field pin-field' },
+          h('label', { for: 'sync-pin' }, v.t('sync.pin')),
+          h('input', { id: 'sync-pin', type: 'password', autocomplete: 'off', spellcheck: 'false' }))
+      : null,
     syncing ? renderSyncProgress(syncProgress, v) : null,
     sync && !syncing ? renderSyncResult(sync, v) : null,
   );

@@ -20,6 +20,7 @@ export function renderUnlock(card, v) {
     h('div', { class: 'unlock-grid' },
       h('div', { class: 'unlock-actions' },
         expired ? h('p', { class: 'notice bad' }, v.t('unlock.expiredNotice')) : null,
+        pinField(card, v),
         h('button', {
           type: 'button',
           id: 'unlock-device-key',
@@ -57,6 +58,20 @@ export function renderUnlock(card, v) {
       ),
     ),
   );
+}
+
+// The device key's PIN, when the key is protected by one: Enter in it unlocks with the key.
+function pinField(card, v) {
+  if (!card.deviceKey || !v.state.startScreen?.deviceKeyPin) return null;
+  return h('div', { class: 'field pin-field' },
+    h('label', { for: 'device-key-pin' }, v.t('unlock.pin')),
+    h('input', {
+      id: 'device-key-pin',
+      type: 'password',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      on: { keydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); v.actions.unlock('device-key'); } } },
+    }));
 }
 
 function renderBreakGlass(card, v) {

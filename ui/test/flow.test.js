@@ -368,6 +368,53 @@ describe('print', () => {
   });
 });
 
+describe('a device key protected by a PIN', () => {
+  it('the start screen says so; unlocking sends the typed PIN, and a wrong one is its own sentence', async () => {
+    const m = mount();
+    m.api.start.mockImplementation(async () => fixture('start-pin'));
+    m.api.unlock.mockImplementation(reject(errors()['wrong-pin']));
+    await m.app.actions.start();
+    expect(text(m.$('.device-key-line'))).toBe('この端末の鍵：あり（PINで保護）');
+    m.$('.open-snapshot').click();
+    await flush();
+    type(m.$('#device-key-pin'), 'not the pin');
+    m.$('#unlock-device-key').click();
+    await flush();
+    expect(m.api.unlock).toHaveBeenCalledWith({
+      path: fixture('start-pin').snapshots[0].path,
+      method: 'device-key',
+      passphrase: undefined,
+      pin: 'not the pin',
+      breakGlass: undefined,
+    });
+    expect(m.$('#error').dataset.kind).toBe('wrong-pin');
+    expect(text(m.$('#error .error-sentence'))).toBe('PINが違うか、入力されていません。この端末の鍵のPINを入力してください。');
+    expect(text(m.$('#step-number'))).toBe('2. 解錠');
+  });
+
+  it('a key without a PIN shows no PIN field', async () => {
+    const m = mount();
+    await m.app.actions.start();
+    m.$('.open-snapshot').click();
+    await flush();
+    expect(m.$('#device-key-pin')).toBeNull();
+  });
+
+  it('resuming after a PIN unlock asks for the PIN, not the passphrase', async () => {
+    const m = mount();
+    m.api.lock.mockImplementation(async () => fixture('lock-pin'));
+    await toSearch(m);
+    m.$('#lock-button').click();
+    await flush();
+    expect(m.$('#resume-passphrase')).toBeNull();
+    type(m.$('#resume-pin'), 'drill pin 2026');
+    m.$('#resume').click();
+    await flush();
+    expect(m.api.resume).toHaveBeenCalledWith({ passphrase: undefined, pin: 'drill pin 2026' });
+    expect(m.$('#search-query')).not.toBeNull();
+  });
+});
+
 describe('lock, resume and end', () => {
   it('lock clears every patient element and resume goes back to the search with the passphrase', async () => {
     const m = mount();

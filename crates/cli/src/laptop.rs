@@ -35,6 +35,17 @@ pub struct EnrolArgs {
     /// Move the existing keys and audit log aside (renamed, never deleted) and make new keys.
     #[arg(long)]
     new_keys: bool,
+    /// Protect the device key with a PIN (age scrypt): opening a snapshot, a sync and resuming a
+    /// locked viewing then ask for it. An existing key is wrapped as it is (the hub's register
+    /// needs no change); on a key that is protected already, this changes its PIN.
+    #[arg(long)]
+    protect: bool,
+    /// With --protect: a file holding the new PIN (default: typed twice on the terminal).
+    #[arg(long, value_name = "F", requires = "protect")]
+    pin_file: Option<PathBuf>,
+    /// With --protect on a protected key: a file holding its current PIN (default: asked).
+    #[arg(long, value_name = "F", requires = "protect")]
+    current_pin_file: Option<PathBuf>,
     /// Also show the line as a QR code in the terminal.
     #[arg(long)]
     qr: bool,
@@ -212,15 +223,43 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    use fieldchart_vault::pin;
+    let mut pin_changed = false;
     let recipient = if device_key.exists() {
-        fieldchart_vault::load_identity(&device_key)?.to_public()
+        let info = pin::device_key_info(&device_key)?;
+        if a.protect {
+            let current = match info.protected {
+                true => Some(crate::pin::current_pin(
+                    &device_key,
+                    a.current_pin_file.as_deref(),
+                )?),
+                false => None,
+            };
+            let new = crate::pin::new_pin(a.pin_file.as_deref())?;
+            pin::protect_device_key(&device_key, current.as_ref(), &new, pin::PIN_WORK_FACTOR)?;
+            pin_changed = true;
+        }
+        info.recipient
     } else {
+        let new = match a.protect {
+            true => {
+                let new = crate::pin::new_pin(a.pin_file.as_deref())?;
+                pin::check_pin(&new)?;
+                Some(new)
+            }
+            false => None,
+        };
         if let Some(dir) = device_key.parent().filter(|d| !d.as_os_str().is_empty()) {
             make_private_dir(dir)?;
         }
-        let line = fieldchart_vault::generate_device_identity(&device_key)?;
+        let line = match &new {
+            Some(new) => pin::generate_protected_device_identity(&device_key, new)?,
+            None => fieldchart_vault::generate_device_identity(&device_key)?,
+        };
+        pin_changed = new.is_some();
         fieldchart_vault::parse_recipient(&line)?
     };
+    let protected = pin::device_key_info(&device_key)?.protected;
     // It makes its own folder, owner-only, where there is none.
     let audit = fieldchart_audit::log::DeviceKey::load_or_create(&audit_key)?;
     let enrolment = Enrolment {
@@ -249,6 +288,8 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
                 "recipient": enrolment.recipient,
                 "audit_key": enrolment.audit_key,
                 "device_key_file": device_key.display().to_string(),
+                "device_key_protected": protected,
+                "pin_set": pin_changed,
                 "audit_key_file": audit_key.display().to_string(),
                 "moved_aside": moved.iter().map(|(from, to)| serde_json::json!({
                     "from": from.display().to_string(), "to": to.display().to_string()
@@ -264,6 +305,25 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
     let mut err = std::io::stderr().lock();
     for (from, to) in &moved {
         writeln!(err, "moved {} aside to {}", from.display(), to.display())?;
+    }
+    match (protected, pin_changed) {
+        (true, true) => writeln!(
+            err,
+            "the device key {} is protected by the PIN just set: opening, syncing and resuming \
+             ask for it",
+            device_key.display()
+        )?,
+        (true, false) => writeln!(
+            err,
+            "the device key {} is protected by a PIN",
+            device_key.display()
+        )?,
+        (false, _) => writeln!(
+            err,
+            "the device key {} has no PIN: anyone holding this laptop can open its snapshots \
+             (`fieldchart laptop enrol --protect` sets one)",
+            device_key.display()
+        )?,
     }
     if moved.iter().any(|(from, _)| *from == audit_log) {
         writeln!(

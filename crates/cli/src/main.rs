@@ -15,6 +15,7 @@ mod keys;
 mod laptop;
 mod open;
 mod out;
+mod pin;
 mod policy;
 mod progress;
 mod roots;

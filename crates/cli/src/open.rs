@@ -18,6 +18,10 @@ pub struct OpenArgs {
     /// This laptop's device key (from `fieldchart keys device`).
     #[arg(long, value_name = "KEY", conflicts_with = "passphrase_file")]
     pub identity: Option<PathBuf>,
+    /// A file holding the PIN of a protected device key (without it, the PIN is asked on the
+    /// terminal).
+    #[arg(long, value_name = "F", requires = "identity")]
+    pub key_pin_file: Option<PathBuf>,
     /// A file holding the snapshot's emergency passphrase.
     #[arg(long, value_name = "F")]
     pub passphrase_file: Option<PathBuf>,
@@ -29,11 +33,59 @@ pub struct OpenArgs {
 
 impl OpenArgs {
     pub fn unlock(&self) -> anyhow::Result<Unlock> {
-        Ok(match (&self.identity, &self.passphrase_file) {
-            (Some(key), None) => Unlock::Identity(fieldchart_vault::load_identity(key)?),
-            (None, Some(f)) => Unlock::Passphrase(fieldchart_vault::read_passphrase_file(f)?),
-            _ => bail!("give either --identity KEY or --passphrase-file F"),
+        self.check_unlock_given()?;
+        Ok(self.unlock_key()?)
+    }
+
+    /// As [`OpenArgs::unlock`], and a wrong PIN is written to `audit_log` as a failed unlock (of
+    /// the file or repository named), as a viewing does: someone holding the laptop guessing.
+    pub fn unlock_audited(&self, audit_log: &std::path::Path) -> anyhow::Result<Unlock> {
+        self.check_unlock_given()?;
+        self.unlock_key().map_err(|e| {
+            if matches!(e, VaultError::WrongPin { .. }) {
+                let recorded = fieldchart_session::viewing::record_failed_unlock(
+                    audit_log,
+                    None,
+                    &self.file,
+                    &self.trusted().unwrap_or_default(),
+                    Utc::now(),
+                    &e.to_string(),
+                );
+                match recorded {
+                    Ok(true) => {}
+                    Ok(false) => eprintln!(
+                        "fieldchart: the failed unlock could not be audited: this laptop's audit \
+                         log names no hub to report to yet"
+                    ),
+                    Err(audit) => {
+                        eprintln!("fieldchart: the failed unlock could not be audited: {audit}")
+                    }
+                }
+            }
+            e.into()
         })
+    }
+
+    fn check_unlock_given(&self) -> anyhow::Result<()> {
+        if self.identity.is_some() == self.passphrase_file.is_some() {
+            bail!("give either --identity KEY or --passphrase-file F");
+        }
+        Ok(())
+    }
+
+    /// The device key (with its PIN when protected) or the passphrase: a wrong PIN is a failed
+    /// unlock like a wrong key.
+    fn unlock_key(&self) -> Result<Unlock, VaultError> {
+        match (&self.identity, &self.passphrase_file) {
+            (Some(key), _) => Ok(Unlock::Identity(crate::pin::load_device_key(
+                key,
+                self.key_pin_file.as_deref(),
+            )?)),
+            (None, Some(f)) => Ok(Unlock::Passphrase(fieldchart_vault::read_passphrase_file(
+                f,
+            )?)),
+            (None, None) => Err(VaultError::WrongKey),
+        }
     }
 
     pub fn trusted(&self) -> anyhow::Result<Vec<TrustedKey>> {
@@ -63,11 +115,18 @@ impl OpenArgs {
     /// is opened only with `--break-glass`, and then only if its signed policy allows it.
     pub fn viewing(&self, who: &ViewerArgs) -> anyhow::Result<Viewing> {
         crate::input::check_viewing_audit_log(&who.audit_log()?)?;
-        let opened = match self.open_session(self.unlock()?, self.trusted()?, false) {
-            Err(SessionError::Vault(VaultError::Expired { .. })) if who.break_glass.is_some() => {
-                self.open_session(self.unlock()?, self.trusted()?, true)
-            }
-            other => other,
+        self.check_unlock_given()?;
+        let trusted = self.trusted()?;
+        let opened = match self.unlock_key() {
+            Err(e) => Err(SessionError::Vault(e)),
+            Ok(unlock) => match self.open_session(unlock.clone(), trusted.clone(), false) {
+                Err(SessionError::Vault(VaultError::Expired { .. }))
+                    if who.break_glass.is_some() =>
+                {
+                    self.open_session(unlock, trusted, true)
+                }
+                other => other,
+            },
         };
         let session = match opened {
             Ok(s) => s,

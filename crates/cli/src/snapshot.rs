@@ -493,7 +493,7 @@ fn run_repo_sync(a: &SyncArgs, source: String, audit_log: PathBuf) -> anyhow::Re
     let opts = fieldchart_sync::repository::RepoSyncOptions {
         source,
         dest_dir: a.to.clone(),
-        unlock: a.open.unlock()?,
+        unlock: a.open.unlock_audited(&audit_log)?,
         trusted: a.open.trusted()?,
         now: Utc::now(),
         audit_log,
@@ -559,7 +559,7 @@ fn run_sync(a: SyncArgs) -> anyhow::Result<ExitCode> {
     let opts = fieldchart_sync::SyncOptions {
         source: a.open.file.clone(),
         dest_dir: a.to.clone(),
-        unlock: a.open.unlock()?,
+        unlock: a.open.unlock_audited(&audit_log)?,
         trusted: a.open.trusted()?,
         now: Utc::now(),
         audit_log,

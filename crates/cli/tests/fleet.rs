@@ -415,3 +415,168 @@ fn enrol_refuses_keys_copied_from_another_machine() {
     assert_eq!(code, 0, "{err}");
     assert_ne!(out.trim(), line);
 }
+
+#[test]
+fn a_pin_on_the_device_key_is_asked_at_every_unlock_and_a_wrong_one_is_audited() {
+    let hub = Hub::new("30");
+    let repo = hub.dir.path().join("repo");
+    let laptop = hub.dir.path().join("laptop");
+    hub.build(&[]);
+    hub.publish(&repo);
+    let log = hub.dir.path().join("audit.log");
+    let key = hub.laptop_key.to_str().unwrap();
+    let pin = hub.dir.path().join("pin.txt");
+    fs::write(&pin, "field pin 7\n").unwrap();
+    let wrong = hub.dir.path().join("wrong-pin.txt");
+    fs::write(&wrong, "field pin 8\n").unwrap();
+    let before = enrol(&hub.laptop_key, &log);
+
+    // The laptop already enrolled: --protect wraps its key, so the hub's register stays right.
+    let (code, json, err) = fieldchart(&[
+        "laptop",
+        "enrol",
+        "--identity",
+        key,
+        "--audit-log",
+        log.to_str().unwrap(),
+        "--protect",
+        "--pin-file",
+        pin.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let enrolled: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        enrolled["line"],
+        before.as_str(),
+        "the same key, the same line"
+    );
+    assert_eq!(enrolled["device_key_protected"], true);
+    let text = fs::read_to_string(&hub.laptop_key).unwrap();
+    assert!(
+        !text.contains("AGE-SECRET-KEY-"),
+        "no plain key is left: {text}"
+    );
+    assert_eq!(
+        enrol(&hub.laptop_key, &log),
+        before,
+        "enrol reads it without the PIN"
+    );
+
+    // A sync opens every file with the key: without the PIN (no terminal here) it is refused.
+    let (code, _, err) = hub.sync(repo.to_str().unwrap(), &laptop);
+    assert_eq!(code, 10, "{err}");
+    assert!(err.contains("protected by a PIN"), "{err}");
+    let sync_with = |pin_file: &Path| {
+        fieldchart(&[
+            "snapshot",
+            "sync",
+            repo.to_str().unwrap(),
+            "--identity",
+            key,
+            "--key-pin-file",
+            pin_file.to_str().unwrap(),
+            "--trust",
+            hub.hub.join("keys/signing.pub").to_str().unwrap(),
+            "--to",
+            laptop.to_str().unwrap(),
+            "--audit-log",
+            log.to_str().unwrap(),
+        ])
+    };
+    let (code, _, err) = sync_with(&pin);
+    assert_eq!(code, 0, "{err}");
+    // Once the log knows its hub, a wrong PIN at sync is audited like one at a search.
+    let (code, _, err) = sync_with(&wrong);
+    assert_eq!(code, 10, "{err}");
+    assert!(err.contains("PIN does not open"), "{err}");
+    let chain = fs::read_dir(&laptop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "fcchain"))
+        .expect("the chain file");
+
+    // A search with a wrong PIN is a failed unlock, audited; with the right one it answers.
+    let search = |pin_file: &Path| {
+        let mut args = vec!["search", chain.to_str().unwrap(), "やまだ", "--json"];
+        let viewer = hub.viewer();
+        args.extend(viewer.iter().map(String::as_str));
+        args.extend(["--key-pin-file", pin_file.to_str().unwrap()]);
+        fieldchart(&args)
+    };
+    let (code, _, err) = search(&wrong);
+    assert_eq!(code, 10, "{err}");
+    let (code, _, err) = search(&pin);
+    assert_eq!(code, 0, "{err}");
+    let (code, review, err) = fieldchart(&[
+        "audit",
+        "review",
+        log.to_str().unwrap(),
+        "--identity",
+        hub.hub.join("keys/audit.key").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let review: serde_json::Value = serde_json::from_str(&review).unwrap();
+    let failed = review["failed_unlocks"].as_array().unwrap();
+    assert_eq!(
+        failed.len(),
+        2,
+        "the wrong PIN at sync and at search: {review}"
+    );
+    assert!(
+        failed[1].to_string().contains("PIN does not open"),
+        "{review}"
+    );
+    assert!(
+        failed[1].to_string().contains("試験 太郎"),
+        "who tried: {review}"
+    );
+
+    // Changing the PIN needs the current one; the old one opens nothing afterwards.
+    let new_pin = hub.dir.path().join("new-pin.txt");
+    fs::write(&new_pin, "a new field pin\n").unwrap();
+    let change = |current: &Path| {
+        fieldchart(&[
+            "laptop",
+            "enrol",
+            "--identity",
+            key,
+            "--audit-log",
+            log.to_str().unwrap(),
+            "--protect",
+            "--pin-file",
+            new_pin.to_str().unwrap(),
+            "--current-pin-file",
+            current.to_str().unwrap(),
+        ])
+    };
+    let (code, _, err) = change(&wrong);
+    assert_eq!(code, 10, "{err}");
+    let (code, line, err) = change(&pin);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(line.trim(), before);
+    assert_eq!(search(&pin).0, 10);
+    assert_eq!(search(&new_pin).0, 0);
+
+    // A PIN too short to protect anything is refused before the key is touched.
+    let short = hub.dir.path().join("short-pin.txt");
+    fs::write(&short, "1234\n").unwrap();
+    let (code, _, err) = fieldchart(&[
+        "laptop",
+        "enrol",
+        "--identity",
+        key,
+        "--audit-log",
+        log.to_str().unwrap(),
+        "--protect",
+        "--pin-file",
+        short.to_str().unwrap(),
+        "--current-pin-file",
+        new_pin.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 19, "{err}");
+    assert!(err.contains("at least 6"), "{err}");
+    assert_eq!(search(&new_pin).0, 0);
+}

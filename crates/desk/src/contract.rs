@@ -41,6 +41,8 @@ pub enum ErrorKind {
     WrongKey,
     /// This laptop has no device key.
     NoDeviceKey,
+    /// The device key is protected by a PIN, and the PIN was not typed or is wrong.
+    WrongPin,
     /// The emergency passphrase is wrong (or missing, or the snapshot has none).
     WrongPassphrase,
     /// Damaged or altered, found at opening or while reading a part mid-session.

@@ -150,7 +150,13 @@ impl From<SessionError> for AppError {
 
 impl From<VaultError> for AppError {
     fn from(e: VaultError) -> AppError {
-        AppError::of_failure(e.failure(), e.to_string(), Method::DeviceKey, None)
+        match e {
+            // Beside the table like the method: the key file is right, its PIN is not (yet) typed.
+            VaultError::KeyNeedsPin { .. } | VaultError::WrongPin { .. } => {
+                AppError::desk(ErrorKind::WrongPin, e.to_string())
+            }
+            _ => AppError::of_failure(e.failure(), e.to_string(), Method::DeviceKey, None),
+        }
     }
 }
 
@@ -195,6 +201,7 @@ mod tests {
         let desk_only = [
             ErrorKind::NoSnapshot,
             ErrorKind::NoDeviceKey,
+            ErrorKind::WrongPin,
             ErrorKind::NeedsConfirmation,
             ErrorKind::Locked,
             ErrorKind::State,
@@ -203,6 +210,19 @@ mod tests {
             let kind = AppError::of_failure(f, String::new(), Method::DeviceKey, None).kind;
             assert!(!desk_only.contains(&kind), "{f:?} became {kind:?}");
         }
+    }
+
+    #[test]
+    fn a_missing_or_wrong_pin_is_its_own_kind_and_still_exit_10() {
+        let e = VaultError::WrongPin {
+            path: "device.key".into(),
+        };
+        assert_eq!(e.failure(), Failure::WrongKey);
+        assert_eq!(AppError::from(e).kind, ErrorKind::WrongPin);
+        let e = VaultError::KeyNeedsPin {
+            path: "device.key".into(),
+        };
+        assert_eq!(AppError::from(e).kind, ErrorKind::WrongPin);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub mod steps;
 pub mod sync;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,7 +31,7 @@ use fieldchart_audit::{PatientRef, UnlockMethod};
 use fieldchart_policy::{Basis, Declaration, Policy, Profession};
 use fieldchart_query::search::Breadth;
 use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
-use fieldchart_vault::Unlock;
+use fieldchart_vault::{Unlock, VaultError};
 
 pub use catalog::SnapshotCard;
 pub use config::{Config, Zone};
@@ -51,6 +51,8 @@ struct How {
     path: PathBuf,
     /// The device key file, or `None` for the emergency passphrase.
     device_key: Option<PathBuf>,
+    /// Whether that key is protected by a PIN, which a resume asks for again.
+    pin: bool,
     /// A break-glass reason given to open an expired snapshot.
     break_glass: Option<String>,
     drill: bool,
@@ -71,6 +73,26 @@ impl How {
             Method::Passphrase => UnlockMethod::EmergencyPassphrase,
         }
     }
+}
+
+/// What a viewer unlocks with: the device key (and its PIN, when it has one) or the emergency
+/// passphrase.
+enum With {
+    DeviceKey(Option<String>),
+    Passphrase(String),
+}
+
+/// Loads the device key, with its PIN when it is protected (an empty PIN is no PIN).
+fn load_device_key(key: &Path, pin: Option<String>) -> Result<age::x25519::Identity, VaultError> {
+    let pin = pin
+        .filter(|p| !p.is_empty())
+        .map(age::secrecy::SecretString::from);
+    fieldchart_vault::load_identity_with_pin(key, pin.as_ref())
+}
+
+/// A PIN typed and wrong (not one left out): someone holding the laptop may be guessing.
+fn guessed(e: &VaultError) -> bool {
+    matches!(e, VaultError::WrongPin { .. })
 }
 
 struct Opened {
@@ -169,10 +191,16 @@ impl Desk {
             source: source.to_string(),
             into: into.display().to_string(),
         });
+        let device_key_pin = self
+            .config
+            .device_key()
+            .and_then(|k| fieldchart_vault::pin::device_key_info(k).ok())
+            .is_some_and(|info| info.protected);
         StartScreen {
             step: StepOf::new(),
             snapshots: self.cards.clone(),
             device_key,
+            device_key_pin,
             sync,
         }
     }
@@ -182,7 +210,7 @@ impl Desk {
     /// lists the snapshots again. The sync is written to the real audit log: which hub and whether
     /// its data is a drill is known only once the repository was checked, and the entry itself
     /// says whether it was a drill. Its progress is read meanwhile through [`Desk::sync_watch`].
-    pub fn sync_now(&mut self) -> Result<SyncScreen, AppError> {
+    pub fn sync_now(&mut self, pin: Option<String>) -> Result<SyncScreen, AppError> {
         if !matches!(self.state, State::Start) {
             return Err(AppError::state("syncing"));
         }
@@ -201,7 +229,19 @@ impl Desk {
                 "this laptop has no device key: a sync checks every file with it",
             )
         })?;
-        let identity = fieldchart_vault::load_identity(&key)?;
+        let identity = load_device_key(&key, pin).map_err(|e| {
+            if guessed(&e) {
+                let _ = fieldchart_session::viewing::record_failed_unlock(
+                    &self.config.audit_log,
+                    None,
+                    Path::new(&source),
+                    &self.config.trusted_keys(),
+                    self.now(),
+                    &e.to_string(),
+                );
+            }
+            AppError::from(e)
+        })?;
         let opts = fieldchart_sync::repository::RepoSyncOptions {
             source: source.clone(),
             dest_dir: into,
@@ -258,6 +298,31 @@ impl Desk {
         passphrase: Option<String>,
         break_glass: Option<String>,
     ) -> Result<DeclareScreen, AppError> {
+        let with = match passphrase {
+            Some(p) => With::Passphrase(p),
+            None => With::DeviceKey(None),
+        };
+        self.unlock_with(path, with, break_glass)
+    }
+
+    /// Step 2 with the device key and its PIN (a key protected by one: [`StartScreen`]'s
+    /// `device_key_pin`). A missing or wrong PIN is [`ErrorKind::WrongPin`] and is audited as a
+    /// failed unlock.
+    pub fn unlock_device_key(
+        &mut self,
+        path: &str,
+        pin: Option<String>,
+        break_glass: Option<String>,
+    ) -> Result<DeclareScreen, AppError> {
+        self.unlock_with(path, With::DeviceKey(pin), break_glass)
+    }
+
+    fn unlock_with(
+        &mut self,
+        path: &str,
+        with: With,
+        break_glass: Option<String>,
+    ) -> Result<DeclareScreen, AppError> {
         if !matches!(self.state, State::Start) {
             return Err(AppError::state("unlocking"));
         }
@@ -273,28 +338,45 @@ impl Desk {
         let break_glass = break_glass
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
-        let (unlock, device_key) = match passphrase {
-            Some(p) if !p.is_empty() => (Unlock::typed_passphrase(p), None),
-            Some(_) => {
+        let (unlock, device_key, pin) = match with {
+            With::Passphrase(p) if !p.is_empty() => (Unlock::typed_passphrase(p), None, false),
+            With::Passphrase(_) => {
                 return Err(AppError::desk(
                     ErrorKind::WrongPassphrase,
                     "type the emergency passphrase",
                 ));
             }
-            None => {
+            With::DeviceKey(pin) => {
                 let key = self.config.device_key().map(PathBuf::from).ok_or_else(|| {
                     AppError::desk(
                         ErrorKind::NoDeviceKey,
                         "this laptop has no device key; use the emergency passphrase",
                     )
                 })?;
-                let identity = fieldchart_vault::load_identity(&key)?;
-                (Unlock::Identity(identity), Some(key))
+                let protected =
+                    fieldchart_vault::pin::device_key_info(&key).is_ok_and(|info| info.protected);
+                match load_device_key(&key, pin) {
+                    Ok(identity) => (Unlock::Identity(identity), Some(key), protected),
+                    Err(e) => {
+                        if guessed(&e) {
+                            let _ = fieldchart_session::viewing::record_failed_unlock(
+                                &audit_log,
+                                None,
+                                Path::new(path),
+                                &self.config.trusted_keys(),
+                                self.now(),
+                                &e.to_string(),
+                            );
+                        }
+                        return Err(e.into());
+                    }
+                }
             }
         };
         let how = How {
             path: PathBuf::from(path),
             device_key,
+            pin,
             break_glass: break_glass.clone(),
             drill: card.drill,
             audit_log,
@@ -746,6 +828,7 @@ impl Desk {
             drill,
             viewer: Some(viewer(&declaration)),
             method: how.method(),
+            pin: how.pin,
         };
         self.state = State::Locked(Box::new(Paused {
             session,
@@ -756,10 +839,11 @@ impl Desk {
         Ok(screen)
     }
 
-    /// Step 8, back: the same viewer resumes. With the device key the key file is read again;
-    /// with the emergency passphrase it is typed again and checked by opening the snapshot anew.
-    /// The new viewing is audited like the first.
-    pub fn resume(&mut self, passphrase: Option<String>) -> Result<SearchScreen, AppError> {
+    /// Step 8, back: the same viewer resumes. With the device key the key file is read again
+    /// (with its PIN, `secret`, when it is protected); with the emergency passphrase (`secret`)
+    /// it is typed again and checked by opening the snapshot anew. The new viewing is audited
+    /// like the first; a wrong PIN as a failed unlock.
+    pub fn resume(&mut self, secret: Option<String>) -> Result<SearchScreen, AppError> {
         let state = std::mem::replace(&mut self.state, State::Start);
         let State::Locked(paused) = state else {
             self.state = state;
@@ -772,9 +856,19 @@ impl Desk {
             declaration,
         } = *paused;
         let session = match &how.device_key {
-            Some(key) => match fieldchart_vault::load_identity(key) {
+            Some(key) => match load_device_key(key, secret) {
                 Ok(_) => session,
                 Err(e) => {
+                    if guessed(&e) {
+                        let _ = fieldchart_session::viewing::record_failed_unlock(
+                            &how.audit_log,
+                            Some(&declaration),
+                            &how.path,
+                            &self.config.trusted_keys(),
+                            self.now(),
+                            &e.to_string(),
+                        );
+                    }
                     let e = AppError::from(e);
                     self.state = State::Locked(Box::new(Paused {
                         session,
@@ -786,7 +880,7 @@ impl Desk {
                 }
             },
             None => {
-                let attempt = match passphrase.filter(|p| !p.is_empty()) {
+                let attempt = match secret.filter(|p| !p.is_empty()) {
                     Some(p) => self.open_session(&how, Unlock::typed_passphrase(p)),
                     None => Err(AppError::desk(
                         ErrorKind::WrongPassphrase,

@@ -158,6 +158,9 @@ pub struct StartScreen {
     pub step: StepOf<Self>,
     pub snapshots: Vec<crate::catalog::SnapshotCard>,
     pub device_key: Option<String>,
+    /// Whether the device key is protected by a PIN: unlocking with it, a sync and resuming then
+    /// ask for the PIN.
+    pub device_key_pin: bool,
     /// Whether "Sync now" is offered, and from where to where (`None`: no sync source is set).
     pub sync: Option<crate::sync::SyncOffer>,
 }
@@ -524,6 +527,8 @@ pub struct LockScreen {
     pub viewer: Option<Viewer>,
     /// What resuming asks for again.
     pub method: Method,
+    /// Unlocked with a device key protected by a PIN: resuming asks for the PIN.
+    pub pin: bool,
 }
 
 impl Screen for LockScreen {

@@ -51,7 +51,12 @@ struct Bed {
     /// Another hub's public key, and a device key no snapshot was made for.
     other_hub: PathBuf,
     other_device: PathBuf,
+    /// This laptop's device key, protected by [`PIN`].
+    pin_key: PathBuf,
 }
+
+/// The PIN of [`Bed::pin_key`].
+const PIN: &str = "drill pin 2026";
 
 fn bed() -> &'static Bed {
     static BED: OnceLock<Bed> = OnceLock::new();
@@ -106,6 +111,8 @@ fn bed() -> &'static Bed {
         std::fs::write(&other_hub, format!("{public}\n")).expect("other-hub.pub");
         let other_device = keys.join("other-device.key");
         fieldchart_vault::generate_device_identity(&other_device).expect("another device key");
+        let pin_key = keys.join("pin-device.key");
+        bed.device_key_with_pin(&pin_key, PIN);
         Bed {
             tmp,
             bed,
@@ -115,6 +122,7 @@ fn bed() -> &'static Bed {
             lease_over,
             other_hub,
             other_device,
+            pin_key,
         }
     })
 }
@@ -469,6 +477,24 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         .unwrap();
     screens.insert("lock", pretty(&l.desk.lock().unwrap()));
 
+    // A device key protected by a PIN: the start screen says so, and resuming asks for it.
+    let pin_key = b.pin_key.clone();
+    let mut l = Laptop::with(|c| c.device_keys = vec![pin_key]);
+    let start = l.desk.start().unwrap();
+    assert!(start.device_key_pin);
+    screens.insert("start-pin", pretty(&start));
+    l.desk
+        .unlock_device_key(&show(&b.bed.drill), Some(PIN.into()), None)
+        .unwrap();
+    l.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    let lock = l.desk.lock().unwrap();
+    assert!(lock.pin);
+    screens.insert("lock-pin", pretty(&lock));
+    assert_eq!(l.desk.resume(None).unwrap_err().kind, ErrorKind::WrongPin);
+    l.desk.resume(Some(PIN.into())).unwrap();
+
     // A drill walked with a clock the test moves: the report's seconds are the waits.
     let mut l = Laptop::new();
     l.desk.start().unwrap();
@@ -494,7 +520,7 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     // Sync now, from a folder repository into an empty snapshot folder, then again.
     let mut l = syncing(&repos().repo);
     screens.insert("start-sync", pretty(&l.desk.start().unwrap()));
-    let synced = l.desk.sync_now().unwrap();
+    let synced = l.desk.sync_now(None).unwrap();
     assert_eq!(synced.outcome, SyncOutcome::Switched);
     screens.insert("sync", pretty(&synced));
     let progress = l.desk.sync_progress();
@@ -510,7 +536,7 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         ),
     ]);
     screens.insert("sync-progress", pretty(&progress));
-    let again = l.desk.sync_now().unwrap();
+    let again = l.desk.sync_now(None).unwrap();
     assert_eq!(again.outcome, SyncOutcome::AlreadyCurrent);
     screens.insert("sync-current", pretty(&again));
 
@@ -559,6 +585,14 @@ fn every_error() -> BTreeMap<ErrorKind, AppError> {
     let mut l = Laptop::with(|c| c.device_keys = vec![]);
     laptop(&mut l);
     errors.push(l.desk.unlock(&drill, None, None).unwrap_err());
+    let pin_key = b.pin_key.clone();
+    let mut l = Laptop::with(|c| c.device_keys = vec![pin_key]);
+    laptop(&mut l);
+    errors.push(
+        l.desk
+            .unlock_device_key(&drill, Some("not the pin".into()), None)
+            .unwrap_err(),
+    );
     // A laptop its hub revoked: the device key is the notice its last sync left in its place.
     let keys = tempfile::tempdir_in(b.tmp.path()).expect("tempdir");
     VARYING.lock().unwrap().push((
@@ -653,7 +687,7 @@ fn every_error() -> BTreeMap<ErrorKind, AppError> {
     // metadata expired (the laptop's clock two days on).
     let mut l = syncing(&repos().repo);
     l.desk.start().unwrap();
-    l.desk.sync_now().unwrap();
+    l.desk.sync_now(None).unwrap();
     let folder = l.config.snapshot_dirs[0].clone();
     let old = show(&repos().old);
     let mut replayed = Laptop::with(|c| {
@@ -661,11 +695,11 @@ fn every_error() -> BTreeMap<ErrorKind, AppError> {
         c.snapshot_dirs = vec![folder];
     });
     replayed.desk.start().unwrap();
-    errors.push(replayed.desk.sync_now().unwrap_err());
+    errors.push(replayed.desk.sync_now(None).unwrap_err());
     let mut frozen = syncing(&repos().repo);
     frozen.wait(2 * 24 * 3600);
     frozen.desk.start().unwrap();
-    errors.push(frozen.desk.sync_now().unwrap_err());
+    errors.push(frozen.desk.sync_now(None).unwrap_err());
 
     errors.extend(every_refusal().into_values().map(|(_, e)| e));
     errors.push(

@@ -80,7 +80,7 @@ fn sync_now_from_a_folder_repository_switches_the_laptop_to_the_hubs_chain() {
     assert_eq!(offer.into, l.folder.display().to_string());
     assert!(start.snapshots.is_empty());
 
-    let synced = l.desk.sync_now().unwrap();
+    let synced = l.desk.sync_now(None).unwrap();
     assert_eq!(synced.outcome, SyncOutcome::Switched);
     assert_eq!((synced.files, synced.fetched), (1, 1));
     assert_eq!(
@@ -121,7 +121,7 @@ fn sync_now_from_a_folder_repository_switches_the_laptop_to_the_hubs_chain() {
     l.desk.start().unwrap();
 
     // Nothing new: already current, nothing fetched, the same data-as-of before and after.
-    let again = l.desk.sync_now().unwrap();
+    let again = l.desk.sync_now(None).unwrap();
     assert_eq!(again.outcome, SyncOutcome::AlreadyCurrent);
     assert_eq!((again.fetched, again.fetched_bytes), (0, 0));
     for f in &again.facilities {
@@ -131,7 +131,7 @@ fn sync_now_from_a_folder_repository_switches_the_laptop_to_the_hubs_chain() {
     // The hub publishes a newer snapshot: the laptop switches, and "before" is the old chain's.
     let newer = hub.path().join("second.fcs");
     publish(&repo, &newer, now - TimeDelta::hours(1), now);
-    let third = l.desk.sync_now().unwrap();
+    let third = l.desk.sync_now(None).unwrap();
     assert_eq!(third.outcome, SyncOutcome::Switched);
     assert_eq!(third.fetched, 1);
     let after_first: Vec<_> = synced.facilities.iter().map(|f| &f.after).collect();
@@ -179,14 +179,14 @@ fn a_replayed_older_repository_is_a_rollback_and_the_laptop_keeps_its_chain() {
 
     let mut l = Laptop::new(Some(&repo), None, now);
     l.desk.start().unwrap();
-    let synced = l.desk.sync_now().unwrap();
+    let synced = l.desk.sync_now(None).unwrap();
     let chain = synced.start.snapshots[0].path.clone();
     let held = std::fs::read(&chain).unwrap();
 
     // The same laptop folder, now given the old copy (a stale USB stick, or a replay).
     let mut replayed = Laptop::new(Some(&old), Some(&l.folder), now);
     replayed.desk.start().unwrap();
-    let e = replayed.desk.sync_now().unwrap_err();
+    let e = replayed.desk.sync_now(None).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Rollback, "{e}");
     assert!(e.message.contains("ROLLBACK"), "{e}");
     assert_eq!(std::fs::read(&chain).unwrap(), held, "the chain is kept");
@@ -205,7 +205,7 @@ fn metadata_past_its_expiry_is_a_freeze() {
     );
     let mut l = Laptop::new(Some(&repo), None, now + TimeDelta::days(2));
     l.desk.start().unwrap();
-    let e = l.desk.sync_now().unwrap_err();
+    let e = l.desk.sync_now(None).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Frozen, "{e}");
     assert!(e.message.contains("cut off"), "{e}");
 }
@@ -215,7 +215,7 @@ fn without_a_sync_source_no_sync_is_offered_and_sync_now_is_refused() {
     let mut l = Laptop::new(None, None, Utc::now());
     let start = l.desk.start().unwrap();
     assert!(start.sync.is_none());
-    let e = l.desk.sync_now().unwrap_err();
+    let e = l.desk.sync_now(None).unwrap_err();
     assert_eq!(e.kind, ErrorKind::State, "{e}");
 }
 
@@ -236,7 +236,7 @@ fn sync_now_is_only_for_the_start_screen() {
     l.desk
         .unlock(&bed.drill.display().to_string(), None, None)
         .unwrap();
-    let e = l.desk.sync_now().unwrap_err();
+    let e = l.desk.sync_now(None).unwrap_err();
     assert_eq!(e.kind, ErrorKind::State, "{e}");
     assert!(
         !std::fs::read_dir(&bed.snapshots)

@@ -586,6 +586,64 @@ fn a_passphrase_session_resumes_only_with_the_passphrase() {
 }
 
 #[test]
+fn a_device_key_with_a_pin_asks_for_it_to_unlock_and_resume_and_a_wrong_one_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("device.key");
+    testbed().device_key_with_pin(&key, "shelter 7 pin");
+    let protected = key.clone();
+    let mut l = Laptop::with(|c| c.device_keys = vec![protected]);
+    assert!(l.desk.start().unwrap().device_key_pin);
+    let drill = Laptop::path(&testbed().drill);
+    let e = l.desk.unlock(&drill, None, None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::WrongPin, "no PIN typed: {e}");
+    let e = l
+        .desk
+        .unlock_device_key(&drill, Some("shelter 8 pin".into()), None)
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::WrongPin);
+    l.desk
+        .unlock_device_key(&drill, Some("shelter 7 pin".into()), None)
+        .unwrap();
+    l.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    let lock = l.desk.lock().unwrap();
+    assert_eq!((lock.method, lock.pin), (Method::DeviceKey, true));
+    assert_eq!(l.desk.resume(None).unwrap_err().kind, ErrorKind::WrongPin);
+    assert_eq!(
+        l.desk
+            .resume(Some("shelter 8 pin".into()))
+            .unwrap_err()
+            .kind,
+        ErrorKind::WrongPin
+    );
+    l.desk.resume(Some("shelter 7 pin".into())).unwrap();
+    let failed: Vec<_> = l
+        .audit()
+        .into_iter()
+        .filter_map(|r| match r.entry.event {
+            Event::UnlockFailed { reason, .. } => Some((reason, r.entry.actor.is_some())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failed.len(),
+        2,
+        "each wrong PIN, not the one never typed: {failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .all(|(reason, _)| reason.contains("PIN does not open"))
+    );
+    assert_eq!(
+        failed.iter().map(|(_, who)| *who).collect::<Vec<_>>(),
+        [false, true],
+        "the resume's names the viewer who locked"
+    );
+}
+
+#[test]
 fn documents_are_served_only_for_the_record_on_screen() {
     let mut l = Laptop::declared("doctor", None);
     l.desk.search("やまだ はなこ", None, None, None).unwrap();

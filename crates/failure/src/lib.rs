@@ -93,7 +93,7 @@ impl Failure {
             Failure::BuiltWithErrors => {
                 "`hub build`: built (and published, with --publish-to), but some storage files could not be read: `fieldchart check` names them"
             }
-            Failure::WrongKey => "wrong device key or passphrase",
+            Failure::WrongKey => "wrong device key, PIN or passphrase",
             Failure::Untrusted => "signed by a key that is not trusted",
             Failure::Tampered => {
                 "damaged or altered (any flipped byte), also when found mid-session"

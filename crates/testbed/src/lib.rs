@@ -164,6 +164,16 @@ impl Testbed {
         snapshots
     }
 
+    /// A copy of this laptop's device key at `out`, protected by `pin` as `fieldchart laptop
+    /// enrol --protect` does it, with a small scrypt work factor (a test's, not a laptop's): the
+    /// same key, so it opens every snapshot the testbed made.
+    pub fn device_key_with_pin(&self, out: &Path, pin: &str) {
+        let _ = std::fs::remove_file(out);
+        std::fs::copy(&self.device_key, out).expect("a copy of the device key");
+        let pin = age::secrecy::SecretString::from(pin.to_owned());
+        fieldchart_vault::pin::protect_device_key(out, None, &pin, 10).expect("a PIN on the key");
+    }
+
     /// Another laptop folder: `folder/snapshots/<name>.fcs`, with this laptop's keys beside it
     /// where the app finds them, built from the same region with the drill policy as `edit`
     /// changes it (a shorter idle lock for a test that waits for it, say). Returns the snapshots

@@ -124,6 +124,26 @@ pub enum VaultError {
         revocation: crate::laptop::Revocation,
     },
 
+    /// The device key is protected by a PIN, and none was given.
+    #[error(
+        "the device key at {} is protected by a PIN: type the PIN (the app asks for it; the \
+         command line reads it from --key-pin-file or asks on the terminal)",
+        path.display()
+    )]
+    KeyNeedsPin { path: PathBuf },
+
+    /// The PIN given does not open the protected device key.
+    #[error(
+        "the PIN does not open the device key at {}: check it and type it again (Caps Lock, \
+         keyboard layout). If it is forgotten, ask IT to enrol the laptop again",
+        path.display()
+    )]
+    WrongPin { path: PathBuf },
+
+    /// A PIN that cannot protect a key (too short, empty).
+    #[error("this PIN cannot protect the device key: {reason}")]
+    BadPin { reason: String },
+
     /// A key, recipient, trusted key or passphrase could not be read or parsed.
     #[error("{what}: {reason}")]
     BadKey { what: String, reason: String },
@@ -185,9 +205,11 @@ impl VaultError {
     /// only a programming error can cause are [`Failure::Internal`].
     pub fn failure(&self) -> Failure {
         match self {
-            Self::WrongKey | Self::NoEmergencyPassphrase | Self::PassphraseTooCostly { .. } => {
-                Failure::WrongKey
-            }
+            Self::WrongKey
+            | Self::NoEmergencyPassphrase
+            | Self::PassphraseTooCostly { .. }
+            | Self::KeyNeedsPin { .. }
+            | Self::WrongPin { .. } => Failure::WrongKey,
             Self::UntrustedSigner { .. } => Failure::Untrusted,
             Self::Tampered { .. } => Failure::Tampered,
             Self::Truncated { .. } => Failure::Truncated,
@@ -196,7 +218,7 @@ impl VaultError {
             Self::UnsupportedVersion { .. } => Failure::UnsupportedVersion,
             Self::NotASnapshot { .. } | Self::NotAFile { .. } => Failure::NotASnapshot,
             Self::KeyExists { .. } | Self::OutputExists { .. } => Failure::Exists,
-            Self::BadKey { .. } => Failure::BadKey,
+            Self::BadKey { .. } | Self::BadPin { .. } => Failure::BadKey,
             Self::Revoked { .. } => Failure::Revoked,
             Self::Io { .. } | Self::PartSource { .. } => Failure::Io,
             Self::DiskFull { .. } => Failure::DiskFull,

@@ -67,7 +67,7 @@ pub fn generate_signing_key(out: &Path) -> Result<String, VaultError> {
 
 /// Writes a secret file that must not exist yet, readable by its owner only. A half-written file
 /// is removed again, so that a retry after (say) a full disk is not refused as `KeyExists`.
-fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -92,7 +92,7 @@ fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 
 /// Reads a small key or passphrase file into memory that is wiped when dropped. A named pipe, a
 /// device or a folder is refused without blocking or reading it.
-fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let file = crate::input::open_regular(path).map_err(|e| match e {
         crate::input::InputError::NotAFile { kind, .. } => bad_key(
             path,
@@ -112,7 +112,7 @@ fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     Ok(bytes)
 }
 
-fn bad_key(what: &Path, reason: &str) -> VaultError {
+pub(crate) fn bad_key(what: &Path, reason: &str) -> VaultError {
     VaultError::BadKey {
         what: what.display().to_string(),
         reason: reason.to_owned(),
@@ -277,8 +277,20 @@ impl fmt::Debug for TrustedKey {
 }
 
 /// Loads the first identity of an age identity file (as [`generate_device_identity`] or
-/// `age-keygen` write it; comments allowed). Only X25519 identities are accepted.
+/// `age-keygen` write it; comments allowed). Only X25519 identities are accepted. A key protected
+/// by a PIN ([`crate::pin`]) is refused as [`VaultError::KeyNeedsPin`]: use
+/// [`load_identity_with_pin`].
 pub fn load_identity(path: &Path) -> Result<age::x25519::Identity, VaultError> {
+    load_identity_with_pin(path, None)
+}
+
+/// Loads a device identity that may be protected by a PIN: `pin` opens a protected key (none or
+/// a wrong one is [`VaultError::KeyNeedsPin`] or [`VaultError::WrongPin`]) and is not needed for
+/// a plain one.
+pub fn load_identity_with_pin(
+    path: &Path,
+    pin: Option<&SecretString>,
+) -> Result<age::x25519::Identity, VaultError> {
     let bytes = read_secret_file(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| bad_key(path, "not an age identity file (it is not text)"))?;
@@ -299,6 +311,9 @@ pub fn load_identity(path: &Path) -> Result<age::x25519::Identity, VaultError> {
             ));
         }
         None => {}
+    }
+    if crate::pin::is_protected(text) {
+        return crate::pin::open_protected(path, text, pin);
     }
     let line = data_lines(text)
         .next()

@@ -85,6 +85,7 @@ mod format;
 pub mod input;
 mod keys;
 pub mod laptop;
+pub mod pin;
 mod read;
 mod write;
 
@@ -92,8 +93,8 @@ pub use error::VaultError;
 pub use format::{Manifest, PartEntry, PartInfo};
 pub use keys::{
     PUBLIC_KEY_PREFIX, SIGNING_KEY_HEADER, SigningKey, TrustedKey, Unlock,
-    generate_device_identity, generate_signing_key, load_identity, load_signing_key,
-    parse_recipient, read_passphrase_file,
+    generate_device_identity, generate_signing_key, load_identity, load_identity_with_pin,
+    load_signing_key, parse_recipient, read_passphrase_file,
 };
 pub use read::{
     CLOCK_SKEW_MINUTES, DEFAULT_CACHE_BYTES, OpenOptions, Outline, Part, Snapshot, check_outline,
