@@ -802,11 +802,11 @@ async fn a_device_key_with_a_pin_is_opened_and_resumed_only_with_it() {
 
     // Locked, it resumes with the PIN typed again (not the passphrase).
     w.click("#lock-button").await;
-    assert!(
-        w.exists("#resume-pin").await,
-        "the lock screen asks for the PIN"
-    );
+    w.find("#lock-screen").await;
+    // The lock screen asks for the PIN.
+    w.find("#resume-pin").await;
     assert!(!w.exists("#resume-passphrase").await);
+    w.shot("locked-pin").await;
     w.click("#resume").await;
     w.text_contains("#error", "PIN").await;
     w.type_in("#resume-pin", "shelter 7 pin").await;

@@ -231,6 +231,7 @@ fn event_message<'r>(
             snapshot_id,
             outcome,
             detail,
+            ..
         } => import(
             base,
             record,

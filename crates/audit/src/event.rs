@@ -152,6 +152,10 @@ pub enum Event {
         source: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         snapshot_id: Option<String>,
+        /// The repository's signed targets version it brought (a sync from a hub's repository):
+        /// what the hub compares with its newest publication.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        targets_version: Option<u64>,
         outcome: Outcome,
         detail: String,
     },

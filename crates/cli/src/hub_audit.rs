@@ -59,6 +59,9 @@ pub struct ReviewArgs {
     /// Only entries on or after this day (YYYY-MM-DD, the laptops' local date).
     #[arg(long, value_name = "DATE")]
     since: Option<NaiveDate>,
+    /// Only this laptop of the register (its name): its logs, under all the keys it has had.
+    #[arg(long, value_name = "NAME")]
+    laptop: Option<String>,
     #[arg(long)]
     json: bool,
     /// Also write a plain HTML report (tables and a bar chart of entries per day) to this file.
@@ -102,6 +105,10 @@ pub struct LogSummary {
 pub struct LastSync {
     pub at: DateTime<FixedOffset>,
     pub snapshot_id: Option<String>,
+    /// The repository's targets version it brought (absent for a sync from a file, and in
+    /// entries written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets_version: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -397,6 +404,7 @@ fn keep(
                 if let fieldchart_audit::Event::Sync {
                     outcome: fieldchart_audit::Outcome::Success,
                     snapshot_id,
+                    targets_version,
                     ..
                 } = rec.entry.event
                     && last_sync.as_ref().is_none_or(|s| rec.at > s.at)
@@ -404,6 +412,7 @@ fn keep(
                     last_sync = Some(LastSync {
                         at: rec.at,
                         snapshot_id,
+                        targets_version,
                     });
                 }
             }
@@ -489,29 +498,60 @@ struct LaptopReview {
     silent: bool,
 }
 
+/// The entries of one log's chains, each counted once: a fork's chains share their beginning, and
+/// with three or more chains two of them may share more of it than all do (a copy of a copy), so
+/// an entry is left out when an earlier chain had the very same one.
+fn once_each(chains: Vec<Vec<fieldchart_audit::Record>>) -> Vec<fieldchart_audit::Record> {
+    if chains.len() < 2 {
+        return chains.into_iter().flatten().collect();
+    }
+    let mut seen: BTreeSet<(u64, String)> = BTreeSet::new();
+    let mut out = Vec::new();
+    for rec in chains.into_iter().flatten() {
+        let same = serde_json::to_string(&rec).unwrap_or_default();
+        if seen.insert((rec.seq, same)) {
+            out.push(rec);
+        }
+    }
+    out
+}
+
 fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
     let register = Register::read(&r.folder)?;
     let identity = fieldchart_vault::load_identity(&r.audit_key)?;
-    let kept = summaries(&r.folder);
+    let mut kept = summaries(&r.folder);
+    let mut register_laptops: Vec<&fieldchart_hub::Laptop> = register.laptops.iter().collect();
+    if let Some(name) = &a.laptop {
+        let Some(laptop) = register.laptops.iter().find(|l| &l.name == name) else {
+            let names: Vec<&str> = register.laptops.iter().map(|l| l.name.as_str()).collect();
+            anyhow::bail!(
+                "no laptop {name:?} in the register (it has: {})",
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            );
+        };
+        let keys: Vec<&str> = laptop.audit_keys().collect();
+        kept.retain(|s| s.device.as_deref().is_some_and(|d| keys.contains(&d)));
+        register_laptops = vec![laptop];
+    }
     let since = a.since;
     let mut records = Vec::new();
     let mut log_of_device: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in &kept {
         let dir = logs_dir(&r.folder).join(&s.log_id);
+        let mut chains = Vec::new();
         for c in &s.chains {
             let path = dir.join(&c.file);
-            let mut got = fieldchart_audit::log::read_collected(&path, &identity)
-                .with_context(|| format!("reading {}", path.display()))?;
-            if s.chains.len() > 1 {
-                // A fork's chains share their beginning: count it once.
-                let after = s.forked_after.unwrap_or(0);
-                if c.file != "chain-1.log" {
-                    got.retain(|rec| rec.seq > after);
-                }
-            }
-            records.extend(got);
+            chains.push(
+                fieldchart_audit::log::read_collected(&path, &identity)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            );
         }
+        records.extend(once_each(chains));
         if let Some(d) = &s.device {
             log_of_device
                 .entry(d.clone())
@@ -527,7 +567,7 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let silent_after = now - Duration::days(i64::from(r.silent_days));
     let mut laptops = Vec::new();
-    for l in &register.laptops {
+    for l in register_laptops {
         let keys: Vec<&str> = l.audit_keys().collect();
         let mine: Vec<&fieldchart_audit::Record> = records
             .iter()
@@ -582,6 +622,7 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
             &serde_json::json!({
                 "hub": r.name,
                 "since": since,
+                "laptop": a.laptop,
                 "silent_days": r.silent_days,
                 "alerts": alerts,
                 "laptops": laptops,
@@ -593,8 +634,12 @@ fn review(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "audit review of hub {:?}{}: {} log(s), {} entries",
+        "audit review of hub {:?}{}{}: {} log(s), {} entries",
         r.name,
+        a.laptop
+            .as_deref()
+            .map(|l| format!(", laptop {l}"))
+            .unwrap_or_default(),
         since.map(|d| format!(" since {d}")).unwrap_or_default(),
         kept.len(),
         records.len()
@@ -696,4 +741,40 @@ fn render_html(
     h.push_str(&esc(&review.to_text()));
     h.push_str("</pre></body></html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldchart_audit::{ClockInfo, Entry, Event, Record};
+
+    fn rec(seq: u64, minute: u32) -> Record {
+        Record {
+            seq,
+            at: DateTime::parse_from_rfc3339(&format!("2026-12-01T10:{minute:02}:00+09:00"))
+                .unwrap(),
+            device: "key".into(),
+            entry: Entry {
+                event: Event::Lock,
+                actor: None,
+                session: None,
+                break_glass: None,
+                clock: ClockInfo::system(),
+            },
+        }
+    }
+
+    #[test]
+    fn three_chains_count_what_two_of_them_share_once() {
+        // The laptop's own chain; a copy parting after entry 3; a copy of the copy after entry 4.
+        let a: Vec<Record> = (1..=5).map(|s| rec(s, s as u32)).collect();
+        let mut b = a[..3].to_vec();
+        b.extend([rec(4, 14), rec(5, 15)]);
+        let mut c = b[..4].to_vec();
+        c.push(rec(5, 25));
+        let counted = once_each(vec![a, b, c]);
+        assert_eq!(counted.len(), 5 + 2 + 1, "{counted:?}");
+        // One chain is read as it is, even an entry seen twice in it.
+        assert_eq!(once_each(vec![vec![rec(1, 1), rec(1, 1)]]).len(), 2);
+    }
 }

@@ -81,6 +81,12 @@ struct LaptopStatus {
     last_sync_seen: Option<DateTime<Utc>>,
     last_audit_received: Option<DateTime<Utc>>,
     snapshot_held: Option<String>,
+    /// The repository's targets version its newest sync brought, and how many publications it is
+    /// behind the last one (None when either is unknown).
+    targets_version_held: Option<u64>,
+    publications_behind: Option<u64>,
+    /// In use, and no sync seen within `[audit] silent_days` (or none at all).
+    stale: bool,
 }
 
 pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
@@ -141,6 +147,8 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
     // From the audit trails the hub ingested (`hub audit ingest`, which decrypted them once): each
     // laptop's newest entry, and its newest successful sync.
     let kept = crate::hub_audit::summaries(&r.folder);
+    let silent = Duration::days(i64::from(r.silent_days));
+    let published = last_publish.as_ref().map(|p| p.record.targets_version);
     let laptops = register
         .laptops
         .iter()
@@ -159,6 +167,7 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter_map(|s| s.last_sync.as_ref())
                 .max_by_key(|s| s.at);
+            let held = last_sync.and_then(|s| s.targets_version);
             LaptopStatus {
                 name: l.name.clone(),
                 holder: l.holder.clone(),
@@ -169,6 +178,10 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 last_sync_seen: last_sync.map(|s| s.at.with_timezone(&Utc)),
                 last_audit_received,
                 snapshot_held: last_sync.and_then(|s| s.snapshot_id.clone()),
+                targets_version_held: held,
+                publications_behind: held.zip(published).map(|(h, p)| p.saturating_sub(h)),
+                stale: l.revoked.is_none()
+                    && last_sync.is_none_or(|s| now - s.at.with_timezone(&Utc) > silent),
             }
         })
         .collect();
@@ -283,16 +296,22 @@ pub fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
             )
         };
-        writeln!(
-            out,
-            "laptop {} ({}) {}: {state}; last sync {} (snapshot {}), newest audit entry {}",
+        let held = match (l.targets_version_held, l.publications_behind) {
+            (Some(v), Some(0)) => format!(", targets version {v}: current"),
+            (Some(v), Some(n)) => format!(", targets version {v}: {n} publication(s) behind"),
+            (Some(v), None) => format!(", targets version {v}"),
+            (None, _) => String::new(),
+        };
+        let line = format!(
+            "laptop {} ({}) {}: {state}; last sync {} (snapshot {}{held}), newest audit entry {}",
             l.name,
             l.holder,
             l.id,
             when(&l.last_sync_seen),
             l.snapshot_held.as_deref().unwrap_or("-"),
             when(&l.last_audit_received)
-        )?;
+        );
+        writeln!(out, "{}", mark(l.stale, line))?;
     }
     if status.laptops.is_empty() {
         writeln!(out, "no laptop registered")?;

@@ -277,6 +277,30 @@ fn a_cloned_laptop_is_kept_as_a_fork_and_raised_in_the_hubs_review() {
     assert!(page.contains("FORK") && page.contains("dmat-01") && page.contains("class=\"bar\""));
     let text = ok(&run(&["hub", "audit", "review", hub_dir.to_str().unwrap()]));
     assert!(text.contains("SECURITY ALERTS (1)"), "{text}");
+    // One laptop's review: the same, since the hub has one; a name not registered is refused.
+    let one: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "hub",
+        "audit",
+        "review",
+        hub_dir.to_str().unwrap(),
+        "--laptop",
+        "dmat-01",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(one["laptop"], "dmat-01");
+    assert_eq!(one["laptops"], review["laptops"], "{one}");
+    assert_eq!(one["alerts"], review["alerts"]);
+    let nobody = run(&[
+        "hub",
+        "audit",
+        "review",
+        hub_dir.to_str().unwrap(),
+        "--laptop",
+        "dmat-99",
+    ]);
+    assert_eq!(nobody.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("dmat-01"));
     // The hub's status shows the laptop's newest entry from what was ingested.
     let status: serde_json::Value = serde_json::from_str(&ok(&run(&[
         "hub",

@@ -139,22 +139,24 @@ fn sync_now_from_a_folder_repository_switches_the_laptop_to_the_hubs_chain() {
     assert_eq!(before_third, after_first);
     assert_eq!(third.start.snapshots.len(), 1, "still one card: the chain");
 
-    // Every sync is in the real audit log.
+    // Every sync is in the real audit log, with the targets version it brought (what the hub's
+    // status compares with its newest publication): the same twice, then the next one.
     let key = fieldchart_vault::load_identity(&testbed().hub_audit_key).unwrap();
-    let syncs = fieldchart_audit::log::read(&l.real_log, &key)
+    let versions: Vec<Option<u64>> = fieldchart_audit::log::read(&l.real_log, &key)
         .unwrap()
         .into_iter()
-        .filter(|r| {
-            matches!(
-                r.entry.event,
-                Event::Sync {
-                    outcome: Outcome::Success,
-                    ..
-                }
-            )
+        .filter_map(|r| match r.entry.event {
+            Event::Sync {
+                outcome: Outcome::Success,
+                targets_version,
+                ..
+            } => Some(targets_version),
+            _ => None,
         })
-        .count();
-    assert_eq!(syncs, 3);
+        .collect();
+    assert_eq!(versions.len(), 3);
+    let first = versions[0].expect("a repository sync records its targets version");
+    assert_eq!(versions, [Some(first), Some(first), Some(first + 1)]);
 }
 
 #[test]

@@ -485,6 +485,7 @@ fn audit_success(
         event: Event::Sync {
             source: source.to_string(),
             snapshot_id: Some(snapshot_id.to_string()),
+            targets_version: None,
             outcome: Outcome::Success,
             detail: detail.to_string(),
         },
@@ -513,6 +514,7 @@ fn audit_failure(opts: &SyncOptions, source: &str, reason: &str) -> Result<(), S
         event: Event::Sync {
             source: source.to_string(),
             snapshot_id: None,
+            targets_version: None,
             outcome: Outcome::Failure,
             detail: reason.to_string(),
         },

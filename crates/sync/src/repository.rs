@@ -333,6 +333,7 @@ fn audit_success(
         event: Event::Sync {
             source: opts.source.clone(),
             snapshot_id: Some(b.snapshot_id.clone()),
+            targets_version: Some(targets),
             outcome: Outcome::Success,
             detail,
         },

@@ -145,6 +145,7 @@ pub fn disaster_log() -> Vec<Record> {
             Event::Sync {
                 source: "https://hub.example.jp/fieldchart".to_owned(),
                 snapshot_id: Some("region-tokyo-20310301".to_owned()),
+                targets_version: Some(12),
                 outcome: Outcome::Success,
                 detail: "snapshot downloaded (1.2 GB)".to_owned(),
             },

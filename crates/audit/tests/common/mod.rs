@@ -166,6 +166,7 @@ pub fn sample_entries() -> Vec<Entry> {
             Event::Sync {
                 source: "https://hub.example/snapshots".to_owned(),
                 snapshot_id: None,
+                targets_version: None,
                 outcome: Outcome::Failure,
                 detail: "no network".to_owned(),
             },
