@@ -17,6 +17,16 @@ mod sink;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
 
+/// One linked identifier of the hub's cross-references (crates/identity): which person (group) it
+/// belongs to and how it came in (`xref`, `link`, `merge`). Every file of a chain holds them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    pub group: String,
+    pub facility: String,
+    pub patient_id: String,
+    pub via: String,
+}
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,7 +38,7 @@ use fieldchart_reader::read::Storage;
 use fieldchart_reader::report::{PatientTally, Tally};
 use fieldchart_storage::{FacilityId, StorageRoot};
 use fieldchart_store::manifest::{
-    AppManifest, ChainLink, ConsentCounts, Counts, FacilityManifest, Label, Scope,
+    AppManifest, ChainLink, ConsentCounts, Counts, FacilityManifest, Label, LinkCounts, Scope,
 };
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
@@ -46,6 +56,8 @@ pub struct BuildOptions {
     pub policy: Policy,
     /// The hub's consent list.
     pub consent: Vec<ConsentRow>,
+    /// The hub's cross-references: every linked identifier.
+    pub links: Vec<LinkRow>,
     /// The hub's audit recipient (age X25519 public key, `age1…`).
     pub audit_recipient: String,
     /// Facility code → name, as the hub knows its facilities (shown on the laptop's start screen).
@@ -87,6 +99,9 @@ pub struct BuildSummary {
     pub errors: u64,
     pub warnings: u64,
     pub consent: ConsentCounts,
+    /// The cross-references as they went in: persons, identifiers, and identifiers the chain
+    /// does not hold.
+    pub links: LinkCounts,
     /// Facilities whose data is older than the policy's `stale_data_days` at build time (or whose
     /// data age is unknown): the laptop will show them as possibly out of date, so the hub hears
     /// it first.
@@ -346,11 +361,28 @@ pub fn build(
     let stale_data_days = policy.session.stale_data_days;
     let stale = stale_facilities(&facility_rows, opts.vault.created, stale_data_days);
     let tombstones: &[Key] = plan.as_ref().map_or(&[], |p| &p.tombstones);
-    let finished = sink.finish(&facility_rows, &opts.consent, tombstones, &policy)?;
+    let finished = sink.finish(
+        &facility_rows,
+        &opts.consent,
+        &opts.links,
+        tombstones,
+        &policy,
+    )?;
     let all_patients = plan.as_ref().and_then(|p| p.all_patients.as_ref());
     let consent_counts = match all_patients {
         Some(all) => consent_counts(&opts.consent, all),
         None => finished.consent.clone(),
+    };
+    let link_counts = match all_patients {
+        Some(all) => LinkCounts {
+            unmatched: opts
+                .links
+                .iter()
+                .filter(|l| !all.contains(&(l.facility.clone(), l.patient_id.clone())))
+                .count() as u64,
+            ..finished.links.clone()
+        },
+        None => finished.links.clone(),
     };
     let chain = plan.as_ref().map(|p| ChainLink {
         layer_patients: finished.patients,
@@ -381,6 +413,7 @@ pub fn build(
         counts,
         audit_recipient: opts.audit_recipient.clone(),
         consent: consent_counts,
+        links: link_counts,
         chain: chain.clone(),
     };
 
@@ -423,6 +456,7 @@ pub fn build(
         errors: report.errors.len() as u64,
         warnings: report.warnings.len() as u64,
         consent: manifest.consent.clone(),
+        links: manifest.links.clone(),
         stale,
         stale_data_days,
         bytes: done.bytes,

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use fieldchart_policy::Policy;
 use fieldchart_store::index::Fields;
-use fieldchart_store::manifest::{ConsentCounts, FacilityManifest};
+use fieldchart_store::manifest::{ConsentCounts, FacilityManifest, LinkCounts};
 use fieldchart_store::{parts, sql};
 use rusqlite::{Connection, params};
 use tantivy::{Index, IndexWriter};
 
 use crate::documents::Blobs;
 use crate::prepare::Prepared;
-use crate::{BuildError, ConsentRow};
+use crate::{BuildError, ConsentRow, LinkRow};
 
 /// Memory the index writer may use before it flushes a segment.
 const INDEX_HEAP: usize = 200 * 1024 * 1024;
@@ -44,6 +44,7 @@ pub struct Finished {
     pub document_bytes: u64,
     pub thumbnails: u64,
     pub consent: ConsentCounts,
+    pub links: LinkCounts,
 }
 
 impl Finished {
@@ -182,6 +183,7 @@ impl Sink {
         mut self,
         facilities: &[FacilityManifest],
         consent: &[ConsentRow],
+        links: &[LinkRow],
         tombstones: &[(String, String)],
         policy: &Policy,
     ) -> Result<Finished, BuildError> {
@@ -211,8 +213,17 @@ impl Sink {
                 insert.execute(params![c.facility, c.patient_id, c.consent.as_str()])?;
             }
         }
+        {
+            let mut insert = self.db.prepare(
+                "INSERT INTO person_link (grp, facility, patient_id, via) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for l in links {
+                insert.execute(params![l.group, l.facility, l.patient_id, l.via])?;
+            }
+        }
         self.db.execute_batch(sql::INDEXES)?;
         let consent_counts = self.consent_counts()?;
+        let link_counts = self.link_counts()?;
         self.db.execute_batch("COMMIT")?;
         self.db.execute_batch("PRAGMA optimize")?;
         self.db.close().map_err(|(_, e)| e)?;
@@ -252,6 +263,23 @@ impl Sink {
             document_bytes: blobs.bytes,
             thumbnails: blobs.thumbnails,
             consent: consent_counts,
+            links: link_counts,
+        })
+    }
+
+    /// What the cross-references hold, and identifiers the file does not (a layer's own count is
+    /// replaced by one over the whole chain).
+    fn link_counts(&self) -> Result<LinkCounts, BuildError> {
+        let count = |sql: &str| -> Result<u64, BuildError> {
+            Ok(self.db.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(LinkCounts {
+            groups: count("SELECT count(DISTINCT grp) FROM person_link")?,
+            members: count("SELECT count(*) FROM person_link")?,
+            unmatched: count(
+                "SELECT count(*) FROM person_link l WHERE NOT EXISTS (SELECT 1 FROM patient p \
+                 WHERE p.facility = l.facility AND p.patient_id = l.patient_id)",
+            )?,
         })
     }
 

@@ -90,6 +90,7 @@ fn build_region_and_nho() -> Built {
             window_years: 5,
             policy: Policy::default_policy(),
             consent: Vec::new(),
+            links: Vec::new(),
             audit_recipient: audit_pub,
             facility_names: BTreeMap::new(),
             chain: None,

@@ -349,6 +349,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(path) => crate::snapshot::read_consent_list(path)?,
         None => Vec::new(),
     };
+    let links = crate::links::read(r.xref.as_deref(), r.link_events.as_deref())?;
     let builds = r.folder.join(fieldchart_hub::BUILDS_DIR);
     std::fs::create_dir_all(&builds)
         .with_context(|| format!("cannot make the builds folder {}", builds.display()))?;
@@ -380,6 +381,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         window_years: r.history_years,
         policy,
         consent,
+        links: links.rows,
         audit_recipient: r.audit_recipient.clone(),
         facility_names,
         chain: None,
@@ -430,7 +432,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         built.chain.len(),
         built.chain.iter().map(|e| e.bytes).sum::<u64>()
     ));
-    crate::snapshot::report_build(&built.summary, json, Some((&built, lines)))?;
+    crate::snapshot::report_build(&built.summary, &links.applied, json, Some((&built, lines)))?;
     fieldchart_hub::status::record_build(
         &r.folder,
         &fieldchart_hub::status::BuildRecord {
@@ -556,6 +558,19 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             "none (every patient takes the policy's default)".to_string(),
             |p| p.display().to_string()
         )
+    )?;
+    writeln!(
+        out,
+        "cross-references: {}{}",
+        r.xref
+            .as_ref()
+            .map_or("none (no two IDs are one person)".to_string(), |p| p
+                .display()
+                .to_string()),
+        r.link_events
+            .as_ref()
+            .map(|d| format!("; link events from {}", d.display()))
+            .unwrap_or_default()
     )?;
     for f in &r.facilities {
         writeln!(out, "facility {} {}", f.code, f.name)?;

@@ -13,6 +13,7 @@ mod input;
 mod inspect;
 mod keys;
 mod laptop;
+mod links;
 mod open;
 mod out;
 mod pin;

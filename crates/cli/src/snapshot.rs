@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use fieldchart_build::BuildOptions;
 use fieldchart_policy::Policy;
-use fieldchart_store::manifest::{AppManifest, ConsentCounts};
+use fieldchart_store::manifest::{AppManifest, ConsentCounts, LinkCounts};
 use fieldchart_vault::{OpenOptions, WriteOptions};
 use serde::Serialize;
 
@@ -101,6 +101,14 @@ pub struct BuildArgs {
     /// not listed take the policy's default (unknown).
     #[arg(long, value_name = "FILE")]
     consent: Option<PathBuf>,
+    /// The regional index's cross-references: linked (facility, patient ID) groups, TSV or CSV
+    /// (docs/identity.md). Two IDs are one person only when this says so.
+    #[arg(long, value_name = "FILE")]
+    xref: Option<PathBuf>,
+    /// A folder of HL7 v2 link events (ADT^A24 link, A37 unlink, A40 merge), applied after --xref
+    /// in time order.
+    #[arg(long, value_name = "DIR")]
+    link_events: Option<PathBuf>,
     /// Pretend the snapshot is made at this time (RFC 3339). For tests of expiry and clock checks.
     #[arg(long, hide = true)]
     created: Option<DateTime<Utc>>,
@@ -141,6 +149,12 @@ struct BuildReport {
     errors: u64,
     warnings: u64,
     consent: ConsentCounts,
+    /// The cross-references as they went in (absent without any).
+    #[serde(skip_serializing_if = "LinkCounts::is_empty")]
+    links: LinkCounts,
+    /// What each HL7 link event did, in the order applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    link_events: Vec<fieldchart_identity::Applied>,
     /// Facilities whose data is older than the policy's stale-data limit (or of unknown age).
     stale_facilities: Vec<fieldchart_build::StaleFacility>,
     stale_data_days: u32,
@@ -199,6 +213,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(path) => read_consent_list(path)?,
         None => Vec::new(),
     };
+    let links = crate::links::read(a.xref.as_deref(), a.link_events.as_deref())?;
     let created = a.created.unwrap_or_else(Utc::now);
     let opts = BuildOptions {
         storage: roots,
@@ -215,11 +230,12 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         window_years: a.window_years,
         policy,
         consent,
+        links: links.rows,
         audit_recipient: a.audit_recipient.trim().to_string(),
         facility_names,
         chain: None,
     };
-    build_and_report(opts, a.json)
+    build_and_report(opts, &links.applied, a.json)
 }
 
 /// Reads the hub's consent list (docs/policy.md); a bad line stops the build with its number.
@@ -240,13 +256,17 @@ pub fn read_consent_list(
 
 /// Builds one snapshot with progress bars, then prints its summary and each stale facility's
 /// warning (`--json`: the summary as JSON).
-pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCode> {
+pub fn build_and_report(
+    opts: BuildOptions,
+    applied: &[fieldchart_identity::Applied],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let summary = build_with_bars(opts, || {
         if !json {
             eprintln!("finishing the store and the index …");
         }
     })?;
-    report_build(&summary, json, None)?;
+    report_build(&summary, applied, json, None)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -254,6 +274,7 @@ pub fn build_and_report(opts: BuildOptions, json: bool) -> anyhow::Result<ExitCo
 /// is a hub build's chain report, printed first and put into the JSON.
 pub fn report_build(
     summary: &fieldchart_build::BuildSummary,
+    applied: &[fieldchart_identity::Applied],
     json: bool,
     hub: Option<(&fieldchart_build::chain::ChainBuilt, Vec<String>)>,
 ) -> anyhow::Result<()> {
@@ -269,6 +290,8 @@ pub fn report_build(
         errors: summary.errors,
         warnings: summary.warnings,
         consent: summary.consent.clone(),
+        links: summary.links.clone(),
+        link_events: applied.to_vec(),
         stale_facilities: summary.stale.clone(),
         stale_data_days: summary.stale_data_days,
         bytes: summary.bytes,
@@ -317,6 +340,27 @@ pub fn report_build(
                 String::new()
             }
         )?;
+        let l = &report.links;
+        if !l.is_empty() {
+            writeln!(
+                out,
+                "  cross-references: {} linked persons, {} identifiers{}",
+                l.groups,
+                l.members,
+                if l.unmatched > 0 {
+                    format!(
+                        "; {} identifiers are not in the storage (another region, out of scope, \
+                         or not arrived yet: check the index's facility codes and IDs)",
+                        l.unmatched
+                    )
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        for e in &report.link_events {
+            writeln!(out, "  link event {} ({}): {}", e.origin, e.kind, e.outcome)?;
+        }
         for f in &report.stale_facilities {
             let who = match &f.name {
                 Some(name) => format!("{} ({name})", f.code),

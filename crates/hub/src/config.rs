@@ -26,6 +26,20 @@ pub struct HubConfig {
     pub recipients: Recipients,
     #[serde(default)]
     pub audit: Audit,
+    #[serde(default)]
+    pub identity: Identity,
+}
+
+/// The regional index's cross-references: who is one person at two facilities (docs/identity.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The master patient index's export: linked (facility, patient ID) groups, TSV or CSV.
+    #[serde(default)]
+    pub xref: Option<Spanned<PathBuf>>,
+    /// A folder of HL7 v2 link events (ADT^A24, A37, A40), applied after the export in time order.
+    #[serde(default)]
+    pub link_events: Option<Spanned<PathBuf>>,
 }
 
 /// Where the laptops' forwarded audit trails arrive, and how the review judges them.
@@ -216,6 +230,9 @@ pub struct Resolved {
     /// None: the shipped policy.
     pub policy: Option<PathBuf>,
     pub consent: Option<PathBuf>,
+    /// The cross-reference export and the link-event folder (absolute), when configured.
+    pub xref: Option<PathBuf>,
+    pub link_events: Option<PathBuf>,
     pub facilities: Vec<ResolvedFacility>,
     /// Every laptop recipient of the next build: the register's laptops not revoked, then the
     /// keys of `[recipients] laptops`.
@@ -379,6 +396,32 @@ impl HubConfig {
             }
             None => None,
         };
+        let xref = match &self.identity.xref {
+            Some(p) => {
+                let file = local(p.get_ref());
+                fieldchart_vault::input::open_regular(&file)
+                    .map_err(|e| fault(p.span(), format!("[identity] xref: {e}")))?;
+                Some(file)
+            }
+            None => None,
+        };
+        let link_events = match &self.identity.link_events {
+            Some(p) => {
+                let dir = local(p.get_ref());
+                if !dir.is_dir() {
+                    return Err(fault(
+                        p.span(),
+                        format!(
+                            "[identity] link_events: {} is not a folder (the HL7 link events \
+                             arrive in one)",
+                            dir.display()
+                        ),
+                    ));
+                }
+                Some(dir)
+            }
+            None => None,
+        };
 
         if self.facilities.is_empty() {
             return Err(fault(
@@ -524,6 +567,8 @@ impl HubConfig {
             passphrase,
             policy,
             consent,
+            xref,
+            link_events,
             facilities,
             laptops,
             registered,

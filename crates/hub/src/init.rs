@@ -104,6 +104,13 @@ collected = ["/var/log/fieldchart/audit.jsonl", "/var/log/fieldchart/audit-repla
 # A registered laptop whose newest audit entry is older than this many days is listed as silent.
 silent_days = 7
 
+[identity]
+# The regional index's cross-references (docs/identity.md): who is one person at two facilities.
+# Without them no two patient IDs are ever shown as one person.
+# xref = "pix-xref.tsv"
+# A folder of HL7 v2 link events (ADT^A24 link, A37 unlink, A40 merge), applied after xref.
+# link_events = "link-events"
+
 # One table per hospital or clinic: its 10-digit facility code, its name, and its storage roots.
 # [[facility]]
 # code = "0410610011"

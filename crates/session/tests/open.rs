@@ -23,6 +23,7 @@ fn app(content_version: u32) -> serde_json::Value {
         counts: Counts::default(),
         audit_recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
         consent: Default::default(),
+        links: Default::default(),
         chain: None,
     })
     .unwrap()

@@ -16,6 +16,9 @@ pub struct AppManifest {
     pub audit_recipient: String,
     /// What the hub's consent list held.
     pub consent: ConsentCounts,
+    /// What the hub's cross-references held (absent when it has none, and in older files).
+    #[serde(default, skip_serializing_if = "LinkCounts::is_empty")]
+    pub links: LinkCounts,
     /// Where this file stands in a chain: absent for a standalone snapshot (`snapshot build`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainLink>,
@@ -52,6 +55,23 @@ pub struct ConsentCounts {
     pub refused: u64,
     /// Listed patients the snapshot does not hold (another facility, out of scope, or a typo).
     pub unmatched: u64,
+}
+
+/// The hub's cross-references, as they went into the snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCounts {
+    /// Linked persons (groups of two or more identifiers).
+    pub groups: u64,
+    /// Identifiers in them.
+    pub members: u64,
+    /// Identifiers the chain does not hold (another region, out of scope, or not arrived yet).
+    pub unmatched: u64,
+}
+
+impl LinkCounts {
+    pub fn is_empty(&self) -> bool {
+        self.groups == 0 && self.members == 0
+    }
 }
 
 /// The time window of the snapshot's content.

@@ -109,6 +109,34 @@ impl ClinicalStore {
             .optional()?)
     }
 
+    /// The identifiers the hub's cross-references link with this one, itself included, with how
+    /// each came in (`xref`, `link`, `merge`): (facility, patient ID, via), sorted. Empty when it
+    /// is linked with none, or the file was made before links existed (it has no such table).
+    pub fn linked(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<Vec<(String, String, String)>, ReadError> {
+        let has: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'person_link')",
+            )?
+            .query_row([], |r| r.get(0))?;
+        if !has {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.facility, l.patient_id, l.via FROM person_link l \
+             WHERE l.grp = (SELECT grp FROM person_link WHERE facility = ?1 AND patient_id = ?2) \
+             ORDER BY l.facility, l.patient_id",
+        )?;
+        let rows = stmt.query_map([facility, patient_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A patient's identity row.
     pub fn patient(&self, pk: PatientPk) -> Result<PatientRow, ReadError> {
         let json: String = self
@@ -317,5 +345,36 @@ impl PatientIndex {
             })
             .collect::<Result<Vec<_>, ReadError>>()
             .map(|top| (count, top))
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn linked_names_the_whole_group_and_an_older_file_has_none() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::sql::SCHEMA).unwrap();
+        conn.execute_batch(
+            "INSERT INTO person_link VALUES ('P1', 'A', '1', 'xref'), ('P1', 'B', '7', 'xref'),
+                 ('P1', 'B', '5', 'merge'), ('P2', 'A', '2', 'link'), ('P2', 'C', '3', 'link');",
+        )
+        .unwrap();
+        let store = ClinicalStore { conn };
+        let p1 = store.linked("B", "7").unwrap();
+        let ids: Vec<(&str, &str, &str)> = p1
+            .iter()
+            .map(|(f, p, v)| (f.as_str(), p.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [("A", "1", "xref"), ("B", "5", "merge"), ("B", "7", "xref")]
+        );
+        assert!(store.linked("A", "9").unwrap().is_empty());
+        let old = ClinicalStore {
+            conn: Connection::open_in_memory().unwrap(),
+        };
+        assert!(old.linked("A", "1").unwrap().is_empty());
     }
 }

@@ -13,7 +13,10 @@
 //! A layer (see [`crate::manifest::ChainLink`]) has the same tables, holding only the patients who
 //! are new or changed since the file before it, whole, and a `tombstone` row for each patient who
 //! left the hub's storage; a base's `tombstone` table is empty. The `consent` table always holds
-//! the hub's whole consent list as it was when the file was made.
+//! the hub's whole consent list as it was when the file was made, and `person_link` the hub's whole
+//! cross-references (one row per linked identifier: the group it belongs to and how it came in,
+//! crates/identity), so that an unlink takes effect in the next layer. A file made before links
+//! existed has no `person_link` table; readers take that as no links.
 
 /// Statements that create the empty store. Indexes come after the bulk insert ([`INDEXES`]).
 pub const SCHEMA: &str = "
@@ -55,6 +58,13 @@ CREATE TABLE consent (
     state       TEXT NOT NULL,
     PRIMARY KEY (facility, patient_id)
 ) WITHOUT ROWID;
+CREATE TABLE person_link (
+    grp         TEXT NOT NULL,
+    facility    TEXT NOT NULL,
+    patient_id  TEXT NOT NULL,
+    via         TEXT NOT NULL,
+    PRIMARY KEY (facility, patient_id)
+) WITHOUT ROWID;
 CREATE TABLE tombstone (
     facility    TEXT NOT NULL,
     patient_id  TEXT NOT NULL,
@@ -66,4 +76,5 @@ CREATE TABLE tombstone (
 pub const INDEXES: &str = "
 CREATE UNIQUE INDEX patient_by_id ON patient (facility, patient_id);
 CREATE UNIQUE INDEX chart_by_patient ON chart (patient, section);
+CREATE INDEX person_link_by_group ON person_link (grp);
 ";

@@ -240,6 +240,7 @@ impl Testbed {
             window_years: 5,
             policy,
             consent,
+            links: Vec::new(),
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,

@@ -350,6 +350,7 @@ impl SnapshotFiles {
             window_years: WINDOW_YEARS,
             policy: Policy::default_policy(),
             consent: Vec::new(),
+            links: Vec::new(),
             audit_recipient,
             facility_names: crate::roots::region_names(region)?,
             chain: None,

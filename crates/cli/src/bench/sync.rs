@@ -408,6 +408,7 @@ impl SnapshotFiles {
             window_years: 5,
             policy: Policy::default_policy(),
             consent: Vec::new(),
+            links: Vec::new(),
             audit_recipient: audit.trim().to_string(),
             facility_names: crate::roots::region_names(region)?,
             chain: None,
