@@ -39,7 +39,8 @@ if [ ! -f "$snapshot" ]; then
   "$bin" snapshot build --region "$region" --out "$snapshot" --recipient "$(cat "$keys/device.pub")" \
     --passphrase-file "$keys/emergency-passphrase.txt" --signing-key "$keys/hub.key" \
     --audit-recipient "$(cat "$keys/hub-audit.pub")" --drill \
-    --policy scripts/drill/policy.toml --consent scripts/drill/consent.csv
+    --policy scripts/drill/policy.toml --consent scripts/drill/consent.csv \
+    --xref "$region/pix-xref.tsv"
 fi
 "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub"
 

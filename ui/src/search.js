@@ -169,6 +169,7 @@ function renderResult(r, index, v) {
         fact(v.t('result.patientId'), [r.patientId, mark('patientId')]),
         fact(v.t('result.lastContact'), [formatDay(r.lastContact, v.lang)]),
       ),
+      renderLinked(r, v),
     ),
     h('div', { class: ['result-confirm', `confirm-${confirmableIdentifiers(r).length}`] },
       confirmableIdentifiers(r).map((id) => check(id, `confirm-${CLASS_OF[id]}`, v.t(`result.confirm.${id}`))),
@@ -176,6 +177,41 @@ function renderResult(r, index, v) {
     ),
     v.state.prompt?.key === key ? renderPrompt(v.state.prompt, v) : null,
   );
+}
+
+// The same person at other facilities, as the hub's cross-references link them (never a guess of
+// this app's): each facility's ID and last contact, and what differs from this row. A date of
+// birth or sex that differs is a data-quality warning.
+function renderLinked(r, v) {
+  const linked = r.linked ?? [];
+  if (linked.length === 0) return null;
+  return h('section', { class: 'linked', 'aria-label': v.t('result.linked') },
+    h('p', { class: 'linked-heading' }, v.t('result.linked')),
+    (r.warnings ?? []).map((w) => h('p', { class: ['notice', 'warn', 'linked-warning'], dataset: { warning: w } }, v.t(`result.warning.${w}`))),
+    h('ul', { class: 'linked-list' },
+      linked.map((l) => h('li', {
+        class: ['linked-id', l.held ? null : 'not-held'],
+        dataset: { facility: l.facility?.code, patient: l.patientId, via: l.via },
+      },
+        h('span', { class: 'linked-facility' }, formatFacility(l.facility, v.lang)), ' ',
+        h('span', { class: 'linked-patient-id' }, `${v.t('result.patientId')} ${l.patientId}`),
+        l.via === 'merge' ? h('span', { class: 'linked-via' }, ` ${v.t('result.linkedMerge')}`) : null,
+        l.lastContact ? ` ・${v.t('result.lastContact')} ${formatDay(l.lastContact, v.lang)}` : null,
+        l.held ? null : ` ・${v.t('result.linkedNotHeld')}`,
+        differs(l, v),
+      )),
+    ),
+  );
+}
+
+function differs(l, v) {
+  const parts = [];
+  if (l.nameKanji || l.nameKana) parts.push(`${v.t('result.name')}: ${[l.nameKanji, l.nameKana].filter(Boolean).join(' ')}`);
+  if (l.dob) parts.push(`${v.t('result.dob')}: ${formatBirthDate(l.dob, v.lang)}`);
+  if (l.sex) parts.push(`${v.t('result.sex')}: ${label(l.sex, v.lang)}`);
+  if (l.address) parts.push(`${v.t('result.address')}: ${l.address}`);
+  if (parts.length === 0) return null;
+  return h('span', { class: 'linked-differs' }, ` （${v.t('result.linkedDiffers')} ${parts.join('、')}）`);
 }
 
 function fact(term, value, cls = null) {

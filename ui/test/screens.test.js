@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { formatBirthDate, formatDay } from '../src/format.js';
-import { fixture, flush, mount, tick, toSearch, toSummary } from './helpers.js';
+import { fixture, flush, mount, tick, toSearch, toSummary, type } from './helpers.js';
 
 const text = (el) => el?.textContent ?? '';
 const start = () => fixture('start');
@@ -200,6 +200,41 @@ describe('step 3, who is viewing', () => {
 });
 
 describe('step 4, find the patient', () => {
+  it('a row names the same person at another facility, as the hub linked them', async () => {
+    const m = mount();
+    await toSearch(m);
+    type(m.$('#search-query'), 'やまだ');
+    await m.app.actions.search();
+    const results = fixture('results').results;
+    const i = results.findIndex((r) => (r.linked ?? []).length > 0);
+    expect(i, 'the drill region links its persona across two facilities').toBeGreaterThanOrEqual(0);
+    const other = results[i].linked[0];
+    const row = m.$$('.result')[i];
+    const li = row.querySelector('.linked-id');
+    expect(li.dataset.facility).toBe(other.facility.code);
+    expect(li.dataset.patient).toBe(other.patientId);
+    expect(row.querySelector('.linked-heading').textContent).toBe('同一人物（本部の名寄せによる）');
+    expect(li.textContent).toContain(other.patientId);
+    // A row the hub linked with nobody says nothing of the kind.
+    const j = results.findIndex((r) => (r.linked ?? []).length === 0);
+    expect(m.$$('.result')[j].querySelector('.linked')).toBeNull();
+  });
+
+  it('a date of birth that differs across the linked facilities is a warning on the row', async () => {
+    const results = fixture('results');
+    const row = structuredClone(results.results.find((r) => r.linked.length > 0));
+    row.warnings = ['dob-differs'];
+    // A real Day from the desk (the row's own), standing for the other facility's differing date.
+    row.linked[0].dob = row.dob;
+    const m = mount();
+    m.api.search.mockImplementation(async () => ({ ...results, results: [row] }));
+    await toSearch(m);
+    type(m.$('#search-query'), 'やまだ');
+    await m.app.actions.search();
+    expect(m.$('.linked-warning').dataset.warning).toBe('dob-differs');
+    expect(m.$('.linked-differs').textContent).toContain('生年月日');
+  });
+
   it('has the search box with date of birth, sex and address beside it', async () => {
     const m = mount();
     await toSearch(m);

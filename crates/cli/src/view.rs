@@ -177,6 +177,24 @@ pub fn run_search(a: SearchArgs) -> anyhow::Result<ExitCode> {
                 None => writeln!(out, "    {} → {}", m.term, m.field)?,
             }
         }
+        for l in &r.linked {
+            writeln!(
+                out,
+                "    same person (linked by the hub, {}): {}:{}  last contact {}{}",
+                l.via,
+                l.facility,
+                l.patient_id,
+                l.last_contact.as_deref().unwrap_or("-"),
+                if l.held {
+                    ""
+                } else {
+                    "  (no data in this snapshot)"
+                }
+            )?;
+        }
+        for w in &r.warnings {
+            writeln!(out, "    WARNING: {w} across the linked facilities")?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -55,6 +55,35 @@ fn the_index_links_people_an_unlink_undoes_a_wrong_link_and_a_bad_line_stops_the
     assert_eq!(base["links"]["groups"], pairs, "{base}");
     assert_eq!(base["links"]["members"], 2 * pairs);
     assert_eq!(base["links"]["unmatched"], 0);
+    // A search for one of them names the other facility's identifier on its row.
+    let chain = hub.chain_file(&base);
+    let linked_of = |chain: &std::path::Path, id: &str| -> Vec<(String, String, bool)> {
+        let (code, found, err) = hub.search(chain, id);
+        assert_eq!(code, 0, "{err}");
+        let row = found["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["patient_id"] == id)
+            .unwrap_or_else(|| panic!("{id} is found: {found}"))
+            .clone();
+        row["linked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["facility"].as_str().unwrap().to_owned(),
+                    l["patient_id"].as_str().unwrap().to_owned(),
+                    l["held"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        linked_of(&chain, first[1]),
+        [(first[2].to_owned(), first[3].to_owned(), true)]
+    );
 
     // The index linked two people by mistake, then took it back; and it links one patient with
     // somebody this hub does not hold.
@@ -106,6 +135,20 @@ fn the_index_links_people_an_unlink_undoes_a_wrong_link_and_a_bad_line_stops_the
     assert_eq!(
         layer["links"]["unmatched"], 1,
         "the outside patient is counted"
+    );
+    // The layer's links are the ones the laptop reads: the outside patient is named, not held.
+    let chain = hub.chain_file(&layer);
+    let mut now = linked_of(&chain, first[1]);
+    now.sort();
+    let mut want = vec![
+        (first[2].to_owned(), first[3].to_owned(), true),
+        ("0499999999".to_owned(), "X-1".to_owned(), false),
+    ];
+    want.sort();
+    assert_eq!(now, want);
+    assert!(
+        linked_of(&chain, second[3]).iter().all(|l| l.1 != first[1]),
+        "the wrong link is gone from the laptop's view too"
     );
     let (code, text, _) = fieldchart(&["hub", "build", hub.hub.to_str().unwrap()]);
     assert!(code == 0 || code == 3);

@@ -598,9 +598,17 @@ impl Desk {
             Breadth::Within { .. } => None,
         };
         let results = answer.results;
+        // A row's linked identifiers the snapshot holds can be opened from it too.
         active.last_results = results
             .iter()
-            .map(|r| (r.facility.clone(), r.patient_id.clone()))
+            .flat_map(|r| {
+                std::iter::once((r.facility.clone(), r.patient_id.clone())).chain(
+                    r.linked
+                        .iter()
+                        .filter(|l| l.held)
+                        .map(|l| (l.facility.clone(), l.patient_id.clone())),
+                )
+            })
             .collect();
         active.shown = None;
         let rows = results

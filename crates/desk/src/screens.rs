@@ -217,6 +217,35 @@ pub struct ResultRow {
     pub identifiers: Vec<Identifier>,
     /// What the query matched (sex too, which confirms nothing).
     pub matched: Vec<Identifier>,
+    /// The same person at other facilities, as the hub's cross-references link them (never a
+    /// guess): each facility's ID and last contact, and its name, kana, date of birth, sex and
+    /// address where they differ from this row's.
+    pub linked: Vec<LinkedRow>,
+    /// Data-quality warnings across the linked identifiers: `dob-differs`, `sex-differs`.
+    pub warnings: Vec<String>,
+}
+
+/// Another facility's identifier of the person on a result row.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedRow {
+    pub facility: Facility,
+    pub patient_id: String,
+    /// `xref`, `link` or `merge` (a prior ID at the same facility).
+    pub via: String,
+    /// Whether this snapshot holds its data (then it can be opened from the row).
+    pub held: bool,
+    pub last_contact: Option<Day>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kanji: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dob: Option<Day>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Words>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -275,6 +304,23 @@ impl ResultRow {
             consent: r.consent,
             identifiers,
             matched,
+            linked: r
+                .linked
+                .iter()
+                .map(|l| LinkedRow {
+                    facility: facilities.get(&l.facility),
+                    patient_id: l.patient_id.clone(),
+                    via: l.via.clone(),
+                    held: l.held,
+                    last_contact: Day::opt(l.last_contact.as_deref()),
+                    name_kanji: l.name_kanji.clone(),
+                    name_kana: l.name_kana.clone(),
+                    dob: Day::opt(l.dob.as_deref()),
+                    sex: l.sex.map(sex_words),
+                    address: l.address.clone(),
+                })
+                .collect(),
+            warnings: r.warnings.clone(),
         }
     }
 }

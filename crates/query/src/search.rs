@@ -7,7 +7,9 @@
 //! in that order. The index finds candidates with the same n-grams the builder indexed
 //! (`fieldchart_store::index`); then each candidate is re-checked against its stored row to say what
 //! matched and to put exact name matches first. Each result is one patient at one facility: a search
-//! never merges two facilities' patients, and only returns facilities inside the snapshot.
+//! never merges two facilities' patients on its own. A row names the identifiers the hub's
+//! cross-references link with it (`linked`: other facilities, prior IDs), never a guess
+//! (docs/identity.md).
 
 use std::collections::HashSet;
 
@@ -48,6 +50,34 @@ pub struct SearchResult {
     pub score: f32,
     /// What each query word matched.
     pub matched: Vec<Matched>,
+    /// The same person at other facilities (and prior IDs merged at one), as the hub linked them.
+    pub linked: Vec<LinkedIdentity>,
+    /// Where the linked identifiers disagree on what should not differ: `dob-differs`,
+    /// `sex-differs`. A data-quality warning for the clinician and the hub.
+    pub warnings: Vec<String>,
+}
+
+/// Another identifier of the same person, as the hub's cross-references link it. The identity
+/// fields are given only where they differ from the row's (a married name, a moved address).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkedIdentity {
+    pub facility: String,
+    pub patient_id: String,
+    /// `xref` (the regional index), `link` (an ADT^A24 event) or `merge` (a prior ID, ADT^A40).
+    pub via: String,
+    /// Whether this snapshot holds the identifier's data (a link may name a patient it does not).
+    pub held: bool,
+    pub last_contact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kanji: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dob: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 /// What one query word matched.
@@ -189,6 +219,8 @@ fn run(
             consent: access.consent(&row.facility, &row.patient_id)?,
             score,
             matched: Vec::new(),
+            linked: Vec::new(),
+            warnings: Vec::new(),
         };
         for term in terms {
             result.matched.push(explain(&row, term));
@@ -202,6 +234,20 @@ fn run(
             .then_with(|| a.facility.cmp(&b.facility))
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
+    // Each row names the identifiers the hub linked with it. (Folding them into one row per
+    // person, with the record opened as one person, is the next step: issue 15 §2.)
+    for (_, result) in &mut results {
+        for other in access.linked(&result.facility, &result.patient_id)? {
+            let linked = linked_identity(result, other);
+            if linked.dob.is_some() && result.dob.is_some() {
+                push_once(&mut result.warnings, "dob-differs");
+            }
+            if linked.sex.is_some() {
+                push_once(&mut result.warnings, "sex-differs");
+            }
+            result.linked.push(linked);
+        }
+    }
     // Only the results shown need the clinical item that matched (it means unpacking their chart),
     // and only for a viewer the policy lets search clinical text: the access gives no chart to
     // anyone else (no word of theirs matched it, and it is not theirs to read).
@@ -219,6 +265,43 @@ fn run(
         }
     }
     Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// A linked identifier as the row shows it: identity fields only where they differ.
+fn linked_identity(row: &SearchResult, other: fieldchart_session::Linked) -> LinkedIdentity {
+    let differs = |mine: &Option<String>, theirs: Option<String>| match theirs {
+        Some(t) if Some(&t) != mine.as_ref() => Some(t),
+        _ => None,
+    };
+    let held = other.row.is_some();
+    let r = other.row;
+    LinkedIdentity {
+        facility: other.facility,
+        patient_id: other.patient_id,
+        via: other.via,
+        held,
+        last_contact: r.as_ref().and_then(|r| r.last_contact.clone()),
+        name_kanji: differs(
+            &row.name_kanji,
+            r.as_ref().and_then(|r| r.name_kanji.clone()),
+        ),
+        name_kana: differs(&row.name_kana, r.as_ref().and_then(|r| r.name_kana.clone())),
+        dob: differs(&row.dob, r.as_ref().and_then(|r| r.dob.clone())),
+        sex: r
+            .as_ref()
+            .map(|r| r.sex)
+            .filter(|s| *s != row.sex && *s != Sex::Unknown && row.sex != Sex::Unknown),
+        address: differs(
+            &row.address,
+            r.as_ref().and_then(|r| r.addresses.first().cloned()),
+        ),
+    }
+}
+
+fn push_once(warnings: &mut Vec<String>, w: &str) {
+    if !warnings.iter().any(|x| x == w) {
+        warnings.push(w.to_owned());
+    }
 }
 
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {

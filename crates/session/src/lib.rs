@@ -45,7 +45,7 @@ mod sqlite;
 pub mod viewing;
 
 pub use viewing::{
-    AccessView, NotBegun, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions,
+    AccessView, Linked, NotBegun, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions,
 };
 
 use std::path::PathBuf;
@@ -336,6 +336,20 @@ impl Session {
             }
         }
         Ok(None)
+    }
+
+    /// The identifiers the hub's cross-references link with a patient (itself included: facility,
+    /// patient ID, how it came in), as the newest file holds them; empty when it is linked with
+    /// none.
+    fn linked(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<Vec<(String, String, String)>, SessionError> {
+        let store = self.store(self.layers.len() - 1)?;
+        store
+            .linked(facility, patient_id)
+            .map_err(|e| self.failed(e))
     }
 
     /// The consent state of a patient on the hub's consent list as the newest file holds it.

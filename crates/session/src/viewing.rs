@@ -595,6 +595,17 @@ impl Viewing {
     }
 }
 
+/// An identifier the hub linked with a found patient.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub facility: String,
+    pub patient_id: String,
+    /// `xref` (the index's export), `link` (ADT^A24) or `merge` (ADT^A40: a prior ID).
+    pub via: String,
+    /// Its identity row, when the snapshot holds it.
+    pub row: Option<PatientRow>,
+}
+
 /// One search, granted: the index to search, whether clinical text may match, and the duty to
 /// report it.
 pub struct SearchAccess<'v> {
@@ -650,6 +661,33 @@ impl SearchAccess<'_> {
             .as_deref()
             .and_then(Consent::parse)
             .unwrap_or(self.viewing.policy.consent.default))
+    }
+
+    /// The other identifiers the hub's cross-references link with a found patient, each with its
+    /// identity row where the snapshot holds it (None: linked, but not in this snapshot), and how
+    /// it came in (`xref`, `link`, `merge`). Never a guess: only what the hub linked.
+    pub fn linked(&mut self, facility: &str, patient_id: &str) -> Result<Vec<Linked>, ViewError> {
+        let read = self.viewing.session.linked(facility, patient_id);
+        let ids = read.map_err(|e| self.viewing.damaged("search", None, e))?;
+        let mut out = Vec::new();
+        for (f, p, via) in ids {
+            if (f.as_str(), p.as_str()) == (facility, patient_id) {
+                continue;
+            }
+            let found = self.viewing.session.find(&f, &p);
+            let hit = found.map_err(|e| self.viewing.damaged("search", None, e))?;
+            let row = match hit {
+                Some(hit) => Some(self.patient(hit)?),
+                None => None,
+            };
+            out.push(Linked {
+                facility: f,
+                patient_id: p,
+                via,
+                row,
+            });
+        }
+        Ok(out)
     }
 
     /// A found patient's chart items, to say which clinical item a query word matched; `None`

@@ -240,13 +240,32 @@ impl Testbed {
             window_years: 5,
             policy,
             consent,
-            links: Vec::new(),
+            links: region_links(&self.region),
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,
         };
         build(opts, &mut |_| {}).expect("drill snapshot");
     }
+}
+
+/// The region's cross-references (`pix-xref.tsv`, the generator's pair layout) as the build
+/// takes them: the hub links its visitors, as a regional index would.
+fn region_links(region: &Path) -> Vec<fieldchart_build::LinkRow> {
+    let rows = fieldchart_identity::read_xref(&region.join(fieldchart_synth::XREF_FILE))
+        .expect("the region's cross-references");
+    let links = fieldchart_identity::Links::from_rows(&rows).expect("they link");
+    links
+        .groups()
+        .flat_map(|g| {
+            g.members.iter().map(|(m, via)| fieldchart_build::LinkRow {
+                group: g.id.clone(),
+                facility: m.facility.clone(),
+                patient_id: m.patient_id.clone(),
+                via: via.as_str().to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// The drill policy, `scripts/drill/policy.toml`.

@@ -327,6 +327,8 @@ mod tests {
             consent: fieldchart_policy::Consent::Unknown,
             score: 1.0,
             matched: Vec::new(),
+            linked: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
