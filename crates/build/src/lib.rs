@@ -66,6 +66,9 @@ pub struct BuildOptions {
     pub chain: Option<ChainPlan>,
 }
 
+/// Probable matches per facility pair (`"A|B"`, A < B) and strength.
+pub type ProbableCounts = BTreeMap<String, BTreeMap<fieldchart_identity::matching::Strength, u64>>;
+
 /// A (facility code, patient ID) pair, as the hub's state and a layer's tombstones name patients.
 pub type Key = (String, String);
 
@@ -102,6 +105,10 @@ pub struct BuildSummary {
     /// The cross-references as they went in: persons, identifiers, and identifiers the chain
     /// does not hold.
     pub links: LinkCounts,
+    /// Pairs at two facilities the hub did not link but whose identity agrees (issue 15 §3,
+    /// docs/identity.md), per facility pair and strength: what the hub feeds back to the index.
+    /// Counted in a base (which holds everyone); None in a layer.
+    pub probable_matches: Option<ProbableCounts>,
     /// Facilities whose data is older than the policy's `stale_data_days` at build time (or whose
     /// data age is unknown): the laptop will show them as possibly out of date, so the hub hears
     /// it first.
@@ -367,6 +374,8 @@ pub fn build(
         &opts.links,
         tombstones,
         &policy,
+        // Counted over everyone, so only where the file holds everyone: a base.
+        plan.as_ref().is_none_or(|p| p.only.is_none()),
     )?;
     let all_patients = plan.as_ref().and_then(|p| p.all_patients.as_ref());
     let consent_counts = match all_patients {
@@ -457,6 +466,7 @@ pub fn build(
         warnings: report.warnings.len() as u64,
         consent: manifest.consent.clone(),
         links: manifest.links.clone(),
+        probable_matches: finished.probable.clone(),
         stale,
         stale_data_days,
         bytes: done.bytes,

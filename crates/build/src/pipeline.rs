@@ -302,7 +302,7 @@ mod tests {
             .unwrap();
             let report = counted.tally.finish();
             let finished = sink
-                .finish(&[], &[], &[], &[], &Policy::default_policy())
+                .finish(&[], &[], &[], &[], &Policy::default_policy(), false)
                 .unwrap();
             let counts = (
                 finished.patients,

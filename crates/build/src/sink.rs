@@ -45,6 +45,8 @@ pub struct Finished {
     pub thumbnails: u64,
     pub consent: ConsentCounts,
     pub links: LinkCounts,
+    /// Probable matches (not linked by the hub) per facility pair, when asked for.
+    pub probable: Option<crate::ProbableCounts>,
 }
 
 impl Finished {
@@ -186,6 +188,7 @@ impl Sink {
         links: &[LinkRow],
         tombstones: &[(String, String)],
         policy: &Policy,
+        count_probable: bool,
     ) -> Result<Finished, BuildError> {
         {
             let mut insert = self
@@ -224,6 +227,31 @@ impl Sink {
         self.db.execute_batch(sql::INDEXES)?;
         let consent_counts = self.consent_counts()?;
         let link_counts = self.link_counts()?;
+        let probable = if count_probable {
+            let group: std::collections::HashMap<(&str, &str), &str> = links
+                .iter()
+                .map(|l| {
+                    (
+                        (l.facility.as_str(), l.patient_id.as_str()),
+                        l.group.as_str(),
+                    )
+                })
+                .collect();
+            let of = |m: &fieldchart_identity::Member| {
+                group
+                    .get(&(m.facility.as_str(), m.patient_id.as_str()))
+                    .copied()
+            };
+            let found = fieldchart_identity::matching::probable_matches_unless(
+                &self.demographics()?,
+                |x, y| matches!((of(x), of(y)), (Some(a), Some(b)) if a == b),
+            );
+            Some(fieldchart_identity::matching::count_by_facility_pair(
+                &found,
+            ))
+        } else {
+            None
+        };
         self.db.execute_batch("COMMIT")?;
         self.db.execute_batch("PRAGMA optimize")?;
         self.db.close().map_err(|(_, e)| e)?;
@@ -264,7 +292,35 @@ impl Sink {
             thumbnails: blobs.thumbnails,
             consent: consent_counts,
             links: link_counts,
+            probable,
         })
+    }
+
+    /// The identity fields of every patient this file holds, for the probable-match count.
+    pub(crate) fn demographics(
+        &self,
+    ) -> Result<Vec<fieldchart_identity::matching::Demographics>, BuildError> {
+        let mut stmt = self.db.prepare(
+            "SELECT facility, patient_id, name_kanji, name_kana, dob, sex, json FROM patient",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let json: String = r.get(6)?;
+            let address = serde_json::from_str::<fieldchart_store::rows::PatientRow>(&json)
+                .ok()
+                .and_then(|p| p.addresses.into_iter().next());
+            Ok(fieldchart_identity::matching::Demographics {
+                member: fieldchart_identity::Member {
+                    facility: r.get(0)?,
+                    patient_id: r.get(1)?,
+                },
+                name_kanji: r.get(2)?,
+                name_kana: r.get(3)?,
+                dob: r.get(4)?,
+                sex: r.get(5)?,
+                address,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// What the cross-references hold, and identifiers the file does not (a layer's own count is

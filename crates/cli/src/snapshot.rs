@@ -152,6 +152,10 @@ struct BuildReport {
     /// The cross-references as they went in (absent without any).
     #[serde(skip_serializing_if = "LinkCounts::is_empty")]
     links: LinkCounts,
+    /// Pairs at two facilities the hub did not link but whose identity agrees, per facility pair
+    /// and strength (a base only: it holds everyone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probable_matches: Option<fieldchart_build::ProbableCounts>,
     /// What each HL7 link event did, in the order applied.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     link_events: Vec<fieldchart_identity::Applied>,
@@ -291,6 +295,7 @@ pub fn report_build(
         warnings: summary.warnings,
         consent: summary.consent.clone(),
         links: summary.links.clone(),
+        probable_matches: summary.probable_matches.clone(),
         link_events: applied.to_vec(),
         stale_facilities: summary.stale.clone(),
         stale_data_days: summary.stale_data_days,
@@ -357,6 +362,22 @@ pub fn report_build(
                     String::new()
                 }
             )?;
+        }
+        if let Some(pairs) = &report.probable_matches {
+            for (pair, by) in pairs {
+                let (a, b) = pair.split_once('|').unwrap_or((pair, ""));
+                writeln!(
+                    out,
+                    "  possibly the same person, not linked by the index: {a} and {b}: {} probable, \
+                     {} weaker (a married name); feed them back to the index",
+                    by.get(&fieldchart_identity::matching::Strength::Probable)
+                        .copied()
+                        .unwrap_or(0),
+                    by.get(&fieldchart_identity::matching::Strength::Weaker)
+                        .copied()
+                        .unwrap_or(0),
+                )?;
+            }
         }
         for e in &report.link_events {
             writeln!(out, "  link event {} ({}): {}", e.origin, e.kind, e.outcome)?;

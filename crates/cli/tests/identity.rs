@@ -157,6 +157,26 @@ fn the_index_links_people_an_unlink_undoes_a_wrong_link_and_a_bad_line_stops_the
         "{text}"
     );
 
+    // A pair the index did not link, but whose identity agrees, is counted in the next base as
+    // possibly the same person, per facility pair; a layer does not count (it holds few).
+    assert!(layer.get("probable_matches").is_none(), "{layer}");
+    let fewer = hub.dir.path().join("fewer-xref.tsv");
+    let export = fs::read_to_string(&xref).unwrap();
+    let mut lines: Vec<&str> = export.lines().collect();
+    lines.remove(1);
+    fs::write(&fewer, lines.join("\n") + "\n").unwrap();
+    identity(&hub, &format!("xref = \"{}\"", fewer.display()));
+    let base = hub.build(&["--full"]);
+    let pair = format!("{}|{}", first[0].min(first[2]), first[0].max(first[2]));
+    assert!(
+        base["probable_matches"][&pair]["probable"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "the unlinked pair is offered: {}",
+        base["probable_matches"]
+    );
+
     // A line that does not read stops the build with its number; nothing is built.
     let bad = hub.dir.path().join("bad-xref.tsv");
     fs::write(&bad, "group_id\tfacility\tpatient_id\nP1\t0410610011\n").unwrap();

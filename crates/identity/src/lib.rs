@@ -20,6 +20,7 @@
 
 pub mod events;
 mod links;
+pub mod matching;
 pub mod xref;
 
 pub use events::{LinkEvent, LinkKind, read_events};
