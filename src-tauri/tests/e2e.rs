@@ -330,6 +330,11 @@ impl<'r> Window<'r> {
     ) {
         self.choose(snapshot).await;
         self.click("#unlock-device-key").await;
+        self.declare_as(name, profession, auth).await;
+    }
+
+    /// Step 3, once unlocked: declares the viewer and waits for step 4.
+    async fn declare_as(&mut self, name: &str, profession: &str, auth: Option<&str>) {
         self.at_step(3).await;
         self.type_in("#viewer-name", name).await;
         self.find("#viewer-profession")
@@ -789,16 +794,7 @@ async fn a_device_key_with_a_pin_is_opened_and_resumed_only_with_it() {
     w.shot("wrong-pin").await;
     w.type_in("#device-key-pin", "shelter 7 pin").await;
     w.click("#unlock-device-key").await;
-    w.at_step(3).await;
-    w.type_in("#viewer-name", "訓練 太郎").await;
-    w.find("#viewer-profession")
-        .await
-        .select_by_value("doctor")
-        .await
-        .unwrap();
-    w.type_in("#viewer-team", "DMAT-01").await;
-    w.click("#declare").await;
-    w.at_step(4).await;
+    w.declare_as("訓練 太郎", "doctor", None).await;
 
     // Locked, it resumes with the PIN typed again (not the passphrase).
     w.click("#lock-button").await;

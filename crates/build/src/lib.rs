@@ -27,6 +27,23 @@ pub struct LinkRow {
     pub via: String,
 }
 
+impl LinkRow {
+    /// Every linked identifier of `links`, as the store keeps them.
+    pub fn all(links: &fieldchart_identity::Links) -> Vec<LinkRow> {
+        links
+            .groups()
+            .flat_map(|g| {
+                g.members.iter().map(|(m, via)| LinkRow {
+                    group: g.id.clone(),
+                    facility: m.facility.clone(),
+                    patient_id: m.patient_id.clone(),
+                    via: via.as_str().to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

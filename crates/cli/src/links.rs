@@ -42,19 +42,8 @@ pub fn read(xref: Option<&Path>, events: Option<&Path>) -> anyhow::Result<ReadLi
     if let Some(dir) = events {
         links.apply(&fieldchart_identity::read_events(dir)?);
     }
-    let rows = links
-        .groups()
-        .flat_map(|g| {
-            g.members.iter().map(|(m, via)| LinkRow {
-                group: g.id.clone(),
-                facility: m.facility.clone(),
-                patient_id: m.patient_id.clone(),
-                via: via.as_str().to_owned(),
-            })
-        })
-        .collect();
     Ok(ReadLinks {
-        rows,
+        rows: LinkRow::all(&links),
         applied: links.applied,
     })
 }

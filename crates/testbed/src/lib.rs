@@ -255,17 +255,7 @@ fn region_links(region: &Path) -> Vec<fieldchart_build::LinkRow> {
     let rows = fieldchart_identity::read_xref(&region.join(fieldchart_synth::XREF_FILE))
         .expect("the region's cross-references");
     let links = fieldchart_identity::Links::from_rows(&rows).expect("they link");
-    links
-        .groups()
-        .flat_map(|g| {
-            g.members.iter().map(|(m, via)| fieldchart_build::LinkRow {
-                group: g.id.clone(),
-                facility: m.facility.clone(),
-                patient_id: m.patient_id.clone(),
-                via: via.as_str().to_owned(),
-            })
-        })
-        .collect()
+    fieldchart_build::LinkRow::all(&links)
 }
 
 /// The drill policy, `scripts/drill/policy.toml`.
