@@ -83,6 +83,13 @@ pub struct BuildOptions {
     pub chain: Option<ChainPlan>,
 }
 
+/// Linked persons whose facilities record different dates of birth, or different (known) sexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkWarnings {
+    pub dob_differs: u64,
+    pub sex_differs: u64,
+}
+
 /// Probable matches per facility pair (`"A|B"`, A < B) and strength.
 pub type ProbableCounts = BTreeMap<String, BTreeMap<fieldchart_identity::matching::Strength, u64>>;
 
@@ -126,6 +133,8 @@ pub struct BuildSummary {
     /// docs/identity.md), per facility pair and strength: what the hub feeds back to the index.
     /// Counted in a base (which holds everyone); None in a layer.
     pub probable_matches: Option<ProbableCounts>,
+    /// Linked persons whose facilities disagree on date of birth or sex (a base only).
+    pub link_warnings: Option<LinkWarnings>,
     /// Facilities whose data is older than the policy's `stale_data_days` at build time (or whose
     /// data age is unknown): the laptop will show them as possibly out of date, so the hub hears
     /// it first.
@@ -484,6 +493,7 @@ pub fn build(
         consent: manifest.consent.clone(),
         links: manifest.links.clone(),
         probable_matches: finished.probable.clone(),
+        link_warnings: finished.link_warnings.clone(),
         stale,
         stale_data_days,
         bytes: done.bytes,

@@ -47,6 +47,8 @@ pub struct Finished {
     pub links: LinkCounts,
     /// Probable matches (not linked by the hub) per facility pair, when asked for.
     pub probable: Option<crate::ProbableCounts>,
+    /// Linked persons whose facilities disagree on date of birth or sex, when asked for.
+    pub link_warnings: Option<crate::LinkWarnings>,
 }
 
 impl Finished {
@@ -227,6 +229,11 @@ impl Sink {
         self.db.execute_batch(sql::INDEXES)?;
         let consent_counts = self.consent_counts()?;
         let link_counts = self.link_counts()?;
+        let link_warnings = if count_probable {
+            Some(self.link_warnings()?)
+        } else {
+            None
+        };
         let probable = if count_probable {
             let group: std::collections::HashMap<(&str, &str), &str> = links
                 .iter()
@@ -293,6 +300,7 @@ impl Sink {
             consent: consent_counts,
             links: link_counts,
             probable,
+            link_warnings,
         })
     }
 
@@ -321,6 +329,26 @@ impl Sink {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Linked persons whose held identifiers disagree on date of birth or on sex (known ones):
+    /// data-quality warnings for the hub, as the search row shows them to the clinician.
+    fn link_warnings(&self) -> Result<crate::LinkWarnings, BuildError> {
+        let count = |sql: &str| -> Result<u64, BuildError> {
+            Ok(self.db.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        const HELD: &str = "person_link l JOIN patient p \
+             ON p.facility = l.facility AND p.patient_id = l.patient_id";
+        Ok(crate::LinkWarnings {
+            dob_differs: count(&format!(
+                "SELECT count(*) FROM (SELECT l.grp FROM {HELD} WHERE p.dob IS NOT NULL \
+                 GROUP BY l.grp HAVING count(DISTINCT substr(p.dob, 1, 10)) > 1)"
+            ))?,
+            sex_differs: count(&format!(
+                "SELECT count(*) FROM (SELECT l.grp FROM {HELD} WHERE p.sex IN ('M', 'F') \
+                 GROUP BY l.grp HAVING count(DISTINCT p.sex) > 1)"
+            ))?,
+        })
     }
 
     /// What the cross-references hold, and identifiers the file does not (a layer's own count is

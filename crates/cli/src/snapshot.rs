@@ -156,6 +156,9 @@ struct BuildReport {
     /// and strength (a base only: it holds everyone).
     #[serde(skip_serializing_if = "Option::is_none")]
     probable_matches: Option<fieldchart_build::ProbableCounts>,
+    /// Linked persons whose facilities disagree on date of birth or sex (a base only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_warnings: Option<fieldchart_build::LinkWarnings>,
     /// What each HL7 link event did, in the order applied.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     link_events: Vec<fieldchart_identity::Applied>,
@@ -296,6 +299,7 @@ pub fn report_build(
         consent: summary.consent.clone(),
         links: summary.links.clone(),
         probable_matches: summary.probable_matches.clone(),
+        link_warnings: summary.link_warnings.clone(),
         link_events: applied.to_vec(),
         stale_facilities: summary.stale.clone(),
         stale_data_days: summary.stale_data_days,
@@ -361,6 +365,18 @@ pub fn report_build(
                 } else {
                     String::new()
                 }
+            )?;
+        }
+        if let Some(w) = report
+            .link_warnings
+            .as_ref()
+            .filter(|w| w.dob_differs + w.sex_differs > 0)
+        {
+            writeln!(
+                out,
+                "  data quality: {} linked persons with two dates of birth, {} with two sexes \
+                 (the search rows say so; check the index's links and the facilities' records)",
+                w.dob_differs, w.sex_differs
             )?;
         }
         if let Some(pairs) = &report.probable_matches {

@@ -177,6 +177,26 @@ fn the_index_links_people_an_unlink_undoes_a_wrong_link_and_a_bad_line_stops_the
         base["probable_matches"]
     );
 
+    assert_eq!(base["link_warnings"]["dob_differs"], 0, "{base}");
+    // The index links two different people by mistake: the next base says their dates of birth
+    // (or sexes) differ, as the search row warns the clinician.
+    let wrong = hub.dir.path().join("wrong-xref.tsv");
+    fs::write(
+        &wrong,
+        format!(
+            "group_id\tfacility\tpatient_id\nW1\t{}\t{}\nW1\t{}\t{}\n",
+            first[0], first[1], second[2], second[3]
+        ),
+    )
+    .unwrap();
+    identity(&hub, &format!("xref = \"{}\"", wrong.display()));
+    let base = hub.build(&["--full"]);
+    let w = &base["link_warnings"];
+    assert!(
+        w["dob_differs"].as_u64().unwrap() + w["sex_differs"].as_u64().unwrap() >= 1,
+        "two people linked by mistake: {base}"
+    );
+
     // A line that does not read stops the build with its number; nothing is built.
     let bad = hub.dir.path().join("bad-xref.tsv");
     fs::write(&bad, "group_id\tfacility\tpatient_id\nP1\t0410610011\n").unwrap();
