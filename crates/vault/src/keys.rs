@@ -90,6 +90,47 @@ pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), VaultEr
     Ok(())
 }
 
+/// Writes `bytes` as a new owner-only file beside `path` (its name and `suffix`), then renames it
+/// over `path` and syncs the folder: a crash leaves the old file or the new one, whole. The new
+/// file is removed again when a step fails.
+pub(crate) fn replace_secret_file(
+    path: &Path,
+    suffix: &str,
+    bytes: &[u8],
+) -> Result<(), VaultError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    let temp = path.with_file_name(name);
+    let _ = fs::remove_file(&temp);
+    write_secret_file(&temp, bytes)?;
+    let renamed = fs::rename(&temp, path).and_then(|()| {
+        match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => fs::File::open(dir)?.sync_all(),
+            None => Ok(()),
+        }
+    });
+    if let Err(e) = renamed {
+        let _ = fs::remove_file(&temp);
+        return Err(VaultError::writing(path, e));
+    }
+    Ok(())
+}
+
+/// Overwrites an open key file's bytes with zeros (a key file is small: at most 64 KiB of it) and
+/// syncs them, so the key is gone from those blocks whatever name the file still has.
+pub(crate) fn zero_in_place(file: &mut fs::File, path: &Path) -> Result<(), VaultError> {
+    use std::io::Seek;
+    let len = file
+        .metadata()
+        .map_err(|e| VaultError::writing(path, e))?
+        .len();
+    let zeros = vec![0u8; usize::try_from(len.min(MAX_KEY_FILE)).unwrap_or(1 << 16)];
+    file.seek(io::SeekFrom::Start(0))
+        .and_then(|_| file.write_all(&zeros))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| VaultError::writing(path, e))
+}
+
 /// Reads a small key or passphrase file into memory that is wiped when dropped. A named pipe, a
 /// device or a folder is refused without blocking or reading it.
 pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultError> {

@@ -24,8 +24,7 @@
 //! "not a key file". The notice holds no secret; the key it replaced is gone.
 
 use std::fs;
-use std::io::{self, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
@@ -122,56 +121,20 @@ impl Revocation {
 /// snapshots it opened are removed by the sync as well, and full-disk encryption is what protects
 /// a laptop's disk (docs/hub.md).
 pub fn revoke_identity(path: &Path, revocation: &Revocation) -> Result<(), VaultError> {
-    let writing = |p: &Path, e: io::Error| VaultError::writing(p, e);
     // Zero the key in place first: the rename below only replaces the name.
-    {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| writing(path, e))?;
-        let len = file.metadata().map_err(|e| writing(path, e))?.len();
-        let zeros = vec![0u8; usize::try_from(len.min(1 << 16)).unwrap_or(1 << 16)];
-        file.seek(io::SeekFrom::Start(0))
-            .and_then(|_| file.write_all(&zeros))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| writing(path, e))?;
-    }
-    let temp = temp_beside(path);
-    let _ = fs::remove_file(&temp);
-    let written = (|| -> io::Result<()> {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options.open(&temp)?;
-        f.write_all(revocation.notice().as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&temp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(writing(path, e));
-    }
-    Ok(())
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| VaultError::writing(path, e))?;
+    crate::keys::zero_in_place(&mut file, path)?;
+    drop(file);
+    crate::keys::replace_secret_file(path, ".revoking", revocation.notice().as_bytes())
 }
 
 /// The revocation notice at `path`, if the file is one.
 pub fn read_revocation(path: &Path) -> Option<Revocation> {
     let bytes = crate::input::read_bounded(path, 64 * 1024).ok()?;
     Revocation::parse(std::str::from_utf8(&bytes).ok()?)?.ok()
-}
-
-fn temp_beside(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".revoking");
-    path.with_file_name(name)
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@
 //! (docs/hub.md "A lost or stolen laptop").
 
 use std::fs;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Read, Write};
 use std::iter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -255,37 +255,12 @@ pub fn protect_device_key(
     let identity = crate::keys::load_identity_with_pin(path, old_pin)?;
     let text = protected_text(&identity, new_pin, log_n)?;
     let mut old = fs::OpenOptions::new()
-        .read(true)
         .write(true)
         .open(path)
         .map_err(|e| VaultError::writing(path, e))?;
-    let temp = temp_beside(path);
-    let _ = fs::remove_file(&temp);
-    crate::keys::write_secret_file(&temp, text.as_bytes())?;
-    let renamed = fs::rename(&temp, path).and_then(|()| {
-        match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            Some(dir) => fs::File::open(dir)?.sync_all(),
-            None => Ok(()),
-        }
-    });
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&temp);
-        return Err(VaultError::writing(path, e));
-    }
+    crate::keys::replace_secret_file(path, ".protecting", text.as_bytes())?;
     // The old inode is no longer named; wipe what it held.
-    let len = old.metadata().map(|m| m.len()).unwrap_or(0);
-    let zeros = vec![0u8; usize::try_from(len.min(1 << 16)).unwrap_or(1 << 16)];
-    old.seek(io::SeekFrom::Start(0))
-        .and_then(|_| old.write_all(&zeros))
-        .and_then(|()| old.sync_all())
-        .map_err(|e| VaultError::writing(path, e))?;
-    Ok(())
-}
-
-fn temp_beside(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".protecting");
-    path.with_file_name(name)
+    crate::keys::zero_in_place(&mut old, path)
 }
 
 #[cfg(test)]
