@@ -43,24 +43,14 @@ impl OpenArgs {
         self.check_unlock_given()?;
         self.unlock_key().map_err(|e| {
             if matches!(e, VaultError::WrongPin { .. }) {
-                let recorded = fieldchart_session::viewing::record_failed_unlock(
+                report_failed_unlock(fieldchart_session::viewing::record_wrong_pin(
+                    &e,
                     audit_log,
                     None,
                     &self.file,
                     &self.trusted().unwrap_or_default(),
                     Utc::now(),
-                    &e.to_string(),
-                );
-                match recorded {
-                    Ok(true) => {}
-                    Ok(false) => eprintln!(
-                        "fieldchart: the failed unlock could not be audited: this laptop's audit \
-                         log names no hub to report to yet"
-                    ),
-                    Err(audit) => {
-                        eprintln!("fieldchart: the failed unlock could not be audited: {audit}")
-                    }
-                }
+                ));
             }
             e.into()
         })
@@ -134,23 +124,14 @@ impl OpenArgs {
                 // A failed unlock is audited too, when this laptop's log knows its hub.
                 let log = who.audit_log()?;
                 let declaration = who.declaration().ok();
-                match fieldchart_session::viewing::record_failed_unlock(
+                report_failed_unlock(fieldchart_session::viewing::record_failed_unlock(
                     &log,
                     declaration.as_ref(),
                     &self.file,
                     &self.trusted().unwrap_or_default(),
                     Utc::now(),
                     &e.to_string(),
-                ) {
-                    Ok(true) => {}
-                    Ok(false) => eprintln!(
-                        "fieldchart: the failed unlock could not be audited: neither this laptop's \
-                         audit log nor the file names a hub to report to"
-                    ),
-                    Err(audit) => {
-                        eprintln!("fieldchart: the failed unlock could not be audited: {audit}")
-                    }
-                }
+                ));
                 return Err(e.into());
             }
         };
@@ -169,6 +150,19 @@ impl OpenArgs {
                 clock: Box::new(Utc::now),
             },
         )?)
+    }
+}
+
+/// Says on stderr when a failed unlock could not be written to the audit log (the command fails
+/// with the unlock's own error either way).
+fn report_failed_unlock(recorded: Result<bool, fieldchart_audit::AuditError>) {
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => eprintln!(
+            "fieldchart: the failed unlock could not be audited: neither this laptop's audit log \
+             nor the file names a hub to report to"
+        ),
+        Err(audit) => eprintln!("fieldchart: the failed unlock could not be audited: {audit}"),
     }
 }
 

@@ -90,11 +90,6 @@ fn load_device_key(key: &Path, pin: Option<String>) -> Result<age::x25519::Ident
     fieldchart_vault::load_identity_with_pin(key, pin.as_ref())
 }
 
-/// A PIN typed and wrong (not one left out): someone holding the laptop may be guessing.
-fn guessed(e: &VaultError) -> bool {
-    matches!(e, VaultError::WrongPin { .. })
-}
-
 struct Opened {
     session: Session,
     policy: Policy,
@@ -230,16 +225,7 @@ impl Desk {
             )
         })?;
         let identity = load_device_key(&key, pin).map_err(|e| {
-            if guessed(&e) {
-                let _ = fieldchart_session::viewing::record_failed_unlock(
-                    &self.config.audit_log,
-                    None,
-                    Path::new(&source),
-                    &self.config.trusted_keys(),
-                    self.now(),
-                    &e.to_string(),
-                );
-            }
+            self.record_wrong_pin(&e, &self.config.audit_log, None, Path::new(&source));
             AppError::from(e)
         })?;
         let opts = fieldchart_sync::repository::RepoSyncOptions {
@@ -358,16 +344,7 @@ impl Desk {
                 match load_device_key(&key, pin) {
                     Ok(identity) => (Unlock::Identity(identity), Some(key), protected),
                     Err(e) => {
-                        if guessed(&e) {
-                            let _ = fieldchart_session::viewing::record_failed_unlock(
-                                &audit_log,
-                                None,
-                                Path::new(path),
-                                &self.config.trusted_keys(),
-                                self.now(),
-                                &e.to_string(),
-                            );
-                        }
+                        self.record_wrong_pin(&e, &audit_log, None, Path::new(path));
                         return Err(e.into());
                     }
                 }
@@ -420,6 +397,25 @@ impl Desk {
         } else {
             self.config.audit_log.clone()
         }
+    }
+
+    /// A wrong PIN is a failed unlock in the laptop's audit log; the error shown says what went
+    /// wrong either way, so an audit write that fails here changes nothing on screen.
+    fn record_wrong_pin(
+        &self,
+        e: &VaultError,
+        audit_log: &Path,
+        declaration: Option<&Declaration>,
+        file: &Path,
+    ) {
+        let _ = fieldchart_session::viewing::record_wrong_pin(
+            e,
+            audit_log,
+            declaration,
+            file,
+            &self.config.trusted_keys(),
+            self.now(),
+        );
     }
 
     /// Opens the snapshot; a failure is written to the laptop's audit log and worded for the user.
@@ -867,16 +863,7 @@ impl Desk {
             Some(key) => match load_device_key(key, secret) {
                 Ok(_) => session,
                 Err(e) => {
-                    if guessed(&e) {
-                        let _ = fieldchart_session::viewing::record_failed_unlock(
-                            &how.audit_log,
-                            Some(&declaration),
-                            &how.path,
-                            &self.config.trusted_keys(),
-                            self.now(),
-                            &e.to_string(),
-                        );
-                    }
+                    self.record_wrong_pin(&e, &how.audit_log, Some(&declaration), &how.path);
                     let e = AppError::from(e);
                     self.state = State::Locked(Box::new(Paused {
                         session,

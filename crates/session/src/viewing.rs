@@ -179,6 +179,30 @@ pub fn record_failed_unlock(
     Ok(true)
 }
 
+/// Records a device key's PIN typed and wrong as a failed unlock of `file` (someone holding the
+/// laptop may be guessing), as [`record_failed_unlock`] does; any other error, a PIN left out
+/// among them, is not an attempt and records nothing (`Ok(false)`).
+pub fn record_wrong_pin(
+    error: &fieldchart_vault::VaultError,
+    audit_log: &std::path::Path,
+    declaration: Option<&Declaration>,
+    file: &std::path::Path,
+    trusted: &[fieldchart_vault::TrustedKey],
+    now: DateTime<Utc>,
+) -> Result<bool, AuditError> {
+    if !matches!(error, fieldchart_vault::VaultError::WrongPin { .. }) {
+        return Ok(false);
+    }
+    record_failed_unlock(
+        audit_log,
+        declaration,
+        file,
+        trusted,
+        now,
+        &error.to_string(),
+    )
+}
+
 /// The audit trail's record of a declaration.
 fn actor(d: &Declaration) -> Actor {
     Actor {
