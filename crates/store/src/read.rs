@@ -71,6 +71,9 @@ pub struct BlobLocation {
 /// The clinical store of one snapshot (SQLite, opened read-only by the session).
 pub struct ClinicalStore {
     conn: Connection,
+    /// Whether the file has the cross-references table (files made before links have none),
+    /// looked up once at open: a search asks for every result row.
+    has_links: bool,
 }
 
 impl ClinicalStore {
@@ -78,7 +81,12 @@ impl ClinicalStore {
     /// not halfway through a record (SQLite reads lazily).
     pub fn new(conn: Connection) -> Result<ClinicalStore, ReadError> {
         conn.query_row("SELECT count(*) FROM facility", [], |r| r.get::<_, i64>(0))?;
-        Ok(ClinicalStore { conn })
+        let has_links = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'person_link')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(ClinicalStore { conn, has_links })
     }
 
     /// The patient `facility:patient_id`, with the hub's consent state when the list has one.
@@ -117,13 +125,7 @@ impl ClinicalStore {
         facility: &str,
         patient_id: &str,
     ) -> Result<Vec<(String, String, String)>, ReadError> {
-        let has: bool = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'person_link')",
-            )?
-            .query_row([], |r| r.get(0))?;
-        if !has {
+        if !self.has_links {
             return Ok(Vec::new());
         }
         let mut stmt = self.conn.prepare_cached(
@@ -361,7 +363,7 @@ mod link_tests {
                  ('P1', 'B', '5', 'merge'), ('P2', 'A', '2', 'link'), ('P2', 'C', '3', 'link');",
         )
         .unwrap();
-        let store = ClinicalStore { conn };
+        let store = ClinicalStore::new(conn).unwrap();
         let p1 = store.linked("B", "7").unwrap();
         let ids: Vec<(&str, &str, &str)> = p1
             .iter()
@@ -372,9 +374,10 @@ mod link_tests {
             [("A", "1", "xref"), ("B", "5", "merge"), ("B", "7", "xref")]
         );
         assert!(store.linked("A", "9").unwrap().is_empty());
-        let old = ClinicalStore {
-            conn: Connection::open_in_memory().unwrap(),
-        };
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE facility (code TEXT)")
+            .unwrap();
+        let old = ClinicalStore::new(conn).unwrap();
         assert!(old.linked("A", "1").unwrap().is_empty());
     }
 }
