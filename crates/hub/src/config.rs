@@ -387,24 +387,21 @@ impl HubConfig {
             }
             None => None,
         };
-        let consent = match &self.policy.consent {
-            Some(p) => {
-                let file = local(p.get_ref());
-                fieldchart_vault::input::open_regular(&file)
-                    .map_err(|e| fault(p.span(), format!("[policy] consent: {e}")))?;
-                Some(file)
-            }
-            None => None,
-        };
-        let xref = match &self.identity.xref {
-            Some(p) => {
-                let file = local(p.get_ref());
-                fieldchart_vault::input::open_regular(&file)
-                    .map_err(|e| fault(p.span(), format!("[identity] xref: {e}")))?;
-                Some(file)
-            }
-            None => None,
-        };
+        // An input file the build reads: made absolute, and a regular file that opens.
+        let input_file =
+            |key: &str, p: &Option<Spanned<PathBuf>>| -> Result<Option<PathBuf>, HubError> {
+                match p {
+                    Some(p) => {
+                        let file = local(p.get_ref());
+                        fieldchart_vault::input::open_regular(&file)
+                            .map_err(|e| fault(p.span(), format!("{key}: {e}")))?;
+                        Ok(Some(file))
+                    }
+                    None => Ok(None),
+                }
+            };
+        let consent = input_file("[policy] consent", &self.policy.consent)?;
+        let xref = input_file("[identity] xref", &self.identity.xref)?;
         let link_events = match &self.identity.link_events {
             Some(p) => {
                 let dir = local(p.get_ref());
