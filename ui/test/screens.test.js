@@ -221,18 +221,17 @@ describe('step 4, find the patient', () => {
   });
 
   it('a date of birth that differs across the linked facilities is a warning on the row', async () => {
-    const results = fixture('results');
-    const row = structuredClone(results.results.find((r) => r.linked.length > 0));
-    row.warnings = ['dob-differs'];
-    // A real Day from the desk (the row's own), standing for the other facility's differing date.
-    row.linked[0].dob = row.dob;
+    // The real desk's answer over a snapshot whose index linked two different people.
+    const warned = fixture('results-link-warning');
     const m = mount();
-    m.api.search.mockImplementation(async () => ({ ...results, results: [row] }));
+    m.api.search.mockImplementation(async () => warned);
     await toSearch(m);
     type(m.$('#search-query'), 'やまだ');
     await m.app.actions.search();
-    expect(m.$('.linked-warning').dataset.warning).toBe('dob-differs');
-    expect(m.$('.linked-differs').textContent).toContain('生年月日');
+    const i = warned.results.findIndex((r) => r.warnings.includes('dob-differs'));
+    const row = m.$$('.result')[i];
+    expect(row.querySelector('.linked-warning[data-warning="dob-differs"]')).not.toBeNull();
+    expect(row.querySelector('.linked-differs').textContent).toContain('生年月日');
   });
 
   it('has the search box with date of birth, sex and address beside it', async () => {

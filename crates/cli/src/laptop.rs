@@ -259,7 +259,7 @@ fn enrol(a: EnrolArgs) -> anyhow::Result<ExitCode> {
         pin_changed = new.is_some();
         fieldchart_vault::parse_recipient(&line)?
     };
-    let protected = pin::device_key_info(&device_key)?.protected;
+    let protected = pin_changed || pin::device_key_info(&device_key)?.protected;
     // It makes its own folder, owner-only, where there is none.
     let audit = fieldchart_audit::log::DeviceKey::load_or_create(&audit_key)?;
     let enrolment = Enrolment {

@@ -22,14 +22,7 @@ pub fn read(xref: Option<&Path>, events: Option<&Path>) -> anyhow::Result<ReadLi
                 crate::input::MAX_CONSENT_BYTES,
                 "the cross-reference file",
             )?;
-            let rows = fieldchart_identity::parse_xref(&text).map_err(|(line, reason)| {
-                fieldchart_identity::IdentityError::Line {
-                    path: path.to_owned(),
-                    line,
-                    reason,
-                }
-            })?;
-            Links::from_rows(&rows).map_err(|(line, reason)| {
+            fieldchart_identity::links_of_xref(&text).map_err(|(line, reason)| {
                 fieldchart_identity::IdentityError::Line {
                     path: path.to_owned(),
                     line,

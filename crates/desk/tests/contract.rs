@@ -416,6 +416,38 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     screens.insert("search", pretty(&search));
     let results = l.desk.search("やまだ", None, None, None).unwrap();
     screens.insert("results", pretty(&results));
+    // The index links the persona with a patient of another facility by mistake: the persona's
+    // row warns that the linked facilities disagree (the fixture of a data-quality warning).
+    let stranger = results
+        .results
+        .iter()
+        .find(|r| r.linked.is_empty())
+        .expect("a result the hub linked with nobody");
+    let wrong = b.tmp.path().join("wrong-link");
+    std::fs::create_dir_all(&wrong).unwrap();
+    let (pf, pp) = PERSONA;
+    b.bed.snapshot_linking(
+        &wrong.join("linked.fcs"),
+        now().to_utc(),
+        &[((pf, pp), (&stranger.facility.code, &stranger.patient_id))],
+    );
+    let mut w = Laptop::of(&wrong);
+    w.desk.start().unwrap();
+    w.desk
+        .unlock(&show(&wrong.join("linked.fcs")), None, None)
+        .unwrap();
+    w.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    let warned = w.desk.search("やまだ", None, None, None).unwrap();
+    assert!(
+        warned
+            .results
+            .iter()
+            .any(|r| r.patient_id == pp && !r.warnings.is_empty()),
+        "the wrong link is a warning on the persona's row"
+    );
+    screens.insert("results-link-warning", pretty(&warned));
     // Every drill patient lives in 宮城県: more than the policy's maximum match, and none is listed.
     let too_broad = l.desk.search("宮城", None, None, None).unwrap();
     assert!(too_broad.results.is_empty() && too_broad.too_broad.is_some());

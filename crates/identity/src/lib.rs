@@ -25,7 +25,7 @@ pub mod xref;
 
 pub use events::{LinkEvent, LinkKind, read_events};
 pub use links::{Applied, Group, Links, Member, Via};
-pub use xref::{XrefRow, parse_xref, read_xref};
+pub use xref::{XrefRow, links_of_xref, parse_xref, read_xref};
 
 use std::path::PathBuf;
 

@@ -48,6 +48,12 @@ pub fn read_xref(path: &Path) -> Result<Vec<XrefRow>, IdentityError> {
     })
 }
 
+/// The persons an export's text makes ([`parse_xref`], then [`crate::Links::from_rows`]); on
+/// failure, the line number and the reason.
+pub fn links_of_xref(text: &str) -> Result<crate::Links, (usize, String)> {
+    crate::Links::from_rows(&parse_xref(text)?)
+}
+
 #[derive(Clone, Copy)]
 enum Layout {
     Groups,

@@ -109,15 +109,26 @@ impl Testbed {
             audit_pub,
         };
         let now = now.to_utc();
-        bed.build(&bed.drill, &policy_text, now);
-        bed.build(&bed.expired, &policy_text, now - Duration::days(40));
+        bed.build(&bed.drill, &policy_text, now, &[]);
+        bed.build(&bed.expired, &policy_text, now - Duration::days(40), &[]);
         bed
     }
 
     /// Another drill snapshot of the same region, signed by the same hub, created at `created`
     /// (valid for 30 days from then), with the drill policy as `edit` changes it.
     pub fn snapshot(&self, out: &Path, created: DateTime<Utc>, edit: impl FnOnce(&str) -> String) {
-        self.build(out, &edit(&drill_policy()), created);
+        self.build(out, &edit(&drill_policy()), created, &[]);
+    }
+
+    /// A drill snapshot whose cross-references also link each of `pairs` ((facility, patient ID)
+    /// twice), as an index that linked two people by mistake would.
+    pub fn snapshot_linking(
+        &self,
+        out: &Path,
+        created: DateTime<Utc>,
+        pairs: &[((&str, &str), (&str, &str))],
+    ) {
+        self.build(out, &drill_policy(), created, pairs);
     }
 
     /// The hub's side of a sync: a fresh drill snapshot of the region, created at `created`,
@@ -186,7 +197,7 @@ impl Testbed {
     ) -> (PathBuf, PathBuf) {
         let snapshots = self.empty_laptop(folder);
         let out = snapshots.join(format!("{name}.fcs"));
-        self.build(&out, &edit(&drill_policy()), Utc::now());
+        self.build(&out, &edit(&drill_policy()), Utc::now(), &[]);
         (snapshots, out)
     }
 
@@ -214,7 +225,13 @@ impl Testbed {
     }
 
     /// One drill snapshot of the region, valid for 30 days from `created`.
-    fn build(&self, out: &Path, policy_text: &str, created: DateTime<Utc>) {
+    fn build(
+        &self,
+        out: &Path,
+        policy_text: &str,
+        created: DateTime<Utc>,
+        pairs: &[((&str, &str), (&str, &str))],
+    ) {
         let hub = self.root.join("hub");
         let policy = Policy::parse(policy_text).expect("the test policy parses");
         let consent =
@@ -240,7 +257,7 @@ impl Testbed {
             window_years: 5,
             policy,
             consent,
-            links: region_links(&self.region),
+            links: region_links(&self.region, pairs),
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,
@@ -251,10 +268,16 @@ impl Testbed {
 
 /// The region's cross-references (`pix-xref.tsv`, the generator's pair layout) as the build
 /// takes them: the hub links its visitors, as a regional index would.
-fn region_links(region: &Path) -> Vec<fieldchart_build::LinkRow> {
-    let rows = fieldchart_identity::read_xref(&region.join(fieldchart_synth::XREF_FILE))
+fn region_links(
+    region: &Path,
+    pairs: &[((&str, &str), (&str, &str))],
+) -> Vec<fieldchart_build::LinkRow> {
+    let mut text = std::fs::read_to_string(region.join(fieldchart_synth::XREF_FILE))
         .expect("the region's cross-references");
-    let links = fieldchart_identity::Links::from_rows(&rows).expect("they link");
+    for ((fa, a), (fb, b)) in pairs {
+        text.push_str(&format!("{fa}\t{a}\t{fb}\t{b}\n"));
+    }
+    let links = fieldchart_identity::links_of_xref(&text).expect("they link");
     fieldchart_build::LinkRow::all(&links)
 }
 
