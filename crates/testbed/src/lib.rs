@@ -122,12 +122,7 @@ impl Testbed {
 
     /// A drill snapshot whose cross-references also link each of `pairs` ((facility, patient ID)
     /// twice), as an index that linked two people by mistake would.
-    pub fn snapshot_linking(
-        &self,
-        out: &Path,
-        created: DateTime<Utc>,
-        pairs: &[((&str, &str), (&str, &str))],
-    ) {
+    pub fn snapshot_linking(&self, out: &Path, created: DateTime<Utc>, pairs: &[LinkedPair<'_>]) {
         self.build(out, &drill_policy(), created, pairs);
     }
 
@@ -230,7 +225,7 @@ impl Testbed {
         out: &Path,
         policy_text: &str,
         created: DateTime<Utc>,
-        pairs: &[((&str, &str), (&str, &str))],
+        pairs: &[LinkedPair<'_>],
     ) {
         let hub = self.root.join("hub");
         let policy = Policy::parse(policy_text).expect("the test policy parses");
@@ -266,12 +261,12 @@ impl Testbed {
     }
 }
 
+/// Two (facility, patient ID) an index links as one person.
+pub type LinkedPair<'a> = ((&'a str, &'a str), (&'a str, &'a str));
+
 /// The region's cross-references (`pix-xref.tsv`, the generator's pair layout) as the build
 /// takes them: the hub links its visitors, as a regional index would.
-fn region_links(
-    region: &Path,
-    pairs: &[((&str, &str), (&str, &str))],
-) -> Vec<fieldchart_build::LinkRow> {
+fn region_links(region: &Path, pairs: &[LinkedPair<'_>]) -> Vec<fieldchart_build::LinkRow> {
     let mut text = std::fs::read_to_string(region.join(fieldchart_synth::XREF_FILE))
         .expect("the region's cross-references");
     for ((fa, a), (fb, b)) in pairs {
