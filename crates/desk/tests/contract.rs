@@ -425,6 +425,8 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         .expect("a result the hub linked with nobody");
     let wrong = b.tmp.path().join("wrong-link");
     std::fs::create_dir_all(&wrong).unwrap();
+    // Its snapshot ID is random: scrubbed by its file name like the others'.
+    SYNCED.lock().unwrap().push(wrong.clone());
     let (pf, pp) = PERSONA;
     b.bed.snapshot_linking(
         &wrong.join("linked.fcs"),
