@@ -217,7 +217,8 @@ fn event_message<'r>(
             sections,
             basis,
             withheld,
-        } => record_view(base, record, patient, sections, *basis, withheld),
+            linked,
+        } => record_view(base, record, patient, linked, sections, *basis, withheld),
         Event::Print { patient, what } => {
             export_message(base, record, patient.as_ref(), what, paper())
         }
@@ -389,6 +390,7 @@ fn record_view<'r>(
     base: AuditMessage<'r>,
     record: &Record,
     patient: &PatientRef,
+    linked: &[PatientRef],
     sections: &[String],
     basis: LegalBasis,
     withheld: &[String],
@@ -407,7 +409,15 @@ fn record_view<'r>(
         event_id: codes::PATIENT_RECORD,
         action: Action::Read,
         participants: person_and_device(record),
-        objects: vec![object],
+        // Every identifier whose data was on screen is a patient of the view (one person to the
+        // hub's index, one identifier each to its facility).
+        objects: std::iter::once(object)
+            .chain(linked.iter().map(|p| {
+                let mut o = patient_object(p);
+                o.details.push(("linked-with", patient_id(patient)));
+                o
+            }))
+            .collect(),
         ..base
     }
 }

@@ -309,6 +309,7 @@ pub fn review(records: &[Record]) -> Review {
                 patient,
                 sections,
                 basis,
+                linked,
                 ..
             } => {
                 let viewer = entry.actor.as_ref().map(|a| Viewer {
@@ -322,6 +323,8 @@ pub fn review(records: &[Record]) -> Review {
                     counts.1 += 1;
                 }
                 counts.2.insert(patient);
+                // A linked person's other identifiers were shown too: each is a patient seen.
+                counts.2.extend(linked.iter());
                 if *basis != LegalBasis::Consent {
                     unconsented_views.push(UnconsentedView {
                         entry: here.clone(),

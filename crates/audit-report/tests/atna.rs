@@ -366,6 +366,33 @@ fn record_view_details_carry_basis_and_sections() {
 }
 
 #[test]
+fn a_linked_persons_view_names_every_identifier_shown() {
+    let mut event = record_view(patient("0002"), LegalBasis::Consent);
+    let other = fieldchart_audit::PatientRef {
+        facility: "1310000002".to_owned(),
+        patient_id: "77".to_owned(),
+    };
+    if let Event::RecordView { linked, .. } = &mut event {
+        linked.push(other);
+    }
+    let view = record(3, jst(2031, 3, 2, 10, 0, 0), event).by(doctor());
+    let xml = export(&[view]);
+    assert_eq!(check_document(&xml), Ok(1));
+    let messages = seen(&xml);
+    let patients: Vec<&str> = messages[0]
+        .objects
+        .iter()
+        .filter(|o| !o.id.starts_with("urn:"))
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(patients, ["1310000001:0002", "1310000002:77"]);
+    assert_eq!(
+        detail(&messages[0].objects[1], "linked-with"),
+        Some("1310000001:0002")
+    );
+}
+
+#[test]
 fn the_site_option_sets_the_enterprise_site() {
     let xml = to_xml(
         &disaster_log()[..1],

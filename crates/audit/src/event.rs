@@ -119,6 +119,10 @@ pub enum Event {
         basis: LegalBasis,
         #[serde(default)]
         withheld: Vec<String>,
+        /// The other identifiers shown in the same view: the hub linked them with `patient` as one
+        /// person, so their facilities' data was on screen too (empty for an unlinked patient).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        linked: Vec<PatientRef>,
     },
     /// Something was printed (what: e.g. "record summary").
     Print {

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use chrono::Local;
 use fieldchart_policy::Basis;
 use fieldchart_query::QueryError;
-use fieldchart_query::record::{ItemView, RecordView, record};
+use fieldchart_query::record::{ItemView, MemberState, RecordView, record};
 use fieldchart_query::search::{Breadth, SearchResult, search};
 use fieldchart_session::Viewing;
 use serde::Serialize;
@@ -278,6 +278,36 @@ fn print_record(out: &mut impl Write, v: &RecordView) -> std::io::Result<()> {
         v.data_as_of.snapshot_id,
         v.data_as_of.snapshot_created
     )?;
+    // The person's other identifiers: each facility's part of this record, or why it is not.
+    let header = (p.row.facility.as_str(), p.row.patient_id.as_str());
+    for m in v
+        .members
+        .iter()
+        .filter(|m| (m.facility.as_str(), m.patient_id.as_str()) != header)
+    {
+        let state = match m.state {
+            MemberState::Shown => format!(
+                "included, data as of {}",
+                m.data_as_of
+                    .as_ref()
+                    .and_then(|d| d.facility_data_as_of.as_deref())
+                    .unwrap_or("unknown")
+            ),
+            MemberState::Withheld => format!(
+                "NOT shown: {}",
+                m.withheld_because.as_deref().unwrap_or("withheld")
+            ),
+            MemberState::NotHeld => "not in this snapshot".to_string(),
+        };
+        writeln!(
+            out,
+            "same person (linked by the hub, {}): {}:{}{}  {state}",
+            m.via.as_deref().unwrap_or("opened"),
+            m.facility,
+            m.patient_id,
+            if m.opened { " (the ID opened)" } else { "" },
+        )?;
+    }
     let access = &v.access;
     writeln!(
         out,

@@ -29,6 +29,7 @@ use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldchart_audit::{PatientRef, UnlockMethod};
 use fieldchart_policy::{Basis, Declaration, Policy, Profession};
+use fieldchart_query::record::MemberState;
 use fieldchart_query::search::Breadth;
 use fieldchart_session::{Session, SessionOptions, Viewing, ViewingOptions};
 use fieldchart_vault::{Unlock, VaultError};
@@ -100,7 +101,6 @@ struct Opened {
 struct Shown {
     patient: PatientRef,
     parts: RecordParts,
-    age: RecordAge,
     blobs: HashSet<i64>,
 }
 
@@ -675,28 +675,15 @@ impl Desk {
             today,
         )?
         .ok_or_else(|| AppError::bad_input("this snapshot has no such patient"))?;
-        let parts = RecordParts::of(&view, &active.facilities);
-        let as_of = Day::opt(view.data_as_of.facility_data_as_of.as_deref());
-        let days = as_of
-            .as_ref()
-            .and_then(Day::date)
-            .map(|d| (today - d).num_days());
-        let mut facility_shown = active.facilities.get(facility);
-        facility_shown.data_as_of = as_of.clone();
-        let age = RecordAge {
-            facility: facility_shown,
-            as_of,
-            days,
-            stale: days.is_some_and(|d| d > i64::from(stale_days)),
-        };
+        let parts = RecordParts::of(&view, &active.facilities, today, stale_days);
         let blobs = parts.blobs().into_iter().collect();
         active.shown = Some(Shown {
+            // The header's identifier: the opened one, unless its facility withholds it.
             patient: PatientRef {
-                facility: facility.to_string(),
-                patient_id: patient_id.to_string(),
+                facility: view.patient.row.facility.clone(),
+                patient_id: view.patient.row.patient_id.clone(),
             },
             parts,
-            age,
             blobs,
         });
         self.steps.enter(Step::Summary, now);
@@ -720,7 +707,8 @@ impl Desk {
             banner,
             patient: s.parts.patient.clone(),
             access,
-            data_as_of: s.age.clone(),
+            data_as_of: s.parts.age.clone(),
+            linked: s.parts.linked.clone(),
             critical: s.parts.critical.clone(),
             summary: s.parts.summary.clone(),
             details: s.parts.details.clone(),
@@ -781,9 +769,22 @@ impl Desk {
         let Some(shown) = &active.shown else {
             return Err(AppError::state("printing without a record"));
         };
+        // The page carries every shown facility's data: the entry names each identifier.
+        let also: Vec<String> = shown
+            .parts
+            .linked
+            .iter()
+            .filter(|m| m.state == MemberState::Shown)
+            .map(|m| format!("{}:{}", m.facility.code, m.patient_id))
+            .collect();
+        let what = if also.is_empty() {
+            "record summary (A4)".to_string()
+        } else {
+            format!("record summary (A4), with linked {}", also.join(", "))
+        };
         active
             .viewing
-            .printed(Some(shown.patient.clone()), "record summary (A4)", None)?;
+            .printed(Some(shown.patient.clone()), &what, None)?;
         self.steps.enter(Step::Print, now);
         let r = self.record_screen()?;
         Ok(PrintScreen {
@@ -793,6 +794,7 @@ impl Desk {
             patient: r.patient,
             access: r.access,
             data_as_of: r.data_as_of,
+            linked: r.linked,
             critical: r.critical,
             summary: r.summary,
         })

@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
 use fieldchart_policy::{Area, Basis, Consent, Profession};
-use fieldchart_query::record::{ItemView, RecordView};
+use fieldchart_query::record::{DataAsOf, ItemView, MemberState, RecordView};
 use fieldchart_query::search::SearchResult;
 use fieldchart_store::manifest::AppManifest;
 use fieldchart_store::rows::{Contact, Drug, Entry, MedicationEntry, Sex};
@@ -532,6 +533,38 @@ pub struct RecordAge {
     pub stale: bool,
 }
 
+/// Another identifier of the person on screen, as the hub's cross-references link it with the
+/// header's: whether its facility's data is part of this record, and how fresh it is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordMember {
+    pub facility: Facility,
+    pub patient_id: String,
+    /// `xref`, `link` or `merge`; None for the identifier the viewer opened.
+    pub via: Option<String>,
+    /// The identifier the viewer opened (shown here when its own facility withholds it).
+    pub opened: bool,
+    /// `shown`, `withheld` (its facility's consent refuses sharing) or `not-held`.
+    pub state: MemberState,
+    pub consent: Option<Consent>,
+    /// The basis its data is shown on, when shown.
+    pub basis: Option<Basis>,
+    /// Its facility's data-as-of, when shown.
+    pub data_as_of: Option<RecordAge>,
+    pub withheld_because: Option<String>,
+    /// Its identity fields where they differ from the header's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kanji: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dob: Option<Day>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Words>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordScreen {
@@ -540,6 +573,10 @@ pub struct RecordScreen {
     pub patient: PatientHeader,
     pub access: AccessShown,
     pub data_as_of: RecordAge,
+    /// The person's other identifiers the hub linked with the header's (empty for a patient
+    /// linked with nobody): the record gathers every shown one's data, each item with its
+    /// facility and date.
+    pub linked: Vec<RecordMember>,
     pub critical: Vec<Critical>,
     pub summary: Summary,
     pub details: Details,
@@ -558,6 +595,8 @@ pub struct PrintScreen {
     pub patient: PatientHeader,
     pub access: AccessShown,
     pub data_as_of: RecordAge,
+    /// Every other facility whose data is on the page (or withheld from it).
+    pub linked: Vec<RecordMember>,
     pub critical: Vec<Critical>,
     pub summary: Summary,
 }
@@ -615,6 +654,8 @@ const SUMMARY_DIET: usize = 1;
 /// Builds the record screen's parts from the query's view.
 pub struct RecordParts {
     pub patient: PatientHeader,
+    pub age: RecordAge,
+    pub linked: Vec<RecordMember>,
     pub access: AccessShown,
     pub critical: Vec<Critical>,
     pub summary: Summary,
@@ -622,8 +663,60 @@ pub struct RecordParts {
 }
 
 impl RecordParts {
-    pub fn of(v: &RecordView, f: &Facilities) -> RecordParts {
+    /// `today` and `stale_days` (the policy's) decide each facility's data age.
+    pub fn of(v: &RecordView, f: &Facilities, today: NaiveDate, stale_days: u32) -> RecordParts {
+        let age = |d: &DataAsOf| {
+            let as_of = Day::opt(d.facility_data_as_of.as_deref());
+            let days = as_of
+                .as_ref()
+                .and_then(Day::date)
+                .map(|d| (today - d).num_days());
+            let mut facility = f.get(&d.facility);
+            facility.data_as_of = as_of.clone();
+            RecordAge {
+                facility,
+                as_of,
+                days,
+                stale: days.is_some_and(|d| d > i64::from(stale_days)),
+            }
+        };
         let p = &v.patient.row;
+        let header = (p.facility.as_str(), p.patient_id.as_str());
+        let differs = |mine: &Option<String>, theirs: Option<&String>| match theirs {
+            Some(t) if Some(t) != mine.as_ref() => Some(t.clone()),
+            _ => None,
+        };
+        let linked = v
+            .members
+            .iter()
+            .filter(|m| (m.facility.as_str(), m.patient_id.as_str()) != header)
+            .map(|m| {
+                let id = m.identity.as_ref();
+                RecordMember {
+                    facility: f.get(&m.facility),
+                    patient_id: m.patient_id.clone(),
+                    via: m.via.clone(),
+                    opened: m.opened,
+                    state: m.state,
+                    consent: m.consent,
+                    basis: m.basis,
+                    data_as_of: m.data_as_of.as_ref().map(age),
+                    withheld_because: m.withheld_because.clone(),
+                    name_kanji: differs(&p.name_kanji, id.and_then(|r| r.name_kanji.as_ref())),
+                    name_kana: differs(&p.name_kana, id.and_then(|r| r.name_kana.as_ref())),
+                    dob: differs(&p.dob, id.and_then(|r| r.dob.as_ref()))
+                        .and_then(|d| Day::opt(Some(&d))),
+                    sex: id
+                        .map(|r| r.sex)
+                        .filter(|s| *s != p.sex && *s != Sex::Unknown && p.sex != Sex::Unknown)
+                        .map(sex_words),
+                    address: differs(
+                        &p.addresses.first().cloned(),
+                        id.and_then(|r| r.addresses.first()),
+                    ),
+                }
+            })
+            .collect();
         let patient = PatientHeader {
             facility: f.get(&p.facility),
             patient_id: p.patient_id.clone(),
@@ -731,6 +824,8 @@ impl RecordParts {
         };
         RecordParts {
             patient,
+            age: age(&v.data_as_of),
+            linked,
             access,
             critical,
             summary,

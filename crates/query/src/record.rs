@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use fieldchart_jtext as jtext;
-use fieldchart_policy::{Area, Basis, Grant};
+use fieldchart_policy::{Area, Basis, Consent, Grant};
 use fieldchart_session::{AccessView, Viewing};
 use fieldchart_store::codes::{self, CriticalClass};
 use fieldchart_store::rows::{
@@ -44,6 +44,9 @@ pub struct RecordView {
     /// On what basis this view was opened, what the policy withheld, and break-glass in force.
     pub access: AccessView,
     pub data_as_of: DataAsOf,
+    /// Every identifier of the person: the opened one, and those the hub linked with it, each
+    /// shown, withheld or not held (one entry for a patient the hub links with nobody).
+    pub members: Vec<MemberView>,
     pub summary: Summary,
     pub history: History,
 }
@@ -143,10 +146,50 @@ pub struct History {
     pub documents: Vec<ItemView>,
 }
 
+/// One identifier of the person a record shows: the opened one, or one the hub's
+/// cross-references link with it, with what this opening shows of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub facility: String,
+    pub patient_id: String,
+    /// The identifier the viewer opened.
+    pub opened: bool,
+    /// How the hub linked it (`xref`, `link`, `merge`); None for the opened identifier.
+    pub via: Option<String>,
+    /// Its data is part of this record: `shown`, `withheld` (its facility's consent refuses
+    /// sharing; break-glass would open it) or `not-held` (the index names it, the snapshot does
+    /// not hold it).
+    pub state: MemberState,
+    /// Consent at its facility, when held.
+    pub consent: Option<Consent>,
+    /// The legal basis its data is shown on, when shown.
+    pub basis: Option<Basis>,
+    /// Why it is withheld, when it is.
+    pub withheld_because: Option<String>,
+    /// Its facility's data-as-of and the file its record comes from, when shown.
+    pub data_as_of: Option<DataAsOf>,
+    /// Its identity at its facility, when held (identity is what a search shows of anyone).
+    pub identity: Option<PatientRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemberState {
+    Shown,
+    Withheld,
+    NotHeld,
+}
+
 /// The record of `facility:patient_id` as the viewing session's policy lets this viewer see it, or
 /// None when the snapshot has no such patient. `basis` is the legal basis the viewer chose for a
 /// patient the hub has no consent for. The view is written to the audit log before it is returned;
 /// a refusal is written too and comes back as [`QueryError::View`].
+///
+/// When the hub links the patient with identifiers at other facilities, the record is the
+/// person's: each shown member's chart is summarised on its own facility's data-as-of, and the
+/// lists are put together without merging anything (the same drug from two facilities is two
+/// rows, each with its facility and date). The patient header and `data_as_of` are the first
+/// shown member's (the opened one, unless its facility withholds it); `members` names them all.
 pub fn record(
     viewing: &mut Viewing,
     facility: &str,
@@ -157,42 +200,114 @@ pub fn record(
     let Some(mut access) = viewing.record_access(facility, patient_id, basis, today)? else {
         return Ok(None);
     };
-    let row = access.patient_row()?;
-    let sections = access.chart()?;
-    let facility_as_of = access
-        .app()
-        .facilities
-        .iter()
-        .find(|f| f.code == facility)
-        .and_then(|f| f.data_as_of.clone());
-    let as_of = facility_as_of
-        .as_deref()
-        .and_then(parse_date)
-        .unwrap_or_else(|| access.manifest().created.date_naive());
-    let manifest = access.manifest();
-    let data_as_of = DataAsOf {
-        facility: facility.to_string(),
-        facility_data_as_of: facility_as_of,
-        as_of_date: Some(as_of.format("%Y-%m-%d").to_string()),
-        snapshot_id: manifest.snapshot_id.clone(),
-        snapshot_created: manifest.created.to_rfc3339(),
-    };
+    let mut members = Vec::new();
+    let mut parts: Vec<(Summary, History)> = Vec::new();
+    let mut first: Option<(PatientRow, DataAsOf)> = None;
+    for m in 0..access.members().len() {
+        let row = access.patient_row(m)?;
+        let sections = access.chart(m)?;
+        let member = &access.members()[m];
+        let code = member.patient.facility.clone();
+        let facility_as_of = access
+            .app(m)
+            .facilities
+            .iter()
+            .find(|f| f.code == code)
+            .and_then(|f| f.data_as_of.clone());
+        let as_of = facility_as_of
+            .as_deref()
+            .and_then(parse_date)
+            .unwrap_or_else(|| access.manifest(m).created.date_naive());
+        let manifest = access.manifest(m);
+        let data_as_of = DataAsOf {
+            facility: code,
+            facility_data_as_of: facility_as_of,
+            as_of_date: Some(as_of.format("%Y-%m-%d").to_string()),
+            snapshot_id: manifest.snapshot_id.clone(),
+            snapshot_created: manifest.created.to_rfc3339(),
+        };
+        let member = &access.members()[m];
+        members.push(MemberView {
+            facility: member.patient.facility.clone(),
+            patient_id: member.patient.patient_id.clone(),
+            opened: member.patient == access.opened,
+            via: member.via.clone(),
+            state: MemberState::Shown,
+            consent: Some(member.consent),
+            basis: Some(member.basis()),
+            withheld_because: None,
+            data_as_of: Some(data_as_of.clone()),
+            identity: Some(row.clone()),
+        });
+        parts.push((summarise(&sections, as_of), history_of(&sections, as_of)));
+        first.get_or_insert((row, data_as_of));
+    }
+    for w in 0..access.withheld_members.len() {
+        let identity = access.withheld_row(w)?;
+        let m = &access.withheld_members[w];
+        members.push(MemberView {
+            facility: m.patient.facility.clone(),
+            patient_id: m.patient.patient_id.clone(),
+            opened: m.patient == access.opened,
+            via: m.via.clone(),
+            state: MemberState::Withheld,
+            consent: Some(m.consent),
+            basis: None,
+            withheld_because: Some(m.message.clone()),
+            data_as_of: None,
+            identity,
+        });
+    }
+    for n in &access.not_held {
+        members.push(MemberView {
+            facility: n.patient.facility.clone(),
+            patient_id: n.patient.patient_id.clone(),
+            opened: false,
+            via: n.via.clone(),
+            state: MemberState::NotHeld,
+            consent: None,
+            basis: None,
+            withheld_because: None,
+            data_as_of: None,
+            identity: None,
+        });
+    }
+    let (row, data_as_of) = first.expect("a record access shows at least one member");
     let dob = row.dob.as_deref().and_then(parse_date);
     let patient = PatientView {
         dob_wareki: dob.and_then(jtext::wareki_short),
         age: dob.map(|d| jtext::age_on(d, today)),
         row,
     };
+    let (summary, history) = put_together(parts);
+    let (summary, history) = withhold(summary, history, &access.grant);
+    let shown: Vec<String> = Area::VIEWABLE
+        .iter()
+        .filter(|a| access.grant.allows(**a))
+        .map(|a| a.as_str().to_string())
+        .collect();
+    let access = access.finish(shown)?;
+    Ok(Some(RecordView {
+        patient,
+        access,
+        data_as_of,
+        members,
+        summary,
+        history,
+    }))
+}
+
+/// One member's history, each item shown on its facility's data-as-of.
+fn history_of(sections: &BTreeMap<Section, Vec<StoredItem>>, as_of: NaiveDate) -> History {
     let empty = Vec::new();
     let get = |s: Section| sections.get(&s).unwrap_or(&empty);
-    let summary = summarise(&sections, as_of);
     let views = |items: &Vec<StoredItem>| {
         items
             .iter()
             .map(|i| ItemView::of(i, as_of))
             .collect::<Vec<_>>()
     };
-    let history = History {
+    History {
         medications: views(get(Section::Medication))
             .into_iter()
             .chain(views(get(Section::Administration)))
@@ -208,21 +323,51 @@ pub fn record(
         problems: views(get(Section::Problem)),
         reports: views(get(Section::Study)),
         documents: views(get(Section::Document)),
-    };
-    let (summary, history) = withhold(summary, history, &access.grant);
-    let shown: Vec<String> = Area::VIEWABLE
-        .iter()
-        .filter(|a| access.grant.allows(**a))
-        .map(|a| a.as_str().to_string())
-        .collect();
-    let access = access.finish(shown)?;
-    Ok(Some(RecordView {
-        patient,
-        access,
-        data_as_of,
-        summary,
-        history,
-    }))
+    }
+}
+
+/// The members' summaries and histories as one record. Nothing is merged or de-duplicated across
+/// facilities: the summary lists each member's items in member order (the opened identifier
+/// first), and the history lists are ordered newest first across facilities (stable, so one
+/// facility's own order stands among equal dates). One member's parts are returned as they are.
+fn put_together(parts: Vec<(Summary, History)>) -> (Summary, History) {
+    let mut parts = parts.into_iter();
+    let (mut s, mut h) = parts.next().expect("at least one member");
+    let mut more = false;
+    for (s2, h2) in parts {
+        more = true;
+        s.allergies.extend(s2.allergies);
+        s.contraindications.extend(s2.contraindications);
+        s.infections.extend(s2.infections);
+        s.problems.extend(s2.problems);
+        s.suspected_problems.extend(s2.suspected_problems);
+        s.medications.extend(s2.medications);
+        s.recent_labs.extend(s2.recent_labs);
+        s.critical_flags.extend(s2.critical_flags);
+        h.medications.extend(h2.medications);
+        h.labs.extend(h2.labs);
+        h.lab_orders.extend(h2.lab_orders);
+        h.encounters.extend(h2.encounters);
+        h.diet.extend(h2.diet);
+        h.problems.extend(h2.problems);
+        h.reports.extend(h2.reports);
+        h.documents.extend(h2.documents);
+    }
+    if more {
+        for list in [
+            &mut h.medications,
+            &mut h.labs,
+            &mut h.lab_orders,
+            &mut h.encounters,
+            &mut h.diet,
+            &mut h.problems,
+            &mut h.reports,
+            &mut h.documents,
+        ] {
+            list.sort_by(|a, b| b.at.cmp(&a.at));
+        }
+    }
+    (s, h)
 }
 
 /// Empties every list of an area the grant does not show. The chart was already filtered per item;

@@ -234,8 +234,8 @@ fn run(
             .then_with(|| a.facility.cmp(&b.facility))
             .then_with(|| a.patient_id.cmp(&b.patient_id))
     });
-    // Each row names the identifiers the hub linked with it. (Folding them into one row per
-    // person, with the record opened as one person, is the next step: issue 15 §2.)
+    // Each row names the identifiers the hub linked with it; a person is one row, the best
+    // scoring of their identifiers, and the record opens as the whole person from it.
     for (_, result) in &mut results {
         for other in access.linked(&result.facility, &result.patient_id)? {
             let linked = linked_identity(result, other);
@@ -248,6 +248,17 @@ fn run(
             result.linked.push(linked);
         }
     }
+    let mut listed: HashSet<(String, String)> = HashSet::new();
+    results.retain(|(_, r)| {
+        if listed.contains(&(r.facility.clone(), r.patient_id.clone())) {
+            return false;
+        }
+        listed.insert((r.facility.clone(), r.patient_id.clone()));
+        for l in &r.linked {
+            listed.insert((l.facility.clone(), l.patient_id.clone()));
+        }
+        true
+    });
     // Only the results shown need the clinical item that matched (it means unpacking their chart),
     // and only for a viewer the policy lets search clinical text: the access gives no chart to
     // anyone else (no word of theirs matched it, and it is not theirs to read).

@@ -45,7 +45,8 @@ mod sqlite;
 pub mod viewing;
 
 pub use viewing::{
-    AccessView, Linked, NotBegun, RecordAccess, SearchAccess, ViewError, Viewing, ViewingOptions,
+    AccessView, Linked, MemberAccess, NotBegun, NotHeld, RecordAccess, SearchAccess, ViewError,
+    Viewing, ViewingOptions, WithheldMember,
 };
 
 use std::path::PathBuf;

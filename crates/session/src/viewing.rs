@@ -24,7 +24,9 @@ use fieldchart_audit::{
     Actor, ClockAnomaly, ClockInfo, Entry, Event, LegalBasis, PatientRef, SessionRef, UnlockMethod,
 };
 use fieldchart_failure::Failure;
-use fieldchart_policy::{Area, Basis, Consent, Declaration, Grant, Policy, Refusal, SearchGrant};
+use fieldchart_policy::{
+    Area, Basis, Consent, Declaration, Grant, Policy, Refusal, Rule, SearchGrant,
+};
 use fieldchart_store::codes;
 use fieldchart_store::index::Fields;
 use fieldchart_store::rows::{Entry as Item, PatientRow, Section, StoredItem};
@@ -446,8 +448,13 @@ impl Viewing {
         })
     }
 
-    /// Access for one record. `basis` is the legal basis the viewer chose for a patient without
-    /// consent. Returns `Ok(None)` when the snapshot has no such patient (written to the log too).
+    /// Access for one record: the patient `facility:patient_id` and, when the hub's
+    /// cross-references link them with identifiers at other facilities, the whole person. `basis`
+    /// is the legal basis the viewer chose for an identifier without consent: chosen once for the
+    /// opening, it serves every member the hub has no consent for. Consent is each facility's:
+    /// a member whose patient refused sharing is withheld (listed, not shown) unless break-glass
+    /// is in force; if every member is refused, the opening is refused as for one patient.
+    /// Returns `Ok(None)` when the snapshot has no such patient (written to the log too).
     pub fn record_access(
         &mut self,
         facility: &str,
@@ -465,14 +472,9 @@ impl Viewing {
                 .check_window(&v.declaration, now, v.break_glass.as_deref())
         })?;
         let found = self
-            .session
-            .find(facility, patient_id)
-            .and_then(|hit| match hit {
-                Some(hit) => Ok(Some((hit, self.session.consent(facility, patient_id)?))),
-                None => Ok(None),
-            })
+            .person(facility, patient_id)
             .map_err(|e| self.damaged("record", Some(&patient), e))?;
-        let Some((hit, state)) = found else {
+        let Some(found) = found else {
             self.write(
                 Event::Refusal {
                     action: "record".into(),
@@ -484,25 +486,128 @@ impl Viewing {
             )?;
             return Ok(None);
         };
-        let consent = state.as_deref().and_then(Consent::parse);
-        let consent_shown = consent.unwrap_or(self.policy.consent.default);
-        let grant = self.refuse_if("record", Some(&patient), |v| {
-            v.policy.grant(
-                &v.declaration,
+        let mut members = Vec::new();
+        let mut withheld_members = Vec::new();
+        let mut not_held = Vec::new();
+        let mut first_refusal: Option<(PatientRef, Refusal)> = None;
+        for (who, via, held) in found {
+            let Some((hit, state)) = held else {
+                not_held.push(NotHeld { patient: who, via });
+                continue;
+            };
+            let consent = state.as_deref().and_then(Consent::parse);
+            let consent_shown = consent.unwrap_or(self.policy.consent.default);
+            let granted = self.policy.grant(
+                &self.declaration,
                 consent,
                 basis,
-                v.break_glass.as_deref(),
+                self.break_glass.as_deref(),
                 today,
-            )
-        })?;
+            );
+            match granted {
+                Ok(grant) => members.push(MemberAccess {
+                    patient: who,
+                    via,
+                    consent: consent_shown,
+                    hit,
+                    grant,
+                }),
+                // Another facility's refusal withholds that facility only.
+                Err(r) if r.rule == Rule::ConsentRefused => {
+                    if first_refusal.is_none() {
+                        first_refusal = Some((who.clone(), r.clone()));
+                    }
+                    withheld_members.push(WithheldMember {
+                        patient: who,
+                        via,
+                        consent: consent_shown,
+                        rule: r.rule,
+                        message: r.message,
+                    });
+                }
+                // A basis to choose, or break-glass not allowed: the opening asks or stops, once.
+                Err(mut r) => {
+                    if who != patient {
+                        r.message = format!(
+                            "{} (the hub links this patient with {}:{}, whose facility has no \
+                             consent on record; the basis chosen serves the whole opening)",
+                            r.message, who.facility, who.patient_id
+                        );
+                    }
+                    return Err(self.refused("record", Some(&who), r));
+                }
+            }
+        }
+        if members.is_empty() {
+            // The opened identifier is held, so it was either shown or refused.
+            let (who, refusal) = first_refusal.unwrap_or_else(|| {
+                (
+                    patient.clone(),
+                    Refusal {
+                        rule: Rule::ConsentRefused,
+                        message: "no identifier of this person may be shown".into(),
+                    },
+                )
+            });
+            return Err(self.refused("record", Some(&who), refusal));
+        }
         Ok(Some(RecordAccess {
             viewing: self,
-            patient,
-            hit,
-            consent: consent_shown,
-            grant,
+            opened: patient,
+            grant: members[0].grant.clone(),
+            members,
+            withheld_members,
+            not_held,
             documents: HashSet::new(),
         }))
+    }
+
+    /// The opened identifier first, then the others the hub linked with it (by facility and
+    /// ID), each with its hit and consent state when the snapshot holds it; None when the
+    /// snapshot does not hold the opened one.
+    #[allow(clippy::type_complexity)]
+    fn person(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<
+        Option<Vec<(PatientRef, Option<String>, Option<(Hit, Option<String>)>)>>,
+        SessionError,
+    > {
+        let held = |f: &str, p: &str| -> Result<Option<(Hit, Option<String>)>, SessionError> {
+            match self.session.find(f, p)? {
+                Some(hit) => Ok(Some((hit, self.session.consent(f, p)?))),
+                None => Ok(None),
+            }
+        };
+        let Some(opened) = held(facility, patient_id)? else {
+            return Ok(None);
+        };
+        let mut out = vec![(
+            PatientRef {
+                facility: facility.to_string(),
+                patient_id: patient_id.to_string(),
+            },
+            None,
+            Some(opened),
+        )];
+        let mut others = self.session.linked(facility, patient_id)?;
+        others.sort();
+        for (f, p, via) in others {
+            if (f.as_str(), p.as_str()) == (facility, patient_id) {
+                continue;
+            }
+            let h = held(&f, &p)?;
+            out.push((
+                PatientRef {
+                    facility: f,
+                    patient_id: p,
+                },
+                Some(via),
+                h,
+            ));
+        }
+        Ok(Some(out))
     }
 
     /// A print or an export of what is on screen: written before it happens.
@@ -588,20 +693,29 @@ impl Viewing {
         patient: Option<&PatientRef>,
         check: impl FnOnce(&Viewing) -> Result<T, Refusal>,
     ) -> Result<T, ViewError> {
-        match check(self) {
-            Ok(t) => Ok(t),
-            Err(refusal) => {
-                self.write(
-                    Event::Refusal {
-                        action: action.into(),
-                        patient: patient.cloned(),
-                        rule: refusal.rule.as_str().into(),
-                        message: refusal.message.clone(),
-                    },
-                    true,
-                )?;
-                Err(ViewError::Refused(refusal))
-            }
+        check(self).map_err(|refusal| self.refused(action, patient, refusal))
+    }
+
+    /// Writes a refusal to the log and gives it back as the error to return (or the log's own
+    /// error, when it could not be written: nothing is shown unaudited).
+    fn refused(
+        &mut self,
+        action: &str,
+        patient: Option<&PatientRef>,
+        refusal: Refusal,
+    ) -> ViewError {
+        let written = self.write(
+            Event::Refusal {
+                action: action.into(),
+                patient: patient.cloned(),
+                rule: refusal.rule.as_str().into(),
+                message: refusal.message.clone(),
+            },
+            true,
+        );
+        match written {
+            Ok(()) => ViewError::Refused(refusal),
+            Err(e) => e,
         }
     }
 
@@ -756,53 +870,128 @@ impl SearchAccess<'_> {
     }
 }
 
-/// One record, granted: what of it may be shown, and the duty to report the view.
+/// One identifier of the record shown: the opened one, or one the hub linked with it.
+pub struct MemberAccess {
+    pub patient: PatientRef,
+    /// How the hub linked it with the opened identifier (`xref`, `link`, `merge`); None for the
+    /// opened one.
+    pub via: Option<String>,
+    /// consented, refused or unknown at its facility (the hub's list, or the policy default).
+    pub consent: Consent,
+    hit: Hit,
+    grant: Grant,
+}
+
+impl MemberAccess {
+    /// The legal basis its data is shown on.
+    pub fn basis(&self) -> Basis {
+        self.grant.basis
+    }
+}
+
+/// A linked identifier the snapshot holds but whose facility's consent withholds it from this
+/// opening (its patient refused sharing there, and no break-glass is in force).
+#[derive(Debug, Clone)]
+pub struct WithheldMember {
+    pub patient: PatientRef,
+    pub via: Option<String>,
+    pub consent: Consent,
+    pub rule: Rule,
+    pub message: String,
+}
+
+/// A linked identifier the snapshot does not hold (the hub's index names it; its facility's
+/// storage did not reach this snapshot).
+#[derive(Debug, Clone)]
+pub struct NotHeld {
+    pub patient: PatientRef,
+    pub via: Option<String>,
+}
+
+/// One record, granted: the identifiers whose data may be shown (one patient, or a person the
+/// hub linked across facilities), what of it may be shown, and the duty to report the view.
 pub struct RecordAccess<'v> {
     viewing: &'v mut Viewing,
-    pub patient: PatientRef,
-    hit: Hit,
-    consent: Consent,
+    /// The identifier the viewer opened.
+    pub opened: PatientRef,
+    /// What the profession may see: the same for every member (sections and look-back depend on
+    /// the profession only); each member's basis is its own ([`MemberAccess::basis`]).
     pub grant: Grant,
-    /// The document files and thumbnails of the chart this access read.
+    members: Vec<MemberAccess>,
+    pub withheld_members: Vec<WithheldMember>,
+    pub not_held: Vec<NotHeld>,
+    /// The document files and thumbnails of the charts this access read.
     documents: HashSet<i64>,
 }
 
 impl RecordAccess<'_> {
-    /// Snapshot facts the record shows (facilities' data-as-of, scope): no patient data. In a
-    /// chain, those of the file the patient's record comes from (the newest that holds them), so
-    /// the data age on screen is the age of what is on screen.
-    pub fn app(&self) -> &fieldchart_store::manifest::AppManifest {
-        &self.viewing.session.layer_of(self.hit).app
+    /// The identifiers shown, the opened one first when it is shown.
+    pub fn members(&self) -> &[MemberAccess] {
+        &self.members
     }
 
-    /// The vault manifest (snapshot ID, creation) of the file the record comes from.
-    pub fn manifest(&self) -> &fieldchart_vault::Manifest {
-        self.viewing.session.layer_of(self.hit).snapshot.manifest()
+    /// Snapshot facts a member's part of the record shows (facilities' data-as-of, scope): no
+    /// patient data. In a chain, those of the file the member's record comes from (the newest
+    /// that holds them), so the data age on screen is the age of what is on screen.
+    pub fn app(&self, member: usize) -> &fieldchart_store::manifest::AppManifest {
+        &self.viewing.session.layer_of(self.members[member].hit).app
     }
 
-    /// The patient's identity row.
-    pub fn patient_row(&mut self) -> Result<PatientRow, ViewError> {
-        let hit = self.hit;
+    /// The vault manifest (snapshot ID, creation) of the file a member's record comes from.
+    pub fn manifest(&self, member: usize) -> &fieldchart_vault::Manifest {
+        self.viewing
+            .session
+            .layer_of(self.members[member].hit)
+            .snapshot
+            .manifest()
+    }
+
+    /// A member's identity row.
+    pub fn patient_row(&mut self, member: usize) -> Result<PatientRow, ViewError> {
+        let hit = self.members[member].hit;
         let read = self.viewing.session.store(hit.layer).and_then(|store| {
             store
                 .patient(hit.pk)
                 .map_err(|e| self.viewing.session.failed(e))
         });
-        read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))
+        read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))
     }
 
-    /// The patient's chart, per section, holding only what the grant shows: sections of areas the
+    /// The identity row of a withheld member (identity is what a search shows of anyone; its
+    /// chart stays closed), or None when the snapshot no longer holds it.
+    pub fn withheld_row(&mut self, withheld: usize) -> Result<Option<PatientRow>, ViewError> {
+        let who = self.withheld_members[withheld].patient.clone();
+        let read = self
+            .viewing
+            .session
+            .find(&who.facility, &who.patient_id)
+            .and_then(|hit| match hit {
+                Some(hit) => self.viewing.session.store(hit.layer).and_then(|store| {
+                    store
+                        .patient(hit.pk)
+                        .map(Some)
+                        .map_err(|e| self.viewing.session.failed(e))
+                }),
+                None => Ok(None),
+            });
+        read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))
+    }
+
+    /// A member's chart, per section, holding only what the grant shows: sections of areas the
     /// profession sees, and of time-limited areas only items since the look-back day. Infection
     /// markers and infectious diseases are shown to whoever sees infections, even without labs or
     /// problems.
-    pub fn chart(&mut self) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
-        let hit = self.hit;
+    pub fn chart(
+        &mut self,
+        member: usize,
+    ) -> Result<BTreeMap<Section, Vec<StoredItem>>, ViewError> {
+        let hit = self.members[member].hit;
         let read = self.viewing.session.store(hit.layer).and_then(|store| {
             store
                 .chart(hit.pk)
                 .map_err(|e| self.viewing.session.failed(e))
         });
-        let chart = read.map_err(|e| self.viewing.damaged("record", Some(&self.patient), e))?;
+        let chart = read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))?;
         let mut out = BTreeMap::new();
         for (section, items) in chart {
             let mut shown: Vec<StoredItem> = items
@@ -837,34 +1026,56 @@ impl RecordAccess<'_> {
         by_area || (self.grant.allows(Area::Infections) && is_infection(item))
     }
 
-    /// Writes the view (patient, shown sections, basis, withheld sections) to the audit log and
-    /// returns what the view must say about its own access.
+    /// Writes the view to the audit log (every identifier shown, the shown sections, the basis,
+    /// withheld sections) and returns what the view must say about its own access. The basis
+    /// written is the one needing the most justification among the members shown (break-glass,
+    /// then vital interest, then verbal consent), so a review never reads a view as consented
+    /// when part of it was not.
     pub fn finish(self, sections: Vec<String>) -> Result<AccessView, ViewError> {
-        let basis = match self.grant.basis {
+        let basis = self
+            .members
+            .iter()
+            .map(MemberAccess::basis)
+            .max_by_key(|b| justification(*b))
+            .unwrap_or(self.grant.basis);
+        let legal = match basis {
             Basis::Consent => LegalBasis::Consent,
             Basis::VerbalConsent => LegalBasis::VerbalConsent,
             Basis::VitalInterest => LegalBasis::VitalInterest,
             Basis::BreakGlass => LegalBasis::BreakGlass,
         };
         let withheld: Vec<Area> = self.grant.withheld.iter().copied().collect();
+        let mut shown = self.members.iter().map(|m| m.patient.clone());
+        let patient = shown.next().expect("a record access has a member");
         self.viewing.write(
             Event::RecordView {
-                patient: self.patient.clone(),
+                patient,
                 sections,
-                basis,
+                basis: legal,
                 withheld: withheld.iter().map(|a| a.as_str().to_string()).collect(),
+                linked: shown.collect(),
             },
             true,
         )?;
         // Only now, with the view audited, may its documents be fetched.
         self.viewing.documents = self.documents;
         Ok(AccessView {
-            consent: self.consent,
-            basis: self.grant.basis,
+            consent: self.members[0].consent,
+            basis,
             withheld,
             since: self.grant.since,
             break_glass: self.viewing.break_glass.clone(),
         })
+    }
+}
+
+/// How much a basis must be justified: consent least, break-glass most.
+fn justification(b: Basis) -> u8 {
+    match b {
+        Basis::Consent => 0,
+        Basis::VerbalConsent => 1,
+        Basis::VitalInterest => 2,
+        Basis::BreakGlass => 3,
     }
 }
 

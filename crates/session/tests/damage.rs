@@ -96,8 +96,8 @@ fn open_everything(
                 Err(ViewError::Refused(_)) => continue,
                 Err(e) => return Err(("record", e)),
             };
-        access.patient_row().map_err(|e| ("record", e))?;
-        let chart = access.chart().map_err(|e| ("record", e))?;
+        access.patient_row(0).map_err(|e| ("record", e))?;
+        let chart = access.chart(0).map_err(|e| ("record", e))?;
         let blobs: Vec<i64> = chart
             .values()
             .flatten()

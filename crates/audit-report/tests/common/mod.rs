@@ -125,6 +125,7 @@ pub fn record_view(patient: PatientRef, basis: LegalBasis) -> Event {
         sections: vec!["allergies".to_owned(), "medications".to_owned()],
         basis,
         withheld: Vec::new(),
+        linked: Vec::new(),
     }
 }
 
@@ -197,6 +198,7 @@ pub fn disaster_log() -> Vec<Record> {
                 sections: vec!["problems".to_owned(), "labs".to_owned()],
                 basis: LegalBasis::VitalInterest,
                 withheld: vec!["documents".to_owned()],
+                linked: Vec::new(),
             },
         )
         .by(doctor())

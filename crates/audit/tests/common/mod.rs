@@ -131,6 +131,7 @@ pub fn sample_entries() -> Vec<Entry> {
                 sections: vec!["medicines".to_owned(), "allergies".to_owned()],
                 basis: LegalBasis::VitalInterest,
                 withheld: vec!["documents".to_owned()],
+                linked: Vec::new(),
             },
             true,
             None,
