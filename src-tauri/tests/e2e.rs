@@ -837,9 +837,9 @@ async fn break_glass_shows_its_banner() {
     let rig = rig();
     let mut w = session(rig, "break-glass").await;
     w.declared("訓練 太郎", "doctor", None).await;
-    w.search("やまだ はなこ", "", PERSONA_REFUSED).await;
+    w.search("すずき しげる", "", PERSONA_REFUSED).await;
     w.confirm_and_open(PERSONA_REFUSED).await;
-    // She refused at this hospital: only break-glass opens it.
+    // He refused consent to sharing: only break-glass opens it.
     w.click("#break-glass-open").await;
     w.type_in("#break-glass-input", "意識障害で搬送、服薬確認が必要")
         .await;
@@ -961,7 +961,7 @@ async fn the_manual_works_from_the_keyboard_alone() {
 async fn documents_show_a_pdf_and_a_full_size_image() {
     let _turn = TURN.lock().await;
     let rig = rig();
-    // Anyone but the persona who refused (she opens only by break-glass, tested apart).
+    // Anyone but the persona who refused (he opens only by break-glass, tested apart).
     let refused = (PERSONA_REFUSED.0.to_owned(), PERSONA_REFUSED.1.to_owned());
     let with = |file| -> Vec<(String, String)> {
         let mut found = rig.bed.patients_with_file(file);

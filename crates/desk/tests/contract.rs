@@ -22,7 +22,10 @@ use fieldchart_desk::contract::{
 };
 use fieldchart_desk::{AppError, Config, Desk, Zone};
 use fieldchart_policy::Rule;
-use fieldchart_testbed::{CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, Testbed};
+use fieldchart_query::record::MemberState;
+use fieldchart_testbed::{
+    CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, PERSONA_SECOND, Testbed,
+};
 use serde::Serialize;
 use strum::VariantArray;
 
@@ -416,6 +419,16 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     screens.insert("search", pretty(&search));
     let results = l.desk.search("やまだ", None, None, None).unwrap();
     screens.insert("results", pretty(&results));
+    // The persona who refused consent to sharing: his row says break-glass opens it.
+    let refused = l.desk.search("すずき しげる", None, None, None).unwrap();
+    assert!(
+        refused
+            .results
+            .iter()
+            .any(|r| r.consent == fieldchart_policy::Consent::Refused),
+        "the drill consent list's refusal is a row of its own"
+    );
+    screens.insert("results-refused", pretty(&refused));
     // The index links the persona with a patient of another facility by mistake: the persona's
     // row warns that the linked facilities disagree (the fixture of a data-quality warning).
     let stranger = results
@@ -464,6 +477,43 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     let record = doctor.desk.open_record(f, p, &both(), None).unwrap();
     screens.insert("record-doctor", pretty(&record));
     screens.insert("print", pretty(&doctor.desk.print_summary().unwrap()));
+    assert!(
+        record
+            .linked
+            .iter()
+            .any(|m| m.facility.code == PERSONA_SECOND.0 && m.state == MemberState::Shown),
+        "the persona's record gathers her second hospital's data"
+    );
+    // Had she refused sharing at the second hospital, its data would be withheld and named.
+    let withheld = b.tmp.path().join("withheld-member");
+    std::fs::create_dir_all(&withheld).unwrap();
+    SYNCED.lock().unwrap().push(withheld.clone());
+    b.bed.snapshot_with_consent(
+        &withheld.join("withheld.fcs"),
+        now().to_utc(),
+        &format!(
+            "facility,patient_id,state\n{f},{p},consented\n{},{},refused\n",
+            PERSONA_SECOND.0, PERSONA_SECOND.1
+        ),
+    );
+    let mut w = Laptop::of(&withheld);
+    w.desk.start().unwrap();
+    w.desk
+        .unlock(&show(&withheld.join("withheld.fcs")), None, None)
+        .unwrap();
+    w.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    w.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let partial = w.desk.open_record(f, p, &both(), None).unwrap();
+    assert!(
+        partial
+            .linked
+            .iter()
+            .any(|m| m.facility.code == PERSONA_SECOND.0 && m.state == MemberState::Withheld),
+        "a facility whose patient refused sharing is withheld and named"
+    );
+    screens.insert("record-linked-withheld", pretty(&partial));
     // Patients whose letters are a wound photo and a scanned PDF (the persona's is CDA text).
     for (name, file) in [
         ("record-documents", "main_document.jpg"),
@@ -810,6 +860,7 @@ fn every_refusal() -> BTreeMap<usize, (Rule, AppError)> {
         .expect("a patient the consent list does not name");
     let (f, p) = (unknown.facility.code.clone(), unknown.patient_id.clone());
     refusals.push(l.desk.open_record(&f, &p, &both(), None).unwrap_err());
+    l.desk.search("すずき しげる", None, None, None).unwrap();
     let (f, p) = PERSONA_REFUSED;
     refusals.push(l.desk.open_record(f, p, &both(), None).unwrap_err());
     refusals.push(l.desk.break_glass("急ぎ").unwrap_err());

@@ -10,7 +10,10 @@ use fieldchart_audit::{Event, Record};
 use fieldchart_desk::contract::{ErrorKind, Identifier, Location, Method, Step, ValidityState};
 use fieldchart_desk::{AppError, Config, Desk, Zone};
 use fieldchart_policy::{Basis, Consent, Rule};
-use fieldchart_testbed::{CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, Testbed};
+use fieldchart_query::record::MemberState;
+use fieldchart_testbed::{
+    CLERK_CODE, PASSPHRASE, PERSONA, PERSONA_REFUSED, PERSONA_SECOND, Testbed,
+};
 
 fn testbed() -> &'static Testbed {
     static BED: OnceLock<(tempfile::TempDir, Testbed)> = OnceLock::new();
@@ -427,7 +430,7 @@ fn unknown_consent_asks_for_a_legal_basis() {
 #[test]
 fn a_refusal_opens_only_after_break_glass_which_then_shows_everywhere() {
     let mut l = Laptop::declared("doctor", None);
-    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    l.desk.search("すずき しげる", None, None, None).unwrap();
     let (f, p) = PERSONA_REFUSED;
     let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Refused);
@@ -886,4 +889,185 @@ fn a_named_pipe_as_the_audit_log_is_refused_at_the_declaration_without_blocking(
         .expect_err("a pipe is no audit log");
     assert_eq!(e.kind, fieldchart_desk::contract::ErrorKind::Audit, "{e:?}");
     assert!(e.message.contains("named pipe"), "{e:?}");
+}
+
+/// A laptop over one snapshot of the testbed's region whose consent list is `consent`, declared
+/// as `profession` (a clerk with the drill code).
+fn over_consent(consent: &str, profession: &str) -> (Laptop, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("consent.fcs");
+    testbed().snapshot_with_consent(&snapshot, Utc::now(), consent);
+    let folder = dir.path().to_path_buf();
+    let mut l = Laptop::with(|c| c.snapshot_dirs = vec![folder]);
+    l.desk.start().unwrap();
+    l.desk.unlock(&Laptop::path(&snapshot), None, None).unwrap();
+    let auth = (profession == "clerk").then(|| CLERK_CODE.to_string());
+    l.desk
+        .declare("訓練 太郎", profession, "DMAT-01", "", auth)
+        .unwrap();
+    (l, dir)
+}
+
+#[test]
+fn a_linked_person_is_one_row_and_one_record_on_one_basis_with_one_audit_entry() {
+    let (f, p) = PERSONA;
+    let (sf, sp) = PERSONA_SECOND;
+    // Her second hospital has no consent on record (unknown): the basis is chosen once.
+    let (mut l, _dir) = over_consent(
+        &format!("facility,patient_id,state\n{f},{p},consented\n"),
+        "doctor",
+    );
+    let found = l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let rows: Vec<_> = found
+        .results
+        .iter()
+        .filter(|r| [f, sf].contains(&r.facility.code.as_str()))
+        .filter(|r| [p, sp].contains(&r.patient_id.as_str()))
+        .collect();
+    assert_eq!(rows.len(), 1, "one row for the person: {rows:?}");
+    assert_eq!(
+        (rows[0].facility.code.as_str(), rows[0].patient_id.as_str()),
+        (f, p)
+    );
+    assert!(rows[0].linked.iter().any(|x| x.patient_id == sp));
+
+    let err = l.desk.open_record(f, p, &both(), None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NeedsBasis, "{err:?}");
+    let r = l
+        .desk
+        .open_record(f, p, &both(), Some("vital-interest"))
+        .unwrap();
+    assert_eq!(
+        r.access.basis,
+        Basis::VitalInterest,
+        "the basis of the opening"
+    );
+    let second = r
+        .linked
+        .iter()
+        .find(|m| m.facility.code == sf && m.patient_id == sp)
+        .expect("the second hospital is named");
+    assert_eq!(second.state, MemberState::Shown);
+    assert_eq!(second.basis, Some(Basis::VitalInterest));
+    assert!(second.data_as_of.is_some(), "its own data-as-of");
+    // Each hospital's items keep their hospital: the contrast allergy only the second recorded.
+    assert!(
+        r.critical
+            .iter()
+            .any(|c| c.what.contains("ヨード造影剤") && c.facility.code == sf),
+        "{:?}",
+        r.critical
+    );
+    assert!(r.summary.allergies.iter().any(|a| a.facility.code == f));
+    let warfarin: Vec<_> = r
+        .summary
+        .medicines
+        .iter()
+        .filter(|m| m.drug.contains("ワーファリン"))
+        .map(|m| m.facility.code.as_str())
+        .collect();
+    assert_eq!(
+        warfarin,
+        [f, sf],
+        "the same drug twice, one row per hospital"
+    );
+
+    let views: Vec<_> = l
+        .audit()
+        .into_iter()
+        .filter_map(|r| match r.entry.event {
+            Event::RecordView {
+                patient,
+                basis,
+                linked,
+                ..
+            } => Some((patient, basis, linked)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(views.len(), 1, "one view, one entry");
+    let (patient, basis, linked) = &views[0];
+    assert_eq!(
+        (patient.facility.as_str(), patient.patient_id.as_str()),
+        (f, p)
+    );
+    assert_eq!(*basis, fieldchart_audit::LegalBasis::VitalInterest);
+    assert_eq!(
+        linked
+            .iter()
+            .map(|x| (x.facility.as_str(), x.patient_id.as_str()))
+            .collect::<Vec<_>>(),
+        [(sf, sp)],
+        "the entry names every identifier shown"
+    );
+}
+
+#[test]
+fn a_linked_facility_whose_patient_refused_is_withheld_and_break_glass_opens_it() {
+    let (f, p) = PERSONA;
+    let (sf, sp) = PERSONA_SECOND;
+    let (mut l, _dir) = over_consent(
+        &format!("facility,patient_id,state\n{f},{p},consented\n{sf},{sp},refused\n"),
+        "doctor",
+    );
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    let second = r.linked.iter().find(|m| m.patient_id == sp).unwrap();
+    assert_eq!(second.state, MemberState::Withheld);
+    assert!(
+        r.critical.iter().all(|c| c.facility.code != sf)
+            && r.summary.allergies.iter().all(|a| a.facility.code != sf)
+            && r.summary.medicines.iter().all(|m| m.facility.code != sf),
+        "nothing of the withheld facility is shown"
+    );
+    // Opening her refused identifier itself shows her main hospital's record, the other withheld.
+    let r = l.desk.open_record(sf, sp, &both(), None).unwrap();
+    assert_eq!(
+        r.patient.facility.code, f,
+        "the header is the identifier shown"
+    );
+    assert!(
+        r.linked
+            .iter()
+            .any(|m| m.patient_id == sp && m.opened && m.state == MemberState::Withheld)
+    );
+    l.desk
+        .break_glass("意識障害で搬送、服薬確認が必要")
+        .unwrap();
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    let second = r.linked.iter().find(|m| m.patient_id == sp).unwrap();
+    assert_eq!(second.state, MemberState::Shown);
+    assert_eq!(second.basis, Some(Basis::BreakGlass));
+    assert_eq!(
+        r.access.basis,
+        Basis::BreakGlass,
+        "the opening's basis needs the most justification"
+    );
+    assert!(r.critical.iter().any(|c| c.facility.code == sf));
+}
+
+#[test]
+fn sections_withheld_from_a_profession_stay_withheld_at_every_facility() {
+    let (f, p) = PERSONA;
+    let (sf, _) = PERSONA_SECOND;
+    let (mut l, _dir) = over_consent(
+        &format!(
+            "facility,patient_id,state\n{f},{p},consented\n{sf},{},consented\n",
+            PERSONA_SECOND.1
+        ),
+        "paramedic",
+    );
+    l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    assert!(
+        r.linked
+            .iter()
+            .any(|m| m.facility.code == sf && m.state == MemberState::Shown)
+    );
+    // A paramedic sees no labs, encounters, reports or documents, from either hospital.
+    assert!(r.summary.labs.is_empty() && r.summary.encounters.is_empty());
+    assert!(
+        r.details.labs.is_empty() && r.details.documents.is_empty() && r.details.reports.is_empty()
+    );
+    assert!(r.summary.allergies.iter().any(|a| a.facility.code == sf));
 }

@@ -82,7 +82,9 @@
 //!    allergy (`AL1|1|DA^薬剤アレルギー^HL70127|1^ペニシリン系^99XYZ|SV^重度^HL70128|アナフィラキシー`,
 //!    also in ADT-61), 心房細動 and 高血圧症, current ワーファリン錠1mg 3錠 + アムロジピン錠5mg
 //!    (every 28 days, the last 10 days before `as_of`), PT-INR at each of six visits, a referral
-//!    letter in extended storage. With 2+ facilities she is also patient 0 of the second facility.
+//!    letter in extended storage. With 2+ facilities she is also patient 0 of the second facility,
+//!    which alone recorded a severe ヨード造影剤 (iodine contrast) allergy (血圧低下, 2024-03): only
+//!    the record linked through `pix-xref.tsv` shows it when her main hospital's row is opened.
 //! 1. **佐藤 健一**, M, 1952-07-21, 気仙沼市: 末期腎不全 with 維持血液透析状態, ２型糖尿病 on
 //!    ランタス注ソロスター (insulin), HBs抗原 `(+)` marked 未告知, Cre/BUN/K every two weeks, a
 //!    J-SPEED record.

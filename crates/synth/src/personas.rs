@@ -23,7 +23,7 @@ pub(crate) const PERSONA_SEED: u64 = 0x4649_454C_4443_4841;
 pub(crate) const ROLES: [(&str, &str); PERSONA_COUNT as usize] = [
     (
         "penicillin-allergy-warfarin",
-        "山田 花子: severe penicillin allergy (AL1 DA SV), atrial fibrillation on warfarin with a PT-INR trend, current prescription; also registered at the second facility",
+        "山田 花子: severe penicillin allergy (AL1 DA SV), atrial fibrillation on warfarin with a PT-INR trend, current prescription; also registered at the second facility, which alone recorded a severe iodine contrast allergy",
     ),
     (
         "dialysis-insulin-hbs-untold",
@@ -293,6 +293,21 @@ pub(crate) fn person(index: u64, as_of: CivilDate) -> Option<Person> {
         allergies,
         infections,
     })
+}
+
+/// Persona `index` as her second facility knows her: 山田 花子 (persona 0) had a contrast CT
+/// there and reacted to the iodine contrast medium with a fall in blood pressure. Her main
+/// hospital never heard of it, so only the linked record shows it: the case the hub's
+/// cross-references exist for (issue 15).
+pub(crate) fn at_second_facility(index: u64, person: &mut Person) {
+    if index == 0 {
+        person.allergies.push(Allergy {
+            allergen: &clinical::ALLERGENS[2],
+            severity: &severity::SEVERE,
+            reaction: "血圧低下",
+            onset: "202403".to_owned(),
+        });
+    }
 }
 
 fn items(list: &[(&'static Drug, f64)]) -> Vec<RxItem> {

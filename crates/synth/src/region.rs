@@ -220,7 +220,13 @@ pub(crate) fn first_chart(
     let id = facility.patient_id(n);
     let origin = region.visitor_origin(f, n);
     let person = match origin {
-        Some(k) => person_at(region, as_of, f - 1, k),
+        Some(k) => {
+            let mut person = person_at(region, as_of, f - 1, k);
+            if region.personas && f == 1 {
+                personas::at_second_facility(k, &mut person);
+            }
+            person
+        }
         None => person_at(region, as_of, f, n),
     };
     let persona = region.personas && f == 0 && n < PERSONA_COUNT;

@@ -25,8 +25,12 @@ pub const CLERK_CODE: &str = "DRILL-0000";
 /// The drill persona 山田 花子 (S45.3.12): penicillin allergy, warfarin, PT-INR trend; consented
 /// at her main hospital.
 pub const PERSONA: (&str, &str) = ("0410610011", "0010000000");
-/// Her registration at the second hospital, where the drill consent list says she refused.
-pub const PERSONA_REFUSED: (&str, &str) = ("0410710387", "00200000");
+/// Her registration at the second hospital, which the drill region's cross-references link with
+/// `PERSONA` (consented there too). Only it records her iodine contrast allergy.
+pub const PERSONA_SECOND: (&str, &str) = ("0410710387", "00200000");
+/// The drill persona 鈴木 茂 (S13.2.25), who refused consent to sharing (the drill consent list):
+/// his record opens only by break-glass.
+pub const PERSONA_REFUSED: (&str, &str) = ("0410610011", "0010000004");
 
 pub struct Testbed {
     pub root: PathBuf,
@@ -109,21 +113,33 @@ impl Testbed {
             audit_pub,
         };
         let now = now.to_utc();
-        bed.build(&bed.drill, &policy_text, now, &[]);
-        bed.build(&bed.expired, &policy_text, now - Duration::days(40), &[]);
+        bed.build(&bed.drill, &policy_text, now, &[], None);
+        bed.build(
+            &bed.expired,
+            &policy_text,
+            now - Duration::days(40),
+            &[],
+            None,
+        );
         bed
     }
 
     /// Another drill snapshot of the same region, signed by the same hub, created at `created`
     /// (valid for 30 days from then), with the drill policy as `edit` changes it.
     pub fn snapshot(&self, out: &Path, created: DateTime<Utc>, edit: impl FnOnce(&str) -> String) {
-        self.build(out, &edit(&drill_policy()), created, &[]);
+        self.build(out, &edit(&drill_policy()), created, &[], None);
     }
 
     /// A drill snapshot whose cross-references also link each of `pairs` ((facility, patient ID)
     /// twice), as an index that linked two people by mistake would.
     pub fn snapshot_linking(&self, out: &Path, created: DateTime<Utc>, pairs: &[LinkedPair<'_>]) {
-        self.build(out, &drill_policy(), created, pairs);
+        self.build(out, &drill_policy(), created, pairs, None);
+    }
+
+    /// A drill snapshot of the region whose consent list is `consent` (the CSV of
+    /// scripts/drill/consent.csv's form) instead of the drill one.
+    pub fn snapshot_with_consent(&self, out: &Path, created: DateTime<Utc>, consent: &str) {
+        self.build(out, &drill_policy(), created, &[], Some(consent));
     }
 
     /// The hub's side of a sync: a fresh drill snapshot of the region, created at `created`,
@@ -192,7 +208,7 @@ impl Testbed {
     ) -> (PathBuf, PathBuf) {
         let snapshots = self.empty_laptop(folder);
         let out = snapshots.join(format!("{name}.fcs"));
-        self.build(&out, &edit(&drill_policy()), Utc::now(), &[]);
+        self.build(&out, &edit(&drill_policy()), Utc::now(), &[], None);
         (snapshots, out)
     }
 
@@ -226,11 +242,16 @@ impl Testbed {
         policy_text: &str,
         created: DateTime<Utc>,
         pairs: &[LinkedPair<'_>],
+        consent: Option<&str>,
     ) {
         let hub = self.root.join("hub");
         let policy = Policy::parse(policy_text).expect("the test policy parses");
-        let consent =
-            read_consent(&repo().join("scripts/drill/consent.csv")).expect("the drill consent");
+        let consent = match consent {
+            Some(text) => fieldchart_build::parse_consent(text).expect("the test's consent list"),
+            None => {
+                read_consent(&repo().join("scripts/drill/consent.csv")).expect("the drill consent")
+            }
+        };
         let passphrase =
             fieldchart_vault::read_passphrase_file(&hub.join("emergency-passphrase.txt"))
                 .expect("passphrase");
