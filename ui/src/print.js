@@ -35,6 +35,26 @@ export function renderPrint(record, printed, v) {
   );
 }
 
+/**
+ * Every facility whose data is on the page, each with its ID and data-as-of, and a linked one
+ * whose data is not (withheld, or not in the snapshot): a page that travels with the patient
+ * must say where each line came from.
+ */
+function printFacilities(content, v) {
+  const linked = content.linked ?? [];
+  if (linked.length === 0) return null;
+  const p = content.patient ?? {};
+  const own = `${formatFacility(p.facility, v.lang)} ${v.t('result.patientId')} ${p.patientId ?? ''}`
+    + (content.dataAsOf ? `（${v.t('record.dataAsOf')} ${formatDay(content.dataAsOf.asOf, v.lang)}）` : '');
+  const others = linked.map((m) => {
+    const head = `${formatFacility(m.facility, v.lang)} ${v.t('result.patientId')} ${m.patientId}`;
+    if (m.state === 'shown') return `${head}（${v.t('record.dataAsOf')} ${m.dataAsOf ? formatDay(m.dataAsOf.asOf, v.lang) : '—'}）`;
+    return `${head}（${v.t(m.state === 'withheld' ? 'record.linkedWithheld' : 'result.linkedNotHeld')}）`;
+  });
+  return h('p', { class: 'print-facilities' },
+    h('strong', {}, `${v.t('print.facilities')}: `), [own, ...others].join(v.lang === 'ja' ? '／' : ' / '));
+}
+
 function printPage(content, banner, printedAt, v) {
   const p = content.patient ?? {};
   const s = content.summary ?? {};
@@ -73,6 +93,7 @@ function printPage(content, banner, printedAt, v) {
       withheld.length
         ? h('p', { class: 'print-withheld' }, `${v.t('withheld.list')}: ${withheld.map((w) => label(w, v.lang)).join(sep)}`)
         : null,
+      printFacilities(content, v),
     ),
     h('section', { class: 'print-critical' },
       h('h2', {}, v.t('critical.heading')),

@@ -204,14 +204,15 @@ function renderLinked(r, v) {
   );
 }
 
-function differs(l, v) {
+/** A linked identifier's identity fields that differ from the row's or the header's, or null. */
+export function differs(l, v, words = 'result.linkedDiffers') {
   const parts = [];
   if (l.nameKanji || l.nameKana) parts.push(`${v.t('result.name')}: ${[l.nameKanji, l.nameKana].filter(Boolean).join(' ')}`);
   if (l.dob) parts.push(`${v.t('result.dob')}: ${formatBirthDate(l.dob, v.lang)}`);
   if (l.sex) parts.push(`${v.t('result.sex')}: ${label(l.sex, v.lang)}`);
   if (l.address) parts.push(`${v.t('result.address')}: ${l.address}`);
   if (parts.length === 0) return null;
-  return h('span', { class: 'linked-differs' }, ` （${v.t('result.linkedDiffers')} ${parts.join('、')}）`);
+  return h('span', { class: 'linked-differs' }, ` （${v.t(words)} ${parts.join('、')}）`);
 }
 
 function fact(term, value, cls = null) {

@@ -6,6 +6,7 @@
 import { h } from './dom.js';
 import { formatBirthDate, formatDay, formatDaysAgo, formatFacility, label } from './format.js';
 import { areaSection, labTable, medicineTable, rowList, source, undisclosedMark } from './rows.js';
+import { differs } from './search.js';
 import { plotTrend } from './trends.js';
 
 /** Who this is and on what basis they are being viewed: shown above every record screen. */
@@ -41,6 +42,40 @@ export function patientHeader(record, v) {
           h('strong', {}, `${v.t('withheld.list')}: `),
           access.withheld.map((w) => label(w, v.lang)).join(v.lang === 'ja' ? '、' : ', '))
       : null,
+    linkedMembers(record, v),
+  );
+}
+
+/**
+ * The person's other identifiers the hub linked with this one (RecordScreen.linked): each
+ * facility's ID and whether its data is on this screen, with that facility's own data-as-of, or
+ * why not (its patient refused sharing there; or the snapshot does not hold it). Every item below
+ * carries its own facility, so nothing from another facility reads as this one's.
+ */
+export function linkedMembers(record, v) {
+  const linked = record.linked ?? [];
+  if (linked.length === 0) return null;
+  return h('section', { class: 'record-linked', 'aria-label': v.t('record.linked') },
+    h('p', { class: 'record-linked-heading' }, h('strong', {}, v.t('record.linked'))),
+    h('ul', { class: 'record-linked-list' }, linked.map((m) => h('li', {
+      class: ['record-member', `member-${m.state}`],
+      dataset: { facility: m.facility?.code, patient: m.patientId, state: m.state },
+    },
+      h('span', { class: 'linked-facility' }, formatFacility(m.facility, v.lang)), ' ',
+      h('span', { class: 'linked-patient-id' }, `${v.t('result.patientId')} ${m.patientId}`),
+      m.opened ? ` ${v.t('record.linkedOpened')}` : null,
+      m.state === 'shown' && m.dataAsOf
+        ? h('span', { class: ['member-age', m.dataAsOf.stale ? 'stale' : null] },
+            ` ・${v.t('record.dataAsOf')}: ${formatDay(m.dataAsOf.asOf, v.lang)}${formatDaysAgo(m.dataAsOf.days, v.lang)}`,
+            m.dataAsOf.stale ? h('strong', { class: 'stale-warning' }, ` ⚠ ${v.t('record.stale')}`) : null)
+        : null,
+      m.state === 'shown' && m.consent && m.consent !== 'consented'
+        ? ` ・${accessWords({ consent: m.consent, basis: m.basis }, v)}`
+        : null,
+      m.state === 'withheld' ? h('strong', { class: 'member-withheld' }, ` ・${v.t('record.linkedWithheld')}`) : null,
+      m.state === 'not-held' ? ` ・${v.t('result.linkedNotHeld')}` : null,
+      differs(m, v, 'record.linkedDiffers'),
+    ))),
   );
 }
 

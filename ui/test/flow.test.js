@@ -3,14 +3,16 @@
 // (test/fixtures, rendered by crates/desk/tests/contract.rs).
 
 import { describe, expect, it } from 'vitest';
-import { fixture, flush, memoryStorage, mount, tick, toSearch, toSummary, type } from './helpers.js';
+import { fakeApi, fixture, flush, memoryStorage, mount, tick, toSearch, toSummary, type } from './helpers.js';
 
 const text = (el) => el?.textContent ?? '';
 const errors = () => fixture('errors');
 const refusals = () => fixture('refusals');
 const firstCard = () => fixture('start').snapshots[0];
-/** The place in the results fixture of the first patient with this consent state. */
-const resultWith = (consent) => fixture('results').results.findIndex((r) => r.consent === consent);
+/** The place in a results fixture of the first patient with this consent state. */
+const resultWith = (consent, results = 'results') => fixture(results).results.findIndex((r) => r.consent === consent);
+/** The app over a desk whose search finds the drill persona who refused consent to sharing. */
+const mountRefused = () => mount({ api: fakeApi({ search: () => fixture('results-refused') }) });
 
 function reject(error) {
   return async () => {
@@ -182,15 +184,15 @@ describe('declare and search', () => {
     m.$('.search-form').dispatchEvent(new Event('submit', { cancelable: true }));
     await flush();
     expect(m.api.search).toHaveBeenCalledWith({ query: 'yamada hanako', dob: undefined, sex: 'female', address: undefined });
-    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$$('.result')).toHaveLength(fixture('results').results.length);
     expect(m.$('#search-query').value).toBe('yamada hanako');
   });
 
   it('opens with the two confirmed identifiers and the facility code', async () => {
     const m = mount();
-    await toSummary(m, 1);
+    await toSummary(m, 0);
     expect(m.api.openRecord).toHaveBeenCalledWith({
-      facility: '0410710387', patientId: '00200000', confirmed: ['name', 'dob'], basis: undefined,
+      facility: '0410610011', patientId: '0010000000', confirmed: ['name', 'dob'], basis: undefined,
     });
     expect(m.$('#critical-banner')).not.toBeNull();
   });
@@ -215,15 +217,15 @@ describe('declare and search', () => {
   });
 
   it('refused consent: break-glass asks for a reason, records it, then opens under a red banner', async () => {
-    const m = mount();
+    const m = mountRefused();
     m.api.openRecord.mockImplementationOnce(reject(refusals()['consent-refused']));
     m.api.openRecord.mockImplementationOnce(async () => {
       const record = fixture('record-doctor');
       record.banner.breakGlass = '意識がなく緊急に必要';
       return record;
     });
-    const refused = fixture('results').results[resultWith('refused')];
-    await toSummary(m, resultWith('refused'));
+    const refused = fixture('results-refused').results[resultWith('refused', 'results-refused')];
+    await toSummary(m, resultWith('refused', 'results-refused'));
     expect(text(m.$('#error'))).toContain('本人が同意を拒否しています');
     expect(m.$('#break-glass-input')).toBeNull();
     m.$('#break-glass-open').click();
@@ -243,20 +245,20 @@ describe('declare and search', () => {
     m.api.openRecord.mockImplementation(reject({ kind: 'needs-confirmation', message: 'fewer than two identifiers confirmed' }));
     await toSummary(m);
     expect(text(m.$('#error .error-sentence'))).toBe('名前と生年月日の2つで本人確認をしてから開いてください。');
-    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$$('.result')).toHaveLength(fixture('results').results.length);
   });
 });
 
 describe('the break-glass banner', () => {
   it('shows the reason on every screen after it is given', async () => {
-    const m = mount();
+    const m = mountRefused();
     m.api.openRecord.mockImplementationOnce(reject(refusals()['consent-refused']));
     m.api.openRecord.mockImplementation(async () => {
       const r = fixture('record-doctor');
       r.banner.breakGlass = '意識がなく緊急に必要';
       return r;
     });
-    await toSummary(m, resultWith('refused'));
+    await toSummary(m, resultWith('refused', 'results-refused'));
     m.$('#break-glass-open').click();
     type(m.$('#break-glass-input'), '意識がなく緊急に必要');
     m.$('#break-glass-confirm').click();
@@ -545,7 +547,7 @@ describe('busy', () => {
     expect(m.api.search).toHaveBeenCalledTimes(1);
     expect(m.root.getAttribute('aria-busy')).toBe('false');
     tick(m.$('.confirm-name'));
-    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$$('.result')).toHaveLength(fixture('results').results.length);
   });
 });
 
@@ -572,7 +574,7 @@ describe('a new search', () => {
     const m = mount();
     await toSearch(m);
     await m.app.actions.search();
-    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$$('.result')).toHaveLength(fixture('results').results.length);
     tick(m.$('.confirm-name'));
     let release;
     m.api.search.mockImplementation(() => new Promise((resolve) => { release = () => resolve(fixture('results')); }));
@@ -580,7 +582,7 @@ describe('a new search', () => {
     expect(m.$$('.result')).toHaveLength(0);
     release();
     await flush();
-    expect(m.$$('.result')).toHaveLength(3);
+    expect(m.$$('.result')).toHaveLength(fixture('results').results.length);
     expect(m.$('.confirm-name').checked).toBe(false);
   });
 });

@@ -93,8 +93,8 @@ export async function toSearch(m) {
   await m.app.actions.declare();
 }
 
-/** Walks on to the first result's summary (step 5), both identifiers ticked. */
-export async function toSummary(m, index = 1) {
+/** Walks on to a result's summary (step 5; the first result's by default), both identifiers ticked. */
+export async function toSummary(m, index = 0) {
   await toSearch(m);
   type(m.$('#search-query'), 'やまだ S45 女');
   await m.app.actions.search();

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { formatBirthDate, formatDay } from '../src/format.js';
-import { fixture, flush, mount, tick, toSearch, toSummary, type } from './helpers.js';
+import { fakeApi, fixture, flush, mount, tick, toSearch, toSummary, type } from './helpers.js';
 
 const text = (el) => el?.textContent ?? '';
 const start = () => fixture('start');
@@ -273,23 +273,27 @@ describe('step 4, find the patient', () => {
   });
 
   it('a refused row says it opens only by break-glass, an unknown one that the basis is chosen on opening', async () => {
-    const m = mount();
+    const m = mount({ api: fakeApi({ search: () => fixture('results-refused') }) });
     await toSearch(m);
     await m.app.actions.search();
     const rowOf = (consent) => m.$(`.result.consent-${consent}`);
-    const [unknown, consented, refused] = ['unknown', 'consented', 'refused'].map(rowOf);
+    const [unknown, refused] = ['unknown', 'refused'].map(rowOf);
     expect(text(refused.querySelector('.consent'))).toBe('拒否');
     expect(text(refused.querySelector('.consent-note'))).toBe('本人が拒否：開くにはブレークグラス（理由の記録）が必要');
     expect(refused.querySelector('.consent-note').classList.contains('consent-note-refused')).toBe(true);
     expect(text(unknown.querySelector('.consent'))).toBe('不明');
     expect(text(unknown.querySelector('.consent-note'))).toBe('同意不明：開くとき法的根拠を選びます');
-    expect(text(consented.querySelector('.consent'))).toBe('同意あり');
-    expect(consented.querySelector('.consent-note')).toBeNull();
     m.$('#lang-toggle').click();
     expect(text(rowOf('refused').querySelector('.consent'))).toBe('Refused');
     expect(text(rowOf('refused').querySelector('.consent-note'))).toBe('Refused: opens only by break-glass, with a recorded reason');
     expect(text(rowOf('unknown').querySelector('.consent-note'))).toBe('Consent unknown: you will choose the legal basis when opening');
-    expect(rowOf('consented').querySelector('.consent-note')).toBeNull();
+    // The persona who consented is another search's row.
+    const c = mount();
+    await toSearch(c);
+    await c.app.actions.search();
+    const consented = c.$('.result.consent-consented');
+    expect(text(consented.querySelector('.consent'))).toBe('同意あり');
+    expect(consented.querySelector('.consent-note')).toBeNull();
   });
 
   it('the Open button is enabled only when both name and date of birth are ticked', async () => {
@@ -521,6 +525,59 @@ describe('step 5, summary first', () => {
   });
 });
 
+describe('step 5, one person across facilities', () => {
+  it('the persona’s record names her second hospital, its own data-as-of, and its allergy on the red band', async () => {
+    const record = fixture('record-doctor');
+    const second = record.linked.find((m) => m.state === 'shown');
+    expect(second, 'the drill region links the persona across two hospitals').toBeDefined();
+    const m = mount();
+    await toSummary(m);
+    const member = m.$(`.record-member[data-facility="${second.facility.code}"]`);
+    expect(text(m.$('.record-linked-heading'))).toContain('同一人物の他施設の記録');
+    expect(text(member)).toContain(second.facility.name);
+    expect(text(member)).toContain(second.patientId);
+    expect(text(member)).toContain(formatDay(second.dataAsOf.asOf, 'ja'));
+    // Only the second hospital recorded the contrast allergy: the red band says so, with its name.
+    const flags = m.$$('#critical-banner .critical-flag');
+    const contrast = flags.find((f) => text(f).includes('ヨード造影剤'));
+    expect(contrast, 'the second hospital’s allergy is on the red band').toBeDefined();
+    expect(text(contrast)).toContain(second.facility.name);
+    // The same drug from both hospitals stays two rows, each with its hospital.
+    const warfarin = m.$$('#summary-medicines tr').filter((r) => text(r).includes('ワーファリン'));
+    expect(warfarin.length).toBe(2);
+    expect(new Set(warfarin.map((r) => text(r).includes(second.facility.name))).size).toBe(2);
+  });
+
+  it('a facility whose patient refused sharing is named as withheld, and nothing of it is shown', async () => {
+    const record = fixture('record-linked-withheld');
+    const withheld = record.linked.find((m) => m.state === 'withheld');
+    expect(withheld).toBeDefined();
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    const member = m.$(`.record-member[data-facility="${withheld.facility.code}"]`);
+    expect(member.classList.contains('member-withheld')).toBe(true);
+    expect(text(member)).toContain('表示していません');
+    expect(text(m.$('#critical-banner'))).not.toContain(withheld.facility.name);
+    m.$('#lang-toggle').click();
+    expect(text(m.$(`.record-member[data-facility="${withheld.facility.code}"]`))).toContain('not shown: the patient refused sharing');
+  });
+
+  it('the print page lists every facility with its ID and data-as-of', async () => {
+    const m = mount();
+    await toSummary(m);
+    m.$('#go-print').click();
+    await flush();
+    const printed = fixture('print');
+    const line = text(m.$('#print-page .print-facilities'));
+    expect(line).toContain(printed.patient.patientId);
+    for (const member of printed.linked) {
+      expect(line).toContain(member.facility.name);
+      expect(line).toContain(member.patientId);
+    }
+  });
+});
+
 describe('step 6, details', () => {
   async function toDetails(record = 'record-doctor') {
     const m = mount();
@@ -582,8 +639,11 @@ describe('step 6, details', () => {
     const m = await toDetails();
     m.$('#tab-documents').click();
     await flush();
-    const doc = m.$('.document');
-    const letter = fixture('record-doctor').details.documents[0];
+    // The persona's referral letter (her second hospital's newer J-SPEED record comes first).
+    const documents = fixture('record-doctor').details.documents;
+    const at = documents.findIndex((d) => d.referral);
+    const letter = documents[at];
+    const doc = m.$$('.document')[at];
     for (const section of letter.sections) {
       expect(text(doc)).toContain(section.title);
       expect(text(doc)).toContain(section.text.split('\n')[0].trim());
@@ -671,9 +731,10 @@ describe('step 6, details', () => {
 
   it('a CDA letter’s own XML is listed as the original shown above, not as a format it cannot show', async () => {
     const record = fixture('record-doctor');
-    const letter = record.details.documents[0];
+    const letter = record.details.documents.find((d) => d.referral);
     // The desk lists the letter's own CDA file beside its sections.
     expect(letter.files.map((f) => f.name)).toContain('main_document.xml');
+    record.details.documents = [letter];
     record.details.documents.push({
       ...letter,
       title: '検査結果',
@@ -716,7 +777,7 @@ describe('step 7, print', () => {
     expect(text(page)).toContain('1970-03-12（昭和45年3月12日・S45.3.12）');
     expect(text(page)).toContain('訓練 / DRILL');
     expect(text(page)).toContain('プレビュー（未印刷）');
-    expect(page.querySelectorAll('.critical-flag')).toHaveLength(3);
+    expect(page.querySelectorAll('.critical-flag')).toHaveLength(fixture('print').critical.length);
     expect(m.$('#print-button')).not.toBeNull();
     expect(m.$('#print-close')).not.toBeNull();
     expect(text(m.$('#step-number'))).toBe('7. 印刷');
