@@ -22,7 +22,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use fieldchart_testbed::{CLERK_CODE, PERSONA, PERSONA_REFUSED, Testbed};
+use fieldchart_testbed::{CLERK_CODE, PERSONA, PERSONA_REFUSED, PERSONA_SECOND, Testbed};
 
 const APP: &str = env!("CARGO_BIN_EXE_fieldchart-app");
 const WAIT: Duration = Duration::from_secs(30);
@@ -654,6 +654,29 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     )
     .await;
     w.text_contains("#summary-medicines", "ワーファリン").await;
+    // She was opened from her main hospital's row; only her second hospital recorded the iodine
+    // contrast allergy. The hub linked the two, so the red band shows it, with that hospital.
+    w.text_contains("#critical-banner", "ヨード造影剤").await;
+    let contrast = w
+        .c
+        .execute(
+            "return [...document.querySelectorAll('#critical-banner .critical-flag')]\
+             .filter((f) => f.textContent.includes('ヨード造影剤'))\
+             .map((f) => f.dataset.class + ' ' + f.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let contrast = contrast.to_string();
+    assert!(
+        contrast.contains("severe-drug-allergy") && contrast.contains("気仙沼港町病院"),
+        "the band names the allergy and the hospital that recorded it: {contrast}"
+    );
+    w.text_contains(
+        &format!(".record-member[data-facility=\"{}\"]", PERSONA_SECOND.0),
+        PERSONA_SECOND.1,
+    )
+    .await;
     w.readable("summary").await;
     w.shot("summary").await;
 
