@@ -657,9 +657,8 @@ async fn a_doctor_walks_the_manual_on_the_drill_snapshot() {
     // She was opened from her main hospital's row; only her second hospital recorded the iodine
     // contrast allergy. The hub linked the two, so the red band shows it, with that hospital.
     w.text_contains("#critical-banner", "ヨード造影剤").await;
-    let contrast = w
-        .c
-        .execute(
+    let contrast =
+        w.c.execute(
             "return [...document.querySelectorAll('#critical-banner .critical-flag')]\
              .filter((f) => f.textContent.includes('ヨード造影剤'))\
              .map((f) => f.dataset.class + ' ' + f.textContent);",

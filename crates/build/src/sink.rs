@@ -253,6 +253,24 @@ impl Sink {
                 &self.demographics()?,
                 |x, y| matches!((of(x), of(y)), (Some(a), Some(b)) if a == b),
             );
+            // Kept in the base, so a record can say "possibly the same person" and why.
+            let mut insert = self.db.prepare(
+                "INSERT OR IGNORE INTO person_suggest \
+                 (facility_a, id_a, facility_b, id_b, strength, agree, differ) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for m in &found {
+                insert.execute(params![
+                    m.a.facility,
+                    m.a.patient_id,
+                    m.b.facility,
+                    m.b.patient_id,
+                    m.strength.as_str(),
+                    m.agree.join(","),
+                    m.differ.join(","),
+                ])?;
+            }
+            drop(insert);
             Some(fieldchart_identity::matching::count_by_facility_pair(
                 &found,
             ))

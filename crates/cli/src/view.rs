@@ -308,6 +308,23 @@ fn print_record(out: &mut impl Write, v: &RecordView) -> std::io::Result<()> {
             if m.opened { " (the ID opened)" } else { "" },
         )?;
     }
+    for m in &v.possibly {
+        writeln!(
+            out,
+            "possibly the same person (NOT confirmed by the hub, not part of this record, {}): \
+             {}:{} {}  agree: {}{}",
+            m.strength,
+            m.facility,
+            m.patient_id,
+            m.identity.name_kanji.as_deref().unwrap_or("-"),
+            m.agree.join(", "),
+            if m.differ.is_empty() {
+                String::new()
+            } else {
+                format!("; differ: {}", m.differ.join(", "))
+            },
+        )?;
+    }
     let access = &v.access;
     writeln!(
         out,

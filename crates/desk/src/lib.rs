@@ -677,6 +677,14 @@ impl Desk {
         .ok_or_else(|| AppError::bad_input("this snapshot has no such patient"))?;
         let parts = RecordParts::of(&view, &active.facilities, today, stale_days);
         let blobs = parts.blobs().into_iter().collect();
+        // A "possibly the same person" line opens that patient's own record, after its own
+        // two-identifier confirmation (checked above, as for a search row).
+        for p in &parts.possibly {
+            let id = (p.facility.code.clone(), p.patient_id.clone());
+            if !active.last_results.contains(&id) {
+                active.last_results.push(id);
+            }
+        }
         active.shown = Some(Shown {
             // The header's identifier: the opened one, unless its facility withholds it.
             patient: PatientRef {
@@ -709,6 +717,7 @@ impl Desk {
             access,
             data_as_of: s.parts.age.clone(),
             linked: s.parts.linked.clone(),
+            possibly: s.parts.possibly.clone(),
             critical: s.parts.critical.clone(),
             summary: s.parts.summary.clone(),
             details: s.parts.details.clone(),

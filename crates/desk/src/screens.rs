@@ -272,19 +272,30 @@ impl Screen for Results {
     const STEP: Step = Step::Find;
 }
 
+/// What can be confirmed with the patient: the name, date of birth and address where known, and
+/// the ID (never sex).
+fn confirmable(name: bool, dob: bool, address: bool) -> Vec<Identifier> {
+    let mut identifiers = Vec::new();
+    if name {
+        identifiers.push(Identifier::Name);
+    }
+    if dob {
+        identifiers.push(Identifier::Dob);
+    }
+    if address {
+        identifiers.push(Identifier::Address);
+    }
+    identifiers.push(Identifier::PatientId);
+    identifiers
+}
+
 impl ResultRow {
     pub fn of(r: &SearchResult, facilities: &Facilities) -> ResultRow {
-        let mut identifiers = Vec::new();
-        if r.name_kanji.is_some() || r.name_kana.is_some() {
-            identifiers.push(Identifier::Name);
-        }
-        if r.dob.is_some() {
-            identifiers.push(Identifier::Dob);
-        }
-        if r.address.is_some() {
-            identifiers.push(Identifier::Address);
-        }
-        identifiers.push(Identifier::PatientId);
+        let identifiers = confirmable(
+            r.name_kanji.is_some() || r.name_kana.is_some(),
+            r.dob.is_some(),
+            r.address.is_some(),
+        );
         let mut matched: Vec<Identifier> = r
             .matched
             .iter()
@@ -565,6 +576,31 @@ pub struct RecordMember {
     pub address: Option<String>,
 }
 
+/// "Possibly the same person (not confirmed by the hub)": an unlinked patient at another facility
+/// whose identity agrees with this record's, and why. It opens as its own record, from this line,
+/// after the viewer confirms it on two identifiers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PossibleMatch {
+    pub facility: Facility,
+    pub patient_id: String,
+    /// The identifier of this record it resembles.
+    pub resembles: String,
+    /// `probable`, or `weaker` (the given name, date of birth, sex and municipality agree; the
+    /// family name differs: a marriage).
+    pub strength: String,
+    pub agree: Vec<String>,
+    pub differ: Vec<String>,
+    pub consent: Consent,
+    pub name_kanji: Option<String>,
+    pub name_kana: Option<String>,
+    pub dob: Option<Day>,
+    pub sex: Words,
+    pub address: Option<String>,
+    /// What can be confirmed before opening it (as a search row's).
+    pub identifiers: Vec<Identifier>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordScreen {
@@ -577,6 +613,8 @@ pub struct RecordScreen {
     /// linked with nobody): the record gathers every shown one's data, each item with its
     /// facility and date.
     pub linked: Vec<RecordMember>,
+    /// Unlinked patients suggested as possibly the same person (never merged into this record).
+    pub possibly: Vec<PossibleMatch>,
     pub critical: Vec<Critical>,
     pub summary: Summary,
     pub details: Details,
@@ -656,6 +694,7 @@ pub struct RecordParts {
     pub patient: PatientHeader,
     pub age: RecordAge,
     pub linked: Vec<RecordMember>,
+    pub possibly: Vec<PossibleMatch>,
     pub access: AccessShown,
     pub critical: Vec<Critical>,
     pub summary: Summary,
@@ -822,10 +861,37 @@ impl RecordParts {
             reports: rows(&h.reports),
             documents: h.documents.iter().filter_map(|d| document(d, f)).collect(),
         };
+        let possibly = v
+            .possibly
+            .iter()
+            .map(|m| {
+                let r = &m.identity;
+                PossibleMatch {
+                    facility: f.get(&m.facility),
+                    patient_id: m.patient_id.clone(),
+                    resembles: format!("{}:{}", m.resembles_facility, m.resembles_patient_id),
+                    strength: m.strength.clone(),
+                    agree: m.agree.clone(),
+                    differ: m.differ.clone(),
+                    consent: m.consent,
+                    name_kanji: r.name_kanji.clone(),
+                    name_kana: r.name_kana.clone(),
+                    dob: Day::opt(r.dob.as_deref()),
+                    sex: sex_words(r.sex),
+                    address: r.addresses.first().cloned(),
+                    identifiers: confirmable(
+                        r.name_kanji.is_some() || r.name_kana.is_some(),
+                        r.dob.is_some(),
+                        !r.addresses.is_empty(),
+                    ),
+                }
+            })
+            .collect();
         RecordParts {
             patient,
             age: age(&v.data_as_of),
             linked,
+            possibly,
             access,
             critical,
             summary,

@@ -514,6 +514,31 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         "a facility whose patient refused sharing is withheld and named"
     );
     screens.insert("record-linked-withheld", pretty(&partial));
+    // Had the index not linked her two registrations, each record would say "possibly the same
+    // person (not confirmed by the hub)", and why.
+    let unlinked = b.tmp.path().join("unlinked");
+    std::fs::create_dir_all(&unlinked).unwrap();
+    SYNCED.lock().unwrap().push(unlinked.clone());
+    b.bed.snapshot_unlinking(
+        &unlinked.join("unlinked.fcs"),
+        now().to_utc(),
+        ((f, p), PERSONA_SECOND),
+    );
+    let mut u = Laptop::of(&unlinked);
+    u.desk.start().unwrap();
+    u.desk
+        .unlock(&show(&unlinked.join("unlinked.fcs")), None, None)
+        .unwrap();
+    u.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    u.desk.search("やまだ はなこ", None, None, None).unwrap();
+    let possibly = u.desk.open_record(f, p, &both(), None).unwrap();
+    assert!(
+        !possibly.possibly.is_empty(),
+        "her other registration is suggested"
+    );
+    screens.insert("record-possibly", pretty(&possibly));
     // Patients whose letters are a wound photo and a scanned PDF (the persona's is CDA text).
     for (name, file) in [
         ("record-documents", "main_document.jpg"),

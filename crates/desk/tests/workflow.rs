@@ -1071,3 +1071,72 @@ fn sections_withheld_from_a_profession_stay_withheld_at_every_facility() {
     );
     assert!(r.summary.allergies.iter().any(|a| a.facility.code == sf));
 }
+
+#[test]
+fn an_unlinked_look_alike_is_possibly_the_same_person_never_merged_and_opens_after_its_own_confirmation()
+ {
+    let (f, p) = PERSONA;
+    let (sf, sp) = PERSONA_SECOND;
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("unlinked.fcs");
+    // The index has not linked her two registrations.
+    testbed().snapshot_unlinking(&snapshot, Utc::now(), ((f, p), (sf, sp)));
+    let folder = dir.path().to_path_buf();
+    let mut l = Laptop::with(|c| c.snapshot_dirs = vec![folder]);
+    l.desk.start().unwrap();
+    l.desk.unlock(&Laptop::path(&snapshot), None, None).unwrap();
+    l.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    let found = l.desk.search("やまだ はなこ", None, None, None).unwrap();
+    assert!(
+        found.results.iter().any(|r| r.patient_id == sp)
+            && found.results.iter().any(|r| r.patient_id == p),
+        "two rows: nobody linked them"
+    );
+    let r = l.desk.open_record(f, p, &both(), None).unwrap();
+    assert!(r.linked.is_empty(), "never merged");
+    assert!(
+        r.critical.iter().all(|c| c.facility.code == f),
+        "nothing of the other patient's chart is on this record"
+    );
+    let possible = r
+        .possibly
+        .iter()
+        .find(|m| m.facility.code == sf && m.patient_id == sp)
+        .expect("her other registration is possibly the same person");
+    assert_eq!(possible.strength, "probable");
+    for field in ["name", "dob", "sex"] {
+        assert!(
+            possible.agree.iter().any(|a| a == field),
+            "{field} agrees: {possible:?}"
+        );
+    }
+    assert_eq!(possible.resembles, format!("{f}:{p}"));
+    // Opening it needs its own two identifiers, then it is its own record.
+    let err = l
+        .desk
+        .open_record(sf, sp, &[Identifier::Name], None)
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NeedsConfirmation);
+    let other = l.desk.open_record(sf, sp, &both(), None);
+    let other = match other {
+        Err(e) if e.kind == ErrorKind::NeedsBasis => l
+            .desk
+            .open_record(sf, sp, &both(), Some("vital-interest"))
+            .unwrap(),
+        o => o.unwrap(),
+    };
+    assert_eq!(other.patient.facility.code, sf);
+    assert!(other.linked.is_empty());
+    assert!(
+        other
+            .critical
+            .iter()
+            .any(|c| c.what.contains("ヨード造影剤"))
+    );
+    assert!(
+        other.possibly.iter().any(|m| m.patient_id == p),
+        "and it points back"
+    );
+}

@@ -49,6 +49,16 @@ pub enum Strength {
     Weaker,
 }
 
+impl Strength {
+    /// The name the snapshot and the record use: `probable`, `weaker`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Probable => "probable",
+            Strength::Weaker => "weaker",
+        }
+    }
+}
+
 /// "Possibly the same person (not confirmed by the hub)", and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {

@@ -47,6 +47,9 @@ pub struct RecordView {
     /// Every identifier of the person: the opened one, and those the hub linked with it, each
     /// shown, withheld or not held (one entry for a patient the hub links with nobody).
     pub members: Vec<MemberView>,
+    /// "Possibly the same person (not confirmed by the hub)": unlinked patients at other
+    /// facilities the base's matcher suggested, each with why. Never part of this record.
+    pub possibly: Vec<PossibleView>,
     pub summary: Summary,
     pub history: History,
 }
@@ -172,6 +175,26 @@ pub struct MemberView {
     pub identity: Option<PatientRow>,
 }
 
+/// A patient the hub did not link, suggested as possibly the same person, with the reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct PossibleView {
+    pub facility: String,
+    pub patient_id: String,
+    /// The member of this record it resembles.
+    pub resembles_facility: String,
+    pub resembles_patient_id: String,
+    /// `probable` or `weaker` (a married name).
+    pub strength: String,
+    /// Fields that agree (`name`, `given-name`, `dob`, `sex`, `address`, `municipality`) and
+    /// differ (`name-spelling`, `family-name`, `address`).
+    pub agree: Vec<String>,
+    pub differ: Vec<String>,
+    /// Its consent at its facility: what opening it will ask.
+    pub consent: Consent,
+    /// Its identity, to confirm on two identifiers before opening it.
+    pub identity: PatientRow,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemberState {
@@ -272,6 +295,21 @@ pub fn record(
             identity: None,
         });
     }
+    let possibly = access
+        .possibly()?
+        .into_iter()
+        .map(|p| PossibleView {
+            facility: p.patient.facility,
+            patient_id: p.patient.patient_id,
+            resembles_facility: p.resembles.facility,
+            resembles_patient_id: p.resembles.patient_id,
+            strength: p.strength,
+            agree: p.agree,
+            differ: p.differ,
+            consent: p.consent,
+            identity: p.row,
+        })
+        .collect();
     let (row, data_as_of) = first.expect("a record access shows at least one member");
     let dob = row.dob.as_deref().and_then(parse_date);
     let patient = PatientView {
@@ -292,6 +330,7 @@ pub fn record(
         access,
         data_as_of,
         members,
+        possibly,
         summary,
         history,
     }))

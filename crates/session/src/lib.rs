@@ -45,8 +45,8 @@ mod sqlite;
 pub mod viewing;
 
 pub use viewing::{
-    AccessView, Linked, MemberAccess, NotBegun, NotHeld, RecordAccess, SearchAccess, ViewError,
-    Viewing, ViewingOptions, WithheldMember,
+    AccessView, Linked, MemberAccess, NotBegun, NotHeld, Possible, RecordAccess, SearchAccess,
+    ViewError, Viewing, ViewingOptions, WithheldMember,
 };
 
 use std::path::PathBuf;
@@ -354,6 +354,20 @@ impl Session {
     }
 
     /// The consent state of a patient on the hub's consent list as the newest file holds it.
+    /// The probable matches of `facility:patient_id` (never links): the base's, where a base
+    /// computes them (a layer holds too few patients to match, so a new patient is matched at
+    /// the next base).
+    fn suggested(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<Vec<fieldchart_store::read::SuggestedRow>, SessionError> {
+        let store = self.store(0)?;
+        store
+            .suggested(facility, patient_id)
+            .map_err(|e| self.failed(e))
+    }
+
     fn consent(&self, facility: &str, patient_id: &str) -> Result<Option<String>, SessionError> {
         let store = self.store(self.layers.len() - 1)?;
         store

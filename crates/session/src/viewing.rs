@@ -900,6 +900,25 @@ pub struct WithheldMember {
     pub message: String,
 }
 
+/// "Possibly the same person (not confirmed by the hub)": a patient at another facility whose
+/// identity agrees with a member's so far that the base's matcher suggested them, and whom the
+/// hub's index has not linked. Never part of the record: it opens on its own, after its own
+/// two-identifier confirmation.
+#[derive(Debug, Clone)]
+pub struct Possible {
+    pub patient: PatientRef,
+    /// The member of the record it resembles.
+    pub resembles: PatientRef,
+    /// `probable` (name, date of birth and sex agree) or `weaker` (a married name).
+    pub strength: String,
+    pub agree: Vec<String>,
+    pub differ: Vec<String>,
+    /// Its identity row (identity is what a search shows of anyone; its chart stays closed).
+    pub row: PatientRow,
+    /// Its consent state at its facility, so the line can say what opening it will ask.
+    pub consent: Consent,
+}
+
 /// A linked identifier the snapshot does not hold (the hub's index names it; its facility's
 /// storage did not reach this snapshot).
 #[derive(Debug, Clone)]
@@ -955,6 +974,61 @@ impl RecordAccess<'_> {
                 .map_err(|e| self.viewing.session.failed(e))
         });
         read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))
+    }
+
+    /// The patients the base's matcher suggested as possibly the same person as a member shown,
+    /// leaving out those the hub has since linked with the person (they are members) and those
+    /// the snapshot no longer holds.
+    pub fn possibly(&mut self) -> Result<Vec<Possible>, ViewError> {
+        let members: HashSet<PatientRef> = self
+            .members
+            .iter()
+            .map(|m| m.patient.clone())
+            .chain(self.withheld_members.iter().map(|m| m.patient.clone()))
+            .chain(self.not_held.iter().map(|m| m.patient.clone()))
+            .collect();
+        let mut out: Vec<Possible> = Vec::new();
+        for m in 0..self.members.len() {
+            let of = self.members[m].patient.clone();
+            let read = self.viewing.session.suggested(&of.facility, &of.patient_id);
+            let rows = read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))?;
+            for s in rows {
+                let who = PatientRef {
+                    facility: s.facility,
+                    patient_id: s.patient_id,
+                };
+                if members.contains(&who) || out.iter().any(|p| p.patient == who) {
+                    continue;
+                }
+                let session = &self.viewing.session;
+                let read = session
+                    .find(&who.facility, &who.patient_id)
+                    .and_then(|hit| {
+                        let Some(hit) = hit else { return Ok(None) };
+                        let row = session
+                            .store(hit.layer)
+                            .and_then(|st| st.patient(hit.pk).map_err(|e| session.failed(e)))?;
+                        let state = session.consent(&who.facility, &who.patient_id)?;
+                        Ok(Some((row, state)))
+                    });
+                let found =
+                    read.map_err(|e| self.viewing.damaged("record", Some(&self.opened), e))?;
+                let Some((row, state)) = found else { continue };
+                out.push(Possible {
+                    consent: state
+                        .as_deref()
+                        .and_then(Consent::parse)
+                        .unwrap_or(self.viewing.policy.consent.default),
+                    patient: who,
+                    resembles: of.clone(),
+                    strength: s.strength,
+                    agree: s.agree,
+                    differ: s.differ,
+                    row,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The identity row of a withheld member (identity is what a search shows of anyone; its

@@ -74,6 +74,19 @@ pub struct ClinicalStore {
     /// Whether the file has the cross-references table (files made before links have none),
     /// looked up once at open: a search asks for every result row.
     has_links: bool,
+    /// Whether the file has the probable-match table.
+    has_suggestions: bool,
+}
+
+/// A probable match of a patient, as a base stored it: the other patient and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedRow {
+    pub facility: String,
+    pub patient_id: String,
+    /// `probable` or `weaker`.
+    pub strength: String,
+    pub agree: Vec<String>,
+    pub differ: Vec<String>,
 }
 
 impl ClinicalStore {
@@ -86,7 +99,16 @@ impl ClinicalStore {
             [],
             |r| r.get(0),
         )?;
-        Ok(ClinicalStore { conn, has_links })
+        let has_suggestions = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'person_suggest')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(ClinicalStore {
+            conn,
+            has_links,
+            has_suggestions,
+        })
     }
 
     /// The patient `facility:patient_id`, with the hub's consent state when the list has one.
@@ -135,6 +157,42 @@ impl ClinicalStore {
         )?;
         let rows = stmt.query_map([facility, patient_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The probable matches this file stored for `facility:patient_id` (either side of a pair),
+    /// by facility and ID. Never a link: the hub's index did not make them one person.
+    pub fn suggested(
+        &self,
+        facility: &str,
+        patient_id: &str,
+    ) -> Result<Vec<SuggestedRow>, ReadError> {
+        if !self.has_suggestions {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT facility_b, id_b, strength, agree, differ FROM person_suggest \
+             WHERE facility_a = ?1 AND id_a = ?2 \
+             UNION ALL \
+             SELECT facility_a, id_a, strength, agree, differ FROM person_suggest \
+             WHERE facility_b = ?1 AND id_b = ?2 \
+             ORDER BY 1, 2",
+        )?;
+        let list = |s: String| -> Vec<String> {
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let rows = stmt.query_map([facility, patient_id], |r| {
+            Ok(SuggestedRow {
+                facility: r.get(0)?,
+                patient_id: r.get(1)?,
+                strength: r.get(2)?,
+                agree: list(r.get(3)?),
+                differ: list(r.get(4)?),
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -379,5 +437,34 @@ mod link_tests {
             .unwrap();
         let old = ClinicalStore::new(conn).unwrap();
         assert!(old.linked("A", "1").unwrap().is_empty());
+        assert!(old.suggested("A", "1").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_suggestion_is_found_from_either_side_with_its_reasons() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::sql::SCHEMA).unwrap();
+        conn.execute_batch(
+            "INSERT INTO person_suggest VALUES
+                 ('A', '1', 'B', '7', 'probable', 'name,dob,sex', 'name-spelling'),
+                 ('A', '1', 'C', '3', 'weaker', 'given-name,dob,sex,municipality', 'family-name');",
+        )
+        .unwrap();
+        let store = ClinicalStore::new(conn).unwrap();
+        let from_a = store.suggested("A", "1").unwrap();
+        assert_eq!(from_a.len(), 2);
+        assert_eq!(
+            (from_a[0].facility.as_str(), from_a[0].patient_id.as_str()),
+            ("B", "7")
+        );
+        assert_eq!(from_a[0].agree, ["name", "dob", "sex"]);
+        assert_eq!(from_a[1].differ, ["family-name"]);
+        let from_b = store.suggested("B", "7").unwrap();
+        assert_eq!(from_b.len(), 1);
+        assert_eq!(
+            (from_b[0].facility.as_str(), from_b[0].strength.as_str()),
+            ("A", "probable")
+        );
+        assert!(store.suggested("C", "9").unwrap().is_empty());
     }
 }

@@ -16,7 +16,11 @@
 //! the hub's whole consent list as it was when the file was made, and `person_link` the hub's whole
 //! cross-references (one row per linked identifier: the group it belongs to and how it came in,
 //! crates/identity), so that an unlink takes effect in the next layer. A file made before links
-//! existed has no `person_link` table; readers take that as no links.
+//! existed has no `person_link` table; readers take that as no links. `person_suggest` holds a base's
+//! probable matches (crates/identity `matching`: two patients at different facilities the index did
+//! not link, whose identity agrees; each pair once, with its strength and the fields that agree and
+//! differ, comma-separated); a layer's is empty (a layer holds few patients to match), and a file
+//! made before suggestions has no table.
 
 /// Statements that create the empty store. Indexes come after the bulk insert ([`INDEXES`]).
 pub const SCHEMA: &str = "
@@ -70,6 +74,16 @@ CREATE TABLE tombstone (
     patient_id  TEXT NOT NULL,
     PRIMARY KEY (facility, patient_id)
 ) WITHOUT ROWID;
+CREATE TABLE person_suggest (
+    facility_a  TEXT NOT NULL,
+    id_a        TEXT NOT NULL,
+    facility_b  TEXT NOT NULL,
+    id_b        TEXT NOT NULL,
+    strength    TEXT NOT NULL,
+    agree       TEXT NOT NULL,
+    differ      TEXT NOT NULL,
+    PRIMARY KEY (facility_a, id_a, facility_b, id_b)
+) WITHOUT ROWID;
 ";
 
 /// Indexes, created once the rows are in (faster than maintaining them during the bulk load).
@@ -77,4 +91,5 @@ pub const INDEXES: &str = "
 CREATE UNIQUE INDEX patient_by_id ON patient (facility, patient_id);
 CREATE UNIQUE INDEX chart_by_patient ON chart (patient, section);
 CREATE INDEX person_link_by_group ON person_link (grp);
+CREATE INDEX person_suggest_by_b ON person_suggest (facility_b, id_b);
 ";

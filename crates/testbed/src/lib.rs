@@ -113,12 +113,12 @@ impl Testbed {
             audit_pub,
         };
         let now = now.to_utc();
-        bed.build(&bed.drill, &policy_text, now, &[], None);
+        bed.build(&bed.drill, &policy_text, now, Links::Region(&[]), None);
         bed.build(
             &bed.expired,
             &policy_text,
             now - Duration::days(40),
-            &[],
+            Links::Region(&[]),
             None,
         );
         bed
@@ -127,19 +127,38 @@ impl Testbed {
     /// Another drill snapshot of the same region, signed by the same hub, created at `created`
     /// (valid for 30 days from then), with the drill policy as `edit` changes it.
     pub fn snapshot(&self, out: &Path, created: DateTime<Utc>, edit: impl FnOnce(&str) -> String) {
-        self.build(out, &edit(&drill_policy()), created, &[], None);
+        self.build(
+            out,
+            &edit(&drill_policy()),
+            created,
+            Links::Region(&[]),
+            None,
+        );
     }
 
     /// A drill snapshot whose cross-references also link each of `pairs` ((facility, patient ID)
     /// twice), as an index that linked two people by mistake would.
     pub fn snapshot_linking(&self, out: &Path, created: DateTime<Utc>, pairs: &[LinkedPair<'_>]) {
-        self.build(out, &drill_policy(), created, pairs, None);
+        self.build(out, &drill_policy(), created, Links::Region(pairs), None);
+    }
+
+    /// A drill snapshot of the region whose index does not link the two of `pair` (the region's
+    /// other cross-references stand): two patients the hub has not made one person, whose
+    /// identity agrees, so the build suggests them as possibly the same person.
+    pub fn snapshot_unlinking(&self, out: &Path, created: DateTime<Utc>, pair: LinkedPair<'_>) {
+        self.build(out, &drill_policy(), created, Links::Without(pair), None);
     }
 
     /// A drill snapshot of the region whose consent list is `consent` (the CSV of
     /// scripts/drill/consent.csv's form) instead of the drill one.
     pub fn snapshot_with_consent(&self, out: &Path, created: DateTime<Utc>, consent: &str) {
-        self.build(out, &drill_policy(), created, &[], Some(consent));
+        self.build(
+            out,
+            &drill_policy(),
+            created,
+            Links::Region(&[]),
+            Some(consent),
+        );
     }
 
     /// The hub's side of a sync: a fresh drill snapshot of the region, created at `created`,
@@ -208,7 +227,13 @@ impl Testbed {
     ) -> (PathBuf, PathBuf) {
         let snapshots = self.empty_laptop(folder);
         let out = snapshots.join(format!("{name}.fcs"));
-        self.build(&out, &edit(&drill_policy()), Utc::now(), &[], None);
+        self.build(
+            &out,
+            &edit(&drill_policy()),
+            Utc::now(),
+            Links::Region(&[]),
+            None,
+        );
         (snapshots, out)
     }
 
@@ -241,7 +266,7 @@ impl Testbed {
         out: &Path,
         policy_text: &str,
         created: DateTime<Utc>,
-        pairs: &[LinkedPair<'_>],
+        links: Links<'_>,
         consent: Option<&str>,
     ) {
         let hub = self.root.join("hub");
@@ -273,7 +298,7 @@ impl Testbed {
             window_years: 5,
             policy,
             consent,
-            links: region_links(&self.region, pairs),
+            links: region_links(&self.region, links),
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,
@@ -285,13 +310,32 @@ impl Testbed {
 /// Two (facility, patient ID) an index links as one person.
 pub type LinkedPair<'a> = ((&'a str, &'a str), (&'a str, &'a str));
 
+/// What the index of a test snapshot links.
+#[derive(Clone, Copy)]
+enum Links<'a> {
+    /// The region's cross-references and these pairs besides.
+    Region(&'a [LinkedPair<'a>]),
+    /// The region's cross-references without this pair.
+    Without(LinkedPair<'a>),
+}
+
 /// The region's cross-references (`pix-xref.tsv`, the generator's pair layout) as the build
 /// takes them: the hub links its visitors, as a regional index would.
-fn region_links(region: &Path, pairs: &[LinkedPair<'_>]) -> Vec<fieldchart_build::LinkRow> {
+fn region_links(region: &Path, links: Links<'_>) -> Vec<fieldchart_build::LinkRow> {
     let mut text = std::fs::read_to_string(region.join(fieldchart_synth::XREF_FILE))
         .expect("the region's cross-references");
-    for ((fa, a), (fb, b)) in pairs {
-        text.push_str(&format!("{fa}\t{a}\t{fb}\t{b}\n"));
+    match links {
+        Links::Region(pairs) => {
+            for ((fa, a), (fb, b)) in pairs {
+                text.push_str(&format!("{fa}\t{a}\t{fb}\t{b}\n"));
+            }
+        }
+        Links::Without(((fa, a), (fb, b))) => {
+            let line = format!("{fa}\t{a}\t{fb}\t{b}");
+            let kept: Vec<&str> = text.lines().filter(|l| l.trim() != line).collect();
+            assert!(kept.len() < text.lines().count(), "the region links {line}");
+            text = kept.join("\n") + "\n";
+        }
     }
     let links = fieldchart_identity::links_of_xref(&text).expect("they link");
     fieldchart_build::LinkRow::all(&links)
