@@ -222,7 +222,7 @@ function fact(term, value, cls = null) {
 // Checkbox classes: .confirm-name and .confirm-dob are in docs/app.md's list of element ids.
 export const CLASS_OF = { name: 'name', dob: 'dob', address: 'address', patientId: 'patient-id', phone: 'phone' };
 
-function renderPrompt(prompt, v) {
+export function renderPrompt(prompt, v) {
   if (prompt.kind === 'basis') {
     return h('div', { class: 'prompt basis-prompt', role: 'group', 'aria-labelledby': 'basis-heading' },
       h('h3', { id: 'basis-heading' }, v.t('basis.heading')),

@@ -6,7 +6,7 @@
 import { h } from './dom.js';
 import { formatBirthDate, formatDay, formatDaysAgo, formatFacility, label } from './format.js';
 import { areaSection, labTable, medicineTable, rowList, source, undisclosedMark } from './rows.js';
-import { differs } from './search.js';
+import { confirmableIdentifiers, differs, enoughConfirmed, renderPrompt, resultKey } from './search.js';
 import { plotTrend } from './trends.js';
 
 /** Who this is and on what basis they are being viewed: shown above every record screen. */
@@ -43,6 +43,62 @@ export function patientHeader(record, v) {
           access.withheld.map((w) => label(w, v.lang)).join(v.lang === 'ja' ? '、' : ', '))
       : null,
     linkedMembers(record, v),
+    possiblySame(record, v),
+  );
+}
+
+const CONFIRM_CLASS = { name: 'name', dob: 'dob', address: 'address', patientId: 'patient-id' };
+
+/**
+ * "Possibly the same person (not confirmed by the hub)" (RecordScreen.possibly): patients at other
+ * facilities the hub has not linked, whose identity agrees with this record's, each with the
+ * fields that agree and differ. Nothing of theirs is on this record; each opens as its own record
+ * from here, after its own two-identifier confirmation, like a search row.
+ */
+export function possiblySame(record, v) {
+  const list = record.possibly ?? [];
+  if (list.length === 0) return null;
+  const fields = (keys) => keys.map((k) => v.t(`match.${k}`)).join(v.lang === 'ja' ? '・' : ', ');
+  return h('section', { id: 'possibly-same', class: 'possibly notice', 'aria-label': v.t('possibly.heading') },
+    h('p', { class: 'possibly-heading' }, h('strong', {}, v.t('possibly.heading'))),
+    h('ul', { class: 'possibly-list' }, list.map((m, i) => {
+      const key = resultKey(m);
+      const ticks = v.state.confirmations?.[key] ?? {};
+      const open = h('button', {
+        type: 'button',
+        class: 'open-possible secondary',
+        disabled: !enoughConfirmed(m, ticks),
+        on: { click: () => v.actions.openRecord(m) },
+      }, v.t('possibly.open'));
+      const check = (id) => {
+        const box = h('input', {
+          type: 'checkbox',
+          id: `possible-${CONFIRM_CLASS[id]}-${i}`,
+          class: `confirm-${CONFIRM_CLASS[id]}`,
+          checked: Boolean(ticks[id]),
+          on: {
+            change: (e) => {
+              v.actions.confirm(m, id, e.target.checked);
+              open.disabled = !enoughConfirmed(m, v.state.confirmations?.[key] ?? {});
+            },
+          },
+        });
+        return h('label', { class: 'confirm', for: `possible-${CONFIRM_CLASS[id]}-${i}` }, box, h('span', {}, v.t(`result.confirm.${id}`)));
+      };
+      return h('li', { class: ['possible', `strength-${m.strength}`], dataset: { facility: m.facility?.code, patient: m.patientId, strength: m.strength } },
+        h('p', { class: 'possible-who' },
+          h('span', { class: 'possible-strength' }, v.t(`possibly.${m.strength}`)), ' ',
+          h('span', { class: 'linked-facility' }, formatFacility(m.facility, v.lang)), ' ',
+          h('span', { class: 'linked-patient-id' }, `${v.t('result.patientId')} ${m.patientId}`), ' ・',
+          [m.nameKanji, m.nameKana].filter(Boolean).join(' '), ' ・',
+          formatBirthDate(m.dob, v.lang), ' ・', label(m.sex, v.lang)),
+        h('p', { class: 'possible-why' },
+          `${v.t('possibly.agree')}: ${fields(m.agree ?? [])}`,
+          (m.differ ?? []).length ? ` ／ ${v.t('possibly.differ')}: ${fields(m.differ)}` : null),
+        h('div', { class: 'possible-confirm' }, confirmableIdentifiers(m).map(check), open),
+        v.state.prompt?.key === key ? renderPrompt(v.state.prompt, v) : null,
+      );
+    })),
   );
 }
 

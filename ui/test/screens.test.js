@@ -563,6 +563,31 @@ describe('step 5, one person across facilities', () => {
     expect(text(m.$(`.record-member[data-facility="${withheld.facility.code}"]`))).toContain('not shown: the patient refused sharing');
   });
 
+  it('an unlinked look-alike is "possibly the same person", says why, and opens only after its own confirmation', async () => {
+    const record = fixture('record-possibly');
+    const [possible] = record.possibly;
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    const line = m.$(`#possibly-same .possible[data-patient="${possible.patientId}"]`);
+    expect(text(m.$('#possibly-same'))).toContain('本部の名寄せでは未確認');
+    expect(text(line)).toContain(possible.facility.name);
+    expect(text(line.querySelector('.possible-why'))).toContain('一致: 氏名・生年月日・性別');
+    const open = line.querySelector('.open-possible');
+    expect(open.disabled).toBe(true);
+    tick(line.querySelector('.confirm-name'));
+    expect(open.disabled).toBe(true);
+    tick(line.querySelector('.confirm-dob'));
+    expect(open.disabled).toBe(false);
+    open.click();
+    await flush();
+    expect(m.api.openRecord).toHaveBeenLastCalledWith({
+      facility: possible.facility.code, patientId: possible.patientId, confirmed: ['name', 'dob'], basis: undefined,
+    });
+    m.$('#lang-toggle').click();
+    expect(text(m.$('#possibly-same'))).toContain('not confirmed by the hub');
+  });
+
   it('the print page lists every facility with its ID and data-as-of', async () => {
     const m = mount();
     await toSummary(m);
