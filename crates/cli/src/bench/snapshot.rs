@@ -81,6 +81,9 @@ struct Row {
     records_per_s: f64,
     snapshot_bytes: u64,
     snapshot_to_raw: f64,
+    /// Identifiers the hub's cross-references link, and their share of the patients.
+    linked_identifiers: u64,
+    linked_share: f64,
     /// Median open time divided by the previous (smaller) size's.
     open_ratio_to_previous: Option<f64>,
     viewer: ViewerReport,
@@ -156,6 +159,8 @@ pub fn run(args: SnapshotArgs) -> anyhow::Result<ExitCode> {
             records_per_s: built.records as f64 / built.seconds.max(1e-9),
             snapshot_bytes,
             snapshot_to_raw: snapshot_bytes as f64 / raw_bytes.max(1) as f64,
+            linked_identifiers: built.linked_identifiers,
+            linked_share: built.linked_identifiers as f64 / built.patients.max(1) as f64,
             open_ratio_to_previous,
             grep_names: grep.names,
             grep_files_matched: grep.files_matched,
@@ -184,6 +189,24 @@ struct BuildRecord {
     patients: u64,
     records: u64,
     bytes: u64,
+    /// Identifiers the region's cross-references link (held by the snapshot): the record of a
+    /// linked one opens as the whole person, so search and record figures include that work. A
+    /// record without it (an older bench's) is rebuilt.
+    linked_identifiers: u64,
+}
+
+/// The region's cross-references (`pix-xref.tsv`), as `snapshot build --xref` takes them; none
+/// for a region without the file.
+pub(super) fn region_links(region: &Path) -> anyhow::Result<Vec<fieldchart_build::LinkRow>> {
+    let path = region.join(fieldchart_synth::XREF_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let links = fieldchart_identity::links_of_xref(&text)
+        .map_err(|(line, why)| anyhow::anyhow!("{}, line {line}: {why}", path.display()))?;
+    Ok(fieldchart_build::LinkRow::all(&links))
 }
 
 /// A benchmark snapshot and the throwaway keys that open it.
@@ -350,7 +373,9 @@ impl SnapshotFiles {
             window_years: WINDOW_YEARS,
             policy: Policy::default_policy(),
             consent: Vec::new(),
-            links: Vec::new(),
+            // As the hub builds it: the region's index links its visitors (issue 15 §4 measures
+            // search and record with them).
+            links: region_links(region)?,
             audit_recipient,
             facility_names: crate::roots::region_names(region)?,
             chain: None,
@@ -361,6 +386,7 @@ impl SnapshotFiles {
             patients: summary.patients,
             records: summary.records,
             bytes: summary.bytes,
+            linked_identifiers: summary.links.members - summary.links.unmatched,
         };
         std::fs::write(self.build_record(), serde_json::to_string_pretty(&record)?)
             .with_context(|| format!("cannot write {}", self.build_record().display()))?;
@@ -558,6 +584,16 @@ fn print_table(out: &mut impl Write, rows: &[Row], goals: Option<&Goals>) -> std
             } else {
                 ""
             }
+        )?;
+    }
+    for r in rows {
+        writeln!(
+            out,
+            "{:>9} patients: {} identifiers linked by the region's cross-references ({:.1}%); \
+             a linked record opens as the whole person",
+            r.patients,
+            r.linked_identifiers,
+            r.linked_share * 100.0
         )?;
     }
     writeln!(out)?;
