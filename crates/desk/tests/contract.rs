@@ -287,6 +287,24 @@ impl Laptop {
     }
 }
 
+/// A folder for another snapshot of the testbed (its random snapshot ID is scrubbed by the
+/// folder, like the others', and named after the file), built by `build` into
+/// `root/folder/stem.fcs`, and a laptop over it, unlocked and declared as a doctor.
+fn doctor_over(root: &Path, (folder, stem): (&str, &str), build: impl FnOnce(&Path)) -> Laptop {
+    let folder = root.join(folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    SYNCED.lock().unwrap().push(folder.clone());
+    let file = folder.join(format!("{stem}.fcs"));
+    build(&file);
+    let mut l = Laptop::of(&folder);
+    l.desk.start().unwrap();
+    l.desk.unlock(&show(&file), None, None).unwrap();
+    l.desk
+        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
+        .unwrap();
+    l
+}
+
 fn show(p: &Path) -> String {
     p.display().to_string()
 }
@@ -436,24 +454,14 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         .iter()
         .find(|r| r.linked.is_empty())
         .expect("a result the hub linked with nobody");
-    let wrong = b.tmp.path().join("wrong-link");
-    std::fs::create_dir_all(&wrong).unwrap();
-    // Its snapshot ID is random: scrubbed by its file name like the others'.
-    SYNCED.lock().unwrap().push(wrong.clone());
     let (pf, pp) = PERSONA;
-    b.bed.snapshot_linking(
-        &wrong.join("linked.fcs"),
-        now().to_utc(),
-        &[((pf, pp), (&stranger.facility.code, &stranger.patient_id))],
-    );
-    let mut w = Laptop::of(&wrong);
-    w.desk.start().unwrap();
-    w.desk
-        .unlock(&show(&wrong.join("linked.fcs")), None, None)
-        .unwrap();
-    w.desk
-        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-        .unwrap();
+    let mut w = doctor_over(b.tmp.path(), ("wrong-link", "linked"), |file| {
+        b.bed.snapshot_linking(
+            file,
+            now().to_utc(),
+            &[((pf, pp), (&stranger.facility.code, &stranger.patient_id))],
+        )
+    });
     let warned = w.desk.search("やまだ", None, None, None).unwrap();
     assert!(
         warned
@@ -485,25 +493,16 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         "the persona's record gathers her second hospital's data"
     );
     // Had she refused sharing at the second hospital, its data would be withheld and named.
-    let withheld = b.tmp.path().join("withheld-member");
-    std::fs::create_dir_all(&withheld).unwrap();
-    SYNCED.lock().unwrap().push(withheld.clone());
-    b.bed.snapshot_with_consent(
-        &withheld.join("withheld.fcs"),
-        now().to_utc(),
-        &format!(
-            "facility,patient_id,state\n{f},{p},consented\n{},{},refused\n",
-            PERSONA_SECOND.0, PERSONA_SECOND.1
-        ),
-    );
-    let mut w = Laptop::of(&withheld);
-    w.desk.start().unwrap();
-    w.desk
-        .unlock(&show(&withheld.join("withheld.fcs")), None, None)
-        .unwrap();
-    w.desk
-        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-        .unwrap();
+    let mut w = doctor_over(b.tmp.path(), ("withheld-member", "withheld"), |file| {
+        b.bed.snapshot_with_consent(
+            file,
+            now().to_utc(),
+            &format!(
+                "facility,patient_id,state\n{f},{p},consented\n{},{},refused\n",
+                PERSONA_SECOND.0, PERSONA_SECOND.1
+            ),
+        )
+    });
     w.desk.search("やまだ はなこ", None, None, None).unwrap();
     let partial = w.desk.open_record(f, p, &both(), None).unwrap();
     assert!(
@@ -516,22 +515,10 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
     screens.insert("record-linked-withheld", pretty(&partial));
     // Had the index not linked her two registrations, each record would say "possibly the same
     // person (not confirmed by the hub)", and why.
-    let unlinked = b.tmp.path().join("unlinked");
-    std::fs::create_dir_all(&unlinked).unwrap();
-    SYNCED.lock().unwrap().push(unlinked.clone());
-    b.bed.snapshot_unlinking(
-        &unlinked.join("unlinked.fcs"),
-        now().to_utc(),
-        ((f, p), PERSONA_SECOND),
-    );
-    let mut u = Laptop::of(&unlinked);
-    u.desk.start().unwrap();
-    u.desk
-        .unlock(&show(&unlinked.join("unlinked.fcs")), None, None)
-        .unwrap();
-    u.desk
-        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-        .unwrap();
+    let mut u = doctor_over(b.tmp.path(), ("unlinked", "unlinked"), |file| {
+        b.bed
+            .snapshot_unlinking(file, now().to_utc(), ((f, p), PERSONA_SECOND))
+    });
     u.desk.search("やまだ はなこ", None, None, None).unwrap();
     let possibly = u.desk.open_record(f, p, &both(), None).unwrap();
     assert!(

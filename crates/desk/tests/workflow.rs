@@ -891,12 +891,12 @@ fn a_named_pipe_as_the_audit_log_is_refused_at_the_declaration_without_blocking(
     assert!(e.message.contains("named pipe"), "{e:?}");
 }
 
-/// A laptop over one snapshot of the testbed's region whose consent list is `consent`, declared
-/// as `profession` (a clerk with the drill code).
-fn over_consent(consent: &str, profession: &str) -> (Laptop, tempfile::TempDir) {
+/// A laptop over one snapshot of the testbed's region that `build` writes, declared as
+/// `profession` (a clerk with the drill code).
+fn over(build: impl FnOnce(&Path), profession: &str) -> (Laptop, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("consent.fcs");
-    testbed().snapshot_with_consent(&snapshot, Utc::now(), consent);
+    let snapshot = dir.path().join("other.fcs");
+    build(&snapshot);
     let folder = dir.path().to_path_buf();
     let mut l = Laptop::with(|c| c.snapshot_dirs = vec![folder]);
     l.desk.start().unwrap();
@@ -906,6 +906,14 @@ fn over_consent(consent: &str, profession: &str) -> (Laptop, tempfile::TempDir) 
         .declare("訓練 太郎", profession, "DMAT-01", "", auth)
         .unwrap();
     (l, dir)
+}
+
+/// [`over`] a snapshot whose consent list is `consent`.
+fn over_consent(consent: &str, profession: &str) -> (Laptop, tempfile::TempDir) {
+    over(
+        |file| testbed().snapshot_with_consent(file, Utc::now(), consent),
+        profession,
+    )
 }
 
 #[test]
@@ -1077,17 +1085,11 @@ fn an_unlinked_look_alike_is_possibly_the_same_person_never_merged_and_opens_aft
  {
     let (f, p) = PERSONA;
     let (sf, sp) = PERSONA_SECOND;
-    let dir = tempfile::tempdir().unwrap();
-    let snapshot = dir.path().join("unlinked.fcs");
     // The index has not linked her two registrations.
-    testbed().snapshot_unlinking(&snapshot, Utc::now(), ((f, p), (sf, sp)));
-    let folder = dir.path().to_path_buf();
-    let mut l = Laptop::with(|c| c.snapshot_dirs = vec![folder]);
-    l.desk.start().unwrap();
-    l.desk.unlock(&Laptop::path(&snapshot), None, None).unwrap();
-    l.desk
-        .declare("訓練 太郎", "doctor", "DMAT-01", "", None)
-        .unwrap();
+    let (mut l, _dir) = over(
+        |file| testbed().snapshot_unlinking(file, Utc::now(), ((f, p), (sf, sp))),
+        "doctor",
+    );
     let found = l.desk.search("やまだ はなこ", None, None, None).unwrap();
     assert!(
         found.results.iter().any(|r| r.patient_id == sp)
