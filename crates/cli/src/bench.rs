@@ -191,7 +191,16 @@ fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> an
         })?;
     }
     eprintln!("generating {patients} patients in {} …", region.display());
-    crate::demo_data::generate(region, patients, facilities, seed, None)
+    crate::demo_data::generate(
+        region,
+        &crate::demo_data::Region {
+            patients,
+            facilities,
+            seed,
+            match_traps: 0,
+        },
+        None,
+    )
 }
 
 fn count_files(dir: &Path) -> anyhow::Result<(u64, u64)> {

@@ -19,6 +19,12 @@ use crate::progress;
 /// IDs). The output is determined by --seed, --patients, --facilities and --as-of. It streams patient
 /// by patient, so it scales to 1,000,000 patients.
 ///
+/// With --match-traps N it also adds N pairs of registrations at two facilities that
+/// pix-xref.tsv does not link, each with one trap for probable matching (kana spelling, variant
+/// kanji, name spacing, married name, twins, look-alikes whose date of birth or sex differs), and
+/// DIR/match-truth.tsv saying what each pair is (`fieldchart bench match` reads it; the hub never
+/// does). Without it the output is unchanged.
+///
 /// With --next-day DIR it changes a region written before instead: as_of moves one day on, a
 /// --share of the patients get a visit, an update or a deletion, a few are new and one is removed;
 /// region.json lists them under "next_day", and every other file is left untouched.
@@ -58,6 +64,10 @@ pub struct Args {
     /// With --next-day: the share of the patients that change, above 0 and at most 1 [default: 0.01].
     #[arg(long, value_name = "FRACTION", requires = "next_day")]
     share: Option<f64>,
+    /// Add N matching-trap pairs (two registrations each, after the ordinary patients) and
+    /// DIR/match-truth.tsv. Needs two or more facilities; such a region has no next day.
+    #[arg(long, value_name = "N", conflicts_with = "next_day")]
+    match_traps: Option<u64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -65,9 +75,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(dir), _, _) => next_day(dir, args.share, args.seed)?,
         (None, Some(patients), Some(out)) => generate(
             out,
-            patients,
-            args.facilities,
-            args.seed,
+            &Region {
+                patients,
+                facilities: args.facilities,
+                seed: args.seed,
+                match_traps: args.match_traps.unwrap_or(0),
+            },
             args.as_of.as_deref(),
         )?,
         _ => bail!("give --patients N --out DIR for a new region, or --next-day DIR"),
@@ -100,28 +113,35 @@ fn next_day(dir: &Path, share: Option<f64>, seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What to generate: the command's options for [`RegionSpec`].
+pub struct Region {
+    pub patients: u64,
+    pub facilities: u32,
+    pub seed: u64,
+    /// Matching-trap pairs; 0 for none.
+    pub match_traps: u64,
+}
+
 /// Generates a region, with a progress bar on a terminal and a one-line summary on stderr.
-pub fn generate(
-    out: &Path,
-    patients: u64,
-    facilities: u32,
-    seed: u64,
-    as_of: Option<&str>,
-) -> anyhow::Result<()> {
-    if facilities == 0 {
+pub fn generate(out: &Path, region: &Region, as_of: Option<&str>) -> anyhow::Result<()> {
+    if region.facilities == 0 {
         bail!("--facilities must be at least 1");
     }
-    let mut spec = RegionSpec::new(patients, facilities, seed);
+    let mut spec = RegionSpec::new(region.patients, region.facilities, region.seed);
+    spec.match_traps = region.match_traps;
     if let Some(date) = as_of {
         spec.as_of = parse_date(date)?;
     }
-    let bar = progress::bar(patients, "patients");
+    let bar = progress::bar(region.patients + 2 * region.match_traps, "patients");
     let started = std::time::Instant::now();
     let summary = synth_generate(&spec, out, &mut |done| bar.set_position(done))
         .with_context(|| format!("cannot write the region to {}", out.display()))?;
     bar.finish_and_clear();
+    let traps = summary.match_traps.as_ref().map_or(String::new(), |t| {
+        format!(" ({} of them in {} matching traps)", 2 * t.cases, t.cases)
+    });
     eprintln!(
-        "wrote {} patients at {} facilities: {} files, {:.1} MB in {:.1} s → {}",
+        "wrote {} patients{traps} at {} facilities: {} files, {:.1} MB in {:.1} s → {}",
         summary.patients,
         summary.facilities.len(),
         summary.files,

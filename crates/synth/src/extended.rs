@@ -133,17 +133,19 @@ pub(crate) fn cda(header: &CdaHeader<'_>, sections: &[Section]) -> Vec<u8> {
     );
     let _ = writeln!(x, "      <telecom value=\"tel:{}\"/>", xml(&p.phone));
     x.push_str("      <patient>\n");
+    // As this registration writes the name (PID-5); a name written whole keeps an empty given.
+    let [(family, given), (family_kana, given_kana)] = p.written_name();
     let _ = writeln!(
         x,
         "        <name use=\"IDE\"><family>{}</family><given>{}</given></name>",
-        xml(p.family.kanji),
-        xml(p.given.kanji)
+        xml(&family),
+        xml(&given)
     );
     let _ = writeln!(
         x,
         "        <name use=\"SYL\"><family>{}</family><given>{}</given></name>",
-        xml(p.family.kana),
-        xml(p.given.kana)
+        xml(&family_kana),
+        xml(&given_kana)
     );
     let _ = writeln!(
         x,

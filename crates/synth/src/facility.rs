@@ -12,6 +12,7 @@ use crate::address::{self, Municipality};
 use crate::clinical::Department;
 use crate::personas::PERSONA_COUNT;
 use crate::rng::{self, Stream};
+use crate::traps::Layout;
 
 /// One facility of the region.
 pub(crate) struct Facility {
@@ -108,7 +109,9 @@ fn check_digit(digits: &str) -> u32 {
 }
 
 impl Facility {
-    fn new(index: u32, patients: u64) -> Facility {
+    /// Facility `index` with `patients` ordinary patients and `extra` IDs after them (matching
+    /// traps), which only the ID width takes into account.
+    fn new(index: u32, patients: u64, extra: u64) -> Facility {
         let (municipality, name) = match NAMED.get(index as usize) {
             Some((m, n)) => (
                 address::municipality_named(m).unwrap_or(&address::MUNICIPALITIES[0]),
@@ -134,7 +137,8 @@ impl Facility {
         let mut id_width = [10usize, 8, 9, 7][index as usize % 4];
         let id_step = 1 + u64::from(index % 3);
         let mut id_start = 10u64.pow(id_width as u32 - 3) * (1 + u64::from(index % 7));
-        if id_start + patients.saturating_mul(id_step) >= 10u64.pow(id_width as u32) {
+        let ids = patients.saturating_add(extra);
+        if id_start + ids.saturating_mul(id_step) >= 10u64.pow(id_width as u32) {
             id_width = 10;
             id_start = 10u64.pow(7) * (1 + u64::from(index % 7));
         }
@@ -230,22 +234,32 @@ impl Facility {
 /// All facilities and the rules linking their patients.
 pub(crate) struct Region {
     pub(crate) seed: u64,
+    /// `patients` of each is its ordinary patients; matching traps' registrations come after.
     pub(crate) facilities: Vec<Facility>,
     pub(crate) personas: bool,
+    /// The matching traps' registrations (none unless asked for).
+    pub(crate) traps: Layout,
 }
 
 impl Region {
     pub(crate) fn new(seed: u64, patients: u64, facilities: u32) -> Region {
+        Region::with_traps(seed, patients, facilities, 0)
+    }
+
+    /// A region with `traps` matching-trap cases (`traps.rs`) after the ordinary patients.
+    pub(crate) fn with_traps(seed: u64, patients: u64, facilities: u32, traps: u64) -> Region {
         let personas = patients >= 10;
         let sizes = facility_sizes(patients, facilities, personas);
+        let traps = Layout::new(traps, &sizes);
         Region {
             seed,
             facilities: sizes
                 .iter()
                 .enumerate()
-                .map(|(i, n)| Facility::new(i as u32, *n))
+                .map(|(i, n)| Facility::new(i as u32, *n, traps.at_facility(i as u32)))
                 .collect(),
             personas,
+            traps,
         }
     }
 

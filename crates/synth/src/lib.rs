@@ -10,11 +10,14 @@
 //!
 //! # What it writes
 //!
-//! [`generate`] with a [`RegionSpec`] `{ patients, facilities, seed, as_of }` writes:
+//! [`generate`] with a [`RegionSpec`] `{ patients, facilities, seed, as_of, match_traps }` writes:
 //!
 //! ```text
 //! DIR/region.json                      RegionSummary: counts the reader must reproduce
 //! DIR/pix-xref.tsv                     facility_a, id_a, facility_b, id_b (same person twice)
+//! DIR/match-truth.tsv                  only with match_traps > 0: facility_a, id_a, facility_b,
+//!                                      id_b, trap, expected (probable | weaker | never); the
+//!                                      hub never reads it
 //! DIR/<facility id>/standard/…         standardized storage (guide §1): ISO-2022-JP HL7 v2.5
 //! DIR/<facility id>/extended/…         extended storage (guide §6): CDA, ORU^R30, PDF, JPEG
 //! ```
@@ -24,13 +27,27 @@
 //! facility after the first are people already registered at the previous facility (same name,
 //! birth date, sex, address; another ID and history), listed in `pix-xref.tsv`.
 //!
+//! # Matching traps (opt-in)
+//!
+//! With `match_traps` = N > 0 (`fieldchart demo-data --match-traps N`), N cases are added after
+//! the ordinary patients, each two registrations at two facilities that `pix-xref.tsv` does
+//! **not** link, made with one trap for a finder of probable matches: a kana spelling variant,
+//! a variant kanji (異体字), the name written whole without a space or with an ideographic one, a
+//! married name (weaker), same-sex twins, and look-alikes whose date of birth or sex differs
+//! (never). `match-truth.tsv` says which is which; `region.json` counts them under
+//! `match_traps`, and `patients` and each facility's count include them. See `traps.rs` for how
+//! each is made, and why an era date of birth is not among them (PID-7 is always Western). A
+//! region with traps has no next day. With N = 0 (the default) nothing of this is written and a
+//! region is byte for byte what it was before traps existed (a test pins two).
+//!
 //! # Determinism
 //!
-//! Same `(seed, patients, facilities, as_of)` → byte-identical tree, whatever the thread count.
-//! Every patient draws from a ChaCha8 stream keyed by `(seed, facility, patient)`, nothing is
-//! iterated from a hash map, and no clock or locale is read. `as_of` defaults to
+//! Same `(seed, patients, facilities, as_of, match_traps)` → byte-identical tree, whatever the
+//! thread count. Every patient draws from a ChaCha8 stream keyed by `(seed, facility, patient)`,
+//! nothing is iterated from a hash map, and no clock or locale is read. `as_of` defaults to
 //! [`DEFAULT_AS_OF`] (2026-11-01); drills pass today's date. Memory does not grow with the
-//! number of patients: patients are generated and written in batches of 256.
+//! number of patients: patients are generated and written in batches of 256 (the matching
+//! traps' layout, a few words per case, is the one exception).
 //!
 //! # Next days
 //!
@@ -115,6 +132,7 @@ mod plan;
 mod region;
 mod rng;
 mod summary;
+mod traps;
 
 pub use calendar::CivilDate;
 pub use error::SynthError;
@@ -122,6 +140,8 @@ pub use next_day::{DEFAULT_SHARE, NextDaySpec, next_day};
 pub use person::Sex;
 pub use region::{DEFAULT_AS_OF, GENERATOR, REGION_FILE, RegionSpec, XREF_FILE, generate};
 pub use summary::{
-    Change, FacilitySummary, FlagCounts, Generated, NextDaySummary, OutcomeCounts, PatientChange,
-    PersonaSummary, RecordCounts, RegionSummary, Registration, TypeCounts,
+    Change, FacilitySummary, FlagCounts, Generated, MatchTrapSummary, NextDaySummary,
+    OutcomeCounts, PatientChange, PersonaSummary, RecordCounts, RegionSummary, Registration,
+    TypeCounts,
 };
+pub use traps::{Expected, TRUTH_FILE, TRUTH_HEADER, TrapKind};

@@ -97,29 +97,13 @@ fn xcn_repetition(id: &str, family: &str, given: &str, representation: &str) -> 
     ])
 }
 
-/// PID-5: kanji repetition `^^^^^L^I` then kana repetition `^^^^^L^P` (guide §3.2).
+/// PID-5: kanji repetition `^^^^^L^I` then kana repetition `^^^^^L^P` (guide §3.2), as this
+/// registration writes the name.
 pub(crate) fn patient_name(person: &Person) -> Hl7 {
+    let [(family, given), (family_kana, given_kana)] = person.written_name();
     Hl7::reps([
-        Hl7::c(&[
-            person.family.kanji,
-            person.given.kanji,
-            "",
-            "",
-            "",
-            "",
-            "L",
-            "I",
-        ]),
-        Hl7::c(&[
-            person.family.kana,
-            person.given.kana,
-            "",
-            "",
-            "",
-            "",
-            "L",
-            "P",
-        ]),
+        Hl7::c(&[&*family, &*given, "", "", "", "", "L", "I"]),
+        Hl7::c(&[&*family_kana, &*given_kana, "", "", "", "", "L", "P"]),
     ])
 }
 

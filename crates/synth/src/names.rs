@@ -396,6 +396,78 @@ pub(crate) fn given_name(draw: &mut Draw, sex: Sex, birth: CivilDate) -> Name {
     }
 }
 
+/// Another given name of the same sex and era than `not`: another kanji and another reading (a
+/// twin's name).
+pub(crate) fn other_given_name(draw: &mut Draw, sex: Sex, birth: CivilDate, not: Name) -> Name {
+    loop {
+        let name = given_name(draw, sex, birth);
+        if name.kanji != not.kanji && name.kana != not.kana {
+            return name;
+        }
+    }
+}
+
+/// Another family name than `not`, sharing none of its readings (a married name: 佐藤 and 斉藤
+/// are two names, サイトウ and サイトウ are one).
+pub(crate) fn other_family_name(draw: &mut Draw, not: Name) -> Name {
+    let old: Vec<&str> = FAMILIES
+        .iter()
+        .filter(|f| f.kanji == not.kanji)
+        .flat_map(|f| f.readings.iter().copied())
+        .chain([not.kana])
+        .collect();
+    loop {
+        let name = family_name(draw);
+        let readings = FAMILIES
+            .iter()
+            .filter(|f| f.kanji == name.kanji)
+            .flat_map(|f| f.readings.iter());
+        if name.kanji != not.kanji && readings.clone().all(|r| !old.contains(r)) {
+            return name;
+        }
+    }
+}
+
+/// Boys' names whose readings differ only by voicing (コウタ and ゴウタ): a twin pair that the kana
+/// reading alone cannot tell apart, only the kanji.
+const CONFUSABLE_TWINS: &[(Name, Name)] = &[
+    (
+        Name {
+            kanji: "康太",
+            kana: "コウタ",
+        },
+        Name {
+            kanji: "豪太",
+            kana: "ゴウタ",
+        },
+    ),
+    (
+        Name {
+            kanji: "大輔",
+            kana: "ダイスケ",
+        },
+        Name {
+            kanji: "泰介",
+            kana: "タイスケ",
+        },
+    ),
+    (
+        Name {
+            kanji: "浩二",
+            kana: "コウジ",
+        },
+        Name {
+            kanji: "豪士",
+            kana: "ゴウシ",
+        },
+    ),
+];
+
+/// Two boys' names that only their kanji tell apart (see [`CONFUSABLE_TWINS`]).
+pub(crate) fn confusable_twin_names(draw: &mut Draw) -> (Name, Name) {
+    *draw.pick(CONFUSABLE_TWINS)
+}
+
 /// Every table string, for the JIS X 0208 test.
 #[cfg(test)]
 pub(crate) fn all_strings() -> Vec<&'static str> {
@@ -418,6 +490,9 @@ pub(crate) fn all_strings() -> Vec<&'static str> {
             out.push(g.kanji);
             out.extend(g.readings);
         }
+    }
+    for (a, b) in CONFUSABLE_TWINS {
+        out.extend([a.kanji, a.kana, b.kanji, b.kana]);
     }
     out
 }

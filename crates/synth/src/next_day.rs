@@ -708,6 +708,10 @@ fn read_summary(dir: &Path) -> Result<RegionSummary, SynthError> {
              the region again",
             summary.version
         )
+    } else if summary.match_traps.is_some() {
+        "it holds matching traps (generated with --match-traps), whose registrations a next day \
+         does not render again; generate the region without them for next days"
+            .to_owned()
     } else {
         return Ok(summary);
     };

@@ -2,6 +2,8 @@
 //! "visitor", see `facility.rs`) is generated once from the same person stream, so both records
 //! carry the same name, birth date, sex, address, chronic conditions, allergies and infections.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::address::{self, Address, Municipality};
@@ -31,6 +33,7 @@ impl Sex {
 }
 
 /// A chronic condition with the regimen this person takes for it.
+#[derive(Clone)]
 pub(crate) struct Treatment {
     pub(crate) condition: &'static Condition,
     pub(crate) regimen: Vec<&'static Drug>,
@@ -39,6 +42,7 @@ pub(crate) struct Treatment {
 }
 
 /// A recorded allergy (AL1 in ADT-00, IAM in ADT-61).
+#[derive(Clone)]
 pub(crate) struct Allergy {
     pub(crate) allergen: &'static Allergen,
     pub(crate) severity: &'static Coded,
@@ -56,9 +60,13 @@ pub(crate) struct Infections {
     pub(crate) hiv: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct Person {
     pub(crate) family: Name,
     pub(crate) given: Name,
+    /// How this registration writes the name, when not as `family` and `given` in their own
+    /// components: only a matching trap does (`traps.rs`).
+    pub(crate) written: Option<WrittenName>,
     pub(crate) sex: Sex,
     pub(crate) birth: CivilDate,
     pub(crate) municipality: &'static Municipality,
@@ -72,7 +80,42 @@ pub(crate) struct Person {
     pub(crate) infections: Infections,
 }
 
+/// A name as one registration wrote it: another kana spelling, a variant kanji, or the whole name
+/// in the family component (PID-5 XPN.1) with no space or an ideographic one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WrittenName {
+    /// Family and given name in kanji.
+    pub(crate) kanji: (String, String),
+    /// Family and given name in katakana.
+    pub(crate) kana: (String, String),
+    /// `Some(separator)`: written whole, family and given joined by it (`""` or `"\u{3000}"`).
+    pub(crate) whole: Option<&'static str>,
+}
+
+/// A name's two components as a message writes them (the given one empty for a whole name).
+pub(crate) type NameComponents<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 impl Person {
+    /// The kanji and the kana name as this registration writes them: family and given components.
+    pub(crate) fn written_name(&self) -> [NameComponents<'_>; 2] {
+        let Some(w) = &self.written else {
+            return [
+                (self.family.kanji.into(), self.given.kanji.into()),
+                (self.family.kana.into(), self.given.kana.into()),
+            ];
+        };
+        fn part<'a>(
+            (family, given): &'a (String, String),
+            whole: Option<&str>,
+        ) -> NameComponents<'a> {
+            match whole {
+                Some(separator) => (format!("{family}{separator}{given}").into(), "".into()),
+                None => (family.as_str().into(), given.as_str().into()),
+            }
+        }
+        [part(&w.kanji, w.whole), part(&w.kana, w.whole)]
+    }
+
     pub(crate) fn age_on(&self, date: CivilDate) -> i32 {
         self.birth.age_on(date)
     }
@@ -139,6 +182,7 @@ pub(crate) fn generate(draw: &mut Draw, as_of: CivilDate) -> Person {
     Person {
         family,
         given,
+        written: None,
         sex,
         birth,
         municipality,
@@ -150,6 +194,35 @@ pub(crate) fn generate(draw: &mut Draw, as_of: CivilDate) -> Person {
         treatments,
         allergies,
         infections,
+    }
+}
+
+/// A same-sex twin of `of`: the same family name, birth date, sex and home (address and phone),
+/// another given name, and a body and history of their own.
+pub(crate) fn twin(draw: &mut Draw, of: &Person, as_of: CivilDate) -> Person {
+    let given = names::other_given_name(draw, of.sex, of.birth, of.given);
+    let (height_cm, weight_kg) = body(draw, of.sex, of.birth.age_on(as_of));
+    let elderly = of.birth.age_on(as_of) >= 65;
+    Person {
+        family: of.family,
+        given,
+        written: None,
+        sex: of.sex,
+        birth: of.birth,
+        municipality: of.municipality,
+        address: of.address.clone(),
+        phone: of.phone.clone(),
+        blood_type: draw.weighted(BLOOD_TYPES, |b| b.1).0,
+        height_cm,
+        weight_kg,
+        treatments: chronic_conditions(draw, of.sex, of.birth, as_of),
+        allergies: random_allergies(draw, of.birth, as_of),
+        infections: Infections {
+            hbs_antigen: draw.chance(0.02),
+            hcv_antibody: draw.chance(if elderly { 0.05 } else { 0.015 }),
+            syphilis: draw.chance(0.01),
+            hiv: draw.chance(0.003),
+        },
     }
 }
 

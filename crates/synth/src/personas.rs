@@ -277,6 +277,7 @@ pub(crate) fn person(index: u64, as_of: CivilDate) -> Option<Person> {
     Some(Person {
         family: f.family,
         given: f.given,
+        written: None,
         sex: f.sex,
         birth: f.birth,
         municipality,

@@ -18,7 +18,10 @@ use crate::person::{self, Person};
 use crate::personas::{self, PERSONA_COUNT, PERSONA_SEED};
 use crate::plan;
 use crate::rng::{Draw, Stream};
-use crate::summary::{FacilitySummary, PersonaSummary, RegionSummary, Registration, add_counts};
+use crate::summary::{
+    FacilitySummary, MatchTrapSummary, PersonaSummary, RegionSummary, Registration, add_counts,
+};
+use crate::traps::{self, Side, TRUTH_FILE, TRUTH_HEADER};
 
 /// Name of the summary file at the top of the output directory.
 pub const REGION_FILE: &str = "region.json";
@@ -45,6 +48,10 @@ pub struct RegionSpec {
     pub seed: u64,
     /// The region's "today": all events happen before or on this date.
     pub as_of: CivilDate,
+    /// Matching-trap cases to add (`traps.rs`): each two more registrations, at two facilities,
+    /// after the ordinary patients, with no `pix-xref.tsv` row and a row of `match-truth.tsv`.
+    /// 0 (the default) adds nothing and writes no truth file. Needs two or more facilities.
+    pub match_traps: u64,
 }
 
 impl RegionSpec {
@@ -55,6 +62,7 @@ impl RegionSpec {
             facilities,
             seed,
             as_of: DEFAULT_AS_OF,
+            match_traps: 0,
         }
     }
 
@@ -75,6 +83,18 @@ impl RegionSpec {
             return Err(SynthError::InvalidSpec(format!(
                 "{} patients is more than the generator's limit of 100,000,000",
                 self.patients
+            )));
+        }
+        if self.match_traps > 0 && self.facilities < 2 {
+            return Err(SynthError::InvalidSpec(
+                "matching traps need two or more facilities (each is a pair of registrations at two)"
+                    .into(),
+            ));
+        }
+        if self.match_traps > 10_000_000 {
+            return Err(SynthError::InvalidSpec(format!(
+                "{} matching traps is more than the generator's limit of 10,000,000",
+                self.match_traps
             )));
         }
         if self.as_of < personas::EARLIEST_AS_OF || self.as_of.year() > 2190 {
@@ -104,14 +124,14 @@ pub fn generate(
 ) -> Result<RegionSummary, SynthError> {
     spec.validate()?;
     prepare_output(out)?;
-    let region = Region::new(spec.seed, spec.patients, spec.facilities);
+    let region = Region::with_traps(spec.seed, spec.patients, spec.facilities, spec.match_traps);
     let mut summary = RegionSummary {
         generator: GENERATOR.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         complete: false,
         seed: spec.seed,
         as_of: spec.as_of,
-        patients: spec.patients,
+        patients: spec.patients + region.traps.cases.len() as u64 * 2,
         files: 0,
         bytes: 0,
         cross_references: 0,
@@ -121,7 +141,7 @@ pub fn generate(
             .map(|f| FacilitySummary {
                 id: f.id.clone(),
                 name: f.name.clone(),
-                patients: f.patients,
+                patients: f.patients + region.traps.at_facility(f.index),
                 visitors: 0,
                 files: 0,
                 bytes: 0,
@@ -132,6 +152,7 @@ pub fn generate(
         personas: Vec::new(),
         generated: None,
         next_day: None,
+        match_traps: trap_summary(&region),
     };
     // Written first, so an interrupted run is still recognised as a region and can be replaced.
     write_summary(out, &summary)?;
@@ -151,12 +172,20 @@ pub fn generate(
             fs::create_dir_all(root).map_err(|e| SynthError::io("create directory", root, e))?;
         }
         let facility_summary = &mut summary.facilities[f];
+        // Ordinary patients, then the matching traps' registrations numbered after them.
+        let slots = facility.patients + region.traps.at_facility(f as u32);
         let mut start = 0;
-        while start < facility.patients {
-            let end = (start + CHUNK).min(facility.patients);
+        while start < slots {
+            let end = (start + CHUNK).min(slots);
             let outputs: Vec<Result<PatientOutput, SynthError>> = (start..end)
                 .into_par_iter()
-                .map(|n| patient(&region, spec, f as u32, n, &standard_root, &extended_root))
+                .map(|n| {
+                    if n < facility.patients {
+                        patient(&region, spec, f as u32, n, &standard_root, &extended_root)
+                    } else {
+                        trap_patient(&region, spec, f as u32, n, &standard_root, &extended_root)
+                    }
+                })
                 .collect();
             for output in outputs {
                 let output = output?;
@@ -177,6 +206,9 @@ pub fn generate(
     }
     xref.flush()
         .map_err(|e| SynthError::io("write", &xref_path, e))?;
+    if !region.traps.cases.is_empty() {
+        write_truth(out, &region)?;
+    }
 
     summary.files = summary.facilities.iter().map(|f| f.files).sum();
     summary.bytes = summary.facilities.iter().map(|f| f.bytes).sum();
@@ -280,6 +312,70 @@ fn patient(
     Ok(PatientOutput { tally, xref })
 }
 
+/// A matching trap's registration: slot `n` (after the ordinary patients) of facility `f`.
+fn trap_patient(
+    region: &Region,
+    spec: &RegionSpec,
+    f: u32,
+    n: u64,
+    standard_root: &Path,
+    extended_root: &Path,
+) -> Result<PatientOutput, SynthError> {
+    let facility = &region.facilities[f as usize];
+    let id = facility.patient_id(n);
+    let Some((k, case, side)) = region.traps.slot(f, n - facility.patients) else {
+        return Err(SynthError::InvalidSpec(format!(
+            "no matching trap at slot {n} of facility {}",
+            facility.id
+        )));
+    };
+    let (a, b) = traps::people(region.seed, k, case.kind, spec.as_of);
+    let person = if side == Side::A { a } else { b };
+    // The second registration of one person looks like a visitor's (registered later, perhaps
+    // with a letter); twins and look-alikes are two people with charts of their own.
+    let visitor = side == Side::B && case.kind.expected().same_person();
+    let mut draw = Draw::new(region.seed, Stream::Chart, u64::from(f), n);
+    let plan = plan::random(&mut draw, &person, spec.as_of, visitor);
+    let input = ChartInput {
+        facility,
+        patient_index: n,
+        patient_id: &id,
+        person: &person,
+        plan: &plan,
+        as_of: spec.as_of,
+    };
+    let chart = chart::build(&input, &mut draw)?;
+    let tally = layout::write_chart(standard_root, extended_root, &id, &chart)?;
+    Ok(PatientOutput { tally, xref: None })
+}
+
+fn trap_summary(region: &Region) -> Option<MatchTrapSummary> {
+    if region.traps.cases.is_empty() {
+        return None;
+    }
+    let mut kinds = BTreeMap::new();
+    for case in &region.traps.cases {
+        *kinds.entry(case.kind).or_insert(0u64) += 1;
+    }
+    Some(MatchTrapSummary {
+        cases: region.traps.cases.len() as u64,
+        truth: TRUTH_FILE.to_owned(),
+        kinds,
+    })
+}
+
+fn write_truth(out: &Path, region: &Region) -> Result<(), SynthError> {
+    let path = out.join(TRUTH_FILE);
+    let mut text = String::from(TRUTH_HEADER);
+    text.push('\n');
+    let id = |(f, n): (u32, u64)| {
+        let facility = &region.facilities[f as usize];
+        (facility.id.clone(), facility.patient_id(n))
+    };
+    text.extend(traps::truth_lines(&region.traps, id));
+    fs::write(&path, text).map_err(|e| SynthError::io("write", &path, e))
+}
+
 fn persona_summaries(region: &Region, as_of: CivilDate) -> Vec<PersonaSummary> {
     let Some(first) = region.facilities.first() else {
         return Vec::new();
@@ -359,7 +455,7 @@ fn prepare_output(out: &Path) -> Result<(), SynthError> {
     })?;
     // Check everything before deleting anything.
     for (name, file_type) in &entries {
-        let ours = if name == REGION_FILE || name == XREF_FILE {
+        let ours = if name == REGION_FILE || name == XREF_FILE || name == TRUTH_FILE {
             file_type.is_file()
         } else {
             file_type.is_dir() && facilities.iter().any(|f| f == name)

@@ -19,6 +19,8 @@ pub(crate) enum Stream {
     Visitor = 3,
     /// What a next day changes in an existing region (`next_day.rs`), keyed by the change seed.
     NextDay = 4,
+    /// The people of a matching trap (`traps.rs`), keyed by the case.
+    Trap = 5,
 }
 
 /// SplitMix64 finaliser: a cheap, well-mixed bijection on `u64`.

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::CivilDate;
 use crate::chart::{Flag, Outcome};
 use crate::person::Sex;
+use crate::traps::TrapKind;
 
 /// Files (or content folders) by the condition flag in their names.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +194,19 @@ pub struct RegionSummary {
     /// What the last next day changed; absent in a region as [`crate::generate`] wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_day: Option<NextDaySummary>,
+    /// The matching traps (`RegionSpec::match_traps`); absent in a region without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_traps: Option<MatchTrapSummary>,
+}
+
+/// The matching traps of a region: cases by kind, each two registrations that `patients` and
+/// the facilities' counts include, and the truth file that lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchTrapSummary {
+    pub cases: u64,
+    /// The file beside `region.json` that says what each pair is (`match-truth.tsv`).
+    pub truth: String,
+    pub kinds: BTreeMap<TrapKind, u64>,
 }
 
 /// The region as [`crate::generate`] wrote it (with the region's `seed` and facilities): a next

@@ -11,15 +11,19 @@ use std::sync::OnceLock;
 
 use encoding_rs::ISO_2022_JP;
 use fieldchart_synth::{
-    Change, CivilDate, Generated, NextDaySpec, RegionSpec, RegionSummary, SynthError, TypeCounts,
-    generate, next_day,
+    Change, CivilDate, Expected, Generated, NextDaySpec, RegionSpec, RegionSummary, SynthError,
+    TRUTH_FILE, TRUTH_HEADER, TrapKind, TypeCounts, generate, next_day,
 };
 
 fn region(name: &str, spec: &RegionSpec) -> (PathBuf, RegionSummary) {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let mut calls = Vec::new();
     let summary = generate(spec, &out, &mut |n| calls.push(n)).expect("region generates");
-    assert_eq!(calls.last().copied().unwrap_or(0), spec.patients);
+    // Progress counts registrations: the ordinary patients and two per matching trap.
+    assert_eq!(
+        calls.last().copied().unwrap_or(0),
+        spec.patients + 2 * spec.match_traps
+    );
     assert!(calls.windows(2).all(|w| w[0] < w[1]), "progress only grows");
     (out, summary)
 }
@@ -864,6 +868,12 @@ fn invalid_specs_are_rejected_with_a_reason() {
     };
     let err = generate(&early, &out, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("2021-01-01"), "{err}");
+    let lonely_traps = RegionSpec {
+        match_traps: 7,
+        ..RegionSpec::new(10, 1, 1)
+    };
+    let err = generate(&lonely_traps, &out, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("two or more facilities"), "{err}");
     assert!(!out.exists());
 }
 
@@ -1219,4 +1229,186 @@ fn a_next_day_refuses_what_it_cannot_continue_and_leaves_it_as_it_was() {
     let tiny = fresh_region("next-day-refusals/tiny", &RegionSpec::new(1, 1, 3));
     let err = next_day(&tiny, &change).unwrap_err();
     assert!(matches!(err, SynthError::InvalidSpec(_)), "{err}");
+}
+
+/// FNV-1a over every file's path and bytes, in path order; `region.json` without its `version`
+/// (which follows the workspace's version, not what the generator writes).
+fn digest(dir: &Path) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (rel, mut bytes) in tree(dir) {
+        if rel == "region.json" {
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v.as_object_mut().unwrap().remove("version");
+            bytes = serde_json::to_vec(&v).unwrap();
+        }
+        eat(rel.as_bytes());
+        eat(&[0]);
+        eat(&(bytes.len() as u64).to_le_bytes());
+        eat(&bytes);
+    }
+    h
+}
+
+#[test]
+fn without_matching_traps_a_region_is_byte_for_byte_what_it_was_before_they_existed() {
+    // Pinned with the generator as it was before the option (commit 63c71c6); goldens and
+    // contract fixtures elsewhere are made from default regions.
+    for (spec, expected) in [
+        (RegionSpec::new(60, 2, 1), 4_136_416_131_883_776_146u64),
+        (RegionSpec::new(200, 3, 5), 16_191_527_349_888_282_806),
+    ] {
+        let (out, _) = region(
+            &format!("pinned-p{}-f{}", spec.patients, spec.facilities),
+            &spec,
+        );
+        assert_eq!(digest(&out), expected, "{spec:?}");
+        assert!(!out.join(TRUTH_FILE).exists());
+    }
+}
+
+/// PID-5 of a message as (kanji, kana) repetitions, each split into its components.
+fn pid_names(m: &Message) -> (Vec<String>, Vec<String>) {
+    let field = m.field("PID", 5).unwrap();
+    let reps: Vec<Vec<String>> = field
+        .split('~')
+        .map(|r| r.split('^').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(reps.len(), 2, "{field}");
+    assert_eq!((reps[0][7].as_str(), reps[1][7].as_str()), ("I", "P"));
+    (reps[0].clone(), reps[1].clone())
+}
+
+/// The region with matching traps: 100 ordinary patients, 3 facilities, 70 cases (10 a kind).
+fn trap_region() -> &'static (PathBuf, RegionSummary) {
+    static REGION: OnceLock<(PathBuf, RegionSummary)> = OnceLock::new();
+    REGION.get_or_init(|| {
+        region(
+            "traps",
+            &RegionSpec {
+                match_traps: 70,
+                ..RegionSpec::new(100, 3, 4)
+            },
+        )
+    })
+}
+
+#[test]
+fn matching_traps_are_counted_and_listed_apart_from_the_cross_references() {
+    let (out, summary) = trap_region();
+    assert_eq!(summary.patients, 100 + 140);
+    assert_counts_match_disk(out, summary);
+    assert_cross_references_are_consistent(out, summary);
+    let traps = summary
+        .match_traps
+        .as_ref()
+        .expect("region.json lists the traps");
+    assert_eq!((traps.cases, traps.truth.as_str()), (70, TRUTH_FILE));
+    assert!(TrapKind::ALL.iter().all(|k| traps.kinds[k] == 10));
+
+    let truth = fs::read_to_string(out.join(TRUTH_FILE)).unwrap();
+    let mut lines = truth.lines();
+    assert_eq!(lines.next(), Some(TRUTH_HEADER));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 70);
+    let xref = fs::read_to_string(out.join("pix-xref.tsv")).unwrap();
+    for row in &rows {
+        assert_eq!(row.len(), 6);
+        assert_ne!(row[0], row[2], "{row:?} is at one facility");
+        let kind = TrapKind::parse(row[4]).unwrap();
+        assert_eq!(Expected::parse(row[5]), Some(kind.expected()));
+        for (f, id) in [(row[0], row[1]), (row[2], row[3])] {
+            assert!(
+                !xref.lines().any(|l| l
+                    .split('\t')
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .any(|w| w == [f, id])),
+                "{f} {id} of a trap is cross-referenced"
+            );
+        }
+    }
+}
+
+#[test]
+fn each_matching_trap_changes_what_its_kind_says_in_the_pid() {
+    let (out, _) = trap_region();
+    let truth = fs::read_to_string(out.join(TRUTH_FILE)).unwrap();
+    for line in truth.lines().skip(1) {
+        let row: Vec<&str> = line.split('\t').collect();
+        let (a, b) = (
+            demographics(out, row[0], row[1]),
+            demographics(out, row[2], row[3]),
+        );
+        let ((a_kanji, a_kana), (b_kanji, b_kana)) = (pid_names(&a), pid_names(&b));
+        let same = |n: usize| a.field("PID", n) == b.field("PID", n);
+        match TrapKind::parse(row[4]).unwrap() {
+            TrapKind::KanaSpelling => {
+                assert!(a_kanji == b_kanji && a_kana != b_kana, "{line}");
+                assert!(same(7) && same(8) && same(11), "{line}");
+            }
+            TrapKind::VariantKanji => {
+                assert!(a_kanji != b_kanji && a_kana == b_kana, "{line}");
+                assert!(same(7) && same(8) && same(11), "{line}");
+            }
+            TrapKind::NameSpacing => {
+                for (a, b) in [(&a_kanji, &b_kanji), (&a_kana, &b_kana)] {
+                    assert_eq!(b[1], "", "{line}: given name empty");
+                    assert_eq!(b[0].replace('\u{3000}', ""), format!("{}{}", a[0], a[1]));
+                }
+                assert!(same(7) && same(8) && same(11), "{line}");
+            }
+            TrapKind::MarriedName => {
+                assert_eq!(b.field("PID", 8), Some("F"));
+                assert!(a_kanji[0] != b_kanji[0] && a_kana[0] != b_kana[0], "{line}");
+                assert!(a_kanji[1] == b_kanji[1] && a_kana[1] == b_kana[1], "{line}");
+                assert!(same(7) && same(8), "{line}");
+                let municipality = |m: &Message| {
+                    let address = m
+                        .field("PID", 11)
+                        .unwrap()
+                        .split('^')
+                        .nth(7)
+                        .unwrap()
+                        .to_owned();
+                    address
+                        .split_inclusive(['市', '町'])
+                        .take(1)
+                        .collect::<String>()
+                };
+                assert_eq!(municipality(&a), municipality(&b), "{line}");
+            }
+            TrapKind::Twins => {
+                assert!(a_kanji[0] == b_kanji[0] && a_kana[0] == b_kana[0], "{line}");
+                assert!(a_kanji[1] != b_kanji[1] && a_kana[1] != b_kana[1], "{line}");
+                assert!(same(7) && same(8) && same(11) && same(13), "{line}");
+            }
+            TrapKind::DobDiffers => {
+                assert!(a_kanji == b_kanji && a_kana == b_kana, "{line}");
+                assert!(!same(7) && same(8) && same(11), "{line}");
+            }
+            TrapKind::SexDiffers => {
+                assert!(a_kanji == b_kanji && a_kana == b_kana, "{line}");
+                assert!(same(7) && !same(8) && same(11), "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_next_day_refuses_a_region_with_matching_traps() {
+    let spec = RegionSpec {
+        match_traps: 7,
+        ..RegionSpec::new(40, 2, 3)
+    };
+    let out = fresh_region("next-day-traps", &spec);
+    let unchanged = tree(&out);
+    let err = next_day(&out, &NextDaySpec::new(1)).unwrap_err();
+    assert!(err.to_string().contains("matching traps"), "{err}");
+    assert!(tree(&out) == unchanged, "nothing was written");
 }
