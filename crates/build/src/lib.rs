@@ -51,7 +51,7 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use fieldchart_failure::Failure;
 use fieldchart_policy::Policy;
-use fieldchart_reader::read::Storage;
+use fieldchart_reader::read::{PatientRecords, Storage};
 use fieldchart_reader::report::{PatientTally, Tally};
 use fieldchart_storage::{FacilityId, StorageRoot};
 use fieldchart_store::manifest::{
@@ -59,6 +59,25 @@ use fieldchart_store::manifest::{
 };
 use fieldchart_store::{CONTENT_VERSION, parts};
 use fieldchart_vault::{SnapshotWriter, VaultError, WriteOptions};
+
+/// One patient's identity fields as a base's probable-match count reads them from the store
+/// (`fieldchart_identity::matching`): the patient row of record (the current ADT-00's PID, else
+/// the first PID read) with its first address, home first. For a benchmark that runs the matcher
+/// on what a build would store without building.
+pub fn demographics(patient: &PatientRecords) -> fieldchart_identity::matching::Demographics {
+    let row = prepare::row_of_record(patient).unwrap_or_default();
+    fieldchart_identity::matching::Demographics {
+        member: fieldchart_identity::Member::new(
+            patient.patient.facility.as_str(),
+            patient.patient.id.as_str(),
+        ),
+        name_kanji: row.name_kanji,
+        name_kana: row.name_kana,
+        dob: row.dob,
+        sex: Some(row.sex.letter().to_owned()),
+        address: row.addresses.into_iter().next(),
+    }
+}
 
 /// Everything `fieldchart snapshot build` is told.
 pub struct BuildOptions {

@@ -64,8 +64,7 @@ impl Draft {
     pub fn of(patient: &PatientRecords, from: &str) -> Draft {
         let facility = patient.patient.facility.as_str().to_string();
         let patient_id = patient.patient.id.as_str().to_string();
-        let mut row: Option<PatientRow> = None;
-        let mut row_is_adt00 = false;
+        let row = row_of_record(patient);
         let mut last_contact: Option<String> = None;
         let mut mismatches = Vec::new();
         let mut items = Vec::new();
@@ -92,20 +91,8 @@ impl Draft {
                     last_contact = Some(iso);
                 }
             }
-            let is_adt00 = record.key.data_type.as_str() == "ADT-00";
             for item in &record.items {
-                if let Item::Patient(p) = item {
-                    // The current ADT-00 is the demographics of record; any other PID only fills in
-                    // when there is none.
-                    if row.is_none() || (is_adt00 && !row_is_adt00) {
-                        row = Some(convert::patient_row(
-                            p,
-                            &facility,
-                            &patient_id,
-                            source.clone(),
-                        ));
-                        row_is_adt00 = is_adt00;
-                    }
+                if let Item::Patient(_) = item {
                     continue;
                 }
                 let Some(c) = convert::convert(item) else {
@@ -222,6 +209,33 @@ impl Draft {
             documents,
         })
     }
+}
+
+/// The patient row of record among a patient's current records, as [`Draft::of`] stores it
+/// (before its last contact and ID mismatches): the current ADT-00 is the demographics of record;
+/// any other PID only fills in when there is none.
+pub(crate) fn row_of_record(patient: &PatientRecords) -> Option<PatientRow> {
+    let facility = patient.patient.facility.as_str();
+    let patient_id = patient.patient.id.as_str();
+    let mut row: Option<PatientRow> = None;
+    let mut row_is_adt00 = false;
+    for current in &patient.current {
+        let record = current.get();
+        let is_adt00 = record.key.data_type.as_str() == "ADT-00";
+        for item in &record.items {
+            if let Item::Patient(p) = item
+                && (row.is_none() || (is_adt00 && !row_is_adt00))
+            {
+                let source = Source {
+                    facility: facility.to_string(),
+                    path: record.source.path.clone(),
+                };
+                row = Some(convert::patient_row(p, facility, patient_id, source));
+                row_is_adt00 = is_adt00;
+            }
+        }
+    }
+    row
 }
 
 /// Packs a chart row into the bytes `fieldchart_store::rows::pack_items` makes (JSON, zstd level

@@ -1,11 +1,13 @@
 //! `fieldchart bench`: figures on generated regions, each against a plain-tool baseline measured in the
 //! same run. `read` times the reader against `cat`; `snapshot` ([`snapshot`]) times the snapshot build
 //! and the viewer (in a child process, [`viewer`]) against `grep -r`
-//! (requirements PERF-3 to PERF-7).
+//! (requirements PERF-3 to PERF-7); `match` ([`matching`]) scores probable matching against the
+//! generator's matching traps and times it against reading the same identity fields.
 //!
 //! Shared here: where regions live under `--dir` and how they are generated or reused, file counting,
 //! and the percentile every figure is reported with.
 
+mod matching;
 mod queries;
 mod snapshot;
 mod sync;
@@ -45,6 +47,14 @@ pub enum Command {
     /// laptop's sync of one day from nginx, search and record on base + layers against one base,
     /// and the full build's throughput against the reader's, each a ratio measured in one run.
     Sync(sync::SyncArgs),
+    /// Probable matching (issue 15 §4) against a region's matching traps and their ground truth.
+    ///
+    /// Generates (or reuses) a region with `demo-data --match-traps` under --dir, reads every
+    /// patient's identity fields as a base build does, runs the build's matcher with the region's
+    /// cross-references left out, and compares with match-truth.tsv: recall (probable, weaker,
+    /// all), precision, twin pairs suggested, suggestions across a differing date of birth or sex,
+    /// and the matcher's time per patient against reading the identity fields.
+    Match(matching::MatchArgs),
     /// The viewer side of `bench snapshot`, run by it as a child process.
     #[command(hide = true)]
     Viewer(viewer::ViewerArgs),
@@ -92,6 +102,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Read(args) => read(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Sync(args) => sync::run(args),
+        Command::Match(args) => matching::run(args),
         Command::Viewer(args) => viewer::run(args),
     }
 }
@@ -182,6 +193,19 @@ fn region_dir(dir: &Path, patients: u64, facilities: u32, seed: u64) -> PathBuf 
 }
 
 fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> anyhow::Result<()> {
+    ensure_region_with(
+        region,
+        &crate::demo_data::Region {
+            patients,
+            facilities,
+            seed,
+            match_traps: 0,
+        },
+    )
+}
+
+/// Generates the region `what` describes into `region`, unless a finished one is there.
+fn ensure_region_with(region: &Path, what: &crate::demo_data::Region) -> anyhow::Result<()> {
     if region.join("region.json").is_file() {
         return Ok(());
     }
@@ -190,17 +214,12 @@ fn ensure_region(region: &Path, patients: u64, facilities: u32, seed: u64) -> an
             format!("cannot clear the half-written region {}", region.display())
         })?;
     }
-    eprintln!("generating {patients} patients in {} …", region.display());
-    crate::demo_data::generate(
-        region,
-        &crate::demo_data::Region {
-            patients,
-            facilities,
-            seed,
-            match_traps: 0,
-        },
-        None,
-    )
+    eprintln!(
+        "generating {} patients in {} …",
+        what.patients,
+        region.display()
+    );
+    crate::demo_data::generate(region, what, None)
 }
 
 fn count_files(dir: &Path) -> anyhow::Result<(u64, u64)> {
