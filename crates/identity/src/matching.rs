@@ -11,7 +11,8 @@
 //!    family and given name do not count: ワタナベ ユウコ = ワタナベユーコ) and its kanji folded with
 //!    [`fieldchart_jtext::fold`] (variant kanji: 髙橋 = 高橋), spaces removed, where each side has
 //!    them. Neither may disagree, so kanji that differ outvote the lossy reading.
-//! 3. **Weaker** (a married or maiden name): the given names agree, the family names do not, and
+//! 3. **Weaker** (a married or maiden name): the given names agree (the reading, and the kanji
+//!    where both sides write them: 実 and 稔 are both ミノル), the family names do not, and
 //!    the addresses are close (the same municipality). Needs both names split into family and
 //!    given name.
 //! 4. Twins (same family name, date of birth and address, another given name) are never
@@ -190,7 +191,13 @@ fn judge(a: &Demographics, b: &Demographics) -> Option<Suggestion> {
     else {
         return None;
     };
-    if gx == gy && fx != fy && municipality_same == Some(true) {
+    // As for the full name, given names written in kanji that differ outvote the reading: 実 and
+    // 稔 are both ミノル, and two people.
+    let given_kanji_differ = matches!(
+        (given_kanji(a), given_kanji(b)),
+        (Some(x), Some(y)) if x != y
+    );
+    if gx == gy && fx != fy && municipality_same == Some(true) && !given_kanji_differ {
         agree.insert(0, "given-name");
         agree.push("municipality");
         differ.push("family-name");
@@ -236,6 +243,16 @@ fn reading(p: &Demographics) -> Option<Reading> {
         family,
         given,
     })
+}
+
+/// The given name in kanji, folded, when a space splits the kanji name into two.
+fn given_kanji(p: &Demographics) -> Option<String> {
+    let folded = fieldchart_jtext::fold(p.name_kanji.as_deref()?);
+    let parts: Vec<&str> = folded.split_whitespace().collect();
+    match parts.as_slice() {
+        [_, g] => Some((*g).to_owned()),
+        _ => None,
+    }
 }
 
 fn kanji_key(p: &Demographics) -> Option<String> {
@@ -421,6 +438,20 @@ mod tests {
             "宮城県石巻市湊町1-2",
         );
         let s = one(sister.clone(), married).expect("a maiden name is offered");
+        let namesake = person(
+            "B",
+            "10",
+            "鈴木 美沙",
+            "スズキ ミサキ",
+            "1990-06-01",
+            "F",
+            "宮城県石巻市湊町1-2",
+        );
+        assert_eq!(
+            one(sister.clone(), namesake),
+            None,
+            "another given name in kanji (美咲, 美沙) with the same reading is another person"
+        );
         assert_eq!(s.strength, Strength::Weaker);
         assert_eq!(s.agree, ["given-name", "dob", "sex", "municipality"]);
         assert_eq!(s.differ, ["family-name", "address"]);
