@@ -1,0 +1,396 @@
+//! A detached CAdES (CMS SignedData) signature over a document's exact bytes, checked against the
+//! hub's HPKI trust anchors (docs/hpki.md "Checks"):
+//!
+//! 1. the signature reads and names its signer's certificate;
+//! 2. it is over these bytes (the message-digest attribute and the signature: OpenSSL's
+//!    PKCS7_verify, without a chain);
+//! 3. the certificate is a signing one (nonRepudiation);
+//! 4. the path to a configured anchor is valid at the signing time (the signed signing-time
+//!    attribute, the signer's own claim; the verification time when there is none);
+//! 5. revocation, against a configured CRL of the issuer; "not checked" when the hub has none.
+
+use std::path::PathBuf;
+
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::ssl::SslFiletype;
+use openssl::stack::Stack;
+use openssl::x509::store::{X509Lookup, X509StoreBuilder};
+use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
+use openssl::x509::{X509, X509StoreContext, X509VerifyResult};
+use serde::Serialize;
+
+use crate::der;
+use crate::signer::{Signer, signer_of};
+
+/// What the hub trusts: HPKI root certificates (anchors), intermediate CA certificates, and CRL
+/// files (PEM), as it configures them.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    pub anchors: Vec<X509>,
+    pub intermediates: Vec<X509>,
+    pub crl_files: Vec<PathBuf>,
+}
+
+/// The four results a document's row can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// 署名あり・検証済み.
+    Valid,
+    /// 署名が無効: the reason says why.
+    Invalid,
+    /// 発行元を確認できない: no path to an anchor the hub configured.
+    UntrustedCa,
+    /// 署名なし.
+    Unsigned,
+}
+
+/// Which time the certificate's validity was judged at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeBasis {
+    /// The signed signing-time attribute: the signer's claim, not a timestamp authority's.
+    SigningTime,
+    /// No signing time in the signature: the time of verification.
+    Verification,
+}
+
+/// Whether revocation was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Revocation {
+    /// Against the issuer's CRL the hub configured: not revoked.
+    Checked,
+    /// The hub has no CRL for the issuer.
+    NotChecked,
+}
+
+/// The result of checking one signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub outcome: Outcome,
+    /// Why it is invalid or untrusted, in words for the hub report and the viewer.
+    pub reason: Option<String>,
+    pub signer: Option<Signer>,
+    /// The signing time the signature claims, RFC 3339 (UTC), when it has one.
+    pub signing_time: Option<String>,
+    pub time_basis: TimeBasis,
+    pub revocation: Revocation,
+}
+
+impl Verification {
+    fn failed(outcome: Outcome, reason: impl Into<String>, signer: Option<Signer>) -> Self {
+        Verification {
+            outcome,
+            reason: Some(reason.into()),
+            signer,
+            signing_time: None,
+            time_basis: TimeBasis::Verification,
+            revocation: Revocation::NotChecked,
+        }
+    }
+
+    /// A document that carries no signature.
+    pub fn unsigned() -> Self {
+        Verification {
+            outcome: Outcome::Unsigned,
+            reason: None,
+            signer: None,
+            signing_time: None,
+            time_basis: TimeBasis::Verification,
+            revocation: Revocation::NotChecked,
+        }
+    }
+}
+
+/// Checks the detached signature `signature` (DER or PEM) over `content` against `trust`, at
+/// the signature's signing time, else at `now` (seconds since the Unix epoch).
+pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64) -> Verification {
+    let p7 = match Pkcs7::from_der(signature).or_else(|_| Pkcs7::from_pem(signature)) {
+        Ok(p7) => p7,
+        Err(_) => {
+            return Verification::failed(
+                Outcome::Invalid,
+                "the signature file is not a CMS signature (CAdES)",
+                None,
+            );
+        }
+    };
+    let mut untrusted = match Stack::new() {
+        Ok(s) => s,
+        Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+    };
+    let carried: Vec<X509> = p7
+        .signed()
+        .and_then(|s| s.certificates())
+        .map(|certs| certs.iter().map(|c| c.to_owned()).collect())
+        .unwrap_or_default();
+    for c in carried.iter().chain(&trust.intermediates) {
+        if untrusted.push(c.clone()).is_err() {
+            return Verification::failed(
+                Outcome::Invalid,
+                "OpenSSL: cannot hold the certificates",
+                None,
+            );
+        }
+    }
+    let leaf = match p7.signers(&untrusted, Pkcs7Flags::empty()) {
+        Ok(signers) if signers.len() > 1 => {
+            return Verification::failed(
+                Outcome::Invalid,
+                format!(
+                    "the signature has {} signers; a referral letter has one",
+                    signers.len()
+                ),
+                None,
+            );
+        }
+        Ok(signers) => signers.get(0).map(|c| c.to_owned()),
+        Err(_) => None,
+    };
+    let Some(leaf) = leaf else {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the signer's certificate is neither in the signature nor among the hub's certificates",
+            None,
+        );
+    };
+    let signer = leaf.to_der().ok().and_then(|d| signer_of(&d).ok());
+    let Some(signer) = signer else {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the signer's certificate does not read",
+            None,
+        );
+    };
+
+    // 2. Over these bytes: the digest attribute and the signature, no chain yet.
+    let empty = match X509StoreBuilder::new() {
+        Ok(b) => b.build(),
+        Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+    };
+    let flags = Pkcs7Flags::NOVERIFY | Pkcs7Flags::BINARY | Pkcs7Flags::DETACHED;
+    if p7
+        .verify(&untrusted, &empty, Some(content), None, flags)
+        .is_err()
+    {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the signature does not match the document's bytes: altered after signing, or signed over something else",
+            Some(signer),
+        );
+    }
+
+    // 3. A signing certificate.
+    if !signer.non_repudiation {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the certificate is not a signing one (its key usage lacks nonRepudiation)",
+            Some(signer),
+        );
+    }
+
+    // 4, 5. The path at the signing time, and the CRL when the hub has one.
+    let signing_time = signing_time_of(signature);
+    let (at, basis) = match signing_time {
+        Some(t) => (t, TimeBasis::SigningTime),
+        None => (now, TimeBasis::Verification),
+    };
+    let has_crl = !trust.crl_files.is_empty();
+    let store = match trust_store(trust, at, has_crl) {
+        Ok(s) => s,
+        Err(e) => {
+            return Verification::failed(
+                Outcome::Invalid,
+                format!("the hub's trust anchors or CRLs do not load: {e}"),
+                Some(signer),
+            );
+        }
+    };
+    let checked = X509StoreContext::new().and_then(|mut ctx| {
+        ctx.init(&store, &leaf, &untrusted, |c| {
+            let ok = c.verify_cert()?;
+            Ok((ok, c.error()))
+        })
+    });
+    let (ok, error) = match checked {
+        Ok(r) => r,
+        Err(e) => {
+            return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), Some(signer));
+        }
+    };
+    let signing_time_text = signing_time.map(rfc3339);
+    if !ok {
+        let (outcome, reason) = path_failure(error);
+        return Verification {
+            signing_time: signing_time_text,
+            time_basis: basis,
+            ..Verification::failed(outcome, reason, Some(signer))
+        };
+    }
+    Verification {
+        outcome: Outcome::Valid,
+        reason: None,
+        signer: Some(signer),
+        signing_time: signing_time_text,
+        time_basis: basis,
+        revocation: if has_crl {
+            Revocation::Checked
+        } else {
+            Revocation::NotChecked
+        },
+    }
+}
+
+fn trust_store(
+    trust: &Trust,
+    at: i64,
+    crl: bool,
+) -> Result<openssl::x509::store::X509Store, openssl::error::ErrorStack> {
+    let mut builder = X509StoreBuilder::new()?;
+    for a in &trust.anchors {
+        builder.add_cert(a.clone())?;
+    }
+    if crl {
+        let lookup = builder.add_lookup(X509Lookup::file())?;
+        for f in &trust.crl_files {
+            lookup.load_crl_file(f, SslFiletype::PEM)?;
+        }
+    }
+    let mut param = X509VerifyParam::new()?;
+    param.set_time(at);
+    let mut flags = X509VerifyFlags::X509_STRICT;
+    if crl {
+        // Every certificate of the path, not only the signer's.
+        flags |= X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL;
+    }
+    param.set_flags(flags)?;
+    builder.set_param(&param)?;
+    Ok(builder.build())
+}
+
+/// What a failed path means for the row: an anchor the hub does not have is "untrusted", a
+/// certificate out of its validity or revoked is "invalid".
+fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
+    let code = error.as_raw();
+    // X509_V_ERR_* (openssl/x509_vfy.h).
+    const UNABLE_TO_GET_ISSUER_CERT: i32 = 2;
+    const CERT_NOT_YET_VALID: i32 = 9;
+    const CERT_HAS_EXPIRED: i32 = 10;
+    const DEPTH_ZERO_SELF_SIGNED_CERT: i32 = 18;
+    const SELF_SIGNED_CERT_IN_CHAIN: i32 = 19;
+    const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i32 = 20;
+    const UNABLE_TO_VERIFY_LEAF_SIGNATURE: i32 = 21;
+    const CERT_REVOKED: i32 = 23;
+    const UNABLE_TO_GET_CRL: i32 = 3;
+    match code {
+        UNABLE_TO_GET_ISSUER_CERT
+        | DEPTH_ZERO_SELF_SIGNED_CERT
+        | SELF_SIGNED_CERT_IN_CHAIN
+        | UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | UNABLE_TO_VERIFY_LEAF_SIGNATURE => (
+            Outcome::UntrustedCa,
+            format!(
+                "no path to an HPKI trust anchor the hub configured ({})",
+                error.error_string()
+            ),
+        ),
+        CERT_HAS_EXPIRED => (
+            Outcome::Invalid,
+            "the certificate had expired at the signing time".into(),
+        ),
+        CERT_NOT_YET_VALID => (
+            Outcome::Invalid,
+            "the certificate was not yet valid at the signing time".into(),
+        ),
+        CERT_REVOKED => (
+            Outcome::Invalid,
+            "the certificate is revoked (the issuer's CRL lists it)".into(),
+        ),
+        UNABLE_TO_GET_CRL => (
+            Outcome::Invalid,
+            "the hub has CRLs but none from this certificate's issuer: add it, or the signature stays unchecked".into(),
+        ),
+        _ => (
+            Outcome::Invalid,
+            format!("the certificate path does not verify ({})", error.error_string()),
+        ),
+    }
+}
+
+/// The signed signing-time attribute (1.2.840.113549.1.9.5) of the first SignerInfo, in seconds
+/// since the Unix epoch; None when there is none or it does not read.
+fn signing_time_of(signature: &[u8]) -> Option<i64> {
+    const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+    // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT SignedData }
+    let der_bytes = if signature.first() == Some(&der::SEQUENCE) {
+        signature.to_vec()
+    } else {
+        Pkcs7::from_pem(signature).ok()?.to_der().ok()?
+    };
+    let info = der::one(&der_bytes, der::SEQUENCE)?;
+    let parts = der::all(info.content)?;
+    let signed = der::one(parts.get(1)?.content, der::SEQUENCE)?;
+    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo, [0] certs OPTIONAL,
+    //                           [1] crls OPTIONAL, signerInfos SET OF SignerInfo }
+    let fields = der::all(signed.content)?;
+    let signer_infos = fields.iter().rev().find(|f| f.tag == der::SET)?;
+    let first = der::all(signer_infos.content)?.into_iter().next()?;
+    // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, [0] IMPLICIT signedAttrs, … }
+    let attrs = der::all(first.content)?
+        .into_iter()
+        .find(|f| f.tag == der::context(0))?;
+    for attr in der::all(attrs.content)? {
+        let [kind, values] = der::all(attr.content)?[..] else {
+            continue;
+        };
+        if der::oid(kind.content).as_deref() != Some(SIGNING_TIME) {
+            continue;
+        }
+        let value = der::all(values.content)?.into_iter().next()?;
+        return parse_time(value);
+    }
+    None
+}
+
+/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to Unix seconds.
+fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
+    let s = std::str::from_utf8(t.content).ok()?;
+    let s = s.strip_suffix('Z')?;
+    let (year, rest) = match t.tag {
+        der::UTC_TIME if s.len() == 12 => {
+            let yy: i64 = s.get(..2)?.parse().ok()?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, s.get(2..)?)
+        }
+        der::GENERALIZED_TIME if s.len() == 14 => (s.get(..4)?.parse().ok()?, s.get(4..)?),
+        _ => return None,
+    };
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { rest.get(r)?.parse().ok() };
+    let (month, day, hour, minute, second) =
+        (num(0..2)?, num(2..4)?, num(4..6)?, num(6..8)?, num(8..10)?);
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
+            .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(hour).ok()?,
+        u8::try_from(minute).ok()?,
+        u8::try_from(second).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, clock)
+            .assume_utc()
+            .unix_timestamp(),
+    )
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
