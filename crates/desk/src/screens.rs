@@ -721,39 +721,25 @@ impl RecordParts {
         };
         let p = &v.patient.row;
         let header = (p.facility.as_str(), p.patient_id.as_str());
-        let differs = |mine: &Option<String>, theirs: Option<&String>| match theirs {
-            Some(t) if Some(t) != mine.as_ref() => Some(t.clone()),
-            _ => None,
-        };
         let linked = v
             .members
             .iter()
             .filter(|m| (m.facility.as_str(), m.patient_id.as_str()) != header)
-            .map(|m| {
-                let id = m.identity.as_ref();
-                RecordMember {
-                    facility: f.get(&m.facility),
-                    patient_id: m.patient_id.clone(),
-                    via: m.via.clone(),
-                    opened: m.opened,
-                    state: m.state,
-                    consent: m.consent,
-                    basis: m.basis,
-                    data_as_of: m.data_as_of.as_ref().map(age),
-                    withheld_because: m.withheld_because.clone(),
-                    name_kanji: differs(&p.name_kanji, id.and_then(|r| r.name_kanji.as_ref())),
-                    name_kana: differs(&p.name_kana, id.and_then(|r| r.name_kana.as_ref())),
-                    dob: differs(&p.dob, id.and_then(|r| r.dob.as_ref()))
-                        .and_then(|d| Day::opt(Some(&d))),
-                    sex: id
-                        .map(|r| r.sex)
-                        .filter(|s| *s != p.sex && *s != Sex::Unknown && p.sex != Sex::Unknown)
-                        .map(sex_words),
-                    address: differs(
-                        &p.addresses.first().cloned(),
-                        id.and_then(|r| r.addresses.first()),
-                    ),
-                }
+            .map(|m| RecordMember {
+                facility: f.get(&m.facility),
+                patient_id: m.patient_id.clone(),
+                via: m.via.clone(),
+                opened: m.opened,
+                state: m.state,
+                consent: m.consent,
+                basis: m.basis,
+                data_as_of: m.data_as_of.as_ref().map(age),
+                withheld_because: m.withheld_because.clone(),
+                name_kanji: m.differs.name_kanji.clone(),
+                name_kana: m.differs.name_kana.clone(),
+                dob: Day::opt(m.differs.dob.as_deref()),
+                sex: m.differs.sex.map(sex_words),
+                address: m.differs.address.clone(),
             })
             .collect();
         let patient = PatientHeader {

@@ -29,7 +29,7 @@ use fieldchart_store::standing::Standing;
 use serde::Serialize;
 
 use crate::QueryError;
-use crate::search::parse_date;
+use crate::search::{IdentityDiff, parse_date};
 
 /// How long after its last day a prescription still counts as current.
 const RECENT_END_DAYS: i64 = 100;
@@ -173,6 +173,8 @@ pub struct MemberView {
     pub data_as_of: Option<DataAsOf>,
     /// Its identity at its facility, when held (identity is what a search shows of anyone).
     pub identity: Option<PatientRow>,
+    /// Its identity fields that differ from the header's (the record's first shown identifier).
+    pub differs: IdentityDiff,
 }
 
 /// A patient the hub did not link, suggested as possibly the same person, with the reasons.
@@ -261,6 +263,7 @@ pub fn record(
             withheld_because: None,
             data_as_of: Some(data_as_of.clone()),
             identity: Some(row.clone()),
+            differs: IdentityDiff::default(),
         });
         parts.push((summarise(&sections, as_of), history_of(&sections, as_of)));
         first.get_or_insert((row, data_as_of));
@@ -279,6 +282,7 @@ pub fn record(
             withheld_because: Some(m.message.clone()),
             data_as_of: None,
             identity,
+            differs: IdentityDiff::default(),
         });
     }
     for n in &access.not_held {
@@ -293,6 +297,7 @@ pub fn record(
             withheld_because: None,
             data_as_of: None,
             identity: None,
+            differs: IdentityDiff::default(),
         });
     }
     let possibly = access
@@ -311,6 +316,19 @@ pub fn record(
         })
         .collect();
     let (row, data_as_of) = first.expect("a record access shows at least one member");
+    // Each other identifier's identity, beside the header's, where it differs.
+    let header = (
+        &row.name_kanji,
+        &row.name_kana,
+        &row.dob,
+        row.sex,
+        row.addresses.first(),
+    );
+    for m in &mut members {
+        if let Some(identity) = &m.identity {
+            m.differs = IdentityDiff::of(header, identity);
+        }
+    }
     let dob = row.dob.as_deref().and_then(parse_date);
     let patient = PatientView {
         dob_wareki: dob.and_then(jtext::wareki_short),

@@ -278,34 +278,80 @@ fn run(
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
+/// The identity fields of another identifier of the same person that differ from this one's: what
+/// a search row and a linked record show beside the other facility's ID. A sex counts only when
+/// both are known.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IdentityDiff {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kanji: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_kana: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dob: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl IdentityDiff {
+    /// What of `theirs` differs from `mine`, given as (kanji, kana, dob, sex, first address).
+    pub fn of(
+        (kanji, kana, dob, sex, address): (
+            &Option<String>,
+            &Option<String>,
+            &Option<String>,
+            Sex,
+            Option<&String>,
+        ),
+        theirs: &PatientRow,
+    ) -> IdentityDiff {
+        let differs = |mine: Option<&String>, theirs: Option<&String>| match theirs {
+            Some(t) if Some(t) != mine => Some(t.clone()),
+            _ => None,
+        };
+        IdentityDiff {
+            name_kanji: differs(kanji.as_ref(), theirs.name_kanji.as_ref()),
+            name_kana: differs(kana.as_ref(), theirs.name_kana.as_ref()),
+            dob: differs(dob.as_ref(), theirs.dob.as_ref()),
+            sex: Some(theirs.sex)
+                .filter(|s| *s != sex && *s != Sex::Unknown && sex != Sex::Unknown),
+            address: differs(address, theirs.addresses.first()),
+        }
+    }
+}
+
 /// A linked identifier as the row shows it: identity fields only where they differ.
 fn linked_identity(row: &SearchResult, other: fieldchart_session::Linked) -> LinkedIdentity {
-    let differs = |mine: &Option<String>, theirs: Option<String>| match theirs {
-        Some(t) if Some(&t) != mine.as_ref() => Some(t),
-        _ => None,
-    };
     let held = other.row.is_some();
-    let r = other.row;
+    let d = other
+        .row
+        .as_ref()
+        .map(|r| {
+            IdentityDiff::of(
+                (
+                    &row.name_kanji,
+                    &row.name_kana,
+                    &row.dob,
+                    row.sex,
+                    row.address.as_ref(),
+                ),
+                r,
+            )
+        })
+        .unwrap_or_default();
     LinkedIdentity {
         facility: other.facility,
         patient_id: other.patient_id,
         via: other.via,
         held,
-        last_contact: r.as_ref().and_then(|r| r.last_contact.clone()),
-        name_kanji: differs(
-            &row.name_kanji,
-            r.as_ref().and_then(|r| r.name_kanji.clone()),
-        ),
-        name_kana: differs(&row.name_kana, r.as_ref().and_then(|r| r.name_kana.clone())),
-        dob: differs(&row.dob, r.as_ref().and_then(|r| r.dob.clone())),
-        sex: r
-            .as_ref()
-            .map(|r| r.sex)
-            .filter(|s| *s != row.sex && *s != Sex::Unknown && row.sex != Sex::Unknown),
-        address: differs(
-            &row.address,
-            r.as_ref().and_then(|r| r.addresses.first().cloned()),
-        ),
+        last_contact: other.row.and_then(|r| r.last_contact),
+        name_kanji: d.name_kanji,
+        name_kana: d.name_kana,
+        dob: d.dob,
+        sex: d.sex,
+        address: d.address,
     }
 }
 
