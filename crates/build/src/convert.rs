@@ -293,6 +293,8 @@ pub fn convert(item: &Item) -> Option<Converted> {
             time(&d.created),
             Entry::Document(DocumentEntry {
                 referral: is_referral(d),
+                // Checked once the files are read (crate::signatures).
+                signatures: Vec::new(),
                 document_type: code(&d.document_type),
                 title: d.title.clone(),
                 created: time(&d.created),

@@ -37,6 +37,11 @@ impl ReadFile {
     pub fn blob_count(&self) -> i64 {
         i64::from(self.bytes.is_some()) + i64::from(self.thumbnail.is_some())
     }
+
+    /// The file's bytes; None when they could not be read at the hub.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref()
+    }
 }
 
 /// Reads the files of one document (paths relative to `root`) and makes the thumbnails of its images.

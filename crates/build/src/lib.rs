@@ -13,6 +13,7 @@ mod convert;
 mod documents;
 mod pipeline;
 mod prepare;
+pub mod signatures;
 mod sink;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
@@ -100,6 +101,9 @@ pub struct BuildOptions {
     pub facility_names: BTreeMap<String, String>,
     /// The file's place in a chain (the hub's builds, [`chain`]); None for a standalone snapshot.
     pub chain: Option<ChainPlan>,
+    /// The HPKI trust anchors, intermediates and CRLs referral letters' signatures are checked
+    /// against (hub.toml `[hpki]`); empty: no signer can be confirmed.
+    pub hpki: fieldchart_hpki::Trust,
 }
 
 /// Linked persons whose facilities record different dates of birth, or different (known) sexes.
@@ -378,6 +382,7 @@ pub fn build(
         &storage,
         wanted,
         &from.format("%Y-%m-%d").to_string(),
+        &signatures::Verifier::new(opts.hpki.clone(), opts.vault.created),
         &mut sink,
         pipeline::Counted::new(Tally::new(&storage), plan.is_some()),
         &mut || {

@@ -16,6 +16,7 @@ use fieldchart_storage::{FacilityId, PatientId};
 use rayon::prelude::*;
 
 use crate::prepare::{Draft, Prepared};
+use crate::signatures::Verifier;
 use crate::sink::Sink;
 use crate::{BuildError, Key};
 
@@ -75,12 +76,14 @@ impl Numbers {
 }
 
 /// Reads the patients `wanted` says yes to, counts them into `counted` and stores them in `sink`,
-/// calling `on_written` after each patient is written. `from` is the window's first day
+/// calling `on_written` after each patient is written. `verifier` checks documents' signatures.
+/// `from` is the window's first day
 /// (`YYYY-MM-DD`). Stops at the first error.
 pub fn store(
     storage: &Storage,
     wanted: impl Fn(&FacilityId, &PatientId) -> bool + Send,
     from: &str,
+    verifier: &Verifier,
     sink: &mut Sink,
     mut counted: Counted,
     on_written: &mut dyn FnMut(),
@@ -94,7 +97,7 @@ pub fn store(
             storage.read_batches_where(
                 wanted,
                 |patient| {
-                    let draft = Draft::of(&patient, from);
+                    let draft = Draft::of(&patient, from, verifier);
                     (patient, draft)
                 },
                 |batch| {
@@ -150,6 +153,7 @@ fn store_sequentially(
     storage: &Storage,
     wanted: impl Fn(&FacilityId, &PatientId) -> bool,
     from: &str,
+    verifier: &Verifier,
     sink: &mut Sink,
     mut counted: Counted,
 ) -> Result<Counted, BuildError> {
@@ -161,7 +165,7 @@ fn store_sequentially(
             return;
         }
         counted.patient(&patient);
-        let draft = Draft::of(&patient, from);
+        let draft = Draft::of(&patient, from, verifier);
         let (pk, first_blob) = numbers.take(&draft);
         if let Err(e) = draft
             .prepare(pk, first_blob, &fields)
@@ -295,9 +299,24 @@ mod tests {
             let mut sink = Sink::create(&work).unwrap();
             let counted = Counted::new(Tally::new(&storage), true);
             let counted = if pipelined {
-                store(&storage, wanted, from, &mut sink, counted, &mut || {})
+                store(
+                    &storage,
+                    wanted,
+                    from,
+                    &Verifier::default(),
+                    &mut sink,
+                    counted,
+                    &mut || {},
+                )
             } else {
-                store_sequentially(&storage, wanted, from, &mut sink, counted)
+                store_sequentially(
+                    &storage,
+                    wanted,
+                    from,
+                    &Verifier::default(),
+                    &mut sink,
+                    counted,
+                )
             }
             .unwrap();
             let report = counted.tally.finish();

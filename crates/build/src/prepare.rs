@@ -14,6 +14,7 @@ use fieldchart_store::rows::{Entry, PatientRow, Section, Source, StoredItem};
 use tantivy::TantivyDocument;
 
 use crate::documents::{self, PendingBlob, ReadFile};
+use crate::signatures::{self, Verifier};
 use crate::{BuildError, convert};
 
 /// A patient converted, before they have numbers: what does not depend on the patients before.
@@ -61,7 +62,7 @@ fn io(what: &str) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
 impl Draft {
     /// Converts one patient's current records. `from` is the first day inside the window
     /// (`YYYY-MM-DD`).
-    pub fn of(patient: &PatientRecords, from: &str) -> Draft {
+    pub fn of(patient: &PatientRecords, from: &str, verifier: &Verifier) -> Draft {
         let facility = patient.patient.facility.as_str().to_string();
         let patient_id = patient.patient.id.as_str().to_string();
         let row = row_of_record(patient);
@@ -95,16 +96,17 @@ impl Draft {
                 if let Item::Patient(_) = item {
                     continue;
                 }
-                let Some(c) = convert::convert(item) else {
+                let Some(mut c) = convert::convert(item) else {
                     continue;
                 };
                 if !in_scope(&c, from) {
                     out_of_window += 1;
                     continue;
                 }
-                if let Entry::Document(_) = &c.entry {
+                if let Entry::Document(doc) = &mut c.entry {
                     if let Item::Document(original) = item {
                         let read = documents::read_files(&record.source.root, &original.files);
+                        doc.signatures = signatures::check(&original.files, &read, verifier);
                         files.push((items.len(), read));
                     }
                     documents += 1;

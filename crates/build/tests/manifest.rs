@@ -94,6 +94,7 @@ fn build_region_and_nho() -> Built {
             audit_recipient: audit_pub,
             facility_names: BTreeMap::new(),
             chain: None,
+            hpki: Default::default(),
         },
         &mut |_| {},
     )

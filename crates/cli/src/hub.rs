@@ -385,6 +385,10 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         audit_recipient: r.audit_recipient.clone(),
         facility_names,
         chain: None,
+        hpki: r
+            .hpki
+            .load(created.timestamp())
+            .context("[hpki] in hub.toml changed since it was checked")?,
     };
     let json = a.json;
     let built = crate::progress::chain_with_bars(
@@ -521,6 +525,62 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `hub check` says of the HPKI trust: each anchor, intermediate and CRL, and what needs the
+/// operator (an expired CA certificate, a CRL past its next update).
+fn hpki_lines(out: &mut impl Write, f: &fieldchart_hpki::TrustFiles) -> anyhow::Result<()> {
+    if f.anchors.is_empty() {
+        writeln!(
+            out,
+            "hpki: no trust anchors, so referral letters' signatures are shown as 発行元を確認できない \
+             (add [hpki] anchors: docs/hpki.md)"
+        )?;
+        return Ok(());
+    }
+    for (what, certs) in [("anchor", &f.anchors), ("intermediate", &f.intermediates)] {
+        for c in certs {
+            writeln!(
+                out,
+                "hpki {what}: {} (until {}) from {}",
+                c.subject,
+                c.not_after,
+                c.path.display()
+            )?;
+            if c.expired {
+                writeln!(
+                    out,
+                    "warning: the HPKI certificate {} has expired: letters signed since cannot \
+                     be confirmed; get the CA's current certificate",
+                    c.subject
+                )?;
+            }
+        }
+    }
+    if f.crls.is_empty() {
+        writeln!(
+            out,
+            "hpki: no CRLs, so revocation is not checked (results say so)"
+        )?;
+    }
+    for c in &f.crls {
+        writeln!(
+            out,
+            "hpki crl: {} (next update {}) from {}",
+            c.issuer,
+            c.next_update.as_deref().unwrap_or("not given"),
+            c.path.display()
+        )?;
+        if c.stale {
+            writeln!(
+                out,
+                "warning: the CRL of {} is past its next update: fetch the current one from \
+                 the CA before the next build",
+                c.issuer
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
     let mut out = crate::out::stdout();
@@ -572,6 +632,7 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             .map(|d| format!("; link events from {}", d.display()))
             .unwrap_or_default()
     )?;
+    hpki_lines(&mut out, &r.hpki.files)?;
     for f in &r.facilities {
         writeln!(out, "facility {} {}", f.code, f.name)?;
         for root in &f.roots {

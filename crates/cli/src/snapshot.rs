@@ -109,6 +109,16 @@ pub struct BuildArgs {
     /// in time order.
     #[arg(long, value_name = "DIR")]
     link_events: Option<PathBuf>,
+    /// An HPKI root certificate (PEM or DER), or a folder of them, referral letters' signatures are
+    /// checked against (docs/hpki.md); repeat. Without one no signer can be confirmed.
+    #[arg(long = "hpki-anchor", value_name = "PATH")]
+    hpki_anchors: Vec<PathBuf>,
+    /// An intermediate HPKI CA certificate, or a folder of them; repeat.
+    #[arg(long = "hpki-intermediate", value_name = "PATH")]
+    hpki_intermediates: Vec<PathBuf>,
+    /// An HPKI CA's CRL (PEM), or a folder of them; repeat. Without one revocation is not checked.
+    #[arg(long = "hpki-crl", value_name = "PATH")]
+    hpki_crls: Vec<PathBuf>,
     /// Pretend the snapshot is made at this time (RFC 3339). For tests of expiry and clock checks.
     #[arg(long, hide = true)]
     created: Option<DateTime<Utc>>,
@@ -222,6 +232,12 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     };
     let links = crate::links::read(a.xref.as_deref(), a.link_events.as_deref())?;
     let created = a.created.unwrap_or_else(Utc::now);
+    let (hpki, _) = fieldchart_hpki::load_trust(
+        &a.hpki_anchors,
+        &a.hpki_intermediates,
+        &a.hpki_crls,
+        created.timestamp(),
+    )?;
     let opts = BuildOptions {
         storage: roots,
         out: a.out.clone(),
@@ -241,6 +257,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         audit_recipient: a.audit_recipient.trim().to_string(),
         facility_names,
         chain: None,
+        hpki,
     };
     build_and_report(opts, &links.applied, a.json)
 }

@@ -4,7 +4,10 @@
 //!   (qualification), read as the MHLW HPKI certificate policy encodes it;
 //! - [`cades`]: a detached CAdES (CMS SignedData) signature over a document's exact bytes, checked
 //!   against the trust anchors and CRLs the hub configures, with one of the four results a
-//!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned).
+//!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned);
+//! - [`recheck`]: the laptop's offline re-check that a signature the hub judged is over the bytes
+//!   it shows, by the certificate the hub judged;
+//! - [`trust`]: the hub's anchors, intermediates and CRLs read from the files it configures.
 //!
 //! Architecture invariant: a leaf. It reads certificates and signatures handed to it and knows
 //! nothing of SS-MIX2 folders, snapshots or the viewer. Nothing here panics on bad input: a
@@ -12,10 +15,14 @@
 
 pub mod cades;
 mod der;
+pub mod recheck;
 pub mod signer;
+pub mod trust;
 
 pub use cades::{Outcome, Revocation, TimeBasis, Trust, Verification, verify_detached};
+pub use recheck::{Rechecked, recheck_detached};
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
+pub use trust::{TrustFiles, load_trust};
 
 /// Why a certificate could not be read.
 #[derive(Debug, thiserror::Error)]

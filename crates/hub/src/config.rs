@@ -28,6 +28,24 @@ pub struct HubConfig {
     pub audit: Audit,
     #[serde(default)]
     pub identity: Identity,
+    #[serde(default)]
+    pub hpki: Hpki,
+}
+
+/// The HPKI trust referral letters' signatures are checked against (docs/hpki.md): each a list of
+/// files or folders of files, relative to the hub folder unless absolute.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hpki {
+    /// Root CA certificates (PEM or DER): the HPKI certification authorities the hub trusts.
+    #[serde(default)]
+    pub anchors: Option<Spanned<Vec<PathBuf>>>,
+    /// Intermediate CA certificates, for signatures that do not carry their chain.
+    #[serde(default)]
+    pub intermediates: Option<Spanned<Vec<PathBuf>>>,
+    /// The CAs' CRLs (PEM): with them revocation is checked; without, results say "not checked".
+    #[serde(default)]
+    pub crls: Option<Spanned<Vec<PathBuf>>>,
 }
 
 /// The regional index's cross-references: who is one person at two facilities (docs/identity.md).
@@ -233,6 +251,8 @@ pub struct Resolved {
     /// The cross-reference export and the link-event folder (absolute), when configured.
     pub xref: Option<PathBuf>,
     pub link_events: Option<PathBuf>,
+    /// The HPKI trust's files (absolute) and what they hold.
+    pub hpki: ResolvedHpki,
     pub facilities: Vec<ResolvedFacility>,
     /// Every laptop recipient of the next build: the register's laptops not revoked, then the
     /// keys of `[recipients] laptops`.
@@ -246,6 +266,24 @@ pub struct Resolved {
     /// The collector's files `hub audit ingest` reads (absolute).
     pub audit_collected: Vec<PathBuf>,
     pub silent_days: u32,
+}
+
+/// `[hpki]` as the build uses it: the paths as configured (absolute; a folder is read again at each
+/// build, so a CRL replaced in it is taken), and what they held when the configuration was read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResolvedHpki {
+    pub anchors: Vec<PathBuf>,
+    pub intermediates: Vec<PathBuf>,
+    pub crls: Vec<PathBuf>,
+    pub files: fieldchart_hpki::TrustFiles,
+}
+
+impl ResolvedHpki {
+    /// Reads the trust for a build made at `now` (Unix seconds).
+    pub fn load(&self, now: i64) -> Result<fieldchart_hpki::Trust, fieldchart_hpki::HpkiError> {
+        fieldchart_hpki::load_trust(&self.anchors, &self.intermediates, &self.crls, now)
+            .map(|(trust, _)| trust)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -420,6 +458,58 @@ impl HubConfig {
             None => None,
         };
 
+        let hpki = {
+            let list = |p: &Option<Spanned<Vec<PathBuf>>>| -> Vec<PathBuf> {
+                p.as_ref()
+                    .map(|p| p.get_ref().iter().map(|f| local(f)).collect())
+                    .unwrap_or_default()
+            };
+            let span = |p: &Option<Spanned<Vec<PathBuf>>>| p.as_ref().map_or(0..0, |p| p.span());
+            let (anchors, intermediates, crls) = (
+                list(&self.hpki.anchors),
+                list(&self.hpki.intermediates),
+                list(&self.hpki.crls),
+            );
+            if anchors.is_empty() && !(intermediates.is_empty() && crls.is_empty()) {
+                let written = if crls.is_empty() {
+                    &self.hpki.intermediates
+                } else {
+                    &self.hpki.crls
+                };
+                return Err(fault(
+                    span(written),
+                    "[hpki] has intermediates or crls but no anchors: name the HPKI root \
+                     certificates the hub trusts in anchors"
+                        .into(),
+                ));
+            }
+            let now = chrono::Utc::now().timestamp();
+            // Each list on its own, so the fault names the key whose file is wrong.
+            for (key, paths) in [
+                ("anchors", &self.hpki.anchors),
+                ("intermediates", &self.hpki.intermediates),
+                ("crls", &self.hpki.crls),
+            ] {
+                let files = list(paths);
+                let (a, i, c): (&[PathBuf], &[PathBuf], &[PathBuf]) = match key {
+                    "anchors" => (&files, &[], &[]),
+                    "intermediates" => (&[], &files, &[]),
+                    _ => (&[], &[], &files),
+                };
+                fieldchart_hpki::load_trust(a, i, c, now)
+                    .map_err(|e| fault(span(paths), format!("[hpki] {key}: {e}")))?;
+            }
+            let files = fieldchart_hpki::load_trust(&anchors, &intermediates, &crls, now)
+                .map_err(|e| fault(0..0, format!("[hpki]: {e}")))?
+                .1;
+            ResolvedHpki {
+                anchors,
+                intermediates,
+                crls,
+                files,
+            }
+        };
+
         if self.facilities.is_empty() {
             return Err(fault(
                 0..0,
@@ -566,6 +656,7 @@ impl HubConfig {
             consent,
             xref,
             link_events,
+            hpki,
             facilities,
             laptops,
             registered,

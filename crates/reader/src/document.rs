@@ -211,6 +211,9 @@ fn sniff(file: &DocumentInput<'_>) -> Sniffed {
     if b.starts_with(b"BM") && extension == "bmp" {
         return sniffed(K::Image, "image/bmp");
     }
+    if is_cms_signature(b, extension) {
+        return sniffed(K::Signature, "application/pkcs7-signature");
+    }
     if b.get(4..8) == Some(b"ftyp") {
         return sniffed(K::Other, "video/mp4");
     }
@@ -235,6 +238,21 @@ fn sniff(file: &DocumentInput<'_>) -> Sniffed {
         "htm" | "html" => sniffed(K::Other, "text/html"),
         _ => sniffed(K::Other, "application/octet-stream"),
     }
+}
+
+/// A CMS signature (RFC 5652 ContentInfo of type signedData, what a CAdES signature file holds): DER
+/// whose first bytes name id-signedData, or PEM armour, or a `.p7s` name (RFC 8551 §3.2.1 gives the
+/// extension). Only the hub's build checks it (crates/hpki); the reader only says what it is.
+fn is_cms_signature(b: &[u8], extension: &str) -> bool {
+    // SEQUENCE (any length form) then OID 1.2.840.113549.1.7.2.
+    const SIGNED_DATA: &[u8] = &[
+        0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02,
+    ];
+    let der = b.first() == Some(&0x30)
+        && b.get(..16)
+            .is_some_and(|head| head.windows(SIGNED_DATA.len()).any(|w| w == SIGNED_DATA));
+    let pem = b.starts_with(b"-----BEGIN PKCS7-----") || b.starts_with(b"-----BEGIN CMS-----");
+    der || pem || matches!(extension, "p7s")
 }
 
 fn trim_ascii_start(b: &[u8]) -> &[u8] {

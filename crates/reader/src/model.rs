@@ -512,6 +512,8 @@ pub enum DocumentFileKind {
     Hl7,
     Pdf,
     Image,
+    /// A detached signature (CMS / CAdES, `*.p7s`) over another file of the folder (docs/hpki.md).
+    Signature,
     Other,
 }
 

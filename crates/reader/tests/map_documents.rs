@@ -179,6 +179,44 @@ fn pdf_and_jpeg_are_recognised_by_their_bytes_not_their_names() {
 }
 
 #[test]
+fn a_detached_signature_beside_the_letter_is_recognised_by_its_bytes_or_name() {
+    // DER ContentInfo: SEQUENCE, long length, then id-signedData (1.2.840.113549.1.7.2).
+    let der = [
+        0x30, 0x82, 0x05, 0x10, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02,
+        0xA0,
+    ];
+    let mapped = map_document(
+        REFERRAL,
+        &[
+            input("main_document.pdf", b"%PDF-1.7\n"),
+            input("letter.sig", &der),
+            input(
+                "armoured",
+                b"-----BEGIN PKCS7-----\nMIIB\n-----END PKCS7-----\n",
+            ),
+            input("main_document.pdf.p7s", b"\x30\x03\x02\x01\x01"),
+            input("data.bin", &[0x30, 0x03, 0x02, 0x01, 0x01]),
+        ],
+    );
+    let kinds: Vec<DocumentFileKind> = document(&mapped).files.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            DocumentFileKind::Pdf,
+            DocumentFileKind::Signature,
+            DocumentFileKind::Signature,
+            DocumentFileKind::Signature,
+            // A DER SEQUENCE that is not signedData, without the name, is not taken for one.
+            DocumentFileKind::Other,
+        ]
+    );
+    assert_eq!(
+        document(&mapped).files[1].media_type,
+        "application/pkcs7-signature"
+    );
+}
+
+#[test]
 fn oru_r30_main_document_yields_vital_signs() {
     let text = String::from_utf8(fixture("vitals_main_document.hl7.txt"))
         .unwrap()

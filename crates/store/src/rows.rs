@@ -429,6 +429,98 @@ pub struct DocumentEntry {
     /// A referral letter (診療情報提供書) rather than another document.
     #[serde(default)]
     pub referral: bool,
+    /// The hub's check of each signature found on the document's files (issue 16 §1,
+    /// docs/hpki.md); empty when none was found (a referral letter is then unsigned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<SignatureCheck>,
+}
+
+/// How a document's file is signed (docs/hpki.md "Where signatures live").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureForm {
+    /// A detached CMS / CAdES signature file beside the letter.
+    CadesDetached,
+    /// An XML signature enveloped in a CDA letter.
+    XadesEnveloped,
+    /// A signature inside a PDF.
+    Pades,
+}
+
+/// The result the hub reached, one of the four a document's row shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureOutcome {
+    /// 署名あり・検証済み.
+    Valid,
+    /// 署名が無効 (the reason says why).
+    Invalid,
+    /// 発行元を確認できない: no path to an HPKI anchor the hub configured.
+    UntrustedCa,
+    /// 署名なし.
+    Unsigned,
+}
+
+/// The signer as the certificate names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerEntry {
+    /// The subject's CN, as written.
+    pub name: Option<String>,
+    /// The subject's O: the facility, when the certificate has one.
+    pub organization: Option<String>,
+    /// The hcRole qualifications: the name as written and, for the names the sources confirm,
+    /// the Japanese one (医師, 薬剤師 …).
+    pub roles: Vec<RoleEntry>,
+    /// Whether one of the roles is a physician's (医師).
+    pub physician: bool,
+    pub issuer: String,
+    /// Hexadecimal.
+    pub serial: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleEntry {
+    pub name: String,
+    pub japanese: Option<String>,
+}
+
+/// The hub's check of one signature, signed into the snapshot with the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureCheck {
+    /// The file of the document the signature is over.
+    pub file: String,
+    pub form: SignatureForm,
+    /// The detached signature's own file (CAdES), a file of the same document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_file: Option<String>,
+    pub outcome: SignatureOutcome,
+    /// Why it is invalid or its issuer unconfirmed, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<SignerEntry>,
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_time: Option<String>,
+    /// What the certificate's validity was judged at: `signing-time` (the signer's claim),
+    /// `timestamp` (a timestamp authority's token), `verification` (no time in the signature).
+    pub time_basis: String,
+    /// `checked` (against the issuer's CRL the hub had) or `not-checked`.
+    pub revocation: String,
+    /// When the hub checked (the build's time), RFC 3339.
+    pub checked_at: String,
+    /// The laptop's own re-check of the bytes it holds (never stored: set when a record is read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck: Option<Recheck>,
+}
+
+/// What the laptop found when it re-checked a signature offline: that it is over the bytes in the
+/// snapshot, by the certificate the hub judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recheck {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

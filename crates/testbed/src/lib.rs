@@ -302,6 +302,7 @@ impl Testbed {
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,
+            hpki: Default::default(),
         };
         build(opts, &mut |_| {}).expect("drill snapshot");
     }

@@ -379,6 +379,7 @@ impl SnapshotFiles {
             audit_recipient,
             facility_names: crate::roots::region_names(region)?,
             chain: None,
+            hpki: Default::default(),
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {

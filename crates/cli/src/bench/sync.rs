@@ -412,6 +412,7 @@ impl SnapshotFiles {
             audit_recipient: audit.trim().to_string(),
             facility_names: crate::roots::region_names(region)?,
             chain: None,
+            hpki: Default::default(),
         })
     }
 
