@@ -3,7 +3,8 @@
 //!
 //! 1. the signature reads and names its signer's certificate;
 //! 2. it is over these bytes (the message-digest attribute and the signature: OpenSSL's
-//!    PKCS7_verify, without a chain);
+//!    PKCS7_verify, without a chain), and the ESS signing-certificate(-v2) attribute, when there is
+//!    one, names the certificate that verified it (OpenSSL 3.0 does not check it);
 //! 3. the certificate is a signing one (nonRepudiation);
 //! 4. the path to a configured anchor is valid at the signing time (the signed signing-time
 //!    attribute, the signer's own claim; the verification time when there is none);
@@ -19,6 +20,7 @@ use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{X509, X509StoreContext, X509VerifyResult};
 use serde::Serialize;
 
+use crate::cms::{self, SignerInfo};
 use crate::der;
 use crate::signer::{Signer, signer_of};
 
@@ -76,6 +78,9 @@ pub struct Verification {
     pub signing_time: Option<String>,
     pub time_basis: TimeBasis,
     pub revocation: Revocation,
+    /// What a reader of a valid result should still know (a CAdES attribute the signature lacks),
+    /// in words; empty when there is nothing to add.
+    pub notes: Vec<String>,
 }
 
 impl Verification {
@@ -87,6 +92,7 @@ impl Verification {
             signing_time: None,
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
+            notes: Vec::new(),
         }
     }
 
@@ -99,6 +105,7 @@ impl Verification {
             signing_time: None,
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
+            notes: Vec::new(),
         }
     }
 }
@@ -164,6 +171,29 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     };
 
+    // The SignerInfo's attributes, which OpenSSL checks but does not hand back: from the DER as
+    // given (the first value; a BER signature, as a streaming signer writes, re-encoded by OpenSSL).
+    let der_bytes = match der::read_raw(signature) {
+        Some((whole, tlv, _)) if tlv.tag == der::SEQUENCE => whole.to_vec(),
+        _ => match p7.to_der() {
+            Ok(d) => d,
+            Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+        },
+    };
+    let Some(info) = cms::signed_data(&der_bytes).and_then(|s| s.signer_infos.into_iter().next())
+    else {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the signature's SignerInfo does not read (RFC 5652 §5.3)",
+            Some(signer),
+        );
+    };
+    let leaf_der = match leaf.to_der() {
+        Ok(d) => d,
+        Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+    };
+    let mut notes = Vec::new();
+
     // 2. Over these bytes: the digest attribute and the signature, no chain yet.
     let empty = match X509StoreBuilder::new() {
         Ok(b) => b.build(),
@@ -181,6 +211,18 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     }
 
+    // 2'. The certificate the signer signed for is the one that verified: the signed ESS
+    // attribute binds it by hash, where the sid binds it only by issuer and serial.
+    match signing_certificate_matches(&info, &leaf_der) {
+        Ok(true) => {}
+        Ok(false) => notes.push(
+            "the signature has no ESS signing-certificate attribute (CAdES-BES requires one): \
+             the signer's certificate is named only by issuer and serial"
+                .to_owned(),
+        ),
+        Err(reason) => return Verification::failed(Outcome::Invalid, reason, Some(signer)),
+    }
+
     // 3. A signing certificate.
     if !signer.non_repudiation {
         return Verification::failed(
@@ -191,7 +233,7 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
     }
 
     // 4, 5. The path at the signing time, and the CRL when the hub has one.
-    let signing_time = signing_time_of(signature);
+    let signing_time = signing_time_of(&info);
     let (at, basis) = match signing_time {
         Some(t) => (t, TimeBasis::SigningTime),
         None => (now, TimeBasis::Verification),
@@ -225,6 +267,7 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         return Verification {
             signing_time: signing_time_text,
             time_basis: basis,
+            notes,
             ..Verification::failed(outcome, reason, Some(signer))
         };
     }
@@ -239,6 +282,7 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         } else {
             Revocation::NotChecked
         },
+        notes,
     }
 }
 
@@ -318,39 +362,79 @@ fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
     }
 }
 
-/// The signed signing-time attribute (1.2.840.113549.1.9.5) of the first SignerInfo, in seconds
-/// since the Unix epoch; None when there is none or it does not read.
-fn signing_time_of(signature: &[u8]) -> Option<i64> {
-    const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
-    // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT SignedData }
-    let der_bytes = if signature.first() == Some(&der::SEQUENCE) {
-        signature.to_vec()
-    } else {
-        Pkcs7::from_pem(signature).ok()?.to_der().ok()?
+/// The signed signing-time attribute (1.2.840.113549.1.9.5), in seconds since the Unix epoch;
+/// None when there is none or it does not read.
+fn signing_time_of(info: &SignerInfo<'_>) -> Option<i64> {
+    parse_time(*info.signed(cms::SIGNING_TIME)?.values.first()?)
+}
+
+/// Whether the signed ESS signing-certificate-v2 (RFC 5035) or signing-certificate (RFC 2634)
+/// attribute names `leaf_der`: `Ok(true)` when its first ESSCertID's hash is the certificate's,
+/// `Ok(false)` when the signature has neither attribute, `Err` with the reason otherwise.
+///
+/// ```text
+/// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }
+/// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT sha256,
+///                            certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+/// SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies … OPTIONAL }
+/// ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial IssuerSerial OPTIONAL }
+/// ```
+pub(crate) fn signing_certificate_matches(
+    info: &SignerInfo<'_>,
+    leaf_der: &[u8],
+) -> Result<bool, String> {
+    let unreadable =
+        || "the signature's ESS signing-certificate attribute does not read".to_owned();
+    let (attr, v2) = match (
+        info.signed(cms::SIGNING_CERTIFICATE_V2),
+        info.signed(cms::SIGNING_CERTIFICATE),
+    ) {
+        (Some(a), _) => (a, true),
+        (None, Some(a)) => (a, false),
+        (None, None) => return Ok(false),
     };
-    let info = der::one(&der_bytes, der::SEQUENCE)?;
-    let parts = der::all(info.content)?;
-    let signed = der::one(parts.get(1)?.content, der::SEQUENCE)?;
-    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo, [0] certs OPTIONAL,
-    //                           [1] crls OPTIONAL, signerInfos SET OF SignerInfo }
-    let fields = der::all(signed.content)?;
-    let signer_infos = fields.iter().rev().find(|f| f.tag == der::SET)?;
-    let first = der::all(signer_infos.content)?.into_iter().next()?;
-    // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, [0] IMPLICIT signedAttrs, … }
-    let attrs = der::all(first.content)?
-        .into_iter()
-        .find(|f| f.tag == der::context(0))?;
-    for attr in der::all(attrs.content)? {
-        let [kind, values] = der::all(attr.content)?[..] else {
-            continue;
-        };
-        if der::oid(kind.content).as_deref() != Some(SIGNING_TIME) {
-            continue;
+    let value = attr
+        .values
+        .first()
+        .filter(|v| v.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    let certs = der::all(value.content)
+        .and_then(|f| f.into_iter().next())
+        .filter(|c| c.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    // RFC 5035 §3: the first ESSCertID is the signer's.
+    let first = der::all(certs.content)
+        .and_then(|c| c.into_iter().next())
+        .filter(|c| c.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    let fields = der::all(first.content).ok_or_else(unreadable)?;
+    let (digest_oid, hash_field) = match fields.as_slice() {
+        [alg, h, ..] if v2 && alg.tag == der::SEQUENCE => {
+            let oid = der::all(alg.content)
+                .and_then(|a| a.into_iter().next())
+                .filter(|o| o.tag == der::OID)
+                .and_then(|o| der::oid(o.content))
+                .ok_or_else(unreadable)?;
+            (oid, *h)
         }
-        let value = der::all(values.content)?.into_iter().next()?;
-        return parse_time(value);
+        [h, ..] => ((if v2 { cms::SHA256 } else { cms::SHA1 }).to_owned(), *h),
+        [] => return Err(unreadable()),
+    };
+    if hash_field.tag != der::OCTET_STRING {
+        return Err(unreadable());
     }
-    None
+    let digest = cms::digest_of_oid(&digest_oid).ok_or_else(|| {
+        format!("the ESS signing-certificate attribute uses a hash this verifier does not know ({digest_oid})")
+    })?;
+    let actual = openssl::hash::hash(digest, leaf_der).map_err(|e| format!("OpenSSL: {e}"))?;
+    if *actual != *hash_field.content {
+        return Err(
+            "the ESS signing-certificate attribute names another certificate than the one that \
+             verified the signature (a substituted certificate)"
+                .to_owned(),
+        );
+    }
+    Ok(true)
 }
 
 /// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to Unix seconds.
@@ -393,4 +477,69 @@ fn rfc3339(unix: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cms::{Attribute, attribute};
+
+    /// A SignerInfo with one signed attribute (`oid`, `value`), and the bytes it borrows from.
+    fn with_attribute(oid: &str, value: Vec<u8>) -> Vec<u8> {
+        attribute(oid, value)
+    }
+
+    fn info(attr: &[u8]) -> SignerInfo<'_> {
+        let seq = der::one(attr, der::SEQUENCE).unwrap();
+        let [kind, values] = der::all(seq.content).unwrap()[..] else {
+            panic!()
+        };
+        SignerInfo {
+            signed_attrs: vec![Attribute {
+                oid: der::oid(kind.content).unwrap(),
+                values: der::all(values.content).unwrap(),
+            }],
+            signature: &[],
+            unsigned_attrs: Vec::new(),
+        }
+    }
+
+    fn ess_v1(hash: &[u8]) -> Vec<u8> {
+        let id = der::write(der::SEQUENCE, &der::write(der::OCTET_STRING, hash));
+        der::write(der::SEQUENCE, &der::write(der::SEQUENCE, &id))
+    }
+
+    #[test]
+    fn the_v1_attribute_is_checked_with_sha1() {
+        let cert = b"a certificate's DER stands in here";
+        let sha1 = openssl::hash::hash(openssl::hash::MessageDigest::sha1(), cert).unwrap();
+        let good = with_attribute(cms::SIGNING_CERTIFICATE, ess_v1(&sha1));
+        assert_eq!(signing_certificate_matches(&info(&good), cert), Ok(true));
+        let bad = with_attribute(cms::SIGNING_CERTIFICATE, ess_v1(&[0; 20]));
+        assert!(signing_certificate_matches(&info(&bad), cert).is_err());
+    }
+
+    #[test]
+    fn a_v2_attribute_with_an_explicit_hash_algorithm_uses_it() {
+        let cert = b"a certificate's DER stands in here";
+        let sha512 = openssl::hash::hash(openssl::hash::MessageDigest::sha512(), cert).unwrap();
+        let id = der::write(
+            der::SEQUENCE,
+            &[
+                cms::algorithm(cms::SHA512),
+                der::write(der::OCTET_STRING, &sha512),
+            ]
+            .concat(),
+        );
+        let value = der::write(der::SEQUENCE, &der::write(der::SEQUENCE, &id));
+        let a = with_attribute(cms::SIGNING_CERTIFICATE_V2, value);
+        assert_eq!(signing_certificate_matches(&info(&a), cert), Ok(true));
+    }
+
+    #[test]
+    fn an_unreadable_attribute_is_a_reason_not_a_panic() {
+        let a = with_attribute(cms::SIGNING_CERTIFICATE_V2, der::write(der::NULL, &[]));
+        let e = signing_certificate_matches(&info(&a), b"x").unwrap_err();
+        assert!(e.contains("does not read"), "{e}");
+    }
 }

@@ -4,22 +4,29 @@
 //!   (qualification), read as the MHLW HPKI certificate policy encodes it;
 //! - [`cades`]: a detached CAdES (CMS SignedData) signature over a document's exact bytes, checked
 //!   against the trust anchors and CRLs the hub configures, with one of the four results a
-//!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned).
+//!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned);
+//! - [`sign`]: a deterministic detached CAdES-BES signature, for the drill region's letters.
 //!
 //! Architecture invariant: a leaf. It reads certificates and signatures handed to it and knows
 //! nothing of SS-MIX2 folders, snapshots or the viewer. Nothing here panics on bad input: a
 //! signature or certificate that does not read is an invalid result with its reason.
 
 pub mod cades;
+mod cms;
 mod der;
+pub mod sign;
 pub mod signer;
 
 pub use cades::{Outcome, Revocation, TimeBasis, Trust, Verification, verify_detached};
+pub use sign::sign_detached;
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
 
-/// Why a certificate could not be read.
+/// Why a certificate could not be read, or a signature not made.
 #[derive(Debug, thiserror::Error)]
 pub enum HpkiError {
     #[error("{0}")]
     Certificate(String),
+    /// [`sign_detached`] could not sign: the message says which input is at fault.
+    #[error("cannot sign: {0}")]
+    Signing(String),
 }
