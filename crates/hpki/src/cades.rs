@@ -84,7 +84,11 @@ pub struct Verification {
 }
 
 impl Verification {
-    fn failed(outcome: Outcome, reason: impl Into<String>, signer: Option<Signer>) -> Self {
+    pub(crate) fn failed(
+        outcome: Outcome,
+        reason: impl Into<String>,
+        signer: Option<Signer>,
+    ) -> Self {
         Verification {
             outcome,
             reason: Some(reason.into()),

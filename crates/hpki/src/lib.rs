@@ -5,6 +5,7 @@
 //! - [`cades`]: a detached CAdES (CMS SignedData) signature over a document's exact bytes, checked
 //!   against the trust anchors and CRLs the hub configures, with one of the four results a
 //!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned);
+//! - [`pades`]: the same check for a PAdES signature inside a PDF (its `/ByteRange`);
 //! - [`sign`]: a deterministic detached CAdES-BES signature, for the drill region's letters.
 //!
 //! Architecture invariant: a leaf. It reads certificates and signatures handed to it and knows
@@ -14,10 +15,12 @@
 pub mod cades;
 mod cms;
 mod der;
+pub mod pades;
 pub mod sign;
 pub mod signer;
 
 pub use cades::{Outcome, Revocation, TimeBasis, Trust, Verification, verify_detached};
+pub use pades::verify_pdf;
 pub use sign::sign_detached;
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
 
