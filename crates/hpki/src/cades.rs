@@ -6,8 +6,9 @@
 //!    PKCS7_verify, without a chain), and the ESS signing-certificate(-v2) attribute, when there is
 //!    one, names the certificate that verified it (OpenSSL 3.0 does not check it);
 //! 3. the certificate is a signing one (nonRepudiation);
-//! 4. the path to a configured anchor is valid at the signing time (the signed signing-time
-//!    attribute, the signer's own claim; the verification time when there is none);
+//! 4. the path to a configured anchor is valid at the signing time: a trusted signature
+//!    timestamp's genTime (CAdES-T, [`crate::timestamp`]), else the signed signing-time attribute
+//!    (the signer's own claim), else the verification time;
 //! 5. revocation, against a configured CRL of the issuer; "not checked" when the hub has none.
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use serde::Serialize;
 use crate::cms::{self, SignerInfo};
 use crate::der;
 use crate::signer::{Signer, signer_of};
+use crate::timestamp::{self, Problem};
 
 /// What the hub trusts: HPKI root certificates (anchors), intermediate CA certificates, and CRL
 /// files (PEM), as it configures them.
@@ -55,6 +57,8 @@ pub enum TimeBasis {
     SigningTime,
     /// No signing time in the signature: the time of verification.
     Verification,
+    /// A signature timestamp (CAdES-T) from a TSA the hub trusts: its genTime.
+    Timestamp,
 }
 
 /// Whether revocation was checked.
@@ -65,6 +69,15 @@ pub enum Revocation {
     Checked,
     /// The hub has no CRL for the issuer.
     NotChecked,
+}
+
+/// A trusted signature timestamp: when a timestamp authority saw the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timestamp {
+    /// genTime, RFC 3339 (UTC).
+    pub time: String,
+    /// The TSA certificate's subject.
+    pub authority: String,
 }
 
 /// The result of checking one signature.
@@ -81,6 +94,9 @@ pub struct Verification {
     /// What a reader of a valid result should still know (a CAdES attribute the signature lacks),
     /// in words; empty when there is nothing to add.
     pub notes: Vec<String>,
+    /// The signature timestamp whose genTime the certificate was judged at, when there is a
+    /// trusted one ([`TimeBasis::Timestamp`]).
+    pub timestamp: Option<Timestamp>,
 }
 
 impl Verification {
@@ -97,6 +113,7 @@ impl Verification {
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
             notes: Vec::new(),
+            timestamp: None,
         }
     }
 
@@ -110,6 +127,7 @@ impl Verification {
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
             notes: Vec::new(),
+            timestamp: None,
         }
     }
 }
@@ -236,12 +254,35 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     }
 
-    // 4, 5. The path at the signing time, and the CRL when the hub has one.
-    let signing_time = signing_time_of(&info);
-    let (at, basis) = match signing_time {
-        Some(t) => (t, TimeBasis::SigningTime),
-        None => (now, TimeBasis::Verification),
+    // 4. The time: a trusted timestamp's, else the signer's claim, else now.
+    let stamp = match info
+        .unsigned(cms::SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.first())
+    {
+        None => None,
+        Some(token) => match timestamp::check(*token, info.signature, trust) {
+            Ok(stamp) => Some(stamp),
+            Err(Problem::Broken(reason)) => {
+                return Verification::failed(Outcome::Invalid, reason, Some(signer));
+            }
+            Err(Problem::Untrusted(note)) => {
+                notes.push(note);
+                None
+            }
+        },
     };
+    let signing_time = signing_time_of(&info);
+    let (at, basis) = match (&stamp, signing_time) {
+        (Some(s), _) => (s.time, TimeBasis::Timestamp),
+        (None, Some(t)) => (t, TimeBasis::SigningTime),
+        (None, None) => (now, TimeBasis::Verification),
+    };
+    let timestamp = stamp.map(|s| Timestamp {
+        time: rfc3339(s.time),
+        authority: s.authority,
+    });
+
+    // 4, 5. The path at that time, and the CRL when the hub has one.
     let has_crl = !trust.crl_files.is_empty();
     let store = match trust_store(trust, at, has_crl) {
         Ok(s) => s,
@@ -272,6 +313,7 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
             signing_time: signing_time_text,
             time_basis: basis,
             notes,
+            timestamp,
             ..Verification::failed(outcome, reason, Some(signer))
         };
     }
@@ -287,10 +329,11 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
             Revocation::NotChecked
         },
         notes,
+        timestamp,
     }
 }
 
-fn trust_store(
+pub(crate) fn trust_store(
     trust: &Trust,
     at: i64,
     crl: bool,
@@ -319,7 +362,7 @@ fn trust_store(
 
 /// What a failed path means for the row: an anchor the hub does not have is "untrusted", a
 /// certificate out of its validity or revoked is "invalid".
-fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
+pub(crate) fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
     let code = error.as_raw();
     // X509_V_ERR_* (openssl/x509_vfy.h).
     const UNABLE_TO_GET_ISSUER_CERT: i32 = 2;
@@ -441,10 +484,22 @@ pub(crate) fn signing_certificate_matches(
     Ok(true)
 }
 
-/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to Unix seconds.
-fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
+/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSS[.fff]Z; a timestamp's genTime may
+/// carry a fraction, RFC 3161 §2.4.2, which is dropped) to Unix seconds.
+pub(crate) fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
     let s = std::str::from_utf8(t.content).ok()?;
     let s = s.strip_suffix('Z')?;
+    let s = match s.split_once('.') {
+        Some((whole, fraction))
+            if t.tag == der::GENERALIZED_TIME
+                && !fraction.is_empty()
+                && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            whole
+        }
+        Some(_) => return None,
+        None => s,
+    };
     let (year, rest) = match t.tag {
         der::UTC_TIME if s.len() == 12 => {
             let yy: i64 = s.get(..2)?.parse().ok()?;
@@ -473,7 +528,7 @@ fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
     )
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {

@@ -28,10 +28,8 @@ pub(crate) const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 pub(crate) const SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
 /// ESS signing-certificate-v2 (RFC 5035 §3): the signer certificate's hash, SHA-256 by default.
 pub(crate) const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
-#[allow(dead_code, reason = "the timestamp check (ES-T) reads it next")]
 /// id-aa-signatureTimeStampToken (RFC 3161 appendix A): a TSA's token over the signature value.
 pub(crate) const SIGNATURE_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
-#[allow(dead_code, reason = "the timestamp check (ES-T) reads it next")]
 /// id-ct-TSTInfo (RFC 3161 §2.4.2): the content type of a timestamp token.
 pub(crate) const ID_CT_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
 pub(crate) const SHA1: &str = "1.3.14.3.2.26";

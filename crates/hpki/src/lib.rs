@@ -18,8 +18,9 @@ mod der;
 pub mod pades;
 pub mod sign;
 pub mod signer;
+mod timestamp;
 
-pub use cades::{Outcome, Revocation, TimeBasis, Trust, Verification, verify_detached};
+pub use cades::{Outcome, Revocation, TimeBasis, Timestamp, Trust, Verification, verify_detached};
 pub use pades::verify_pdf;
 pub use sign::sign_detached;
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
