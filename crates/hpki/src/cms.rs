@@ -233,6 +233,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            let _ = signed_data(&bytes);
+            let _ = issuer_and_serial(&bytes);
+            // Behind a valid ContentInfo head, where the reader goes deeper.
+            let mut wrapped = der::write_oid(ID_SIGNED_DATA);
+            wrapped.extend(der::write(der::context(0), &der::write(der::SEQUENCE, &bytes)));
+            let _ = signed_data(&der::write(der::SEQUENCE, &wrapped));
+        }
+    }
+
     #[test]
     fn something_else_is_not_signed_data() {
         assert!(signed_data(&[]).is_none());

@@ -27,12 +27,7 @@ fn pdf(signature: bool) -> Vec<u8> {
             "<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [0 0 0 0] /V 5 0 R /T (Signature1) /F 132 /P 3 0 R >>"
                 .to_owned(),
         );
-        let blank = " ".repeat(WIDTH);
-        objects.push(format!(
-            "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached \
-             /ByteRange [0 {blank} {blank} {blank}] /Contents <{}> /M (D:20261207093000Z) >>",
-            "0".repeat(PLACEHOLDER)
-        ));
+        objects.push(signature_dictionary("ETSI.CAdES.detached"));
     } else {
         objects.push("<< /Type /Annot /Subtype /Widget /FT /Sig /Rect [0 0 0 0] /T (Signature1) /F 132 /P 3 0 R >>".to_owned());
     }
@@ -64,13 +59,34 @@ fn position(haystack: &[u8], needle: &[u8]) -> usize {
         .unwrap()
 }
 
+fn last_position(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .rposition(|w| w == needle)
+        .unwrap()
+}
+
+/// The signature dictionary's object as a signer writes it, with a placeholder /Contents.
+fn signature_dictionary(sub_filter: &str) -> String {
+    let blank = " ".repeat(WIDTH);
+    format!(
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /{sub_filter} \
+         /ByteRange [0 {blank} {blank} {blank}] /Contents <{}> /M (D:20261207093000Z) >>",
+        "0".repeat(PLACEHOLDER)
+    )
+}
+
 /// `pdf(true)` signed by `cert`: the byte range filled in, the signature spliced into /Contents.
 fn signed_pdf(cert: &X509, key: &PKey<Private>) -> Vec<u8> {
-    let mut out = pdf(true);
-    let open = position(&out, b"/Contents <") + b"/Contents ".len();
+    sign_last(pdf(true), cert, key)
+}
+
+/// `doc` with its last signature dictionary's byte range and signature filled in.
+fn sign_last(mut out: Vec<u8>, cert: &X509, key: &PKey<Private>) -> Vec<u8> {
+    let open = last_position(&out, b"/Contents <") + b"/Contents ".len();
     let close = open + 1 + PLACEHOLDER; // the '>'
     let range = [open, close + 1, out.len() - (close + 1)];
-    let array_at = position(&out, b"/ByteRange [0 ") + b"/ByteRange [0 ".len();
+    let array_at = last_position(&out, b"/ByteRange [0 ") + b"/ByteRange [0 ".len();
     let text = range
         .iter()
         .map(|n| format!("{n:<WIDTH$}"))
@@ -174,4 +190,67 @@ proptest! {
         let doc = format!("%PDF-1.7\n/ByteRange [{a} {b} {c} {d}] /Contents <308203> trailing bytes");
         let _ = verify_pdf(doc.as_bytes(), &t, 0);
     }
+}
+
+#[test]
+fn a_second_signature_in_an_incremental_update_verifies_with_the_first() {
+    let ca = Ca::new("Test HPKI Root");
+    let (first, first_key) = signer(&ca, 3004);
+    let (second, second_key) =
+        ca.rsa_signer("SOMA SHUNSUKE", "Medical Doctor", 3005, recently(), 700);
+    let mut doc = signed_pdf(&first, &first_key);
+    let xref = doc.len();
+    doc.extend(
+        format!(
+            "6 0 obj\n{}\nendobj\nxref\n6 1\n{xref:010} 00000 n \ntrailer\n<< /Size 7 /Root 1 0 R >>\n%%EOF\n",
+            signature_dictionary("adbe.pkcs7.detached")
+        )
+        .as_bytes(),
+    );
+    let doc = sign_last(doc, &second, &second_key);
+    let v = verify_pdf(&doc, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    assert_eq!(
+        v.signer.unwrap().name.as_deref(),
+        Some("SOMA SHUNSUKE"),
+        "the last"
+    );
+    assert!(v.notes[0].contains("2 signatures"), "{:?}", v.notes);
+    // The first signer's revision altered: the whole document is invalid, and says which.
+    let mut altered = doc.clone();
+    let at = position(&altered, b"595");
+    altered[at + 2] = b'6';
+    let v = verify_pdf(&altered, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(v.reason.unwrap().starts_with("signature 1 of 2"));
+}
+
+#[test]
+fn a_signature_that_is_not_detached_cms_is_not_checked_and_says_so() {
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = signer(&ca, 3007);
+    let mut doc = signed_pdf(&cert, &key);
+    // Same length, so the byte range still reads: only the format differs.
+    let at = position(&doc, b"ETSI.CAdES.detached");
+    doc[at..at + 19].copy_from_slice(b"adbe.pkcs7.sha1    ");
+    let v = verify_pdf(&doc, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid);
+    assert!(v.reason.unwrap().contains("adbe.pkcs7.sha1"));
+}
+
+#[test]
+fn a_document_timestamp_appended_after_signing_is_named_in_the_reason() {
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = signer(&ca, 3006);
+    let mut doc = signed_pdf(&cert, &key);
+    doc.extend_from_slice(
+        b"7 0 obj\n<< /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 >>\nendobj\n%%EOF\n",
+    );
+    let v = verify_pdf(&doc, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid);
+    let reason = v.reason.unwrap();
+    assert!(
+        reason.contains("document timestamp (PAdES-LTA)"),
+        "{reason}"
+    );
 }
