@@ -1,4 +1,4 @@
-//! Detached CAdES signatures on a referral letter, checked against a test HPKI CA made here: an
+//! Detached CAdES signatures on a referral letter, checked against a test HPKI CA (tests/common): an
 //! HPKI-shaped root, signing certificates carrying the CP's hcRole, signed with OpenSSL's CMS
 //! signer (what a hospital's signing module produces), and a CRL.
 //!

@@ -151,3 +151,54 @@ fn a_certificate_substituted_under_the_same_issuer_and_serial_is_invalid() {
         "{v:?}"
     );
 }
+
+/// A certificate that is the same on every run (RSA PKCS#1 v1.5 signs deterministically), for
+/// `key`: so the whole signature can be pinned.
+fn fixed_certificate(key: &openssl::pkey::PKey<openssl::pkey::Private>) -> X509 {
+    use openssl::asn1::{Asn1Integer, Asn1Time};
+    use openssl::bn::BigNum;
+    use openssl::x509::X509NameBuilder;
+    use openssl::x509::extension::KeyUsage;
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "DRILL SIGNER (not real)")
+        .unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(16).unwrap()).unwrap())
+        .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_not_before(&Asn1Time::from_unix(SIGNED_AT - 86_400).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(SIGNED_AT + 86_400 * 365).unwrap())
+        .unwrap();
+    b.set_pubkey(key).unwrap();
+    b.append_extension(
+        KeyUsage::new()
+            .non_repudiation()
+            .digital_signature()
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    b.sign(key, openssl::hash::MessageDigest::sha256()).unwrap();
+    b.build()
+}
+
+#[test]
+fn the_encoding_is_pinned_so_drill_regions_stay_byte_for_byte() {
+    // A test key checked in for this test only (tests/fixtures), never a drill's or a real one.
+    let key =
+        openssl::pkey::PKey::private_key_from_pem(include_bytes!("fixtures/pinned-test-key.pem"))
+            .unwrap();
+    let cert = fixed_certificate(&key);
+    let signature = sign_detached(LETTER, &cert.to_der().unwrap(), &key, SIGNED_AT, &[]).unwrap();
+    let digest = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &signature).unwrap();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    // A change here changes every signed letter of every generated region: make it on purpose.
+    assert_eq!(
+        hex,
+        "2d1ff316b09d620851f81a3ca427833dbb1ad6946a91fb1f909628baf890aef5"
+    );
+}
