@@ -132,8 +132,9 @@ impl Verification {
     }
 }
 
-/// Checks the detached signature `signature` (DER or PEM) over `content` against `trust`, at
-/// the signature's signing time, else at `now` (seconds since the Unix epoch).
+/// Checks the detached signature `signature` (DER or PEM) over `content` against `trust`, at a
+/// trusted signature timestamp's genTime, else the signature's signing time, else `now` (seconds
+/// since the Unix epoch).
 pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64) -> Verification {
     let p7 = match Pkcs7::from_der(signature).or_else(|_| Pkcs7::from_pem(signature)) {
         Ok(p7) => p7,
