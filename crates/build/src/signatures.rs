@@ -6,12 +6,13 @@
 //! over the file of the same folder whose name it extends (`main_document.pdf.p7s` signs
 //! `main_document.pdf`); one whose name extends none signs the folder's main document (the only
 //! other file, or the one named `main_document.*`). A signature that names no file of the folder
-//! is kept as an invalid result saying so: nothing found on a letter is dropped.
+//! is kept as an invalid result saying so: nothing found on a letter is dropped. A PDF that carries
+//! its own signature (PAdES) is checked over its `/ByteRange`.
 
 use fieldchart_hpki::{Outcome, Revocation, TimeBasis, Trust, Verification};
 use fieldchart_reader::model::{DocumentFile as SourceFile, DocumentFileKind};
 use fieldchart_store::rows::{
-    RoleEntry, SignatureCheck, SignatureForm, SignatureOutcome, SignerEntry,
+    RoleEntry, SignatureCheck, SignatureForm, SignatureOutcome, SignerEntry, TimestampEntry,
 };
 
 use crate::documents::ReadFile;
@@ -42,6 +43,17 @@ impl Verifier {
 pub fn check(source: &[SourceFile], read: &[ReadFile], verifier: &Verifier) -> Vec<SignatureCheck> {
     let mut out = Vec::new();
     for (i, file) in source.iter().enumerate() {
+        if file.kind == DocumentFileKind::Pdf
+            && let Some(pdf) = read.get(i).and_then(ReadFile::bytes)
+        {
+            let v = fieldchart_hpki::verify_pdf(pdf, &verifier.trust, verifier.now);
+            // A PDF with no signature dictionary is simply a PDF: a referral letter's row says
+            // 署名なし from the absence of any check.
+            if v.outcome != Outcome::Unsigned {
+                out.push(stored(v, &file.name, SignatureForm::Pades, None, verifier));
+            }
+            continue;
+        }
         if file.kind != DocumentFileKind::Signature {
             continue;
         }
@@ -156,6 +168,7 @@ fn stored(
         time_basis: match v.time_basis {
             TimeBasis::SigningTime => "signing-time",
             TimeBasis::Verification => "verification",
+            TimeBasis::Timestamp => "timestamp",
         }
         .to_string(),
         revocation: match v.revocation {
@@ -163,6 +176,11 @@ fn stored(
             Revocation::NotChecked => "not-checked",
         }
         .to_string(),
+        timestamp: v.timestamp.map(|t| TimestampEntry {
+            time: t.time,
+            authority: t.authority,
+        }),
+        notes: v.notes,
         checked_at: verifier.checked_at.clone(),
         recheck: None,
     }

@@ -3,24 +3,31 @@
 //!
 //! 1. the signature reads and names its signer's certificate;
 //! 2. it is over these bytes (the message-digest attribute and the signature: OpenSSL's
-//!    PKCS7_verify, without a chain);
+//!    PKCS7_verify, without a chain), and the ESS signing-certificate(-v2) attribute, when there is
+//!    one, names the certificate that verified it (OpenSSL 3.0 does not check it);
 //! 3. the certificate is a signing one (nonRepudiation);
-//! 4. the path to a configured anchor is valid at the signing time (the signed signing-time
-//!    attribute, the signer's own claim; the verification time when there is none);
+//! 4. the path to a configured anchor is valid at the signing time: a trusted signature
+//!    timestamp's genTime (CAdES-T, [`crate::timestamp`]), else the signed signing-time attribute
+//!    (the signer's own claim), else the verification time;
 //! 5. revocation, against a configured CRL of the issuer; "not checked" when the hub has none.
+//!    The CRL is today's and the path is judged at the signing time, so revocation is checked on
+//!    its own ([`revocation`]), not by OpenSSL's path check, which would call a CRL issued after the
+//!    signing "not yet valid".
 
 use std::path::PathBuf;
 
+use openssl::asn1::Asn1Time;
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
-use openssl::ssl::SslFiletype;
 use openssl::stack::Stack;
-use openssl::x509::store::{X509Lookup, X509StoreBuilder};
+use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
-use openssl::x509::{X509, X509StoreContext, X509VerifyResult};
+use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext, X509VerifyResult};
 use serde::Serialize;
 
+use crate::cms::{self, SignerInfo};
 use crate::der;
 use crate::signer::{Signer, signer_of};
+use crate::timestamp::{self, Problem};
 
 /// What the hub trusts: HPKI root certificates (anchors), intermediate CA certificates, and CRL
 /// files (PEM), as it configures them.
@@ -53,6 +60,8 @@ pub enum TimeBasis {
     SigningTime,
     /// No signing time in the signature: the time of verification.
     Verification,
+    /// A signature timestamp (CAdES-T) from a TSA the hub trusts: its genTime.
+    Timestamp,
 }
 
 /// Whether revocation was checked.
@@ -63,6 +72,15 @@ pub enum Revocation {
     Checked,
     /// The hub has no CRL for the issuer.
     NotChecked,
+}
+
+/// A trusted signature timestamp: when a timestamp authority saw the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timestamp {
+    /// genTime, RFC 3339 (UTC).
+    pub time: String,
+    /// The TSA certificate's subject.
+    pub authority: String,
 }
 
 /// The result of checking one signature.
@@ -76,10 +94,20 @@ pub struct Verification {
     pub signing_time: Option<String>,
     pub time_basis: TimeBasis,
     pub revocation: Revocation,
+    /// What a reader of a valid result should still know (a CAdES attribute the signature lacks),
+    /// in words; empty when there is nothing to add.
+    pub notes: Vec<String>,
+    /// The signature timestamp whose genTime the certificate was judged at, when there is a
+    /// trusted one ([`TimeBasis::Timestamp`]).
+    pub timestamp: Option<Timestamp>,
 }
 
 impl Verification {
-    fn failed(outcome: Outcome, reason: impl Into<String>, signer: Option<Signer>) -> Self {
+    pub(crate) fn failed(
+        outcome: Outcome,
+        reason: impl Into<String>,
+        signer: Option<Signer>,
+    ) -> Self {
         Verification {
             outcome,
             reason: Some(reason.into()),
@@ -87,6 +115,8 @@ impl Verification {
             signing_time: None,
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
+            notes: Vec::new(),
+            timestamp: None,
         }
     }
 
@@ -99,12 +129,15 @@ impl Verification {
             signing_time: None,
             time_basis: TimeBasis::Verification,
             revocation: Revocation::NotChecked,
+            notes: Vec::new(),
+            timestamp: None,
         }
     }
 }
 
-/// Checks the detached signature `signature` (DER or PEM) over `content` against `trust`, at
-/// the signature's signing time, else at `now` (seconds since the Unix epoch).
+/// Checks the detached signature `signature` (DER or PEM) over `content` against `trust`, at a
+/// trusted signature timestamp's genTime, else the signature's signing time, else `now` (seconds
+/// since the Unix epoch).
 pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64) -> Verification {
     let p7 = match Pkcs7::from_der(signature).or_else(|_| Pkcs7::from_pem(signature)) {
         Ok(p7) => p7,
@@ -164,6 +197,29 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     };
 
+    // The SignerInfo's attributes, which OpenSSL checks but does not hand back: from the DER as
+    // given (the first value; a BER signature, as a streaming signer writes, re-encoded by OpenSSL).
+    let der_bytes = match der::read_raw(signature) {
+        Some((whole, tlv, _)) if tlv.tag == der::SEQUENCE => whole.to_vec(),
+        _ => match p7.to_der() {
+            Ok(d) => d,
+            Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+        },
+    };
+    let Some(info) = cms::signed_data(&der_bytes).and_then(|s| s.signer_infos.into_iter().next())
+    else {
+        return Verification::failed(
+            Outcome::Invalid,
+            "the signature's SignerInfo does not read (RFC 5652 §5.3)",
+            Some(signer),
+        );
+    };
+    let leaf_der = match leaf.to_der() {
+        Ok(d) => d,
+        Err(e) => return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), None),
+    };
+    let mut notes = Vec::new();
+
     // 2. Over these bytes: the digest attribute and the signature, no chain yet.
     let empty = match X509StoreBuilder::new() {
         Ok(b) => b.build(),
@@ -181,6 +237,18 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     }
 
+    // 2'. The certificate the signer signed for is the one that verified: the signed ESS
+    // attribute binds it by hash, where the sid binds it only by issuer and serial.
+    match signing_certificate_matches(&info, &leaf_der) {
+        Ok(true) => {}
+        Ok(false) => notes.push(
+            "the signature has no ESS signing-certificate attribute (CAdES-BES requires one): \
+             the signer's certificate is named only by issuer and serial"
+                .to_owned(),
+        ),
+        Err(reason) => return Verification::failed(Outcome::Invalid, reason, Some(signer)),
+    }
+
     // 3. A signing certificate.
     if !signer.non_repudiation {
         return Verification::failed(
@@ -190,19 +258,41 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         );
     }
 
-    // 4, 5. The path at the signing time, and the CRL when the hub has one.
-    let signing_time = signing_time_of(signature);
-    let (at, basis) = match signing_time {
-        Some(t) => (t, TimeBasis::SigningTime),
-        None => (now, TimeBasis::Verification),
+    // 4. The time: a trusted timestamp's, else the signer's claim, else now.
+    let stamp = match info
+        .unsigned(cms::SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.first())
+    {
+        None => None,
+        Some(token) => match timestamp::check(*token, info.signature, trust) {
+            Ok(stamp) => Some(stamp),
+            Err(Problem::Broken(reason)) => {
+                return Verification::failed(Outcome::Invalid, reason, Some(signer));
+            }
+            Err(Problem::Untrusted(note)) => {
+                notes.push(note);
+                None
+            }
+        },
     };
-    let has_crl = !trust.crl_files.is_empty();
-    let store = match trust_store(trust, at, has_crl) {
+    let signing_time = signing_time_of(&info);
+    let (at, basis) = match (&stamp, signing_time) {
+        (Some(s), _) => (s.time, TimeBasis::Timestamp),
+        (None, Some(t)) => (t, TimeBasis::SigningTime),
+        (None, None) => (now, TimeBasis::Verification),
+    };
+    let timestamp = stamp.map(|s| Timestamp {
+        time: rfc3339(s.time),
+        authority: s.authority,
+    });
+
+    // 4. The path at that time.
+    let store = match trust_store(trust, at) {
         Ok(s) => s,
         Err(e) => {
             return Verification::failed(
                 Outcome::Invalid,
-                format!("the hub's trust anchors or CRLs do not load: {e}"),
+                format!("the hub's trust anchors do not load: {e}"),
                 Some(signer),
             );
         }
@@ -210,23 +300,38 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
     let checked = X509StoreContext::new().and_then(|mut ctx| {
         ctx.init(&store, &leaf, &untrusted, |c| {
             let ok = c.verify_cert()?;
-            Ok((ok, c.error()))
+            let chain: Vec<X509> = c
+                .chain()
+                .map(|s| s.iter().map(|x| x.to_owned()).collect())
+                .unwrap_or_default();
+            Ok((ok, c.error(), chain))
         })
     });
-    let (ok, error) = match checked {
+    let (ok, error, chain) = match checked {
         Ok(r) => r,
         Err(e) => {
             return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), Some(signer));
         }
     };
     let signing_time_text = signing_time.map(rfc3339);
+    let failed = |outcome, reason, notes, timestamp| Verification {
+        signing_time: signing_time_text.clone(),
+        time_basis: basis,
+        notes,
+        timestamp,
+        ..Verification::failed(outcome, reason, Some(signer.clone()))
+    };
     if !ok {
         let (outcome, reason) = path_failure(error);
-        return Verification {
-            signing_time: signing_time_text,
-            time_basis: basis,
-            ..Verification::failed(outcome, reason, Some(signer))
-        };
+        return failed(outcome, reason, notes, timestamp);
+    }
+    // 5. Revocation, against the CRLs as the hub has them now.
+    let has_crl = !trust.crl_files.is_empty();
+    if has_crl {
+        let trusted_time = (basis == TimeBasis::Timestamp).then_some(at);
+        if let Err(reason) = revocation(&chain, trust, trusted_time, &mut notes) {
+            return failed(Outcome::Invalid, reason, notes, timestamp);
+        }
     }
     Verification {
         outcome: Outcome::Valid,
@@ -239,39 +344,93 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         } else {
             Revocation::NotChecked
         },
+        notes,
+        timestamp,
     }
 }
 
-fn trust_store(
+/// Checks every certificate of `chain` (leaf first, as OpenSSL built it) but its anchor against the
+/// hub's CRLs: each needs a CRL its issuer signed (a hub with CRLs but not this issuer's cannot say
+/// the certificate is good), and must not be on it. A revocation after a timestamp authority's
+/// `trusted_time` leaves the signature good (it was made before, CAdES-T), with a note; with only
+/// the signer's own claim of time, any revocation makes it invalid, since a stolen key can
+/// backdate.
+fn revocation(
+    chain: &[X509],
+    trust: &Trust,
+    trusted_time: Option<i64>,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
+    let mut crls = Vec::new();
+    for f in &trust.crl_files {
+        let bytes =
+            std::fs::read(f).map_err(|e| format!("the CRL {} does not read: {e}", f.display()))?;
+        let crl = X509Crl::from_pem(&bytes)
+            .map_err(|_| format!("the CRL {} is not a PEM CRL", f.display()))?;
+        crls.push(crl);
+    }
+    for pair in chain.windows(2) {
+        let [cert, issuer] = pair else { continue };
+        let issuer_name = issuer.subject_name().to_der().ok();
+        let key = issuer.public_key().ok();
+        let crl = crls.iter().find(|c| {
+            c.issuer_name().to_der().ok() == issuer_name
+                && key.as_ref().is_some_and(|k| c.verify(k).unwrap_or(false))
+        });
+        let Some(crl) = crl else {
+            return Err(format!(
+                "the hub has CRLs but none signed by {}: add the issuer's CRL, or the signature stays unchecked",
+                name_of(issuer.subject_name())
+            ));
+        };
+        if let CrlStatus::Revoked(entry) = crl.get_by_serial(cert.serial_number()) {
+            let date = entry.revocation_date();
+            let after_stamp = trusted_time
+                .and_then(|t| Asn1Time::from_unix(t).ok())
+                .and_then(|t| t.compare(date).ok())
+                .is_some_and(|o| o == std::cmp::Ordering::Less);
+            if after_stamp {
+                notes.push(format!(
+                    "the certificate was revoked on {date}, after the timestamp authority's time of signing: the signature stands"
+                ));
+            } else {
+                return Err(format!(
+                    "the certificate is revoked (the issuer's CRL lists it since {date})"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn name_of(n: &openssl::x509::X509NameRef) -> String {
+    n.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            format!("{key}={}", e.data().to_string().unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn trust_store(
     trust: &Trust,
     at: i64,
-    crl: bool,
 ) -> Result<openssl::x509::store::X509Store, openssl::error::ErrorStack> {
     let mut builder = X509StoreBuilder::new()?;
     for a in &trust.anchors {
         builder.add_cert(a.clone())?;
     }
-    if crl {
-        let lookup = builder.add_lookup(X509Lookup::file())?;
-        for f in &trust.crl_files {
-            lookup.load_crl_file(f, SslFiletype::PEM)?;
-        }
-    }
     let mut param = X509VerifyParam::new()?;
     param.set_time(at);
-    let mut flags = X509VerifyFlags::X509_STRICT;
-    if crl {
-        // Every certificate of the path, not only the signer's.
-        flags |= X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL;
-    }
-    param.set_flags(flags)?;
+    param.set_flags(X509VerifyFlags::X509_STRICT)?;
     builder.set_param(&param)?;
     Ok(builder.build())
 }
 
 /// What a failed path means for the row: an anchor the hub does not have is "untrusted", a
 /// certificate out of its validity or revoked is "invalid".
-fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
+pub(crate) fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
     let code = error.as_raw();
     // X509_V_ERR_* (openssl/x509_vfy.h).
     const UNABLE_TO_GET_ISSUER_CERT: i32 = 2;
@@ -318,45 +477,97 @@ fn path_failure(error: X509VerifyResult) -> (Outcome, String) {
     }
 }
 
-/// The signed signing-time attribute (1.2.840.113549.1.9.5) of the first SignerInfo, in seconds
-/// since the Unix epoch; None when there is none or it does not read.
-fn signing_time_of(signature: &[u8]) -> Option<i64> {
-    const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
-    // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT SignedData }
-    let der_bytes = if signature.first() == Some(&der::SEQUENCE) {
-        signature.to_vec()
-    } else {
-        Pkcs7::from_pem(signature).ok()?.to_der().ok()?
-    };
-    let info = der::one(&der_bytes, der::SEQUENCE)?;
-    let parts = der::all(info.content)?;
-    let signed = der::one(parts.get(1)?.content, der::SEQUENCE)?;
-    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo, [0] certs OPTIONAL,
-    //                           [1] crls OPTIONAL, signerInfos SET OF SignerInfo }
-    let fields = der::all(signed.content)?;
-    let signer_infos = fields.iter().rev().find(|f| f.tag == der::SET)?;
-    let first = der::all(signer_infos.content)?.into_iter().next()?;
-    // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, [0] IMPLICIT signedAttrs, … }
-    let attrs = der::all(first.content)?
-        .into_iter()
-        .find(|f| f.tag == der::context(0))?;
-    for attr in der::all(attrs.content)? {
-        let [kind, values] = der::all(attr.content)?[..] else {
-            continue;
-        };
-        if der::oid(kind.content).as_deref() != Some(SIGNING_TIME) {
-            continue;
-        }
-        let value = der::all(values.content)?.into_iter().next()?;
-        return parse_time(value);
-    }
-    None
+/// The signed signing-time attribute (1.2.840.113549.1.9.5), in seconds since the Unix epoch;
+/// None when there is none or it does not read.
+fn signing_time_of(info: &SignerInfo<'_>) -> Option<i64> {
+    parse_time(*info.signed(cms::SIGNING_TIME)?.values.first()?)
 }
 
-/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) to Unix seconds.
-fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
+/// Whether the signed ESS signing-certificate-v2 (RFC 5035) or signing-certificate (RFC 2634)
+/// attribute names `leaf_der`: `Ok(true)` when its first ESSCertID's hash is the certificate's,
+/// `Ok(false)` when the signature has neither attribute, `Err` with the reason otherwise.
+///
+/// ```text
+/// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }
+/// ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT sha256,
+///                            certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }
+/// SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, policies … OPTIONAL }
+/// ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial IssuerSerial OPTIONAL }
+/// ```
+pub(crate) fn signing_certificate_matches(
+    info: &SignerInfo<'_>,
+    leaf_der: &[u8],
+) -> Result<bool, String> {
+    let unreadable =
+        || "the signature's ESS signing-certificate attribute does not read".to_owned();
+    let (attr, v2) = match (
+        info.signed(cms::SIGNING_CERTIFICATE_V2),
+        info.signed(cms::SIGNING_CERTIFICATE),
+    ) {
+        (Some(a), _) => (a, true),
+        (None, Some(a)) => (a, false),
+        (None, None) => return Ok(false),
+    };
+    let value = attr
+        .values
+        .first()
+        .filter(|v| v.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    let certs = der::all(value.content)
+        .and_then(|f| f.into_iter().next())
+        .filter(|c| c.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    // RFC 5035 §3: the first ESSCertID is the signer's.
+    let first = der::all(certs.content)
+        .and_then(|c| c.into_iter().next())
+        .filter(|c| c.tag == der::SEQUENCE)
+        .ok_or_else(unreadable)?;
+    let fields = der::all(first.content).ok_or_else(unreadable)?;
+    let (digest_oid, hash_field) = match fields.as_slice() {
+        [alg, h, ..] if v2 && alg.tag == der::SEQUENCE => {
+            let oid = der::all(alg.content)
+                .and_then(|a| a.into_iter().next())
+                .filter(|o| o.tag == der::OID)
+                .and_then(|o| der::oid(o.content))
+                .ok_or_else(unreadable)?;
+            (oid, *h)
+        }
+        [h, ..] => ((if v2 { cms::SHA256 } else { cms::SHA1 }).to_owned(), *h),
+        [] => return Err(unreadable()),
+    };
+    if hash_field.tag != der::OCTET_STRING {
+        return Err(unreadable());
+    }
+    let digest = cms::digest_of_oid(&digest_oid).ok_or_else(|| {
+        format!("the ESS signing-certificate attribute uses a hash this verifier does not know ({digest_oid})")
+    })?;
+    let actual = openssl::hash::hash(digest, leaf_der).map_err(|e| format!("OpenSSL: {e}"))?;
+    if *actual != *hash_field.content {
+        return Err(
+            "the ESS signing-certificate attribute names another certificate than the one that \
+             verified the signature (a substituted certificate)"
+                .to_owned(),
+        );
+    }
+    Ok(true)
+}
+
+/// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSS[.fff]Z; a timestamp's genTime may
+/// carry a fraction, RFC 3161 §2.4.2, which is dropped) to Unix seconds.
+pub(crate) fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
     let s = std::str::from_utf8(t.content).ok()?;
     let s = s.strip_suffix('Z')?;
+    let s = match s.split_once('.') {
+        Some((whole, fraction))
+            if t.tag == der::GENERALIZED_TIME
+                && !fraction.is_empty()
+                && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            whole
+        }
+        Some(_) => return None,
+        None => s,
+    };
     let (year, rest) = match t.tag {
         der::UTC_TIME if s.len() == 12 => {
             let yy: i64 = s.get(..2)?.parse().ok()?;
@@ -385,7 +596,7 @@ fn parse_time(t: der::Tlv<'_>) -> Option<i64> {
     )
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
@@ -393,4 +604,69 @@ fn rfc3339(unix: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cms::{Attribute, attribute};
+
+    /// A SignerInfo with one signed attribute (`oid`, `value`), and the bytes it borrows from.
+    fn with_attribute(oid: &str, value: Vec<u8>) -> Vec<u8> {
+        attribute(oid, value)
+    }
+
+    fn info(attr: &[u8]) -> SignerInfo<'_> {
+        let seq = der::one(attr, der::SEQUENCE).unwrap();
+        let [kind, values] = der::all(seq.content).unwrap()[..] else {
+            panic!()
+        };
+        SignerInfo {
+            signed_attrs: vec![Attribute {
+                oid: der::oid(kind.content).unwrap(),
+                values: der::all(values.content).unwrap(),
+            }],
+            signature: &[],
+            unsigned_attrs: Vec::new(),
+        }
+    }
+
+    fn ess_v1(hash: &[u8]) -> Vec<u8> {
+        let id = der::write(der::SEQUENCE, &der::write(der::OCTET_STRING, hash));
+        der::write(der::SEQUENCE, &der::write(der::SEQUENCE, &id))
+    }
+
+    #[test]
+    fn the_v1_attribute_is_checked_with_sha1() {
+        let cert = b"a certificate's DER stands in here";
+        let sha1 = openssl::hash::hash(openssl::hash::MessageDigest::sha1(), cert).unwrap();
+        let good = with_attribute(cms::SIGNING_CERTIFICATE, ess_v1(&sha1));
+        assert_eq!(signing_certificate_matches(&info(&good), cert), Ok(true));
+        let bad = with_attribute(cms::SIGNING_CERTIFICATE, ess_v1(&[0; 20]));
+        assert!(signing_certificate_matches(&info(&bad), cert).is_err());
+    }
+
+    #[test]
+    fn a_v2_attribute_with_an_explicit_hash_algorithm_uses_it() {
+        let cert = b"a certificate's DER stands in here";
+        let sha512 = openssl::hash::hash(openssl::hash::MessageDigest::sha512(), cert).unwrap();
+        let id = der::write(
+            der::SEQUENCE,
+            &[
+                cms::algorithm(cms::SHA512),
+                der::write(der::OCTET_STRING, &sha512),
+            ]
+            .concat(),
+        );
+        let value = der::write(der::SEQUENCE, &der::write(der::SEQUENCE, &id));
+        let a = with_attribute(cms::SIGNING_CERTIFICATE_V2, value);
+        assert_eq!(signing_certificate_matches(&info(&a), cert), Ok(true));
+    }
+
+    #[test]
+    fn an_unreadable_attribute_is_a_reason_not_a_panic() {
+        let a = with_attribute(cms::SIGNING_CERTIFICATE_V2, der::write(der::NULL, &[]));
+        let e = signing_certificate_matches(&info(&a), b"x").unwrap_err();
+        assert!(e.contains("does not read"), "{e}");
+    }
 }

@@ -18,6 +18,9 @@ pub(crate) const TELETEX_STRING: u8 = 0x14;
 pub(crate) const BMP_STRING: u8 = 0x1e;
 pub(crate) const UNIVERSAL_STRING: u8 = 0x1c;
 pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
 pub(crate) const GENERALIZED_TIME: u8 = 0x18;
 
 /// A context-specific constructed tag `[n]` (explicit tagging).
@@ -51,6 +54,25 @@ pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     }
     let (content, rest) = rest.split_at(len);
     Some((Tlv { tag, content }, rest))
+}
+
+/// The first value of `input` as its whole encoding (identifier, length and content), the value
+/// read, and what follows it: for copying a value out unchanged (a certificate's issuer name).
+pub(crate) fn read_raw(input: &[u8]) -> Option<(&[u8], Tlv<'_>, &[u8])> {
+    let (tlv, rest) = read(input)?;
+    let whole = input.get(..input.len() - rest.len())?;
+    Some((whole, tlv, rest))
+}
+
+/// Every value of `input` as its whole encoding, in order; `None` if any of it does not read.
+pub(crate) fn all_raw(mut input: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        let (whole, _, rest) = read_raw(input)?;
+        out.push(whole);
+        input = rest;
+    }
+    Some(out)
 }
 
 /// Every value of `input`, in order; `None` if any of it does not read.
@@ -124,6 +146,21 @@ pub(crate) fn write(tag: u8, content: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
+}
+
+/// A DER SET OF: the elements' encodings sorted as octet strings (X.690 §11.6), so the same
+/// elements give the same bytes in whatever order they were made.
+pub(crate) fn set_of(mut elements: Vec<Vec<u8>>) -> Vec<u8> {
+    elements.sort();
+    write(SET, &elements.concat())
+}
+
+/// An OBJECT IDENTIFIER value (tag and all) from its dotted form; empty for a malformed constant,
+/// which the callers' own OIDs never are (a unit test reads each back).
+pub(crate) fn write_oid(dotted: &str) -> Vec<u8> {
+    oid_content(dotted)
+        .map(|c| write(OID, &c))
+        .unwrap_or_default()
 }
 
 /// An OBJECT IDENTIFIER's content from its dotted form (at least two arcs).

@@ -5,6 +5,8 @@
 //! - [`cades`]: a detached CAdES (CMS SignedData) signature over a document's exact bytes, checked
 //!   against the trust anchors and CRLs the hub configures, with one of the four results a
 //!   document's row shows (valid, invalid with the reason, untrusted CA, unsigned);
+//! - [`pades`]: the same check for a PAdES signature inside a PDF (its `/ByteRange`);
+//! - [`sign`]: a deterministic detached CAdES-BES signature, for the drill region's letters;
 //! - [`recheck`]: the laptop's offline re-check that a signature the hub judged is over the bytes
 //!   it shows, by the certificate the hub judged;
 //! - [`trust`]: the hub's anchors, intermediates and CRLs read from the files it configures.
@@ -14,19 +16,28 @@
 //! signature or certificate that does not read is an invalid result with its reason.
 
 pub mod cades;
+mod cms;
 mod der;
+pub mod pades;
 pub mod recheck;
+pub mod sign;
 pub mod signer;
+mod timestamp;
 pub mod trust;
 
-pub use cades::{Outcome, Revocation, TimeBasis, Trust, Verification, verify_detached};
+pub use cades::{Outcome, Revocation, TimeBasis, Timestamp, Trust, Verification, verify_detached};
+pub use pades::verify_pdf;
 pub use recheck::{Rechecked, recheck_detached};
+pub use sign::sign_detached;
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
 pub use trust::{TrustFiles, load_trust};
 
-/// Why a certificate could not be read.
+/// Why a certificate could not be read, or a signature not made.
 #[derive(Debug, thiserror::Error)]
 pub enum HpkiError {
     #[error("{0}")]
     Certificate(String),
+    /// [`sign_detached`] could not sign: the message says which input is at fault.
+    #[error("cannot sign: {0}")]
+    Signing(String),
 }

@@ -1,4 +1,4 @@
-//! Detached CAdES signatures on a referral letter, checked against a test HPKI CA made here: an
+//! Detached CAdES signatures on a referral letter, checked against a test HPKI CA (tests/common): an
 //! HPKI-shaped root, signing certificates carrying the CP's hcRole, signed with OpenSSL's CMS
 //! signer (what a hospital's signing module produces), and a CRL.
 //!
@@ -7,137 +7,11 @@
 //! letter; a certificate without nonRepudiation; a file that is no signature; revocation "not
 //! checked" without a CRL.
 
-use fieldchart_hpki::{Outcome, Revocation, TimeBasis, Trust, verify_detached};
-use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
-use openssl::pkey::PKey;
-use openssl::stack::Stack;
-use openssl::x509::X509;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension, DnType,
-    IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SerialNumber,
-};
+mod common;
+
+use common::{Ca, LETTER, now, recently, sign, trust};
+use fieldchart_hpki::{Outcome, Revocation, TimeBasis, verify_detached};
 use time::{Duration, OffsetDateTime};
-
-const LETTER: &[u8] = "診療情報提供書\n紹介目的: 災害に伴う避難のため…\n".as_bytes();
-
-struct Ca {
-    params: CertificateParams,
-    key: KeyPair,
-    cert: X509,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "Test HPKI CA (not real)");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.not_before = OffsetDateTime::now_utc() - Duration::days(3650);
-        params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
-        let cert = params.self_signed(&key).unwrap();
-        let cert = X509::from_der(cert.der()).unwrap();
-        Ca { params, key, cert }
-    }
-
-    fn issuer(&self) -> Issuer<'_, &KeyPair> {
-        Issuer::from_params(&self.params, &self.key)
-    }
-
-    /// A signing certificate for `name` with the hcRole `role`, valid from `from` for `days`.
-    fn signer(
-        &self,
-        name: &str,
-        role: &str,
-        serial: u64,
-        from: OffsetDateTime,
-        days: i64,
-        non_repudiation: bool,
-    ) -> (X509, PKey<openssl::pkey::Private>) {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.distinguished_name.push(
-            DnType::OrganizationName,
-            "Ishinomaki Minato General Hospital",
-        );
-        params.serial_number = Some(SerialNumber::from(serial));
-        params.key_usages = if non_repudiation {
-            vec![
-                KeyUsagePurpose::DigitalSignature,
-                KeyUsagePurpose::ContentCommitment,
-            ]
-        } else {
-            vec![KeyUsagePurpose::DigitalSignature]
-        };
-        params.custom_extensions = vec![CustomExtension::from_oid_content(
-            &[2, 5, 29, 9],
-            fieldchart_hpki::hc_role_extension(&[role]),
-        )];
-        params.not_before = from;
-        params.not_after = from + Duration::days(days);
-        // As a real CA writes it (RFC 5280 4.2.1.1; OpenSSL's strict mode requires it).
-        params.use_authority_key_identifier_extension = true;
-        let cert = params.signed_by(&key, &self.issuer()).unwrap();
-        let cert = X509::from_der(cert.der()).unwrap();
-        let pkey = PKey::private_key_from_pem(key.serialize_pem().as_bytes()).unwrap();
-        (cert, pkey)
-    }
-
-    /// A CRL listing `serials`, written to a file in `dir`.
-    fn crl(&self, serials: &[u64], dir: &std::path::Path) -> std::path::PathBuf {
-        let now = OffsetDateTime::now_utc();
-        let params = CertificateRevocationListParams {
-            this_update: now - Duration::days(1),
-            next_update: now + Duration::days(30),
-            crl_number: SerialNumber::from(1u64),
-            issuing_distribution_point: None,
-            revoked_certs: serials
-                .iter()
-                .map(|s| RevokedCertParams {
-                    serial_number: SerialNumber::from(*s),
-                    revocation_time: now - Duration::hours(1),
-                    reason_code: None,
-                    invalidity_date: None,
-                })
-                .collect(),
-            key_identifier_method: KeyIdMethod::Sha256,
-        };
-        let crl = params.signed_by(&self.issuer()).unwrap();
-        let path = dir.join("test-ca.crl.pem");
-        std::fs::write(&path, crl.pem().unwrap()).unwrap();
-        path
-    }
-}
-
-/// A detached CMS signature (DER) over `content`, with the signer's certificate and a signed
-/// signing-time attribute, as a signing module makes it.
-fn sign(content: &[u8], cert: &X509, key: &PKey<openssl::pkey::Private>) -> Vec<u8> {
-    let certs = Stack::new().unwrap();
-    let flags = Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY;
-    Pkcs7::sign(cert, key, &certs, content, flags)
-        .unwrap()
-        .to_der()
-        .unwrap()
-}
-
-fn trust(ca: &Ca) -> Trust {
-    Trust {
-        anchors: vec![ca.cert.clone()],
-        ..Trust::default()
-    }
-}
-
-fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn recently() -> OffsetDateTime {
-    OffsetDateTime::now_utc() - Duration::days(30)
-}
 
 #[test]
 fn a_physicians_letter_verifies_with_signer_role_facility_and_signing_time() {
@@ -264,4 +138,36 @@ fn a_file_that_is_no_signature_is_invalid_and_nothing_panics() {
         let v = verify_detached(junk, LETTER, &trust(&ca), now());
         assert_eq!(v.outcome, Outcome::Invalid, "{junk:?}");
     }
+}
+
+#[test]
+fn a_letter_signed_before_the_crl_was_issued_is_checked_against_it() {
+    // The hub's CRL is today's; the letter was signed two weeks ago. The CRL is not "not yet
+    // valid" for it: revocation is a fact about the certificate the hub learns now.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("Test HPKI Root");
+    let (good, key) = ca.rsa_signer("SOMA SHUNSUKE", "Medical Doctor", 1011, recently(), 700);
+    let (revoked, revoked_key) = ca.rsa_signer("ONO ERI", "Medical Doctor", 1012, recently(), 700);
+    let mut t = trust(&ca);
+    t.crl_files = vec![ca.crl(&[1012], dir.path())];
+    let signed_at = now() - 14 * 86_400;
+    let sig = fieldchart_hpki::sign_detached(LETTER, &good.to_der().unwrap(), &key, signed_at, &[])
+        .unwrap();
+    let v = verify_detached(&sig, LETTER, &t, now());
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    assert_eq!(v.revocation, Revocation::Checked);
+    assert_eq!(v.time_basis, TimeBasis::SigningTime);
+    // Revoked an hour ago, the letter signed (by the signer's own claim) two weeks ago: the claim
+    // could be backdated by whoever holds a compromised key, so it is invalid.
+    let sig = fieldchart_hpki::sign_detached(
+        LETTER,
+        &revoked.to_der().unwrap(),
+        &revoked_key,
+        signed_at,
+        &[],
+    )
+    .unwrap();
+    let v = verify_detached(&sig, LETTER, &t, now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(v.reason.as_deref().unwrap().contains("revoked"), "{v:?}");
 }

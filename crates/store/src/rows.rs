@@ -507,11 +507,27 @@ pub struct SignatureCheck {
     pub time_basis: String,
     /// `checked` (against the issuer's CRL the hub had) or `not-checked`.
     pub revocation: String,
+    /// The trusted signature timestamp (CAdES-T) the validity was judged at, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<TimestampEntry>,
+    /// What a reader of the result should still know (a CAdES attribute the signature lacks, a
+    /// timestamp from an authority the hub does not trust), in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// When the hub checked (the build's time), RFC 3339.
     pub checked_at: String,
     /// The laptop's own re-check of the bytes it holds (never stored: set when a record is read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recheck: Option<Recheck>,
+}
+
+/// A timestamp authority's time on a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimestampEntry {
+    /// genTime, RFC 3339.
+    pub time: String,
+    /// The authority's certificate subject.
+    pub authority: String,
 }
 
 /// What the laptop found when it re-checked a signature offline: that it is over the bytes in the
