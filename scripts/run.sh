@@ -40,7 +40,7 @@ if [ ! -f "$snapshot" ]; then
     --passphrase-file "$keys/emergency-passphrase.txt" --signing-key "$keys/hub.key" \
     --audit-recipient "$(cat "$keys/hub-audit.pub")" --drill \
     --policy scripts/drill/policy.toml --consent scripts/drill/consent.csv \
-    --xref "$region/pix-xref.tsv"
+    --xref "$region/pix-xref.tsv" --hpki-anchor crates/synth/drill-hpki/root.pem
 fi
 "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub"
 

@@ -4,7 +4,7 @@
 // every URL made here is revoked when the record leaves the screen (close, lock, end).
 
 import { h } from './dom.js';
-import { formatDay, formatFacility } from './format.js';
+import { formatDay, formatFacility, label } from './format.js';
 import { openOverlay } from './overlay.js';
 import { base64ToBytes, renderPdf } from './pdfview.js';
 
@@ -31,10 +31,12 @@ function renderDocument(doc, index, v) {
     h('header', { class: 'document-head' },
       h('h3', { id: `doc-${index}` }, doc.title || ''),
       doc.referral ? h('span', { class: 'badge' }, v.t('doc.referral')) : null,
+      signatureBadges(doc.signatures?.[0], v),
       h('p', { class: 'row-source' },
         formatFacility(doc.facility, v.lang), ' ・ ', formatDay(doc.date, v.lang),
         doc.author ? ` ・ ${v.t('doc.author')}: ${doc.author}` : null),
     ),
+    (doc.signatures ?? []).filter((s) => s.outcome !== 'unsigned').map((s) => renderSignature(s, v)),
     (doc.sections ?? []).map((s) =>
       h('section', { class: 'document-section' },
         s.title ? h('h4', {}, s.title) : null,
@@ -47,6 +49,44 @@ function renderDocument(doc, index, v) {
           h('ul', { class: 'file-list' }, doc.files.map((f) => h('li', {}, renderFile(f, v, doc)))),
         )
       : null,
+  );
+}
+
+// The row's word for the signature most in need of attention (the desk orders them), and a second
+// badge when the signer is not a physician: a pharmacist-signed "referral" reads as what it is.
+function signatureBadges(sig, v) {
+  if (!sig) return null;
+  const roles = sig.roles?.length ? sig.roles.join('・') : v.t('sig.noRole');
+  return [
+    h('span', { class: ['badge', 'signature', `sig-${sig.outcome}`], dataset: { outcome: sig.outcome } }, label(sig.words, v.lang)),
+    sig.outcome !== 'unsigned' && sig.signer !== null && !sig.physician
+      ? h('span', { class: ['badge', 'signature', 'not-physician'] }, v.t('sig.notPhysician', { roles }))
+      : null,
+    sig.rechecked === false ? h('span', { class: ['badge', 'signature', 'sig-invalid', 'recheck-failed'] }, v.t('sig.recheck.failed', { reason: sig.recheckReason ?? '' })) : null,
+  ];
+}
+
+// The viewer's account of one signature: who, with which qualification, when and by whose clock,
+// revocation, the hub's reason, and this laptop's own re-check.
+function renderSignature(sig, v) {
+  const line = (key, value) => (value ? h('li', {}, `${v.t(key)}: `, value) : null);
+  const when = sig.signedAt
+    ? `${formatDay(sig.signedAt, v.lang)} ${v.t(`sig.basis.${sig.timeBasis}`, { authority: sig.timestampAuthority ?? '' })}`
+    : v.t('sig.basis.verification');
+  return h('section', { class: ['signature-detail', `sig-${sig.outcome}`], dataset: { outcome: sig.outcome } },
+    h('h4', {}, v.t('sig.heading'), ' ', h('span', { class: ['badge', 'signature', `sig-${sig.outcome}`] }, label(sig.words, v.lang))),
+    h('ul', {},
+      line('sig.signer', [sig.signer, sig.organization].filter(Boolean).join('・')),
+      line('sig.role', sig.roles?.length ? sig.roles.join('・') : v.t('sig.noRole')),
+      h('li', {}, `${v.t('sig.signedAt')}: ${when}`),
+      line('sig.reason', sig.reason),
+      h('li', {}, v.t(`sig.revocation.${sig.revocation}`)),
+      line('sig.file', `${sig.file}・${v.t(`sig.form.${sig.form}`, { file: sig.signatureFile ?? '' })}`),
+      line('sig.checkedAt', sig.checkedAt ? formatDay(sig.checkedAt, v.lang) : null),
+      (sig.notes ?? []).map((n) => h('li', { class: 'detail' }, n)),
+      sig.rechecked === true ? h('li', { class: 'recheck-ok' }, v.t('sig.recheck.ok')) : null,
+      sig.rechecked === false ? h('li', { class: 'notice bad recheck-failed' }, v.t('sig.recheck.failed', { reason: sig.recheckReason ?? '' })) : null,
+    ),
   );
 }
 

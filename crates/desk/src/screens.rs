@@ -500,6 +500,50 @@ pub struct Document {
     pub referral: bool,
     pub sections: Vec<DocSection>,
     pub files: Vec<DocFile>,
+    /// The hub's result for each signature on the document, the one most in need of attention
+    /// first (invalid, unconfirmed issuer, valid); a referral letter without any has one
+    /// `unsigned` entry, so its row says 署名なし rather than nothing.
+    pub signatures: Vec<DocSignature>,
+}
+
+/// One signature as the document's row and viewer show it (docs/hpki.md, docs/app.md).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocSignature {
+    /// `valid`, `invalid`, `untrusted-ca` or `unsigned`.
+    pub outcome: &'static str,
+    /// 署名あり・検証済み / 署名が無効 / 発行元を確認できない / 署名なし, with English.
+    pub words: Words,
+    /// `cades-detached`, `xades-enveloped` or `pades`.
+    pub form: &'static str,
+    /// The signed file, and the detached signature's own file.
+    pub file: String,
+    pub signature_file: Option<String>,
+    pub signer: Option<String>,
+    /// The signer's facility (the certificate's O).
+    pub organization: Option<String>,
+    /// Each qualification in Japanese where it is known (医師, 薬剤師), else as written.
+    pub roles: Vec<String>,
+    /// Whether a physician (医師) signed it. A letter signed by anyone else says so.
+    pub physician: bool,
+    /// In Japan time.
+    pub signed_at: Option<Day>,
+    /// Whose time `signed_at` is: `timestamp` (a timestamp authority's), `signing-time` (the
+    /// signer's own claim), `verification` (none in the signature: the hub's check).
+    pub time_basis: &'static str,
+    pub timestamp_authority: Option<String>,
+    /// `checked` against the CA's CRL at the hub, or `not-checked`.
+    pub revocation: &'static str,
+    /// Why it is invalid or its issuer unconfirmed.
+    pub reason: Option<String>,
+    pub notes: Vec<String>,
+    /// When the hub checked it (Japan time).
+    pub checked_at: Option<Day>,
+    /// This laptop's re-check of the bytes it holds: true (the signature is over them, by the
+    /// certificate the hub checked), false with `recheck_reason`, None when there was nothing to
+    /// re-check.
+    pub rechecked: Option<bool>,
+    pub recheck_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1271,7 +1315,119 @@ fn document(i: &ItemView, f: &Facilities) -> Option<Document> {
                 note: x.note.clone(),
             })
             .collect(),
+        signatures: signatures(d),
     })
+}
+
+/// The document's signatures for its row and viewer, the most urgent first.
+fn signatures(d: &fieldchart_store::rows::DocumentEntry) -> Vec<DocSignature> {
+    use fieldchart_store::rows::{SignatureForm as F, SignatureOutcome as O};
+    let words = |o: O| match o {
+        O::Valid => ("valid", "署名あり・検証済み", "Signed, verified"),
+        O::Invalid => ("invalid", "署名が無効", "Signature invalid"),
+        O::UntrustedCa => (
+            "untrusted-ca",
+            "発行元を確認できない",
+            "Issuer not confirmed",
+        ),
+        O::Unsigned => ("unsigned", "署名なし", "Not signed"),
+    };
+    let mut out: Vec<(u8, DocSignature)> = d
+        .signatures
+        .iter()
+        .map(|c| {
+            let (key, ja, en) = words(c.outcome);
+            let urgency = match c.outcome {
+                O::Invalid => 0,
+                O::UntrustedCa => 1,
+                O::Unsigned => 2,
+                O::Valid => 3,
+            };
+            let signer = c.signer.as_ref();
+            let sig = DocSignature {
+                outcome: key,
+                words: Words { key, ja, en },
+                form: match c.form {
+                    F::CadesDetached => "cades-detached",
+                    F::XadesEnveloped => "xades-enveloped",
+                    F::Pades => "pades",
+                },
+                file: c.file.clone(),
+                signature_file: c.signature_file.clone(),
+                signer: signer.and_then(|s| s.name.clone()),
+                organization: signer.and_then(|s| s.organization.clone()),
+                roles: signer
+                    .map(|s| {
+                        s.roles
+                            .iter()
+                            .map(|r| r.japanese.clone().unwrap_or_else(|| r.name.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                physician: signer.is_some_and(|s| s.physician),
+                signed_at: c
+                    .timestamp
+                    .as_ref()
+                    .map(|t| t.time.as_str())
+                    .or(c.signing_time.as_deref())
+                    .and_then(japan_time),
+                time_basis: match c.time_basis.as_str() {
+                    "timestamp" => "timestamp",
+                    "signing-time" => "signing-time",
+                    _ => "verification",
+                },
+                timestamp_authority: c.timestamp.as_ref().map(|t| t.authority.clone()),
+                revocation: if c.revocation == "checked" {
+                    "checked"
+                } else {
+                    "not-checked"
+                },
+                reason: c.reason.clone(),
+                notes: c.notes.clone(),
+                checked_at: japan_time(&c.checked_at),
+                rechecked: c.recheck.as_ref().map(|r| r.ok),
+                recheck_reason: c.recheck.as_ref().and_then(|r| r.reason.clone()),
+            };
+            (urgency, sig)
+        })
+        .collect();
+    out.sort_by_key(|(u, _)| *u);
+    let mut out: Vec<DocSignature> = out.into_iter().map(|(_, s)| s).collect();
+    if out.is_empty() && d.referral {
+        let (key, ja, en) = words(O::Unsigned);
+        out.push(DocSignature {
+            outcome: key,
+            words: Words { key, ja, en },
+            form: "none",
+            file: String::new(),
+            signature_file: None,
+            signer: None,
+            organization: None,
+            roles: Vec::new(),
+            physician: false,
+            signed_at: None,
+            time_basis: "verification",
+            timestamp_authority: None,
+            revocation: "not-checked",
+            reason: None,
+            notes: Vec::new(),
+            checked_at: None,
+            rechecked: None,
+            recheck_reason: None,
+        });
+    }
+    out
+}
+
+/// An RFC 3339 time as a Day in Japan time (UTC+9), as every other time on screen is local.
+fn japan_time(t: &str) -> Option<Day> {
+    let at = chrono::DateTime::parse_from_rfc3339(t).ok()?;
+    let jst = chrono::FixedOffset::east_opt(9 * 3600)?;
+    Some(Day::parse(
+        &at.with_timezone(&jst)
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+    ))
 }
 
 #[cfg(test)]

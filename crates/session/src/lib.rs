@@ -41,6 +41,7 @@
 
 mod directory;
 mod fault;
+mod signature;
 mod sqlite;
 pub mod viewing;
 

@@ -34,7 +34,7 @@ use fieldchart_vault::input::{InputError, open_regular};
 use serde::Serialize;
 use tantivy::query::Query;
 
-use crate::{Hit, Session, SessionError};
+use crate::{Hit, Session, SessionError, signature};
 
 /// Why a viewing request did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -1080,6 +1080,9 @@ impl RecordAccess<'_> {
                             *id = Session::blob_id(hit, *id);
                             self.documents.insert(*id);
                         }
+                    }
+                    for check in &mut d.signatures {
+                        check.recheck = signature::recheck(&self.viewing.session, &d.files, check);
                     }
                 }
             }

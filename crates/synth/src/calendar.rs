@@ -232,6 +232,11 @@ impl Moment {
         }
     }
 
+    /// Seconds since the Unix epoch of this Japan-time moment (UTC+9, no daylight saving).
+    pub(crate) fn unix_seconds(self) -> i64 {
+        self.days * 86_400 + i64::from(self.ms / 1000) - 9 * 3600
+    }
+
     pub(crate) fn plus_minutes(self, minutes: i64) -> Self {
         self.plus_ms(minutes * 60_000)
     }

@@ -27,6 +27,10 @@ pub enum SynthError {
     #[error("{} is not a region that a next day can continue: {reason}", path.display())]
     NotARegion { path: PathBuf, reason: String },
 
+    /// A drill letter could not be signed (the drill HPKI files in crates/synth/drill-hpki).
+    #[error("cannot sign a drill referral letter: {0}")]
+    Signing(String),
+
     /// A file-system operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {

@@ -131,6 +131,7 @@ mod personas;
 mod plan;
 mod region;
 mod rng;
+pub mod signing;
 mod summary;
 mod traps;
 

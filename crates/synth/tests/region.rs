@@ -578,11 +578,43 @@ fn extended_documents_have_the_expected_formats() {
                     assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
                     *seen.entry("jpeg").or_default() += 1;
                 }
+                "main_document.xml.p7s" => {
+                    // A detached CAdES signature over the letter beside it, by the drill HPKI,
+                    // valid at the letter's own time.
+                    let letter = fs::read(root.join(rel.trim_end_matches(".p7s"))).unwrap();
+                    let trust = fieldchart_hpki::Trust {
+                        anchors: vec![
+                            openssl::x509::X509::from_pem(
+                                fieldchart_synth::signing::DRILL_ROOT_PEM,
+                            )
+                            .unwrap(),
+                        ],
+                        ..Default::default()
+                    };
+                    let v = fieldchart_hpki::verify_detached(&bytes, &letter, &trust, 0);
+                    assert_eq!(v.outcome, fieldchart_hpki::Outcome::Valid, "{rel}: {v:?}");
+                    assert_eq!(v.time_basis, fieldchart_hpki::TimeBasis::SigningTime);
+                    let signer = v.signer.unwrap();
+                    *seen
+                        .entry(if signer.is_physician() {
+                            "signed by a doctor"
+                        } else {
+                            "signed by a pharmacist"
+                        })
+                        .or_default() += 1;
+                }
                 other => panic!("unexpected extended file {other}"),
             }
         }
     }
-    for kind in ["cda", "vitals", "pdf", "jpeg"] {
+    for kind in [
+        "cda",
+        "vitals",
+        "pdf",
+        "jpeg",
+        "signed by a doctor",
+        "signed by a pharmacist",
+    ] {
         assert!(
             seen.get(kind).copied().unwrap_or(0) > 0,
             "no {kind} documents"
@@ -1257,11 +1289,13 @@ fn digest(dir: &Path) -> u64 {
 
 #[test]
 fn without_matching_traps_a_region_is_byte_for_byte_what_it_was_before_they_existed() {
-    // Pinned with the generator as it was before the option (commit 63c71c6); goldens and
-    // contract fixtures elsewhere are made from default regions.
+    // Pinned with the generator as it was before the option (commit 63c71c6), and pinned again
+    // when referral letters gained their detached signatures (issue 16: a `.p7s` beside each
+    // letter, and region.json's file and byte counts); goldens and contract fixtures elsewhere
+    // are made from default regions.
     for (spec, expected) in [
-        (RegionSpec::new(60, 2, 1), 4_136_416_131_883_776_146u64),
-        (RegionSpec::new(200, 3, 5), 16_191_527_349_888_282_806),
+        (RegionSpec::new(60, 2, 1), 15_197_063_652_696_515_677u64),
+        (RegionSpec::new(200, 3, 5), 1_967_563_339_010_101_159),
     ] {
         let (out, _) = region(
             &format!("pinned-p{}-f{}", spec.patients, spec.facilities),

@@ -302,7 +302,8 @@ impl Testbed {
             audit_recipient: self.audit_pub.clone(),
             facility_names: self.names.clone(),
             chain: None,
-            hpki: Default::default(),
+            // As a drill hub configures it: the drill HPKI root (crates/synth/drill-hpki).
+            hpki: fieldchart_synth::signing::drill_trust(),
         };
         build(opts, &mut |_| {}).expect("drill snapshot");
     }

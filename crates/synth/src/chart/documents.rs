@@ -6,6 +6,7 @@ use crate::clinical::{self, ConditionKind};
 use crate::extended::{self, CdaHeader, DocumentType, Section, SectionText};
 use crate::facility::Staff;
 use crate::plan::{Edit, Stay};
+use crate::signing::{self, DrillSigner};
 
 use super::{Attachment, Builder, ExtendedRecord, ExtendedVersion, Flag, Outcome};
 
@@ -54,27 +55,14 @@ impl Builder<'_> {
             let at = self.time_on(date, 13, 17);
             let bytes = self.referral_letter(at, "経過観察中です。");
             let dept = crate::plan::main_department(self.input.person, self.input.as_of).code;
-            let index = self.document(
-                &extended::REFERRAL,
-                at,
-                Some(dept),
-                vec![Attachment {
-                    name: "main_document.xml",
-                    bytes,
-                }],
-                edit.clone(),
-            );
+            let files = self.signed_letter(bytes, at);
+            let index = self.document(&extended::REFERRAL, at, Some(dept), files, edit.clone());
             if let Edit::Update(_) = edit {
                 let revised = self.later(at, 60, 600);
                 let bytes = self
                     .referral_letter(revised, "経過観察中です。（追記）検査結果を追加しました。");
-                self.chart.extended[index].update(
-                    revised,
-                    vec![Attachment {
-                        name: "main_document.xml",
-                        bytes,
-                    }],
-                );
+                let files = self.signed_letter(bytes, revised);
+                self.chart.extended[index].update(revised, files);
             }
         }
         if let Some(date) = plan.scanned_referral {
@@ -114,6 +102,32 @@ impl Builder<'_> {
                 Edit::None,
             );
         }
+    }
+
+    /// A referral letter and its detached HPKI signature, made when the letter was (crate::signing).
+    /// One patient in seven has their letter signed by a pharmacist, so a drill meets a letter
+    /// whose signer is not a physician; the choice is by the patient ID, not a draw, so the rest
+    /// of the region is as it was.
+    fn signed_letter(&self, bytes: Vec<u8>, at: Moment) -> Vec<Attachment> {
+        let digits: u32 = self.input.patient_id.bytes().map(u32::from).sum();
+        let who = if digits % 7 == 3 {
+            DrillSigner::Pharmacist
+        } else {
+            DrillSigner::Doctor
+        };
+        // The drill keys are compiled in and their signing is tested (signing.rs): a failure is
+        // a broken build of the generator, not bad input.
+        let signature = signing::sign_letter(&bytes, at, who).expect("the drill HPKI keys sign");
+        vec![
+            Attachment {
+                name: "main_document.xml",
+                bytes,
+            },
+            Attachment {
+                name: "main_document.xml.p7s",
+                bytes: signature,
+            },
+        ]
     }
 
     fn header_author(&self, department: &'static clinical::Department) -> Staff {
