@@ -101,6 +101,10 @@ function renderFile(file, v, doc) {
     return h('button', { type: 'button', class: 'secondary open-pdf', on: { click: () => openPdf(file, v) } },
       v.t('doc.openPdf', { name: file.name }));
   }
+  // A detached signature: its result is shown above the letter, not as a file to open.
+  if (type === 'application/pkcs7-signature') {
+    return h('p', { class: 'signature-file', dataset: { file: file.name } }, v.t('doc.signatureFile', { name: file.name }));
+  }
   // The CDA itself, whose sections are already shown above as text: named as the original, not as
   // something that failed.
   if (type.includes('xml') && (doc?.sections ?? []).length > 0) {

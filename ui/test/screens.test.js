@@ -786,6 +786,49 @@ describe('step 6, details', () => {
     m.$('#lang-toggle').click();
     expect(text(m.$('.document .cda-original'))).toBe('Original (CDA XML): shown above as text');
   });
+
+  it('a signed letter’s row says the hub verified it, its viewer names the signer and this device’s re-check, and an unsigned one says so', async () => {
+    const record = fixture('record-doctor');
+    const letters = record.details.documents.filter((d) => d.referral);
+    // What the real desk made of the drill region: one letter signed by the drill doctor, a scan without a signature.
+    expect(letters.map((d) => d.signatures[0].outcome).sort()).toEqual(['unsigned', 'valid']);
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-documents').click();
+    await flush();
+    const docs = m.$$('.document.referral');
+    const signed = docs.find((d) => d.querySelector('.badge.sig-valid'));
+    const unsigned = docs.find((d) => d.querySelector('.badge.sig-unsigned'));
+    expect(text(signed.querySelector('.document-head .badge.signature'))).toBe('署名あり・検証済み');
+    expect(signed.querySelector('.not-physician')).toBeNull();
+    const detail = signed.querySelector('.signature-detail');
+    expect(text(detail)).toContain('署名者: KUNREN ISHI・FieldChart Drill Hospital');
+    expect(text(detail)).toContain('資格: 医師');
+    expect(text(detail)).toContain('署名者の申告による（タイムスタンプなし）');
+    expect(text(detail)).toContain('失効：確認していません');
+    expect(text(detail.querySelector('.recheck-ok'))).toBe('この端末で再確認：署名はこの文書の内容と一致');
+    expect(text(signed.querySelector('.signature-file'))).toContain('main_document.xml.p7s');
+    expect(text(unsigned.querySelector('.document-head .badge.signature'))).toBe('署名なし');
+    expect(unsigned.querySelector('.signature-detail')).toBeNull();
+  });
+
+  it('a letter signed by someone who is not a physician says so on its row', async () => {
+    const record = fixture('record-doctor');
+    const letter = record.details.documents.find((d) => d.signatures[0]?.outcome === 'valid');
+    // The desk's own words for a pharmacist's hcRole; only the role differs from the real fixture.
+    record.details.documents = [{ ...letter, signatures: [{ ...letter.signatures[0], roles: ['薬剤師'], physician: false }] }];
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-documents').click();
+    await flush();
+    expect(text(m.$('.document .not-physician'))).toBe('医師の署名ではありません（薬剤師）');
+  });
 });
 
 describe('step 7, print', () => {
