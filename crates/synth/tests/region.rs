@@ -1290,12 +1290,12 @@ fn digest(dir: &Path) -> u64 {
 #[test]
 fn without_matching_traps_a_region_is_byte_for_byte_what_it_was_before_they_existed() {
     // Pinned with the generator as it was before the option (commit 63c71c6), and pinned again
-    // when referral letters gained their detached signatures (issue 16: a `.p7s` beside each
-    // letter, and region.json's file and byte counts); goldens and contract fixtures elsewhere
+    // when referral letters that stay current gained their detached signatures (issue 16: a
+    // `.p7s` beside each, and region.json's file and byte counts); goldens and contract fixtures elsewhere
     // are made from default regions.
     for (spec, expected) in [
         (RegionSpec::new(60, 2, 1), 15_197_063_652_696_515_677u64),
-        (RegionSpec::new(200, 3, 5), 1_967_563_339_010_101_159),
+        (RegionSpec::new(200, 3, 5), 1_282_479_266_788_092_789),
     ] {
         let (out, _) = region(
             &format!("pinned-p{}-f{}", spec.patients, spec.facilities),

@@ -55,7 +55,17 @@ impl Builder<'_> {
             let at = self.time_on(date, 13, 17);
             let bytes = self.referral_letter(at, "経過観察中です。");
             let dept = crate::plan::main_department(self.input.person, self.input.as_of).code;
-            let files = self.signed_letter(bytes, at);
+            // Only a version that stays current is signed: region.json counts a superseded or
+            // deleted record once per version while `fieldchart check` counts its files, so a
+            // replaced or deleted letter stays one file (the two agree only so).
+            let files = if edit == Edit::None {
+                self.signed_letter(bytes, at)
+            } else {
+                vec![Attachment {
+                    name: "main_document.xml",
+                    bytes,
+                }]
+            };
             let index = self.document(&extended::REFERRAL, at, Some(dept), files, edit.clone());
             if let Edit::Update(_) = edit {
                 let revised = self.later(at, 60, 600);
