@@ -403,7 +403,8 @@ fn revocation(
     Ok(())
 }
 
-fn name_of(n: &openssl::x509::X509NameRef) -> String {
+/// A distinguished name as FieldChart writes it in reasons and `hub check` (`CN=…, O=…`).
+pub(crate) fn name_of(n: &openssl::x509::X509NameRef) -> String {
     n.entries()
         .map(|e| {
             let key = e.object().nid().short_name().unwrap_or("?");

@@ -9,7 +9,7 @@ use openssl::x509::{X509, X509Crl};
 use serde::Serialize;
 
 use crate::HpkiError;
-use crate::cades::Trust;
+use crate::cades::{Trust, name_of};
 
 /// A certificate file as `hub check` describes it.
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +73,7 @@ pub fn load_trust(
             for cert in found {
                 described.push(CertificateFile {
                     path: file.clone(),
-                    subject: name(cert.subject_name()),
+                    subject: name_of(cert.subject_name()),
                     not_after: cert.not_after().to_string(),
                     expired: passed(cert.not_after(), now),
                 });
@@ -96,7 +96,7 @@ pub fn load_trust(
         })?;
         files.crls.push(CrlFile {
             path: file.clone(),
-            issuer: name(crl.issuer_name()),
+            issuer: name_of(crl.issuer_name()),
             next_update: crl.next_update().map(|t| t.to_string()),
             stale: crl.next_update().is_some_and(|t| passed(t, now)),
         });
@@ -147,17 +147,6 @@ fn read(file: &Path) -> Result<Vec<u8>, HpkiError> {
 
 fn io(file: &Path, e: &std::io::Error) -> HpkiError {
     HpkiError::Certificate(format!("cannot read {}: {e}", file.display()))
-}
-
-fn name(n: &openssl::x509::X509NameRef) -> String {
-    n.entries()
-        .map(|e| {
-            let key = e.object().nid().short_name().unwrap_or("?");
-            let value = e.data().to_string().unwrap_or_default();
-            format!("{key}={value}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn passed(t: &openssl::asn1::Asn1TimeRef, now: i64) -> bool {

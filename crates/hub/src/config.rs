@@ -484,24 +484,23 @@ impl HubConfig {
                 ));
             }
             let now = chrono::Utc::now().timestamp();
-            // Each list on its own, so the fault names the key whose file is wrong.
-            for (key, paths) in [
-                ("anchors", &self.hpki.anchors),
-                ("intermediates", &self.hpki.intermediates),
-                ("crls", &self.hpki.crls),
-            ] {
-                let files = list(paths);
+            // Each list read once, on its own, so a fault names the key whose file is wrong.
+            let read = |key: &str, p: &Option<Spanned<Vec<PathBuf>>>, files: &[PathBuf]| {
                 let (a, i, c): (&[PathBuf], &[PathBuf], &[PathBuf]) = match key {
-                    "anchors" => (&files, &[], &[]),
-                    "intermediates" => (&[], &files, &[]),
-                    _ => (&[], &[], &files),
+                    "anchors" => (files, &[], &[]),
+                    "intermediates" => (&[], files, &[]),
+                    _ => (&[], &[], files),
                 };
                 fieldchart_hpki::load_trust(a, i, c, now)
-                    .map_err(|e| fault(span(paths), format!("[hpki] {key}: {e}")))?;
-            }
-            let files = fieldchart_hpki::load_trust(&anchors, &intermediates, &crls, now)
-                .map_err(|e| fault(0..0, format!("[hpki]: {e}")))?
-                .1;
+                    .map(|(_, described)| described)
+                    .map_err(|e| fault(span(p), format!("[hpki] {key}: {e}")))
+            };
+            let files = fieldchart_hpki::TrustFiles {
+                anchors: read("anchors", &self.hpki.anchors, &anchors)?.anchors,
+                intermediates: read("intermediates", &self.hpki.intermediates, &intermediates)?
+                    .intermediates,
+                crls: read("crls", &self.hpki.crls, &crls)?.crls,
+            };
             ResolvedHpki {
                 anchors,
                 intermediates,
