@@ -560,7 +560,8 @@ fn why_base(
     };
     if state.setting("settings")?.as_deref() != Some(opts.settings.as_str()) {
         return Ok(Some(
-            "the recipients, the signing key, the history window or drill changed since the base"
+            "the recipients, the signing key, the history window, drill or the standard masters \
+             changed since the base"
                 .into(),
         ));
     }

@@ -46,6 +46,7 @@ fn code(c: &m::Coded) -> Code {
         system: c.system.clone(),
         local_code: c.alt_code.clone(),
         local_system: c.alt_system.clone(),
+        standard: None,
     }
 }
 

@@ -15,6 +15,9 @@ mod pipeline;
 mod prepare;
 pub mod signatures;
 mod sink;
+mod standard;
+
+pub use standard::Coder;
 
 pub use consent::{ConsentRow, parse_consent, read_consent};
 
@@ -104,6 +107,9 @@ pub struct BuildOptions {
     /// The HPKI trust anchors, intermediates and CRLs referral letters' signatures are checked
     /// against (hub.toml `[hpki]`); empty: no signer can be confirmed.
     pub hpki: fieldchart_hpki::Trust,
+    /// The standard code masters (hub.toml `[masters]`); empty: none, and codes are read as
+    /// without them (docs/masters.md).
+    pub masters: std::sync::Arc<fieldchart_masters::Masters>,
 }
 
 /// Linked persons whose facilities record different dates of birth, or different (known) sexes.
@@ -175,6 +181,11 @@ pub struct BuildSummary {
     /// Each facility as the file's manifest describes it: its data-as-of and counts over all its
     /// patients (those a layer kept from earlier builds too), reader errors included.
     pub facilities: Vec<FacilityManifest>,
+    /// The master files the build read, as the manifest records them.
+    pub masters: Vec<fieldchart_store::manifest::MasterRef>,
+    /// Per facility, the codes of the patients read that no loaded master knew, most frequent
+    /// first: what the hub sends back to the hospital for cleaning. Empty without masters.
+    pub unknown_codes: Vec<fieldchart_masters::FacilityUnknowns>,
 }
 
 impl BuildSummary {
@@ -378,11 +389,17 @@ pub fn build(
         only.is_none_or(|o| o.contains(&(facility.as_str().to_string(), id.as_str().to_string())))
     };
     let mut done = 0u64;
+    let coder = Coder::new(opts.masters.clone());
+    let verifier = signatures::Verifier::new(opts.hpki.clone(), opts.vault.created);
+    let from_day = from.format("%Y-%m-%d").to_string();
     let counted = pipeline::store(
         &storage,
         wanted,
-        &from.format("%Y-%m-%d").to_string(),
-        &signatures::Verifier::new(opts.hpki.clone(), opts.vault.created),
+        prepare::Context {
+            from: &from_day,
+            verifier: &verifier,
+            coder: &coder,
+        },
         &mut sink,
         pipeline::Counted::new(Tally::new(&storage), plan.is_some()),
         &mut || {
@@ -390,6 +407,7 @@ pub fn build(
             progress(Progress::Reading { done, total });
         },
     )?;
+    let unknown_codes = counted.unknown.report();
     let (mut tally, tallies) = (counted.tally, counted.tallies);
     if let Some(plan) = &plan {
         for (facility, t) in &plan.unchanged {
@@ -474,6 +492,7 @@ pub fn build(
         consent: consent_counts,
         links: link_counts,
         chain: chain.clone(),
+        masters: coder.manifest(),
     };
 
     let parts_list = finished.parts();
@@ -526,6 +545,8 @@ pub fn build(
         chain,
         tallies,
         facilities: manifest.facilities.clone(),
+        masters: manifest.masters.clone(),
+        unknown_codes,
     })
 }
 

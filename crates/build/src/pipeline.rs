@@ -15,8 +15,7 @@ use fieldchart_reader::report::{PatientTally, Tally};
 use fieldchart_storage::{FacilityId, PatientId};
 use rayon::prelude::*;
 
-use crate::prepare::{Draft, Prepared};
-use crate::signatures::Verifier;
+use crate::prepare::{Context, Draft, Prepared};
 use crate::sink::Sink;
 use crate::{BuildError, Key};
 
@@ -28,6 +27,8 @@ pub struct Counted {
     pub tally: Tally,
     /// Each patient read, with their tally (a chain build's, for the hub's state); empty otherwise.
     pub tallies: Vec<(Key, PatientTally)>,
+    /// The codes no master knew, over the patients read.
+    pub unknown: fieldchart_masters::UnknownCodes,
     keep_tallies: bool,
 }
 
@@ -36,11 +37,13 @@ impl Counted {
         Counted {
             tally,
             tallies: Vec::new(),
+            unknown: fieldchart_masters::UnknownCodes::new(),
             keep_tallies,
         }
     }
 
-    fn patient(&mut self, patient: &PatientRecords) {
+    fn patient(&mut self, patient: &PatientRecords, draft: &mut Draft) {
+        self.unknown.merge(std::mem::take(&mut draft.unknown));
         self.tally.patient(patient);
         if self.keep_tallies {
             let key = (
@@ -76,14 +79,12 @@ impl Numbers {
 }
 
 /// Reads the patients `wanted` says yes to, counts them into `counted` and stores them in `sink`,
-/// calling `on_written` after each patient is written. `verifier` checks documents' signatures.
-/// `from` is the window's first day
-/// (`YYYY-MM-DD`). Stops at the first error.
+/// calling `on_written` after each patient is written; `cx` is what each patient is read against.
+/// Stops at the first error.
 pub fn store(
     storage: &Storage,
     wanted: impl Fn(&FacilityId, &PatientId) -> bool + Send,
-    from: &str,
-    verifier: &Verifier,
+    cx: Context<'_>,
     sink: &mut Sink,
     mut counted: Counted,
     on_written: &mut dyn FnMut(),
@@ -97,14 +98,14 @@ pub fn store(
             storage.read_batches_where(
                 wanted,
                 |patient| {
-                    let draft = Draft::of(&patient, from, verifier);
+                    let draft = Draft::of(&patient, cx);
                     (patient, draft)
                 },
                 |batch| {
                     let numbered: Vec<(i64, i64, Draft)> = batch
                         .into_iter()
-                        .map(|(patient, draft)| {
-                            counted.patient(&patient);
+                        .map(|(patient, mut draft)| {
+                            counted.patient(&patient, &mut draft);
                             let (pk, first_blob) = numbers.take(&draft);
                             (pk, first_blob, draft)
                         })
@@ -152,8 +153,7 @@ fn write_all(
 fn store_sequentially(
     storage: &Storage,
     wanted: impl Fn(&FacilityId, &PatientId) -> bool,
-    from: &str,
-    verifier: &Verifier,
+    cx: Context<'_>,
     sink: &mut Sink,
     mut counted: Counted,
 ) -> Result<Counted, BuildError> {
@@ -164,8 +164,8 @@ fn store_sequentially(
         if failure.is_some() {
             return;
         }
-        counted.patient(&patient);
-        let draft = Draft::of(&patient, from, verifier);
+        let mut draft = Draft::of(&patient, cx);
+        counted.patient(&patient, &mut draft);
         let (pk, first_blob) = numbers.take(&draft);
         if let Err(e) = draft
             .prepare(pk, first_blob, &fields)
@@ -187,6 +187,9 @@ mod tests {
     use rusqlite::Connection;
     use rusqlite::types::Value;
     use tantivy::postings::Postings;
+
+    use crate::signatures::Verifier;
+    use crate::standard::Coder;
     use tantivy::schema::IndexRecordOption;
     use tantivy::{DocSet, Index, TERMINATED};
 
@@ -289,7 +292,12 @@ mod tests {
         let storage = Storage::scan(region_roots(&region));
         // As a layer reads: some patients left out, so pks are not the folders' places.
         let wanted = |_: &FacilityId, id: &PatientId| !id.as_str().ends_with('3');
-        let from = "2021-11-20";
+        let (verifier, coder) = (Verifier::default(), Coder::default());
+        let cx = Context {
+            from: "2021-11-20",
+            verifier: &verifier,
+            coder: &coder,
+        };
 
         let build = |pipelined: bool| {
             let work = dir
@@ -299,24 +307,9 @@ mod tests {
             let mut sink = Sink::create(&work).unwrap();
             let counted = Counted::new(Tally::new(&storage), true);
             let counted = if pipelined {
-                store(
-                    &storage,
-                    wanted,
-                    from,
-                    &Verifier::default(),
-                    &mut sink,
-                    counted,
-                    &mut || {},
-                )
+                store(&storage, wanted, cx, &mut sink, counted, &mut || {})
             } else {
-                store_sequentially(
-                    &storage,
-                    wanted,
-                    from,
-                    &Verifier::default(),
-                    &mut sink,
-                    counted,
-                )
+                store_sequentially(&storage, wanted, cx, &mut sink, counted)
             }
             .unwrap();
             let report = counted.tally.finish();

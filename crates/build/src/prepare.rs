@@ -15,7 +15,18 @@ use tantivy::TantivyDocument;
 
 use crate::documents::{self, PendingBlob, ReadFile};
 use crate::signatures::{self, Verifier};
+use crate::standard::Coder;
 use crate::{BuildError, convert};
+use fieldchart_masters::UnknownCodes;
+
+/// What converting a patient reads against: the window's first day (`YYYY-MM-DD`), the HPKI
+/// trust documents' signatures are checked with, and the standard masters codes are read with.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub from: &'a str,
+    pub verifier: &'a Verifier,
+    pub coder: &'a Coder,
+}
 
 /// A patient converted, before they have numbers: what does not depend on the patients before.
 pub struct Draft {
@@ -26,6 +37,8 @@ pub struct Draft {
     files: Vec<(usize, Vec<ReadFile>)>,
     out_of_window: u64,
     documents: u64,
+    /// The codes no master knew, in this patient's items (taken into the build's count).
+    pub unknown: UnknownCodes,
 }
 
 /// A patient ready to be written: rows, blobs and index document, numbered.
@@ -60,9 +73,13 @@ fn io(what: &str) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
 }
 
 impl Draft {
-    /// Converts one patient's current records. `from` is the first day inside the window
-    /// (`YYYY-MM-DD`).
-    pub fn of(patient: &PatientRecords, from: &str, verifier: &Verifier) -> Draft {
+    /// Converts one patient's current records.
+    pub fn of(patient: &PatientRecords, cx: Context<'_>) -> Draft {
+        let Context {
+            from,
+            verifier,
+            coder,
+        } = cx;
         let facility = patient.patient.facility.as_str().to_string();
         let patient_id = patient.patient.id.as_str().to_string();
         let row = row_of_record(patient);
@@ -71,6 +88,7 @@ impl Draft {
         let mut items = Vec::new();
         let mut files = Vec::new();
         let (mut out_of_window, mut documents) = (0, 0);
+        let mut unknown = UnknownCodes::new();
 
         for current in &patient.current {
             let record = current.get();
@@ -103,6 +121,7 @@ impl Draft {
                     out_of_window += 1;
                     continue;
                 }
+                coder.enrich(&facility, &mut c.entry, &mut unknown);
                 if let Entry::Document(doc) = &mut c.entry {
                     if let Item::Document(original) = item {
                         let read = documents::read_files(&record.source.root, &original.files);
@@ -138,6 +157,7 @@ impl Draft {
             files,
             out_of_window,
             documents,
+            unknown,
         }
     }
 
@@ -164,6 +184,7 @@ impl Draft {
             files,
             out_of_window,
             documents,
+            unknown: _,
         } = self;
         let mut next_blob = first_blob;
         let mut blobs = Vec::new();

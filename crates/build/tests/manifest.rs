@@ -95,6 +95,7 @@ fn build_region_and_nho() -> Built {
             facility_names: BTreeMap::new(),
             chain: None,
             hpki: Default::default(),
+            masters: Default::default(),
         },
         &mut |_| {},
     )

@@ -83,7 +83,8 @@ pub enum CriticalDrugClass {
 }
 
 /// The critical class of a YJ code, by its 薬効分類:
-/// - `333` 血液凝固阻止剤 (all of it: warfarin 3332, heparins, the DOACs in 3339) → anticoagulant;
+/// - `333` 血液凝固阻止剤 (warfarin 3332, heparins, the DOACs in 3339) → anticoagulant, unless
+///   the route digits are external (a heparinoid cream, 3339950M…, thins no one's blood);
 /// - `2492` (the insulin subclass of 249) → insulin;
 /// - `113` 抗てんかん剤 → antiepileptic;
 /// - `2454`, `2456` (corticosteroid subclasses of 245) when the route digits are not external →
@@ -93,7 +94,7 @@ pub enum CriticalDrugClass {
 pub fn critical_class(yj: &str) -> Option<CriticalDrugClass> {
     let n = yj_class_number(yj)?;
     let yj = yj.trim();
-    if n == "333" {
+    if n == "333" && yj_route(yj) != Some(YjRoute::External) {
         Some(CriticalDrugClass::Anticoagulant)
     } else if yj.starts_with("2492") {
         Some(CriticalDrugClass::Insulin)

@@ -127,6 +127,65 @@ pub struct StandardCode {
     pub via_local_map: bool,
 }
 
+/// Which master files to load (hub.toml `[masters]`, `snapshot build --master-…`): any subset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MasterFiles {
+    /// The MEDIS 病名基本テーブル (`nmain*.txt`).
+    pub disease: Option<PathBuf>,
+    /// HOT master files (`MEDIS*.TXT`, `MEDIS*_HOT9.TXT`).
+    pub hot: Vec<PathBuf>,
+    /// JLAC10 tables saved as CSV, each with the table it is.
+    pub jlac10: Vec<(Jlac10Table, PathBuf)>,
+    /// How the JLAC10 CSVs were saved (a UTF-8 byte-order mark is detected whatever this says).
+    pub jlac10_encoding: TextEncoding,
+    /// Facility mapping tables (docs/masters.md "Facility mapping").
+    pub local_maps: Vec<PathBuf>,
+    pub local_map_encoding: TextEncoding,
+}
+
+impl Default for MasterFiles {
+    /// Nothing named; JLAC10 CSVs as Excel saves them in Japanese Windows (CP932), mapping tables
+    /// in UTF-8 (a FieldChart layout, written by the hub's staff).
+    fn default() -> Self {
+        MasterFiles {
+            disease: None,
+            hot: Vec::new(),
+            jlac10: Vec::new(),
+            jlac10_encoding: TextEncoding::ShiftJis,
+            local_maps: Vec::new(),
+            local_map_encoding: TextEncoding::Utf8,
+        }
+    }
+}
+
+impl MasterFiles {
+    pub fn is_empty(&self) -> bool {
+        self.disease.is_none()
+            && self.hot.is_empty()
+            && self.jlac10.is_empty()
+            && self.local_maps.is_empty()
+    }
+
+    /// Loads every file named. A file that cannot be read at all, or is not the master it is
+    /// named as, is an error; a bad line is a skipped line in that file's report.
+    pub fn load(&self) -> Result<Masters, MasterError> {
+        let mut m = Masters::new();
+        if let Some(d) = &self.disease {
+            m.load_disease(d, None)?;
+        }
+        for h in &self.hot {
+            m.load_hot(h)?;
+        }
+        for (table, path) in &self.jlac10 {
+            m.load_jlac10(*table, path, self.jlac10_encoding)?;
+        }
+        for l in &self.local_maps {
+            m.load_local_map(l, self.local_map_encoding)?;
+        }
+        Ok(m)
+    }
+}
+
 /// The masters loaded for a build: any subset, including none.
 #[derive(Debug, Clone, Default)]
 pub struct Masters {

@@ -148,12 +148,15 @@ fn finish(field: &mut String, quoted: bool) -> String {
 /// run of digits).
 pub(crate) fn version_from_name(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?;
-    let start = stem.find(|c: char| c.is_ascii_digit())?;
-    let digits: String = stem[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    Some(digits)
+    // The longest run of three or more digits: `MEDIS20240930` → 20240930, `nmain517` → 517, and
+    // `jlac10_analyte` → none (the 10 of JLAC10 is the code's name, not a version).
+    stem.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 3)
+        .fold(None, |best: Option<&str>, run| match best {
+            Some(b) if b.len() >= run.len() => Some(b),
+            _ => Some(run),
+        })
+        .map(str::to_owned)
 }
 
 /// Finds the column whose header equals one of `names`, after removing spaces and folding
@@ -198,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn version_is_the_first_run_of_digits_in_the_name() {
+    fn version_is_the_longest_run_of_three_or_more_digits_in_the_name() {
         assert_eq!(
             version_from_name(Path::new("/x/MEDIS20240930_HOT9.TXT")).as_deref(),
             Some("20240930")
@@ -208,5 +211,10 @@ mod tests {
             Some("517")
         );
         assert_eq!(version_from_name(Path::new("master.csv")), None);
+        assert_eq!(version_from_name(Path::new("jlac10-analyte.csv")), None);
+        assert_eq!(
+            version_from_name(Path::new("JLAC10_20240401.csv")).as_deref(),
+            Some("20240401")
+        );
     }
 }

@@ -71,6 +71,9 @@ pub struct DataAsOf {
     pub as_of_date: Option<String>,
     pub snapshot_id: String,
     pub snapshot_created: String,
+    /// The standard code masters the file was built with (empty: none); the items' standard
+    /// codes came from these.
+    pub masters: Vec<fieldchart_store::manifest::MasterRef>,
 }
 
 /// An item as shown: its place, its origin and its content.
@@ -250,6 +253,7 @@ pub fn record(
             as_of_date: Some(as_of.format("%Y-%m-%d").to_string()),
             snapshot_id: manifest.snapshot_id.clone(),
             snapshot_created: manifest.created.to_rfc3339(),
+            masters: access.app(m).masters.clone(),
         };
         let member = &access.members()[m];
         members.push(MemberView {

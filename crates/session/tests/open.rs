@@ -25,6 +25,7 @@ fn app(content_version: u32) -> serde_json::Value {
         consent: Default::default(),
         links: Default::default(),
         chain: None,
+        masters: Vec::new(),
     })
     .unwrap()
 }

@@ -232,8 +232,13 @@ pub fn medication_class(m: &MedicationEntry) -> Vec<(CriticalClass, String)> {
     out
 }
 
-/// The classes a single drug code belongs to, by YJ prefix or by name.
+/// The classes a single drug code belongs to. When the hub's masters resolved the drug to a YJ
+/// code, its 薬効分類 decided at the build (`StandardRef::drug_class`) and names are not read; else
+/// by YJ prefix or by name.
 pub fn drug_classes(drug: &Code) -> Vec<CriticalClass> {
+    if let Some(standard) = drug.standard.as_ref().filter(|s| s.yj.is_some()) {
+        return standard.drug_class.into_iter().collect();
+    }
     let name = jtext::fold(&drug.text);
     let yj = yj_code(drug);
     DRUG_CLASSES
@@ -387,6 +392,33 @@ mod tests {
             ..Code::default()
         };
         assert_eq!(drug_classes(&drug), vec![CriticalClass::Antiepileptic]);
+    }
+
+    #[test]
+    fn a_drug_the_masters_resolved_is_classed_by_its_yj_code_not_its_name() {
+        let resolved = |class| Code {
+            // A name that the table would call an anticoagulant.
+            text: "ヘパリン類似物質クリーム".into(),
+            code: Some("9912345".into()),
+            system: Some("99ZZZ".into()),
+            standard: Some(crate::rows::StandardRef {
+                system: "YJ".into(),
+                code: "3339950N1020".into(),
+                yj: Some("3339950N1020".into()),
+                drug_class: class,
+                ..crate::rows::StandardRef::default()
+            }),
+            ..Code::default()
+        };
+        assert_eq!(drug_classes(&resolved(None)), vec![]);
+        assert_eq!(
+            drug_classes(&resolved(Some(CriticalClass::Anticoagulant))),
+            vec![CriticalClass::Anticoagulant]
+        );
+        // A standard code without a resolved YJ (a lab or a disease) leaves the old rule.
+        let mut named = resolved(None);
+        named.standard.as_mut().unwrap().yj = None;
+        assert_eq!(drug_classes(&named), vec![CriticalClass::Anticoagulant]);
     }
 
     #[test]

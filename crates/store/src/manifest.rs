@@ -22,6 +22,25 @@ pub struct AppManifest {
     /// Where this file stands in a chain: absent for a standalone snapshot (`snapshot build`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainLink>,
+    /// The standard code masters the build read (issue 16 §2): empty when it read none, and in
+    /// older files. Each item's standard code (`rows::StandardRef`) came from these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masters: Vec<MasterRef>,
+}
+
+/// One master file a build read: which master, the file's name (never the hub's path), the version
+/// its name carries, and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MasterRef {
+    /// What it is, in the words its publisher uses (`MEDIS 標準病名マスター`, `HOT`, …).
+    pub master: String,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub sha256: String,
+    /// Lines of the file that were not read (a bad line is skipped, never the file).
+    #[serde(default)]
+    pub skipped_lines: u64,
 }
 
 /// A file's place in a chain (a base and the layers built on it, each its own signed file).

@@ -19,6 +19,36 @@ pub struct Code {
     pub local_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_system: Option<String>,
+    /// The standard code the hub's masters found for this value (issue 16 §2): shown beside the
+    /// facility's own text, which is never replaced. Absent when the hub loaded no master that
+    /// knew it, and in files built before masters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<StandardRef>,
+}
+
+/// A standard code the hub's masters (MEDIS disease names, HOT, JLAC10, a facility's mapping
+/// table) found for a facility's coded value, as the build stored it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardRef {
+    /// The standard system as HL7 tables name it: `MDCDX2`, `HOT9`, `YJ`, `JC10`, ….
+    pub system: String,
+    pub code: String,
+    /// The master's name for it, when the master that names it was loaded and knew the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which master named it (`HOT`, `MEDIS 標準病名マスター`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+    /// True when the facility's mapping table turned its local code into this one.
+    #[serde(default)]
+    pub via_local_map: bool,
+    /// For a drug: the YJ code the masters resolved it to. Present means the masters decided the
+    /// drug's critical class (`drug_class`), and names are not consulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yj: Option<String>,
+    /// For a drug with a resolved YJ code: the critical class of its 薬効分類, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drug_class: Option<crate::codes::CriticalClass>,
 }
 
 /// Where an item came from: the facility and the storage-root-relative path of the file (or content

@@ -401,6 +401,7 @@ mod tests {
             system: Some("99X01".into()),
             local_code: Some("F".into()),
             local_system: Some("HL70241".into()),
+            standard: None,
         };
         assert_eq!(reason(&problem(Some(alt), None)), StandingReason::Recovered);
     }
