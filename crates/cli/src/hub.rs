@@ -357,14 +357,21 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     // What a layer cannot change: who can open the chain, who signed it, and its scope.
     let mut who: Vec<String> = r.laptops.clone();
     who.sort();
+    let masters = r
+        .masters
+        .load()
+        .context("[masters] in hub.toml changed since it was checked")?;
+    // A new master changes the standard codes of every patient, not only the changed ones.
+    let master_digests: Vec<&str> = masters.infos().iter().map(|i| i.sha256.as_str()).collect();
     let settings = format!(
-        "recipients={};own={};signer={};history_years={};drill={};content={}",
+        "recipients={};own={};signer={};history_years={};drill={};content={};masters={}",
         who.join(","),
         r.own_recipient,
         r.signing_public,
         r.history_years,
         r.drill,
-        fieldchart_store::CONTENT_VERSION
+        fieldchart_store::CONTENT_VERSION,
+        master_digests.join(",")
     );
     let opts = BuildOptions {
         storage,
@@ -389,6 +396,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             .hpki
             .load(created.timestamp())
             .context("[hpki] in hub.toml changed since it was checked")?,
+        masters: std::sync::Arc::new(masters),
     };
     let json = a.json;
     let built = crate::progress::chain_with_bars(
@@ -436,6 +444,19 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         built.chain.len(),
         built.chain.iter().map(|e| e.bytes).sum::<u64>()
     ));
+    // A base read everyone, so its lists are whole: they replace the facilities' report files.
+    // A layer's (the changed patients only) are printed but leave the files as the base wrote them.
+    if built.kind == fieldchart_build::chain::Kind::Base && !r.masters.loaded.is_empty() {
+        let codes: Vec<String> = r.facilities.iter().map(|f| f.code.clone()).collect();
+        for path in
+            fieldchart_hub::unknown::write_reports(&r.folder, &codes, &built.summary.unknown_codes)?
+        {
+            lines.push(format!(
+                "codes no master knew written to {} (send it to the facility)",
+                path.display()
+            ));
+        }
+    }
     crate::snapshot::report_build(&built.summary, &links.applied, json, Some((&built, lines)))?;
     fieldchart_hub::status::record_build(
         &r.folder,
@@ -465,6 +486,12 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
                     patients: f.patients,
                     errors: f.errors,
                     warnings: f.warnings,
+                    unknown_codes: built
+                        .summary
+                        .unknown_codes
+                        .iter()
+                        .find(|u| u.facility == f.code)
+                        .map_or(0, |u| u.codes.len() as u64),
                 })
                 .collect(),
         },
@@ -523,6 +550,48 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
         dir = a.dir.display()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `hub check` says of the standard masters: each file with its version and the lines it
+/// did not read (the first few, with why).
+fn masters_lines(
+    out: &mut impl Write,
+    loaded: &[fieldchart_masters::MasterInfo],
+) -> anyhow::Result<()> {
+    if loaded.is_empty() {
+        writeln!(
+            out,
+            "masters: none, so codes are shown as the facilities wrote them (add [masters]: \
+             docs/masters.md)"
+        )?;
+    }
+    for m in loaded {
+        writeln!(
+            out,
+            "master {}: {} (version {}): {} entries from {} lines",
+            m.kind.name(),
+            m.file_name,
+            m.version.as_deref().unwrap_or("not in its name"),
+            m.report.loaded,
+            m.report.lines
+        )?;
+        for s in m.report.skipped.iter().take(3) {
+            writeln!(
+                out,
+                "warning: {} line {}: {}",
+                m.file_name, s.line, s.reason
+            )?;
+        }
+        if m.report.skipped.len() > 3 {
+            writeln!(
+                out,
+                "warning: {}: {} more lines not read (`hub check --json` lists them)",
+                m.file_name,
+                m.report.skipped.len() - 3
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// What `hub check` says of the HPKI trust: each anchor, intermediate and CRL, and what needs the
@@ -633,6 +702,7 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_default()
     )?;
     hpki_lines(&mut out, &r.hpki.files)?;
+    masters_lines(&mut out, &r.masters.loaded)?;
     for f in &r.facilities {
         writeln!(out, "facility {} {}", f.code, f.name)?;
         for root in &f.roots {

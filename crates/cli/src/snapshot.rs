@@ -24,7 +24,7 @@ pub enum Command {
     /// infections whatever their age), and writes the clinical store, the search index, documents
     /// and thumbnails into one file, encrypted to every --recipient and signed with --signing-key.
     /// The file appears under --out only when complete.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Check a snapshot completely and print its manifest.
     ///
     /// Checks the signature against --trust, the validity window against this machine's clock, the
@@ -119,6 +119,26 @@ pub struct BuildArgs {
     /// An HPKI CA's CRL (PEM), or a folder of them; repeat. Without one revocation is not checked.
     #[arg(long = "hpki-crl", value_name = "PATH")]
     hpki_crls: Vec<PathBuf>,
+    /// The MEDIS standard disease-name master (病名基本テーブル, `nmain*.txt`) to read diagnoses
+    /// against (docs/masters.md).
+    #[arg(long = "master-disease", value_name = "FILE")]
+    master_disease: Option<PathBuf>,
+    /// A MEDIS HOT code master file (`MEDIS*.TXT`); repeat.
+    #[arg(long = "master-hot", value_name = "FILE")]
+    master_hot: Vec<PathBuf>,
+    /// A JLAC10 table saved as CSV, as TABLE=FILE with TABLE one of analyte, identification,
+    /// specimen, method, result; repeat.
+    #[arg(long = "master-jlac10", value_name = "TABLE=FILE", value_parser = jlac10_table)]
+    master_jlac10: Vec<(fieldchart_masters::Jlac10Table, PathBuf)>,
+    /// How the JLAC10 CSVs were saved: shift_jis (Excel on Japanese Windows) or utf8.
+    #[arg(long = "master-jlac10-encoding", value_name = "ENC", default_value = "shift_jis", value_parser = text_encoding)]
+    master_jlac10_encoding: fieldchart_masters::TextEncoding,
+    /// A facility mapping table (local code → standard code, docs/masters.md); repeat.
+    #[arg(long = "master-local-map", value_name = "FILE")]
+    master_local_maps: Vec<PathBuf>,
+    /// How the mapping tables are saved: utf8 or shift_jis.
+    #[arg(long = "master-local-map-encoding", value_name = "ENC", default_value = "utf8", value_parser = text_encoding)]
+    master_local_map_encoding: fieldchart_masters::TextEncoding,
     /// Pretend the snapshot is made at this time (RFC 3339). For tests of expiry and clock checks.
     #[arg(long, hide = true)]
     created: Option<DateTime<Utc>>,
@@ -141,7 +161,7 @@ pub struct VerifyArgs {
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Build(a) => run_build(a),
+        Command::Build(a) => run_build(*a),
         Command::Verify(a) => run_verify(a),
         Command::Sync(a) => run_sync(a),
     }
@@ -183,7 +203,44 @@ struct BuildReport {
     /// A hub build's place in its chain and what its change check found.
     #[serde(skip_serializing_if = "Option::is_none")]
     hub: Option<serde_json::Value>,
+    /// The master files read (empty without masters).
+    masters: Vec<fieldchart_store::manifest::MasterRef>,
+    /// Per facility, the codes no master knew, most frequent first.
+    unknown_codes: Vec<fieldchart_masters::FacilityUnknowns>,
 }
+
+/// `analyte=FILE` → the table and the file.
+fn jlac10_table(s: &str) -> Result<(fieldchart_masters::Jlac10Table, PathBuf), String> {
+    use fieldchart_masters::Jlac10Table as T;
+    let (table, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: write TABLE=FILE, e.g. analyte=jlac10-analyte.csv"))?;
+    let table = match table.trim() {
+        "analyte" => T::Analyte,
+        "identification" => T::Identification,
+        "specimen" => T::Specimen,
+        "method" => T::Method,
+        "result" => T::Result,
+        other => {
+            return Err(format!(
+                "{other:?} is not a JLAC10 table: analyte, identification, specimen, method or \
+                 result"
+            ));
+        }
+    };
+    Ok((table, PathBuf::from(file)))
+}
+
+fn text_encoding(s: &str) -> Result<fieldchart_masters::TextEncoding, String> {
+    match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+        "shift_jis" | "sjis" | "cp932" => Ok(fieldchart_masters::TextEncoding::ShiftJis),
+        "utf8" | "utf_8" => Ok(fieldchart_masters::TextEncoding::Utf8),
+        _ => Err(format!("{s:?}: shift_jis or utf8")),
+    }
+}
+
+/// How many of a facility's unknown codes the text report names (all are in --json).
+const UNKNOWN_CODES_SHOWN: usize = 5;
 
 fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let mut roots = Vec::new();
@@ -238,6 +295,15 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         &a.hpki_crls,
         created.timestamp(),
     )?;
+    let masters = fieldchart_masters::MasterFiles {
+        disease: a.master_disease.clone(),
+        hot: a.master_hot.clone(),
+        jlac10: a.master_jlac10.clone(),
+        jlac10_encoding: a.master_jlac10_encoding,
+        local_maps: a.master_local_maps.clone(),
+        local_map_encoding: a.master_local_map_encoding,
+    }
+    .load()?;
     let opts = BuildOptions {
         storage: roots,
         out: a.out.clone(),
@@ -258,6 +324,7 @@ fn run_build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         facility_names,
         chain: None,
         hpki,
+        masters: std::sync::Arc::new(masters),
     };
     build_and_report(opts, &links.applied, a.json)
 }
@@ -328,6 +395,8 @@ pub fn report_build(
             .as_ref()
             .map(|(built, _)| serde_json::to_value(built))
             .transpose()?,
+        masters: summary.masters.clone(),
+        unknown_codes: summary.unknown_codes.clone(),
     };
     if json {
         crate::out::json(&mut out, &report)?;
@@ -414,6 +483,48 @@ pub fn report_build(
         }
         for e in &report.link_events {
             writeln!(out, "  link event {} ({}): {}", e.origin, e.kind, e.outcome)?;
+        }
+        if report.masters.is_empty() {
+            writeln!(
+                out,
+                "  standard masters: none read; codes are shown as the facilities wrote them"
+            )?;
+        }
+        for m in &report.masters {
+            writeln!(
+                out,
+                "  master {}: {} (version {}){}",
+                m.master,
+                m.file,
+                m.version.as_deref().unwrap_or("not in its name"),
+                if m.skipped_lines > 0 {
+                    format!(
+                        "; {} lines not read (`hub check` says why)",
+                        m.skipped_lines
+                    )
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+        for f in &report.unknown_codes {
+            let uses: u64 = f.codes.iter().map(|c| c.count).sum();
+            writeln!(
+                out,
+                "  facility {}: {} codes no master knew ({uses} uses); send them back for mapping:",
+                f.facility,
+                f.codes.len()
+            )?;
+            for c in f.codes.iter().take(UNKNOWN_CODES_SHOWN) {
+                writeln!(out, "    {}^{}^{} ×{}", c.code, c.text, c.system, c.count)?;
+            }
+            if f.codes.len() > UNKNOWN_CODES_SHOWN {
+                writeln!(
+                    out,
+                    "    … {} more (--json lists them all)",
+                    f.codes.len() - UNKNOWN_CODES_SHOWN
+                )?;
+            }
         }
         for f in &report.stale_facilities {
             let who = match &f.name {

@@ -30,6 +30,40 @@ pub struct HubConfig {
     pub identity: Identity,
     #[serde(default)]
     pub hpki: Hpki,
+    #[serde(default)]
+    pub masters: MastersConfig,
+}
+
+/// The standard code masters the build reads codes against (docs/masters.md): each a file,
+/// relative to the hub folder unless absolute. None configured: codes are read as without them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MastersConfig {
+    /// The MEDIS 病名基本テーブル (`nmain*.txt`).
+    #[serde(default)]
+    pub disease: Option<Spanned<PathBuf>>,
+    /// HOT master files (`MEDIS*.TXT`, `MEDIS*_HOT9.TXT`).
+    #[serde(default)]
+    pub hot: Option<Spanned<Vec<PathBuf>>>,
+    #[serde(default)]
+    pub jlac10_analyte: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub jlac10_identification: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub jlac10_specimen: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub jlac10_method: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub jlac10_result: Option<Spanned<PathBuf>>,
+    /// `shift_jis` (default: Excel's CSV on Japanese Windows) or `utf8`.
+    #[serde(default)]
+    pub jlac10_encoding: Option<fieldchart_masters::TextEncoding>,
+    /// Facility mapping tables (local code → standard code).
+    #[serde(default)]
+    pub local_maps: Option<Spanned<Vec<PathBuf>>>,
+    /// `utf8` (default) or `shift_jis`.
+    #[serde(default)]
+    pub local_map_encoding: Option<fieldchart_masters::TextEncoding>,
 }
 
 /// The HPKI trust referral letters' signatures are checked against (docs/hpki.md): each a list of
@@ -253,6 +287,8 @@ pub struct Resolved {
     pub link_events: Option<PathBuf>,
     /// The HPKI trust's files (absolute) and what they hold.
     pub hpki: ResolvedHpki,
+    /// The master files (absolute), and what they held when the configuration was read.
+    pub masters: ResolvedMasters,
     pub facilities: Vec<ResolvedFacility>,
     /// Every laptop recipient of the next build: the register's laptops not revoked, then the
     /// keys of `[recipients] laptops`.
@@ -283,6 +319,21 @@ impl ResolvedHpki {
     pub fn load(&self, now: i64) -> Result<fieldchart_hpki::Trust, fieldchart_hpki::HpkiError> {
         fieldchart_hpki::load_trust(&self.anchors, &self.intermediates, &self.crls, now)
             .map(|(trust, _)| trust)
+    }
+}
+
+/// `[masters]` as the build uses it: the files (read again at each build, so a new month's master
+/// put in place is taken), and what each held when the configuration was read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResolvedMasters {
+    pub files: fieldchart_masters::MasterFiles,
+    pub loaded: Vec<fieldchart_masters::MasterInfo>,
+}
+
+impl ResolvedMasters {
+    /// Reads the masters for a build.
+    pub fn load(&self) -> Result<fieldchart_masters::Masters, fieldchart_masters::MasterError> {
+        self.files.load()
     }
 }
 
@@ -509,6 +560,93 @@ impl HubConfig {
             }
         };
 
+        let masters = {
+            let m = &self.masters;
+            let one = |p: &Option<Spanned<PathBuf>>| p.as_ref().map(|p| local(p.get_ref()));
+            let list = |p: &Option<Spanned<Vec<PathBuf>>>| -> Vec<PathBuf> {
+                p.as_ref()
+                    .map(|p| p.get_ref().iter().map(|f| local(f)).collect())
+                    .unwrap_or_default()
+            };
+            use fieldchart_masters::{Jlac10Table as T, MasterFiles, TextEncoding};
+            let jlac10 = [
+                (T::Analyte, &m.jlac10_analyte),
+                (T::Identification, &m.jlac10_identification),
+                (T::Specimen, &m.jlac10_specimen),
+                (T::Method, &m.jlac10_method),
+                (T::Result, &m.jlac10_result),
+            ];
+            let files = MasterFiles {
+                disease: one(&m.disease),
+                hot: list(&m.hot),
+                jlac10: jlac10
+                    .iter()
+                    .filter_map(|(t, p)| Some((*t, one(p)?)))
+                    .collect(),
+                jlac10_encoding: m.jlac10_encoding.unwrap_or(TextEncoding::ShiftJis),
+                local_maps: list(&m.local_maps),
+                local_map_encoding: m.local_map_encoding.unwrap_or(TextEncoding::Utf8),
+            };
+            // Each file loaded on its own, so a fault names the key whose file is wrong.
+            let mut loaded = Vec::new();
+            let mut each = |key: &str, span: std::ops::Range<usize>, only: MasterFiles| {
+                let masters = only
+                    .load()
+                    .map_err(|e| fault(span, format!("[masters] {key}: {e}")))?;
+                loaded.extend(masters.infos().into_iter().cloned());
+                Ok::<(), HubError>(())
+            };
+            let span1 = |p: &Option<Spanned<PathBuf>>| p.as_ref().map_or(0..0, |p| p.span());
+            let spans = |p: &Option<Spanned<Vec<PathBuf>>>| p.as_ref().map_or(0..0, |p| p.span());
+            if let Some(d) = &files.disease {
+                each(
+                    "disease",
+                    span1(&m.disease),
+                    MasterFiles {
+                        disease: Some(d.clone()),
+                        ..MasterFiles::default()
+                    },
+                )?;
+            }
+            for h in &files.hot {
+                each(
+                    "hot",
+                    spans(&m.hot),
+                    MasterFiles {
+                        hot: vec![h.clone()],
+                        ..MasterFiles::default()
+                    },
+                )?;
+            }
+            for ((table, path), (_, written)) in files
+                .jlac10
+                .iter()
+                .zip(jlac10.iter().filter(|(_, p)| p.is_some()))
+            {
+                each(
+                    &format!("jlac10_{}", table_key(*table)),
+                    span1(written),
+                    MasterFiles {
+                        jlac10: vec![(*table, path.clone())],
+                        jlac10_encoding: files.jlac10_encoding,
+                        ..MasterFiles::default()
+                    },
+                )?;
+            }
+            for l in &files.local_maps {
+                each(
+                    "local_maps",
+                    spans(&m.local_maps),
+                    MasterFiles {
+                        local_maps: vec![l.clone()],
+                        local_map_encoding: files.local_map_encoding,
+                        ..MasterFiles::default()
+                    },
+                )?;
+            }
+            ResolvedMasters { files, loaded }
+        };
+
         if self.facilities.is_empty() {
             return Err(fault(
                 0..0,
@@ -656,6 +794,7 @@ impl HubConfig {
             xref,
             link_events,
             hpki,
+            masters,
             facilities,
             laptops,
             registered,
@@ -664,5 +803,17 @@ impl HubConfig {
             audit_collected,
             silent_days,
         })
+    }
+}
+
+/// The hub.toml key of a JLAC10 table (`jlac10_analyte` …), without the prefix.
+fn table_key(t: fieldchart_masters::Jlac10Table) -> &'static str {
+    use fieldchart_masters::Jlac10Table as T;
+    match t {
+        T::Analyte => "analyte",
+        T::Identification => "identification",
+        T::Specimen => "specimen",
+        T::Method => "method",
+        T::Result => "result",
     }
 }

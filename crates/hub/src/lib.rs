@@ -17,6 +17,7 @@ mod init;
 mod lock;
 pub mod register;
 pub mod status;
+pub mod unknown;
 mod verify;
 
 pub use config::{Audit, Facility, HubConfig, Keys, Policy, Resolved, ResolvedFacility, Snapshot};

@@ -43,6 +43,10 @@ pub struct FacilityRecord {
     pub patients: u64,
     pub errors: u64,
     pub warnings: u64,
+    /// Distinct codes no standard master knew (of the patients the build read; a base reads
+    /// everyone), absent in records from before masters.
+    #[serde(default)]
+    pub unknown_codes: u64,
 }
 
 /// One publish, as it ended.
@@ -126,6 +130,7 @@ mod tests {
                 patients: 10,
                 errors: 1,
                 warnings: 0,
+                unknown_codes: 2,
             }],
         };
         record_build(dir.path(), &b).unwrap();

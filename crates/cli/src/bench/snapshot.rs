@@ -380,6 +380,7 @@ impl SnapshotFiles {
             facility_names: crate::roots::region_names(region)?,
             chain: None,
             hpki: Default::default(),
+            masters: Default::default(),
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {

@@ -413,6 +413,7 @@ impl SnapshotFiles {
             facility_names: crate::roots::region_names(region)?,
             chain: None,
             hpki: Default::default(),
+            masters: Default::default(),
         })
     }
 
