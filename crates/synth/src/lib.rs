@@ -18,6 +18,8 @@
 //! DIR/match-truth.tsv                  only with match_traps > 0: facility_a, id_a, facility_b,
 //!                                      id_b, trap, expected (probable | weaker | never); the
 //!                                      hub never reads it
+//! DIR/MEDIS<as-of>.TXT, nmain<as-of>.txt, jlac10-*.csv, facility-code-map.csv
+//!                                      drill masters of the generator's own codes (masters.rs)
 //! DIR/<facility id>/standard/…         standardized storage (guide §1): ISO-2022-JP HL7 v2.5
 //! DIR/<facility id>/extended/…         extended storage (guide §6): CDA, ORU^R30, PDF, JPEG
 //! ```
@@ -123,6 +125,7 @@ mod extended;
 mod facility;
 mod hl7_writer;
 mod layout;
+mod masters;
 mod messages;
 mod names;
 mod next_day;
@@ -137,6 +140,7 @@ mod traps;
 
 pub use calendar::CivilDate;
 pub use error::SynthError;
+pub use masters::{DrillMasters, drill_masters};
 pub use next_day::{DEFAULT_SHARE, NextDaySpec, next_day};
 pub use person::Sex;
 pub use region::{DEFAULT_AS_OF, GENERATOR, REGION_FILE, RegionSpec, XREF_FILE, generate};

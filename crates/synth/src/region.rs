@@ -214,6 +214,8 @@ pub fn generate(
     summary.bytes = summary.facilities.iter().map(|f| f.bytes).sum();
     summary.cross_references = summary.facilities.iter().map(|f| f.visitors).sum();
     summary.personas = persona_summaries(&region, spec.as_of);
+    let facility_ids: Vec<String> = region.facilities.iter().map(|f| f.id.clone()).collect();
+    crate::masters::write(out, &facility_ids, spec.as_of)?;
     summary.complete = true;
     write_summary(out, &summary)?;
     Ok(summary)
@@ -455,7 +457,11 @@ fn prepare_output(out: &Path) -> Result<(), SynthError> {
     })?;
     // Check everything before deleting anything.
     for (name, file_type) in &entries {
-        let ours = if name == REGION_FILE || name == XREF_FILE || name == TRUTH_FILE {
+        let ours = if name == REGION_FILE
+            || name == XREF_FILE
+            || name == TRUTH_FILE
+            || crate::masters::is_drill_master(name)
+        {
             file_type.is_file()
         } else {
             file_type.is_dir() && facilities.iter().any(|f| f == name)

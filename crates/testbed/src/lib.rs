@@ -304,6 +304,8 @@ impl Testbed {
             chain: None,
             // As a drill hub configures it: the drill HPKI root (crates/synth/drill-hpki).
             hpki: fieldchart_synth::signing::drill_trust(),
+            // And its masters: the generator's drill masters beside the region.
+            masters: std::sync::Arc::new(drill_masters(&self.region)),
         };
         build(opts, &mut |_| {}).expect("drill snapshot");
     }
@@ -376,4 +378,21 @@ fn region_roots(region: &Path) -> Vec<StorageRoot> {
         }
     }
     roots
+}
+
+/// The generator's drill masters of `region`, loaded as a drill hub's `[masters]` would.
+pub fn drill_masters(region: &Path) -> fieldchart_masters::Masters {
+    let d = fieldchart_synth::drill_masters(region).expect("the region's drill masters");
+    fieldchart_masters::MasterFiles {
+        disease: Some(d.disease),
+        hot: vec![d.hot],
+        jlac10: vec![
+            (fieldchart_masters::Jlac10Table::Analyte, d.jlac10_analyte),
+            (fieldchart_masters::Jlac10Table::Specimen, d.jlac10_specimen),
+        ],
+        local_maps: vec![d.local_map],
+        ..fieldchart_masters::MasterFiles::default()
+    }
+    .load()
+    .expect("the drill masters load")
 }
