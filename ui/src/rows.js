@@ -66,6 +66,7 @@ export function rowItem(row, v) {
       row.undisclosed ? undisclosedMark(v) : null,
     ),
     row.detail ? h('div', { class: 'row-detail' }, row.detail) : null,
+    standardLine(row.standards, v),
     row.belongsTo ? h('div', { class: 'row-belongs' }, `${v.t('row.belongsTo')}: ${row.belongsTo}`) : null,
     row.disposition ? h('div', { class: 'row-disposition' }, `${v.t('row.disposition')}: ${row.disposition}`) : null,
     row.problem ? problemOutcome(row.problem, v) : null,
@@ -95,6 +96,18 @@ export function problemOutcome(problem, v) {
     parts.length > 0 ? h('span', { class: 'outcome-written' }, parts.join(' ・ ')) : null,
     h('span', { class: ['badge', 'standing-mark'] }, v.t(`standing.${problem.standing}`)),
   );
+}
+
+/**
+ * The standard codes the hub's masters found for an item's code (Row/Medicine `standards`), on a
+ * line of their own under the facility's text, which stays what the facility wrote: 「標準コード:
+ * HOT9 108665201 ダーゼン錠５ｍｇ（施設の対応表から）」. Nothing when the masters found none.
+ */
+export function standardLine(standards, v, tag = 'div') {
+  if (!standards || standards.length === 0) return null;
+  const one = (s) => [s.system, s.code, s.name, s.viaLocalMap ? v.t('standard.viaLocalMap') : null]
+    .filter(Boolean).join(' ');
+  return h(tag, { class: 'row-standard' }, `${v.t('standard.label')}: ${standards.map(one).join(' ／ ')}`);
 }
 
 export function rowList(rows, v, cls = 'rows') {
@@ -135,7 +148,8 @@ export function medicineTable(medicines, v, { history = false, id } = {}) {
     )),
     h('tbody', {}, medicines.map((m) =>
       h('tr', { class: 'medicine' },
-        h('th', { scope: 'row', class: 'drug' }, h('span', { class: 'drug-name' }, m.drug), medicineDetail(m, v)),
+        h('th', { scope: 'row', class: 'drug' }, h('span', { class: 'drug-name' }, m.drug), medicineDetail(m, v),
+          standardLine(m.standards, v, 'span')),
         h('td', { class: 'nowrap' }, m.dose ?? ''),
         h('td', {}, m.usage ?? ''),
         h('td', { class: 'num nowrap' }, m.days !== null && m.days !== undefined ? v.t('days', { days: m.days }) : ''),
@@ -174,6 +188,7 @@ export function labTable(rows, v, { id } = {}) {
       h('tr', { class: ['lab', r.flag ? 'flagged' : null] },
         h('th', { scope: 'row' }, rowText(r, v), r.undisclosed ? undisclosedMark(v) : null,
           r.detail ? h('span', { class: 'row-detail' }, r.detail) : null,
+          standardLine(r.standards, v, 'span'),
           r.belongsTo ? h('span', { class: 'row-belongs' }, `${v.t('row.belongsTo')}: ${r.belongsTo}`) : null),
         h('td', { class: 'num nowrap' }, r.value !== null && r.value !== undefined ? valueText(r) : '', r.flag ? flagMark(r.flag) : null),
         h('td', {}, r.range ?? ''),

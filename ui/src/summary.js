@@ -44,6 +44,24 @@ export function patientHeader(record, v) {
       : null,
     linkedMembers(record, v),
     possiblySame(record, v),
+    codeMasters(record, v),
+  );
+}
+
+/**
+ * Technical detail: the standard code masters the hub built this record's data with
+ * (RecordScreen.masters), or that it had none and codes are as the facilities wrote them.
+ */
+export function codeMasters(record, v) {
+  const masters = record.masters ?? [];
+  return h('details', { id: 'code-masters', class: 'tech-detail' },
+    h('summary', {}, `${v.t('techDetail.summary')}: ${v.t('masters.heading')}`),
+    masters.length === 0
+      ? h('p', { class: 'masters-none' }, v.t('masters.none'))
+      : h('ul', { class: 'masters-list' }, masters.map((m) => h('li', { class: 'master' },
+          `${m.master} ・ ${m.file}`,
+          m.version ? ` （${v.t('masters.version')} ${m.version}）` : null,
+          h('span', { class: 'master-digest', lang: 'en' }, ` SHA-256 ${m.sha256.slice(0, 16)}…`)))),
   );
 }
 

@@ -400,6 +400,36 @@ describe('step 5, summary first', () => {
     expect(document.activeElement.id).toBe('critical-banner');
   });
 
+  it('shows the standard code the hub\'s masters found under the facility\'s own text, and the masters in the technical detail', async () => {
+    const record = fixture('record-doctor');
+    // What the real desk made of the drill region built with the generator's drill masters.
+    const sentDrug = record.summary.medicines.find((m) => m.drug.includes('ワーファリン'));
+    expect(sentDrug.standards[0].system).toBe('HOT9');
+    const m = mount();
+    await toSummary(m);
+    const row = m.$$('#summary-medicines tr.medicine').find((r) => text(r).includes('ワーファリン'));
+    expect(text(row.querySelector('.drug-name'))).toBe(sentDrug.drug);
+    expect(text(row.querySelector('.row-standard'))).toBe(
+      `標準コード: HOT9 ${sentDrug.standards[0].code} ${sentDrug.standards[0].name}`);
+    const sentLab = record.summary.labs.find((l) => l.standards.length > 0);
+    const lab = m.$$('#summary-labs tr.lab').find((r) => text(r.querySelector('th')).startsWith(sentLab.text));
+    expect(text(lab.querySelector('.row-standard'))).toContain(`JC10 ${sentLab.standards[0].code}`);
+    const masters = m.$('#code-masters');
+    expect(masters.tagName).toBe('DETAILS');
+    expect(m.$$('#code-masters .master').map(text)).toEqual(record.masters.map((x) =>
+      `${x.master} ・ ${x.file}${x.version ? ` （版 ${x.version}）` : ''} SHA-256 ${x.sha256.slice(0, 16)}…`));
+    // A record built without masters says so, and no row carries a standard-code line.
+    const plain = fixture('record-doctor');
+    plain.masters = [];
+    for (const x of plain.summary.medicines) x.standards = [];
+    for (const x of plain.summary.labs) x.standards = [];
+    const other = mount();
+    other.api.openRecord.mockImplementation(async () => plain);
+    await toSummary(other);
+    expect(text(other.$('#code-masters .masters-none'))).toBe('標準マスターなしで作成（コードは施設が記録したまま）');
+    expect(other.$$('#summary-medicines .row-standard')).toEqual([]);
+  });
+
   it('shows a problem\'s onset beside its diagnosis date when they differ', async () => {
     const m = mount();
     await toSummary(m);

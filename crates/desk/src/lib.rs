@@ -714,6 +714,7 @@ impl Desk {
             step: StepOf::new(),
             banner,
             patient: s.parts.patient.clone(),
+            masters: s.parts.masters.clone(),
             access,
             data_as_of: s.parts.age.clone(),
             linked: s.parts.linked.clone(),

@@ -381,6 +381,42 @@ pub struct Critical {
     pub undisclosed: bool,
 }
 
+/// A master file a snapshot was built with, as the record's technical detail names it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MasterShown {
+    /// Which master (`MEDIS 医薬品HOTコードマスター` …).
+    pub master: String,
+    pub file: String,
+    pub version: Option<String>,
+    pub sha256: String,
+}
+
+/// A standard code the hub's masters found for an item's code, shown beside (never instead of)
+/// the facility's own text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StandardShown {
+    /// `YJ`, `HOT9`, `JC10`, `MDCDX2` ….
+    pub system: String,
+    pub code: String,
+    /// The master's name for it, when the master that names it was loaded.
+    pub name: Option<String>,
+    /// The facility's mapping table turned its local code into this one.
+    pub via_local_map: bool,
+}
+
+impl StandardShown {
+    fn of(c: &fieldchart_store::rows::Code) -> Option<StandardShown> {
+        c.standard.as_ref().map(|s| StandardShown {
+            system: s.system.clone(),
+            code: s.code.clone(),
+            name: s.name.clone(),
+            via_local_map: s.via_local_map,
+        })
+    }
+}
+
 /// One item as a line: `text`, then `detail` on a second line.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -411,6 +447,8 @@ pub struct Row {
     /// For a lab result that shares its OBX-4 sub-ID with an earlier result of the same order:
     /// that result (in bacteriology, the organism this quantity or susceptibility belongs to).
     pub belongs_to: Option<String>,
+    /// The standard codes the hub's masters found for the item's code(s).
+    pub standards: Vec<StandardShown>,
 }
 
 /// A problem's standing (`ProblemEntry::standing`: PRB-1, PRB-9 and PRB-14 against the data-as-of)
@@ -454,6 +492,8 @@ pub struct Medicine {
     /// RXE-10/-11 the amount handed out.
     pub dispense: Option<String>,
     pub facility: Facility,
+    /// The standard codes the hub's masters found for the drugs, in the drugs' order.
+    pub standards: Vec<StandardShown>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -651,6 +691,9 @@ pub struct RecordScreen {
     pub step: StepOf<Self>,
     pub banner: Banner,
     pub patient: PatientHeader,
+    /// The standard code masters the hub built this data with; empty: none (codes as the
+    /// facilities wrote them).
+    pub masters: Vec<MasterShown>,
     pub access: AccessShown,
     pub data_as_of: RecordAge,
     /// The person's other identifiers the hub linked with the header's (empty for a patient
@@ -736,6 +779,8 @@ const SUMMARY_DIET: usize = 1;
 /// Builds the record screen's parts from the query's view.
 pub struct RecordParts {
     pub patient: PatientHeader,
+    /// The standard code masters the shown data was built with (technical detail).
+    pub masters: Vec<MasterShown>,
     pub age: RecordAge,
     pub linked: Vec<RecordMember>,
     pub possibly: Vec<PossibleMatch>,
@@ -917,8 +962,23 @@ impl RecordParts {
                 }
             })
             .collect();
+        let mut masters: Vec<MasterShown> = Vec::new();
+        let files = std::iter::once(&v.data_as_of)
+            .chain(v.members.iter().filter_map(|m| m.data_as_of.as_ref()))
+            .flat_map(|d| &d.masters);
+        for m in files {
+            if !masters.iter().any(|s| s.sha256 == m.sha256) {
+                masters.push(MasterShown {
+                    master: m.master.clone(),
+                    file: m.file.clone(),
+                    version: m.version.clone(),
+                    sha256: m.sha256.clone(),
+                });
+            }
+        }
         RecordParts {
             patient,
+            masters,
             age: age(&v.data_as_of),
             linked,
             possibly,
@@ -1001,10 +1061,12 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         class: None,
         disposition: None,
         belongs_to: None,
+        standards: Vec::new(),
     };
     match &i.entry {
         Entry::Allergy(a) => {
             r.text = a.allergen.text.clone();
+            r.standards.extend(StandardShown::of(&a.allergen));
             let reactions = a.reactions.join("、");
             r.detail = join(
                 &[
@@ -1017,6 +1079,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         }
         Entry::Problem(p) => {
             r.text = p.diagnosis.text.clone();
+            r.standards.extend(StandardShown::of(&p.diagnosis));
             r.suspected = p.suspected;
             // PRB-10's diagnosis type (外来時, 入院時, 最終 …) first: it says in which setting the
             // diagnosis was made.
@@ -1044,6 +1107,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         }
         Entry::Observation(o) => {
             r.text = o.item.text.clone();
+            r.standards.extend(StandardShown::of(&o.item));
             r.value = o.value.clone();
             r.unit = o.unit.clone();
             r.range = o.range.clone();
@@ -1079,6 +1143,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
         }
         Entry::Administration(a) => {
             r.text = a.drug.text.clone();
+            r.standards.extend(StandardShown::of(&a.drug));
             r.value = a.amount.clone();
             r.detail = join(
                 &[
@@ -1091,6 +1156,7 @@ fn row(i: &ItemView, f: &Facilities) -> Row {
             );
         }
         Entry::LabOrder(o) => {
+            r.standards = o.items.iter().filter_map(StandardShown::of).collect();
             let items: Vec<&str> = o.items.iter().map(|c| c.text.as_str()).collect();
             let items = items.join("、");
             // The label is the battery when one is named; the tests ordered then follow it.
@@ -1181,6 +1247,10 @@ fn medicine(i: &ItemView, f: &Facilities) -> Option<Medicine> {
         device: m.device.clone(),
         dispense: m.dispense.clone(),
         facility: f.get(&i.source.facility),
+        standards: drugs
+            .iter()
+            .filter_map(|d| StandardShown::of(&d.code))
+            .collect(),
     })
 }
 
