@@ -1,0 +1,813 @@
+//! An enveloped XAdES signature (XML Signature, W3C XMLDSig 1.1 / RFC 3275) inside a CDA referral
+//! letter (HL7J-CDA-002; JAHIS 18-006 for the XAdES profile), checked against the hub's HPKI
+//! trust anchors (docs/hpki.md "Checks"):
+//!
+//! 1. the letter has one `ds:Signature`; none is "unsigned";
+//! 2. SignedInfo, canonicalized as its CanonicalizationMethod says, verifies with the key of the
+//!    certificate in KeyInfo (XMLDSig §3.2.2; OpenSSL);
+//! 3. every Reference's digest, after its transforms, matches (XMLDSig §3.2.1): "" is the whole
+//!    letter without the signature (the enveloped-signature transform, §6.6.4), "#id" is exactly
+//!    one element carrying that Id;
+//! 4. when the XAdES SignedProperties is covered by a reference: its SigningCertificate(V2)
+//!    digest names the KeyInfo certificate, and its SigningTime is the time the path is judged
+//!    at (the signer's claim, reported as such); otherwise the verification time;
+//! 5. nonRepudiation, the path and the CRLs as for CAdES (`path`).
+//!
+//! It owns the XML side: finding the signature, canonical XML (C14N 1.0 and exclusive C14N 1.0,
+//! over the two node sets a same-document reference can select), and the digests. The
+//! signature arithmetic and the path are OpenSSL's. It does not resolve external references,
+//! run XPath or XSLT transforms, or check XAdES timestamps (ES-T); such a signature is invalid
+//! with the reason, never silently accepted.
+//!
+//! SHA-1 (rsa-sha1, the sha1 digest) is refused: the MHLW HPKI CAs issue SHA-256 certificates,
+//! and a SHA-1 digest can be forged by a chosen-prefix collision, which is exactly what an
+//! altered letter needs.
+
+use std::collections::BTreeMap;
+
+use openssl::bn::BigNum;
+use openssl::ecdsa::EcdsaSig;
+use openssl::hash::{MessageDigest, hash};
+use openssl::pkey::Id;
+use openssl::sign::Verifier;
+use openssl::x509::X509;
+use roxmltree::{Document, Edge, Node, NodeType, ParsingOptions};
+
+use crate::cades::{Outcome, Revocation, TimeBasis, Trust, Verification};
+use crate::path::check_path;
+use crate::signer::{Signer, signer_of};
+
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const XADES: &str = "http://uri.etsi.org/01903/v1.3.2#";
+const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// A referral letter, even with embedded images, is far below this; a larger input is refused
+/// before it is parsed.
+pub const MAX_XML_BYTES: usize = 16 * 1024 * 1024;
+/// Bounds the tree roxmltree builds from hostile input.
+pub const MAX_XML_NODES: u32 = 500_000;
+
+/// Why a signature is not accepted; the message is the reason a row shows.
+#[derive(Debug, thiserror::Error)]
+enum Rejection {
+    #[error("the letter is larger than {MAX_XML_BYTES} bytes; it is not read as a signed letter")]
+    TooLarge,
+    #[error(
+        "the letter is not well-formed XML without a DTD ({0}); a signed CDA letter must be, so the signature cannot be checked"
+    )]
+    NotXml(String),
+    #[error("the signature is malformed: {0}")]
+    Malformed(String),
+    #[error("the letter has {0} signatures; a referral letter has one")]
+    SeveralSignatures(usize),
+    #[error("SHA-1 signatures are not accepted ({0})")]
+    Sha1(String),
+    #[error("the signature uses {0}, which FieldChart does not check")]
+    Unsupported(String),
+    #[error("the letter was altered after signing (reference {0} does not match)")]
+    Altered(String),
+    #[error(
+        "the signature value does not match SignedInfo: the signature was altered, or made by another key or over another letter"
+    )]
+    SignatureValue,
+    #[error(
+        "possible signature wrapping: reference {0} must name exactly one element, and it names {1}"
+    )]
+    Wrapping(String, usize),
+    #[error("the signature does not cover the whole letter (no reference \"\" with the enveloped-signature transform)")]
+    NotWholeLetter,
+    #[error("the signature carries no signer's certificate (KeyInfo/X509Data/X509Certificate)")]
+    NoCertificate,
+    #[error("the signer's certificate does not read")]
+    BadCertificate,
+    #[error("the signing certificate named in SignedProperties is not the certificate in KeyInfo")]
+    SigningCertificate,
+    #[error("the signing time in SignedProperties does not read as an xs:dateTime with a time zone: {0}")]
+    SigningTime(String),
+    #[error("the certificate is not a signing one (its key usage lacks nonRepudiation)")]
+    NotNonRepudiation,
+    #[error("OpenSSL: {0}")]
+    OpenSsl(#[from] openssl::error::ErrorStack),
+}
+
+fn rejected(outcome: Outcome, reason: String, signer: Option<Signer>) -> Verification {
+    Verification {
+        outcome,
+        reason: Some(reason),
+        signer,
+        signing_time: None,
+        time_basis: TimeBasis::Verification,
+        revocation: Revocation::NotChecked,
+    }
+}
+
+/// Checks the enveloped XML signature in the CDA letter `xml` against `trust`, at the signed
+/// XAdES signing time when SignedProperties is signed, else at `now` (Unix seconds).
+pub fn verify_enveloped_xml(xml: &[u8], trust: &Trust, now: i64) -> Verification {
+    if xml.len() > MAX_XML_BYTES {
+        return rejected(Outcome::Invalid, Rejection::TooLarge.to_string(), None);
+    }
+    let text = match std::str::from_utf8(xml) {
+        Ok(t) => t,
+        Err(e) => {
+            return rejected(
+                Outcome::Invalid,
+                Rejection::NotXml(format!("not UTF-8: {e}")).to_string(),
+                None,
+            );
+        }
+    };
+    let options = ParsingOptions {
+        // A DTD could declare entities and default attributes, which change what C14N sees
+        // (C14N 1.0 §2.1); a CDA letter has none.
+        allow_dtd: false,
+        nodes_limit: MAX_XML_NODES,
+        ..ParsingOptions::default()
+    };
+    let doc = match Document::parse_with_options(text, options) {
+        Ok(d) => d,
+        Err(e) => {
+            return rejected(
+                Outcome::Invalid,
+                Rejection::NotXml(e.to_string()).to_string(),
+                None,
+            );
+        }
+    };
+    let signatures: Vec<Node> = doc
+        .descendants()
+        .filter(|n| is(*n, DSIG, "Signature"))
+        .collect();
+    let signature = match signatures[..] {
+        [] => return Verification::unsigned(),
+        [one] => one,
+        _ => {
+            return rejected(
+                Outcome::Invalid,
+                Rejection::SeveralSignatures(signatures.len()).to_string(),
+                None,
+            );
+        }
+    };
+    let mut signer = None;
+    match check(&doc, signature, trust, now, &mut signer) {
+        Ok(v) => v,
+        Err(Checked::Rejected(r)) => rejected(Outcome::Invalid, r.to_string(), signer),
+        Err(Checked::Path(outcome, reason, signing_time, basis)) => Verification {
+            signing_time,
+            time_basis: basis,
+            ..rejected(outcome, reason, signer)
+        },
+    }
+}
+
+enum Checked {
+    Rejected(Rejection),
+    /// The path failed: outcome, reason, and the signing time it was judged at.
+    Path(Outcome, String, Option<String>, TimeBasis),
+}
+
+impl<E: Into<Rejection>> From<E> for Checked {
+    fn from(e: E) -> Self {
+        Checked::Rejected(e.into())
+    }
+}
+
+fn check(
+    doc: &Document<'_>,
+    signature: Node<'_, '_>,
+    trust: &Trust,
+    now: i64,
+    signer_out: &mut Option<Signer>,
+) -> Result<Verification, Checked> {
+    let signed_info = one_child(signature, DSIG, "SignedInfo")?;
+    let signature_value = one_child(signature, DSIG, "SignatureValue")?;
+
+    // The signer's certificate: the first X509Certificate; the others are path helpers.
+    let mut certs = Vec::new();
+    if let Some(key_info) = child(signature, DSIG, "KeyInfo") {
+        for data in children(key_info, DSIG, "X509Data") {
+            for c in children(data, DSIG, "X509Certificate") {
+                let der = base64(c).ok_or(Rejection::BadCertificate)?;
+                certs.push(X509::from_der(&der).map_err(|_| Rejection::BadCertificate)?);
+            }
+        }
+    }
+    let Some(leaf) = certs.first().cloned() else {
+        return Err(Rejection::NoCertificate.into());
+    };
+    let leaf_der = leaf.to_der()?;
+    let signer = signer_of(&leaf_der).map_err(|_| Rejection::BadCertificate)?;
+    *signer_out = Some(signer.clone());
+
+    // XMLDSig §3.2.2: SignedInfo as its CanonicalizationMethod renders it, against the value.
+    // Checked before the references so that an altered SignedInfo is reported as such.
+    let c14n_method = one_child(signed_info, DSIG, "CanonicalizationMethod")?;
+    let c14n = C14n::of(c14n_method)?;
+    let canonical_si = canonicalize(doc, signed_info, None, &c14n, c14n.comments);
+    let method = algorithm(one_child(signed_info, DSIG, "SignatureMethod")?)?;
+    let value = base64(signature_value)
+        .ok_or_else(|| Rejection::Malformed("SignatureValue is not base64".into()))?;
+    verify_signature_value(method, &leaf, &canonical_si, &value)?;
+
+    // XMLDSig §3.2.1: every reference.
+    let mut covers_letter = false;
+    let mut covered = Vec::new();
+    for reference in children(signed_info, DSIG, "Reference") {
+        let (target, whole) = check_reference(doc, signature, reference)?;
+        covers_letter |= whole;
+        covered.push(target);
+    }
+    if covered.is_empty() {
+        return Err(Rejection::Malformed("SignedInfo has no Reference".into()).into());
+    }
+    // A signature over only its own properties would "verify" while the letter says anything.
+    if !covers_letter {
+        return Err(Rejection::NotWholeLetter.into());
+    }
+
+    // XAdES (ETSI EN 319 132-1 §5.2): trusted only when a reference covers SignedProperties.
+    let signed_properties = signature
+        .descendants()
+        .find(|n| is(*n, XADES, "SignedProperties"))
+        .filter(|sp| covered.contains(sp));
+    let mut signing_time = None;
+    if let Some(sp) = signed_properties {
+        let ssp = child(sp, XADES, "SignedSignatureProperties");
+        if let Some(t) = ssp.and_then(|s| child(s, XADES, "SigningTime")) {
+            let text = t.text().unwrap_or("").trim();
+            let parsed = time::OffsetDateTime::parse(
+                text,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| Rejection::SigningTime(text.into()))?;
+            signing_time = Some(parsed.unix_timestamp());
+        }
+        let named: Vec<Node> = ssp
+            .into_iter()
+            .flat_map(|s| {
+                children(s, XADES, "SigningCertificateV2").chain(children(
+                    s,
+                    XADES,
+                    "SigningCertificate",
+                ))
+            })
+            .flat_map(|sc| children(sc, XADES, "Cert"))
+            .collect();
+        if !named.is_empty() {
+            let mut matches = false;
+            for cert in named {
+                let digest = one_child(cert, XADES, "CertDigest")?;
+                let md = digest_method(one_child(digest, DSIG, "DigestMethod")?)?;
+                let expected = base64(one_child(digest, DSIG, "DigestValue")?)
+                    .ok_or_else(|| Rejection::Malformed("CertDigest is not base64".into()))?;
+                matches |= hash(md, &leaf_der)?.as_ref() == expected.as_slice();
+            }
+            if !matches {
+                return Err(Rejection::SigningCertificate.into());
+            }
+        }
+    }
+
+    if !signer.non_repudiation {
+        return Err(Rejection::NotNonRepudiation.into());
+    }
+    let (at, basis) = match signing_time {
+        Some(t) => (t, TimeBasis::SigningTime),
+        None => (now, TimeBasis::Verification),
+    };
+    let signing_time_text = signing_time.map(rfc3339);
+    let revocation = check_path(&leaf, &certs[1..], trust, at)
+        .map_err(|(o, r)| Checked::Path(o, r, signing_time_text.clone(), basis))?;
+    Ok(Verification {
+        outcome: Outcome::Valid,
+        reason: None,
+        signer: Some(signer),
+        signing_time: signing_time_text,
+        time_basis: basis,
+        revocation,
+    })
+}
+
+/// Digests one Reference and compares it; returns the node it covers and whether that is the
+/// whole letter.
+fn check_reference<'a, 'i>(
+    doc: &'a Document<'i>,
+    signature: Node<'a, 'i>,
+    reference: Node<'a, 'i>,
+) -> Result<(Node<'a, 'i>, bool), Checked> {
+    let Some(uri) = reference.attribute("URI") else {
+        return Err(Rejection::Unsupported("a Reference without URI (external data)".into()).into());
+    };
+    let shown = format!("\"{uri}\"");
+    let target = if uri.is_empty() {
+        doc.root()
+    } else if let Some(id) = uri.strip_prefix('#').filter(|id| !id.contains('(')) {
+        // An Id must name one element (XMLDSig §4.4.3.3); two are the wrapping attack's shape.
+        let named: Vec<Node> = doc
+            .descendants()
+            .filter(|n| {
+                n.is_element()
+                    && n.attributes().any(|a| {
+                        a.namespace().is_none()
+                            && matches!(a.name(), "Id" | "ID" | "id")
+                            && a.value() == id
+                    })
+            })
+            .collect();
+        match named[..] {
+            [one] => one,
+            _ => return Err(Rejection::Wrapping(shown, named.len()).into()),
+        }
+    } else {
+        return Err(Rejection::Unsupported(format!("the reference URI {shown}")).into());
+    };
+
+    let mut enveloped = false;
+    let mut c14n = None;
+    if let Some(transforms) = child(reference, DSIG, "Transforms") {
+        for t in children(transforms, DSIG, "Transform") {
+            if c14n.is_some() {
+                // After C14N the data are octets; a further transform would need a reparse.
+                return Err(Rejection::Unsupported("a transform after canonicalization".into()).into());
+            }
+            match t.attribute("Algorithm") {
+                Some(ENVELOPED) => enveloped = true,
+                _ => c14n = Some(C14n::of(t)?),
+            }
+        }
+    }
+    // XMLDSig §4.4.3.2: a node set left over is rendered with inclusive C14N 1.0.
+    let c14n = c14n.unwrap_or(C14n {
+        exclusive: false,
+        comments: false,
+        prefixes: Vec::new(),
+    });
+    let excluded = enveloped.then_some(signature);
+    // Same-document references select node sets without comments (XMLDSig §4.4.3.3).
+    let octets = canonicalize(doc, target, excluded, &c14n, false);
+    let md = digest_method(one_child(reference, DSIG, "DigestMethod")?)?;
+    let expected = base64(one_child(reference, DSIG, "DigestValue")?)
+        .ok_or_else(|| Rejection::Malformed("DigestValue is not base64".into()))?;
+    if hash(md, &octets)?.as_ref() != expected.as_slice() {
+        return Err(Rejection::Altered(shown).into());
+    }
+    Ok((target, uri.is_empty() && enveloped))
+}
+
+#[derive(Clone, Copy)]
+enum SignatureMethod {
+    Rsa(MessageDigest),
+    Ecdsa(MessageDigest),
+}
+
+fn algorithm(method: Node<'_, '_>) -> Result<SignatureMethod, Rejection> {
+    let uri = method.attribute("Algorithm").unwrap_or("");
+    Ok(match uri {
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => {
+            SignatureMethod::Rsa(MessageDigest::sha256())
+        }
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => {
+            SignatureMethod::Rsa(MessageDigest::sha384())
+        }
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => {
+            SignatureMethod::Rsa(MessageDigest::sha512())
+        }
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => {
+            SignatureMethod::Ecdsa(MessageDigest::sha256())
+        }
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+        | "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1"
+        | "http://www.w3.org/2000/09/xmldsig#dsa-sha1" => return Err(Rejection::Sha1(uri.into())),
+        _ => return Err(Rejection::Unsupported(format!("the signature method \"{uri}\""))),
+    })
+}
+
+fn digest_method(method: Node<'_, '_>) -> Result<MessageDigest, Rejection> {
+    let uri = method.attribute("Algorithm").unwrap_or("");
+    Ok(match uri {
+        "http://www.w3.org/2001/04/xmlenc#sha256" => MessageDigest::sha256(),
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" => MessageDigest::sha384(),
+        "http://www.w3.org/2001/04/xmlenc#sha512" => MessageDigest::sha512(),
+        "http://www.w3.org/2000/09/xmldsig#sha1" => return Err(Rejection::Sha1(uri.into())),
+        _ => return Err(Rejection::Unsupported(format!("the digest method \"{uri}\""))),
+    })
+}
+
+fn verify_signature_value(
+    method: SignatureMethod,
+    cert: &X509,
+    signed: &[u8],
+    value: &[u8],
+) -> Result<(), Rejection> {
+    let key = cert.public_key()?;
+    let (md, der) = match method {
+        SignatureMethod::Rsa(md) if key.id() == Id::RSA => (md, value.to_vec()),
+        SignatureMethod::Ecdsa(md) if key.id() == Id::EC => {
+            // XMLDSig 1.1 §6.4.3 (RFC 4050): the value is r and s, each as long as the order,
+            // concatenated; OpenSSL wants the DER of ECDSA-Sig-Value.
+            if value.is_empty() || value.len() % 2 != 0 {
+                return Err(Rejection::SignatureValue);
+            }
+            let (r, s) = value.split_at(value.len() / 2);
+            let sig = EcdsaSig::from_private_components(BigNum::from_slice(r)?, BigNum::from_slice(s)?)?;
+            (md, sig.to_der()?)
+        }
+        _ => {
+            return Err(Rejection::Malformed(
+                "the SignatureMethod does not fit the certificate's key type".into(),
+            ));
+        }
+    };
+    let mut verifier = Verifier::new(md, &key)?;
+    verifier.update(signed)?;
+    // A malformed value is an OpenSSL error, not a mismatch; both mean the same to the reader.
+    match verifier.verify(&der) {
+        Ok(true) => Ok(()),
+        _ => Err(Rejection::SignatureValue),
+    }
+}
+
+fn is(n: Node<'_, '_>, ns: &str, name: &str) -> bool {
+    n.is_element() && n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name
+}
+
+fn children<'a, 'i: 'a>(
+    n: Node<'a, 'i>,
+    ns: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+    n.children().filter(move |c| is(*c, ns, name))
+}
+
+fn child<'a, 'i: 'a>(n: Node<'a, 'i>, ns: &'a str, name: &'a str) -> Option<Node<'a, 'i>> {
+    children(n, ns, name).next()
+}
+
+/// The one child of that name: the XMLDSig schema allows exactly one, and a second is a place
+/// to hide a different value from a different reader.
+fn one_child<'a, 'i: 'a>(
+    n: Node<'a, 'i>,
+    ns: &'a str,
+    name: &'a str,
+) -> Result<Node<'a, 'i>, Rejection> {
+    let mut it = children(n, ns, name);
+    match (it.next(), it.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(Rejection::Malformed(format!(
+            "{} has no {name}",
+            n.tag_name().name()
+        ))),
+        (Some(_), Some(_)) => Err(Rejection::Malformed(format!(
+            "{} has more than one {name}",
+            n.tag_name().name()
+        ))),
+    }
+}
+
+/// base64Binary content (XML Schema Part 2 §3.2.16), line breaks and spaces allowed.
+fn base64(n: Node<'_, '_>) -> Option<Vec<u8>> {
+    let compact: String = n
+        .text()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    if compact.is_empty() {
+        return None;
+    }
+    openssl::base64::decode_block(&compact).ok()
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// A canonicalization method: inclusive C14N 1.0 or exclusive C14N 1.0, with or without comments.
+struct C14n {
+    exclusive: bool,
+    comments: bool,
+    /// Exclusive C14N's InclusiveNamespaces PrefixList ("#default" is the default namespace, "").
+    prefixes: Vec<String>,
+}
+
+impl C14n {
+    fn of(method: Node<'_, '_>) -> Result<C14n, Rejection> {
+        let uri = method.attribute("Algorithm").unwrap_or("");
+        let (exclusive, comments) = match uri {
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315" => (false, false),
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments" => (false, true),
+            "http://www.w3.org/2001/10/xml-exc-c14n#" => (true, false),
+            "http://www.w3.org/2001/10/xml-exc-c14n#WithComments" => (true, true),
+            _ => {
+                return Err(Rejection::Unsupported(format!(
+                    "the transform or canonicalization \"{uri}\""
+                )));
+            }
+        };
+        let prefixes = if exclusive {
+            method
+                .children()
+                .filter(|c| is(*c, EXC_C14N_NS, "InclusiveNamespaces"))
+                .filter_map(|c| c.attribute("PrefixList"))
+                .flat_map(|l| l.split_ascii_whitespace())
+                .map(|p| if p == "#default" { String::new() } else { p.to_string() })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(C14n {
+            exclusive,
+            comments,
+            prefixes,
+        })
+    }
+}
+
+/// The canonical form (C14N 1.0 §2; exclusive C14N §3) of the subtree at `apex` (the document
+/// node for the whole letter), without the subtree at `excluded` (the enveloped signature).
+///
+/// Both node sets are whole subtrees less one subtree, so an element's nearest output
+/// ancestor is always its parent, and the namespace rule reduces to "declare what differs from
+/// what the parent rendered". Iterative, so deep nesting cannot overflow the stack.
+fn canonicalize(
+    doc: &Document<'_>,
+    apex: Node<'_, '_>,
+    excluded: Option<Node<'_, '_>>,
+    c14n: &C14n,
+    comments: bool,
+) -> Vec<u8> {
+    let text = doc.input_text();
+    let mut out = Vec::new();
+    // Namespaces rendered by each open output element: prefix ("" = default) → URI.
+    let mut rendered: Vec<BTreeMap<&str, &str>> = Vec::new();
+    let mut skipping = false;
+    let mut after_document_element = false;
+    for edge in apex.traverse() {
+        match edge {
+            Edge::Open(n) if Some(n) == excluded => skipping = true,
+            Edge::Close(n) if Some(n) == excluded => skipping = false,
+            _ if skipping => {}
+            Edge::Open(n) => {
+                // C14N 1.0 §2.1: outside the document element, a #xA separates each node
+                // from the document element.
+                let top = n.parent().is_some_and(|p| p.is_root());
+                match n.node_type() {
+                    NodeType::Element => {
+                        let parent = rendered.last().cloned().unwrap_or_default();
+                        let now = start_tag(&mut out, text, n, n == apex, &parent, c14n);
+                        rendered.push(now);
+                    }
+                    NodeType::Text if !top => escape_text(&mut out, n.text().unwrap_or("")),
+                    NodeType::Comment | NodeType::PI if comments || n.is_pi() => {
+                        if top && after_document_element {
+                            out.push(b'\n');
+                        }
+                        if let Some(pi) = n.pi() {
+                            out.extend_from_slice(b"<?");
+                            out.extend_from_slice(pi.target.as_bytes());
+                            if let Some(v) = pi.value.filter(|v| !v.is_empty()) {
+                                out.push(b' ');
+                                out.extend_from_slice(v.as_bytes());
+                            }
+                            out.extend_from_slice(b"?>");
+                        } else {
+                            out.extend_from_slice(b"<!--");
+                            out.extend_from_slice(n.text().unwrap_or("").as_bytes());
+                            out.extend_from_slice(b"-->");
+                        }
+                        if top && !after_document_element {
+                            out.push(b'\n');
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(n) if n.is_element() => {
+                out.extend_from_slice(b"</");
+                out.extend_from_slice(qname(text, n).as_bytes());
+                out.push(b'>');
+                rendered.pop();
+                if n.parent().is_some_and(|p| p.is_root()) {
+                    after_document_element = true;
+                }
+            }
+            Edge::Close(_) => {}
+        }
+    }
+    out
+}
+
+/// Writes `n`'s start tag and returns the namespaces rendered in scope after it.
+fn start_tag<'i>(
+    out: &mut Vec<u8>,
+    text: &'i str,
+    n: Node<'_, 'i>,
+    is_apex: bool,
+    parent: &BTreeMap<&'i str, &'i str>,
+    c14n: &C14n,
+) -> BTreeMap<&'i str, &'i str> {
+    let name = qname(text, n);
+    // In scope here, without the xml prefix, which is never declared (C14N 1.0 §4.4 note).
+    let in_scope: BTreeMap<&str, &str> = n
+        .namespaces()
+        .filter(|ns| ns.name() != Some("xml"))
+        .map(|ns| (ns.name().unwrap_or(""), ns.uri()))
+        .collect();
+    let uri_of = |prefix: &str| in_scope.get(prefix).copied().unwrap_or("");
+    let parent_uri = |prefix: &str| parent.get(prefix).copied().unwrap_or("");
+
+    let attrs: Vec<(&str, &str, &str, &str)> = n
+        .attributes()
+        .map(|a| (a.namespace().unwrap_or(""), a.name(), &text[a.range_qname()], a.value()))
+        .collect();
+
+    // Which prefixes are candidates for a declaration here.
+    let candidates: Vec<&str> = if c14n.exclusive {
+        // Exclusive C14N §3: those visibly utilized — the element's own prefix (the default
+        // namespace when it has none) and its attributes' prefixes — plus the PrefixList.
+        let mut c: Vec<&str> = vec![prefix_of(name)];
+        c.extend(
+            attrs
+                .iter()
+                .map(|a| a.2)
+                .filter(|q| q.contains(':'))
+                .map(prefix_of)
+                .filter(|p| *p != "xml"),
+        );
+        c.extend(
+            in_scope
+                .keys()
+                .copied()
+                .filter(|p| c14n.prefixes.iter().any(|l| l == p)),
+        );
+        c
+    } else {
+        // C14N 1.0 §2.3: every namespace in scope, plus the default one if undeclared.
+        let mut c: Vec<&str> = in_scope.keys().copied().collect();
+        c.push("");
+        c
+    };
+    let mut now = parent.clone();
+    let mut decls: BTreeMap<&str, &str> = BTreeMap::new();
+    for p in candidates {
+        let uri = uri_of(p);
+        // xmlns="" only undoes a default an output ancestor declared (C14N 1.0 §2.3;
+        // exclusive C14N §3); a prefix is never undeclared in XML 1.0.
+        let differs = if p.is_empty() {
+            uri != parent_uri("")
+        } else {
+            !uri.is_empty() && parent.get(p) != Some(&uri)
+        };
+        if differs {
+            decls.insert(p, uri);
+            now.insert(p, uri);
+        }
+    }
+
+    let mut sorted: Vec<(&str, &str, &str, &str)> = attrs;
+    if is_apex && !c14n.exclusive {
+        // C14N 1.0 §2.4: the apex of a subtree inherits xml:* attributes of its ancestors
+        // (exclusive C14N §3 drops this).
+        for anc in n.ancestors().skip(1).filter(|a| a.is_element()) {
+            for a in anc.attributes().filter(|a| a.namespace() == Some(XML_NS)) {
+                if !sorted.iter().any(|s| s.0 == XML_NS && s.1 == a.name()) {
+                    sorted.push((XML_NS, a.name(), &text[a.range_qname()], a.value()));
+                }
+            }
+        }
+    }
+    // C14N 1.0 §2.2: namespace declarations first, by prefix; then attributes by namespace
+    // URI (none first) and local name.
+    sorted.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+
+    out.push(b'<');
+    out.extend_from_slice(name.as_bytes());
+    for (p, uri) in decls {
+        out.extend_from_slice(if p.is_empty() { b" xmlns" } else { b" xmlns:" });
+        out.extend_from_slice(p.as_bytes());
+        out.extend_from_slice(b"=\"");
+        escape_attr(out, uri);
+        out.push(b'"');
+    }
+    for (_, _, q, value) in sorted {
+        out.push(b' ');
+        out.extend_from_slice(q.as_bytes());
+        out.extend_from_slice(b"=\"");
+        escape_attr(out, value);
+        out.push(b'"');
+    }
+    out.push(b'>');
+    now
+}
+
+/// The element's name as written, prefix included (C14N keeps prefixes; roxmltree keeps only
+/// the expanded name, so it is read from the source).
+fn qname<'i>(text: &'i str, n: Node<'_, 'i>) -> &'i str {
+    let rest = text.get(n.range().start + 1..).unwrap_or("");
+    let end = rest
+        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+fn prefix_of(qname: &str) -> &str {
+    qname.split_once(':').map_or("", |(p, _)| p)
+}
+
+/// C14N 1.0 §2.3, text nodes.
+fn escape_text(out: &mut Vec<u8>, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+}
+
+/// C14N 1.0 §2.3, attribute values.
+fn escape_attr(out: &mut Vec<u8>, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '"' => out.extend_from_slice(b"&quot;"),
+            '\t' => out.extend_from_slice(b"&#x9;"),
+            '\n' => out.extend_from_slice(b"&#xA;"),
+            '\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c14n_of(xml: &str, exclusive: bool, apex_name: Option<&str>) -> String {
+        let doc = Document::parse(xml).unwrap();
+        let apex = match apex_name {
+            Some(name) => doc
+                .descendants()
+                .find(|n| n.tag_name().name() == name)
+                .unwrap(),
+            None => doc.root(),
+        };
+        let c = C14n {
+            exclusive,
+            comments: false,
+            prefixes: Vec::new(),
+        };
+        String::from_utf8(canonicalize(&doc, apex, None, &c, false)).unwrap()
+    }
+
+    #[test]
+    fn attributes_sort_and_empty_elements_open_and_close() {
+        // C14N 1.0 §3.3's shape: sorted attributes, expanded empty elements, quotes.
+        let xml = r#"<doc xmlns:b="urn:b" xmlns:a="urn:a"><e b:x='1' a:y="2" z="&lt;&#9;"/></doc>"#;
+        assert_eq!(
+            c14n_of(xml, false, None),
+            r#"<doc xmlns:a="urn:a" xmlns:b="urn:b"><e z="&lt;&#x9;" a:y="2" b:x="1"></e></doc>"#
+        );
+    }
+
+    #[test]
+    fn inclusive_subtree_carries_ancestor_namespaces_and_exclusive_only_used_ones() {
+        let xml = r#"<r xmlns="urn:hl7-org:v3" xmlns:ds="urn:ds" xml:lang="ja"><ds:s><ds:t/></ds:s></r>"#;
+        assert_eq!(
+            c14n_of(xml, false, Some("s")),
+            r#"<ds:s xmlns="urn:hl7-org:v3" xmlns:ds="urn:ds" xml:lang="ja"><ds:t></ds:t></ds:s>"#
+        );
+        assert_eq!(
+            c14n_of(xml, true, Some("s")),
+            r#"<ds:s xmlns:ds="urn:ds"><ds:t></ds:t></ds:s>"#
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_comments_and_declaration_dropped() {
+        let xml = "<?xml version=\"1.0\"?>\n<!--c--><a>x &gt; y &amp; 診療\r\n<!--in--></a>";
+        assert_eq!(c14n_of(xml, false, None), "<a>x &gt; y &amp; 診療\n</a>");
+    }
+
+    #[test]
+    fn a_default_namespace_is_undeclared_only_below_one() {
+        let xml = r#"<a xmlns="urn:x"><b xmlns=""><c/></b></a>"#;
+        assert_eq!(
+            c14n_of(xml, false, None),
+            r#"<a xmlns="urn:x"><b xmlns=""><c></c></b></a>"#
+        );
+        assert_eq!(c14n_of(r#"<a><b xmlns=""/></a>"#, true, None), "<a><b></b></a>");
+    }
+}
