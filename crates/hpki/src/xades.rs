@@ -7,17 +7,19 @@
 //!    certificate in KeyInfo (XMLDSig §3.2.2; OpenSSL);
 //! 3. every Reference's digest, after its transforms, matches (XMLDSig §3.2.1): "" is the whole
 //!    letter without the signature (the enveloped-signature transform, §6.6.4), "#id" is exactly
-//!    one element carrying that Id;
-//! 4. when the XAdES SignedProperties is covered by a reference: its SigningCertificate(V2)
-//!    digest names the KeyInfo certificate, and its SigningTime is the time the path is judged
-//!    at (the signer's claim, reported as such); otherwise the verification time;
-//! 5. nonRepudiation, the path and the CRLs as for CAdES (`path`).
+//!    one element carrying that Id; one reference must be "" with the enveloped transform;
+//! 4. when a reference covers the XAdES SignedProperties: its SigningCertificate(V2) digest
+//!    names the KeyInfo certificate, and its SigningTime is the time the path is judged at (the
+//!    signer's claim, [`TimeBasis::SigningTime`]); otherwise the verification time, with a note;
+//! 5. nonRepudiation, the path and the CRLs: the very checks CAdES makes
+//!    ([`crate::cades::judge_path`]).
 //!
 //! It owns the XML side: finding the signature, canonical XML (C14N 1.0 and exclusive C14N 1.0,
-//! over the two node sets a same-document reference can select), and the digests. The
-//! signature arithmetic and the path are OpenSSL's. It does not resolve external references,
-//! run XPath or XSLT transforms, or check XAdES timestamps (ES-T); such a signature is invalid
-//! with the reason, never silently accepted.
+//! with and without comments, over the two node sets a same-document reference can select), and
+//! the digests. The signature arithmetic and the path are OpenSSL's. It does not resolve external
+//! references, run XPath, XPointer or XSLT transforms, or check XAdES timestamps (ES-T); such a
+//! signature is invalid with the reason (a timestamp is left aside with a note), never silently
+//! accepted.
 //!
 //! SHA-1 (rsa-sha1, the sha1 digest) is refused: the MHLW HPKI CAs issue SHA-256 certificates,
 //! and a SHA-1 digest can be forged by a chosen-prefix collision, which is exactly what an
@@ -30,18 +32,27 @@ use openssl::ecdsa::EcdsaSig;
 use openssl::hash::{MessageDigest, hash};
 use openssl::pkey::Id;
 use openssl::sign::Verifier;
+use openssl::stack::Stack;
 use openssl::x509::X509;
-use roxmltree::{Document, Edge, Node, NodeType, ParsingOptions};
+use roxmltree::{Document, Node, NodeType, ParsingOptions};
 
-use crate::cades::{Outcome, Revocation, TimeBasis, Trust, Verification};
-use crate::path::check_path;
+use crate::cades::{
+    Outcome, TimeBasis, Trust, Verification, judge_path, require_non_repudiation, rfc3339,
+};
 use crate::signer::{Signer, signer_of};
 
-const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
-const XADES: &str = "http://uri.etsi.org/01903/v1.3.2#";
+pub(crate) const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub(crate) const XADES: &str = "http://uri.etsi.org/01903/v1.3.2#";
 const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
-const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+pub(crate) const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+pub(crate) const C14N_COMMENTS: &str =
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub(crate) const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+pub(crate) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub(crate) const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 
 /// A referral letter, even with embedded images, is far below this; a larger input is refused
 /// before it is parsed.
@@ -62,79 +73,74 @@ enum Rejection {
     Malformed(String),
     #[error("the letter has {0} signatures; a referral letter has one")]
     SeveralSignatures(usize),
-    #[error("SHA-1 signatures are not accepted ({0})")]
+    #[error(
+        "SHA-1 is not accepted ({0}): a SHA-1 digest can be forged by a chosen-prefix collision"
+    )]
     Sha1(String),
     #[error("the signature uses {0}, which FieldChart does not check")]
     Unsupported(String),
-    #[error("the letter was altered after signing (reference {0} does not match)")]
+    #[error(
+        "the letter was altered after signing, or the signature was made over another letter (the digest of reference {0} does not match)"
+    )]
     Altered(String),
     #[error(
-        "the signature value does not match SignedInfo: the signature was altered, or made by another key or over another letter"
+        "the signature value does not match SignedInfo: the signature was altered, or made by another key than the certificate's"
     )]
     SignatureValue,
     #[error(
         "possible signature wrapping: reference {0} must name exactly one element, and it names {1}"
     )]
     Wrapping(String, usize),
-    #[error("the signature does not cover the whole letter (no reference \"\" with the enveloped-signature transform)")]
+    #[error(
+        "the signature does not cover the whole letter (no reference \"\" with the enveloped-signature transform)"
+    )]
     NotWholeLetter,
     #[error("the signature carries no signer's certificate (KeyInfo/X509Data/X509Certificate)")]
     NoCertificate,
     #[error("the signer's certificate does not read")]
     BadCertificate,
-    #[error("the signing certificate named in SignedProperties is not the certificate in KeyInfo")]
+    #[error(
+        "the signing certificate named in the signed XAdES properties is not the certificate in KeyInfo (a substituted certificate)"
+    )]
     SigningCertificate,
-    #[error("the signing time in SignedProperties does not read as an xs:dateTime with a time zone: {0}")]
+    #[error(
+        "the signing time in SignedProperties does not read as an xs:dateTime with a time zone: {0}"
+    )]
     SigningTime(String),
-    #[error("the certificate is not a signing one (its key usage lacks nonRepudiation)")]
-    NotNonRepudiation,
+    #[error("{0}")]
+    NotSigning(String),
     #[error("OpenSSL: {0}")]
     OpenSsl(#[from] openssl::error::ErrorStack),
 }
 
-fn rejected(outcome: Outcome, reason: String, signer: Option<Signer>) -> Verification {
-    Verification {
-        outcome,
-        reason: Some(reason),
-        signer,
-        signing_time: None,
-        time_basis: TimeBasis::Verification,
-        revocation: Revocation::NotChecked,
-    }
-}
-
-/// Checks the enveloped XML signature in the CDA letter `xml` against `trust`, at the signed
-/// XAdES signing time when SignedProperties is signed, else at `now` (Unix seconds).
-pub fn verify_enveloped_xml(xml: &[u8], trust: &Trust, now: i64) -> Verification {
-    if xml.len() > MAX_XML_BYTES {
-        return rejected(Outcome::Invalid, Rejection::TooLarge.to_string(), None);
-    }
-    let text = match std::str::from_utf8(xml) {
-        Ok(t) => t,
-        Err(e) => {
-            return rejected(
-                Outcome::Invalid,
-                Rejection::NotXml(format!("not UTF-8: {e}")).to_string(),
-                None,
-            );
-        }
-    };
+/// Parses `xml` as a signed letter is read: UTF-8, no DTD (a DTD could declare entities and
+/// default attributes, which change what C14N sees, C14N 1.0 §2.1; a CDA letter has none), and a
+/// bounded node count.
+pub(crate) fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
     let options = ParsingOptions {
-        // A DTD could declare entities and default attributes, which change what C14N sees
-        // (C14N 1.0 §2.1); a CDA letter has none.
         allow_dtd: false,
         nodes_limit: MAX_XML_NODES,
         ..ParsingOptions::default()
     };
-    let doc = match Document::parse_with_options(text, options) {
+    Document::parse_with_options(text, options)
+}
+
+/// Checks the enveloped XML signature in the CDA letter `xml` against `trust`, at the signed
+/// XAdES signing time when SignedProperties is signed, else at `now` (Unix seconds). A letter
+/// without a `ds:Signature` is [`Outcome::Unsigned`]; the result has the shape
+/// [`crate::verify_detached`]'s has.
+pub fn verify_enveloped_xml(xml: &[u8], trust: &Trust, now: i64) -> Verification {
+    let invalid = |r: Rejection| Verification::failed(Outcome::Invalid, r.to_string(), None);
+    if xml.len() > MAX_XML_BYTES {
+        return invalid(Rejection::TooLarge);
+    }
+    let text = match std::str::from_utf8(xml) {
+        Ok(t) => t,
+        Err(e) => return invalid(Rejection::NotXml(format!("not UTF-8: {e}"))),
+    };
+    let doc = match parse(text) {
         Ok(d) => d,
-        Err(e) => {
-            return rejected(
-                Outcome::Invalid,
-                Rejection::NotXml(e.to_string()).to_string(),
-                None,
-            );
-        }
+        Err(e) => return invalid(Rejection::NotXml(e.to_string())),
     };
     let signatures: Vec<Node> = doc
         .descendants()
@@ -143,30 +149,20 @@ pub fn verify_enveloped_xml(xml: &[u8], trust: &Trust, now: i64) -> Verification
     let signature = match signatures[..] {
         [] => return Verification::unsigned(),
         [one] => one,
-        _ => {
-            return rejected(
-                Outcome::Invalid,
-                Rejection::SeveralSignatures(signatures.len()).to_string(),
-                None,
-            );
-        }
+        _ => return invalid(Rejection::SeveralSignatures(signatures.len())),
     };
     let mut signer = None;
     match check(&doc, signature, trust, now, &mut signer) {
         Ok(v) => v,
-        Err(Checked::Rejected(r)) => rejected(Outcome::Invalid, r.to_string(), signer),
-        Err(Checked::Path(outcome, reason, signing_time, basis)) => Verification {
-            signing_time,
-            time_basis: basis,
-            ..rejected(outcome, reason, signer)
-        },
+        Err(Checked::Rejected(r)) => Verification::failed(Outcome::Invalid, r.to_string(), signer),
+        Err(Checked::Path(judged)) => *judged,
     }
 }
 
 enum Checked {
     Rejected(Rejection),
-    /// The path failed: outcome, reason, and the signing time it was judged at.
-    Path(Outcome, String, Option<String>, TimeBasis),
+    /// The path or revocation failed: the result, with the time it was judged at.
+    Path(Box<Verification>),
 }
 
 impl<E: Into<Rejection>> From<E> for Checked {
@@ -203,10 +199,9 @@ fn check(
     *signer_out = Some(signer.clone());
 
     // XMLDSig §3.2.2: SignedInfo as its CanonicalizationMethod renders it, against the value.
-    // Checked before the references so that an altered SignedInfo is reported as such.
-    let c14n_method = one_child(signed_info, DSIG, "CanonicalizationMethod")?;
-    let c14n = C14n::of(c14n_method)?;
-    let canonical_si = canonicalize(doc, signed_info, None, &c14n, c14n.comments);
+    // Checked before the references, so that an altered SignedInfo is reported as such.
+    let c14n = C14n::of(one_child(signed_info, DSIG, "CanonicalizationMethod")?)?;
+    let canonical_si = canonicalize(signed_info, None, &c14n, c14n.comments);
     let method = algorithm(one_child(signed_info, DSIG, "SignatureMethod")?)?;
     let value = base64(signature_value)
         .ok_or_else(|| Rejection::Malformed("SignatureValue is not base64".into()))?;
@@ -228,59 +223,73 @@ fn check(
         return Err(Rejection::NotWholeLetter.into());
     }
 
-    // XAdES (ETSI EN 319 132-1 §5.2): trusted only when a reference covers SignedProperties.
+    // XAdES (ETSI EN 319 132-1 §4.3, §5.2): a property counts only when a reference covers it.
+    let mut notes = Vec::new();
     let signed_properties = signature
         .descendants()
         .find(|n| is(*n, XADES, "SignedProperties"))
         .filter(|sp| covered.contains(sp));
     let mut signing_time = None;
-    if let Some(sp) = signed_properties {
-        let ssp = child(sp, XADES, "SignedSignatureProperties");
-        if let Some(t) = ssp.and_then(|s| child(s, XADES, "SigningTime")) {
-            let text = t.text().unwrap_or("").trim();
-            let parsed = time::OffsetDateTime::parse(
-                text,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .map_err(|_| Rejection::SigningTime(text.into()))?;
-            signing_time = Some(parsed.unix_timestamp());
-        }
-        let named: Vec<Node> = ssp
-            .into_iter()
-            .flat_map(|s| {
-                children(s, XADES, "SigningCertificateV2").chain(children(
-                    s,
-                    XADES,
-                    "SigningCertificate",
-                ))
-            })
-            .flat_map(|sc| children(sc, XADES, "Cert"))
-            .collect();
-        if !named.is_empty() {
-            let mut matches = false;
-            for cert in named {
-                let digest = one_child(cert, XADES, "CertDigest")?;
-                let md = digest_method(one_child(digest, DSIG, "DigestMethod")?)?;
-                let expected = base64(one_child(digest, DSIG, "DigestValue")?)
-                    .ok_or_else(|| Rejection::Malformed("CertDigest is not base64".into()))?;
-                matches |= hash(md, &leaf_der)?.as_ref() == expected.as_slice();
+    match signed_properties {
+        None => notes.push(
+            "the signature has no signed XAdES SignedProperties (a plain XML signature): no \
+             signing time or signing certificate is signed, so the certificate is judged at the \
+             time of verification"
+                .to_owned(),
+        ),
+        Some(sp) => {
+            let ssp = child(sp, XADES, "SignedSignatureProperties");
+            if let Some(t) = ssp.and_then(|s| child(s, XADES, "SigningTime")) {
+                let text = t.text().unwrap_or("").trim();
+                let parsed = time::OffsetDateTime::parse(
+                    text,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|_| Rejection::SigningTime(text.into()))?;
+                signing_time = Some(parsed.unix_timestamp());
             }
-            if !matches {
-                return Err(Rejection::SigningCertificate.into());
+            if !signing_certificate_matches(ssp, &leaf_der)? {
+                notes.push(
+                    "the signed XAdES properties have no SigningCertificate(V2): the signer's \
+                     certificate is bound only by the key that verified"
+                        .to_owned(),
+                );
             }
         }
+    }
+    if signature
+        .descendants()
+        .any(|n| is(n, XADES, "SignatureTimeStamp"))
+    {
+        notes.push(
+            "the signature carries a XAdES signature timestamp (ES-T), which FieldChart does not \
+             check yet: the signer's claimed time is used"
+                .to_owned(),
+        );
     }
 
-    if !signer.non_repudiation {
-        return Err(Rejection::NotNonRepudiation.into());
-    }
+    require_non_repudiation(&signer).map_err(Rejection::NotSigning)?;
     let (at, basis) = match signing_time {
         Some(t) => (t, TimeBasis::SigningTime),
         None => (now, TimeBasis::Verification),
     };
     let signing_time_text = signing_time.map(rfc3339);
-    let revocation = check_path(&leaf, &certs[1..], trust, at)
-        .map_err(|(o, r)| Checked::Path(o, r, signing_time_text.clone(), basis))?;
+    let mut untrusted = Stack::new()?;
+    for c in certs.iter().skip(1).chain(&trust.intermediates) {
+        untrusted.push(c.clone())?;
+    }
+    let judged = judge_path(&leaf, &untrusted, trust, at, None, &mut notes);
+    let revocation = match judged {
+        Ok(r) => r,
+        Err((outcome, reason)) => {
+            return Err(Checked::Path(Box::new(Verification {
+                signing_time: signing_time_text,
+                time_basis: basis,
+                notes,
+                ..Verification::failed(outcome, reason, Some(signer))
+            })));
+        }
+    };
     Ok(Verification {
         outcome: Outcome::Valid,
         reason: None,
@@ -288,7 +297,42 @@ fn check(
         signing_time: signing_time_text,
         time_basis: basis,
         revocation,
+        notes,
+        timestamp: None,
     })
+}
+
+/// Whether SignedSignatureProperties' SigningCertificateV2 (EN 319 132-1 §5.2.2) or
+/// SigningCertificate (XAdES 1.3.2 §7.2.2) names `leaf_der`: Ok(true) when one of its Cert
+/// digests is the certificate's, Ok(false) when there is neither, Err otherwise.
+fn signing_certificate_matches(
+    ssp: Option<Node<'_, '_>>,
+    leaf_der: &[u8],
+) -> Result<bool, Rejection> {
+    let named: Vec<Node> = ssp
+        .into_iter()
+        .flat_map(|s| {
+            children(s, XADES, "SigningCertificateV2").chain(children(
+                s,
+                XADES,
+                "SigningCertificate",
+            ))
+        })
+        .flat_map(|sc| children(sc, XADES, "Cert"))
+        .collect();
+    if named.is_empty() {
+        return Ok(false);
+    }
+    for cert in named {
+        let digest = one_child(cert, XADES, "CertDigest")?;
+        let md = digest_method(one_child(digest, DSIG, "DigestMethod")?)?;
+        let expected = base64(one_child(digest, DSIG, "DigestValue")?)
+            .ok_or_else(|| Rejection::Malformed("CertDigest is not base64".into()))?;
+        if hash(md, leaf_der)?.as_ref() == expected.as_slice() {
+            return Ok(true);
+        }
+    }
+    Err(Rejection::SigningCertificate)
 }
 
 /// Digests one Reference and compares it; returns the node it covers and whether that is the
@@ -299,7 +343,9 @@ fn check_reference<'a, 'i>(
     reference: Node<'a, 'i>,
 ) -> Result<(Node<'a, 'i>, bool), Checked> {
     let Some(uri) = reference.attribute("URI") else {
-        return Err(Rejection::Unsupported("a Reference without URI (external data)".into()).into());
+        return Err(
+            Rejection::Unsupported("a Reference without URI (external data)".into()).into(),
+        );
     };
     let shown = format!("\"{uri}\"");
     let target = if uri.is_empty() {
@@ -331,7 +377,9 @@ fn check_reference<'a, 'i>(
         for t in children(transforms, DSIG, "Transform") {
             if c14n.is_some() {
                 // After C14N the data are octets; a further transform would need a reparse.
-                return Err(Rejection::Unsupported("a transform after canonicalization".into()).into());
+                return Err(
+                    Rejection::Unsupported("a transform after canonicalization".into()).into(),
+                );
             }
             match t.attribute("Algorithm") {
                 Some(ENVELOPED) => enveloped = true,
@@ -346,8 +394,9 @@ fn check_reference<'a, 'i>(
         prefixes: Vec::new(),
     });
     let excluded = enveloped.then_some(signature);
-    // Same-document references select node sets without comments (XMLDSig §4.4.3.3).
-    let octets = canonicalize(doc, target, excluded, &c14n, false);
+    // Same-document references select node sets without comments (XMLDSig §4.4.3.3), so a
+    // WithComments method renders none either.
+    let octets = canonicalize(target, excluded, &c14n, false);
     let md = digest_method(one_child(reference, DSIG, "DigestMethod")?)?;
     let expected = base64(one_child(reference, DSIG, "DigestValue")?)
         .ok_or_else(|| Rejection::Malformed("DigestValue is not base64".into()))?;
@@ -381,7 +430,11 @@ fn algorithm(method: Node<'_, '_>) -> Result<SignatureMethod, Rejection> {
         "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
         | "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1"
         | "http://www.w3.org/2000/09/xmldsig#dsa-sha1" => return Err(Rejection::Sha1(uri.into())),
-        _ => return Err(Rejection::Unsupported(format!("the signature method \"{uri}\""))),
+        _ => {
+            return Err(Rejection::Unsupported(format!(
+                "the signature method \"{uri}\""
+            )));
+        }
     })
 }
 
@@ -392,7 +445,11 @@ fn digest_method(method: Node<'_, '_>) -> Result<MessageDigest, Rejection> {
         "http://www.w3.org/2001/04/xmldsig-more#sha384" => MessageDigest::sha384(),
         "http://www.w3.org/2001/04/xmlenc#sha512" => MessageDigest::sha512(),
         "http://www.w3.org/2000/09/xmldsig#sha1" => return Err(Rejection::Sha1(uri.into())),
-        _ => return Err(Rejection::Unsupported(format!("the digest method \"{uri}\""))),
+        _ => {
+            return Err(Rejection::Unsupported(format!(
+                "the digest method \"{uri}\""
+            )));
+        }
     })
 }
 
@@ -408,11 +465,12 @@ fn verify_signature_value(
         SignatureMethod::Ecdsa(md) if key.id() == Id::EC => {
             // XMLDSig 1.1 §6.4.3 (RFC 4050): the value is r and s, each as long as the order,
             // concatenated; OpenSSL wants the DER of ECDSA-Sig-Value.
-            if value.is_empty() || value.len() % 2 != 0 {
+            if value.is_empty() || !value.len().is_multiple_of(2) {
                 return Err(Rejection::SignatureValue);
             }
             let (r, s) = value.split_at(value.len() / 2);
-            let sig = EcdsaSig::from_private_components(BigNum::from_slice(r)?, BigNum::from_slice(s)?)?;
+            let sig =
+                EcdsaSig::from_private_components(BigNum::from_slice(r)?, BigNum::from_slice(s)?)?;
             (md, sig.to_der()?)
         }
         _ => {
@@ -481,32 +539,22 @@ fn base64(n: Node<'_, '_>) -> Option<Vec<u8>> {
     openssl::base64::decode_block(&compact).ok()
 }
 
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
-}
-
 /// A canonicalization method: inclusive C14N 1.0 or exclusive C14N 1.0, with or without comments.
-struct C14n {
-    exclusive: bool,
-    comments: bool,
+pub(crate) struct C14n {
+    pub(crate) exclusive: bool,
+    pub(crate) comments: bool,
     /// Exclusive C14N's InclusiveNamespaces PrefixList ("#default" is the default namespace, "").
-    prefixes: Vec<String>,
+    pub(crate) prefixes: Vec<String>,
 }
 
 impl C14n {
     fn of(method: Node<'_, '_>) -> Result<C14n, Rejection> {
         let uri = method.attribute("Algorithm").unwrap_or("");
         let (exclusive, comments) = match uri {
-            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315" => (false, false),
-            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments" => (false, true),
-            "http://www.w3.org/2001/10/xml-exc-c14n#" => (true, false),
-            "http://www.w3.org/2001/10/xml-exc-c14n#WithComments" => (true, true),
+            C14N => (false, false),
+            C14N_COMMENTS => (false, true),
+            EXC_C14N => (true, false),
+            EXC_C14N_COMMENTS => (true, true),
             _ => {
                 return Err(Rejection::Unsupported(format!(
                     "the transform or canonicalization \"{uri}\""
@@ -519,7 +567,13 @@ impl C14n {
                 .filter(|c| is(*c, EXC_C14N_NS, "InclusiveNamespaces"))
                 .filter_map(|c| c.attribute("PrefixList"))
                 .flat_map(|l| l.split_ascii_whitespace())
-                .map(|p| if p == "#default" { String::new() } else { p.to_string() })
+                .map(|p| {
+                    if p == "#default" {
+                        String::new()
+                    } else {
+                        p.to_owned()
+                    }
+                })
                 .collect()
         } else {
             Vec::new()
@@ -532,42 +586,55 @@ impl C14n {
     }
 }
 
+/// Namespaces an output element rendered, with those its output ancestors did: prefix ("" is
+/// the default namespace) → URI.
+type Rendered = BTreeMap<String, String>;
+
 /// The canonical form (C14N 1.0 §2; exclusive C14N §3) of the subtree at `apex` (the document
 /// node for the whole letter), without the subtree at `excluded` (the enveloped signature).
 ///
-/// Both node sets are whole subtrees less one subtree, so an element's nearest output
-/// ancestor is always its parent, and the namespace rule reduces to "declare what differs from
-/// what the parent rendered". Iterative, so deep nesting cannot overflow the stack.
-fn canonicalize(
-    doc: &Document<'_>,
+/// Both node sets are whole subtrees less one subtree, so an element's nearest output ancestor
+/// is always its parent, and the namespace rule reduces to "declare what differs from what the
+/// parent rendered". A walk with an explicit stack, so deep nesting cannot overflow the stack.
+pub(crate) fn canonicalize(
     apex: Node<'_, '_>,
     excluded: Option<Node<'_, '_>>,
     c14n: &C14n,
     comments: bool,
 ) -> Vec<u8> {
-    let text = doc.input_text();
+    enum Step<'a, 'i> {
+        Open(Node<'a, 'i>),
+        Close(Node<'a, 'i>),
+    }
+    let text = apex.document().input_text();
     let mut out = Vec::new();
-    // Namespaces rendered by each open output element: prefix ("" = default) → URI.
-    let mut rendered: Vec<BTreeMap<&str, &str>> = Vec::new();
-    let mut skipping = false;
+    let mut rendered: Vec<Rendered> = Vec::new();
     let mut after_document_element = false;
-    for edge in apex.traverse() {
-        match edge {
-            Edge::Open(n) if Some(n) == excluded => skipping = true,
-            Edge::Close(n) if Some(n) == excluded => skipping = false,
-            _ if skipping => {}
-            Edge::Open(n) => {
-                // C14N 1.0 §2.1: outside the document element, a #xA separates each node
-                // from the document element.
+    let mut steps = vec![Step::Open(apex)];
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Open(n) if Some(n) == excluded => {}
+            Step::Open(n) => {
+                // C14N 1.0 §2.1: outside the document element, a #xA separates each comment or
+                // PI from the document element; text there is not rendered.
                 let top = n.parent().is_some_and(|p| p.is_root());
                 match n.node_type() {
+                    NodeType::Root => {}
                     NodeType::Element => {
                         let parent = rendered.last().cloned().unwrap_or_default();
-                        let now = start_tag(&mut out, text, n, n == apex, &parent, c14n);
+                        let now = start_tag(&mut out, text, n, n == apex, parent, c14n);
                         rendered.push(now);
+                        steps.push(Step::Close(n));
                     }
-                    NodeType::Text if !top => escape_text(&mut out, n.text().unwrap_or("")),
-                    NodeType::Comment | NodeType::PI if comments || n.is_pi() => {
+                    NodeType::Text => {
+                        if !top {
+                            escape_text(&mut out, n.text().unwrap_or(""));
+                        }
+                    }
+                    NodeType::Comment | NodeType::PI => {
+                        if n.is_comment() && !comments {
+                            continue;
+                        }
                         if top && after_document_element {
                             out.push(b'\n');
                         }
@@ -588,10 +655,11 @@ fn canonicalize(
                             out.push(b'\n');
                         }
                     }
-                    _ => {}
                 }
+                let kids: Vec<Node> = n.children().collect();
+                steps.extend(kids.into_iter().rev().map(Step::Open));
             }
-            Edge::Close(n) if n.is_element() => {
+            Step::Close(n) => {
                 out.extend_from_slice(b"</");
                 out.extend_from_slice(qname(text, n).as_bytes());
                 out.push(b'>');
@@ -600,10 +668,17 @@ fn canonicalize(
                     after_document_element = true;
                 }
             }
-            Edge::Close(_) => {}
         }
     }
     out
+}
+
+/// One attribute as C14N sorts and writes it.
+struct Attr<'i> {
+    namespace: String,
+    local: &'i str,
+    qname: &'i str,
+    value: String,
 }
 
 /// Writes `n`'s start tag and returns the namespaces rendered in scope after it.
@@ -612,22 +687,24 @@ fn start_tag<'i>(
     text: &'i str,
     n: Node<'_, 'i>,
     is_apex: bool,
-    parent: &BTreeMap<&'i str, &'i str>,
+    parent: Rendered,
     c14n: &C14n,
-) -> BTreeMap<&'i str, &'i str> {
+) -> Rendered {
     let name = qname(text, n);
     // In scope here, without the xml prefix, which is never declared (C14N 1.0 §4.4 note).
-    let in_scope: BTreeMap<&str, &str> = n
+    let in_scope: BTreeMap<&str, String> = n
         .namespaces()
         .filter(|ns| ns.name() != Some("xml"))
-        .map(|ns| (ns.name().unwrap_or(""), ns.uri()))
+        .map(|ns| (ns.name().unwrap_or(""), ns.uri().to_owned()))
         .collect();
-    let uri_of = |prefix: &str| in_scope.get(prefix).copied().unwrap_or("");
-    let parent_uri = |prefix: &str| parent.get(prefix).copied().unwrap_or("");
-
-    let attrs: Vec<(&str, &str, &str, &str)> = n
+    let mut attrs: Vec<Attr<'i>> = n
         .attributes()
-        .map(|a| (a.namespace().unwrap_or(""), a.name(), &text[a.range_qname()], a.value()))
+        .map(|a| Attr {
+            namespace: a.namespace().unwrap_or("").to_owned(),
+            local: a.name(),
+            qname: text.get(a.range_qname()).unwrap_or(a.name()),
+            value: a.value().to_owned(),
+        })
         .collect();
 
     // Which prefixes are candidates for a declaration here.
@@ -638,7 +715,7 @@ fn start_tag<'i>(
         c.extend(
             attrs
                 .iter()
-                .map(|a| a.2)
+                .map(|a| a.qname)
                 .filter(|q| q.contains(':'))
                 .map(prefix_of)
                 .filter(|p| *p != "xml"),
@@ -656,53 +733,61 @@ fn start_tag<'i>(
         c.push("");
         c
     };
-    let mut now = parent.clone();
     let mut decls: BTreeMap<&str, &str> = BTreeMap::new();
     for p in candidates {
-        let uri = uri_of(p);
+        let uri = in_scope.get(p).map_or("", String::as_str);
+        let before = parent.get(p).map_or("", String::as_str);
         // xmlns="" only undoes a default an output ancestor declared (C14N 1.0 §2.3;
         // exclusive C14N §3); a prefix is never undeclared in XML 1.0.
         let differs = if p.is_empty() {
-            uri != parent_uri("")
+            uri != before
         } else {
-            !uri.is_empty() && parent.get(p) != Some(&uri)
+            !uri.is_empty() && uri != before
         };
         if differs {
             decls.insert(p, uri);
-            now.insert(p, uri);
         }
     }
 
-    let mut sorted: Vec<(&str, &str, &str, &str)> = attrs;
     if is_apex && !c14n.exclusive {
-        // C14N 1.0 §2.4: the apex of a subtree inherits xml:* attributes of its ancestors
-        // (exclusive C14N §3 drops this).
+        // C14N 1.0 §2.4: the apex of a subtree inherits the xml:* attributes of its ancestors,
+        // the nearest first (exclusive C14N §3 drops this).
         for anc in n.ancestors().skip(1).filter(|a| a.is_element()) {
             for a in anc.attributes().filter(|a| a.namespace() == Some(XML_NS)) {
-                if !sorted.iter().any(|s| s.0 == XML_NS && s.1 == a.name()) {
-                    sorted.push((XML_NS, a.name(), &text[a.range_qname()], a.value()));
+                if !attrs
+                    .iter()
+                    .any(|s| s.namespace == XML_NS && s.local == a.name())
+                {
+                    attrs.push(Attr {
+                        namespace: XML_NS.to_owned(),
+                        local: a.name(),
+                        qname: text.get(a.range_qname()).unwrap_or(a.name()),
+                        value: a.value().to_owned(),
+                    });
                 }
             }
         }
     }
     // C14N 1.0 §2.2: namespace declarations first, by prefix; then attributes by namespace
     // URI (none first) and local name.
-    sorted.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    attrs.sort_by(|a, b| (&a.namespace, a.local).cmp(&(&b.namespace, b.local)));
 
     out.push(b'<');
     out.extend_from_slice(name.as_bytes());
+    let mut now = parent;
     for (p, uri) in decls {
         out.extend_from_slice(if p.is_empty() { b" xmlns" } else { b" xmlns:" });
         out.extend_from_slice(p.as_bytes());
         out.extend_from_slice(b"=\"");
         escape_attr(out, uri);
         out.push(b'"');
+        now.insert(p.to_owned(), uri.to_owned());
     }
-    for (_, _, q, value) in sorted {
+    for a in attrs {
         out.push(b' ');
-        out.extend_from_slice(q.as_bytes());
+        out.extend_from_slice(a.qname.as_bytes());
         out.extend_from_slice(b"=\"");
-        escape_attr(out, value);
+        escape_attr(out, &a.value);
         out.push(b'"');
     }
     out.push(b'>');
@@ -716,7 +801,7 @@ fn qname<'i>(text: &'i str, n: Node<'_, 'i>) -> &'i str {
     let end = rest
         .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
         .unwrap_or(rest.len());
-    &rest[..end]
+    rest.get(..end).unwrap_or("")
 }
 
 fn prefix_of(qname: &str) -> &str {
@@ -769,7 +854,7 @@ mod tests {
             comments: false,
             prefixes: Vec::new(),
         };
-        String::from_utf8(canonicalize(&doc, apex, None, &c, false)).unwrap()
+        String::from_utf8(canonicalize(apex, None, &c, false)).unwrap()
     }
 
     #[test]
@@ -784,7 +869,8 @@ mod tests {
 
     #[test]
     fn inclusive_subtree_carries_ancestor_namespaces_and_exclusive_only_used_ones() {
-        let xml = r#"<r xmlns="urn:hl7-org:v3" xmlns:ds="urn:ds" xml:lang="ja"><ds:s><ds:t/></ds:s></r>"#;
+        let xml =
+            r#"<r xmlns="urn:hl7-org:v3" xmlns:ds="urn:ds" xml:lang="ja"><ds:s><ds:t/></ds:s></r>"#;
         assert_eq!(
             c14n_of(xml, false, Some("s")),
             r#"<ds:s xmlns="urn:hl7-org:v3" xmlns:ds="urn:ds" xml:lang="ja"><ds:t></ds:t></ds:s>"#
@@ -802,12 +888,49 @@ mod tests {
     }
 
     #[test]
+    fn comments_are_kept_with_comments_and_separated_outside_the_document_element() {
+        let xml = "<!--c--><a><!--in--></a><?pi x?>";
+        let doc = Document::parse(xml).unwrap();
+        let c = C14n {
+            exclusive: false,
+            comments: true,
+            prefixes: Vec::new(),
+        };
+        assert_eq!(
+            String::from_utf8(canonicalize(doc.root(), None, &c, true)).unwrap(),
+            "<!--c-->\n<a><!--in--></a>\n<?pi x?>"
+        );
+    }
+
+    #[test]
     fn a_default_namespace_is_undeclared_only_below_one() {
         let xml = r#"<a xmlns="urn:x"><b xmlns=""><c/></b></a>"#;
         assert_eq!(
             c14n_of(xml, false, None),
             r#"<a xmlns="urn:x"><b xmlns=""><c></c></b></a>"#
         );
-        assert_eq!(c14n_of(r#"<a><b xmlns=""/></a>"#, true, None), "<a><b></b></a>");
+        assert_eq!(
+            c14n_of(r#"<a><b xmlns=""/></a>"#, true, None),
+            "<a><b></b></a>"
+        );
+    }
+
+    #[test]
+    fn an_excluded_subtree_leaves_its_siblings_as_they_were() {
+        let xml = r#"<a xmlns="urn:hl7-org:v3">x<s xmlns="urn:ds"><t/></s>y</a>"#;
+        let doc = Document::parse(xml).unwrap();
+        let s = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "s")
+            .unwrap();
+        let c = C14n {
+            exclusive: true,
+            comments: false,
+            prefixes: Vec::new(),
+        };
+        assert_eq!(
+            String::from_utf8(canonicalize(doc.root(), Some(s), &c, false)).unwrap(),
+            r#"<a xmlns="urn:hl7-org:v3">xy</a>"#
+        );
     }
 }
