@@ -178,6 +178,14 @@ fn check(
     now: i64,
     signer_out: &mut Option<Signer>,
 ) -> Result<Verification, Checked> {
+    // An enveloping signature (the letter inside its ds:Object) is another form, whose ""
+    // reference would cover nothing of the letter.
+    if signature.parent().is_some_and(|p| p.is_root()) {
+        return Err(Rejection::Unsupported(
+            "an enveloping signature (the signature is the document element)".into(),
+        )
+        .into());
+    }
     let signed_info = one_child(signature, DSIG, "SignedInfo")?;
     let signature_value = one_child(signature, DSIG, "SignatureValue")?;
 
@@ -225,10 +233,13 @@ fn check(
 
     // XAdES (ETSI EN 319 132-1 §4.3, §5.2): a property counts only when a reference covers it.
     let mut notes = Vec::new();
-    let signed_properties = signature
-        .descendants()
-        .find(|n| is(*n, XADES, "SignedProperties"))
-        .filter(|sp| covered.contains(sp));
+    let mut signed = covered
+        .iter()
+        .filter(|n| is(**n, XADES, "SignedProperties") && n.ancestors().any(|a| a == signature));
+    let signed_properties = signed.next().copied();
+    if signed.next().is_some() {
+        return Err(Rejection::Malformed("more than one signed SignedProperties".into()).into());
+    }
     let mut signing_time = None;
     match signed_properties {
         None => notes.push(
@@ -912,6 +923,25 @@ mod tests {
         assert_eq!(
             c14n_of(r#"<a><b xmlns=""/></a>"#, true, None),
             "<a><b></b></a>"
+        );
+    }
+
+    #[test]
+    fn exclusive_c14n_declares_the_prefix_list_as_inclusive_c14n_would() {
+        let xml = r#"<r xmlns:a="urn:a" xmlns:b="urn:b"><s><t/></s></r>"#;
+        let doc = Document::parse(xml).unwrap();
+        let s = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "s")
+            .unwrap();
+        let c = C14n {
+            exclusive: true,
+            comments: false,
+            prefixes: vec!["b".into()],
+        };
+        assert_eq!(
+            String::from_utf8(canonicalize(s, None, &c, false)).unwrap(),
+            r#"<s xmlns:b="urn:b"><t></t></s>"#
         );
     }
 

@@ -367,12 +367,25 @@ fn xmlsec1_verifies_a_letter_this_crate_signed() {
         "xmlsec1 --verify: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // And it is a verification: one character changed, xmlsec1 refuses it too.
+    let text = String::from_utf8(std::fs::read(&letter).unwrap()).unwrap();
+    std::fs::write(&letter, text.replacen("継続加療", "断続加療", 1)).unwrap();
+    let out = Command::new("xmlsec1")
+        .arg("--verify")
+        .arg("--trusted-pem")
+        .arg(&root)
+        .args([ID_ATTR, SIGNED_PROPERTIES])
+        .arg(&letter)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "xmlsec1 accepted a tampered letter");
 }
 
-/// A template xmlsec1 fills: inclusive C14N 1.0 for SignedInfo (so the CDA's default namespace
-/// is rendered into it), the letter and the SignedProperties without an explicit C14N transform
-/// (the inclusive default), and `method` for the signature.
-fn template(method: &str, cert: &X509, signing_time: &str) -> String {
+/// A template xmlsec1 fills: `c14n` for SignedInfo (inclusive renders the CDA's default
+/// namespace into it; WithComments keeps the comment in it) and for SignedProperties, the letter
+/// without an explicit C14N transform (the inclusive default), and `method` for the signature.
+fn template(method: &str, c14n: &str, cert: &X509, signing_time: &str) -> String {
     let digest = openssl::base64::encode_block(
         &openssl::hash::hash(
             openssl::hash::MessageDigest::sha256(),
@@ -383,7 +396,8 @@ fn template(method: &str, cert: &X509, signing_time: &str) -> String {
     let signature = format!(
         r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="sig">
   <ds:SignedInfo>
-    <ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>
+    <ds:CanonicalizationMethod Algorithm="{c14n}"/>
+    <!-- 署名者: 小野 -->
     <ds:SignatureMethod Algorithm="{method}"/>
     <ds:Reference URI="">
       <ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>
@@ -391,6 +405,7 @@ fn template(method: &str, cert: &X509, signing_time: &str) -> String {
       <ds:DigestValue/>
     </ds:Reference>
     <ds:Reference URI="#sig-props" Type="http://uri.etsi.org/01903#SignedProperties">
+      <ds:Transforms><ds:Transform Algorithm="{c14n}"/></ds:Transforms>
       <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha512"/>
       <ds:DigestValue/>
     </ds:Reference>
@@ -413,18 +428,25 @@ fn template(method: &str, cert: &X509, signing_time: &str) -> String {
 </ds:Signature>
 "##
     );
-    let at = CDA.find("</ClinicalDocument>").unwrap();
-    format!("{}{signature}{}", &CDA[..at], &CDA[at..])
+    let letter = CDA.replacen("<title>紹介目的", "<!-- 本文 --><title>紹介目的", 1);
+    let at = letter.find("</ClinicalDocument>").unwrap();
+    format!("{}{signature}{}", &letter[..at], &letter[at..])
 }
 
-fn xmlsec1_signed(method: &str, cert: &X509, key: &PKey<Private>, signing_time: &str) -> Vec<u8> {
+fn xmlsec1_signed(
+    method: &str,
+    c14n: &str,
+    cert: &X509,
+    key: &PKey<Private>,
+    signing_time: &str,
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let key_pem = dir.path().join("key.pem");
     std::fs::write(&key_pem, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
     let cert_pem = dir.path().join("cert.pem");
     std::fs::write(&cert_pem, pem(cert)).unwrap();
     let tmpl = dir.path().join("template.xml");
-    std::fs::write(&tmpl, template(method, cert, signing_time)).unwrap();
+    std::fs::write(&tmpl, template(method, c14n, cert, signing_time)).unwrap();
     let out = dir.path().join("signed.xml");
     let run = Command::new("xmlsec1")
         .arg("--sign")
@@ -465,27 +487,73 @@ fn a_letter_xmlsec1_signed_verifies_here_with_rsa_and_ecdsa() {
         700,
         true,
     );
-    for (method, cert, key) in [
+    let rsa = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    let ecdsa = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+    let inclusive = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+    let exclusive = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    let cases = [
+        (rsa, inclusive.to_owned(), &rsa_cert, &rsa_key),
         (
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            rsa,
+            format!("{inclusive}#WithComments"),
             &rsa_cert,
             &rsa_key,
         ),
-        (
-            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-            &ec_cert,
-            &ec_key,
-        ),
-    ] {
-        let letter = xmlsec1_signed(method, cert, key, &claimed_text);
+        (rsa, exclusive.to_owned(), &rsa_cert, &rsa_key),
+        (ecdsa, format!("{exclusive}WithComments"), &ec_cert, &ec_key),
+        (ecdsa, inclusive.to_owned(), &ec_cert, &ec_key),
+    ];
+    for (method, c14n, cert, key) in cases {
+        let letter = xmlsec1_signed(method, &c14n, cert, key, &claimed_text);
         let v = verify_enveloped_xml(&letter, &trust(&ca), now());
-        assert_eq!(v.outcome, Outcome::Valid, "{method}: {v:?}");
+        assert_eq!(v.outcome, Outcome::Valid, "{method} {c14n}: {v:?}");
         assert_eq!(v.time_basis, TimeBasis::SigningTime);
         assert!(v.signer.unwrap().is_physician());
 
         let text = String::from_utf8(letter).unwrap();
         let tampered = text.replacen("服薬良好", "服薬不良", 1);
         let v = verify_enveloped_xml(tampered.as_bytes(), &trust(&ca), now());
-        assert_eq!(v.outcome, Outcome::Invalid, "{method}: {v:?}");
+        assert_eq!(v.outcome, Outcome::Invalid, "{method} {c14n}: {v:?}");
     }
+}
+
+#[test]
+fn a_deeply_nested_letter_is_checked_without_overflowing_the_stack() {
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = doctor(&ca, 2017);
+    let depth = 20_000;
+    let deep = CDA.replacen(
+        "<title>紹介目的</title>",
+        &format!("{}{}", "<list>".repeat(depth), "</list>".repeat(depth)),
+        1,
+    );
+    let letter = sign_enveloped_xml(
+        deep.as_bytes(),
+        &cert.to_der().unwrap(),
+        &key,
+        lately(),
+        &[],
+    );
+    // roxmltree may refuse such a tree; either way nothing overflows.
+    match letter {
+        Ok(letter) => {
+            let v = verify_enveloped_xml(&letter, &trust(&ca), now());
+            assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+        }
+        Err(e) => eprintln!("the signer refused it: {e}"),
+    }
+    let v = verify_enveloped_xml(deep.as_bytes(), &trust(&ca), now());
+    assert!(matches!(v.outcome, Outcome::Unsigned | Outcome::Invalid));
+}
+
+#[test]
+fn an_enveloping_signature_is_not_taken_for_a_signed_letter() {
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = doctor(&ca, 2018);
+    let letter = String::from_utf8(signed(&cert, &key, lately())).unwrap();
+    let start = letter.find("<ds:Signature").unwrap();
+    let end = letter.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let v = verify_enveloped_xml(&letter.as_bytes()[start..end], &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid);
+    assert!(reason(&v).contains("enveloping"), "{v:?}");
 }
