@@ -189,7 +189,8 @@ fn check(
     let signed_info = one_child(signature, DSIG, "SignedInfo")?;
     let signature_value = one_child(signature, DSIG, "SignatureValue")?;
 
-    // The signer's certificate: the first X509Certificate; the others are path helpers.
+    // The signer's certificate: the first X509Certificate that issued none of the others
+    // (XMLDSig §4.5.4 fixes no order within X509Data); the others are path helpers.
     let mut certs = Vec::new();
     if let Some(key_info) = child(signature, DSIG, "KeyInfo") {
         for data in children(key_info, DSIG, "X509Data") {
@@ -199,9 +200,21 @@ fn check(
             }
         }
     }
-    let Some(leaf) = certs.first().cloned() else {
+    let subject = |c: &X509| c.subject_name().to_der().ok();
+    let issued_another = |c: &X509| {
+        certs.iter().any(|o| {
+            o.to_der().ok() != c.to_der().ok() && o.issuer_name().to_der().ok() == subject(c)
+        })
+    };
+    let Some(at) = certs
+        .iter()
+        .position(|c| !issued_another(c))
+        .or((!certs.is_empty()).then_some(0))
+    else {
         return Err(Rejection::NoCertificate.into());
     };
+    let leaf = certs.remove(at);
+    certs.insert(0, leaf.clone());
     let leaf_der = leaf.to_der()?;
     let signer = signer_of(&leaf_der).map_err(|_| Rejection::BadCertificate)?;
     *signer_out = Some(signer.clone());

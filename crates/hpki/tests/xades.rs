@@ -557,3 +557,34 @@ fn an_enveloping_signature_is_not_taken_for_a_signed_letter() {
     assert_eq!(v.outcome, Outcome::Invalid);
     assert!(reason(&v).contains("enveloping"), "{v:?}");
 }
+
+#[test]
+fn the_signers_certificate_is_found_whatever_the_order_in_keyinfo() {
+    let root = Ca::new("Test HPKI Root");
+    let intermediate = root.intermediate("Test HPKI Signing CA");
+    let (cert, key) = doctor(&intermediate, 2019);
+    let letter = String::from_utf8(
+        sign_enveloped_xml(
+            CDA.as_bytes(),
+            &cert.to_der().unwrap(),
+            &key,
+            lately(),
+            std::slice::from_ref(&intermediate.cert),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = verify_enveloped_xml(letter.as_bytes(), &trust(&root), now());
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    // The CA's certificate first, as some signers write X509Data.
+    let b64 = |x: &X509| openssl::base64::encode_block(&x.to_der().unwrap());
+    let (leaf, ca) = (b64(&cert), b64(&intermediate.cert));
+    let swapped = letter
+        .replacen(&leaf, "LEAF", 1)
+        .replacen(&ca, &leaf, 1)
+        .replacen("LEAF", &ca, 1);
+    assert_ne!(swapped, letter);
+    let v = verify_enveloped_xml(swapped.as_bytes(), &trust(&root), now());
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    assert_eq!(v.signer.unwrap().name.as_deref(), Some("ONO ERI"));
+}
