@@ -342,50 +342,86 @@ fn pem(x: &X509) -> Vec<u8> {
     x.to_pem().unwrap()
 }
 
+/// xmlsec1 --verify of `letter` against the anchor `root`: Ok, or its complaint.
+fn xmlsec1_verify(letter: &[u8], root: &X509) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let root_pem = dir.path().join("root.pem");
+    std::fs::write(&root_pem, pem(root)).unwrap();
+    let file = dir.path().join("letter.xml");
+    std::fs::write(&file, letter).unwrap();
+    let out = Command::new("xmlsec1")
+        .arg("--verify")
+        .arg("--trusted-pem")
+        .arg(&root_pem)
+        .args([ID_ATTR, SIGNED_PROPERTIES])
+        .arg(&file)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// A letter with what canonical XML must get right: CRLF line ends, a PI and comments outside
+/// the document element, xml:lang on it (inherited by an inclusive subtree's apex), a CDATA
+/// section, character references for tab, CR and LF in text and attributes, a literal tab in an
+/// attribute (normalized to a space), single quotes and spaces in a tag, a redeclared prefix, a
+/// default namespace undone with xmlns="", namespaced attributes out of order, a PI inside and an
+/// empty element.
+const TRICKY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n\
+<?xml-stylesheet type=\"text/xsl\" href=\"CDA.xsl\"?>\r\n\
+<!-- 前のコメント -->\r\n\
+<ClinicalDocument xmlns=\"urn:hl7-org:v3\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+xmlns:jp=\"urn:example:jp\" xml:lang=\"ja-JP\">\r\n\
+  <title   jp:kind = 'x'   >紹介状&#x9;tab&#13;cr &gt; &amp;</title>\r\n\
+  <text><![CDATA[a < b && c > d]]></text>\r\n\
+  <observationMedia xmlns:jp=\"urn:example:jp\"><value b=\"x\ty\" a=\"&#10;nl&#9;tab &quot;q&quot; &apos;s&apos; &lt;\"/></observationMedia>\r\n\
+  <ext xmlns=\"urn:other\"><inner xmlns=\"\"><leaf/></inner></ext>\r\n\
+  <jp:note jp:b=\"2\" xsi:type=\"ST\" a=\"1\">注記</jp:note>\r\n\
+  <?pi-inside data?>\r\n\
+  <empty></empty>\r\n\
+</ClinicalDocument>\r\n\
+<!-- 後のコメント -->\r\n";
+
 #[test]
-fn xmlsec1_verifies_a_letter_this_crate_signed() {
+fn xmlsec1_verifies_letters_this_crate_signed() {
     if !xmlsec1() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
     let ca = Ca::new("Test HPKI Root");
     let (cert, key) = doctor(&ca, 2014);
-    let root = dir.path().join("root.pem");
-    std::fs::write(&root, pem(&ca.cert)).unwrap();
-    let letter = dir.path().join("letter.xml");
-    std::fs::write(&letter, signed(&cert, &key, lately())).unwrap();
-    let out = Command::new("xmlsec1")
-        .arg("--verify")
-        .arg("--trusted-pem")
-        .arg(&root)
-        .args([ID_ATTR, SIGNED_PROPERTIES])
-        .arg(&letter)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "xmlsec1 --verify: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let letter = signed(&cert, &key, lately());
+    xmlsec1_verify(&letter, &ca.cert).unwrap_or_else(|e| panic!("xmlsec1 --verify: {e}"));
 
     // And it is a verification: one character changed, xmlsec1 refuses it too.
-    let text = String::from_utf8(std::fs::read(&letter).unwrap()).unwrap();
-    std::fs::write(&letter, text.replacen("継続加療", "断続加療", 1)).unwrap();
-    let out = Command::new("xmlsec1")
-        .arg("--verify")
-        .arg("--trusted-pem")
-        .arg(&root)
-        .args([ID_ATTR, SIGNED_PROPERTIES])
-        .arg(&letter)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "xmlsec1 accepted a tampered letter");
+    let text = String::from_utf8(letter).unwrap();
+    let tampered = text.replacen("継続加療", "断続加療", 1);
+    assert!(
+        xmlsec1_verify(tampered.as_bytes(), &ca.cert).is_err(),
+        "xmlsec1 accepted a tampered letter"
+    );
+
+    let tricky = sign_enveloped_xml(
+        TRICKY.as_bytes(),
+        &cert.to_der().unwrap(),
+        &key,
+        lately(),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        verify_enveloped_xml(&tricky, &trust(&ca), now()).outcome,
+        Outcome::Valid
+    );
+    xmlsec1_verify(&tricky, &ca.cert).unwrap_or_else(|e| panic!("xmlsec1 --verify: {e}"));
 }
 
 /// A template xmlsec1 fills: `c14n` for SignedInfo (inclusive renders the CDA's default
 /// namespace into it; WithComments keeps the comment in it) and for SignedProperties, the letter
 /// without an explicit C14N transform (the inclusive default), and `method` for the signature.
-fn template(method: &str, c14n: &str, cert: &X509, signing_time: &str) -> String {
+fn template(letter: &str, method: &str, c14n: &str, cert: &X509, signing_time: &str) -> String {
     let digest = openssl::base64::encode_block(
         &openssl::hash::hash(
             openssl::hash::MessageDigest::sha256(),
@@ -428,12 +464,12 @@ fn template(method: &str, c14n: &str, cert: &X509, signing_time: &str) -> String
 </ds:Signature>
 "##
     );
-    let letter = CDA.replacen("<title>紹介目的", "<!-- 本文 --><title>紹介目的", 1);
-    let at = letter.find("</ClinicalDocument>").unwrap();
+    let at = letter.rfind("</ClinicalDocument>").unwrap();
     format!("{}{signature}{}", &letter[..at], &letter[at..])
 }
 
 fn xmlsec1_signed(
+    letter: &str,
     method: &str,
     c14n: &str,
     cert: &X509,
@@ -446,7 +482,7 @@ fn xmlsec1_signed(
     let cert_pem = dir.path().join("cert.pem");
     std::fs::write(&cert_pem, pem(cert)).unwrap();
     let tmpl = dir.path().join("template.xml");
-    std::fs::write(&tmpl, template(method, c14n, cert, signing_time)).unwrap();
+    std::fs::write(&tmpl, template(letter, method, c14n, cert, signing_time)).unwrap();
     let out = dir.path().join("signed.xml");
     let run = Command::new("xmlsec1")
         .arg("--sign")
@@ -503,12 +539,21 @@ fn a_letter_xmlsec1_signed_verifies_here_with_rsa_and_ecdsa() {
         (ecdsa, format!("{exclusive}WithComments"), &ec_cert, &ec_key),
         (ecdsa, inclusive.to_owned(), &ec_cert, &ec_key),
     ];
+    let commented = CDA.replacen("<title>紹介目的", "<!-- 本文 --><title>紹介目的", 1);
     for (method, c14n, cert, key) in cases {
-        let letter = xmlsec1_signed(method, &c14n, cert, key, &claimed_text);
+        let letter = xmlsec1_signed(&commented, method, &c14n, cert, key, &claimed_text);
         let v = verify_enveloped_xml(&letter, &trust(&ca), now());
         assert_eq!(v.outcome, Outcome::Valid, "{method} {c14n}: {v:?}");
         assert_eq!(v.time_basis, TimeBasis::SigningTime);
         assert!(v.signer.unwrap().is_physician());
+
+        let tricky = xmlsec1_signed(TRICKY, method, &c14n, cert, key, &claimed_text);
+        let v = verify_enveloped_xml(&tricky, &trust(&ca), now());
+        assert_eq!(
+            v.outcome,
+            Outcome::Valid,
+            "the tricky letter, {method} {c14n}: {v:?}"
+        );
 
         let text = String::from_utf8(letter).unwrap();
         let tampered = text.replacen("服薬良好", "服薬不良", 1);
