@@ -11,7 +11,7 @@
 //! - [`recheck`]: the laptop's offline re-check that a signature the hub judged is over the bytes
 //!   it shows, by the certificate the hub judged;
 //! - [`xades`]: an enveloped XAdES signature (XML Signature) inside a CDA letter, with its own
-//!   canonical XML, judged by the same path and revocation checks as CAdES;
+//!   canonical XML, judged by the same path and revocation checks as CAdES, and its re-check;
 //! - [`trust`]: the hub's anchors, intermediates and CRLs read from the files it configures.
 //!
 //! Architecture invariant: a leaf. It reads certificates and signatures handed to it and knows
@@ -37,7 +37,7 @@ pub use sign::sign_detached;
 pub use sign_xades::sign_enveloped_xml;
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
 pub use trust::{TrustFiles, load_trust};
-pub use xades::verify_enveloped_xml;
+pub use xades::{recheck_enveloped_xml, verify_enveloped_xml};
 
 /// Why a certificate could not be read, or a signature not made.
 #[derive(Debug, thiserror::Error)]

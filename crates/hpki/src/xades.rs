@@ -39,6 +39,7 @@ use roxmltree::{Document, Node, NodeType, ParsingOptions};
 use crate::cades::{
     Outcome, TimeBasis, Trust, Verification, judge_path, require_non_repudiation, rfc3339,
 };
+use crate::recheck::Rechecked;
 use crate::signer::{Signer, signer_of};
 
 pub(crate) const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -107,8 +108,6 @@ enum Rejection {
         "the signing time in SignedProperties does not read as an xs:dateTime with a time zone: {0}"
     )]
     SigningTime(String),
-    #[error("{0}")]
-    NotSigning(String),
     #[error("OpenSSL: {0}")]
     OpenSsl(#[from] openssl::error::ErrorStack),
 }
@@ -130,61 +129,88 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
 /// without a `ds:Signature` is [`Outcome::Unsigned`]; the result has the shape
 /// [`crate::verify_detached`]'s has.
 pub fn verify_enveloped_xml(xml: &[u8], trust: &Trust, now: i64) -> Verification {
-    let invalid = |r: Rejection| Verification::failed(Outcome::Invalid, r.to_string(), None);
-    if xml.len() > MAX_XML_BYTES {
-        return invalid(Rejection::TooLarge);
+    let signed = match read_signed(xml) {
+        Ok(None) => return Verification::unsigned(),
+        Ok(Some(s)) => s,
+        Err(refused) => {
+            let (r, signer) = *refused;
+            return Verification::failed(Outcome::Invalid, r.to_string(), signer);
+        }
+    };
+    judge(signed, trust, now)
+}
+
+/// The laptop's offline re-check (as [`crate::recheck_detached`] for CAdES): the signature in
+/// `xml` is over this letter, by the certificate it carries; no path, no time, no revocation
+/// (those are the hub's). The error says why in words for the viewer.
+pub fn recheck_enveloped_xml(xml: &[u8]) -> Result<Rechecked, String> {
+    match read_signed(xml) {
+        Ok(Some(s)) => Ok(Rechecked {
+            issuer: s.signer.issuer,
+            serial: s.signer.serial,
+        }),
+        Ok(None) => Err("the letter in this snapshot carries no XML signature".to_owned()),
+        Err(refused) => Err(refused.0.to_string()),
     }
-    let text = match std::str::from_utf8(xml) {
-        Ok(t) => t,
-        Err(e) => return invalid(Rejection::NotXml(format!("not UTF-8: {e}"))),
-    };
-    let doc = match parse(text) {
-        Ok(d) => d,
-        Err(e) => return invalid(Rejection::NotXml(e.to_string())),
-    };
+}
+
+/// What the XML side established: the signature is over this letter, made with `leaf`'s key.
+struct Signed {
+    leaf: X509,
+    /// The other certificates KeyInfo carries, to help build the path.
+    helpers: Vec<X509>,
+    signer: Signer,
+    /// The signed XAdES SigningTime, Unix seconds.
+    signing_time: Option<i64>,
+    notes: Vec<String>,
+}
+
+/// A rejection, with the signer when the certificate read (boxed: a Signer is large).
+type Refused = Box<(Rejection, Option<Signer>)>;
+
+/// Reads and checks the signature of `xml` up to the certificate (steps 1 to 4): None when the
+/// letter has none; the rejection, with the signer when the certificate read, otherwise.
+fn read_signed(xml: &[u8]) -> Result<Option<Signed>, Refused> {
+    let refused = |r, signer| Box::new((r, signer));
+    if xml.len() > MAX_XML_BYTES {
+        return Err(refused(Rejection::TooLarge, None));
+    }
+    let text = std::str::from_utf8(xml)
+        .map_err(|e| refused(Rejection::NotXml(format!("not UTF-8: {e}")), None))?;
+    let doc = parse(text).map_err(|e| refused(Rejection::NotXml(e.to_string()), None))?;
     let signatures: Vec<Node> = doc
         .descendants()
         .filter(|n| is(*n, DSIG, "Signature"))
         .collect();
     let signature = match signatures[..] {
-        [] => return Verification::unsigned(),
+        [] => return Ok(None),
         [one] => one,
-        _ => return invalid(Rejection::SeveralSignatures(signatures.len())),
+        _ => {
+            return Err(refused(
+                Rejection::SeveralSignatures(signatures.len()),
+                None,
+            ));
+        }
     };
     let mut signer = None;
-    match check(&doc, signature, trust, now, &mut signer) {
-        Ok(v) => v,
-        Err(Checked::Rejected(r)) => Verification::failed(Outcome::Invalid, r.to_string(), signer),
-        Err(Checked::Path(judged)) => *judged,
-    }
+    check_signature(&doc, signature, &mut signer)
+        .map(Some)
+        .map_err(|r| refused(r, signer))
 }
 
-enum Checked {
-    Rejected(Rejection),
-    /// The path or revocation failed: the result, with the time it was judged at.
-    Path(Box<Verification>),
-}
-
-impl<E: Into<Rejection>> From<E> for Checked {
-    fn from(e: E) -> Self {
-        Checked::Rejected(e.into())
-    }
-}
-
-fn check(
+/// Steps 1 to 4 on the one `signature` of `doc`; `signer_out` is set as soon as the
+/// certificate reads, so that a later rejection still names the signer.
+fn check_signature(
     doc: &Document<'_>,
     signature: Node<'_, '_>,
-    trust: &Trust,
-    now: i64,
     signer_out: &mut Option<Signer>,
-) -> Result<Verification, Checked> {
+) -> Result<Signed, Rejection> {
     // An enveloping signature (the letter inside its ds:Object) is another form, whose ""
     // reference would cover nothing of the letter.
     if signature.parent().is_some_and(|p| p.is_root()) {
         return Err(Rejection::Unsupported(
             "an enveloping signature (the signature is the document element)".into(),
-        )
-        .into());
+        ));
     }
     let signed_info = one_child(signature, DSIG, "SignedInfo")?;
     let signature_value = one_child(signature, DSIG, "SignatureValue")?;
@@ -211,7 +237,7 @@ fn check(
         .position(|c| !issued_another(c))
         .or((!certs.is_empty()).then_some(0))
     else {
-        return Err(Rejection::NoCertificate.into());
+        return Err(Rejection::NoCertificate);
     };
     let leaf = certs.remove(at);
     certs.insert(0, leaf.clone());
@@ -237,11 +263,11 @@ fn check(
         covered.push(target);
     }
     if covered.is_empty() {
-        return Err(Rejection::Malformed("SignedInfo has no Reference".into()).into());
+        return Err(Rejection::Malformed("SignedInfo has no Reference".into()));
     }
     // A signature over only its own properties would "verify" while the letter says anything.
     if !covers_letter {
-        return Err(Rejection::NotWholeLetter.into());
+        return Err(Rejection::NotWholeLetter);
     }
 
     // XAdES (ETSI EN 319 132-1 §4.3, §5.2): a property counts only when a reference covers it.
@@ -251,7 +277,9 @@ fn check(
         .filter(|n| is(**n, XADES, "SignedProperties") && n.ancestors().any(|a| a == signature));
     let signed_properties = signed.next().copied();
     if signed.next().is_some() {
-        return Err(Rejection::Malformed("more than one signed SignedProperties".into()).into());
+        return Err(Rejection::Malformed(
+            "more than one signed SignedProperties".into(),
+        ));
     }
     let mut signing_time = None;
     match signed_properties {
@@ -292,38 +320,60 @@ fn check(
         );
     }
 
-    require_non_repudiation(&signer).map_err(Rejection::NotSigning)?;
+    let helpers = certs.split_off(1);
+    Ok(Signed {
+        leaf,
+        helpers,
+        signer,
+        signing_time,
+        notes,
+    })
+}
+
+/// Step 5: nonRepudiation, the path at the signing time and revocation, as for CAdES.
+fn judge(signed: Signed, trust: &Trust, now: i64) -> Verification {
+    let Signed {
+        leaf,
+        helpers,
+        signer,
+        signing_time,
+        mut notes,
+    } = signed;
     let (at, basis) = match signing_time {
         Some(t) => (t, TimeBasis::SigningTime),
         None => (now, TimeBasis::Verification),
     };
     let signing_time_text = signing_time.map(rfc3339);
-    let mut untrusted = Stack::new()?;
-    for c in certs.iter().skip(1).chain(&trust.intermediates) {
-        untrusted.push(c.clone())?;
+    let judged = require_non_repudiation(&signer)
+        .map_err(|r| (Outcome::Invalid, r))
+        .and_then(|()| {
+            let mut untrusted =
+                Stack::new().map_err(|e| (Outcome::Invalid, format!("OpenSSL: {e}")))?;
+            for c in helpers.iter().chain(&trust.intermediates) {
+                untrusted
+                    .push(c.clone())
+                    .map_err(|e| (Outcome::Invalid, format!("OpenSSL: {e}")))?;
+            }
+            judge_path(&leaf, &untrusted, trust, at, None, &mut notes)
+        });
+    match judged {
+        Ok(revocation) => Verification {
+            outcome: Outcome::Valid,
+            reason: None,
+            signer: Some(signer),
+            signing_time: signing_time_text,
+            time_basis: basis,
+            revocation,
+            notes,
+            timestamp: None,
+        },
+        Err((outcome, reason)) => Verification {
+            signing_time: signing_time_text,
+            time_basis: basis,
+            notes,
+            ..Verification::failed(outcome, reason, Some(signer))
+        },
     }
-    let judged = judge_path(&leaf, &untrusted, trust, at, None, &mut notes);
-    let revocation = match judged {
-        Ok(r) => r,
-        Err((outcome, reason)) => {
-            return Err(Checked::Path(Box::new(Verification {
-                signing_time: signing_time_text,
-                time_basis: basis,
-                notes,
-                ..Verification::failed(outcome, reason, Some(signer))
-            })));
-        }
-    };
-    Ok(Verification {
-        outcome: Outcome::Valid,
-        reason: None,
-        signer: Some(signer),
-        signing_time: signing_time_text,
-        time_basis: basis,
-        revocation,
-        notes,
-        timestamp: None,
-    })
 }
 
 /// Whether SignedSignatureProperties' SigningCertificateV2 (EN 319 132-1 §5.2.2) or
@@ -365,11 +415,11 @@ fn check_reference<'a, 'i>(
     doc: &'a Document<'i>,
     signature: Node<'a, 'i>,
     reference: Node<'a, 'i>,
-) -> Result<(Node<'a, 'i>, bool), Checked> {
+) -> Result<(Node<'a, 'i>, bool), Rejection> {
     let Some(uri) = reference.attribute("URI") else {
-        return Err(
-            Rejection::Unsupported("a Reference without URI (external data)".into()).into(),
-        );
+        return Err(Rejection::Unsupported(
+            "a Reference without URI (external data)".into(),
+        ));
     };
     let shown = format!("\"{uri}\"");
     let target = if uri.is_empty() {
@@ -389,10 +439,10 @@ fn check_reference<'a, 'i>(
             .collect();
         match named[..] {
             [one] => one,
-            _ => return Err(Rejection::Wrapping(shown, named.len()).into()),
+            _ => return Err(Rejection::Wrapping(shown, named.len())),
         }
     } else {
-        return Err(Rejection::Unsupported(format!("the reference URI {shown}")).into());
+        return Err(Rejection::Unsupported(format!("the reference URI {shown}")));
     };
 
     let mut enveloped = false;
@@ -401,9 +451,9 @@ fn check_reference<'a, 'i>(
         for t in children(transforms, DSIG, "Transform") {
             if c14n.is_some() {
                 // After C14N the data are octets; a further transform would need a reparse.
-                return Err(
-                    Rejection::Unsupported("a transform after canonicalization".into()).into(),
-                );
+                return Err(Rejection::Unsupported(
+                    "a transform after canonicalization".into(),
+                ));
             }
             match t.attribute("Algorithm") {
                 Some(ENVELOPED) => enveloped = true,
@@ -425,7 +475,7 @@ fn check_reference<'a, 'i>(
     let expected = base64(one_child(reference, DSIG, "DigestValue")?)
         .ok_or_else(|| Rejection::Malformed("DigestValue is not base64".into()))?;
     if hash(md, &octets)?.as_ref() != expected.as_slice() {
-        return Err(Rejection::Altered(shown).into());
+        return Err(Rejection::Altered(shown));
     }
     Ok((target, uri.is_empty() && enveloped))
 }

@@ -633,3 +633,19 @@ fn the_signers_certificate_is_found_whatever_the_order_in_keyinfo() {
     assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
     assert_eq!(v.signer.unwrap().name.as_deref(), Some("ONO ERI"));
 }
+
+#[test]
+fn the_laptops_recheck_names_the_certificate_and_catches_a_changed_letter() {
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = doctor(&ca, 2020);
+    let letter = signed(&cert, &key, lately());
+    let hub = verify_enveloped_xml(&letter, &trust(&ca), now());
+    let signer = hub.signer.unwrap();
+    let r = fieldchart_hpki::recheck_enveloped_xml(&letter).unwrap();
+    assert_eq!((r.issuer, r.serial), (signer.issuer, signer.serial));
+    let text = String::from_utf8(letter).unwrap();
+    let changed = text.replacen("継続加療", "断続加療", 1);
+    let e = fieldchart_hpki::recheck_enveloped_xml(changed.as_bytes()).unwrap_err();
+    assert!(e.contains("altered after signing"), "{e}");
+    assert!(fieldchart_hpki::recheck_enveloped_xml(CDA.as_bytes()).is_err());
+}
