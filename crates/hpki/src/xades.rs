@@ -61,6 +61,12 @@ pub const MAX_XML_BYTES: usize = 16 * 1024 * 1024;
 /// Bounds the tree roxmltree builds from hostile input.
 pub const MAX_XML_NODES: u32 = 500_000;
 
+/// A signer's certificate and its path's CAs; more in KeyInfo is refused.
+const MAX_CERTIFICATES: usize = 16;
+/// The letter, the SignedProperties, the certificate and attachments; more is refused, since
+/// each reference may canonicalize the whole letter.
+const MAX_REFERENCES: usize = 32;
+
 /// Why a signature is not accepted; the message is the reason a row shows.
 #[derive(Debug, thiserror::Error)]
 enum Rejection {
@@ -226,15 +232,32 @@ fn check_signature(
             }
         }
     }
-    let subject = |c: &X509| c.subject_name().to_der().ok();
-    let issued_another = |c: &X509| {
-        certs.iter().any(|o| {
-            o.to_der().ok() != c.to_der().ok() && o.issuer_name().to_der().ok() == subject(c)
-        })
-    };
-    let Some(at) = certs
+    if certs.len() > MAX_CERTIFICATES {
+        return Err(Rejection::Malformed(format!(
+            "KeyInfo carries {} certificates; a signer's path has a few",
+            certs.len()
+        )));
+    }
+    // (subject, issuer), DER.
+    let names: Vec<_> = certs
         .iter()
-        .position(|c| !issued_another(c))
+        .map(|c| {
+            (
+                c.subject_name().to_der().ok(),
+                c.issuer_name().to_der().ok(),
+            )
+        })
+        .collect();
+    // A certificate issued another when another's issuer is its subject (a self-signed one
+    // names itself, which does not count).
+    let issued_another = |i: usize| {
+        names
+            .iter()
+            .enumerate()
+            .any(|(j, (subject, issuer))| j != i && issuer == &names[i].0 && subject != &names[i].0)
+    };
+    let Some(at) = (0..certs.len())
+        .find(|i| !issued_another(*i))
         .or((!certs.is_empty()).then_some(0))
     else {
         return Err(Rejection::NoCertificate);
@@ -257,7 +280,15 @@ fn check_signature(
     // XMLDSig §3.2.1: every reference.
     let mut covers_letter = false;
     let mut covered = Vec::new();
-    for reference in children(signed_info, DSIG, "Reference") {
+    let references: Vec<Node> = children(signed_info, DSIG, "Reference").collect();
+    if references.len() > MAX_REFERENCES {
+        // Each is a canonicalization of up to the whole letter.
+        return Err(Rejection::Malformed(format!(
+            "SignedInfo has {} references; a signed letter has a few",
+            references.len()
+        )));
+    }
+    for reference in references {
         let (target, whole) = check_reference(doc, signature, reference)?;
         covers_letter |= whole;
         covered.push(target);
