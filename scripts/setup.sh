@@ -15,9 +15,10 @@ need_apt=()
 # is started; a fresh Debian 12 machine has it already, a container may not).
 # openssl: deploy/rsyslog/make-collector-cert.sh makes the collector's certificate with it, and
 # its test runs that script.
+# xmlsec1: the hpki XAdES tests check the crate's XML signatures against it, both ways.
 for pkg in build-essential pkg-config rsyslog rsyslog-openssl rsyslog-gnutls nginx \
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libssl-dev \
-  xvfb imagemagick fonts-noto-cjk webkit2gtk-driver xdotool x11-utils systemd openssl; do
+  xvfb imagemagick fonts-noto-cjk webkit2gtk-driver xdotool x11-utils systemd openssl xmlsec1; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

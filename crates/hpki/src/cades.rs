@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use openssl::asn1::Asn1Time;
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
-use openssl::stack::Stack;
+use openssl::stack::{Stack, StackRef};
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext, X509VerifyResult};
@@ -250,12 +250,8 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
     }
 
     // 3. A signing certificate.
-    if !signer.non_repudiation {
-        return Verification::failed(
-            Outcome::Invalid,
-            "the certificate is not a signing one (its key usage lacks nonRepudiation)",
-            Some(signer),
-        );
+    if let Err(reason) = require_non_repudiation(&signer) {
+        return Verification::failed(Outcome::Invalid, reason, Some(signer));
     }
 
     // 4. The time: a trusted timestamp's, else the signer's claim, else now.
@@ -286,19 +282,63 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
         authority: s.authority,
     });
 
-    // 4. The path at that time.
-    let store = match trust_store(trust, at) {
-        Ok(s) => s,
-        Err(e) => {
-            return Verification::failed(
-                Outcome::Invalid,
-                format!("the hub's trust anchors do not load: {e}"),
-                Some(signer),
-            );
+    // 4 and 5. The path at that time, and revocation.
+    let trusted_time = (basis == TimeBasis::Timestamp).then_some(at);
+    let signing_time_text = signing_time.map(rfc3339);
+    let revocation = match judge_path(&leaf, &untrusted, trust, at, trusted_time, &mut notes) {
+        Ok(r) => r,
+        Err((outcome, reason)) => {
+            return Verification {
+                signing_time: signing_time_text,
+                time_basis: basis,
+                notes,
+                timestamp,
+                ..Verification::failed(outcome, reason, Some(signer))
+            };
         }
     };
+    Verification {
+        outcome: Outcome::Valid,
+        reason: None,
+        signer: Some(signer),
+        signing_time: signing_time_text,
+        time_basis: basis,
+        revocation,
+        notes,
+        timestamp,
+    }
+}
+
+/// Step 3, the same for every signature form: the certificate is a signing one.
+pub(crate) fn require_non_repudiation(signer: &Signer) -> Result<(), String> {
+    if signer.non_repudiation {
+        Ok(())
+    } else {
+        Err("the certificate is not a signing one (its key usage lacks nonRepudiation)".to_owned())
+    }
+}
+
+/// Steps 4 and 5, the same for every signature form (CAdES, PAdES through it, XAdES): `leaf`'s
+/// path to one of the hub's anchors at `at` (Unix seconds), with `untrusted` (the certificates the
+/// signature carries and the hub's intermediates) as helpers, then [`revocation`] against the
+/// hub's CRLs when it has any. `trusted_time` is `at` when a timestamp authority vouches for it.
+/// Ok says whether revocation was checked; Err is the outcome and the reason for the row.
+pub(crate) fn judge_path(
+    leaf: &X509,
+    untrusted: &StackRef<X509>,
+    trust: &Trust,
+    at: i64,
+    trusted_time: Option<i64>,
+    notes: &mut Vec<String>,
+) -> Result<Revocation, (Outcome, String)> {
+    let store = trust_store(trust, at).map_err(|e| {
+        (
+            Outcome::Invalid,
+            format!("the hub's trust anchors do not load: {e}"),
+        )
+    })?;
     let checked = X509StoreContext::new().and_then(|mut ctx| {
-        ctx.init(&store, &leaf, &untrusted, |c| {
+        ctx.init(&store, leaf, untrusted, |c| {
             let ok = c.verify_cert()?;
             let chain: Vec<X509> = c
                 .chain()
@@ -307,46 +347,16 @@ pub fn verify_detached(signature: &[u8], content: &[u8], trust: &Trust, now: i64
             Ok((ok, c.error(), chain))
         })
     });
-    let (ok, error, chain) = match checked {
-        Ok(r) => r,
-        Err(e) => {
-            return Verification::failed(Outcome::Invalid, format!("OpenSSL: {e}"), Some(signer));
-        }
-    };
-    let signing_time_text = signing_time.map(rfc3339);
-    let failed = |outcome, reason, notes, timestamp| Verification {
-        signing_time: signing_time_text.clone(),
-        time_basis: basis,
-        notes,
-        timestamp,
-        ..Verification::failed(outcome, reason, Some(signer.clone()))
-    };
+    let (ok, error, chain) = checked.map_err(|e| (Outcome::Invalid, format!("OpenSSL: {e}")))?;
     if !ok {
-        let (outcome, reason) = path_failure(error);
-        return failed(outcome, reason, notes, timestamp);
+        return Err(path_failure(error));
     }
     // 5. Revocation, against the CRLs as the hub has them now.
-    let has_crl = !trust.crl_files.is_empty();
-    if has_crl {
-        let trusted_time = (basis == TimeBasis::Timestamp).then_some(at);
-        if let Err(reason) = revocation(&chain, trust, trusted_time, &mut notes) {
-            return failed(Outcome::Invalid, reason, notes, timestamp);
-        }
+    if trust.crl_files.is_empty() {
+        return Ok(Revocation::NotChecked);
     }
-    Verification {
-        outcome: Outcome::Valid,
-        reason: None,
-        signer: Some(signer),
-        signing_time: signing_time_text,
-        time_basis: basis,
-        revocation: if has_crl {
-            Revocation::Checked
-        } else {
-            Revocation::NotChecked
-        },
-        notes,
-        timestamp,
-    }
+    revocation(&chain, trust, trusted_time, notes).map_err(|r| (Outcome::Invalid, r))?;
+    Ok(Revocation::Checked)
 }
 
 /// Checks every certificate of `chain` (leaf first, as OpenSSL built it) but its anchor against the

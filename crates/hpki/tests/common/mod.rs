@@ -39,6 +39,24 @@ impl Ca {
         Ca { params, key, cert }
     }
 
+    /// An intermediate CA under this one, as HPKI's signing CAs sit under its root.
+    pub fn intermediate(&self, name: &str) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Test HPKI CA (not real)");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.not_before = OffsetDateTime::now_utc() - Duration::days(3650);
+        params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+        params.use_authority_key_identifier_extension = true;
+        let cert = params.signed_by(&key, &self.issuer()).unwrap();
+        let cert = X509::from_der(cert.der()).unwrap();
+        Ca { params, key, cert }
+    }
+
     pub fn issuer(&self) -> Issuer<'_, &KeyPair> {
         Issuer::from_params(&self.params, &self.key)
     }
