@@ -38,6 +38,9 @@ impl Verifier {
     }
 }
 
+/// The XML Signature namespace (W3C XMLDSig), as a signed letter's bytes carry it.
+const XMLDSIG: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
+
 /// The checks of every signature among one document's files (`source` as the reader listed
 /// them, `read` their bytes, in the same order).
 pub fn check(source: &[SourceFile], read: &[ReadFile], verifier: &Verifier) -> Vec<SignatureCheck> {
@@ -51,6 +54,25 @@ pub fn check(source: &[SourceFile], read: &[ReadFile], verifier: &Verifier) -> V
             // 署名なし from the absence of any check.
             if v.outcome != Outcome::Unsigned {
                 out.push(stored(v, &file.name, SignatureForm::Pades, None, verifier));
+            }
+            continue;
+        }
+        // Only a document that names the XML Signature namespace can hold a ds:Signature; any
+        // other (even one that is not well-formed) is an unsigned document, not a bad signature.
+        if matches!(file.kind, DocumentFileKind::Cda | DocumentFileKind::Xml)
+            && let Some(xml) = read.get(i).and_then(ReadFile::bytes)
+            && xml.windows(XMLDSIG.len()).any(|w| w == XMLDSIG)
+        {
+            let v = fieldchart_hpki::verify_enveloped_xml(xml, &verifier.trust, verifier.now);
+            // As a PDF: an XML document without a ds:Signature adds nothing.
+            if v.outcome != Outcome::Unsigned {
+                out.push(stored(
+                    v,
+                    &file.name,
+                    SignatureForm::XadesEnveloped,
+                    None,
+                    verifier,
+                ));
             }
             continue;
         }
@@ -198,6 +220,148 @@ mod tests {
             media_type: String::new(),
             bytes: 1,
         }
+    }
+
+    /// A CDA letter as a drill hospital writes one (default namespace, Japanese text).
+    const LETTER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><title>診療情報提供書</title><component><section><text>ワーファリン内服中。出血に注意。</text></section></component></ClinicalDocument>\n";
+
+    /// 2026-11-20 13:05 JST, inside the drill certificates' validity.
+    const SIGNED_AT: i64 = 1_795_147_500;
+
+    fn xades(pharmacist: bool) -> Vec<u8> {
+        let (cert, key) = fieldchart_synth::signing::drill_credentials(pharmacist);
+        fieldchart_hpki::sign_enveloped_xml(LETTER.as_bytes(), &cert, &key, SIGNED_AT, &[])
+            .expect("signs")
+    }
+
+    fn cades(content: &[u8]) -> Vec<u8> {
+        let (cert, key) = fieldchart_synth::signing::drill_credentials(false);
+        fieldchart_hpki::sign_detached(content, &cert, &key, SIGNED_AT, &[]).expect("signs")
+    }
+
+    /// The checks the build stores for one content folder holding `files`, read from disk as
+    /// the build reads them, against the drill hub's trust (or none).
+    fn checked(files: &[(&str, DocumentFileKind, Vec<u8>)], trusted: bool) -> Vec<SignatureCheck> {
+        let dir = tempfile::tempdir().unwrap();
+        let source: Vec<SourceFile> = files
+            .iter()
+            .map(|(name, kind, bytes)| {
+                std::fs::write(dir.path().join(name), bytes).unwrap();
+                SourceFile {
+                    name: (*name).into(),
+                    path: (*name).into(),
+                    kind: *kind,
+                    media_type: String::new(),
+                    bytes: bytes.len() as u64,
+                }
+            })
+            .collect();
+        let read = crate::documents::read_files(dir.path(), &source);
+        let trust = if trusted {
+            fieldchart_synth::signing::drill_trust()
+        } else {
+            Trust::default()
+        };
+        let now = chrono::DateTime::from_timestamp(SIGNED_AT + 86_400, 0).unwrap();
+        check(&source, &read, &Verifier::new(trust, now))
+    }
+
+    #[test]
+    fn an_enveloped_xades_letter_is_checked_in_place_and_each_bad_case_says_why() {
+        use DocumentFileKind as K;
+        // Signed by the drill doctor: valid, with the signer's qualification and time.
+        let ok = checked(&[("main_document.xml", K::Cda, xades(false))], true);
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].form, SignatureForm::XadesEnveloped);
+        assert_eq!(ok[0].outcome, SignatureOutcome::Valid, "{:?}", ok[0].reason);
+        assert_eq!(ok[0].file, "main_document.xml");
+        assert!(ok[0].signer.as_ref().unwrap().physician);
+        assert_eq!(ok[0].time_basis, "signing-time");
+
+        // One character of the body changed after signing.
+        let tampered = String::from_utf8(xades(false))
+            .unwrap()
+            .replace("出血に注意", "出血に往意");
+        let bad = checked(
+            &[("main_document.xml", K::Cda, tampered.into_bytes())],
+            true,
+        );
+        assert_eq!(bad[0].outcome, SignatureOutcome::Invalid);
+        assert!(bad[0].reason.is_some());
+
+        // The hub does not trust the drill root: the issuer cannot be confirmed.
+        let unknown = checked(&[("main_document.xml", K::Cda, xades(false))], false);
+        assert_eq!(unknown[0].outcome, SignatureOutcome::UntrustedCa);
+
+        // The drill pharmacist signed it: valid, but not a physician's signature.
+        let pharmacist = checked(&[("main_document.xml", K::Cda, xades(true))], true);
+        assert_eq!(pharmacist[0].outcome, SignatureOutcome::Valid);
+        assert!(!pharmacist[0].signer.as_ref().unwrap().physician);
+
+        // An unsigned letter, and XML that does not even parse, carry no signature at all.
+        let plain = checked(
+            &[
+                ("main_document.xml", K::Cda, LETTER.as_bytes().to_vec()),
+                ("broken.xml", K::Xml, b"<a><b></a>".to_vec()),
+            ],
+            true,
+        );
+        assert!(plain.is_empty(), "{plain:?}");
+    }
+
+    #[test]
+    fn a_detached_signature_over_other_bytes_or_naming_no_file_is_invalid_with_the_reason() {
+        use DocumentFileKind as K;
+        let letter = LETTER.as_bytes().to_vec();
+        let valid = checked(
+            &[
+                ("main_document.xml", K::Cda, letter.clone()),
+                ("main_document.xml.p7s", K::Signature, cades(&letter)),
+            ],
+            true,
+        );
+        assert_eq!(valid.len(), 1);
+        assert_eq!(
+            valid[0].outcome,
+            SignatureOutcome::Valid,
+            "{:?}",
+            valid[0].reason
+        );
+        assert_eq!(
+            valid[0].signature_file.as_deref(),
+            Some("main_document.xml.p7s")
+        );
+
+        let other = checked(
+            &[
+                ("main_document.xml", K::Cda, letter.clone()),
+                (
+                    "main_document.xml.p7s",
+                    K::Signature,
+                    cades(b"another letter"),
+                ),
+            ],
+            true,
+        );
+        assert_eq!(other[0].outcome, SignatureOutcome::Invalid);
+
+        let nameless = checked(
+            &[
+                ("a.pdf", K::Pdf, b"%PDF-1.4\n%%EOF\n".to_vec()),
+                ("b.pdf", K::Pdf, b"%PDF-1.4\n%%EOF\n".to_vec()),
+                ("sig.p7s", K::Signature, cades(b"x")),
+            ],
+            true,
+        );
+        assert_eq!(nameless.len(), 1);
+        assert_eq!(nameless[0].outcome, SignatureOutcome::Invalid);
+        assert!(
+            nameless[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("does not say which file it signs")
+        );
     }
 
     #[test]

@@ -45,8 +45,9 @@ pub(crate) fn recheck(
                 (_, Some(s)) => Ok((s.issuer, s.serial)),
             }
         }),
-        // No XAdES check on the laptop yet: said so rather than passed.
-        SignatureForm::XadesEnveloped => Err("this viewer cannot re-check an XML signature".into()),
+        SignatureForm::XadesEnveloped => bytes(&check.file).and_then(|xml| {
+            fieldchart_hpki::recheck_enveloped_xml(&xml).map(|r| (r.issuer, r.serial))
+        }),
     };
     Some(match found {
         Ok((issuer, serial)) if issuer == signer.issuer && serial == signer.serial => Recheck {
