@@ -840,9 +840,30 @@ describe('step 6, details', () => {
     expect(text(detail)).toContain('署名者の申告による（タイムスタンプなし）');
     expect(text(detail)).toContain('失効：確認していません');
     expect(text(detail.querySelector('.recheck-ok'))).toBe('この端末で再確認：署名はこの文書の内容と一致');
-    expect(text(signed.querySelector('.signature-file'))).toContain('main_document.xml.p7s');
+    // The persona's letter is signed inside the CDA document (XAdES): no separate signature file.
+    expect(letters.find((d) => d.signatures[0].outcome === 'valid').signatures[0].form).toBe('xades-enveloped');
+    expect(text(detail)).toContain('XAdES（CDA文書内の署名）');
+    expect(signed.querySelector('.signature-file')).toBeNull();
     expect(text(unsigned.querySelector('.document-head .badge.signature'))).toBe('署名なし');
     expect(unsigned.querySelector('.signature-detail')).toBeNull();
+  });
+
+  it('a letter with a detached CAdES signature beside it names the signature file, listed as 電子署名', async () => {
+    const record = fixture('record-cades');
+    const letter = record.details.documents.find((d) => d.signatures[0]?.form === 'cades-detached');
+    expect(letter.signatures[0].signatureFile).toBe('main_document.xml.p7s');
+    const m = mount();
+    m.api.openRecord.mockImplementation(async () => record);
+    await toSummary(m);
+    m.$('#go-details').click();
+    await flush();
+    m.$('#tab-documents').click();
+    await flush();
+    const shown = m.$$('.document.referral').find((d) => text(d).includes('main_document.xml.p7s'));
+    expect(text(shown.querySelector('.signature-detail'))).toContain('CAdES（別ファイルの署名 main_document.xml.p7s）');
+    expect(text(shown.querySelector('.signature-file'))).toContain('main_document.xml.p7s');
+    expect(text(shown.querySelector('.document-head .badge.signature')))
+      .toBe(letter.signatures[0].words.ja);
   });
 
   it('a letter signed by someone who is not a physician says so on its row', async () => {

@@ -526,10 +526,12 @@ fn every_screen_is_rendered_by_the_real_desk_as_the_uis_fixtures() {
         "her other registration is suggested"
     );
     screens.insert("record-possibly", pretty(&possibly));
-    // Patients whose letters are a wound photo and a scanned PDF (the persona's is CDA text).
+    // Patients whose letters are a wound photo and a scanned PDF (the persona's is CDA text,
+    // signed inside, XAdES), and one whose letter has a detached CAdES signature beside it.
     for (name, file) in [
         ("record-documents", "main_document.jpg"),
         ("record-scan", "main_document.pdf"),
+        ("record-cades", "main_document.xml.p7s"),
     ] {
         // The first such patient who did not refuse consent, found by their ID.
         let (df, dp) = b

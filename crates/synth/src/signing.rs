@@ -28,6 +28,22 @@ pub fn drill_trust() -> fieldchart_hpki::Trust {
     }
 }
 
+/// A drill signer's certificate (DER) and key, for tests that sign letters other ways (XAdES)
+/// with the certificates a drill hub trusts: the drill doctor's, or the drill pharmacist's.
+pub fn drill_credentials(pharmacist: bool) -> (Vec<u8>, PKey<openssl::pkey::Private>) {
+    let (cert, key) = if pharmacist {
+        (PHARMACIST_PEM, PHARMACIST_KEY)
+    } else {
+        (DOCTOR_PEM, DOCTOR_KEY)
+    };
+    (
+        X509::from_pem(cert)
+            .and_then(|c| c.to_der())
+            .expect("the drill certificate reads"),
+        PKey::private_key_from_pem(key).expect("the drill key reads"),
+    )
+}
+
 /// Who signs a drill letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DrillSigner {
@@ -51,6 +67,19 @@ pub(crate) fn sign_letter(
         .map_err(|e| fail(e.to_string()))?;
     let key = PKey::private_key_from_pem(key).map_err(|e| fail(e.to_string()))?;
     sign_detached(letter, &cert, &key, at.unix_seconds(), &[]).map_err(|e| fail(e.to_string()))
+}
+
+/// The letter with an enveloped XAdES signature inside it (the CDA form, HL7J-CDA-002), made at
+/// `at` by `who`.
+pub(crate) fn sign_letter_enveloped(
+    letter: &[u8],
+    at: Moment,
+    who: DrillSigner,
+) -> Result<Vec<u8>, SynthError> {
+    let pharmacist = who == DrillSigner::Pharmacist;
+    let (cert, key) = drill_credentials(pharmacist);
+    fieldchart_hpki::sign_enveloped_xml(letter, &cert, &key, at.unix_seconds(), &[])
+        .map_err(|e| SynthError::Signing(e.to_string()))
 }
 
 #[cfg(test)]

@@ -114,10 +114,11 @@ impl Builder<'_> {
         }
     }
 
-    /// A referral letter and its detached HPKI signature, made when the letter was (crate::signing).
-    /// One patient in seven has their letter signed by a pharmacist, so a drill meets a letter
-    /// whose signer is not a physician; the choice is by the patient ID, not a draw, so the rest
-    /// of the region is as it was.
+    /// A referral letter with its HPKI signature, made when the letter was (crate::signing): for
+    /// one patient in five an enveloped XAdES signature inside the CDA letter, else a detached
+    /// CAdES signature beside it. One patient in seven has their letter signed by a pharmacist,
+    /// so a drill meets a letter whose signer is not a physician. Both choices are by the patient
+    /// ID, not a draw, so the rest of the region is as it was.
     fn signed_letter(&self, bytes: Vec<u8>, at: Moment) -> Vec<Attachment> {
         let digits: u32 = self.input.patient_id.bytes().map(u32::from).sum();
         let who = if digits % 7 == 3 {
@@ -127,6 +128,14 @@ impl Builder<'_> {
         };
         // The drill keys are compiled in and their signing is tested (signing.rs): a failure is
         // a broken build of the generator, not bad input.
+        if digits % 5 == 1 {
+            let signed =
+                signing::sign_letter_enveloped(&bytes, at, who).expect("the drill HPKI keys sign");
+            return vec![Attachment {
+                name: "main_document.xml",
+                bytes: signed,
+            }];
+        }
         let signature = signing::sign_letter(&bytes, at, who).expect("the drill HPKI keys sign");
         vec![
             Attachment {
