@@ -13,7 +13,8 @@ keys=snapshots/keys
 snapshot=snapshots/drill.fcs
 # The region's data ends yesterday, as if the hub's last copy was made then (data dated today would
 # be newer than the snapshot built from it).
-if [ ! -f "$region/region.json" ]; then
+# A region from before the drill masters (issue 16 §2) is made again, so the drill hub reads them.
+if [ ! -f "$region/region.json" ] || [ ! -f "$region/facility-code-map.csv" ]; then
   rm -rf "$region" "$snapshot"
   "$bin" demo-data --patients 2000 --facilities 3 --seed 2026 --as-of "$(date -d yesterday +%F)" --out "$region"
 fi
@@ -32,7 +33,8 @@ TXT
 # A drill snapshot is valid for 30 days; rebuild it when it has expired, the keys or the drill policy
 # changed, or it was made by an older FieldChart.
 if [ -f "$snapshot" ] && { ! "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub" > /dev/null 2>&1 \
-    || [ scripts/drill/policy.toml -nt "$snapshot" ] || [ scripts/drill/consent.csv -nt "$snapshot" ]; }; then
+    || [ scripts/drill/policy.toml -nt "$snapshot" ] || [ scripts/drill/consent.csv -nt "$snapshot" ] \
+    || [ "$region/facility-code-map.csv" -nt "$snapshot" ]; }; then
   rm -f "$snapshot"
 fi
 if [ ! -f "$snapshot" ]; then
@@ -40,7 +42,10 @@ if [ ! -f "$snapshot" ]; then
     --passphrase-file "$keys/emergency-passphrase.txt" --signing-key "$keys/hub.key" \
     --audit-recipient "$(cat "$keys/hub-audit.pub")" --drill \
     --policy scripts/drill/policy.toml --consent scripts/drill/consent.csv \
-    --xref "$region/pix-xref.tsv" --hpki-anchor crates/synth/drill-hpki/root.pem
+    --xref "$region/pix-xref.tsv" --hpki-anchor crates/synth/drill-hpki/root.pem \
+    --master-hot "$(ls "$region"/MEDIS*.TXT | tail -n 1)" --master-disease "$(ls "$region"/nmain*.txt | tail -n 1)" \
+    --master-jlac10 "analyte=$region/jlac10-analyte.csv" --master-jlac10 "specimen=$region/jlac10-specimen.csv" \
+    --master-local-map "$region/facility-code-map.csv"
 fi
 "$bin" snapshot verify "$snapshot" --identity "$keys/device.key" --trust "$keys/hub.pub"
 

@@ -186,6 +186,8 @@ pub struct BuildSummary {
     /// Per facility, the codes of the patients read that no loaded master knew, most frequent
     /// first: what the hub sends back to the hospital for cleaning. Empty without masters.
     pub unknown_codes: Vec<fieldchart_masters::FacilityUnknowns>,
+    /// How the signatures of the documents read came out (a layer: of the changed patients').
+    pub signatures: signatures::SignatureCounts,
 }
 
 impl BuildSummary {
@@ -408,6 +410,7 @@ pub fn build(
         },
     )?;
     let unknown_codes = counted.unknown.report();
+    let signature_counts = counted.signatures;
     let (mut tally, tallies) = (counted.tally, counted.tallies);
     if let Some(plan) = &plan {
         for (facility, t) in &plan.unchanged {
@@ -547,6 +550,7 @@ pub fn build(
         facilities: manifest.facilities.clone(),
         masters: manifest.masters.clone(),
         unknown_codes,
+        signatures: signature_counts,
     })
 }
 

@@ -29,6 +29,8 @@ pub struct Counted {
     pub tallies: Vec<(Key, PatientTally)>,
     /// The codes no master knew, over the patients read.
     pub unknown: fieldchart_masters::UnknownCodes,
+    /// How the documents' signatures came out, over the patients read.
+    pub signatures: crate::signatures::SignatureCounts,
     keep_tallies: bool,
 }
 
@@ -38,12 +40,14 @@ impl Counted {
             tally,
             tallies: Vec::new(),
             unknown: fieldchart_masters::UnknownCodes::new(),
+            signatures: Default::default(),
             keep_tallies,
         }
     }
 
     fn patient(&mut self, patient: &PatientRecords, draft: &mut Draft) {
         self.unknown.merge(std::mem::take(&mut draft.unknown));
+        self.signatures.merge(draft.signatures);
         self.tally.patient(patient);
         if self.keep_tallies {
             let key = (

@@ -39,6 +39,8 @@ pub struct Draft {
     documents: u64,
     /// The codes no master knew, in this patient's items (taken into the build's count).
     pub unknown: UnknownCodes,
+    /// How this patient's documents' signatures came out.
+    pub signatures: signatures::SignatureCounts,
 }
 
 /// A patient ready to be written: rows, blobs and index document, numbered.
@@ -89,6 +91,7 @@ impl Draft {
         let mut files = Vec::new();
         let (mut out_of_window, mut documents) = (0, 0);
         let mut unknown = UnknownCodes::new();
+        let mut signed = signatures::SignatureCounts::default();
 
         for current in &patient.current {
             let record = current.get();
@@ -126,6 +129,7 @@ impl Draft {
                     if let Item::Document(original) = item {
                         let read = documents::read_files(&record.source.root, &original.files);
                         doc.signatures = signatures::check(&original.files, &read, verifier);
+                        signed.add(&doc.signatures);
                         files.push((items.len(), read));
                     }
                     documents += 1;
@@ -158,6 +162,7 @@ impl Draft {
             out_of_window,
             documents,
             unknown,
+            signatures: signed,
         }
     }
 
@@ -185,6 +190,7 @@ impl Draft {
             out_of_window,
             documents,
             unknown: _,
+            signatures: _,
         } = self;
         let mut next_blob = first_blob;
         let mut blobs = Vec::new();

@@ -38,6 +38,46 @@ impl Verifier {
     }
 }
 
+/// How the signatures a build checked came out: what the operator reads in the build summary
+/// (none confirmed at all usually means `[hpki] anchors` is missing or wrong).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SignatureCounts {
+    pub valid: u64,
+    /// Of the valid ones, signed by someone without a physician's role.
+    pub valid_not_physician: u64,
+    pub invalid: u64,
+    pub untrusted_ca: u64,
+}
+
+impl SignatureCounts {
+    pub fn add(&mut self, checks: &[SignatureCheck]) {
+        for c in checks {
+            match c.outcome {
+                SignatureOutcome::Valid => {
+                    self.valid += 1;
+                    if c.signer.as_ref().is_some_and(|s| !s.physician) {
+                        self.valid_not_physician += 1;
+                    }
+                }
+                SignatureOutcome::Invalid => self.invalid += 1,
+                SignatureOutcome::UntrustedCa => self.untrusted_ca += 1,
+                SignatureOutcome::Unsigned => {}
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: SignatureCounts) {
+        self.valid += other.valid;
+        self.valid_not_physician += other.valid_not_physician;
+        self.invalid += other.invalid;
+        self.untrusted_ca += other.untrusted_ca;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.valid + self.invalid + self.untrusted_ca
+    }
+}
+
 /// The XML Signature namespace (W3C XMLDSig), as a signed letter's bytes carry it.
 const XMLDSIG: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
 

@@ -207,6 +207,8 @@ struct BuildReport {
     masters: Vec<fieldchart_store::manifest::MasterRef>,
     /// Per facility, the codes no master knew, most frequent first.
     unknown_codes: Vec<fieldchart_masters::FacilityUnknowns>,
+    /// How the documents' signatures came out.
+    signatures: fieldchart_build::signatures::SignatureCounts,
 }
 
 /// `analyte=FILE` → the table and the file.
@@ -397,6 +399,7 @@ pub fn report_build(
             .transpose()?,
         masters: summary.masters.clone(),
         unknown_codes: summary.unknown_codes.clone(),
+        signatures: summary.signatures,
     };
     if json {
         crate::out::json(&mut out, &report)?;
@@ -483,6 +486,23 @@ pub fn report_build(
         }
         for e in &report.link_events {
             writeln!(out, "  link event {} ({}): {}", e.origin, e.kind, e.outcome)?;
+        }
+        let s = &report.signatures;
+        if s.total() > 0 {
+            writeln!(
+                out,
+                "  signatures checked: {} valid ({} not by a physician), {} invalid, {} whose issuer \
+                 could not be confirmed{}",
+                s.valid,
+                s.valid_not_physician,
+                s.invalid,
+                s.untrusted_ca,
+                if s.untrusted_ca > 0 && s.valid == 0 {
+                    " (are the HPKI anchors configured? `hub check` lists them)"
+                } else {
+                    ""
+                }
+            )?;
         }
         if report.masters.is_empty() {
             writeln!(

@@ -25,6 +25,10 @@ fn a_hub_with_masters_reports_unknown_codes_per_facility_and_rebuilds_the_base_w
         m.jlac10_specimen.display(),
         m.local_map.display(),
     ));
+    // And the drill HPKI root, as a drill hub names it: the summary counts the letters' results.
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../synth/drill-hpki/root.pem");
+    text.push_str(&format!("\n[hpki]\nanchors = [\"{}\"]\n", root.display()));
     fs::write(&config, text).unwrap();
 
     let (code, out, stderr) = fieldchart(&["hub", "check", hub.hub.to_str().unwrap()]);
@@ -40,6 +44,10 @@ fn a_hub_with_masters_reports_unknown_codes_per_facility_and_rebuilds_the_base_w
 
     let base = hub.build(&[]);
     assert_eq!(base["hub"]["kind"], "base");
+    let signatures = &base["signatures"];
+    assert!(signatures["valid"].as_u64().unwrap() > 0, "{signatures}");
+    assert_eq!(signatures["invalid"], 0, "{signatures}");
+    assert_eq!(signatures["untrusted_ca"], 0, "{signatures}");
     assert_eq!(base["masters"].as_array().unwrap().len(), 5, "{base}");
     let unknown = base["unknown_codes"].as_array().unwrap();
     assert!(

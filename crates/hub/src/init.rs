@@ -111,6 +111,21 @@ silent_days = 7
 # A folder of HL7 v2 link events (ADT^A24 link, A37 unlink, A40 merge), applied after xref.
 # link_events = "link-events"
 
+# The HPKI trust referral letters' signatures are checked against (docs/hpki.md): files or folders.
+# [hpki]
+# anchors = ["hpki/anchors"]
+# intermediates = ["hpki/intermediates"]
+# crls = ["hpki/crls"]
+
+# The standard code masters (docs/masters.md): each code is shown with its standard code and name.
+# [masters]
+# disease = "masters/nmain517.txt"
+# hot = ["masters/MEDIS20261031.TXT"]
+# jlac10_analyte = "masters/jlac10-analyte.csv"
+# jlac10_specimen = "masters/jlac10-specimen.csv"
+# jlac10_encoding = "shift_jis"
+# local_maps = ["masters/facility-code-map.csv"]
+
 # One table per hospital or clinic: its 10-digit facility code, its name, and its storage roots.
 # [[facility]]
 # code = "0410610011"

@@ -265,8 +265,7 @@ fn disease_file(as_of: &str) -> String {
 }
 
 fn analyte_file() -> String {
-    let mut out =
-        String::from("訓練用 JLAC10 分析物コード表（合成コード）\r\n分析物コード,分析物名称\r\n");
+    let mut out = String::from("分析物コード,分析物名称\r\n");
     let mut seen = Vec::new();
     for lab in LABS {
         let analyte = &lab.jlac10[..5];
