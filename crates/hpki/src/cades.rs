@@ -14,8 +14,6 @@
 //!    its own ([`revocation`]), not by OpenSSL's path check, which would call a CRL issued after the
 //!    signing "not yet valid".
 
-use std::path::PathBuf;
-
 use openssl::asn1::Asn1Time;
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
 use openssl::stack::{Stack, StackRef};
@@ -29,13 +27,48 @@ use crate::der;
 use crate::signer::{Signer, signer_of};
 use crate::timestamp::{self, Problem};
 
-/// What the hub trusts: HPKI root certificates (anchors), intermediate CA certificates, and CRL
-/// files (PEM), as it configures them.
-#[derive(Debug, Clone, Default)]
+/// What the hub trusts: HPKI root certificates (anchors), intermediate CA certificates, and the
+/// CAs' CRLs, each read once when the trust is loaded (a build checks thousands of letters
+/// against the same CRLs; they are shared, not copied, between the build's threads).
+#[derive(Clone, Default)]
 pub struct Trust {
     pub anchors: Vec<X509>,
     pub intermediates: Vec<X509>,
-    pub crl_files: Vec<PathBuf>,
+    pub crls: Vec<std::sync::Arc<X509Crl>>,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let subjects = |certs: &[X509]| -> Vec<String> {
+            certs.iter().map(|c| name_of(c.subject_name())).collect()
+        };
+        f.debug_struct("Trust")
+            .field("anchors", &subjects(&self.anchors))
+            .field("intermediates", &subjects(&self.intermediates))
+            .field(
+                "crls",
+                &self
+                    .crls
+                    .iter()
+                    .map(|c| name_of(c.issuer_name()))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Trust {
+    /// Adds the PEM CRL in `file` (as `load_trust` reads one; tests add theirs so).
+    pub fn add_crl_file(&mut self, file: &std::path::Path) -> Result<(), crate::HpkiError> {
+        let bytes = std::fs::read(file).map_err(|e| {
+            crate::HpkiError::Certificate(format!("the CRL {} does not read: {e}", file.display()))
+        })?;
+        let crl = X509Crl::from_pem(&bytes).map_err(|_| {
+            crate::HpkiError::Certificate(format!("{} is not a PEM CRL", file.display()))
+        })?;
+        self.crls.push(std::sync::Arc::new(crl));
+        Ok(())
+    }
 }
 
 /// The four results a document's row can show.
@@ -352,7 +385,7 @@ pub(crate) fn judge_path(
         return Err(path_failure(error));
     }
     // 5. Revocation, against the CRLs as the hub has them now.
-    if trust.crl_files.is_empty() {
+    if trust.crls.is_empty() {
         return Ok(Revocation::NotChecked);
     }
     revocation(&chain, trust, trusted_time, notes).map_err(|r| (Outcome::Invalid, r))?;
@@ -371,19 +404,11 @@ fn revocation(
     trusted_time: Option<i64>,
     notes: &mut Vec<String>,
 ) -> Result<(), String> {
-    let mut crls = Vec::new();
-    for f in &trust.crl_files {
-        let bytes =
-            std::fs::read(f).map_err(|e| format!("the CRL {} does not read: {e}", f.display()))?;
-        let crl = X509Crl::from_pem(&bytes)
-            .map_err(|_| format!("the CRL {} is not a PEM CRL", f.display()))?;
-        crls.push(crl);
-    }
     for pair in chain.windows(2) {
         let [cert, issuer] = pair else { continue };
         let issuer_name = issuer.subject_name().to_der().ok();
         let key = issuer.public_key().ok();
-        let crl = crls.iter().find(|c| {
+        let crl = trust.crls.iter().find(|c| {
             c.issuer_name().to_der().ok() == issuer_name
                 && key.as_ref().is_some_and(|k| c.verify(k).unwrap_or(false))
         });

@@ -100,7 +100,7 @@ pub fn load_trust(
             next_update: crl.next_update().map(|t| t.to_string()),
             stale: crl.next_update().is_some_and(|t| passed(t, now)),
         });
-        trust.crl_files.push(file);
+        trust.crls.push(std::sync::Arc::new(crl));
     }
     Ok((trust, files))
 }

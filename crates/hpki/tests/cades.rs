@@ -84,7 +84,7 @@ fn a_revoked_certificate_is_invalid_when_the_hub_has_the_crl() {
         true,
     );
     let mut t = trust(&ca);
-    t.crl_files = vec![ca.crl(&[1004], dir.path())];
+    t.add_crl_file(&ca.crl(&[1004], dir.path())).unwrap();
     let v = verify_detached(&sign(LETTER, &revoked, &key), LETTER, &t, now());
     assert_eq!(v.outcome, Outcome::Invalid);
     assert!(v.reason.as_deref().unwrap().contains("revoked"), "{v:?}");
@@ -149,7 +149,7 @@ fn a_letter_signed_before_the_crl_was_issued_is_checked_against_it() {
     let (good, key) = ca.rsa_signer("SOMA SHUNSUKE", "Medical Doctor", 1011, recently(), 700);
     let (revoked, revoked_key) = ca.rsa_signer("ONO ERI", "Medical Doctor", 1012, recently(), 700);
     let mut t = trust(&ca);
-    t.crl_files = vec![ca.crl(&[1012], dir.path())];
+    t.add_crl_file(&ca.crl(&[1012], dir.path())).unwrap();
     let signed_at = now() - 14 * 86_400;
     let sig = fieldchart_hpki::sign_detached(LETTER, &good.to_der().unwrap(), &key, signed_at, &[])
         .unwrap();

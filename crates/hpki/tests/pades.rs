@@ -254,3 +254,40 @@ fn a_document_timestamp_appended_after_signing_is_named_in_the_reason() {
         "{reason}"
     );
 }
+
+/// The cases for a signed PDF, as for CAdES and XAdES: the path, the validity at the
+/// signing time, revocation and the signer's qualification are judged by the same code.
+#[test]
+fn an_expired_revoked_unknown_or_pharmacists_pdf_signature_is_judged_as_a_detached_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("Test HPKI Root");
+
+    // Valid for 25 months, ended a year ago.
+    let from = time::OffsetDateTime::now_utc() - time::Duration::days(25 * 30 + 365);
+    let (old, old_key) = ca.rsa_signer("ONO ERI", "Medical Doctor", 3101, from, 25 * 30);
+    let v = verify_pdf(&signed_pdf(&old, &old_key), &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(v.reason.as_deref().unwrap().contains("expired"), "{v:?}");
+
+    let (revoked, revoked_key) = signer(&ca, 3102);
+    let mut t = trust(&ca);
+    t.add_crl_file(&ca.crl(&[3102], dir.path())).unwrap();
+    let v = verify_pdf(&signed_pdf(&revoked, &revoked_key), &t, now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(v.reason.as_deref().unwrap().contains("revoked"), "{v:?}");
+
+    let stranger = Ca::new("Unknown Root");
+    let (cert, key) = signer(&stranger, 3103);
+    let v = verify_pdf(&signed_pdf(&cert, &key), &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::UntrustedCa, "{v:?}");
+
+    let (pharmacist, pharmacist_key) =
+        ca.rsa_signer("SOMA SHUNSUKE", "Pharmacist", 3104, recently(), 700);
+    let v = verify_pdf(
+        &signed_pdf(&pharmacist, &pharmacist_key),
+        &trust(&ca),
+        now(),
+    );
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    assert!(!v.signer.unwrap().is_physician());
+}

@@ -157,7 +157,7 @@ fn a_revoked_certificate_is_invalid_when_the_hub_has_the_crl() {
     let (revoked, key) = doctor(&ca, 2006);
     let (good, good_key) = ca.rsa_signer("SOMA SHUNSUKE", "Medical Doctor", 2007, recently(), 700);
     let mut t = trust(&ca);
-    t.crl_files = vec![ca.crl(&[2006], dir.path())];
+    t.add_crl_file(&ca.crl(&[2006], dir.path())).unwrap();
     let v = verify_enveloped_xml(&signed(&revoked, &key, lately()), &t, now());
     assert_eq!(v.outcome, Outcome::Invalid);
     assert!(reason(&v).contains("revoked"), "{v:?}");
