@@ -379,8 +379,10 @@ impl SnapshotFiles {
             audit_recipient,
             facility_names: crate::roots::region_names(region)?,
             chain: None,
-            hpki: Default::default(),
-            masters: Default::default(),
+            // As a drill hub builds it: letters checked against the drill HPKI root, codes read
+            // against the region's drill masters (what a real hub's build also does per item).
+            hpki: fieldchart_synth::signing::drill_trust(),
+            masters: std::sync::Arc::new(drill_masters(region)?),
         };
         let summary = build_with_bars(opts, || {})?;
         let record = BuildRecord {
@@ -668,4 +670,23 @@ fn print_table(out: &mut impl Write, rows: &[Row], goals: Option<&Goals>) -> std
         met(g.peak_rss_met),
     )?;
     Ok(())
+}
+
+/// The generator's drill masters beside `region`, loaded as a drill hub's `[masters]` would be;
+/// none for a region written before them.
+fn drill_masters(region: &Path) -> anyhow::Result<fieldchart_masters::Masters> {
+    let Some(d) = fieldchart_synth::drill_masters(region) else {
+        return Ok(fieldchart_masters::Masters::new());
+    };
+    Ok(fieldchart_masters::MasterFiles {
+        disease: Some(d.disease),
+        hot: vec![d.hot],
+        jlac10: vec![
+            (fieldchart_masters::Jlac10Table::Analyte, d.jlac10_analyte),
+            (fieldchart_masters::Jlac10Table::Specimen, d.jlac10_specimen),
+        ],
+        local_maps: vec![d.local_map],
+        ..fieldchart_masters::MasterFiles::default()
+    }
+    .load()?)
 }
