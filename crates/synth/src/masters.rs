@@ -42,6 +42,24 @@ pub struct DrillMasters {
     pub local_map: PathBuf,
 }
 
+impl DrillMasters {
+    /// The files as a drill hub's `[masters]` names them (JLAC10 CSVs in Shift_JIS, the mapping
+    /// table in UTF-8: the defaults).
+    pub fn files(&self) -> fieldchart_masters::MasterFiles {
+        use fieldchart_masters::{Jlac10Table, MasterFiles};
+        MasterFiles {
+            disease: Some(self.disease.clone()),
+            hot: vec![self.hot.clone()],
+            jlac10: vec![
+                (Jlac10Table::Analyte, self.jlac10_analyte.clone()),
+                (Jlac10Table::Specimen, self.jlac10_specimen.clone()),
+            ],
+            local_maps: vec![self.local_map.clone()],
+            ..MasterFiles::default()
+        }
+    }
+}
+
 /// Whether a file in a region folder is one of the drill masters (a regenerated region replaces
 /// them).
 pub(crate) fn is_drill_master(name: &str) -> bool {

@@ -382,17 +382,9 @@ fn region_roots(region: &Path) -> Vec<StorageRoot> {
 
 /// The generator's drill masters of `region`, loaded as a drill hub's `[masters]` would.
 pub fn drill_masters(region: &Path) -> fieldchart_masters::Masters {
-    let d = fieldchart_synth::drill_masters(region).expect("the region's drill masters");
-    fieldchart_masters::MasterFiles {
-        disease: Some(d.disease),
-        hot: vec![d.hot],
-        jlac10: vec![
-            (fieldchart_masters::Jlac10Table::Analyte, d.jlac10_analyte),
-            (fieldchart_masters::Jlac10Table::Specimen, d.jlac10_specimen),
-        ],
-        local_maps: vec![d.local_map],
-        ..fieldchart_masters::MasterFiles::default()
-    }
-    .load()
-    .expect("the drill masters load")
+    fieldchart_synth::drill_masters(region)
+        .expect("the region's drill masters")
+        .files()
+        .load()
+        .expect("the drill masters load")
 }

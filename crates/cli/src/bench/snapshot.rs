@@ -675,18 +675,8 @@ fn print_table(out: &mut impl Write, rows: &[Row], goals: Option<&Goals>) -> std
 /// The generator's drill masters beside `region`, loaded as a drill hub's `[masters]` would be;
 /// none for a region written before them.
 fn drill_masters(region: &Path) -> anyhow::Result<fieldchart_masters::Masters> {
-    let Some(d) = fieldchart_synth::drill_masters(region) else {
-        return Ok(fieldchart_masters::Masters::new());
-    };
-    Ok(fieldchart_masters::MasterFiles {
-        disease: Some(d.disease),
-        hot: vec![d.hot],
-        jlac10: vec![
-            (fieldchart_masters::Jlac10Table::Analyte, d.jlac10_analyte),
-            (fieldchart_masters::Jlac10Table::Specimen, d.jlac10_specimen),
-        ],
-        local_maps: vec![d.local_map],
-        ..fieldchart_masters::MasterFiles::default()
+    match fieldchart_synth::drill_masters(region) {
+        Some(d) => Ok(d.files().load()?),
+        None => Ok(fieldchart_masters::Masters::new()),
     }
-    .load()?)
 }
