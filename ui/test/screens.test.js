@@ -634,9 +634,11 @@ describe('step 5, one person across facilities', () => {
 });
 
 describe('step 6, details', () => {
+  /** The details of `record`: a fixture's name, or a record object a test has changed. */
   async function toDetails(record = 'record-doctor') {
     const m = mount();
-    m.api.openRecord.mockImplementation(async () => fixture(record));
+    const sent = typeof record === 'string' ? fixture(record) : record;
+    m.api.openRecord.mockImplementation(async () => sent);
     await toSummary(m);
     m.$('#go-details').click();
     await flush();
@@ -797,11 +799,7 @@ describe('step 6, details', () => {
       sections: [],
       files: [{ name: 'raw.xml', mediaType: 'text/xml', bytes: 900, blob: 16, thumbnail: null, note: null }],
     });
-    const m = mount();
-    m.api.openRecord.mockImplementation(async () => record);
-    await toSummary(m);
-    m.$('#go-details').click();
-    await flush();
+    const m = await toDetails(record);
     m.$('#tab-documents').click();
     await flush();
     const [withText, withoutText] = m.$$('.document');
@@ -822,11 +820,7 @@ describe('step 6, details', () => {
     const letters = record.details.documents.filter((d) => d.referral);
     // What the real desk made of the drill region: one letter signed by the drill doctor, a scan without a signature.
     expect(letters.map((d) => d.signatures[0].outcome).sort()).toEqual(['unsigned', 'valid']);
-    const m = mount();
-    m.api.openRecord.mockImplementation(async () => record);
-    await toSummary(m);
-    m.$('#go-details').click();
-    await flush();
+    const m = await toDetails(record);
     m.$('#tab-documents').click();
     await flush();
     const docs = m.$$('.document.referral');
@@ -852,11 +846,7 @@ describe('step 6, details', () => {
     const record = fixture('record-cades');
     const letter = record.details.documents.find((d) => d.signatures[0]?.form === 'cades-detached');
     expect(letter.signatures[0].signatureFile).toBe('main_document.xml.p7s');
-    const m = mount();
-    m.api.openRecord.mockImplementation(async () => record);
-    await toSummary(m);
-    m.$('#go-details').click();
-    await flush();
+    const m = await toDetails(record);
     m.$('#tab-documents').click();
     await flush();
     const shown = m.$$('.document.referral').find((d) => text(d).includes('main_document.xml.p7s'));
@@ -871,11 +861,7 @@ describe('step 6, details', () => {
     const letter = record.details.documents.find((d) => d.signatures[0]?.outcome === 'valid');
     // The desk's own words for a pharmacist's hcRole; only the role differs from the real fixture.
     record.details.documents = [{ ...letter, signatures: [{ ...letter.signatures[0], roles: ['薬剤師'], physician: false }] }];
-    const m = mount();
-    m.api.openRecord.mockImplementation(async () => record);
-    await toSummary(m);
-    m.$('#go-details').click();
-    await flush();
+    const m = await toDetails(record);
     m.$('#tab-documents').click();
     await flush();
     expect(text(m.$('.document .not-physician'))).toBe('医師の署名ではありません（薬剤師）');
