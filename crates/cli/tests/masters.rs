@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod common;
-use common::fieldchart;
-
-const NHO: &str = "1234567890";
+use common::nho::{Keys, NHO};
 
 fn masters_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/masters")
@@ -20,8 +18,7 @@ fn masters_dir() -> PathBuf {
 struct Built {
     dir: PathBuf,
     snapshot: PathBuf,
-    device_key: PathBuf,
-    hub_pub: String,
+    keys: Keys,
     summary: Value,
 }
 
@@ -30,39 +27,14 @@ fn build(name: &str, masters: bool) -> Built {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("masters-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let key = |kind: &str, file: &str| {
-        let path = dir.join(file);
-        let (code, stdout, stderr) = fieldchart(&["keys", kind, "--out", path.to_str().unwrap()]);
-        assert_eq!(code, 0, "{stderr}");
-        (path, stdout.trim().to_string())
-    };
-    let (device_key, device_pub) = key("device", "device.key");
-    let (hub_key, hub_pub) = key("signing", "hub.key");
-    let (_, audit_pub) = key("device", "audit.key");
+    let keys = Keys::make(&dir);
     let snapshot = dir.join(format!("{name}.fcs"));
-    let root = format!("{NHO}={}", fieldchart_samples::nho().display());
     let m = |f: &str| masters_dir().join(f).to_str().unwrap().to_string();
-    let mut args: Vec<String> = [
-        "snapshot",
-        "build",
-        "--storage",
-        &root,
-        "--out",
-        snapshot.to_str().unwrap(),
-        "--recipient",
-        &device_pub,
-        "--signing-key",
-        hub_key.to_str().unwrap(),
-        "--audit-recipient",
-        &audit_pub,
-        // The samples are of 2011: a window that keeps their prescriptions and labs.
-        "--window-years",
-        "30",
-        "--json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    // The samples are of 2011: a window that keeps their prescriptions and labs.
+    let mut args: Vec<String> = ["--window-years", "30", "--json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     if masters {
         args.extend([
             "--master-hot".into(),
@@ -80,44 +52,21 @@ fn build(name: &str, masters: bool) -> Built {
         ]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, stdout, stderr) = fieldchart(&args);
+    let (code, stdout, stderr) = keys.build_nho(&snapshot, &args);
     assert_eq!(code, 0, "{stderr}");
     Built {
         dir,
         snapshot,
-        device_key,
-        hub_pub,
+        keys,
         summary: serde_json::from_str(&stdout).expect("build --json prints one object"),
     }
 }
 
 /// The record of NHO patient 9999013 as a doctor (vital interest), as JSON.
 fn record(b: &Built) -> Value {
-    let log = b.dir.join("audit.log");
-    let (code, stdout, stderr) = fieldchart(&[
-        "record",
-        b.snapshot.to_str().unwrap(),
-        "--identity",
-        b.device_key.to_str().unwrap(),
-        "--trust",
-        &b.hub_pub,
-        "--user",
-        "試験 太郎",
-        "--profession",
-        "医師",
-        "--team",
-        "DMAT-TEST-01",
-        "--event",
-        "drill",
-        "--audit-log",
-        log.to_str().unwrap(),
-        "--patient",
-        "1234567890:9999013",
-        "--basis",
-        "vital-interest",
-        "--json",
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = b
+        .keys
+        .nho_record(&b.snapshot, &b.dir.join("audit.log"), &["--json"]);
     serde_json::from_str(&stdout).unwrap()
 }
 
@@ -274,34 +223,11 @@ fn with_masters_the_record_shows_standard_codes_beside_the_facility_text_and_wit
 #[test]
 fn a_master_that_is_not_the_file_it_is_named_as_is_a_clear_error_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let key = |kind: &str, file: &str| {
-        let path = dir.path().join(file);
-        let (code, stdout, stderr) = fieldchart(&["keys", kind, "--out", path.to_str().unwrap()]);
-        assert_eq!(code, 0, "{stderr}");
-        (path, stdout.trim().to_string())
-    };
-    let (_, device_pub) = key("device", "device.key");
-    let (hub_key, _) = key("signing", "hub.key");
+    let keys = Keys::make(dir.path());
     let wrong = dir.path().join("MEDIS20261031.TXT");
     std::fs::write(&wrong, "this is not a HOT master\r\n").unwrap();
     let out = dir.path().join("x.fcs");
-    let root = format!("{NHO}={}", fieldchart_samples::nho().display());
-    let (code, _, stderr) = fieldchart(&[
-        "snapshot",
-        "build",
-        "--storage",
-        &root,
-        "--out",
-        out.to_str().unwrap(),
-        "--recipient",
-        &device_pub,
-        "--signing-key",
-        hub_key.to_str().unwrap(),
-        "--audit-recipient",
-        &device_pub,
-        "--master-hot",
-        wrong.to_str().unwrap(),
-    ]);
+    let (code, _, stderr) = keys.build_nho(&out, &["--master-hot", wrong.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(wrong.to_str().unwrap()) && stderr.contains("header"),

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 mod common;
 use common::fieldchart;
+use common::nho::{Keys, NHO};
 
 fn nho() -> PathBuf {
     fieldchart_samples::nho()
@@ -147,80 +148,40 @@ fn a_missing_root_is_a_clear_error() {
     assert!(stderr.contains("not a readable directory"), "{stderr}");
 }
 
-const NHO: &str = "1234567890";
+/// A snapshot of the NHO samples, built once for this test binary: its folder, the snapshot, the
+/// keys to open it, and what the build printed on standard error.
+struct NhoSnapshot {
+    dir: PathBuf,
+    snapshot: PathBuf,
+    keys: Keys,
+    stderr: String,
+}
 
-/// A snapshot of the NHO samples, built once for this test binary, with the keys to open it and
-/// what the build printed on standard error: (folder, snapshot, device key, hub public key, stderr).
-fn nho_snapshot() -> &'static (PathBuf, PathBuf, PathBuf, String, String) {
-    static BUILT: std::sync::OnceLock<(PathBuf, PathBuf, PathBuf, String, String)> =
-        std::sync::OnceLock::new();
+fn nho_snapshot() -> &'static NhoSnapshot {
+    static BUILT: std::sync::OnceLock<NhoSnapshot> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("nho-snapshot");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let key = |kind: &str, name: &str| {
-            let path = dir.join(name);
-            let (code, stdout, stderr) =
-                fieldchart(&["keys", kind, "--out", path.to_str().unwrap()]);
-            assert_eq!(code, 0, "{stderr}");
-            (path, stdout.trim().to_string())
-        };
-        let (device_key, device_pub) = key("device", "device.key");
-        let (hub_key, hub_pub) = key("signing", "hub.key");
-        let (_, audit_pub) = key("device", "audit.key");
+        let keys = Keys::make(&dir);
         let snapshot = dir.join("nho.fcs");
-        let root = format!("1234567890={}", nho().display());
-        let (code, _, stderr) = fieldchart(&[
-            "snapshot",
-            "build",
-            "--storage",
-            &root,
-            "--out",
-            snapshot.to_str().unwrap(),
-            "--recipient",
-            &device_pub,
-            "--signing-key",
-            hub_key.to_str().unwrap(),
-            "--audit-recipient",
-            &audit_pub,
-        ]);
+        let (code, _, stderr) = keys.build_nho(&snapshot, &[]);
         assert_eq!(code, 0, "{stderr}");
-        (dir, snapshot, device_key, hub_pub, stderr)
+        NhoSnapshot {
+            dir,
+            snapshot,
+            keys,
+            stderr,
+        }
     })
 }
 
 /// `record` of the NHO patient 9999013 as a doctor, on the vital-interest basis.
 fn nho_record(json: bool) -> String {
-    let (dir, snapshot, device_key, hub_pub, _) = nho_snapshot();
-    let log = dir.join(format!("audit-{json}.log"));
-    let mut args = vec![
-        "record",
-        snapshot.to_str().unwrap(),
-        "--identity",
-        device_key.to_str().unwrap(),
-        "--trust",
-        hub_pub,
-        "--user",
-        "試験 太郎",
-        "--profession",
-        "医師",
-        "--team",
-        "DMAT-TEST-01",
-        "--event",
-        "drill",
-        "--audit-log",
-        log.to_str().unwrap(),
-        "--patient",
-        "1234567890:9999013",
-        "--basis",
-        "vital-interest",
-    ];
-    if json {
-        args.push("--json");
-    }
-    let (code, stdout, stderr) = fieldchart(&args);
-    assert_eq!(code, 0, "{stderr}");
-    stdout
+    let built = nho_snapshot();
+    let log = built.dir.join(format!("audit-{json}.log"));
+    let extra: &[&str] = if json { &["--json"] } else { &[] };
+    built.keys.nho_record(&built.snapshot, &log, extra)
 }
 
 #[test]
@@ -250,7 +211,9 @@ fn the_nho_gastritis_with_an_outcome_date_and_not_recovering_stays_listed_with_i
 
 #[test]
 fn a_build_warns_of_a_facility_whose_data_is_years_old() {
-    let (dir, _, _, _, stderr) = nho_snapshot();
+    let NhoSnapshot {
+        dir, keys, stderr, ..
+    } = nho_snapshot();
     assert!(
         stderr.contains(
             "warning: facility 1234567890: its newest record is of 2011-12-20T22:44:47.339"
@@ -264,30 +227,7 @@ fn a_build_warns_of_a_facility_whose_data_is_years_old() {
 
     // --json carries the same warning.
     let out = dir.join("nho-json.fcs");
-    let key = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let pubkey = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
-            .unwrap()
-    };
-    let root = format!("{NHO}={}", nho().display());
-    let (code, stdout, stderr) = fieldchart(&[
-        "snapshot",
-        "build",
-        "--storage",
-        &root,
-        "--out",
-        out.to_str().unwrap(),
-        "--recipient",
-        &pubkey("device.key"),
-        "--signing-key",
-        &key("hub.key"),
-        "--audit-recipient",
-        &pubkey("audit.key"),
-        "--json",
-    ]);
+    let (code, stdout, stderr) = keys.build_nho(&out, &["--json"]);
     assert_eq!(code, 0, "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["stale_data_days"], 7);

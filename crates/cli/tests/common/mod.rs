@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod hub;
+pub mod nho;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
