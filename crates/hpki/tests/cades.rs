@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Ca, LETTER, now, recently, sign, trust};
+use common::{Ca, LETTER, assert_signed_by_ono, now, recently, sign, trust};
 use fieldchart_hpki::{Outcome, Revocation, TimeBasis, verify_detached};
 use time::{Duration, OffsetDateTime};
 
@@ -19,14 +19,7 @@ fn a_physicians_letter_verifies_with_signer_role_facility_and_signing_time() {
     let (cert, key) = ca.signer("ONO ERI", "Medical Doctor", 1001, recently(), 700, true);
     let v = verify_detached(&sign(LETTER, &cert, &key), LETTER, &trust(&ca), now());
     assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
-    let signer = v.signer.as_ref().unwrap();
-    assert_eq!(signer.name.as_deref(), Some("ONO ERI"));
-    assert_eq!(
-        signer.organization.as_deref(),
-        Some("Ishinomaki Minato General Hospital")
-    );
-    assert!(signer.is_physician());
-    assert_eq!(signer.roles[0].japanese(), Some("医師"));
+    assert_signed_by_ono(&v);
     assert_eq!(
         v.time_basis,
         TimeBasis::SigningTime,

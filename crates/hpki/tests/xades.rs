@@ -11,7 +11,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Ca, now, recently, trust};
+use common::{Ca, assert_signed_by_ono, now, recently, trust};
 use fieldchart_hpki::{
     Outcome, Revocation, TimeBasis, Verification, sign_enveloped_xml, verify_enveloped_xml,
 };
@@ -63,14 +63,7 @@ fn a_physicians_cda_letter_verifies_with_signer_role_facility_and_claimed_time()
     let at = lately();
     let v = verify_enveloped_xml(&signed(&cert, &key, at), &trust(&ca), now());
     assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
-    let signer = v.signer.as_ref().unwrap();
-    assert_eq!(signer.name.as_deref(), Some("ONO ERI"));
-    assert_eq!(
-        signer.organization.as_deref(),
-        Some("Ishinomaki Minato General Hospital")
-    );
-    assert!(signer.is_physician());
-    assert_eq!(signer.roles[0].japanese(), Some("医師"));
+    assert_signed_by_ono(&v);
     assert_eq!(v.time_basis, TimeBasis::SigningTime);
     let claimed = OffsetDateTime::from_unix_timestamp(at).unwrap();
     let shown = OffsetDateTime::parse(

@@ -22,18 +22,24 @@ pub struct Ca {
     pub cert: X509,
 }
 
+/// A CA certificate's parameters: `name` under the test organisation, ten years either side of now.
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Test HPKI CA (not real)");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.not_before = OffsetDateTime::now_utc() - Duration::days(3650);
+    params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+    params
+}
+
 impl Ca {
     pub fn new(name: &str) -> Ca {
         let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "Test HPKI CA (not real)");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.not_before = OffsetDateTime::now_utc() - Duration::days(3650);
-        params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+        let params = ca_params(name);
         let cert = params.self_signed(&key).unwrap();
         let cert = X509::from_der(cert.der()).unwrap();
         Ca { params, key, cert }
@@ -42,15 +48,7 @@ impl Ca {
     /// An intermediate CA under this one, as HPKI's signing CAs sit under its root.
     pub fn intermediate(&self, name: &str) -> Ca {
         let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, "Test HPKI CA (not real)");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.not_before = OffsetDateTime::now_utc() - Duration::days(3650);
-        params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+        let mut params = ca_params(name);
         params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&key, &self.issuer()).unwrap();
         let cert = X509::from_der(cert.der()).unwrap();
@@ -186,4 +184,20 @@ pub fn now() -> i64 {
 
 pub fn recently() -> OffsetDateTime {
     OffsetDateTime::now_utc() - Duration::days(30)
+}
+
+/// Asserts that `v` names the test physician every CA here issues for: ONO ERI, 医師, of the
+/// hospital in her certificate's O.
+pub fn assert_signed_by_ono(v: &fieldchart_hpki::Verification) {
+    let signer = v
+        .signer
+        .as_ref()
+        .expect("a verified signature names its signer");
+    assert_eq!(signer.name.as_deref(), Some("ONO ERI"));
+    assert_eq!(
+        signer.organization.as_deref(),
+        Some("Ishinomaki Minato General Hospital")
+    );
+    assert!(signer.is_physician());
+    assert_eq!(signer.roles[0].japanese(), Some("医師"));
 }
