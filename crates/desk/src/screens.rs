@@ -1391,8 +1391,25 @@ fn document(i: &ItemView, f: &Facilities) -> Option<Document> {
 
 /// The document's signatures for its row and viewer, the most urgent first.
 fn signatures(d: &fieldchart_store::rows::DocumentEntry) -> Vec<DocSignature> {
-    use fieldchart_store::rows::{SignatureForm as F, SignatureOutcome as O};
-    let words = |o: O| match o {
+    use fieldchart_store::rows::SignatureOutcome as O;
+    let mut out: Vec<&fieldchart_store::rows::SignatureCheck> = d.signatures.iter().collect();
+    out.sort_by_key(|c| match c.outcome {
+        O::Invalid => 0,
+        O::UntrustedCa => 1,
+        O::Unsigned => 2,
+        O::Valid => 3,
+    });
+    let mut out: Vec<DocSignature> = out.into_iter().map(doc_signature).collect();
+    if out.is_empty() && d.referral {
+        out.push(DocSignature::unsigned_referral());
+    }
+    out
+}
+
+/// The words of a signature's outcome: its key, and what the screen says in Japanese and English.
+fn signature_words(o: fieldchart_store::rows::SignatureOutcome) -> Words {
+    use fieldchart_store::rows::SignatureOutcome as O;
+    let (key, ja, en) = match o {
         O::Valid => ("valid", "署名あり・検証済み", "Signed, verified"),
         O::Invalid => ("invalid", "署名が無効", "Signature invalid"),
         O::UntrustedCa => (
@@ -1402,72 +1419,67 @@ fn signatures(d: &fieldchart_store::rows::DocumentEntry) -> Vec<DocSignature> {
         ),
         O::Unsigned => ("unsigned", "署名なし", "Not signed"),
     };
-    let mut out: Vec<(u8, DocSignature)> = d
-        .signatures
-        .iter()
-        .map(|c| {
-            let (key, ja, en) = words(c.outcome);
-            let urgency = match c.outcome {
-                O::Invalid => 0,
-                O::UntrustedCa => 1,
-                O::Unsigned => 2,
-                O::Valid => 3,
-            };
-            let signer = c.signer.as_ref();
-            let sig = DocSignature {
-                outcome: key,
-                words: Words { key, ja, en },
-                form: match c.form {
-                    F::CadesDetached => "cades-detached",
-                    F::XadesEnveloped => "xades-enveloped",
-                    F::Pades => "pades",
-                },
-                file: c.file.clone(),
-                signature_file: c.signature_file.clone(),
-                signer: signer.and_then(|s| s.name.clone()),
-                organization: signer.and_then(|s| s.organization.clone()),
-                roles: signer
-                    .map(|s| {
-                        s.roles
-                            .iter()
-                            .map(|r| r.japanese.clone().unwrap_or_else(|| r.name.clone()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                physician: signer.is_some_and(|s| s.physician),
-                signed_at: c
-                    .timestamp
-                    .as_ref()
-                    .map(|t| t.time.as_str())
-                    .or(c.signing_time.as_deref())
-                    .and_then(japan_time),
-                time_basis: match c.time_basis.as_str() {
-                    "timestamp" => "timestamp",
-                    "signing-time" => "signing-time",
-                    _ => "verification",
-                },
-                timestamp_authority: c.timestamp.as_ref().map(|t| t.authority.clone()),
-                revocation: if c.revocation == "checked" {
-                    "checked"
-                } else {
-                    "not-checked"
-                },
-                reason: c.reason.clone(),
-                notes: c.notes.clone(),
-                checked_at: japan_time(&c.checked_at),
-                rechecked: c.recheck.as_ref().map(|r| r.ok),
-                recheck_reason: c.recheck.as_ref().and_then(|r| r.reason.clone()),
-            };
-            (urgency, sig)
-        })
-        .collect();
-    out.sort_by_key(|(u, _)| *u);
-    let mut out: Vec<DocSignature> = out.into_iter().map(|(_, s)| s).collect();
-    if out.is_empty() && d.referral {
-        let (key, ja, en) = words(O::Unsigned);
-        out.push(DocSignature {
-            outcome: key,
-            words: Words { key, ja, en },
+    Words { key, ja, en }
+}
+
+/// One stored signature check as the screen shows it.
+fn doc_signature(c: &fieldchart_store::rows::SignatureCheck) -> DocSignature {
+    use fieldchart_store::rows::SignatureForm as F;
+    let words = signature_words(c.outcome);
+    let signer = c.signer.as_ref();
+    DocSignature {
+        outcome: words.key,
+        words,
+        form: match c.form {
+            F::CadesDetached => "cades-detached",
+            F::XadesEnveloped => "xades-enveloped",
+            F::Pades => "pades",
+        },
+        file: c.file.clone(),
+        signature_file: c.signature_file.clone(),
+        signer: signer.and_then(|s| s.name.clone()),
+        organization: signer.and_then(|s| s.organization.clone()),
+        roles: signer
+            .map(|s| {
+                s.roles
+                    .iter()
+                    .map(|r| r.japanese.clone().unwrap_or_else(|| r.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        physician: signer.is_some_and(|s| s.physician),
+        signed_at: c
+            .timestamp
+            .as_ref()
+            .map(|t| t.time.as_str())
+            .or(c.signing_time.as_deref())
+            .and_then(japan_time),
+        time_basis: match c.time_basis.as_str() {
+            "timestamp" => "timestamp",
+            "signing-time" => "signing-time",
+            _ => "verification",
+        },
+        timestamp_authority: c.timestamp.as_ref().map(|t| t.authority.clone()),
+        revocation: if c.revocation == "checked" {
+            "checked"
+        } else {
+            "not-checked"
+        },
+        reason: c.reason.clone(),
+        notes: c.notes.clone(),
+        checked_at: japan_time(&c.checked_at),
+        rechecked: c.recheck.as_ref().map(|r| r.ok),
+        recheck_reason: c.recheck.as_ref().and_then(|r| r.reason.clone()),
+    }
+}
+
+impl DocSignature {
+    /// A referral letter with no signature the build found: shown as 署名なし, not left blank.
+    fn unsigned_referral() -> DocSignature {
+        let words = signature_words(fieldchart_store::rows::SignatureOutcome::Unsigned);
+        DocSignature {
+            outcome: words.key,
+            words,
             form: "none",
             file: String::new(),
             signature_file: None,
@@ -1484,9 +1496,8 @@ fn signatures(d: &fieldchart_store::rows::DocumentEntry) -> Vec<DocSignature> {
             checked_at: None,
             rechecked: None,
             recheck_reason: None,
-        });
+        }
     }
-    out
 }
 
 /// An RFC 3339 time as a Day in Japan time (UTC+9), as every other time on screen is local.
