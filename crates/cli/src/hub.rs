@@ -357,10 +357,8 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     // What a layer cannot change: who can open the chain, who signed it, and its scope.
     let mut who: Vec<String> = r.laptops.clone();
     who.sort();
-    let masters = r
-        .masters
-        .load()
-        .context("[masters] in hub.toml changed since it was checked")?;
+    let masters = r.masters.load()?;
+    let with_masters = !masters.infos().is_empty();
     // A new master changes the standard codes of every patient, not only the changed ones.
     let master_digests: Vec<&str> = masters.infos().iter().map(|i| i.sha256.as_str()).collect();
     let settings = format!(
@@ -446,7 +444,7 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     ));
     // A base read everyone, so its lists are whole: they replace the facilities' report files.
     // A layer's (the changed patients only) are printed but leave the files as the base wrote them.
-    if built.kind == fieldchart_build::chain::Kind::Base && !r.masters.loaded.is_empty() {
+    if built.kind == fieldchart_build::chain::Kind::Base && with_masters {
         let codes: Vec<String> = r.facilities.iter().map(|f| f.code.clone()).collect();
         for path in
             fieldchart_hub::unknown::write_reports(&r.folder, &codes, &built.summary.unknown_codes)?
@@ -556,7 +554,7 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
 /// did not read (the first few, with why).
 fn masters_lines(
     out: &mut impl Write,
-    loaded: &[fieldchart_masters::MasterInfo],
+    loaded: &[&fieldchart_masters::MasterInfo],
 ) -> anyhow::Result<()> {
     if loaded.is_empty() {
         writeln!(
@@ -652,9 +650,21 @@ fn hpki_lines(out: &mut impl Write, f: &fieldchart_hpki::TrustFiles) -> anyhow::
 
 fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let r = HubConfig::read(&a.dir)?;
+    let masters = r.masters.load()?;
     let mut out = crate::out::stdout();
     if a.json {
-        crate::out::json(&mut out, &r)?;
+        /// The configuration as resolved, with what each master file held.
+        #[derive(serde::Serialize)]
+        struct Checked<'a> {
+            #[serde(flatten)]
+            config: &'a fieldchart_hub::Resolved,
+            masters_loaded: Vec<&'a fieldchart_masters::MasterInfo>,
+        }
+        let checked = Checked {
+            config: &r,
+            masters_loaded: masters.infos(),
+        };
+        crate::out::json(&mut out, &checked)?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(
@@ -702,7 +712,7 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_default()
     )?;
     hpki_lines(&mut out, &r.hpki.files)?;
-    masters_lines(&mut out, &r.masters.loaded)?;
+    masters_lines(&mut out, &masters.infos())?;
     for f in &r.facilities {
         writeln!(out, "facility {} {}", f.code, f.name)?;
         for root in &f.roots {

@@ -125,3 +125,44 @@ fn a_hub_with_masters_reports_unknown_codes_per_facility_and_rebuilds_the_base_w
         "{next}"
     );
 }
+
+#[test]
+fn a_master_file_that_is_not_its_layout_stops_check_and_build_at_its_line_but_not_status() {
+    let hub = Hub::new("10");
+    let config = hub.hub.join("hub.toml");
+    let wrong = hub.hub.join("MEDIS20261031.TXT");
+    fs::write(&wrong, "this is not a HOT master\r\n").unwrap();
+    let mut text = fs::read_to_string(&config).unwrap();
+    let line = text.lines().count() + 3;
+    text.push_str(&format!("\n[masters]\nhot = [\"{}\"]\n", wrong.display()));
+    fs::write(&config, &text).unwrap();
+
+    let dir = hub.hub.to_str().unwrap();
+    for command in ["check", "build"] {
+        let (code, _, stderr) = fieldchart(&["hub", command, dir]);
+        assert_eq!(code, 2, "hub {command}: {stderr}");
+        assert!(
+            stderr.contains(&format!("hub.toml (line {line}"))
+                && stderr.contains("[masters] hot:")
+                && stderr.contains("no header row"),
+            "hub {command}: {stderr}"
+        );
+    }
+    assert!(
+        !hub.hub.join("builds").exists()
+            || fs::read_dir(hub.hub.join("builds")).unwrap().next().is_none(),
+        "a build stopped by its configuration writes nothing"
+    );
+    // Only check and build read the masters: status does not even parse them.
+    let (_, out, stderr) = fieldchart(&["hub", "status", dir]);
+    assert!(!stderr.contains("[masters]") && !out.contains("[masters]"), "{stderr}");
+
+    // A file that is not there at all is refused by every command, at its line.
+    fs::remove_file(&wrong).unwrap();
+    let (code, _, stderr) = fieldchart(&["hub", "status", dir]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("hub.toml (line {line}")) && stderr.contains("cannot read"),
+        "{stderr}"
+    );
+}

@@ -322,18 +322,35 @@ impl ResolvedHpki {
     }
 }
 
-/// `[masters]` as the build uses it: the files (read again at each build, so a new month's master
-/// put in place is taken), and what each held when the configuration was read.
+/// `[masters]` as the build uses it: the files, read at `hub check` and at each build (so a new
+/// month's master put in place is taken), never by the other commands.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ResolvedMasters {
     pub files: fieldchart_masters::MasterFiles,
-    pub loaded: Vec<fieldchart_masters::MasterInfo>,
+    /// Each configured file, the key that names it and where in `hub.toml`, so a file that turns
+    /// out not to be its master is a configuration fault pointing at the line.
+    #[serde(skip)]
+    named: Vec<(PathBuf, String, Option<Position>)>,
+    #[serde(skip)]
+    config: PathBuf,
 }
 
 impl ResolvedMasters {
-    /// Reads the masters for a build.
-    pub fn load(&self) -> Result<fieldchart_masters::Masters, fieldchart_masters::MasterError> {
-        self.files.load()
+    /// Reads every configured master once. A file that cannot be read, or is not in the layout
+    /// its key names, is [`HubError::Config`] naming the key and its line (exit 2).
+    pub fn load(&self) -> Result<fieldchart_masters::Masters, HubError> {
+        self.files.load().map_err(|e| {
+            let (key, at) = self
+                .named
+                .iter()
+                .find(|(path, _, _)| path == e.path())
+                .map_or(("masters", None), |(_, key, at)| (key.as_str(), *at));
+            HubError::Config {
+                path: self.config.clone(),
+                at,
+                reason: format!("[masters] {key}: {e}"),
+            }
+        })
     }
 }
 
@@ -587,64 +604,56 @@ impl HubConfig {
                 local_maps: list(&m.local_maps),
                 local_map_encoding: m.local_map_encoding.unwrap_or(TextEncoding::Utf8),
             };
-            // Each file loaded on its own, so a fault names the key whose file is wrong.
-            let mut loaded = Vec::new();
-            let mut each = |key: &str, span: std::ops::Range<usize>, only: MasterFiles| {
-                let masters = only
-                    .load()
-                    .map_err(|e| fault(span, format!("[masters] {key}: {e}")))?;
-                loaded.extend(masters.infos().into_iter().cloned());
-                Ok::<(), HubError>(())
-            };
+            // Each file only opened here: reading and parsing a full master is for `hub check`
+            // and the build (ResolvedMasters::load), not for every `hub status`.
             let span1 = |p: &Option<Spanned<PathBuf>>| p.as_ref().map_or(0..0, |p| p.span());
             let spans = |p: &Option<Spanned<Vec<PathBuf>>>| p.as_ref().map_or(0..0, |p| p.span());
-            if let Some(d) = &files.disease {
-                each(
-                    "disease",
-                    span1(&m.disease),
-                    MasterFiles {
-                        disease: Some(d.clone()),
-                        ..MasterFiles::default()
-                    },
-                )?;
-            }
-            for h in &files.hot {
-                each(
-                    "hot",
-                    spans(&m.hot),
-                    MasterFiles {
-                        hot: vec![h.clone()],
-                        ..MasterFiles::default()
-                    },
-                )?;
-            }
+            let mut named = Vec::new();
+            named.extend(
+                files
+                    .disease
+                    .iter()
+                    .map(|d| (d, "disease".to_string(), span1(&m.disease))),
+            );
+            named.extend(
+                files
+                    .hot
+                    .iter()
+                    .map(|h| (h, "hot".to_string(), spans(&m.hot))),
+            );
             for ((table, path), (_, written)) in files
                 .jlac10
                 .iter()
                 .zip(jlac10.iter().filter(|(_, p)| p.is_some()))
             {
-                each(
-                    &format!("jlac10_{}", table_key(*table)),
+                named.push((
+                    path,
+                    format!("jlac10_{}", table_key(*table)),
                     span1(written),
-                    MasterFiles {
-                        jlac10: vec![(*table, path.clone())],
-                        jlac10_encoding: files.jlac10_encoding,
-                        ..MasterFiles::default()
-                    },
-                )?;
+                ));
             }
-            for l in &files.local_maps {
-                each(
-                    "local_maps",
-                    spans(&m.local_maps),
-                    MasterFiles {
-                        local_maps: vec![l.clone()],
-                        local_map_encoding: files.local_map_encoding,
-                        ..MasterFiles::default()
-                    },
-                )?;
+            named.extend(
+                files
+                    .local_maps
+                    .iter()
+                    .map(|l| (l, "local_maps".to_string(), spans(&m.local_maps))),
+            );
+            let mut checked = Vec::new();
+            for (file, key, span) in named {
+                if let Err(e) = std::fs::File::open(file) {
+                    return Err(fault(
+                        span,
+                        format!("[masters] {key}: cannot read {}: {e}", file.display()),
+                    ));
+                }
+                let at = (span != (0..0)).then(|| Position::of(text, span.start));
+                checked.push((file.clone(), key, at));
             }
-            ResolvedMasters { files, loaded }
+            ResolvedMasters {
+                files,
+                named: checked,
+                config: path.to_owned(),
+            }
         };
 
         if self.facilities.is_empty() {

@@ -54,6 +54,15 @@ pub enum MasterError {
     NoHeader { path: PathBuf, wanted: &'static str },
 }
 
+impl MasterError {
+    /// The master file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            MasterError::Read { path, .. } | MasterError::NoHeader { path, .. } => path,
+        }
+    }
+}
+
 /// Which master a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
