@@ -150,12 +150,18 @@ fn a_master_file_that_is_not_its_layout_stops_check_and_build_at_its_line_but_no
     }
     assert!(
         !hub.hub.join("builds").exists()
-            || fs::read_dir(hub.hub.join("builds")).unwrap().next().is_none(),
+            || fs::read_dir(hub.hub.join("builds"))
+                .unwrap()
+                .next()
+                .is_none(),
         "a build stopped by its configuration writes nothing"
     );
     // Only check and build read the masters: status does not even parse them.
     let (_, out, stderr) = fieldchart(&["hub", "status", dir]);
-    assert!(!stderr.contains("[masters]") && !out.contains("[masters]"), "{stderr}");
+    assert!(
+        !stderr.contains("[masters]") && !out.contains("[masters]"),
+        "{stderr}"
+    );
 
     // A file that is not there at all is refused by every command, at its line.
     fs::remove_file(&wrong).unwrap();

@@ -86,13 +86,8 @@ impl DiseaseMaster {
         let mut cols = columns;
         let mut first = true;
         for (line, fields) in source::records(&src.text) {
-            report.lines += 1;
-            let fields = match fields {
-                Ok(f) => f,
-                Err(reason) => {
-                    report.skip(line, reason);
-                    continue;
-                }
+            let Some(fields) = report.read(line, fields) else {
+                continue;
             };
             if std::mem::take(&mut first) && columns.is_none() {
                 if let Some(c) = DiseaseColumns::from_header(&fields) {
@@ -141,9 +136,6 @@ impl DiseaseMaster {
             by_exchange.insert(entry.exchange_code.clone(), i);
             entries.push(entry);
             report.loaded += 1;
-        }
-        if src.had_errors {
-            report.skip(0, "some bytes were not valid Shift_JIS and were replaced");
         }
         DiseaseMaster {
             info: MasterInfo::new(MasterKind::Disease, &src, report),

@@ -102,13 +102,8 @@ impl HotMaster {
         let mut report = LoadReport::default();
         let mut cols: Option<HotColumns> = None;
         for (line, fields) in source::records(&src.text) {
-            report.lines += 1;
-            let fields = match fields {
-                Ok(f) => f,
-                Err(reason) => {
-                    report.skip(line, reason);
-                    continue;
-                }
+            let Some(fields) = report.read(line, fields) else {
+                continue;
             };
             let Some(c) = &cols else {
                 // The published files open with the header; without it the columns are unknown
@@ -163,9 +158,6 @@ impl HotMaster {
                 path: src.path.clone(),
                 wanted: "基準番号（ＨＯＴコード）",
             });
-        }
-        if src.had_errors {
-            report.skip(0, "some bytes were not valid Shift_JIS and were replaced");
         }
         self.infos
             .push(MasterInfo::new(MasterKind::Hot, &src, report));

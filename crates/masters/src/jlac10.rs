@@ -108,13 +108,8 @@ impl Jlac10Tables {
         let mut cols: Option<(usize, usize)> = None;
         let width = table.span().len();
         for (line, fields) in source::records(&src.text) {
-            report.lines += 1;
-            let fields = match fields {
-                Ok(f) => f,
-                Err(reason) => {
-                    report.skip(line, reason);
-                    continue;
-                }
+            let Some(fields) = report.read(line, fields) else {
+                continue;
             };
             let Some((code_col, name_col)) = cols else {
                 let code = fields.iter().position(|h| h.contains("コード"));
@@ -151,12 +146,6 @@ impl Jlac10Tables {
                 path: src.path.clone(),
                 wanted: "コード and 名称",
             });
-        }
-        if src.had_errors {
-            report.skip(
-                0,
-                "some bytes were not valid in the file's encoding and were replaced",
-            );
         }
         let info = MasterInfo::new(MasterKind::Jlac10(table), &src, report);
         self.infos.push((table, info));

@@ -107,7 +107,19 @@ pub struct MasterInfo {
 }
 
 impl MasterInfo {
-    pub(crate) fn new(kind: MasterKind, src: &source::SourceText, report: LoadReport) -> Self {
+    /// What `src` gave as `kind`. Bytes that were not valid in the file's encoding (replaced
+    /// while decoding) are a skip of line 0, the whole file, whichever master it is.
+    pub(crate) fn new(kind: MasterKind, src: &source::SourceText, mut report: LoadReport) -> Self {
+        if src.had_errors {
+            let encoding = match src.encoding {
+                TextEncoding::ShiftJis => "Shift_JIS",
+                TextEncoding::Utf8 => "UTF-8",
+            };
+            report.skip(
+                0,
+                format!("some bytes were not valid {encoding} and were replaced"),
+            );
+        }
         MasterInfo {
             kind,
             file_name: src

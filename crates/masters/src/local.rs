@@ -45,13 +45,8 @@ impl LocalMap {
         let mut report = LoadReport::default();
         let mut cols: Option<[usize; 5]> = None;
         for (line, fields) in source::records(&src.text) {
-            report.lines += 1;
-            let fields = match fields {
-                Ok(f) => f,
-                Err(reason) => {
-                    report.skip(line, reason);
-                    continue;
-                }
+            let Some(fields) = report.read(line, fields) else {
+                continue;
             };
             let Some(c) = cols else {
                 let found: Option<Vec<usize>> = LOCAL_MAP_HEADER

@@ -36,6 +36,17 @@ pub struct Skipped {
 }
 
 impl LoadReport {
+    /// Counts line `line` of the file and gives its fields, or records why it cannot be read
+    /// (a quote that does not close) and gives none.
+    pub(crate) fn read(
+        &mut self,
+        line: usize,
+        fields: Result<Vec<String>, String>,
+    ) -> Option<Vec<String>> {
+        self.lines += 1;
+        fields.map_err(|reason| self.skip(line, reason)).ok()
+    }
+
     pub(crate) fn skip(&mut self, line: usize, reason: impl Into<String>) {
         self.skipped.push(Skipped {
             line,

@@ -80,6 +80,27 @@ fn a_bad_line_is_kept_as_a_diagnostic_and_the_rest_loads() {
 }
 
 #[test]
+fn bytes_not_valid_in_the_encoding_are_reported_for_every_master_kind() {
+    // A mapping table said to be UTF-8 with one Shift_JIS byte pair in a row: the rows still load,
+    // and the report says the file held bytes that were replaced (line 0, the whole file).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.csv");
+    let mut bytes = std::fs::read(data("local_map.csv")).unwrap();
+    bytes.extend_from_slice(b"F001,99ZZZ,\x93\xfa,HOT13,1900001010101\n");
+    std::fs::write(&path, bytes).unwrap();
+    let mut m = Masters::new();
+    let info = m.load_local_map(&path, TextEncoding::Utf8).unwrap().clone();
+    assert!(info.report.loaded >= 3, "{info:?}");
+    assert!(
+        info.report
+            .skipped
+            .iter()
+            .any(|s| s.line == 0 && s.reason.contains("not valid UTF-8")),
+        "{info:?}"
+    );
+}
+
+#[test]
 fn disease_by_management_number_and_by_exchange_code() {
     let (_dir, m) = loaded();
     let d = m.disease("20001234").unwrap();
