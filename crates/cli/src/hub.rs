@@ -566,12 +566,16 @@ fn masters_lines(
     for m in loaded {
         writeln!(
             out,
-            "master {}: {} (version {}): {} entries from {} lines",
+            "master {}: {} (version {}): {} entries from {} lines{}",
             m.kind.name(),
             m.file_name,
             m.version.as_deref().unwrap_or("not in its name"),
             m.report.loaded,
-            m.report.lines
+            m.report.lines,
+            match m.report.preamble {
+                0 => String::new(),
+                n => format!(" ({n} title lines above the header)"),
+            }
         )?;
         for s in m.report.skipped.iter().take(3) {
             writeln!(

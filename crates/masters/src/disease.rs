@@ -1,9 +1,9 @@
 //! The MEDIS ICD10対応標準病名マスター, 病名基本テーブル (`nmain*.txt`): disease names by 病名管理番号
 //! (8 digits, SS-MIX2 `MDCDX2` in PRB-3) and by 病名交換用コード (4 characters), with their ICD-10.
 //!
-//! docs/masters.md §1 gives the columns and their sources. The column order is taken from a header
-//! row when the file has one, else from [`DiseaseColumns::PUBLISHED`], which is the field order of
-//! the 病名基本テーブル as byomei.org documents it and is *not* confirmed against a real file.
+//! docs/masters.md §1 gives the columns and their sources. The published file is Shift_JIS CSV with
+//! no header row, 20 columns in the order of [`DiseaseColumns::PUBLISHED`]; a converted copy with a
+//! header row is read by its header names instead.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -37,8 +37,8 @@ pub struct DiseaseColumns {
 }
 
 impl DiseaseColumns {
-    /// 変更区分, 病名管理番号, 病名表記, 病名表記カナ, 採択区分, 病名交換用コード, ICD10, …,
-    /// 移行先病名管理番号 (16th): the order byomei.org gives for the 病名基本テーブル.
+    /// 変更区分, 病名管理番号, 病名表記, 病名表記カナ, 採択区分, 病名交換用コード, ICD10-2013 (1), …,
+    /// 移行先病名管理番号 (16th of the 20): the published file's order (docs/masters.md §1).
     pub const PUBLISHED: DiseaseColumns = DiseaseColumns {
         management_number: 1,
         name: 2,
@@ -52,7 +52,17 @@ impl DiseaseColumns {
             management_number: source::column(header, &["病名管理番号"])?,
             name: source::column(header, &["病名表記"])?,
             exchange_code: source::column(header, &["病名交換用コード"])?,
-            icd10: source::column(header, &["ICD10", "ICD-10", "ICD10-2013", "ICD10(2013)"])?,
+            icd10: source::column(
+                header,
+                &[
+                    "ICD10",
+                    "ICD-10",
+                    "ICD10-2013",
+                    "ICD10(2013)",
+                    "ICD10-2013-1",
+                    "ICD10-2013(1)",
+                ],
+            )?,
             successor: source::column(header, &["移行先病名管理番号"]),
         })
     }

@@ -2,10 +2,17 @@
 //! 材料 (specimen, 3), 測定法 (method, 3) and 結果識別 (result identification, 2) — the five parts of
 //! a 17-character JLAC10 code.
 //!
-//! The JSLM publishes the tables as Excel workbooks in zips (`1801jlac1.zip` …, docs/masters.md §3).
-//! This loader reads one sheet saved as CSV. Its header row must name a code column (a header that
-//! contains `コード`) and a name column (a header that contains `名称`); the exact header words in the
-//! JSLM sheets are not confirmed, so nothing else is assumed.
+//! The JSLM publishes the tables as one Excel workbook (`136jlac10_1.xlsx`, version 136 of 2026/03),
+//! one sheet per table, each with three title rows, a blank row and its header on row 5
+//! (docs/masters.md §3 lists the sheets and their header words). This loader reads one sheet saved
+//! as CSV. The header is the first row with a code column and a name column of this table:
+//!
+//! - code: a header `コード` or `<table>コード` (分析物コード), else any header containing `コード`;
+//! - name: the first header starting `<table>名` (分析物名(1), 識別名, 材料名, 測定法名, 結果識別名),
+//!   else one containing `名称`. The analyte sheet's 大分類名称 (the category) is never the name.
+//!
+//! Rows above the header (titles, notes) are counted as the file's preamble, not as skipped lines;
+//! codes the table marks deleted (更新区分 `S`) are skipped with that reason.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,6 +21,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::source::{self, LoadReport, SourceText, TextEncoding};
 use crate::{MasterError, MasterInfo, MasterKind};
+
+/// The (code, name) columns of `table`'s header row, if `fields` is it (the module's rules).
+fn header_columns(table: Jlac10Table, fields: &[String]) -> Option<(usize, usize)> {
+    let label = table.label_ja();
+    let folded: Vec<String> = fields.iter().map(|f| source::fold_header(f)).collect();
+    let own_code = format!("{label}コード");
+    let code = folded
+        .iter()
+        .position(|h| h == "コード" || *h == own_code)
+        .or_else(|| folded.iter().position(|h| h.contains("コード")))?;
+    let own_name = format!("{label}名");
+    let name = folded
+        .iter()
+        .position(|h| h.starts_with(&own_name))
+        .or_else(|| {
+            folded
+                .iter()
+                .position(|h| h.contains("名称") && !h.starts_with("大分類"))
+        })?;
+    (code != name).then_some((code, name))
+}
 
 /// The five JLAC10 tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,18 +134,22 @@ impl Jlac10Tables {
     ) -> Result<&MasterInfo, MasterError> {
         let mut report = LoadReport::default();
         let mut cols: Option<(usize, usize)> = None;
+        let mut update_col: Option<usize> = None;
         let width = table.span().len();
         for (line, fields) in source::records(&src.text) {
             let Some(fields) = report.read(line, fields) else {
                 continue;
             };
             let Some((code_col, name_col)) = cols else {
-                let code = fields.iter().position(|h| h.contains("コード"));
-                let name = fields.iter().position(|h| h.contains("名称"));
-                match (code, name) {
-                    (Some(c), Some(n)) => cols = Some((c, n)),
-                    // Title rows above the header are common in exported sheets.
-                    _ => report.skip(line, "before the header row (コード … 名称)"),
+                match header_columns(table, &fields) {
+                    Some(c) => {
+                        cols = Some(c);
+                        update_col = fields
+                            .iter()
+                            .position(|h| source::fold_header(h).starts_with("更新区分"));
+                    }
+                    // The JSLM sheets have title and note rows above the header.
+                    _ => report.preamble += 1,
                 }
                 continue;
             };
@@ -134,7 +166,18 @@ impl Jlac10Tables {
                 continue;
             }
             if name.is_empty() {
-                report.skip(line, format!("no {}名称", table.label_ja()));
+                report.skip(line, format!("no {}名", table.label_ja()));
+                continue;
+            }
+            // The sheets keep deleted codes, marked 更新区分 S and named （削除）…: not a name to show.
+            if update_col
+                .and_then(|i| fields.get(i))
+                .is_some_and(|u| u.trim().eq_ignore_ascii_case("S"))
+            {
+                report.skip(
+                    line,
+                    format!("{code} is deleted from the table (更新区分 S)"),
+                );
                 continue;
             }
             self.names
@@ -144,7 +187,7 @@ impl Jlac10Tables {
         if cols.is_none() {
             return Err(MasterError::NoHeader {
                 path: src.path.clone(),
-                wanted: "コード and 名称",
+                wanted: "a code column (コード) and a name column (…名 or 名称)",
             });
         }
         let info = MasterInfo::new(MasterKind::Jlac10(table), &src, report);

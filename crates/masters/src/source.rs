@@ -19,12 +19,17 @@ pub enum TextEncoding {
     Utf8,
 }
 
-/// What loading one file gave: how many lines were read, how many became entries, and why the
-/// others were skipped (1-based line numbers, as an editor shows them).
+/// What loading one file gave: how many lines were read, how many became entries, how many were
+/// the published file's own title rows above its header, and why the others were skipped (1-based
+/// line numbers, as an editor shows them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadReport {
     pub lines: usize,
     pub loaded: usize,
+    /// Lines above the header row (the JSLM sheets' title, notes and blank row): expected, so not
+    /// a skip to warn of.
+    #[serde(default)]
+    pub preamble: usize,
     pub skipped: Vec<Skipped>,
 }
 

@@ -72,10 +72,16 @@ fn a_bad_line_is_kept_as_a_diagnostic_and_the_rest_loads() {
     let dis = &m.disease.as_ref().unwrap().info.report;
     assert_eq!(dis.skipped[0].line, 3);
     let analyte = &m.jlac10.as_ref().unwrap().infos[0].1.report;
-    // The title row above the header and the 4-character code.
+    // The title, notes and blank row above the header on row 5, as in the JSLM sheet, are its
+    // preamble; the 4-character code and a code the table marks deleted are skipped.
+    assert_eq!(analyte.preamble, 4);
     assert_eq!(
         analyte.skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
-        vec![1, 6]
+        vec![9, 10]
+    );
+    assert!(
+        analyte.skipped[1].reason.contains("更新区分 S"),
+        "{analyte:?}"
     );
 }
 
@@ -154,17 +160,22 @@ fn jlac10_code_names_its_parts_and_marks_infections() {
     let (_dir, m) = loaded();
     let n = m.jlac10("5F016141002327151").unwrap();
     assert_eq!(n.analyte.as_deref(), Some("HBs"));
-    assert_eq!(n.identification.as_deref(), Some("抗原"));
+    assert_eq!(n.identification.as_deref(), Some("ウイルス抗原"));
     assert_eq!(n.specimen.as_deref(), Some("血清"));
     assert_eq!(n.method, None);
     assert_eq!(
         m.infection_marker("F001", "JC10", "5F016141002327151"),
         Some(Infection::HepatitisB)
     );
-    // HBs antibody (identification 1420 = 抗体) is immunity, not infection.
+    // HBs antibody (identification 1430 ウイルス抗体, SRL's 5F016-1430 HBs抗体) is immunity, not
+    // infection; 1420 ウイルス特異抗原 is an antigen, so it is.
+    assert_eq!(
+        m.infection_marker("F001", "JC10", "5F016143002327151"),
+        None
+    );
     assert_eq!(
         m.infection_marker("F001", "JC10", "5F016142002327151"),
-        None
+        Some(Infection::HepatitisB)
     );
     assert_eq!(
         m.infection_marker("F001", "99LAB", "10222"),

@@ -270,7 +270,7 @@ fn disease_file(as_of: &str) -> String {
     for (i, p) in PROBLEMS.iter().enumerate() {
         let kana = "";
         out.push_str(&format!(
-            "\"0\",\"{}\",\"{}\",\"{kana}\",\"1\",\"{}\",\"{}\",,\"A\",,\"88{:05}\",\"{}\",\"1\",\"001\",\"{as_of}\",\"\",,\r\n",
+            "0,{},\"{}\",\"{kana}\",1,\"{}\",\"{}\",\"\",\"\",,88{:05},\"{}\",1,001,{as_of},,\"00\",0,\"\",\"\"\r\n",
             p.medis,
             p.name,
             p.exchange,
@@ -282,29 +282,50 @@ fn disease_file(as_of: &str) -> String {
     out
 }
 
+/// A JSLM sheet's rows above its header: a title, the two notes and a blank row, so the header is
+/// on row 5 as in the published workbook (docs/masters.md §3).
+fn jslm_title(title: &str, columns: usize) -> String {
+    let commas = ",".repeat(columns - 1);
+    format!(
+        "{title}（訓練用）{commas}\r\n※ 訓練用の合成コード表です。実際の表ではありません。{commas}\r\n\
+         ※ 名称等は合成データのものです。{commas}\r\n{commas}\r\n"
+    )
+}
+
 fn analyte_file() -> String {
-    let mut out = String::from("分析物コード,分析物名称\r\n");
+    let mut out = jslm_title("分析物コード一覧(Analyte Code List)", 9);
+    out.push_str(
+        "大分類,大分類名称,分析物コード,分析物名(1),分析物名(2),分析物名(英名),備考,\
+         更新区分（T：登録、S：削除、H：変更）,更新日\r\n",
+    );
     let mut seen = Vec::new();
     for lab in LABS {
         let analyte = &lab.jlac10[..5];
         if !seen.contains(&analyte) {
             seen.push(analyte);
-            out.push_str(&format!("{analyte},{}\r\n", lab.name));
+            out.push_str(&format!(",,{analyte},{},,,,,\r\n", lab.name));
         }
     }
     for (analyte, name) in OTHER_ANALYTES {
-        out.push_str(&format!("{analyte},{name}\r\n"));
+        out.push_str(&format!(",,{analyte},{name},,,,,\r\n"));
     }
     out
 }
 
 fn specimen_file() -> String {
-    let mut out = String::from("材料コード,材料名称\r\n");
+    let mut out = jslm_title("材料コードⅠ一覧[Specimen Code I List]", 11);
+    out.push_str(
+        "List,大分類,Catergory,中分類,Subcatergory,コード,材料名,Materials,備考,\
+         更新区分（T：登録、S：削除、H：変更）,更新日\r\n",
+    );
     let mut seen = Vec::new();
     for lab in LABS {
         if !seen.contains(&lab.specimen.code) {
             seen.push(lab.specimen.code);
-            out.push_str(&format!("{},{}\r\n", lab.specimen.code, lab.specimen.text));
+            out.push_str(&format!(
+                "材料コードⅠ,,,,,{},{},,,,\r\n",
+                lab.specimen.code, lab.specimen.text
+            ));
         }
     }
     out
@@ -384,6 +405,6 @@ mod tests {
                 .any(|l| l.starts_with(&URINE_PROTEIN.jlac10[..5])),
             "{table}"
         );
-        assert!(table.contains("5F016,HBs抗原"));
+        assert!(table.contains(",,5F016,HBs抗原,"));
     }
 }
