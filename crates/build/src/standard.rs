@@ -15,8 +15,7 @@
 
 use std::sync::Arc;
 
-use fieldchart_masters::{CriticalDrugClass, Masters, StandardCode, UnknownCodes};
-use fieldchart_store::codes::CriticalClass;
+use fieldchart_masters::{Masters, StandardCode, UnknownCodes};
 use fieldchart_store::manifest::MasterRef;
 use fieldchart_store::rows::{Code, Entry, StandardRef};
 
@@ -137,14 +136,14 @@ impl Coder {
                 master: s.master.map(|k| k.name().to_owned()),
                 via_local_map: s.via_local_map,
                 yj: yj.clone(),
-                drug_class: yj.as_deref().and_then(class_of),
+                drug_class: yj.as_deref().and_then(fieldchart_store::codes::yj_class),
             }),
             // A YJ code the HOT master did not name (a YJ-coded drug without the HOT master, a
             // 薬価基準 code): its 薬効分類 still decides.
             (None, Some(yj)) => Some(StandardRef {
                 system: "YJ".into(),
                 code: yj.clone(),
-                drug_class: class_of(&yj),
+                drug_class: fieldchart_store::codes::yj_class(&yj),
                 yj: Some(yj),
                 ..StandardRef::default()
             }),
@@ -201,15 +200,6 @@ impl Coder {
             Self::pairs(item).any(|(s, c)| self.masters.infection_marker(facility, s, c).is_some())
         })
     }
-}
-
-fn class_of(yj: &str) -> Option<CriticalClass> {
-    fieldchart_masters::critical_class(yj).map(|c| match c {
-        CriticalDrugClass::Anticoagulant => CriticalClass::Anticoagulant,
-        CriticalDrugClass::Insulin => CriticalClass::Insulin,
-        CriticalDrugClass::Antiepileptic => CriticalClass::Antiepileptic,
-        CriticalDrugClass::SystemicSteroid => CriticalClass::SystemicSteroid,
-    })
 }
 
 #[cfg(test)]

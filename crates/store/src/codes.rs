@@ -37,10 +37,10 @@ impl CriticalClass {
     }
 }
 
+/// The names of each critical class. A YJ code is classed by its 薬効分類 instead
+/// ([`yj_class`]: `fieldchart_masters::critical_class`, which needs no master file).
 struct DrugClass {
     class: CriticalClass,
-    /// YJ code prefixes (薬効分類 + …): the first digits of a 12-character YJ code.
-    yj_prefixes: &'static [&'static str],
     /// Generic and brand names (substrings), as a pharmacist would write them.
     names: &'static [&'static str],
     /// Routes or forms that make the drug not count (topical or inhaled steroids are not systemic).
@@ -50,7 +50,6 @@ struct DrugClass {
 const DRUG_CLASSES: &[DrugClass] = &[
     DrugClass {
         class: CriticalClass::Anticoagulant,
-        yj_prefixes: &["3332", "3333", "3334", "3339"],
         names: &[
             "ワルファリン",
             "ワーファリン",
@@ -83,7 +82,6 @@ const DRUG_CLASSES: &[DrugClass] = &[
     },
     DrugClass {
         class: CriticalClass::Insulin,
-        yj_prefixes: &["2492"],
         names: &[
             "インスリン",
             "インシュリン",
@@ -112,7 +110,6 @@ const DRUG_CLASSES: &[DrugClass] = &[
     },
     DrugClass {
         class: CriticalClass::Antiepileptic,
-        yj_prefixes: &["113"],
         names: &[
             "バルプロ",
             "デパケン",
@@ -158,7 +155,6 @@ const DRUG_CLASSES: &[DrugClass] = &[
     },
     DrugClass {
         class: CriticalClass::SystemicSteroid,
-        yj_prefixes: &["2454", "2456"],
         names: &[
             "プレドニゾロン",
             "プレドニン",
@@ -234,21 +230,32 @@ pub fn medication_class(m: &MedicationEntry) -> Vec<(CriticalClass, String)> {
 
 /// The classes a single drug code belongs to. When the hub's masters resolved the drug to a YJ
 /// code, its 薬効分類 decided at the build (`StandardRef::drug_class`) and names are not read; else
-/// by YJ prefix or by name.
+/// by the YJ code the message carries ([`yj_class`]) or by name.
 pub fn drug_classes(drug: &Code) -> Vec<CriticalClass> {
     if let Some(standard) = drug.standard.as_ref().filter(|s| s.yj.is_some()) {
         return standard.drug_class.into_iter().collect();
     }
     let name = jtext::fold(&drug.text);
-    let yj = yj_code(drug);
+    let by_code = yj_code(drug).and_then(yj_class);
     DRUG_CLASSES
         .iter()
         .filter(|c| {
-            yj.is_some_and(|y| c.yj_prefixes.iter().any(|p| y.starts_with(p)))
-                || c.names.iter().any(|n| name.contains(&jtext::fold(n)))
+            by_code == Some(c.class) || c.names.iter().any(|n| name.contains(&jtext::fold(n)))
         })
         .map(|c| c.class)
         .collect()
+}
+
+/// The critical class of a YJ code by its 薬効分類 and route digits (docs/masters.md §5): the same
+/// rule whether the code came in the message or through a master.
+pub fn yj_class(yj: &str) -> Option<CriticalClass> {
+    use fieldchart_masters::CriticalDrugClass as M;
+    fieldchart_masters::critical_class(yj).map(|c| match c {
+        M::Anticoagulant => CriticalClass::Anticoagulant,
+        M::Insulin => CriticalClass::Insulin,
+        M::Antiepileptic => CriticalClass::Antiepileptic,
+        M::SystemicSteroid => CriticalClass::SystemicSteroid,
+    })
 }
 
 /// A YJ code (12 characters, system `YJ`), from either component set.
@@ -281,19 +288,8 @@ pub fn is_severe_drug_allergy(a: &AllergyEntry) -> bool {
     a.active && a.is_drug() && a.is_severe()
 }
 
-/// Infection markers: JLAC10 analyte codes (first five characters) and names.
-const INFECTION_JLAC10: &[&str] = &[
-    "5F016", // HBs抗原
-    "5F017", // HBs抗原 (other methods)
-    "5F360", // HCV抗体
-    "5F361", // HCV-RNA
-    "5E071", // 梅毒TP抗体
-    "5E075", // 梅毒 RPR
-    "5E072", "5E073", "5E074", // 梅毒 STS
-    "5F703", // HIV-1/2抗体
-    "5F701", "5F702", // HIV
-    "5F720", // HTLV-1抗体
-];
+/// Infection markers by name, for codes that are not JLAC10 (JLAC10 codes are read by
+/// `fieldchart_masters::infection_for_analyte`, which needs no master file).
 const INFECTION_NAMES: &[&str] = &[
     "HBs抗原",
     "HBsAg",
@@ -308,11 +304,12 @@ const INFECTION_NAMES: &[&str] = &[
 ];
 
 /// True when a lab item is an infection marker (hepatitis B/C, syphilis, HIV, HTLV-1).
+/// An HBs antibody (JLAC10 5F016 with a virus antibody's 識別, 1430) is immunity, not infection.
 pub fn infection_marker(item: &Code) -> bool {
     let jlac = [item.code.as_deref(), item.local_code.as_deref()]
         .into_iter()
         .flatten()
-        .any(|c| INFECTION_JLAC10.iter().any(|p| c.starts_with(p)));
+        .any(|c| fieldchart_masters::infection_for_analyte(c).is_some());
     let name = jtext::fold(&item.text);
     jlac || INFECTION_NAMES
         .iter()
@@ -471,6 +468,50 @@ mod tests {
         assert!(infection_marker(&by_code));
         assert!(infection_marker(&code("HBs抗原")));
         assert!(!infection_marker(&code("クレアチニン")));
+    }
+
+    #[test]
+    fn an_hbs_antibody_is_immunity_and_hiv_and_htlv_are_read_by_their_real_analytes() {
+        let jlac = |c: &str, text: &str| Code {
+            text: text.into(),
+            code: Some(c.into()),
+            system: Some("JC10".into()),
+            ..Code::default()
+        };
+        // SRL's HBs抗体 (5F016-1430): a vaccinated nurse is no infection risk.
+        assert!(!infection_marker(&jlac("5F016143002305211", "HBs抗体")));
+        // A facility's own name that no name table knows, under the real analytes.
+        assert!(infection_marker(&jlac(
+            "5F560155002305211",
+            "抗原抗体スクリーニング"
+        )));
+        assert!(infection_marker(&jlac("5F450143002305111", "ATLA")));
+    }
+
+    #[test]
+    fn a_yj_code_in_the_message_is_classed_by_the_masters_rule_without_a_master() {
+        let with_yj = |yj: &str, text: &str| Code {
+            text: text.into(),
+            code: Some(yj.into()),
+            system: Some("YJ".into()),
+            ..Code::default()
+        };
+        // Phenobarbital is 112, not 113; an insulin + GLP-1 combination is 396; nasal glucagon is
+        // 2492 but external (the MHLW price list's codes).
+        assert_eq!(
+            drug_classes(&with_yj("1125004F1023", "錠剤Ａ")),
+            vec![CriticalClass::Antiepileptic]
+        );
+        assert_eq!(
+            drug_classes(&with_yj("3969501G1023", "配合注Ｂ")),
+            vec![CriticalClass::Insulin]
+        );
+        assert!(drug_classes(&with_yj("2492700R1022", "点鼻粉末剤")).is_empty());
+        // Without a YJ code the names still decide.
+        assert_eq!(
+            drug_classes(&code("ワーファリン錠1mg")),
+            vec![CriticalClass::Anticoagulant]
+        );
     }
 
     #[test]

@@ -500,18 +500,18 @@ pub(crate) mod labs {
     pub(crate) const HBS_AG: LabTest =
         qualitative!("5F016141002327151", "HBs抗原", "50101", "HBsAg", SERUM);
     pub(crate) const HCV_AB: LabTest =
-        qualitative!("5F360149002327151", "HCV抗体", "50111", "HCVAb", SERUM);
+        qualitative!("5F360148702327151", "HCV抗体", "50111", "HCVAb", SERUM);
     pub(crate) const TPHA: LabTest = qualitative!(
-        "5E071141002327151",
+        "5E075135102327151",
         "梅毒TP抗体(TPHA)",
         "50121",
         "TPHA",
         SERUM
     );
     pub(crate) const RPR: LabTest =
-        qualitative!("5E075141002327151", "梅毒RPR", "50122", "RPR", SERUM);
+        qualitative!("5E074135102327151", "梅毒RPR", "50122", "RPR", SERUM);
     pub(crate) const HIV_AB: LabTest =
-        qualitative!("5F703141002327151", "HIV-1/2抗体", "50131", "HIV", SERUM);
+        qualitative!("5F560143002327151", "HIV-1/2抗体", "50131", "HIV", SERUM);
     pub(crate) const URINE_PROTEIN: LabTest =
         qualitative!("1A010000000190111", "尿蛋白定性", "60101", "U-TP", URINE);
     pub(crate) const URINE_GLUCOSE: LabTest =
