@@ -138,6 +138,9 @@ pub struct ChainBuilt {
     /// Patients whose folders were read again (every one on a full check or a first build); the
     /// others were checked from the times the state keeps, by a `stat` of each folder and file.
     pub walked: u64,
+    /// Patients read again, their files unchanged, because a CRL the hub has now lists the
+    /// certificate of a signature on one of their letters that an earlier build judged valid.
+    pub revoked_signers: u64,
     /// Left-overs of an interrupted build removed from `builds/` before this one.
     pub cleaned: Vec<PathBuf>,
     /// The chain after this build, base first.
@@ -252,6 +255,10 @@ pub fn build_next(
     // order, are joined with the state's rows as they stream out of it in the same order, so no
     // more than one batch of the state is held at once, however large the region.
     let trust_before = epoch_ns(SystemTime::now() - RACY_SLACK);
+    // Letters judged valid by an earlier build whose signer a CRL the hub has now revokes: their
+    // patients are read again, whatever their files, so the laptop shows the letter as invalid
+    // from this build on and not only at the next base.
+    let revoked = state.signed_by(&opts.build.hpki.revoked_certificates())?;
     let scans = scan(&opts.build.storage);
     let mut order: Vec<Ordered> = scans
         .iter()
@@ -294,7 +301,8 @@ pub fn build_next(
             done += looked.len() as u64;
             for (key, found, was_walked, tally) in looked {
                 walked += u64::from(was_walked);
-                if let (Some(tally), false) = (tally, matches!(found, Seen::Changed { .. })) {
+                let read_again = matches!(found, Seen::Changed { .. }) || revoked.contains(&key);
+                if let (Some(tally), false) = (tally, read_again) {
                     unchanged_tallies.push((key.0.clone(), tally));
                 }
                 seen.push((key, found));
@@ -327,6 +335,13 @@ pub fn build_next(
         }
     }
 
+    let mut revoked_signers = 0u64;
+    for key in &revoked {
+        if present.contains(key) && layer.insert(key.clone()) {
+            revoked_signers += 1;
+        }
+    }
+
     let why_base = why_base(&opts, &state, &chain, (layer.len() + removed.len()) as u64)?;
     let created = opts.build.vault.created;
     let mut build = opts.build;
@@ -335,6 +350,10 @@ pub fn build_next(
     } else {
         Kind::Layer
     };
+    if kind == Kind::Base {
+        // A base reads everyone: no one is read again for a CRL's sake.
+        revoked_signers = 0;
+    }
     let sequence = match kind {
         Kind::Base => 0,
         Kind::Layer => chain.last().map_or(0, |l| l.sequence + 1),
@@ -432,8 +451,29 @@ pub fn build_next(
         }
         let mut delete =
             tx.prepare("DELETE FROM patient WHERE facility = ?1 AND patient_id = ?2")?;
+        let mut unsign =
+            tx.prepare("DELETE FROM signer WHERE facility = ?1 AND patient_id = ?2")?;
         for key in &removed {
             delete.execute(params![key.0, key.1])?;
+            unsign.execute(params![key.0, key.1])?;
+        }
+        // The signers of the letters of everyone read: theirs replace what the state had (a base
+        // read everyone, so it replaces the whole table).
+        if kind == Kind::Base {
+            tx.execute("DELETE FROM signer", [])?;
+        } else {
+            for (key, _) in &summary.tallies {
+                unsign.execute(params![key.0, key.1])?;
+            }
+        }
+        let mut sign = tx.prepare(
+            "INSERT OR IGNORE INTO signer (facility, patient_id, issuer, serial)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (key, signers) in &summary.signers {
+            for (issuer, serial) in signers {
+                sign.execute(params![key.0, key.1, issuer, serial])?;
+            }
         }
         if kind == Kind::Base {
             tx.execute("DELETE FROM chain", [])?;
@@ -485,6 +525,7 @@ pub fn build_next(
         touched: counts.2,
         hashed_files: counts.3,
         walked,
+        revoked_signers,
         cleaned,
         chain,
     })
@@ -1021,6 +1062,13 @@ impl State {
                  tombstones INTEGER NOT NULL,
                  bytes      INTEGER NOT NULL
              );
+             CREATE TABLE IF NOT EXISTS signer (
+                 facility   TEXT NOT NULL,
+                 patient_id TEXT NOT NULL,
+                 issuer     TEXT NOT NULL,
+                 serial     TEXT NOT NULL,
+                 PRIMARY KEY (facility, patient_id, issuer, serial)
+             ) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS setting (
                  key   TEXT PRIMARY KEY,
                  value TEXT NOT NULL
@@ -1063,6 +1111,26 @@ impl State {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    /// The patients with a letter whose valid signature was made with one of `revoked`'s
+    /// certificates ((issuer, serial) as the signer is written).
+    fn signed_by(&self, revoked: &HashSet<(String, String)>) -> Result<HashSet<Key>, BuildError> {
+        let mut out = HashSet::new();
+        if revoked.is_empty() {
+            return Ok(out);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT facility, patient_id, issuer, serial FROM signer")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let cert = (r.get::<_, String>(2)?, r.get::<_, String>(3)?);
+            if revoked.contains(&cert) {
+                out.insert((r.get(0)?, r.get(1)?));
+            }
+        }
+        Ok(out)
     }
 
     /// Every patient row, ordered by key as [`build_next`] orders the storage's patients

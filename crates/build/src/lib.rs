@@ -178,6 +178,9 @@ pub struct BuildSummary {
     pub chain: Option<ChainLink>,
     /// Each patient read, with what they added to the counts: what the hub's state keeps.
     pub tallies: Vec<(Key, PatientTally)>,
+    /// The patients read whose letters carry valid signatures, with the signers' (issuer,
+    /// serial): what the hub's state keeps to notice a CRL that revokes one.
+    pub signers: Vec<(Key, Vec<(String, String)>)>,
     /// Each facility as the file's manifest describes it: its data-as-of and counts over all its
     /// patients (those a layer kept from earlier builds too), reader errors included.
     pub facilities: Vec<FacilityManifest>,
@@ -411,7 +414,7 @@ pub fn build(
     )?;
     let unknown_codes = counted.unknown.report();
     let signature_counts = counted.signatures;
-    let (mut tally, tallies) = (counted.tally, counted.tallies);
+    let (mut tally, tallies, signers) = (counted.tally, counted.tallies, counted.signers);
     if let Some(plan) = &plan {
         for (facility, t) in &plan.unchanged {
             tally.unchanged(&FacilityId::new(facility), t);
@@ -547,6 +550,7 @@ pub fn build(
         digest: done.digest,
         chain,
         tallies,
+        signers,
         facilities: manifest.facilities.clone(),
         masters: manifest.masters.clone(),
         unknown_codes,

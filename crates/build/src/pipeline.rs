@@ -31,6 +31,9 @@ pub struct Counted {
     pub unknown: fieldchart_masters::UnknownCodes,
     /// How the documents' signatures came out, over the patients read.
     pub signatures: crate::signatures::SignatureCounts,
+    /// With the tallies: each patient read whose letters carry valid signatures, with their
+    /// signers' (issuer, serial).
+    pub signers: Vec<(Key, Vec<(String, String)>)>,
     keep_tallies: bool,
 }
 
@@ -41,6 +44,7 @@ impl Counted {
             tallies: Vec::new(),
             unknown: fieldchart_masters::UnknownCodes::new(),
             signatures: Default::default(),
+            signers: Vec::new(),
             keep_tallies,
         }
     }
@@ -54,6 +58,10 @@ impl Counted {
                 patient.patient.facility.as_str().to_string(),
                 patient.patient.id.as_str().to_string(),
             );
+            let signers = std::mem::take(&mut draft.signers);
+            if !signers.is_empty() {
+                self.signers.push((key.clone(), signers));
+            }
             self.tallies.push((key, PatientTally::of(patient)));
         }
     }

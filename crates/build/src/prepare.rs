@@ -41,6 +41,10 @@ pub struct Draft {
     pub unknown: UnknownCodes,
     /// How this patient's documents' signatures came out.
     pub signatures: signatures::SignatureCounts,
+    /// The (issuer, serial) of each certificate whose signature on a letter of this patient was
+    /// judged valid: what the hub's chain state keeps, so a later CRL revoking one has the
+    /// patient read again (chain.rs).
+    pub signers: Vec<(String, String)>,
 }
 
 /// A patient ready to be written: rows, blobs and index document, numbered.
@@ -92,6 +96,7 @@ impl Draft {
         let (mut out_of_window, mut documents) = (0, 0);
         let mut unknown = UnknownCodes::new();
         let mut signed = signatures::SignatureCounts::default();
+        let mut signers = Vec::new();
 
         for current in &patient.current {
             let record = current.get();
@@ -130,6 +135,7 @@ impl Draft {
                         let read = documents::read_files(&record.source.root, &original.files);
                         doc.signatures = signatures::check(&original.files, &read, verifier);
                         signed.add(&doc.signatures);
+                        signers.extend(signatures::valid_signers(&doc.signatures));
                         files.push((items.len(), read));
                     }
                     documents += 1;
@@ -163,6 +169,7 @@ impl Draft {
             documents,
             unknown,
             signatures: signed,
+            signers,
         }
     }
 
@@ -191,6 +198,7 @@ impl Draft {
             documents,
             unknown: _,
             signatures: _,
+            signers: _,
         } = self;
         let mut next_blob = first_blob;
         let mut blobs = Vec::new();

@@ -81,6 +81,16 @@ impl SignatureCounts {
 /// The XML Signature namespace (W3C XMLDSig), as a signed letter's bytes carry it.
 const XMLDSIG: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
 
+/// The certificates of the valid signatures among `checks`, as (issuer, serial): a CRL that later
+/// lists one makes the check out of date.
+pub fn valid_signers(checks: &[SignatureCheck]) -> impl Iterator<Item = (String, String)> + '_ {
+    checks
+        .iter()
+        .filter(|c| c.outcome == SignatureOutcome::Valid)
+        .filter_map(|c| c.signer.as_ref())
+        .map(|s| (s.issuer.clone(), s.serial.clone()))
+}
+
 /// The checks of every signature among one document's files (`source` as the reader listed
 /// them, `read` their bytes, in the same order).
 pub fn check(source: &[SourceFile], read: &[ReadFile], verifier: &Verifier) -> Vec<SignatureCheck> {

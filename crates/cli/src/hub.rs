@@ -437,6 +437,13 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             built.hashed_files
         ),
     });
+    if built.revoked_signers > 0 {
+        lines.push(format!(
+            "{} patient(s) read again: a CRL in [hpki] now revokes the signer of a letter an \
+             earlier build judged valid",
+            built.revoked_signers
+        ));
+    }
     lines.push(format!(
         "the chain now: {} file(s), {} bytes in all",
         built.chain.len(),

@@ -21,6 +21,7 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext, X509VerifyResult};
 use serde::Serialize;
+use x509_parser::prelude::{CertificateRevocationList, FromDer};
 
 use crate::cms::{self, SignerInfo};
 use crate::der;
@@ -58,6 +59,28 @@ impl std::fmt::Debug for Trust {
 }
 
 impl Trust {
+    /// Every certificate the hub's CRLs list as revoked, as (issuer, serial) in the form
+    /// [`Signer::issuer`] and [`Signer::serial`] write them: what a hub's layer compares with the
+    /// signers of letters it judged valid before, to read those letters again when a new CRL
+    /// revokes one. A CRL that does not parse here lists nothing (it was read by OpenSSL at load).
+    pub fn revoked_certificates(&self) -> std::collections::HashSet<(String, String)> {
+        let mut out = std::collections::HashSet::new();
+        for crl in &self.crls {
+            let Ok(der) = crl.to_der() else { continue };
+            let Ok((_, parsed)) = CertificateRevocationList::from_der(&der) else {
+                continue;
+            };
+            let issuer = parsed.issuer().to_string();
+            for revoked in parsed.iter_revoked_certificates() {
+                out.insert((
+                    issuer.clone(),
+                    revoked.raw_serial_as_string().replace(':', ""),
+                ));
+            }
+        }
+        out
+    }
+
     /// Adds the PEM CRL in `file` (as `load_trust` reads one; tests add theirs so).
     pub fn add_crl_file(&mut self, file: &std::path::Path) -> Result<(), crate::HpkiError> {
         let bytes = std::fs::read(file).map_err(|e| {

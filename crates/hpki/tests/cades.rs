@@ -81,9 +81,20 @@ fn a_revoked_certificate_is_invalid_when_the_hub_has_the_crl() {
     let v = verify_detached(&sign(LETTER, &revoked, &key), LETTER, &t, now());
     assert_eq!(v.outcome, Outcome::Invalid);
     assert!(v.reason.as_deref().unwrap().contains("revoked"), "{v:?}");
+    // The hub's list of revoked certificates names the revoked signer as the signer is written,
+    // so a layer can find the letters it judged valid before this CRL.
+    let listed = t.revoked_certificates();
+    let signer = v.signer.as_ref().unwrap();
+    assert!(
+        listed.contains(&(signer.issuer.clone(), signer.serial.clone())),
+        "{listed:?}"
+    );
     let v = verify_detached(&sign(LETTER, &good, &good_key), LETTER, &t, now());
     assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
     assert_eq!(v.revocation, Revocation::Checked);
+    let signer = v.signer.as_ref().unwrap();
+    assert!(!listed.contains(&(signer.issuer.clone(), signer.serial.clone())));
+    assert_eq!(listed.len(), 1);
 }
 
 #[test]
