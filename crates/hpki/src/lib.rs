@@ -34,7 +34,7 @@ pub use cades::{Outcome, Revocation, TimeBasis, Timestamp, Trust, Verification, 
 pub use pades::verify_pdf;
 pub use recheck::{Rechecked, recheck_detached};
 pub use sign::sign_detached;
-pub use sign_xades::sign_enveloped_xml;
+pub use sign_xades::{SIGNATURE_ID as XADES_SIGNATURE_ID, sign_enveloped_xml};
 pub use signer::{HcRole, Signer, hc_role_extension, signer_of};
 pub use trust::{TrustFiles, load_trust};
 pub use xades::{recheck_enveloped_xml, verify_enveloped_xml};

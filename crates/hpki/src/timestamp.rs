@@ -477,4 +477,98 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
         assert!(v.reason.unwrap().contains("signature timestamp"));
     }
+
+    /// A CDA letter signed inside (XAdES) at `claimed`, with a SignatureTimeStamp whose token
+    /// `stamp` makes over the canonical SignatureValue element (ES-T).
+    fn xades_stamped(
+        signer: &Holder,
+        claimed: i64,
+        stamp: impl FnOnce(&[u8]) -> Vec<u8>,
+    ) -> Vec<u8> {
+        const CDA: &str = "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><title>診療情報提供書</title>\
+                           <text>継続加療をお願いします。</text></ClinicalDocument>";
+        let signed = crate::sign_xades::sign_enveloped_xml(
+            CDA.as_bytes(),
+            &signer.0,
+            &signer.1,
+            claimed,
+            &[],
+        )
+        .unwrap();
+        let text = String::from_utf8(signed).unwrap();
+        let covered = {
+            let doc = crate::xades::parse(&text).unwrap();
+            let value = doc
+                .descendants()
+                .find(|n| n.has_tag_name((crate::xades::DSIG, "SignatureValue")))
+                .unwrap();
+            let inclusive = crate::xades::C14n {
+                exclusive: false,
+                comments: false,
+                prefixes: Vec::new(),
+            };
+            crate::xades::canonicalize(value, None, &inclusive, false)
+        };
+        let token = openssl::base64::encode_block(&stamp(&covered));
+        let unsigned = format!(
+            "<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp>\
+             <ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>\
+             <xades:EncapsulatedTimeStamp>{token}</xades:EncapsulatedTimeStamp>\
+             </xades:SignatureTimeStamp></xades:UnsignedSignatureProperties></xades:UnsignedProperties>"
+        );
+        text.replacen(
+            "</xades:QualifyingProperties>",
+            &format!("{unsigned}</xades:QualifyingProperties>"),
+            1,
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_xades_signature_timestamp_is_the_time_the_certificate_is_judged_at() {
+        let (root, signer, tsa, now) = setting();
+        let trust = Trust {
+            anchors: vec![root.cert.clone()],
+            ..Trust::default()
+        };
+        // Claimed today (after the certificate ended); stamped 30 days ago (within it).
+        let when = now - Duration::days(30);
+        let letter = xades_stamped(&signer, unix(now), |c| token(c, &gen_time(when), &tsa));
+        let v = crate::verify_enveloped_xml(&letter, &trust, unix(now));
+        assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+        assert_eq!(v.time_basis, TimeBasis::Timestamp);
+        let stamp = v.timestamp.unwrap();
+        assert!(stamp.authority.contains("Test TSA"), "{stamp:?}");
+        assert_eq!(stamp.time, crate::cades::rfc3339(unix(when)));
+        // The laptop's re-check still finds the letter as signed (the token is unsigned data).
+        assert!(crate::recheck_enveloped_xml(&letter).is_ok());
+
+        // A token over another signature's value breaks the signature.
+        let other = xades_stamped(&signer, unix(now), |_| {
+            token(b"<SignatureValue/>", &gen_time(when), &tsa)
+        });
+        let v = crate::verify_enveloped_xml(&other, &trust, unix(now));
+        assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+        assert!(v.reason.unwrap().contains("over another signature"));
+
+        // A TSA the hub does not trust: its time is not used, and the claim is judged.
+        let stranger = ca("Unknown TSA Root");
+        let untrusted_tsa = issue(
+            &stranger,
+            "Other TSA",
+            true,
+            now - Duration::days(1000),
+            2000,
+        );
+        let letter = xades_stamped(&signer, unix(now), |c| {
+            token(c, &gen_time(when), &untrusted_tsa)
+        });
+        let v = crate::verify_enveloped_xml(&letter, &trust, unix(now));
+        assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+        assert_eq!(v.time_basis, TimeBasis::SigningTime);
+        assert!(
+            v.reason.unwrap().contains("expired"),
+            "the claim is after the certificate ended"
+        );
+    }
 }

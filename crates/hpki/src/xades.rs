@@ -7,19 +7,22 @@
 //!    certificate in KeyInfo (XMLDSig §3.2.2; OpenSSL);
 //! 3. every Reference's digest, after its transforms, matches (XMLDSig §3.2.1): "" is the whole
 //!    letter without the signature (the enveloped-signature transform, §6.6.4), "#id" is exactly
-//!    one element carrying that Id; one reference must be "" with the enveloped transform;
-//! 4. when a reference covers the XAdES SignedProperties: its SigningCertificate(V2) digest
-//!    names the KeyInfo certificate, and its SigningTime is the time the path is judged at (the
-//!    signer's claim, [`TimeBasis::SigningTime`]); otherwise the verification time, with a note;
-//! 5. nonRepudiation, the path and the CRLs: the very checks CAdES makes
+//!    one element carrying that Id; one reference must cover the whole letter ("" or the root
+//!    element's Id) with the enveloped transform;
+//! 4. when a reference covers the XAdES SignedProperties: their QualifyingProperties' Target
+//!    names this signature, the SigningCertificate(V2) digest names the KeyInfo certificate, and
+//!    the SigningTime is the signer's claim of time ([`TimeBasis::SigningTime`]);
+//! 5. a SignatureTimeStamp (ES-T), when there is one: its token is over the canonical
+//!    SignatureValue and from a TSA the hub trusts ([`crate::timestamp`], as CAdES-T); its genTime
+//!    is then the time the path is judged at ([`TimeBasis::Timestamp`]);
+//! 6. nonRepudiation, the path and the CRLs: the very checks CAdES makes
 //!    ([`crate::cades::judge_path`]).
 //!
 //! It owns the XML side: finding the signature, canonical XML (C14N 1.0 and exclusive C14N 1.0,
 //! with and without comments, over the two node sets a same-document reference can select), and
 //! the digests. The signature arithmetic and the path are OpenSSL's. It does not resolve external
-//! references, run XPath, XPointer or XSLT transforms, or check XAdES timestamps (ES-T); such a
-//! signature is invalid with the reason (a timestamp is left aside with a note), never silently
-//! accepted.
+//! references, or run XPath, XPointer or XSLT transforms; such a signature is invalid with the
+//! reason, never silently accepted.
 //!
 //! SHA-1 (rsa-sha1, the sha1 digest) is refused: the MHLW HPKI CAs issue SHA-256 certificates,
 //! and a SHA-1 digest can be forged by a chosen-prefix collision, which is exactly what an
@@ -37,10 +40,12 @@ use openssl::x509::X509;
 use roxmltree::{Document, Node, NodeType, ParsingOptions};
 
 use crate::cades::{
-    Outcome, TimeBasis, Trust, Verification, judge_path, require_non_repudiation, rfc3339,
+    Outcome, TimeBasis, Timestamp, Trust, Verification, judge_path, require_non_repudiation,
+    rfc3339,
 };
 use crate::recheck::Rechecked;
 use crate::signer::{Signer, signer_of};
+use crate::timestamp::{self, Problem};
 
 pub(crate) const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 pub(crate) const XADES: &str = "http://uri.etsi.org/01903/v1.3.2#";
@@ -99,7 +104,7 @@ enum Rejection {
     )]
     Wrapping(String, usize),
     #[error(
-        "the signature does not cover the whole letter (no reference \"\" with the enveloped-signature transform)"
+        "the signature does not cover the whole letter (no reference \"\", or to the root element by its Id, with the enveloped-signature transform)"
     )]
     NotWholeLetter,
     #[error("the signature carries no signer's certificate (KeyInfo/X509Data/X509Certificate)")]
@@ -168,6 +173,10 @@ struct Signed {
     signer: Signer,
     /// The signed XAdES SigningTime, Unix seconds.
     signing_time: Option<i64>,
+    /// A XAdES SignatureTimeStamp (ES-T): its token (DER) and the canonical SignatureValue element
+    /// its message imprint must be the hash of. Checked against the TSAs the hub trusts in
+    /// [`judge`]; the laptop's re-check leaves it to the hub.
+    stamp: Option<(Vec<u8>, Vec<u8>)>,
     notes: Vec<String>,
 }
 
@@ -321,6 +330,19 @@ fn check_signature(
                 .to_owned(),
         ),
         Some(sp) => {
+            // QualifyingProperties/@Target names the signature they qualify (EN 319 132-1 §4.3.1):
+            // properties written for another signature are not this one's.
+            let target = sp
+                .parent()
+                .filter(|q| is(*q, XADES, "QualifyingProperties"))
+                .and_then(|q| q.attribute("Target"));
+            if let (Some(target), Some(id)) = (target, signature.attribute("Id"))
+                && target.strip_prefix('#') != Some(id)
+            {
+                return Err(Rejection::Malformed(format!(
+                    "the signed XAdES properties qualify the signature \"{target}\", not this one (\"#{id}\")"
+                )));
+            }
             let ssp = child(sp, XADES, "SignedSignatureProperties");
             if let Some(t) = ssp.and_then(|s| child(s, XADES, "SigningTime")) {
                 let text = t.text().unwrap_or("").trim();
@@ -340,16 +362,37 @@ fn check_signature(
             }
         }
     }
-    if signature
+    // XAdES ES-T (EN 319 132-1 §5.3): a SignatureTimeStamp over the SignatureValue element,
+    // canonicalized as its own CanonicalizationMethod says (inclusive C14N 1.0 when it names none).
+    let stamps: Vec<Node> = signature
         .descendants()
-        .any(|n| is(n, XADES, "SignatureTimeStamp"))
-    {
-        notes.push(
-            "the signature carries a XAdES signature timestamp (ES-T), which FieldChart does not \
-             check yet: the signer's claimed time is used"
-                .to_owned(),
-        );
-    }
+        .filter(|n| is(*n, XADES, "SignatureTimeStamp"))
+        .collect();
+    let stamp = match stamps.first() {
+        None => None,
+        Some(st) => {
+            let c14n = match child(*st, DSIG, "CanonicalizationMethod") {
+                Some(m) => C14n::of(m)?,
+                None => C14n {
+                    exclusive: false,
+                    comments: false,
+                    prefixes: Vec::new(),
+                },
+            };
+            let token =
+                base64(one_child(*st, XADES, "EncapsulatedTimeStamp")?).ok_or_else(|| {
+                    Rejection::Malformed("the signature timestamp is not base64".into())
+                })?;
+            let covered = canonicalize(signature_value, None, &c14n, c14n.comments);
+            if stamps.len() > 1 {
+                notes.push(format!(
+                    "the signature carries {} signature timestamps: the first is used",
+                    stamps.len()
+                ));
+            }
+            Some((token, covered))
+        }
+    };
 
     let helpers = certs.split_off(1);
     Ok(Signed {
@@ -357,6 +400,7 @@ fn check_signature(
         helpers,
         signer,
         signing_time,
+        stamp,
         notes,
     })
 }
@@ -368,12 +412,47 @@ fn judge(signed: Signed, trust: &Trust, now: i64) -> Verification {
         helpers,
         signer,
         signing_time,
+        stamp,
         mut notes,
     } = signed;
-    let (at, basis) = match signing_time {
-        Some(t) => (t, TimeBasis::SigningTime),
-        None => (now, TimeBasis::Verification),
+    // A trusted timestamp's time, else the signer's claim, else now (as for CAdES-T).
+    let stamp = match stamp {
+        None => None,
+        Some((token, covered)) => {
+            let checked = crate::der::read(&token)
+                .filter(|(_, rest)| rest.is_empty())
+                .map(|(tlv, _)| timestamp::check(tlv, &covered, trust))
+                .unwrap_or_else(|| {
+                    Err(Problem::Broken(
+                        "the signature timestamp does not read as DER".into(),
+                    ))
+                });
+            match checked {
+                Ok(s) => Some(s),
+                Err(Problem::Broken(reason)) => {
+                    return Verification {
+                        signing_time: signing_time.map(rfc3339),
+                        notes,
+                        ..Verification::failed(Outcome::Invalid, reason, Some(signer))
+                    };
+                }
+                Err(Problem::Untrusted(note)) => {
+                    notes.push(note);
+                    None
+                }
+            }
+        }
     };
+    let (at, basis) = match (&stamp, signing_time) {
+        (Some(s), _) => (s.time, TimeBasis::Timestamp),
+        (None, Some(t)) => (t, TimeBasis::SigningTime),
+        (None, None) => (now, TimeBasis::Verification),
+    };
+    let trusted_time = (basis == TimeBasis::Timestamp).then_some(at);
+    let timestamp = stamp.map(|s| Timestamp {
+        time: rfc3339(s.time),
+        authority: s.authority,
+    });
     let signing_time_text = signing_time.map(rfc3339);
     let judged = require_non_repudiation(&signer)
         .map_err(|r| (Outcome::Invalid, r))
@@ -385,7 +464,7 @@ fn judge(signed: Signed, trust: &Trust, now: i64) -> Verification {
                     .push(c.clone())
                     .map_err(|e| (Outcome::Invalid, format!("OpenSSL: {e}")))?;
             }
-            judge_path(&leaf, &untrusted, trust, at, None, &mut notes)
+            judge_path(&leaf, &untrusted, trust, at, trusted_time, &mut notes)
         });
     match judged {
         Ok(revocation) => Verification {
@@ -396,7 +475,7 @@ fn judge(signed: Signed, trust: &Trust, now: i64) -> Verification {
             time_basis: basis,
             revocation,
             notes,
-            timestamp: None,
+            timestamp,
         },
         Err((outcome, reason)) => Verification {
             signing_time: signing_time_text,
@@ -508,7 +587,11 @@ fn check_reference<'a, 'i>(
     if hash(md, &octets)?.as_ref() != expected.as_slice() {
         return Err(Rejection::Altered(shown));
     }
-    Ok((target, uri.is_empty() && enveloped))
+    // The whole letter: "" (the document), or "#id" naming its root element, which a signer that
+    // puts an Id on ClinicalDocument writes; either with the enveloped transform. ("#id" leaves
+    // out only processing instructions and comments outside the root, which carry no content.)
+    let whole = enveloped && (uri.is_empty() || doc.root_element() == target);
+    Ok((target, whole))
 }
 
 #[derive(Clone, Copy)]

@@ -469,19 +469,31 @@ fn xmlsec1_signed(
     key: &PKey<Private>,
     signing_time: &str,
 ) -> Vec<u8> {
+    let tmpl = template(letter, method, c14n, cert, signing_time);
+    xmlsec1_sign_template(&tmpl, cert, key, &[])
+}
+
+/// xmlsec1 --sign of a filled-in template, with `extra` arguments (more --id-attr).
+fn xmlsec1_sign_template(
+    template: &str,
+    cert: &X509,
+    key: &PKey<Private>,
+    extra: &[&str],
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let key_pem = dir.path().join("key.pem");
     std::fs::write(&key_pem, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
     let cert_pem = dir.path().join("cert.pem");
     std::fs::write(&cert_pem, pem(cert)).unwrap();
     let tmpl = dir.path().join("template.xml");
-    std::fs::write(&tmpl, template(letter, method, c14n, cert, signing_time)).unwrap();
+    std::fs::write(&tmpl, template).unwrap();
     let out = dir.path().join("signed.xml");
     let run = Command::new("xmlsec1")
         .arg("--sign")
         .arg("--privkey-pem")
         .arg(format!("{},{}", key_pem.display(), cert_pem.display()))
         .args([ID_ATTR, SIGNED_PROPERTIES])
+        .args(extra)
         .arg("--output")
         .arg(&out)
         .arg(&tmpl)
@@ -553,6 +565,69 @@ fn a_letter_xmlsec1_signed_verifies_here_with_rsa_and_ecdsa() {
         let v = verify_enveloped_xml(tampered.as_bytes(), &trust(&ca), now());
         assert_eq!(v.outcome, Outcome::Invalid, "{method} {c14n}: {v:?}");
     }
+}
+
+#[test]
+fn a_reference_to_the_root_element_by_its_id_covers_the_letter_and_one_to_a_section_does_not() {
+    if !xmlsec1() {
+        return;
+    }
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = doctor(&ca, 2017);
+    let rsa = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    let exclusive = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    let letter = CDA.replacen(
+        "<ClinicalDocument ",
+        "<ClinicalDocument ID=\"letter-1\" ",
+        1,
+    );
+    let id_attr = ["--id-attr:ID", "urn:hl7-org:v3:ClinicalDocument"];
+    let by_id = |uri: &str| {
+        let tmpl = template(&letter, rsa, exclusive, &cert, "2026-12-07T20:35:00Z").replacen(
+            "<ds:Reference URI=\"\">",
+            &format!("<ds:Reference URI=\"{uri}\">"),
+            1,
+        );
+        xmlsec1_sign_template(&tmpl, &cert, &key, &id_attr)
+    };
+    // A signer that names ClinicalDocument by its ID signs the whole letter.
+    let signed = by_id("#letter-1");
+    let v = verify_enveloped_xml(&signed, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Valid, "{v:?}");
+    let text = String::from_utf8(signed).unwrap();
+    let tampered = text.replacen("服薬良好", "服薬不良", 1);
+    let v = verify_enveloped_xml(tampered.as_bytes(), &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    // One that names only the purpose section leaves the patient's name unsigned.
+    let tmpl = template(&letter, rsa, exclusive, &cert, "2026-12-07T20:35:00Z").replacen(
+        "<ds:Reference URI=\"\">",
+        "<ds:Reference URI=\"#purpose\">",
+        1,
+    );
+    let section = xmlsec1_sign_template(
+        &tmpl,
+        &cert,
+        &key,
+        &["--id-attr:ID", "urn:hl7-org:v3:section"],
+    );
+    let v = verify_enveloped_xml(&section, &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(reason(&v).contains("whole letter"), "{v:?}");
+}
+
+#[test]
+fn signed_properties_that_qualify_another_signature_are_refused() {
+    // QualifyingProperties sits outside SignedProperties, so its Target is not under any digest:
+    // only the check of Target against the signature's Id catches properties written for another.
+    let ca = Ca::new("Test HPKI Root");
+    let (cert, key) = doctor(&ca, 2018);
+    let text = String::from_utf8(signed(&cert, &key, CLAIMED)).unwrap();
+    let target = format!("Target=\"#{}\"", fieldchart_hpki::XADES_SIGNATURE_ID);
+    assert!(text.contains(&target), "{text}");
+    let moved = text.replacen(&target, "Target=\"#another-signature\"", 1);
+    let v = verify_enveloped_xml(moved.as_bytes(), &trust(&ca), now());
+    assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+    assert!(reason(&v).contains("another-signature"), "{v:?}");
 }
 
 #[test]
