@@ -141,6 +141,9 @@ pub struct ChainBuilt {
     /// Patients read again, their files unchanged, because a CRL the hub has now lists the
     /// certificate of a signature on one of their letters that an earlier build judged valid.
     pub revoked_signers: u64,
+    /// Patients read again, their files unchanged, because the hub's HPKI anchors or
+    /// intermediates changed and a letter of theirs had an issuer the hub could not confirm.
+    pub newly_trusted: u64,
     /// Left-overs of an interrupted build removed from `builds/` before this one.
     pub cleaned: Vec<PathBuf>,
     /// The chain after this build, base first.
@@ -259,6 +262,17 @@ pub fn build_next(
     // patients are read again, whatever their files, so the laptop shows the letter as invalid
     // from this build on and not only at the next base.
     let revoked = state.signed_by(&opts.build.hpki.revoked_certificates())?;
+    // Letters whose issuer the hub could not confirm, when it trusts other CAs now: read again, so
+    // an intermediate the operator added confirms them the same night.
+    let trust_digest = opts.build.hpki.certificates_digest();
+    let newly = if state
+        .setting("hpki_certificates")?
+        .is_some_and(|d| d != trust_digest)
+    {
+        state.unconfirmed()?
+    } else {
+        HashSet::new()
+    };
     let scans = scan(&opts.build.storage);
     let mut order: Vec<Ordered> = scans
         .iter()
@@ -301,7 +315,9 @@ pub fn build_next(
             done += looked.len() as u64;
             for (key, found, was_walked, tally) in looked {
                 walked += u64::from(was_walked);
-                let read_again = matches!(found, Seen::Changed { .. }) || revoked.contains(&key);
+                let read_again = matches!(found, Seen::Changed { .. })
+                    || revoked.contains(&key)
+                    || newly.contains(&key);
                 if let (Some(tally), false) = (tally, read_again) {
                     unchanged_tallies.push((key.0.clone(), tally));
                 }
@@ -341,6 +357,12 @@ pub fn build_next(
             revoked_signers += 1;
         }
     }
+    let mut newly_trusted = 0u64;
+    for key in &newly {
+        if present.contains(key) && layer.insert(key.clone()) {
+            newly_trusted += 1;
+        }
+    }
 
     let why_base = why_base(&opts, &state, &chain, (layer.len() + removed.len()) as u64)?;
     let created = opts.build.vault.created;
@@ -351,8 +373,9 @@ pub fn build_next(
         Kind::Layer
     };
     if kind == Kind::Base {
-        // A base reads everyone: no one is read again for a CRL's sake.
+        // A base reads everyone: no one is read again for a CRL's or an anchor's sake.
         revoked_signers = 0;
+        newly_trusted = 0;
     }
     let sequence = match kind {
         Kind::Base => 0,
@@ -453,18 +476,28 @@ pub fn build_next(
             tx.prepare("DELETE FROM patient WHERE facility = ?1 AND patient_id = ?2")?;
         let mut unsign =
             tx.prepare("DELETE FROM signer WHERE facility = ?1 AND patient_id = ?2")?;
+        let mut confirm =
+            tx.prepare("DELETE FROM unconfirmed WHERE facility = ?1 AND patient_id = ?2")?;
         for key in &removed {
             delete.execute(params![key.0, key.1])?;
             unsign.execute(params![key.0, key.1])?;
+            confirm.execute(params![key.0, key.1])?;
         }
         // The signers of the letters of everyone read: theirs replace what the state had (a base
         // read everyone, so it replaces the whole table).
         if kind == Kind::Base {
             tx.execute("DELETE FROM signer", [])?;
+            tx.execute("DELETE FROM unconfirmed", [])?;
         } else {
             for (key, _) in &summary.tallies {
                 unsign.execute(params![key.0, key.1])?;
+                confirm.execute(params![key.0, key.1])?;
             }
+        }
+        let mut unconfirmed =
+            tx.prepare("INSERT OR IGNORE INTO unconfirmed (facility, patient_id) VALUES (?1, ?2)")?;
+        for key in &summary.unconfirmed {
+            unconfirmed.execute(params![key.0, key.1])?;
         }
         let mut sign = tx.prepare(
             "INSERT OR IGNORE INTO signer (facility, patient_id, issuer, serial)
@@ -500,6 +533,10 @@ pub fn build_next(
             "INSERT OR REPLACE INTO setting (key, value) VALUES ('settings', ?1)",
             params![opts.settings],
         )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO setting (key, value) VALUES ('hpki_certificates', ?1)",
+            params![trust_digest],
+        )?;
         if full {
             tx.execute(
                 "INSERT OR REPLACE INTO setting (key, value) VALUES ('last_full_check', ?1)",
@@ -526,6 +563,7 @@ pub fn build_next(
         hashed_files: counts.3,
         walked,
         revoked_signers,
+        newly_trusted,
         cleaned,
         chain,
     })
@@ -1069,6 +1107,11 @@ impl State {
                  serial     TEXT NOT NULL,
                  PRIMARY KEY (facility, patient_id, issuer, serial)
              ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS unconfirmed (
+                 facility   TEXT NOT NULL,
+                 patient_id TEXT NOT NULL,
+                 PRIMARY KEY (facility, patient_id)
+             ) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS setting (
                  key   TEXT PRIMARY KEY,
                  value TEXT NOT NULL
@@ -1131,6 +1174,15 @@ impl State {
             }
         }
         Ok(out)
+    }
+
+    /// The patients with a letter whose issuer the last build that read them could not confirm.
+    fn unconfirmed(&self) -> Result<HashSet<Key>, BuildError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT facility, patient_id FROM unconfirmed")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every patient row, ordered by key as [`build_next`] orders the storage's patients

@@ -34,6 +34,8 @@ pub struct Counted {
     /// With the tallies: each patient read whose letters carry valid signatures, with their
     /// signers' (issuer, serial).
     pub signers: Vec<(Key, Vec<(String, String)>)>,
+    /// With the tallies: each patient read with a letter whose issuer was not confirmed.
+    pub unconfirmed: Vec<Key>,
     keep_tallies: bool,
 }
 
@@ -45,6 +47,7 @@ impl Counted {
             unknown: fieldchart_masters::UnknownCodes::new(),
             signatures: Default::default(),
             signers: Vec::new(),
+            unconfirmed: Vec::new(),
             keep_tallies,
         }
     }
@@ -58,6 +61,9 @@ impl Counted {
                 patient.patient.facility.as_str().to_string(),
                 patient.patient.id.as_str().to_string(),
             );
+            if draft.unconfirmed {
+                self.unconfirmed.push(key.clone());
+            }
             let signers = std::mem::take(&mut draft.signers);
             if !signers.is_empty() {
                 self.signers.push((key.clone(), signers));

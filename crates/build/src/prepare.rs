@@ -45,6 +45,9 @@ pub struct Draft {
     /// judged valid: what the hub's chain state keeps, so a later CRL revoking one has the
     /// patient read again (chain.rs).
     pub signers: Vec<(String, String)>,
+    /// Whether a letter's signature could not be traced to an anchor the hub configured
+    /// (発行元を確認できない): a later anchor or intermediate may confirm it (chain.rs).
+    pub unconfirmed: bool,
 }
 
 /// A patient ready to be written: rows, blobs and index document, numbered.
@@ -97,6 +100,7 @@ impl Draft {
         let mut unknown = UnknownCodes::new();
         let mut signed = signatures::SignatureCounts::default();
         let mut signers = Vec::new();
+        let mut unconfirmed = false;
 
         for current in &patient.current {
             let record = current.get();
@@ -136,6 +140,9 @@ impl Draft {
                         doc.signatures = signatures::check(&original.files, &read, verifier);
                         signed.add(&doc.signatures);
                         signers.extend(signatures::valid_signers(&doc.signatures));
+                        unconfirmed |= doc.signatures.iter().any(|c| {
+                            c.outcome == fieldchart_store::rows::SignatureOutcome::UntrustedCa
+                        });
                         files.push((items.len(), read));
                     }
                     documents += 1;
@@ -170,6 +177,7 @@ impl Draft {
             unknown,
             signatures: signed,
             signers,
+            unconfirmed,
         }
     }
 
@@ -199,6 +207,7 @@ impl Draft {
             unknown: _,
             signatures: _,
             signers: _,
+            unconfirmed: _,
         } = self;
         let mut next_blob = first_blob;
         let mut blobs = Vec::new();

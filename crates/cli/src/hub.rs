@@ -444,6 +444,13 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
             built.revoked_signers
         ));
     }
+    if built.newly_trusted > 0 {
+        lines.push(format!(
+            "{} patient(s) read again: [hpki] anchors or intermediates changed, and their \
+             letters' issuer was not confirmed before",
+            built.newly_trusted
+        ));
+    }
     lines.push(format!(
         "the chain now: {} file(s), {} bytes in all",
         built.chain.len(),

@@ -184,3 +184,56 @@ fn a_crl_that_revokes_a_signer_has_the_next_layer_read_the_letter_again() {
     assert_eq!(next["hub"]["revoked_signers"], 0, "{}", next["hub"]);
     assert_eq!(ours(&hub, &next, &patient)["outcome"], "invalid");
 }
+
+#[test]
+fn an_anchor_added_to_hpki_has_the_next_layer_read_the_letters_it_now_confirms() {
+    let hub = Hub::new("40");
+    // The hub first trusts only a CA that signed none of the drill's letters.
+    let now = OffsetDateTime::now_utc();
+    let other_key = KeyPair::generate().unwrap();
+    let mut other = CertificateParams::new(Vec::<String>::new()).unwrap();
+    other
+        .distinguished_name
+        .push(DnType::CommonName, "Another Test CA (not real)");
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    other.not_before = now - Duration::days(365);
+    other.not_after = now + Duration::days(365);
+    let other_pem = hub.hub.join("other-ca.pem");
+    fs::write(&other_pem, other.self_signed(&other_key).unwrap().pem()).unwrap();
+    let config = hub.hub.join("hub.toml");
+    let plain = fs::read_to_string(&config).unwrap();
+    let with_anchors = |anchors: &[&Path]| {
+        let list: Vec<String> = anchors
+            .iter()
+            .map(|a| format!("\"{}\"", a.display()))
+            .collect();
+        format!("{plain}\n[hpki]\nanchors = [{}]\n", list.join(", "))
+    };
+    fs::write(&config, with_anchors(&[&other_pem])).unwrap();
+    let base = hub.build(&[]);
+    let unconfirmed = base["signatures"]["untrusted_ca"].as_u64().unwrap();
+    assert!(unconfirmed > 0, "{}", base["signatures"]);
+    assert_eq!(base["signatures"]["valid"], 0);
+
+    // The operator adds the drill root, which signed them.
+    let drill_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../synth/drill-hpki/root.pem");
+    fs::write(&config, with_anchors(&[&other_pem, &drill_root])).unwrap();
+    let layer = hub.build(&[]);
+    assert_eq!(layer["hub"]["kind"], "layer", "{}", layer["hub"]);
+    assert_eq!(layer["hub"]["changed"], 0);
+    assert!(
+        layer["hub"]["newly_trusted"].as_u64().unwrap() > 0,
+        "{}",
+        layer["hub"]
+    );
+    assert_eq!(
+        layer["signatures"]["valid"], unconfirmed,
+        "{}",
+        layer["signatures"]
+    );
+    assert_eq!(layer["signatures"]["untrusted_ca"], 0);
+
+    // The trust did not change again: the next layer reads no one for it.
+    let next = hub.build(&[]);
+    assert_eq!(next["hub"]["newly_trusted"], 0, "{}", next["hub"]);
+}

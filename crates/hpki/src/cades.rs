@@ -81,6 +81,27 @@ impl Trust {
         out
     }
 
+    /// A digest of the anchors and intermediates (not the CRLs), whatever their order: it changes
+    /// when the hub trusts another CA, so a layer can read again the letters whose issuer it
+    /// could not confirm before.
+    pub fn certificates_digest(&self) -> String {
+        let mut ders: Vec<Vec<u8>> =
+            self.anchors
+                .iter()
+                .map(|c| [b"anchor:".as_slice(), &c.to_der().unwrap_or_default()].concat())
+                .chain(self.intermediates.iter().map(|c| {
+                    [b"intermediate:".as_slice(), &c.to_der().unwrap_or_default()].concat()
+                }))
+                .collect();
+        ders.sort();
+        let mut hasher = openssl::sha::Sha256::new();
+        for der in &ders {
+            hasher.update(&(der.len() as u64).to_be_bytes());
+            hasher.update(der);
+        }
+        hasher.finish().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Adds the PEM CRL in `file` (as `load_trust` reads one; tests add theirs so).
     pub fn add_crl_file(&mut self, file: &std::path::Path) -> Result<(), crate::HpkiError> {
         let bytes = std::fs::read(file).map_err(|e| {
