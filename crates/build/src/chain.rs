@@ -351,18 +351,15 @@ pub fn build_next(
         }
     }
 
-    let mut revoked_signers = 0u64;
-    for key in &revoked {
-        if present.contains(key) && layer.insert(key.clone()) {
-            revoked_signers += 1;
-        }
-    }
-    let mut newly_trusted = 0u64;
-    for key in &newly {
-        if present.contains(key) && layer.insert(key.clone()) {
-            newly_trusted += 1;
-        }
-    }
+    // Read again (counted once, under the first reason): patients still present and not
+    // already in the layer for a change of their files.
+    let mut read_again = |keys: &HashSet<Key>| {
+        keys.iter()
+            .filter(|k| present.contains(*k) && layer.insert((*k).clone()))
+            .count() as u64
+    };
+    let mut revoked_signers = read_again(&revoked);
+    let mut newly_trusted = read_again(&newly);
 
     let why_base = why_base(&opts, &state, &chain, (layer.len() + removed.len()) as u64)?;
     let created = opts.build.vault.created;
@@ -496,15 +493,15 @@ pub fn build_next(
         }
         let mut unconfirmed =
             tx.prepare("INSERT OR IGNORE INTO unconfirmed (facility, patient_id) VALUES (?1, ?2)")?;
-        for key in &summary.unconfirmed {
-            unconfirmed.execute(params![key.0, key.1])?;
-        }
         let mut sign = tx.prepare(
             "INSERT OR IGNORE INTO signer (facility, patient_id, issuer, serial)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
         for (key, signers) in &summary.signers {
-            for (issuer, serial) in signers {
+            if signers.unconfirmed {
+                unconfirmed.execute(params![key.0, key.1])?;
+            }
+            for (issuer, serial) in &signers.valid {
                 sign.execute(params![key.0, key.1, issuer, serial])?;
             }
         }

@@ -180,9 +180,7 @@ pub struct BuildSummary {
     pub tallies: Vec<(Key, PatientTally)>,
     /// The patients read whose letters carry valid signatures, with the signers' (issuer,
     /// serial): what the hub's state keeps to notice a CRL that revokes one.
-    pub signers: Vec<(Key, Vec<(String, String)>)>,
-    /// The patients read with a letter whose issuer was not confirmed (発行元を確認できない).
-    pub unconfirmed: Vec<Key>,
+    pub signers: Vec<(Key, signatures::Signers)>,
     /// Each facility as the file's manifest describes it: its data-as-of and counts over all its
     /// patients (those a layer kept from earlier builds too), reader errors included.
     pub facilities: Vec<FacilityManifest>,
@@ -416,12 +414,7 @@ pub fn build(
     )?;
     let unknown_codes = counted.unknown.report();
     let signature_counts = counted.signatures;
-    let (mut tally, tallies, signers, unconfirmed) = (
-        counted.tally,
-        counted.tallies,
-        counted.signers,
-        counted.unconfirmed,
-    );
+    let (mut tally, tallies, signers) = (counted.tally, counted.tallies, counted.signers);
     if let Some(plan) = &plan {
         for (facility, t) in &plan.unchanged {
             tally.unchanged(&FacilityId::new(facility), t);
@@ -558,7 +551,6 @@ pub fn build(
         chain,
         tallies,
         signers,
-        unconfirmed,
         facilities: manifest.facilities.clone(),
         masters: manifest.masters.clone(),
         unknown_codes,

@@ -33,9 +33,7 @@ pub struct Counted {
     pub signatures: crate::signatures::SignatureCounts,
     /// With the tallies: each patient read whose letters carry valid signatures, with their
     /// signers' (issuer, serial).
-    pub signers: Vec<(Key, Vec<(String, String)>)>,
-    /// With the tallies: each patient read with a letter whose issuer was not confirmed.
-    pub unconfirmed: Vec<Key>,
+    pub signers: Vec<(Key, crate::signatures::Signers)>,
     keep_tallies: bool,
 }
 
@@ -47,7 +45,6 @@ impl Counted {
             unknown: fieldchart_masters::UnknownCodes::new(),
             signatures: Default::default(),
             signers: Vec::new(),
-            unconfirmed: Vec::new(),
             keep_tallies,
         }
     }
@@ -61,9 +58,6 @@ impl Counted {
                 patient.patient.facility.as_str().to_string(),
                 patient.patient.id.as_str().to_string(),
             );
-            if draft.unconfirmed {
-                self.unconfirmed.push(key.clone());
-            }
             let signers = std::mem::take(&mut draft.signers);
             if !signers.is_empty() {
                 self.signers.push((key.clone(), signers));

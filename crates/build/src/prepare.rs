@@ -44,10 +44,7 @@ pub struct Draft {
     /// The (issuer, serial) of each certificate whose signature on a letter of this patient was
     /// judged valid: what the hub's chain state keeps, so a later CRL revoking one has the
     /// patient read again (chain.rs).
-    pub signers: Vec<(String, String)>,
-    /// Whether a letter's signature could not be traced to an anchor the hub configured
-    /// (発行元を確認できない): a later anchor or intermediate may confirm it (chain.rs).
-    pub unconfirmed: bool,
+    pub signers: signatures::Signers,
 }
 
 /// A patient ready to be written: rows, blobs and index document, numbered.
@@ -99,8 +96,7 @@ impl Draft {
         let (mut out_of_window, mut documents) = (0, 0);
         let mut unknown = UnknownCodes::new();
         let mut signed = signatures::SignatureCounts::default();
-        let mut signers = Vec::new();
-        let mut unconfirmed = false;
+        let mut signers = signatures::Signers::default();
 
         for current in &patient.current {
             let record = current.get();
@@ -139,10 +135,7 @@ impl Draft {
                         let read = documents::read_files(&record.source.root, &original.files);
                         doc.signatures = signatures::check(&original.files, &read, verifier);
                         signed.add(&doc.signatures);
-                        signers.extend(signatures::valid_signers(&doc.signatures));
-                        unconfirmed |= doc.signatures.iter().any(|c| {
-                            c.outcome == fieldchart_store::rows::SignatureOutcome::UntrustedCa
-                        });
+                        signers.add(&doc.signatures);
                         files.push((items.len(), read));
                     }
                     documents += 1;
@@ -177,7 +170,6 @@ impl Draft {
             unknown,
             signatures: signed,
             signers,
-            unconfirmed,
         }
     }
 
@@ -207,7 +199,6 @@ impl Draft {
             unknown: _,
             signatures: _,
             signers: _,
-            unconfirmed: _,
         } = self;
         let mut next_blob = first_blob;
         let mut blobs = Vec::new();

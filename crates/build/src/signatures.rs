@@ -81,14 +81,31 @@ impl SignatureCounts {
 /// The XML Signature namespace (W3C XMLDSig), as a signed letter's bytes carry it.
 const XMLDSIG: &[u8] = b"http://www.w3.org/2000/09/xmldsig#";
 
-/// The certificates of the valid signatures among `checks`, as (issuer, serial): a CRL that later
-/// lists one makes the check out of date.
-pub fn valid_signers(checks: &[SignatureCheck]) -> impl Iterator<Item = (String, String)> + '_ {
-    checks
-        .iter()
-        .filter(|c| c.outcome == SignatureOutcome::Valid)
-        .filter_map(|c| c.signer.as_ref())
-        .map(|s| (s.issuer.clone(), s.serial.clone()))
+/// What the hub's chain state keeps of one patient's letter signatures (chain.rs), so a later
+/// CRL or trust anchor can have the patient read again: the certificates (issuer, serial) of the
+/// valid signatures, and whether any signature's issuer could not be confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signers {
+    pub valid: Vec<(String, String)>,
+    pub unconfirmed: bool,
+}
+
+impl Signers {
+    pub fn add(&mut self, checks: &[SignatureCheck]) {
+        for c in checks {
+            match (c.outcome, &c.signer) {
+                (SignatureOutcome::Valid, Some(s)) => {
+                    self.valid.push((s.issuer.clone(), s.serial.clone()));
+                }
+                (SignatureOutcome::UntrustedCa, _) => self.unconfirmed = true,
+                _ => {}
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.valid.is_empty() && !self.unconfirmed
+    }
 }
 
 /// The checks of every signature among one document's files (`source` as the reader listed
