@@ -70,19 +70,25 @@ fn ours(hub: &Hub, summary: &Value, patient: &str) -> Value {
         .unwrap_or_else(|| panic!("the letter signed by {SIGNER} in {view}"))
 }
 
+/// A test CA's parameters (valid a year either side of now, may sign certificates and CRLs) and
+/// its key.
+fn test_ca(name: &str) -> (CertificateParams, KeyPair) {
+    let now = OffsetDateTime::now_utc();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name.push(DnType::CommonName, name);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = now - Duration::days(365);
+    ca.not_after = now + Duration::days(365);
+    (ca, KeyPair::generate().unwrap())
+}
+
 #[test]
 fn a_crl_that_revokes_a_signer_has_the_next_layer_read_the_letter_again() {
     let hub = Hub::new("40");
     // A test CA and its signer (RSA, as HPKI signs).
     let now = OffsetDateTime::now_utc();
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(DnType::CommonName, "Revocation Test CA (not real)");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca.not_before = now - Duration::days(365);
-    ca.not_after = now + Duration::days(365);
+    let (ca, ca_key) = test_ca("Revocation Test CA (not real)");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let issuer = Issuer::from_params(&ca, &ca_key);
     let rsa = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
@@ -189,15 +195,7 @@ fn a_crl_that_revokes_a_signer_has_the_next_layer_read_the_letter_again() {
 fn an_anchor_added_to_hpki_has_the_next_layer_read_the_letters_it_now_confirms() {
     let hub = Hub::new("40");
     // The hub first trusts only a CA that signed none of the drill's letters.
-    let now = OffsetDateTime::now_utc();
-    let other_key = KeyPair::generate().unwrap();
-    let mut other = CertificateParams::new(Vec::<String>::new()).unwrap();
-    other
-        .distinguished_name
-        .push(DnType::CommonName, "Another Test CA (not real)");
-    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    other.not_before = now - Duration::days(365);
-    other.not_after = now + Duration::days(365);
+    let (other, other_key) = test_ca("Another Test CA (not real)");
     let other_pem = hub.hub.join("other-ca.pem");
     fs::write(&other_pem, other.self_signed(&other_key).unwrap().pem()).unwrap();
     let config = hub.hub.join("hub.toml");
