@@ -136,14 +136,16 @@ impl Coder {
                 master: s.master.map(|k| k.name().to_owned()),
                 via_local_map: s.via_local_map,
                 yj: yj.clone(),
-                drug_class: yj.as_deref().and_then(fieldchart_store::codes::yj_class),
+                drug_class: yj
+                    .as_deref()
+                    .and_then(fieldchart_store::codes::yj_critical_class),
             }),
             // A YJ code the HOT master did not name (a YJ-coded drug without the HOT master, a
             // 薬価基準 code): its 薬効分類 still decides.
             (None, Some(yj)) => Some(StandardRef {
                 system: "YJ".into(),
                 code: yj.clone(),
-                drug_class: fieldchart_store::codes::yj_class(&yj),
+                drug_class: fieldchart_store::codes::yj_critical_class(&yj),
                 yj: Some(yj),
                 ..StandardRef::default()
             }),

@@ -230,13 +230,13 @@ pub fn medication_class(m: &MedicationEntry) -> Vec<(CriticalClass, String)> {
 
 /// The classes a single drug code belongs to. When the hub's masters resolved the drug to a YJ
 /// code, its 薬効分類 decided at the build (`StandardRef::drug_class`) and names are not read; else
-/// by the YJ code the message carries ([`yj_class`]) or by name.
+/// by the YJ code the message carries ([`yj_critical_class`]) or by name.
 pub fn drug_classes(drug: &Code) -> Vec<CriticalClass> {
     if let Some(standard) = drug.standard.as_ref().filter(|s| s.yj.is_some()) {
         return standard.drug_class.into_iter().collect();
     }
     let name = jtext::fold(&drug.text);
-    let by_code = yj_code(drug).and_then(yj_class);
+    let by_code = yj_code(drug).and_then(yj_critical_class);
     DRUG_CLASSES
         .iter()
         .filter(|c| {
@@ -248,7 +248,7 @@ pub fn drug_classes(drug: &Code) -> Vec<CriticalClass> {
 
 /// The critical class of a YJ code by its 薬効分類 and route digits (docs/masters.md §5): the same
 /// rule whether the code came in the message or through a master.
-pub fn yj_class(yj: &str) -> Option<CriticalClass> {
+pub fn yj_critical_class(yj: &str) -> Option<CriticalClass> {
     use fieldchart_masters::CriticalDrugClass as M;
     fieldchart_masters::critical_class(yj).map(|c| match c {
         M::Anticoagulant => CriticalClass::Anticoagulant,
